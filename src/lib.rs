@@ -1,0 +1,6 @@
+//! gilsim: a deterministic discrete-event simulator of how CPython runs work concurrently.
+pub mod engine;
+pub mod machine;
+pub mod python;
+pub mod scenario;
+pub mod workload;

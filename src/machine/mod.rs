@@ -1,0 +1,3 @@
+//! Cores and the OS scheduler (DESIGN 1.2).
+pub mod config;
+pub use config::MachineConfig;

@@ -1,0 +1,3 @@
+//! The Python runtime: interpreter parameters, the GIL, threads, locks.
+pub mod config;
+pub use config::{Build, Handoff, PyVersion, PythonConfig};

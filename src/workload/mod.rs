@@ -1,0 +1,89 @@
+//! Workloads: what a task does (its steps), how tasks arrive, and how they are run.
+
+pub mod distribution;
+pub mod step;
+
+pub use distribution::Dist;
+pub use step::Step;
+
+use crate::engine::time::Nanos;
+
+/// How tasks of a workload arrive (DESIGN 1.6).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arrival {
+    /// `tasks = N`: a batch of N tasks submitted at time 0.
+    Batch(u64),
+    /// `rate = "R/s"`: Poisson arrivals (open loop), R tasks per second.
+    Rate(f64),
+    /// `repeat = "forever"`: each worker loops the program; one iteration is one task.
+    Forever,
+}
+
+/// The way a workload's tasks are run (`[workload.run]`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Model {
+    /// One thread runs the tasks one after another.
+    Sequential,
+    /// A `ThreadPoolExecutor` in the main interpreter.
+    Threads,
+}
+
+impl Model {
+    /// The name used in scenario files and in `results.csv`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Model::Sequential => "sequential",
+            Model::Threads => "threads",
+        }
+    }
+}
+
+/// How many workers run a workload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workers {
+    /// A pool of this many workers.
+    Fixed(u32),
+    /// `workers = "per-task"`: one new thread per task, paying the thread start cost.
+    PerTask,
+}
+
+/// One `[[workload]]` of a scenario, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workload {
+    /// Unique name, used in `results.csv` and in sweep keys.
+    pub name: String,
+    /// How tasks arrive.
+    pub arrival: Arrival,
+    /// The program each task runs.
+    pub steps: Vec<Step>,
+    /// How the tasks run.
+    pub model: Model,
+    /// Worker count.
+    pub workers: Workers,
+    /// Memory held by each task in flight, in bytes.
+    pub memory_bytes: u64,
+}
+
+impl Workload {
+    /// Mean CPU time of one task, in nanoseconds.
+    pub fn mean_task_cpu(&self) -> f64 {
+        self.steps.iter().map(Step::mean_cpu).sum()
+    }
+
+    /// The worker count as written in `results.csv`.
+    pub fn workers_label(&self) -> String {
+        match self.workers {
+            Workers::Fixed(n) => n.to_string(),
+            Workers::PerTask => "per-task".to_string(),
+        }
+    }
+}
+
+/// Durations shared by all workloads of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunWindow {
+    /// Stop at this simulated time; `None` runs until every task is done.
+    pub duration: Option<Nanos>,
+    /// Statistics exclude completions before this time.
+    pub warmup: Nanos,
+}

@@ -1,0 +1,35 @@
+//! The steps a task's program is made of (DESIGN 1.4).
+
+use super::distribution::Dist;
+
+/// One step of a task's program.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Pure-Python code: needs a core and the GIL; preemptible at eval-breaker check points.
+    Cpu(Dist),
+    /// A C call that keeps the GIL (`re`, `list.sort`, `json`): cannot be interrupted.
+    CpuHeld(Dist),
+    /// A C call that releases the GIL (`hashlib`, `zlib`, NumPy): needs a core only.
+    CpuNogil(Dist),
+    /// Blocking I/O that waits (`socket.recv`): no core, no GIL.
+    Io(Dist),
+    /// `time.sleep`: a timer, no core, no GIL.
+    Sleep(Dist),
+    /// `with lock:` around nested steps; `lock` indexes [`crate::scenario::Scenario::locks`].
+    Lock { lock: usize, steps: Vec<Step> },
+    /// `with sem:` around nested steps; `semaphore` indexes [`crate::scenario::Scenario::semaphores`].
+    Semaphore { semaphore: usize, steps: Vec<Step> },
+}
+
+impl Step {
+    /// CPU time this step and its nested steps need on average, in nanoseconds.
+    pub fn mean_cpu(&self) -> f64 {
+        match self {
+            Step::Cpu(d) | Step::CpuHeld(d) | Step::CpuNogil(d) => d.mean(),
+            Step::Io(_) | Step::Sleep(_) => 0.0,
+            Step::Lock { steps, .. } | Step::Semaphore { steps, .. } => {
+                steps.iter().map(Step::mean_cpu).sum()
+            }
+        }
+    }
+}
