@@ -2,5 +2,7 @@
 pub mod engine;
 pub mod machine;
 pub mod python;
+pub mod report;
 pub mod scenario;
+pub mod simulation;
 pub mod workload;

@@ -1,3 +1,447 @@
 //! Cores and the OS scheduler (DESIGN 1.2).
+//!
+//! The machine knows OS threads, not Python. A thread is blocked, runnable
+//! (in the one global run queue), dispatching (assigned to a core, paying a
+//! wake-up latency or a context switch) or running a CPU *burst*. The model
+//! above asks for bursts ([`Machine::run_burst`]), blocks threads
+//! ([`Machine::block`]) and wakes them ([`Machine::wake`]); the machine tells it
+//! when a thread starts on a core with nothing to resume ([`Notice::Started`])
+//! and when a burst is done ([`Notice::BurstDone`]). Preemption is invisible
+//! to the model: a preempted burst resumes where it stopped.
+//!
+//! Fairness follows Linux CFS in spirit: virtual runtime, a time slice, a
+//! wake-up granularity, and sleeper placement at `min_vruntime - granularity`.
+
 pub mod config;
 pub use config::MachineConfig;
+
+use std::collections::BTreeSet;
+
+use crate::engine::time::Nanos;
+use crate::engine::{EventQueue, Stream};
+
+/// Index of an OS thread in the machine.
+pub type ThreadId = usize;
+
+/// The machine's own events; the model wraps them in its event type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MachineEvent {
+    /// A thread assigned to `core` has finished its wake-up or context switch.
+    Dispatched { core: usize, epoch: u64 },
+    /// The burst running on `core` is complete.
+    BurstEnd { core: usize, epoch: u64 },
+    /// The time slice on `core` has expired.
+    SliceEnd { core: usize, epoch: u64 },
+}
+
+/// What the machine tells the model after handling one of its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// The thread is on a core with no burst: the model decides what it does.
+    Started(ThreadId),
+    /// The thread's burst is complete; it is still on its core.
+    BurstDone(ThreadId),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OsState {
+    Blocked,
+    Runnable,
+    Dispatching(usize),
+    Running(usize),
+    Exited,
+}
+
+#[derive(Debug, Clone)]
+struct OsThread {
+    state: OsState,
+    vruntime: u64,
+    /// CPU still to run in the current burst, when one is set.
+    burst: Option<Nanos>,
+    last_core: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct Core {
+    current: Option<ThreadId>,
+    /// Bumped whenever the core's pending dispatch or burst event becomes stale.
+    epoch: u64,
+    /// Bumped whenever the core's pending slice event becomes stale.
+    slice_epoch: u64,
+    idle_since: Nanos,
+    /// When the running thread's current accounting period started.
+    run_since: Nanos,
+    /// When the core's current busy period (switch or run) started; `None` when idle or waking.
+    busy_since: Option<Nanos>,
+    busy_total: Nanos,
+}
+
+/// Counters the report needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MachineCounters {
+    /// Threads put on a core (wake-ups on idle cores and switches from the run queue).
+    pub context_switches: u64,
+    /// Core time spent switching between threads.
+    pub switch_time: Nanos,
+}
+
+/// The cores, the run queue and the threads' scheduling state.
+pub struct Machine {
+    config: MachineConfig,
+    cores: Vec<Core>,
+    threads: Vec<OsThread>,
+    run_queue: BTreeSet<(u64, u64, ThreadId)>,
+    queue_seq: u64,
+    min_vruntime: u64,
+    rng: Stream,
+    counters: MachineCounters,
+}
+
+impl Machine {
+    /// A machine with every core idle since time 0.
+    pub fn new(config: MachineConfig, seed: u64) -> Self {
+        let cores = (0..config.cores.max(1))
+            .map(|_| Core {
+                current: None,
+                epoch: 0,
+                slice_epoch: 0,
+                idle_since: 0,
+                run_since: 0,
+                busy_since: None,
+                busy_total: 0,
+            })
+            .collect();
+        Machine {
+            config,
+            cores,
+            threads: Vec::new(),
+            run_queue: BTreeSet::new(),
+            queue_seq: 0,
+            min_vruntime: 0,
+            rng: Stream::new(seed, "machine/scheduler"),
+            counters: MachineCounters::default(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &MachineConfig {
+        &self.config
+    }
+
+    /// Number of cores.
+    pub fn cores(&self) -> usize {
+        self.cores.len()
+    }
+
+    /// Creates a blocked thread; call [`Machine::wake`] to start it.
+    pub fn add_thread(&mut self) -> ThreadId {
+        self.threads.push(OsThread {
+            state: OsState::Blocked,
+            vruntime: self.min_vruntime,
+            burst: None,
+            last_core: None,
+        });
+        self.threads.len() - 1
+    }
+
+    /// Makes an exited thread's slot a fresh blocked thread.
+    pub fn reset_thread(&mut self, tid: ThreadId) {
+        debug_assert_eq!(self.threads[tid].state, OsState::Exited);
+        self.threads[tid] = OsThread { state: OsState::Blocked, vruntime: self.min_vruntime, burst: None, last_core: None };
+    }
+
+    /// Draws a timer's lateness (`timer_slack`).
+    pub fn timer_slack(&mut self) -> Nanos {
+        self.config.timer_slack.sample(&mut self.rng)
+    }
+
+    /// True when the thread is on a core (running or about to).
+    pub fn on_core(&self, tid: ThreadId) -> bool {
+        matches!(self.threads[tid].state, OsState::Running(_))
+    }
+
+    /// True when the thread waits in the run queue for a core.
+    pub fn is_runnable(&self, tid: ThreadId) -> bool {
+        matches!(self.threads[tid].state, OsState::Runnable | OsState::Dispatching(_))
+    }
+
+    /// Counters so far.
+    pub fn counters(&self) -> MachineCounters {
+        self.counters
+    }
+
+    /// Total busy core time up to `now` (switches plus bursts), summed over cores.
+    pub fn busy_time(&self, now: Nanos) -> Nanos {
+        self.cores
+            .iter()
+            .map(|c| c.busy_total + c.busy_since.map_or(0, |s| now - s))
+            .sum()
+    }
+
+    /// Makes a blocked thread runnable at once: on an idle core after a
+    /// wake-up latency, or in the run queue (possibly preempting a running thread).
+    pub fn wake<E: From<MachineEvent>>(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<E>) {
+        debug_assert_eq!(self.threads[tid].state, OsState::Blocked, "wake of a thread that is not blocked");
+        if self.threads[tid].state != OsState::Blocked {
+            return;
+        }
+        if let Some(core) = self.pick_idle_core(tid) {
+            let idle_for = now - self.cores[core].idle_since;
+            let latency = if idle_for < self.config.idle_poll_window {
+                self.config.wakeup_latency_polling.sample(&mut self.rng)
+            } else {
+                self.config.wakeup_latency.sample(&mut self.rng)
+            };
+            // A thread that slept keeps no credit beyond the granularity.
+            self.place_sleeper(now, tid);
+            self.assign(now, core, tid, latency, false, q);
+            return;
+        }
+        self.place_sleeper(now, tid);
+        self.enqueue(tid);
+        self.check_wakeup_preemption(now, tid, q);
+    }
+
+    /// Sets the running thread's burst to `cpu` nanoseconds of core time.
+    pub fn run_burst<E: From<MachineEvent>>(&mut self, now: Nanos, tid: ThreadId, cpu: Nanos, q: &mut EventQueue<E>) {
+        let OsState::Running(core) = self.threads[tid].state else {
+            debug_assert!(false, "run_burst on a thread that is not running");
+            return;
+        };
+        self.account(now, core);
+        self.threads[tid].burst = Some(cpu);
+        self.cores[core].epoch += 1;
+        let epoch = self.cores[core].epoch;
+        q.schedule_at(now + cpu, MachineEvent::BurstEnd { core, epoch }.into());
+    }
+
+    /// CPU still to run in the thread's burst at `now`, if it has one.
+    pub fn burst_remaining(&self, now: Nanos, tid: ThreadId) -> Option<Nanos> {
+        let burst = self.threads[tid].burst?;
+        match self.threads[tid].state {
+            OsState::Running(core) => Some(burst.saturating_sub(now - self.burst_started(core))),
+            _ => Some(burst),
+        }
+    }
+
+    /// Shortens the thread's burst so that at most `cpu` more nanoseconds run.
+    pub fn shorten_burst<E: From<MachineEvent>>(&mut self, now: Nanos, tid: ThreadId, cpu: Nanos, q: &mut EventQueue<E>) {
+        let Some(remaining) = self.burst_remaining(now, tid) else { return };
+        if cpu >= remaining {
+            return;
+        }
+        match self.threads[tid].state {
+            OsState::Running(_) => self.run_burst(now, tid, cpu, q),
+            _ => self.threads[tid].burst = Some(cpu),
+        }
+    }
+
+    /// Takes the running thread off its core; it stays blocked until woken.
+    pub fn block<E: From<MachineEvent>>(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<E>) {
+        self.leave_core(now, tid, OsState::Blocked, q);
+    }
+
+    /// Takes the running thread off its core for good.
+    pub fn exit<E: From<MachineEvent>>(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<E>) {
+        self.leave_core(now, tid, OsState::Exited, q);
+    }
+
+    /// Handles one of the machine's events; returns what the model must act on.
+    pub fn handle<E: From<MachineEvent>>(&mut self, now: Nanos, event: MachineEvent, q: &mut EventQueue<E>) -> Option<Notice> {
+        match event {
+            MachineEvent::Dispatched { core, epoch } => {
+                if self.cores[core].epoch != epoch {
+                    return None;
+                }
+                let tid = self.cores[core].current?;
+                self.threads[tid].state = OsState::Running(core);
+                self.threads[tid].last_core = Some(core);
+                let c = &mut self.cores[core];
+                if c.busy_since.is_none() {
+                    c.busy_since = Some(now);
+                }
+                c.run_since = now;
+                c.epoch += 1;
+                self.schedule_slice(now, core, q);
+                match self.threads[tid].burst {
+                    Some(rest) => {
+                        self.run_burst(now, tid, rest, q);
+                        None
+                    }
+                    None => Some(Notice::Started(tid)),
+                }
+            }
+            MachineEvent::BurstEnd { core, epoch } => {
+                if self.cores[core].epoch != epoch {
+                    return None;
+                }
+                let tid = self.cores[core].current?;
+                self.account(now, core);
+                self.threads[tid].burst = None;
+                Some(Notice::BurstDone(tid))
+            }
+            MachineEvent::SliceEnd { core, epoch } => {
+                if self.cores[core].slice_epoch != epoch {
+                    return None;
+                }
+                let tid = self.cores[core].current?;
+                self.account(now, core);
+                let v = self.threads[tid].vruntime;
+                let waiting_lower = self.run_queue.first().is_some_and(|&(qv, _, _)| qv < v);
+                if waiting_lower {
+                    self.preempt(now, core, q);
+                } else {
+                    self.schedule_slice(now, core, q);
+                }
+                None
+            }
+        }
+    }
+
+    fn burst_started(&self, core: usize) -> Nanos {
+        self.cores[core].run_since
+    }
+
+    /// Adds the running thread's time since `run_since` to its virtual runtime.
+    fn account(&mut self, now: Nanos, core: usize) {
+        let c = &mut self.cores[core];
+        let Some(tid) = c.current else { return };
+        if let OsState::Running(_) = self.threads[tid].state {
+            let ran = now - c.run_since;
+            if let Some(b) = self.threads[tid].burst.as_mut() {
+                *b = b.saturating_sub(ran);
+            }
+            self.threads[tid].vruntime += ran;
+            c.run_since = now;
+        }
+    }
+
+    fn schedule_slice<E: From<MachineEvent>>(&mut self, now: Nanos, core: usize, q: &mut EventQueue<E>) {
+        self.cores[core].slice_epoch += 1;
+        let epoch = self.cores[core].slice_epoch;
+        q.schedule_at(now + self.config.os_timeslice, MachineEvent::SliceEnd { core, epoch }.into());
+    }
+
+    fn leave_core<E: From<MachineEvent>>(&mut self, now: Nanos, tid: ThreadId, to: OsState, q: &mut EventQueue<E>) {
+        let OsState::Running(core) = self.threads[tid].state else {
+            debug_assert!(false, "only a running thread can leave its core");
+            return;
+        };
+        self.account(now, core);
+        self.threads[tid].state = to;
+        self.threads[tid].burst = None;
+        self.cores[core].current = None;
+        self.cores[core].epoch += 1;
+        self.cores[core].slice_epoch += 1;
+        self.dispatch_next(now, core, q);
+    }
+
+    fn preempt<E: From<MachineEvent>>(&mut self, now: Nanos, core: usize, q: &mut EventQueue<E>) {
+        let Some(tid) = self.cores[core].current else { return };
+        self.account(now, core);
+        self.threads[tid].state = OsState::Runnable;
+        self.enqueue(tid);
+        self.cores[core].current = None;
+        self.cores[core].epoch += 1;
+        self.cores[core].slice_epoch += 1;
+        self.dispatch_next(now, core, q);
+    }
+
+    /// Gives a core that just lost its thread to the run queue's lowest virtual runtime.
+    fn dispatch_next<E: From<MachineEvent>>(&mut self, now: Nanos, core: usize, q: &mut EventQueue<E>) {
+        if let Some(&(v, seq, next)) = self.run_queue.first() {
+            self.run_queue.remove(&(v, seq, next));
+            let cost = self.config.context_switch.sample(&mut self.rng);
+            self.counters.switch_time += cost;
+            self.assign(now, core, next, cost, true, q);
+        } else {
+            let c = &mut self.cores[core];
+            if let Some(s) = c.busy_since.take() {
+                c.busy_total += now - s;
+            }
+            c.idle_since = now;
+        }
+    }
+
+    /// Puts `tid` on `core` after `delay`; `busy` says whether the delay is core time.
+    fn assign<E: From<MachineEvent>>(&mut self, now: Nanos, core: usize, tid: ThreadId, delay: Nanos, busy: bool, q: &mut EventQueue<E>) {
+        self.threads[tid].state = OsState::Dispatching(core);
+        let c = &mut self.cores[core];
+        c.current = Some(tid);
+        c.epoch += 1;
+        if busy {
+            if c.busy_since.is_none() {
+                c.busy_since = Some(now);
+            }
+        } else if let Some(s) = c.busy_since.take() {
+            c.busy_total += now - s;
+        }
+        self.counters.context_switches += 1;
+        let epoch = c.epoch;
+        q.schedule_at(now + delay, MachineEvent::Dispatched { core, epoch }.into());
+    }
+
+    /// The idle core to wake on: the thread's last core if idle, else the one idle the shortest time.
+    fn pick_idle_core(&self, tid: ThreadId) -> Option<usize> {
+        if let Some(last) = self.threads[tid].last_core {
+            if self.cores[last].current.is_none() {
+                return Some(last);
+            }
+        }
+        self.cores
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.current.is_none())
+            .max_by_key(|(i, c)| (c.idle_since, std::cmp::Reverse(*i)))
+            .map(|(i, _)| i)
+    }
+
+    fn update_min_vruntime(&mut self, now: Nanos) {
+        let mut lowest: Option<u64> = self.run_queue.first().map(|&(v, _, _)| v);
+        for c in &self.cores {
+            if let Some(tid) = c.current {
+                if let OsState::Running(_) = self.threads[tid].state {
+                    let v = self.threads[tid].vruntime + (now - c.run_since);
+                    lowest = Some(lowest.map_or(v, |l| l.min(v)));
+                }
+            }
+        }
+        if let Some(l) = lowest {
+            self.min_vruntime = self.min_vruntime.max(l);
+        }
+    }
+
+    fn place_sleeper(&mut self, now: Nanos, tid: ThreadId) {
+        self.update_min_vruntime(now);
+        let floor = self.min_vruntime.saturating_sub(self.config.wakeup_granularity);
+        let t = &mut self.threads[tid];
+        t.vruntime = t.vruntime.max(floor);
+    }
+
+    fn enqueue(&mut self, tid: ThreadId) {
+        self.threads[tid].state = OsState::Runnable;
+        self.run_queue.insert((self.threads[tid].vruntime, self.queue_seq, tid));
+        self.queue_seq += 1;
+    }
+
+    /// A waking thread preempts the running thread with the largest virtual
+    /// runtime if its own is lower by more than `wakeup_granularity`.
+    fn check_wakeup_preemption<E: From<MachineEvent>>(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<E>) {
+        let mut victim: Option<(u64, usize)> = None;
+        for core in 0..self.cores.len() {
+            if let Some(cur) = self.cores[core].current {
+                if let OsState::Running(_) = self.threads[cur].state {
+                    let v = self.threads[cur].vruntime + (now - self.cores[core].run_since);
+                    if victim.is_none_or(|(bv, _)| v > bv) {
+                        victim = Some((v, core));
+                    }
+                }
+            }
+        }
+        if let Some((v, core)) = victim {
+            if v > self.threads[tid].vruntime + self.config.wakeup_granularity {
+                self.preempt(now, core, q);
+            }
+        }
+    }
+}

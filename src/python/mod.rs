@@ -1,3 +1,8 @@
 //! The Python runtime: interpreter parameters, the GIL, threads, locks.
 pub mod config;
+pub mod gil;
+pub mod program;
+pub mod runtime;
+pub mod sync;
+
 pub use config::{Build, Handoff, PyVersion, PythonConfig};

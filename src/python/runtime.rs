@@ -1,0 +1,974 @@
+//! The Python runtime model: threads running compiled programs on the
+//! machine, contending for the GIL, locks and semaphores.
+//!
+//! Each Python thread is an OS thread of [`crate::machine::Machine`] (same
+//! index). A thread's [`Next`] says what it does the next time the machine
+//! hands it control ([`Notice::Started`] after a wake-up, or
+//! [`Notice::BurstDone`]). [`Runtime::proceed`] runs that action and every
+//! zero-time action after it, until the thread starts a CPU burst or blocks.
+//!
+//! Pools follow python/cpython `Lib/concurrent/futures/thread.py`: a worker is
+//! started on `submit` only when no worker is idle and fewer than
+//! `max_workers` exist (`_adjust_thread_count`); idle workers block in
+//! `work_queue.get()` with the GIL released.
+
+use std::collections::VecDeque;
+
+use crate::engine::time::Nanos;
+use crate::engine::{EventQueue, Model, Stream};
+use crate::machine::{Machine, MachineEvent, Notice, ThreadId};
+use crate::report::stats::LatencyStats;
+use crate::scenario::Scenario;
+use crate::workload::{Arrival, Dist, Model as RunModel, Workers};
+
+use super::config::{Build, PythonConfig};
+use super::gil::Gil;
+use super::program::{Op, compile};
+use super::sync::{Lock, Semaphore};
+
+/// Events of the Python runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// An event of the machine (cores, scheduler).
+    Machine(MachineEvent),
+    /// Tasks of `workload` arrive.
+    Arrival { workload: usize },
+    /// A GIL wait's timed wait expires (stale unless `epoch` matches).
+    GilTimeout { thread: ThreadId, epoch: u64 },
+    /// A blocking call (I/O, sleep) of `thread` returns (stale unless `epoch` matches).
+    CallReturn { thread: ThreadId, epoch: u64 },
+    /// The warm-up ends: counters are snapshotted.
+    WarmupEnd,
+}
+
+impl From<MachineEvent> for Event {
+    fn from(e: MachineEvent) -> Self {
+        Event::Machine(e)
+    }
+}
+
+/// What a thread does the next time it has control of its core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Next {
+    /// A new thread's start-up (`thread_start`, without the GIL).
+    Bootstrap,
+    /// Take the GIL if needed, then run the operation at `pc`.
+    Run,
+    /// The burst of the operation at `pc` is complete.
+    StepDone,
+    /// A GIL-releasing call's burst is complete.
+    CallDone,
+    /// Back from a GIL-releasing call: pay its return cost, then run.
+    ReturnCost,
+    /// Woken from the GIL's condition variable (signalled or timed out).
+    GilRecheck { timed_out: bool },
+    /// Woken from `switch_cond` after a drop that had to wait for the switch.
+    SwitchWoken,
+    /// Woken after a lock release: try the lock again (without the GIL).
+    LockRecheck(usize),
+}
+
+/// What a blocked thread waits for (for deadlock reports and timelines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// Not blocked.
+    None,
+    /// On the GIL's condition variable.
+    Gil,
+    /// On `switch_cond`, for another thread to take the GIL.
+    Switch,
+    /// In blocking I/O or a sleep.
+    Call,
+    /// On a lock.
+    Lock(usize),
+    /// On a semaphore.
+    Semaphore(usize),
+    /// An idle pool worker waiting for a task.
+    Idle,
+}
+
+/// A GIL-releasing call a thread makes after dropping the GIL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    Nogil(Nanos),
+    Io(Nanos),
+    Sleep(Nanos),
+    Lock(usize),
+    Semaphore(usize),
+    Idle,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BurstKind {
+    /// Pure-Python CPU: a drop request truncates it at the next check point.
+    Python,
+    /// Anything else: runs to its end.
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// A pool worker (or the main thread of a sequential workload).
+    Worker,
+    /// One thread per task; exits after it.
+    PerTask,
+    /// Loops the program forever.
+    Forever,
+}
+
+#[derive(Debug, Clone)]
+struct PyThread {
+    workload: usize,
+    role: Role,
+    task: Option<Nanos>,
+    pc: usize,
+    holds_gil: bool,
+    next: Next,
+    burst: BurstKind,
+    /// Rest of a `cpu` step interrupted at a check point.
+    split_rest: Option<Nanos>,
+    /// The call to make once a switch wait ends.
+    pending_call: Option<Call>,
+    saved_switch: u64,
+    epoch: u64,
+    wait: Wait,
+    gil_wait_since: Option<Nanos>,
+    born: Nanos,
+    alive: bool,
+}
+
+/// Per-workload state and statistics.
+struct WorkloadState {
+    name: String,
+    ops: Vec<Op>,
+    arrival: Arrival,
+    model: RunModel,
+    workers: Workers,
+    memory: u64,
+    steps_rng: Stream,
+    arrivals_rng: Stream,
+    runtime_rng: Stream,
+    queue: VecDeque<Nanos>,
+    idle: VecDeque<ThreadId>,
+    threads: u32,
+    arrived: u64,
+    completed: u64,
+    completed_in_window: u64,
+    latency: LatencyStats,
+    gil_wait_ns: u128,
+    thread_life_ns: u128,
+}
+
+/// Counters snapshotted at the end of the warm-up.
+#[derive(Debug, Clone, Copy, Default)]
+struct Snapshot {
+    busy: Nanos,
+    gil_held: Nanos,
+    gil_switches: u64,
+    context_switches: u64,
+}
+
+/// Results of one workload, ready for `results.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadResult {
+    /// Workload name.
+    pub workload: String,
+    /// Model name.
+    pub model: String,
+    /// Worker count as written in the scenario.
+    pub workers: String,
+    /// Cores of the machine.
+    pub cores: u32,
+    /// Tasks completed in the window.
+    pub tasks_completed: u64,
+    /// End of the window, in seconds.
+    pub sim_time_s: f64,
+    /// Tasks completed per second of window.
+    pub throughput_per_s: f64,
+    /// Latency mean, p50, p95, p99 and max, in ms (`None` without completions).
+    pub latency_ms: Option<[f64; 5]>,
+    /// Busy core time over cores × window.
+    pub cpu_utilization: f64,
+    /// GIL held time over the window (`None` without a GIL).
+    pub gil_held_fraction: Option<f64>,
+    /// The workload's threads' time waiting for the GIL over their lifetime in the window.
+    pub gil_wait_fraction: Option<f64>,
+    /// `switch_number` increments in the window.
+    pub gil_switches: Option<u64>,
+    /// Threads put on a core in the window.
+    pub context_switches: u64,
+    /// Peak resident memory of the run, in MB.
+    pub peak_rss_mb: f64,
+    /// Events the engine handled in the run.
+    pub events: u64,
+    /// Tasks arrived but not completed at the end.
+    pub tasks_in_flight: u64,
+}
+
+/// Totals used by the laws and by accounting checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Accounting {
+    /// Core time spent in the workloads' `cpu`, `cpu_held` and `cpu_nogil` steps.
+    pub step_cpu: Nanos,
+    /// Core time spent in overheads: thread start, GIL release and return costs.
+    pub overhead_cpu: Nanos,
+    /// Core time spent in context switches.
+    pub switch_cpu: Nanos,
+    /// Busy core time measured by the machine.
+    pub busy: Nanos,
+}
+
+/// The whole simulated Python program: machine, interpreter, workloads.
+pub struct Runtime {
+    python: PythonConfig,
+    machine: Machine,
+    gil: Gil,
+    threads: Vec<PyThread>,
+    free_threads: Vec<ThreadId>,
+    workloads: Vec<WorkloadState>,
+    locks: Vec<Lock>,
+    lock_names: Vec<String>,
+    semaphores: Vec<Semaphore>,
+    semaphore_names: Vec<String>,
+    warmup: Nanos,
+    duration: Option<Nanos>,
+    cpu_scale: f64,
+    slack_rng: Stream,
+    batch_left: u64,
+    open_loop: bool,
+    last_completion: Nanos,
+    live_threads: u64,
+    tasks_memory: u64,
+    peak_rss: u64,
+    snapshot: Snapshot,
+    step_cpu: Nanos,
+    overhead_cpu: Nanos,
+}
+
+/// A run that stopped with tasks blocked forever.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadlock {
+    /// When the last event happened.
+    pub at: Nanos,
+    /// One line per blocked thread: which workload and what it waits for.
+    pub blocked: Vec<String>,
+}
+
+impl Runtime {
+    /// Builds the runtime for one run of `scenario` with `seed`.
+    pub fn new(scenario: &Scenario, seed: u64) -> Self {
+        let python = scenario.python.clone();
+        let cpu_scale = if python.build == Build::FreeThreaded { python.free_threaded_overhead } else { 1.0 };
+        let workloads: Vec<WorkloadState> = scenario
+            .workloads
+            .iter()
+            .map(|w| WorkloadState {
+                name: w.name.clone(),
+                ops: compile(&w.steps),
+                arrival: w.arrival.clone(),
+                model: w.model.clone(),
+                workers: w.workers,
+                memory: w.memory_bytes,
+                steps_rng: Stream::new(seed, &format!("workload/{}/steps", w.name)),
+                arrivals_rng: Stream::new(seed, &format!("workload/{}/arrivals", w.name)),
+                runtime_rng: Stream::new(seed, &format!("workload/{}/runtime", w.name)),
+                queue: VecDeque::new(),
+                idle: VecDeque::new(),
+                threads: 0,
+                arrived: 0,
+                completed: 0,
+                completed_in_window: 0,
+                latency: LatencyStats::new(),
+                gil_wait_ns: 0,
+                thread_life_ns: 0,
+            })
+            .collect();
+        let batch_left = scenario
+            .workloads
+            .iter()
+            .map(|w| if let Arrival::Batch(n) = w.arrival { n } else { 0 })
+            .sum();
+        let open_loop = scenario.workloads.iter().any(|w| !matches!(w.arrival, Arrival::Batch(_)));
+        Runtime {
+            gil: Gil::new(python.gil_handoff, seed, "interpreter/main/gil"),
+            python,
+            machine: Machine::new(scenario.machine.clone(), seed),
+            threads: Vec::new(),
+            free_threads: Vec::new(),
+            workloads,
+            locks: scenario.locks.iter().map(|_| Lock::default()).collect(),
+            lock_names: scenario.locks.clone(),
+            semaphores: scenario.semaphores.iter().map(|s| Semaphore::new(s.capacity)).collect(),
+            semaphore_names: scenario.semaphores.iter().map(|s| s.name.clone()).collect(),
+            warmup: scenario.window.warmup,
+            duration: scenario.window.duration,
+            cpu_scale,
+            slack_rng: Stream::new(seed, "interpreter/main/timers"),
+            batch_left,
+            open_loop,
+            last_completion: 0,
+            live_threads: 0,
+            tasks_memory: 0,
+            peak_rss: 0,
+            snapshot: Snapshot::default(),
+            step_cpu: 0,
+            overhead_cpu: 0,
+        }
+    }
+
+    /// Records every GIL acquisition and release (for tests and timelines).
+    pub fn record_gil(&mut self) {
+        self.gil.record();
+    }
+
+    /// The GIL's `(time, thread, acquired)` log, when recorded.
+    pub fn gil_log(&self) -> Option<&[(Nanos, ThreadId, bool)]> {
+        self.gil.log()
+    }
+
+    /// The most holders each semaphore ever had at once, in `[semaphores]` order.
+    pub fn semaphore_max_holders(&self) -> Vec<u32> {
+        self.semaphores.iter().map(|s| s.max_holders).collect()
+    }
+
+    /// Schedules the first events: arrivals, forever loops, the warm-up end.
+    pub fn start(&mut self, q: &mut EventQueue<Event>) {
+        self.update_rss();
+        if self.warmup > 0 {
+            q.schedule_at(self.warmup, Event::WarmupEnd);
+        }
+        for w in 0..self.workloads.len() {
+            match self.workloads[w].arrival {
+                Arrival::Batch(_) | Arrival::Rate(_) => q.schedule_at(0, Event::Arrival { workload: w }),
+                Arrival::Forever => {
+                    let n = match (&self.workloads[w].model, self.workloads[w].workers) {
+                        (RunModel::Sequential, _) => 1,
+                        (_, Workers::Fixed(n)) => n,
+                        (_, Workers::PerTask) => 1,
+                    };
+                    for _ in 0..n {
+                        let tid = self.spawn(0, w, Role::Forever, Some(0), q);
+                        self.workloads[w].arrived += 1;
+                        self.add_task_memory(w);
+                        let _ = tid;
+                    }
+                }
+            }
+        }
+    }
+
+    /// True once every batch task is done and nothing else can arrive.
+    pub fn all_done(&self) -> bool {
+        !self.open_loop && self.batch_left == 0
+    }
+
+    /// Tasks still unfinished (arrived or not).
+    pub fn unfinished(&self) -> bool {
+        self.batch_left > 0 || self.workloads.iter().any(|w| w.arrived > w.completed)
+    }
+
+    /// Describes the blocked threads, for a deadlock report.
+    pub fn deadlock(&self, at: Nanos) -> Deadlock {
+        let blocked = self
+            .threads
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.alive && t.task.is_some() && t.wait != Wait::None)
+            .map(|(i, t)| {
+                let what = match t.wait {
+                    Wait::Lock(l) => format!("lock `{}` (held by thread {:?})", self.lock_names[l], self.locks[l].holder),
+                    Wait::Semaphore(s) => format!("semaphore `{}`", self.semaphore_names[s]),
+                    Wait::Gil => "the GIL".to_string(),
+                    Wait::Switch => "a GIL switch".to_string(),
+                    Wait::Call => "a blocking call".to_string(),
+                    Wait::Idle => "a task".to_string(),
+                    Wait::None => "nothing".to_string(),
+                };
+                format!("thread {i} of workload `{}` waits for {what}", self.workloads[t.workload].name)
+            })
+            .collect();
+        Deadlock { at, blocked }
+    }
+
+    /// CPU accounting totals at `now`.
+    pub fn accounting(&self, now: Nanos) -> Accounting {
+        Accounting {
+            step_cpu: self.step_cpu,
+            overhead_cpu: self.overhead_cpu,
+            switch_cpu: self.machine.counters().switch_time,
+            busy: self.machine.busy_time(now),
+        }
+    }
+
+    /// The end of the statistics window: `duration`, else the last completion.
+    pub fn end_time(&self) -> Nanos {
+        self.duration.unwrap_or(self.last_completion)
+    }
+
+    /// Per-workload results for the window `[warmup, end]`.
+    pub fn results(&mut self, end: Nanos, events: u64) -> Vec<WorkloadResult> {
+        // Close the open intervals of live threads at `end`.
+        for tid in 0..self.threads.len() {
+            if self.threads[tid].alive {
+                self.close_thread_intervals(tid, end);
+            }
+        }
+        let window = end.saturating_sub(self.warmup);
+        let window_s = window as f64 / 1e9;
+        let cores = self.machine.cores() as u32;
+        let frac = |x: f64, d: f64| if d > 0.0 { x / d } else { 0.0 };
+        let busy = self.machine.busy_time(end).saturating_sub(self.snapshot.busy);
+        let cpu_utilization = frac(busy as f64, f64::from(cores) * window as f64);
+        let gil = self.python.gil_enabled;
+        let gil_held = self.gil.held_time(end).saturating_sub(self.snapshot.gil_held);
+        let switches = self.gil.switch_number() - self.snapshot.gil_switches;
+        let context_switches = self.machine.counters().context_switches - self.snapshot.context_switches;
+        let peak_rss_mb = self.peak_rss as f64 / 1e6;
+        self.workloads
+            .iter()
+            .map(|w| {
+                let ms = |ns: f64| ns / 1e6;
+                let latency_ms = w.latency.mean().map(|mean| {
+                    let q = |p: f64| ms(w.latency.quantile(p).unwrap_or(0) as f64);
+                    [ms(mean), q(0.5), q(0.95), q(0.99), ms(w.latency.max().unwrap_or(0) as f64)]
+                });
+                WorkloadResult {
+                    workload: w.name.clone(),
+                    model: w.model.name().to_string(),
+                    workers: match (&w.model, w.workers) {
+                        (RunModel::Sequential, _) => "1".to_string(),
+                        (_, Workers::Fixed(n)) => n.to_string(),
+                        (_, Workers::PerTask) => "per-task".to_string(),
+                    },
+                    cores,
+                    tasks_completed: w.completed_in_window,
+                    sim_time_s: end as f64 / 1e9,
+                    throughput_per_s: frac(w.completed_in_window as f64, window_s),
+                    latency_ms,
+                    cpu_utilization,
+                    gil_held_fraction: gil.then(|| frac(gil_held as f64, window as f64)),
+                    gil_wait_fraction: gil.then(|| frac(w.gil_wait_ns as f64, w.thread_life_ns as f64)),
+                    gil_switches: gil.then_some(switches),
+                    context_switches,
+                    peak_rss_mb,
+                    events,
+                    tasks_in_flight: w.arrived - w.completed,
+                }
+            })
+            .collect()
+    }
+
+    // ----- threads -------------------------------------------------------
+
+    fn spawn(&mut self, now: Nanos, w: usize, role: Role, task: Option<Nanos>, q: &mut EventQueue<Event>) -> ThreadId {
+        let main_thread = self.workloads[w].model == RunModel::Sequential;
+        let thread = PyThread {
+            workload: w,
+            role,
+            task,
+            pc: 0,
+            holds_gil: false,
+            next: if main_thread { Next::Run } else { Next::Bootstrap },
+            burst: BurstKind::Other,
+            split_rest: None,
+            pending_call: None,
+            saved_switch: 0,
+            epoch: 0,
+            wait: Wait::None,
+            gil_wait_since: None,
+            born: now,
+            alive: true,
+        };
+        let tid = match self.free_threads.pop() {
+            Some(tid) => {
+                self.threads[tid] = thread;
+                self.machine.reset_thread(tid);
+                tid
+            }
+            None => {
+                let tid = self.machine.add_thread();
+                debug_assert_eq!(tid, self.threads.len());
+                self.threads.push(thread);
+                tid
+            }
+        };
+        self.workloads[w].threads += 1;
+        self.live_threads += 1;
+        self.update_rss();
+        self.machine.wake(now, tid, q);
+        tid
+    }
+
+    fn block(&mut self, now: Nanos, tid: ThreadId, wait: Wait, q: &mut EventQueue<Event>) {
+        self.threads[tid].wait = wait;
+        self.machine.block(now, tid, q);
+    }
+
+    fn wake(&mut self, now: Nanos, tid: ThreadId, next: Next, q: &mut EventQueue<Event>) {
+        self.threads[tid].wait = Wait::None;
+        self.threads[tid].next = next;
+        self.machine.wake(now, tid, q);
+    }
+
+    fn burst(&mut self, now: Nanos, tid: ThreadId, cpu: Nanos, kind: BurstKind, next: Next, q: &mut EventQueue<Event>) {
+        self.threads[tid].burst = kind;
+        self.threads[tid].next = next;
+        self.machine.run_burst(now, tid, cpu, q);
+    }
+
+    fn overhead(&mut self, tid: ThreadId, dist: Dist) -> Nanos {
+        let w = self.threads[tid].workload;
+        let d = dist.sample(&mut self.workloads[w].runtime_rng);
+        self.overhead_cpu += d;
+        d
+    }
+
+    fn step_duration(&mut self, tid: ThreadId, dist: Dist, scale: f64) -> Nanos {
+        let w = self.threads[tid].workload;
+        let d = dist.sample(&mut self.workloads[w].steps_rng);
+        if scale == 1.0 { d } else { libm::round(d as f64 * scale) as Nanos }
+    }
+
+    /// Runs the thread's pending action and every zero-time action after it.
+    fn proceed(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) {
+        loop {
+            let next = std::mem::replace(&mut self.threads[tid].next, Next::Run);
+            let more = match next {
+                Next::Bootstrap => {
+                    let d = self.overhead(tid, self.python.thread_start);
+                    self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
+                    false
+                }
+                Next::ReturnCost => {
+                    let d = self.overhead(tid, self.python.release_overhead);
+                    self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
+                    false
+                }
+                Next::StepDone => {
+                    self.threads[tid].pc += 1;
+                    true
+                }
+                Next::CallDone => {
+                    self.threads[tid].pc += 1;
+                    self.threads[tid].next = Next::ReturnCost;
+                    true
+                }
+                Next::GilRecheck { timed_out } => {
+                    // take_gil's loop, after COND_TIMED_WAIT returned.
+                    if timed_out && self.gil.locked() && self.gil.switch_number() == self.threads[tid].saved_switch {
+                        self.request_drop(now, q);
+                    }
+                    self.take_gil(now, tid, q)
+                }
+                Next::SwitchWoken => match self.threads[tid].pending_call.take() {
+                    Some(call) => self.start_call(now, tid, call, q),
+                    None => true,
+                },
+                Next::LockRecheck(l) => {
+                    if self.locks[l].holder.is_none() {
+                        self.locks[l].holder = Some(tid);
+                        self.threads[tid].pc += 1;
+                        self.threads[tid].next = Next::ReturnCost;
+                        true
+                    } else {
+                        self.locks[l].waiters.push_back(tid);
+                        self.threads[tid].next = Next::LockRecheck(l);
+                        self.block(now, tid, Wait::Lock(l), q);
+                        false
+                    }
+                }
+                Next::Run => self.run(now, tid, q),
+            };
+            if !more {
+                return;
+            }
+        }
+    }
+
+    /// Takes the GIL if needed, answers a pending drop request, then runs the operation at `pc`.
+    fn run(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
+        if self.python.gil_enabled {
+            if !self.threads[tid].holds_gil {
+                return self.take_gil(now, tid, q);
+            }
+            if self.gil.drop_requested() {
+                // An eval-breaker check point with a drop request: a forced drop.
+                return self.release_for(now, tid, None, q);
+            }
+        }
+        let t = &self.threads[tid];
+        let w = t.workload;
+        if t.task.is_none() {
+            return self.next_task(now, tid, q);
+        }
+        let Some(&op) = self.workloads[w].ops.get(t.pc) else {
+            return self.complete_task(now, tid, q);
+        };
+        match op {
+            Op::Cpu(d) => {
+                let d = match self.threads[tid].split_rest.take() {
+                    Some(rest) => rest,
+                    None => {
+                        let d = self.step_duration(tid, d, self.cpu_scale);
+                        self.step_cpu += d;
+                        d
+                    }
+                };
+                self.burst(now, tid, d, BurstKind::Python, Next::StepDone, q);
+                false
+            }
+            Op::CpuHeld(d) => {
+                let d = self.step_duration(tid, d, self.cpu_scale);
+                self.step_cpu += d;
+                self.burst(now, tid, d, BurstKind::Other, Next::StepDone, q);
+                false
+            }
+            Op::CpuNogil(d) => {
+                let d = self.step_duration(tid, d, 1.0);
+                self.step_cpu += d;
+                self.release_for(now, tid, Some(Call::Nogil(d)), q)
+            }
+            Op::Io(d) => {
+                let d = self.step_duration(tid, d, 1.0);
+                self.release_for(now, tid, Some(Call::Io(d)), q)
+            }
+            Op::Sleep(d) => {
+                let d = self.step_duration(tid, d, 1.0);
+                self.release_for(now, tid, Some(Call::Sleep(d)), q)
+            }
+            Op::LockAcquire(l) => {
+                if self.locks[l].holder.is_none() {
+                    self.locks[l].holder = Some(tid);
+                    self.threads[tid].pc += 1;
+                    true
+                } else {
+                    self.release_for(now, tid, Some(Call::Lock(l)), q)
+                }
+            }
+            Op::LockRelease(l) => {
+                debug_assert_eq!(self.locks[l].holder, Some(tid));
+                self.locks[l].holder = None;
+                if let Some(waiter) = self.locks[l].waiters.pop_front() {
+                    self.wake(now, waiter, Next::LockRecheck(l), q);
+                }
+                self.threads[tid].pc += 1;
+                true
+            }
+            Op::SemAcquire(s) => {
+                if self.semaphores[s].try_acquire() {
+                    self.threads[tid].pc += 1;
+                    true
+                } else {
+                    self.release_for(now, tid, Some(Call::Semaphore(s)), q)
+                }
+            }
+            Op::SemRelease(s) => {
+                if let Some(waiter) = self.semaphores[s].release() {
+                    self.wake(now, waiter, Next::ReturnCost, q);
+                }
+                self.threads[tid].pc += 1;
+                true
+            }
+        }
+    }
+
+    /// `take_gil`: acquire a free GIL at once, or wait on its condition variable.
+    fn take_gil(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
+        if !self.python.gil_enabled {
+            return true;
+        }
+        if !self.gil.locked() {
+            if let Some(dropper) = self.gil.acquire(now, tid) {
+                // COND_SIGNAL(gil->switch_cond): the forced dropper may go on.
+                self.wake(now, dropper, Next::SwitchWoken, q);
+            }
+            let t = &mut self.threads[tid];
+            t.holds_gil = true;
+            t.next = Next::Run;
+            if let Some(since) = t.gil_wait_since.take() {
+                let w = t.workload;
+                self.workloads[w].gil_wait_ns += u128::from(overlap(since, now, self.warmup));
+            }
+            return true;
+        }
+        let interval = self.python.switch_interval();
+        let slack = self.slack();
+        let t = &mut self.threads[tid];
+        t.saved_switch = self.gil.switch_number();
+        t.epoch += 1;
+        t.gil_wait_since.get_or_insert(now);
+        let epoch = t.epoch;
+        self.gil.wait(tid);
+        q.schedule_at(now + interval + slack, Event::GilTimeout { thread: tid, epoch });
+        self.block(now, tid, Wait::Gil, q);
+        false
+    }
+
+    /// `SET_GIL_DROP_REQUEST`: the holder notices at its next check point,
+    /// within `check_latency` of CPU for a `cpu` step, at the end otherwise.
+    fn request_drop(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
+        self.gil.request_drop();
+        let Some(holder) = self.gil.holder() else { return };
+        let t = &self.threads[holder];
+        if t.burst != BurstKind::Python || t.next != Next::StepDone {
+            return;
+        }
+        let Some(remaining) = self.machine.burst_remaining(now, holder) else { return };
+        let check = self.overhead_free_sample(holder, self.python.check_latency);
+        if remaining > check {
+            self.threads[holder].split_rest = Some(remaining - check);
+            self.threads[holder].next = Next::Run;
+            self.machine.shorten_burst(now, holder, check, q);
+        }
+    }
+
+    fn overhead_free_sample(&mut self, tid: ThreadId, dist: Dist) -> Nanos {
+        let w = self.threads[tid].workload;
+        dist.sample(&mut self.workloads[w].runtime_rng)
+    }
+
+    /// `drop_gil` before `call` (a voluntary drop), or at a check point with
+    /// `call = None` (a forced drop). Waits on `switch_cond` when a drop request is pending.
+    fn release_for(&mut self, now: Nanos, tid: ThreadId, call: Option<Call>, q: &mut EventQueue<Event>) -> bool {
+        if !self.python.gil_enabled {
+            return match call {
+                Some(call) => self.start_call(now, tid, call, q),
+                None => true,
+            };
+        }
+        let dropped = self.gil.drop(now, tid, false);
+        self.threads[tid].holds_gil = false;
+        if let Some(waiter) = dropped.signalled {
+            self.threads[waiter].epoch += 1;
+            self.wake(now, waiter, Next::GilRecheck { timed_out: false }, q);
+        }
+        if dropped.must_wait_for_switch {
+            let t = &mut self.threads[tid];
+            t.pending_call = call;
+            t.next = Next::SwitchWoken;
+            if call.is_none() {
+                t.gil_wait_since.get_or_insert(now);
+            }
+            self.block(now, tid, Wait::Switch, q);
+            return false;
+        }
+        match call {
+            Some(call) => self.start_call(now, tid, call, q),
+            None => true,
+        }
+    }
+
+    /// Makes a call with the GIL released.
+    fn start_call(&mut self, now: Nanos, tid: ThreadId, call: Call, q: &mut EventQueue<Event>) -> bool {
+        match call {
+            Call::Nogil(d) => {
+                self.burst(now, tid, d, BurstKind::Other, Next::CallDone, q);
+                false
+            }
+            Call::Io(d) | Call::Sleep(d) => {
+                let late = if matches!(call, Call::Sleep(_)) { self.slack() } else { 0 };
+                let t = &mut self.threads[tid];
+                t.pc += 1;
+                t.epoch += 1;
+                t.next = Next::ReturnCost;
+                let epoch = t.epoch;
+                q.schedule_at(now + d + late, Event::CallReturn { thread: tid, epoch });
+                self.block(now, tid, Wait::Call, q);
+                false
+            }
+            Call::Lock(l) => {
+                if self.locks[l].holder.is_none() {
+                    self.locks[l].holder = Some(tid);
+                    self.threads[tid].pc += 1;
+                    self.threads[tid].next = Next::ReturnCost;
+                    return true;
+                }
+                self.locks[l].waiters.push_back(tid);
+                self.threads[tid].next = Next::LockRecheck(l);
+                self.block(now, tid, Wait::Lock(l), q);
+                false
+            }
+            Call::Semaphore(s) => {
+                self.threads[tid].next = Next::ReturnCost;
+                if self.semaphores[s].holders < self.semaphores[s].capacity {
+                    return true;
+                }
+                self.semaphores[s].waiters.push_back(tid);
+                self.block(now, tid, Wait::Semaphore(s), q);
+                false
+            }
+            Call::Idle => {
+                let w = self.threads[tid].workload;
+                self.workloads[w].idle.push_back(tid);
+                self.threads[tid].next = Next::ReturnCost;
+                self.block(now, tid, Wait::Idle, q);
+                false
+            }
+        }
+    }
+
+    fn slack(&mut self) -> Nanos {
+        self.machine.config().timer_slack.sample(&mut self.slack_rng)
+    }
+
+    /// The last operation is done: record the task and find the next one.
+    fn complete_task(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
+        let t = &mut self.threads[tid];
+        let w = t.workload;
+        let arrival = t.task.take().unwrap_or(now);
+        t.pc = 0;
+        let role = t.role;
+        let wl = &mut self.workloads[w];
+        wl.completed += 1;
+        if now >= self.warmup {
+            wl.completed_in_window += 1;
+            wl.latency.record(now - arrival);
+        }
+        if matches!(wl.arrival, Arrival::Batch(_)) {
+            self.batch_left -= 1;
+        }
+        self.last_completion = now;
+        self.tasks_memory -= self.workloads[w].memory;
+        match role {
+            Role::Forever => {
+                self.threads[tid].task = Some(now);
+                self.workloads[w].arrived += 1;
+                self.add_task_memory(w);
+                true
+            }
+            Role::Worker => self.next_task(now, tid, q),
+            Role::PerTask => {
+                if self.threads[tid].holds_gil {
+                    // The thread state is deleted: drop_gil(tstate = NULL) never waits.
+                    let dropped = self.gil.drop(now, tid, true);
+                    self.threads[tid].holds_gil = false;
+                    if let Some(waiter) = dropped.signalled {
+                        self.threads[waiter].epoch += 1;
+                        self.wake(now, waiter, Next::GilRecheck { timed_out: false }, q);
+                    }
+                }
+                self.close_thread_intervals(tid, now);
+                self.threads[tid].alive = false;
+                self.workloads[w].threads -= 1;
+                self.live_threads -= 1;
+                self.update_rss();
+                self.machine.exit(now, tid, q);
+                self.free_threads.push(tid);
+                false
+            }
+        }
+    }
+
+    /// A pool worker without a task takes the next queued one or goes idle.
+    fn next_task(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
+        let w = self.threads[tid].workload;
+        match self.workloads[w].queue.pop_front() {
+            Some(arrival) => {
+                self.threads[tid].task = Some(arrival);
+                true
+            }
+            None => self.release_for(now, tid, Some(Call::Idle), q),
+        }
+    }
+
+    fn close_thread_intervals(&mut self, tid: ThreadId, now: Nanos) {
+        let t = &mut self.threads[tid];
+        let w = t.workload;
+        if let Some(since) = t.gil_wait_since.take() {
+            self.workloads[w].gil_wait_ns += u128::from(overlap(since, now, self.warmup));
+        }
+        self.workloads[w].thread_life_ns += u128::from(overlap(t.born, now, self.warmup));
+        t.born = now;
+    }
+
+    fn add_task_memory(&mut self, w: usize) {
+        self.tasks_memory += self.workloads[w].memory;
+        self.update_rss();
+    }
+
+    fn update_rss(&mut self) {
+        let rss = self.python.process_rss + self.python.thread_rss * self.live_threads + self.tasks_memory;
+        self.peak_rss = self.peak_rss.max(rss);
+    }
+
+    fn arrive(&mut self, now: Nanos, w: usize, q: &mut EventQueue<Event>) {
+        let count = match self.workloads[w].arrival {
+            Arrival::Batch(n) => n,
+            Arrival::Rate(per_s) => {
+                let gap = self.workloads[w].arrivals_rng.exp(1e9 / per_s);
+                let at = now.saturating_add(libm::round(gap) as Nanos);
+                if self.duration.is_none_or(|d| at <= d) {
+                    q.schedule_at(at, Event::Arrival { workload: w });
+                }
+                1
+            }
+            Arrival::Forever => 0,
+        };
+        for _ in 0..count {
+            self.workloads[w].arrived += 1;
+            self.add_task_memory(w);
+            match (&self.workloads[w].model, self.workloads[w].workers) {
+                (RunModel::Threads, Workers::PerTask) => {
+                    self.spawn(now, w, Role::PerTask, Some(now), q);
+                }
+                (model, workers) => {
+                    let max = match (model, workers) {
+                        (RunModel::Sequential, _) => 1,
+                        (_, Workers::Fixed(n)) => n,
+                        (_, Workers::PerTask) => 1,
+                    };
+                    self.workloads[w].queue.push_back(now);
+                    if let Some(idle) = self.workloads[w].idle.pop_front() {
+                        if let Some(task) = self.workloads[w].queue.pop_front() {
+                            self.threads[idle].task = Some(task);
+                        }
+                        self.wake(now, idle, Next::ReturnCost, q);
+                    } else if self.workloads[w].threads < max {
+                        self.spawn(now, w, Role::Worker, None, q);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Length of `[from, to]` inside `[warmup, ∞)`.
+fn overlap(from: Nanos, to: Nanos, warmup: Nanos) -> Nanos {
+    to.saturating_sub(from.max(warmup))
+}
+
+impl Model for Runtime {
+    type Event = Event;
+
+    fn handle(&mut self, now: Nanos, event: Event, q: &mut EventQueue<Event>) {
+        match event {
+            Event::Machine(e) => match self.machine.handle(now, e, q) {
+                Some(Notice::Started(tid)) | Some(Notice::BurstDone(tid)) => self.proceed(now, tid, q),
+                None => {}
+            },
+            Event::Arrival { workload } => self.arrive(now, workload, q),
+            Event::GilTimeout { thread, epoch } => {
+                if self.threads[thread].epoch == epoch && self.gil.time_out(thread) {
+                    self.wake(now, thread, Next::GilRecheck { timed_out: true }, q);
+                }
+            }
+            Event::CallReturn { thread, epoch } => {
+                if self.threads[thread].epoch == epoch {
+                    self.wake(now, thread, Next::ReturnCost, q);
+                }
+            }
+            Event::WarmupEnd => {
+                self.snapshot = Snapshot {
+                    busy: self.machine.busy_time(now),
+                    gil_held: self.gil.held_time(now),
+                    gil_switches: self.gil.switch_number(),
+                    context_switches: self.machine.counters().context_switches,
+                };
+            }
+        }
+    }
+
+    fn finished(&self) -> bool {
+        self.duration.is_none() && self.all_done()
+    }
+}

@@ -1,0 +1,63 @@
+//! `threading.Lock` and `threading.Semaphore`.
+//!
+//! A `Lock` is a POSIX semaphore in CPython (python/cpython
+//! `Python/thread_pthread.h`, `USE_SEMAPHORES`): `acquire` first tries without
+//! releasing the GIL, then releases it around a blocking `sem_wait`. A release
+//! wakes one waiter, which must run again to take the lock; a thread that
+//! arrives in between takes it first (no hand-off, no fairness).
+//!
+//! A `Semaphore` is Python code (python/cpython `Lib/threading.py`): a
+//! counter under a `Condition`; a blocked `acquire` waits in `Condition.wait`
+//! (GIL released), `release` increments and `notify`s one waiter, which
+//! re-checks the counter once it holds the GIL again.
+
+use std::collections::VecDeque;
+
+use crate::machine::ThreadId;
+
+/// A `threading.Lock`.
+#[derive(Debug, Default)]
+pub struct Lock {
+    /// The thread that holds it.
+    pub holder: Option<ThreadId>,
+    /// Threads blocked in `acquire`, in futex order.
+    pub waiters: VecDeque<ThreadId>,
+}
+
+/// A `threading.Semaphore`.
+#[derive(Debug)]
+pub struct Semaphore {
+    /// Holders admitted at once.
+    pub capacity: u32,
+    /// Current holders.
+    pub holders: u32,
+    /// The most holders ever seen at once.
+    pub max_holders: u32,
+    /// Threads waiting in `Condition.wait`, in notify order.
+    pub waiters: VecDeque<ThreadId>,
+}
+
+impl Semaphore {
+    /// A semaphore admitting `capacity` holders.
+    pub fn new(capacity: u32) -> Self {
+        Semaphore { capacity, holders: 0, max_holders: 0, waiters: VecDeque::new() }
+    }
+
+    /// Takes a slot if one is free.
+    pub fn try_acquire(&mut self) -> bool {
+        if self.holders < self.capacity {
+            self.holders += 1;
+            self.max_holders = self.max_holders.max(self.holders);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Frees a slot; returns the waiter `notify` wakes.
+    pub fn release(&mut self) -> Option<ThreadId> {
+        debug_assert!(self.holders > 0);
+        self.holders = self.holders.saturating_sub(1);
+        self.waiters.pop_front()
+    }
+}

@@ -1,0 +1,2 @@
+//! Statistics and output files: `results.csv`, `manifest.json`.
+pub mod stats;

@@ -1,0 +1,58 @@
+//! One run of a scenario: build the runtime, drive the engine, collect results.
+
+use crate::engine::time::Nanos;
+use crate::engine::{self, EventQueue, Stop};
+use crate::python::runtime::{Accounting, Deadlock, Event, Runtime, WorkloadResult};
+use crate::scenario::Scenario;
+
+/// Everything one run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunOutput {
+    /// The seed the run used.
+    pub seed: u64,
+    /// One result per workload, in file order.
+    pub workloads: Vec<WorkloadResult>,
+    /// Events handled.
+    pub events: u64,
+    /// End of the statistics window.
+    pub end: Nanos,
+    /// CPU accounting totals at the end.
+    pub accounting: Accounting,
+    /// GIL acquisitions and releases, when recording was asked for.
+    pub gil_log: Option<Vec<(Nanos, usize, bool)>>,
+    /// The most holders each semaphore had at once.
+    pub semaphore_max_holders: Vec<u32>,
+}
+
+/// Options that do not change results, only what is recorded.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Record every GIL acquisition and release.
+    pub record_gil: bool,
+}
+
+/// Runs `scenario` once with `seed`.
+pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOutput, Deadlock> {
+    let mut runtime = Runtime::new(scenario, seed);
+    if options.record_gil {
+        runtime.record_gil();
+    }
+    let mut queue: EventQueue<Event> = EventQueue::new();
+    runtime.start(&mut queue);
+    let stop = engine::run(&mut runtime, &mut queue, scenario.window.duration);
+    let now = queue.now();
+    if stop == Stop::Exhausted && runtime.unfinished() {
+        return Err(runtime.deadlock(now));
+    }
+    let end = runtime.end_time();
+    let events = queue.events_handled();
+    Ok(RunOutput {
+        seed,
+        workloads: runtime.results(end, events),
+        events,
+        end,
+        accounting: runtime.accounting(end),
+        gil_log: runtime.gil_log().map(<[_]>::to_vec),
+        semaphore_max_holders: runtime.semaphore_max_holders(),
+    })
+}
