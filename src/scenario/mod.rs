@@ -4,6 +4,15 @@
 //! [`Scenario`] or a [`ScenarioError`] that names the file, line, column and
 //! key, rendered like a compiler diagnostic.
 
+pub mod diagnostic;
+mod document;
+mod overrides;
+mod parse;
+pub mod units;
+
+pub use diagnostic::ScenarioError;
+pub use parse::{load, parse_str};
+
 use std::path::PathBuf;
 
 use crate::machine::MachineConfig;

@@ -1,0 +1,210 @@
+//! `--set KEY=VALUE` overrides, applied to the document before validation.
+//!
+//! KEY is a dotted path into the scenario file (`machine.cores`,
+//! `python.switch_interval`); a workload is addressed by its name
+//! (`workload.jobs.run.workers`). Missing tables on the way are created, so a
+//! key the file leaves out can still be set. VALUE is read as a TOML value,
+//! and as a string when it is not one (`1ms`, `threads`).
+
+use std::ops::Range;
+
+use toml::de::DeValue;
+
+use super::diagnostic::{Diag, Span};
+use super::document::{Entry, Node, Table, Value, from_toml};
+
+/// Applies every override in order; later ones win.
+pub(crate) fn apply(root: &mut Table, overrides: &[String]) -> Result<(), Diag> {
+    for (index, argument) in overrides.iter().enumerate() {
+        apply_one(root, index, argument)?;
+    }
+    Ok(())
+}
+
+/// Trims `text[range]` and returns the trimmed range.
+fn trimmed(text: &str, range: Range<usize>) -> Range<usize> {
+    let part = &text[range.clone()];
+    let start = range.start + (part.len() - part.trim_start().len());
+    let end = range.end - (part.len() - part.trim_end().len());
+    start..end.max(start)
+}
+
+fn apply_one(root: &mut Table, index: usize, argument: &str) -> Result<(), Diag> {
+    let whole = Span::set(index, 0..argument.len());
+    let Some(eq) = argument.find('=') else {
+        return Err(Diag::new(
+            format!("expected KEY=VALUE in --set {argument}"),
+            &whole,
+            "no `=` in this argument",
+        )
+        .help("write for example --set machine.cores=2"));
+    };
+    let key_range = trimmed(argument, 0..eq);
+    let value_range = trimmed(argument, eq + 1..argument.len());
+    let key = &argument[key_range.clone()];
+    if key.is_empty() {
+        return Err(Diag::new(
+            format!("missing key in --set {argument}"),
+            &Span::set(index, 0..eq + 1),
+            "expected a key before `=`",
+        )
+        .help("write for example --set machine.cores=2"));
+    }
+
+    // The key's dotted parts with their ranges in the argument.
+    let mut segments: Vec<(&str, Range<usize>)> = Vec::new();
+    let mut start = key_range.start;
+    for part in key.split('.') {
+        let range = start..start + part.len();
+        start = range.end + 1;
+        if part.trim().is_empty() {
+            return Err(Diag::new(
+                format!("empty part in key `{key}`"),
+                &Span::set(index, key_range.clone()),
+                "expected a dotted key such as `machine.cores`",
+            )
+            .key(key));
+        }
+        if part.contains(['[', ']', '"', '\'']) {
+            return Err(Diag::new(
+                format!("`{part}` cannot be addressed by --set"),
+                &Span::set(index, range),
+                "expected a plain dotted key",
+            )
+            .key(key)
+            .help("--set replaces a whole value: to change steps, give the whole array, e.g. --set 'workload.jobs.steps=[{cpu=\"1ms\"}]'"));
+        }
+        segments.push((part, range));
+    }
+
+    let value = parse_value(index, argument, value_range);
+
+    let mut table: &mut Table = root;
+    let mut path = String::new();
+    let mut i = 0;
+    while i + 1 < segments.len() {
+        let (segment, range) = (segments[i].0, segments[i].1.clone());
+        if path.is_empty() && segment == "workload" {
+            let (name, name_range) = (segments[i + 1].0, segments[i + 1].1.clone());
+            if i + 2 >= segments.len() {
+                return Err(Diag::new(
+                    format!("`workload.{name}` names a workload, not one of its keys"),
+                    &Span::set(index, key_range.clone()),
+                    "expected workload.NAME.KEY",
+                )
+                .key(key)
+                .help(format!("for example --set workload.{name}.tasks=10")));
+            }
+            let known = workload_names(table);
+            match find_workload(table, name) {
+                Some(found) => table = found,
+                None => {
+                    return Err(Diag::new(
+                        format!("no workload named `{name}`"),
+                        &Span::set(index, name_range),
+                        "not the name of a [[workload]]",
+                    )
+                    .key(key)
+                    .note(known));
+                }
+            }
+            path = format!("workload.{name}");
+            i += 2;
+            continue;
+        }
+        let position = match table.entries.iter().position(|e| e.key == segment) {
+            Some(p) => p,
+            None => {
+                table.entries.push(Entry {
+                    key: segment.to_string(),
+                    key_span: Span::set(index, range.clone()),
+                    value: Node {
+                        value: Value::Table(Table::default()),
+                        span: Span::set(index, range.clone()),
+                    },
+                });
+                table.entries.len() - 1
+            }
+        };
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(segment);
+        let entry = &mut table.entries[position];
+        let found = entry.value.value.type_name();
+        match &mut entry.value.value {
+            Value::Table(inner) => table = inner,
+            _ => {
+                return Err(Diag::new(
+                    format!("`{path}` is {found}, not a table"),
+                    &Span::set(index, range),
+                    "cannot set a key inside it",
+                )
+                .key(key));
+            }
+        }
+        i += 1;
+    }
+
+    let (last, range) = (segments[i].0, segments[i].1.clone());
+    match table.get_mut(last) {
+        Some(entry) => entry.value = value,
+        None => table.entries.push(Entry {
+            key: last.to_string(),
+            key_span: Span::set(index, range),
+            value,
+        }),
+    }
+    Ok(())
+}
+
+/// VALUE as a TOML value, or as a string when it is not one.
+fn parse_value(index: usize, argument: &str, range: Range<usize>) -> Node {
+    let text = &argument[range.clone()];
+    let offset = range.start;
+    match DeValue::parse(text) {
+        Ok(value) => from_toml(value, &|r: Range<usize>| {
+            Span::set(index, offset + r.start..offset + r.end)
+        }),
+        Err(_) => Node {
+            value: Value::Str(text.to_string()),
+            span: Span::set(index, range),
+        },
+    }
+}
+
+/// The table of the workload named `name`.
+fn find_workload<'t>(root: &'t mut Table, name: &str) -> Option<&'t mut Table> {
+    let entry = root.get_mut("workload")?;
+    let Value::Array(items) = &mut entry.value.value else {
+        return None;
+    };
+    items.iter_mut().find_map(|item| match &mut item.value {
+        Value::Table(t) if matches!(t.get("name"), Some(Entry { value: Node { value: Value::Str(n), .. }, .. }) if n == name) => {
+            Some(t)
+        }
+        _ => None,
+    })
+}
+
+/// "workloads: a, b" for messages.
+fn workload_names(root: &Table) -> String {
+    let names: Vec<String> = match root.get("workload").map(|e| &e.value.value) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|item| match &item.value {
+                Value::Table(t) => match t.get("name").map(|e| &e.value.value) {
+                    Some(Value::Str(n)) => Some(format!("`{n}`")),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if names.is_empty() {
+        "the scenario has no named [[workload]]".to_string()
+    } else {
+        format!("workloads: {}", names.join(", "))
+    }
+}

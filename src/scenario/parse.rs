@@ -1,0 +1,1384 @@
+//! Reading and validating scenario files (DESIGN section 3).
+//!
+//! The file is parsed with spans ([`toml::de::DeTable`]), turned into an owned
+//! tree, edited by the `--set` overrides, then validated key by key into a
+//! [`Scenario`]. Validation stops at the first error, which points at the
+//! offending key or value.
+
+use std::path::Path;
+
+use toml::de::DeTable;
+
+use super::diagnostic::{Diag, ScenarioError, Sources, Span};
+use super::document::{Entry, Node, Table, Value, table_from_toml};
+use super::units::{UnitError, parse_duration, parse_rate, parse_size};
+use super::{Scenario, SemaphoreDef, overrides};
+use crate::engine::time::Nanos;
+use crate::machine::MachineConfig;
+use crate::python::{Build, Handoff, PyVersion, PythonConfig};
+use crate::workload::{Arrival, Dist, Model, RunWindow, Step, Workers, Workload};
+
+/// Reads, overrides and validates the scenario file at `path`.
+///
+/// `overrides` are `--set KEY=VALUE` arguments, applied before validation.
+/// A file that is not UTF-8 is an error pointing at its first bad byte.
+pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| ScenarioError::bare(path, format!("cannot read {}: {e}", path.display())))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => parse_str(&text, path, overrides),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bad = e.as_bytes().get(at).copied().unwrap_or(0);
+            let lossy = String::from_utf8_lossy(e.as_bytes());
+            let diag = Diag::new(
+                "the file is not valid UTF-8",
+                &Span::file(at..at + char::REPLACEMENT_CHARACTER.len_utf8()),
+                format!("invalid byte 0x{bad:02X}"),
+            )
+            .help("save the scenario file as UTF-8");
+            let sources = Sources {
+                path,
+                file: &lossy,
+                overrides,
+            };
+            Err(ScenarioError::render(diag, &sources))
+        }
+    }
+}
+
+/// Parses, overrides and validates a scenario given as text; `path` is used
+/// in messages and stored in the [`Scenario`].
+pub fn parse_str(
+    source: &str,
+    path: &Path,
+    overrides: &[String],
+) -> Result<Scenario, ScenarioError> {
+    let sources = Sources {
+        path,
+        file: source,
+        overrides,
+    };
+    parse_document(&sources).map_err(|diag| ScenarioError::render(diag, &sources))
+}
+
+fn parse_document(sources: &Sources<'_>) -> Result<Scenario, Diag> {
+    let mut root = match DeTable::parse(sources.file) {
+        Ok(table) => table_from_toml(table.into_inner(), &Span::file),
+        Err(e) => {
+            let span = Span::file(e.span().unwrap_or(0..0));
+            let message = e.message().trim().replace('\n', "; ");
+            return Err(Diag::new("the file is not valid TOML", &span, message)
+                .help("see https://toml.io for the syntax"));
+        }
+    };
+    overrides::apply(&mut root, sources.overrides)?;
+    let mut validator = Validator {
+        sources,
+        has_duration: false,
+        cores: 1,
+        semaphores: Vec::new(),
+        locks: Vec::new(),
+    };
+    validator.scenario(&root)
+}
+
+type Res<T> = Result<T, Diag>;
+
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "seed",
+    "duration",
+    "warmup",
+    "replications",
+    "machine",
+    "python",
+    "semaphores",
+    "workload",
+    "sweep",
+    "chart",
+];
+
+const MACHINE_KEYS: &[&str] = &[
+    "cores",
+    "os_timeslice",
+    "wakeup_granularity",
+    "idle_poll_window",
+    "context_switch",
+    "wakeup_latency_polling",
+    "wakeup_latency",
+    "timer_slack",
+];
+
+const PYTHON_KEYS: &[&str] = &[
+    "version",
+    "build",
+    "switch_interval",
+    "profile",
+    "gil",
+    "gil_handoff",
+    "check_latency",
+    "thread_start",
+    "release_overhead",
+    "free_threaded_overhead",
+    "process_rss",
+    "thread_rss",
+];
+
+const WORKLOAD_KEYS: &[&str] = &["name", "steps", "tasks", "rate", "repeat", "memory", "run"];
+
+const RUN_KEYS: &[&str] = &["model", "workers"];
+
+/// Keys of `[workload.run]` that only process pools use.
+const PROCESS_POOL_KEYS: &[&str] = &["api", "chunksize", "start_method", "transfer"];
+
+const STEP_KINDS: &[&str] = &[
+    "cpu",
+    "cpu_held",
+    "cpu_nogil",
+    "io",
+    "sleep",
+    "blocking_io",
+    "lock",
+    "semaphore",
+];
+
+const REFUSED_STEPS: &[&str] = &[
+    "to_thread",
+    "wait_event",
+    "set_event",
+    "clear_event",
+    "notify",
+    "wait",
+];
+
+const DIST_KINDS: &[&str] = &["exp", "uniform", "normal", "lognormal"];
+
+const DURATION_EXPECTED: &str = "expected a duration like \"10ms\" (units: ns, us, ms, s)";
+const SIZE_EXPECTED: &str = "expected a size like \"20MB\" (units: B, KB, MB, GB, KiB, MiB, GiB)";
+const RATE_EXPECTED: &str = "expected a rate like \"200/s\" (per ns, us, ms, s, min or h)";
+
+/// `prefix.key`, or `key` at the top level.
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+/// `a, b, c` with backticks.
+fn list(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The closest of `candidates` to `word`, if close enough to be a likely typo.
+fn suggest<'c>(word: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    let word = word.to_ascii_lowercase();
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&word, c), *c))
+        .filter(|&(d, c)| d <= 2.max(c.len() / 3) && d < c.len().max(word.len()))
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// A duration for messages: `15ms`, `2s`, `1500ns`.
+fn show_ns(ns: Nanos) -> String {
+    for (unit, size) in [("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)] {
+        if ns >= size && ns.is_multiple_of(size) {
+            return format!("{}{unit}", ns / size);
+        }
+    }
+    format!("{ns}ns")
+}
+
+fn type_error(node: &Node, key: &str, expected: &str) -> Diag {
+    Diag::new(
+        format!("expected {expected}, found {}", node.value.type_name()),
+        &node.span,
+        format!("expected {expected}"),
+    )
+    .key(key)
+}
+
+fn unknown_key(entry: &Entry, prefix: &str, place: &str, allowed: &[&str]) -> Diag {
+    let mut diag = Diag::new(
+        format!("unknown key `{}` {place}", entry.key),
+        &entry.key_span,
+        "unknown key",
+    )
+    .key(join(prefix, &entry.key));
+    if let Some(close) = suggest(&entry.key, allowed) {
+        diag = diag.help(format!("did you mean `{close}`?"));
+    }
+    diag.help(format!("valid keys {place}: {}", list(allowed)))
+}
+
+/// Rejects keys not in `allowed`.
+fn check_keys(table: &Table, prefix: &str, place: &str, allowed: &[&str]) -> Res<()> {
+    match table
+        .entries
+        .iter()
+        .find(|e| !allowed.contains(&e.key.as_str()))
+    {
+        Some(entry) => Err(unknown_key(entry, prefix, place, allowed)),
+        None => Ok(()),
+    }
+}
+
+fn missing(span: &Span, key: &str, place: &str, label: &str) -> Diag {
+    let name = key.rsplit('.').next().unwrap_or(key);
+    Diag::new(format!("missing required key `{name}`{place}"), span, label).key(key)
+}
+
+fn as_str<'n>(node: &'n Node, key: &str) -> Res<&'n str> {
+    match &node.value {
+        Value::Str(s) => Ok(s),
+        _ => Err(type_error(node, key, "a string")),
+    }
+}
+
+fn as_table<'n>(node: &'n Node, key: &str) -> Res<&'n Table> {
+    match &node.value {
+        Value::Table(t) => Ok(t),
+        _ => Err(type_error(node, key, "a table")),
+    }
+}
+
+/// An integer in `lo..=hi`; `what` names it in messages (`cores`, `workers`).
+fn int_in(node: &Node, key: &str, what: &str, lo: i128, hi: i128) -> Res<i128> {
+    let Value::Int(v) = node.value else {
+        return Err(type_error(node, key, "an integer"));
+    };
+    if v < lo {
+        return Err(Diag::new(
+            format!("{what} must be at least {lo}"),
+            &node.span,
+            format!("expected an integer ≥ {lo}"),
+        )
+        .key(key));
+    }
+    if v > hi {
+        return Err(Diag::new(
+            format!("{what} must be at most {hi}"),
+            &node.span,
+            format!("expected an integer ≤ {hi}"),
+        )
+        .key(key));
+    }
+    Ok(v)
+}
+
+/// A number (integer or float), finite.
+fn number(node: &Node, key: &str) -> Res<f64> {
+    let v = match node.value {
+        Value::Int(i) => i as f64,
+        Value::Float(f) => f,
+        _ => return Err(type_error(node, key, "a number")),
+    };
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Diag::new(
+            format!("`{key}` must be a finite number"),
+            &node.span,
+            "expected a finite number",
+        )
+        .key(key))
+    }
+}
+
+/// Turns a unit error into a diagnostic; `kind` is "duration", "size" or "rate".
+fn unit_error(
+    error: UnitError,
+    node: &Node,
+    key: &str,
+    text: &str,
+    kind: &str,
+    expected: &str,
+) -> Diag {
+    let message = match error {
+        UnitError::UnknownUnit(unit) => format!("unknown unit \"{unit}\" in {kind}"),
+        UnitError::MissingUnit => format!("missing unit in {kind} \"{text}\""),
+        UnitError::Negative => format!("negative {kind}"),
+        UnitError::Zero => format!("{kind} must be greater than zero"),
+        UnitError::TooLarge => format!("{kind} too large"),
+        UnitError::Empty | UnitError::MissingNumber | UnitError::BadNumber(_) => {
+            format!("invalid {kind} \"{text}\"")
+        }
+    };
+    Diag::new(message, &node.span, expected).key(key)
+}
+
+fn duration(node: &Node, key: &str) -> Res<Nanos> {
+    match &node.value {
+        Value::Str(s) => parse_duration(s)
+            .map_err(|e| unit_error(e, node, key, s, "duration", DURATION_EXPECTED)),
+        Value::Int(_) | Value::Float(_) => {
+            let shown = match node.value {
+                Value::Int(i) => i.to_string(),
+                _ => "10".to_string(),
+            };
+            Err(Diag::new(
+                format!(
+                    "expected a duration with a unit, found {}",
+                    node.value.type_name()
+                ),
+                &node.span,
+                DURATION_EXPECTED,
+            )
+            .key(key)
+            .help(format!(
+                "a duration needs a unit and quotes, e.g. \"{shown}ms\""
+            )))
+        }
+        _ => Err(type_error(node, key, "a duration like \"10ms\"")),
+    }
+}
+
+fn size(node: &Node, key: &str) -> Res<u64> {
+    match &node.value {
+        Value::Str(s) => {
+            parse_size(s).map_err(|e| unit_error(e, node, key, s, "size", SIZE_EXPECTED))
+        }
+        Value::Int(_) | Value::Float(_) => Err(Diag::new(
+            format!(
+                "expected a size with a unit, found {}",
+                node.value.type_name()
+            ),
+            &node.span,
+            SIZE_EXPECTED,
+        )
+        .key(key)),
+        _ => Err(type_error(node, key, "a size like \"20MB\"")),
+    }
+}
+
+/// A duration or a distribution (DESIGN 1.4).
+fn dist(node: &Node, key: &str) -> Res<Dist> {
+    let table = match &node.value {
+        Value::Str(_) => return Ok(Dist::Const(duration(node, key)?)),
+        Value::Table(t) => t,
+        _ => {
+            return Err(type_error(
+                node,
+                key,
+                "a duration like \"10ms\" or a distribution like { exp = \"10ms\" }",
+            ));
+        }
+    };
+    let Some(first) = table.entries.first() else {
+        return Err(Diag::new(
+            "empty distribution",
+            &node.span,
+            "expected exactly one of exp, uniform, normal, lognormal",
+        )
+        .key(key)
+        .help("for example { exp = \"10ms\" }"));
+    };
+    check_keys(table, key, "in a distribution", DIST_KINDS)?;
+    if let Some(second) = table.entries.get(1) {
+        return Err(Diag::new(
+            format!(
+                "a distribution has exactly one kind, found `{}` and `{}`",
+                first.key, second.key
+            ),
+            &second.key_span,
+            "second kind",
+        )
+        .key(join(key, &second.key)));
+    }
+    let k = join(key, &first.key);
+    let value = &first.value;
+    match first.key.as_str() {
+        "exp" => Ok(Dist::Exp {
+            mean: duration(value, &k)?,
+        }),
+        "uniform" => {
+            let Value::Array(items) = &value.value else {
+                return Err(type_error(value, &k, "an array of two durations [lo, hi]"));
+            };
+            let [lo_node, hi_node] = items.as_slice() else {
+                return Err(Diag::new(
+                    format!(
+                        "expected two durations [lo, hi], found {} items",
+                        items.len()
+                    ),
+                    &value.span,
+                    "expected [lo, hi], e.g. [\"5ms\", \"15ms\"]",
+                )
+                .key(&k));
+            };
+            let lo = duration(lo_node, &format!("{k}[0]"))?;
+            let hi = duration(hi_node, &format!("{k}[1]"))?;
+            if lo > hi {
+                return Err(Diag::new(
+                    "uniform bounds are reversed",
+                    &value.span,
+                    format!("lo ({}) is greater than hi ({})", show_ns(lo), show_ns(hi)),
+                )
+                .key(&k));
+            }
+            Ok(Dist::Uniform { lo, hi })
+        }
+        "normal" => {
+            let t = as_table(value, &k)?;
+            check_keys(t, &k, "in a normal distribution", &["mean", "sd"])?;
+            let mean = t.get("mean").ok_or_else(|| {
+                missing(
+                    &value.span,
+                    &join(&k, "mean"),
+                    " in a normal distribution",
+                    "needs `mean` and `sd`",
+                )
+            })?;
+            let sd = t.get("sd").ok_or_else(|| {
+                missing(
+                    &value.span,
+                    &join(&k, "sd"),
+                    " in a normal distribution",
+                    "needs `mean` and `sd`",
+                )
+            })?;
+            Ok(Dist::Normal {
+                mean: duration(&mean.value, &join(&k, "mean"))?,
+                sd: duration(&sd.value, &join(&k, "sd"))?,
+            })
+        }
+        _ => {
+            let t = as_table(value, &k)?;
+            check_keys(t, &k, "in a lognormal distribution", &["median", "sigma"])?;
+            let median = t.get("median").ok_or_else(|| {
+                missing(
+                    &value.span,
+                    &join(&k, "median"),
+                    " in a lognormal distribution",
+                    "needs `median` and `sigma`",
+                )
+            })?;
+            let sigma = t.get("sigma").ok_or_else(|| {
+                missing(
+                    &value.span,
+                    &join(&k, "sigma"),
+                    " in a lognormal distribution",
+                    "needs `median` and `sigma`",
+                )
+            })?;
+            let median = duration(&median.value, &join(&k, "median"))?;
+            let sigma_key = join(&k, "sigma");
+            let s = number(&sigma.value, &sigma_key)?;
+            if s < 0.0 {
+                return Err(Diag::new(
+                    "sigma must be at least 0",
+                    &sigma.value.span,
+                    "expected a number ≥ 0",
+                )
+                .key(sigma_key));
+            }
+            Ok(Dist::LogNormal { median, sigma: s })
+        }
+    }
+}
+
+/// Validation state: what later keys depend on.
+struct Validator<'s> {
+    sources: &'s Sources<'s>,
+    has_duration: bool,
+    cores: u32,
+    semaphores: Vec<SemaphoreDef>,
+    locks: Vec<String>,
+}
+
+impl Validator<'_> {
+    fn scenario(&mut self, root: &Table) -> Res<Scenario> {
+        let root_span = Span::file(0..0);
+        for entry in &root.entries {
+            match entry.key.as_str() {
+                "sweep" | "chart" => {
+                    return Err(Diag::new(
+                        "sweeps/charts are not built yet; use --set",
+                        &entry.key_span,
+                        format!("`{}` is not supported in this version of gilsim", entry.key),
+                    )
+                    .key(&entry.key)
+                    .help(
+                        "run one point at a time with --set KEY=VALUE, e.g. --set machine.cores=2",
+                    ));
+                }
+                "events" | "conditions" => {
+                    return Err(Diag::new(
+                        format!(
+                            "`[{}]` is not built yet in this version of gilsim",
+                            entry.key
+                        ),
+                        &entry.key_span,
+                        "not supported yet",
+                    )
+                    .key(&entry.key));
+                }
+                key if !TOP_KEYS.contains(&key) => {
+                    return Err(unknown_key(entry, "", "at the top level", TOP_KEYS));
+                }
+                _ => {}
+            }
+        }
+
+        let name_entry = root.get("name").ok_or_else(|| {
+            missing(&root_span, "name", "", "the scenario needs a name").help(
+                "add a first line such as name = \"my-study\" (lowercase letters, digits and `-`)",
+            )
+        })?;
+        let name = as_str(&name_entry.value, "name")?;
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(Diag::new(
+                format!("invalid scenario name \"{name}\""),
+                &name_entry.value.span,
+                "expected lowercase letters, digits and `-` (it names the output folder)",
+            )
+            .key("name"));
+        }
+
+        let description = match root.get("description") {
+            Some(e) => as_str(&e.value, "description")?.to_string(),
+            None => String::new(),
+        };
+        let seed = match root.get("seed") {
+            Some(e) => int_in(&e.value, "seed", "seed", 0, i128::from(u64::MAX))? as u64,
+            None => 0,
+        };
+        let duration_value = match root.get("duration") {
+            Some(e) => {
+                let d = duration(&e.value, "duration")?;
+                if d == 0 {
+                    return Err(Diag::new(
+                        "duration must be greater than zero",
+                        &e.value.span,
+                        "expected a positive duration",
+                    )
+                    .key("duration")
+                    .help("leave `duration` out to run until every task is done"));
+                }
+                Some(d)
+            }
+            None => None,
+        };
+        self.has_duration = duration_value.is_some();
+        let warmup = match root.get("warmup") {
+            Some(e) => {
+                let w = duration(&e.value, "warmup")?;
+                if let Some(d) = duration_value.filter(|&d| w >= d) {
+                    return Err(Diag::new(
+                        "warmup must be shorter than duration",
+                        &e.value.span,
+                        format!("warmup is {}, duration is {}", show_ns(w), show_ns(d)),
+                    )
+                    .key("warmup"));
+                }
+                w
+            }
+            None => 0,
+        };
+        let replications = match root.get("replications") {
+            Some(e) => {
+                let r = int_in(
+                    &e.value,
+                    "replications",
+                    "replications",
+                    1,
+                    i128::from(u32::MAX),
+                )?;
+                if r > 1 {
+                    return Err(Diag::new(
+                        "replications are not built yet",
+                        &e.value.span,
+                        "only replications = 1 is supported in this version of gilsim",
+                    )
+                    .key("replications"));
+                }
+                r as u32
+            }
+            None => 1,
+        };
+
+        let machine = self.machine(root.get("machine"))?;
+        self.cores = machine.cores;
+        let python = self.python(root.get("python"))?;
+        self.semaphores = semaphores(root.get("semaphores"))?;
+
+        let workload_entry = root.get("workload").ok_or_else(|| {
+            Diag::new("a scenario needs at least one [[workload]]", &root_span, "no [[workload]] in this file")
+                .key("workload")
+                .help("add [[workload]] with name, steps and tasks, e.g. name = \"jobs\", tasks = 10, steps = [ { cpu = \"10ms\" } ]")
+        })?;
+        let items = match &workload_entry.value.value {
+            Value::Array(items) if items.is_empty() => {
+                return Err(Diag::new(
+                    "a scenario needs at least one [[workload]]",
+                    &workload_entry.value.span,
+                    "empty",
+                )
+                .key("workload"));
+            }
+            Value::Array(items) => items,
+            Value::Table(_) => {
+                return Err(type_error(
+                    &workload_entry.value,
+                    "workload",
+                    "an array of tables ([[workload]])",
+                )
+                .help("write [[workload]], with double brackets"));
+            }
+            _ => {
+                return Err(type_error(
+                    &workload_entry.value,
+                    "workload",
+                    "an array of tables ([[workload]])",
+                ));
+            }
+        };
+        let mut workloads = Vec::with_capacity(items.len());
+        let mut names: Vec<(String, Span)> = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            workloads.push(self.workload(index, item, &mut names)?);
+        }
+
+        Ok(Scenario {
+            path: self.sources.path.to_path_buf(),
+            name: name.to_string(),
+            description,
+            seed,
+            window: RunWindow {
+                duration: duration_value,
+                warmup,
+            },
+            replications,
+            machine,
+            python,
+            semaphores: std::mem::take(&mut self.semaphores),
+            locks: std::mem::take(&mut self.locks),
+            workloads,
+        })
+    }
+
+    fn machine(&self, entry: Option<&Entry>) -> Res<MachineConfig> {
+        let mut m = MachineConfig::default();
+        let Some(entry) = entry else {
+            return Ok(m);
+        };
+        let table = as_table(&entry.value, "machine")?;
+        check_keys(table, "machine", "in [machine]", MACHINE_KEYS)?;
+        for e in &table.entries {
+            let k = join("machine", &e.key);
+            let v = &e.value;
+            match e.key.as_str() {
+                "cores" => m.cores = int_in(v, &k, "cores", 1, 4096)? as u32,
+                "os_timeslice" => {
+                    m.os_timeslice = duration(v, &k)?;
+                    if m.os_timeslice == 0 {
+                        return Err(Diag::new(
+                            "os_timeslice must be greater than zero",
+                            &v.span,
+                            "expected a positive duration",
+                        )
+                        .key(k));
+                    }
+                }
+                "wakeup_granularity" => m.wakeup_granularity = duration(v, &k)?,
+                "idle_poll_window" => m.idle_poll_window = duration(v, &k)?,
+                "context_switch" => m.context_switch = dist(v, &k)?,
+                "wakeup_latency_polling" => m.wakeup_latency_polling = dist(v, &k)?,
+                "wakeup_latency" => m.wakeup_latency = dist(v, &k)?,
+                _ => m.timer_slack = dist(v, &k)?,
+            }
+        }
+        Ok(m)
+    }
+
+    fn python(&self, entry: Option<&Entry>) -> Res<PythonConfig> {
+        let Some(entry) = entry else {
+            return Ok(PythonConfig::default());
+        };
+        let table = as_table(&entry.value, "python")?;
+        for e in &table.entries {
+            if e.key == "loop_callback" || e.key == "task_step" {
+                return Err(Diag::new(
+                    format!(
+                        "`{}` applies to asyncio, which is not built yet in this version of gilsim",
+                        e.key
+                    ),
+                    &e.key_span,
+                    "not supported yet",
+                )
+                .key(join("python", &e.key)));
+            }
+        }
+        check_keys(table, "python", "in [python]", PYTHON_KEYS)?;
+
+        let version = match table.get("version") {
+            Some(e) => self.version(&e.value)?,
+            None => PyVersion {
+                major: 3,
+                minor: 11,
+            },
+        };
+        let build = match table.get("build") {
+            Some(e) => {
+                let text = as_str(&e.value, "python.build")?;
+                let build = match text {
+                    "gil" => Build::Gil,
+                    "free-threaded" => Build::FreeThreaded,
+                    _ => {
+                        return Err(Diag::new(
+                            format!("unknown build \"{text}\""),
+                            &e.value.span,
+                            "expected \"gil\" or \"free-threaded\"",
+                        )
+                        .key("python.build"));
+                    }
+                };
+                if build == Build::FreeThreaded && version.minor < 13 {
+                    return Err(Diag::new(
+                        "the free-threaded build needs Python 3.13 or later",
+                        &e.value.span,
+                        format!("python.version is {version}"),
+                    )
+                    .key("python.build")
+                    .help("set python.version = \"3.13\" or \"3.14\""));
+                }
+                build
+            }
+            None => Build::Gil,
+        };
+        let mut p = PythonConfig::defaults(version, build);
+        for e in &table.entries {
+            let k = join("python", &e.key);
+            let v = &e.value;
+            match e.key.as_str() {
+                "version" | "build" => {}
+                "switch_interval" => {
+                    let ns = duration(v, &k)?;
+                    if ns == 0 {
+                        return Err(Diag::new(
+                            "switch_interval must be greater than zero",
+                            &v.span,
+                            "sys.setswitchinterval refuses 0",
+                        )
+                        .key(k));
+                    }
+                    p.switch_interval_us = (ns / 1_000 + u64::from(ns % 1_000 >= 500)).max(1);
+                }
+                "profile" => {
+                    let text = as_str(v, &k)?;
+                    if text != "reference" {
+                        return Err(Diag::new(
+                            "calibrated profiles are not built yet",
+                            &v.span,
+                            "only profile = \"reference\" is available in this version of gilsim",
+                        )
+                        .key(k));
+                    }
+                    p.profile = text.to_string();
+                }
+                "gil" => {
+                    let Value::Int(g) = v.value else {
+                        return Err(type_error(v, &k, "an integer (0 or 1)"));
+                    };
+                    if g != 0 && g != 1 {
+                        return Err(
+                            Diag::new("gil must be 0 or 1", &v.span, "expected 0 or 1").key(k)
+                        );
+                    }
+                    if build == Build::Gil && g == 0 {
+                        return Err(Diag::new(
+                            "`gil = 0` needs the free-threaded build",
+                            &v.span,
+                            "the default build always has a GIL",
+                        )
+                        .key(k)
+                        .help("set python.build = \"free-threaded\" (Python 3.13 or later), or remove `gil`"));
+                    }
+                    p.gil_enabled = build == Build::Gil || g == 1;
+                }
+                "gil_handoff" => {
+                    p.gil_handoff = match as_str(v, &k)? {
+                        "fifo" => Handoff::Fifo,
+                        "random" => Handoff::Random,
+                        other => {
+                            return Err(Diag::new(
+                                format!("unknown gil_handoff \"{other}\""),
+                                &v.span,
+                                "expected \"fifo\" or \"random\"",
+                            )
+                            .key(k));
+                        }
+                    }
+                }
+                "check_latency" => p.check_latency = dist(v, &k)?,
+                "thread_start" => p.thread_start = dist(v, &k)?,
+                "release_overhead" => p.release_overhead = dist(v, &k)?,
+                "free_threaded_overhead" => {
+                    let f = number(v, &k)?;
+                    if f < 1.0 {
+                        return Err(Diag::new(
+                            "free_threaded_overhead must be at least 1.0",
+                            &v.span,
+                            "a slow-down factor: 1.0 is no overhead",
+                        )
+                        .key(k));
+                    }
+                    p.free_threaded_overhead = f;
+                }
+                "process_rss" => p.process_rss = size(v, &k)?,
+                _ => p.thread_rss = size(v, &k)?,
+            }
+        }
+        Ok(p)
+    }
+
+    /// `"3.8"` to `"3.14"`. From `--set`, an unquoted `3.12` (a TOML float)
+    /// is read as written.
+    fn version(&self, node: &Node) -> Res<PyVersion> {
+        let key = "python.version";
+        let text = match &node.value {
+            Value::Str(s) => s.as_str(),
+            Value::Float(_)
+                if matches!(node.span.origin, super::diagnostic::Origin::Override(_)) =>
+            {
+                self.sources.text(&node.span).unwrap_or_default()
+            }
+            Value::Float(_) => {
+                return Err(type_error(node, key, "a string").help(
+                    "quote the version: version = \"3.10\" (unquoted, 3.10 is the number 3.1)",
+                ));
+            }
+            _ => return Err(type_error(node, key, "a string like \"3.11\"")),
+        };
+        let minor = text
+            .strip_prefix("3.")
+            .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|m| m.parse::<u32>().ok())
+            .filter(|m| (8..=14).contains(m));
+        match minor {
+            Some(minor) => Ok(PyVersion { major: 3, minor }),
+            None => {
+                let mut diag = Diag::new(
+                    format!("unsupported Python version \"{text}\""),
+                    &node.span,
+                    "expected \"3.8\" to \"3.14\"",
+                )
+                .key(key);
+                if text.ends_with('t') {
+                    diag = diag.help("for a free-threaded build write version = \"3.13\" and build = \"free-threaded\"");
+                }
+                Err(diag)
+            }
+        }
+    }
+
+    fn workload(
+        &mut self,
+        index: usize,
+        item: &Node,
+        names: &mut Vec<(String, Span)>,
+    ) -> Res<Workload> {
+        let anonymous = format!("workload[{index}]");
+        let table = match &item.value {
+            Value::Table(t) => t,
+            _ => return Err(type_error(item, &anonymous, "a [[workload]] table")),
+        };
+        for e in &table.entries {
+            let refusal = match e.key.as_str() {
+                "after" | "queue" => {
+                    Some("pipelines (`after`, `queue`) are not built yet in this version of gilsim")
+                }
+                "args_bytes" | "result_bytes" => Some(
+                    "`args_bytes` and `result_bytes` apply to process pools, which are not built yet",
+                ),
+                _ => None,
+            };
+            if let Some(message) = refusal {
+                return Err(Diag::new(message, &e.key_span, "not supported yet")
+                    .key(join(&anonymous, &e.key)));
+            }
+        }
+        check_keys(table, &anonymous, "in [[workload]]", WORKLOAD_KEYS)?;
+
+        let name_entry = table.get("name").ok_or_else(|| {
+            missing(
+                &item.span,
+                &join(&anonymous, "name"),
+                " in [[workload]]",
+                "this workload needs a name",
+            )
+            .help("add name = \"jobs\" (letters, digits, `_` and `-`)")
+        })?;
+        let name_key = join(&anonymous, "name");
+        let name = as_str(&name_entry.value, &name_key)?;
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(Diag::new(
+                format!("invalid workload name \"{name}\""),
+                &name_entry.value.span,
+                "expected letters, digits, `_` and `-`",
+            )
+            .key(name_key));
+        }
+        if let Some((_, first)) = names.iter().find(|(n, _)| n == name) {
+            let mut diag = Diag::new(
+                format!(
+                    "duplicate workload name `{name}` (first defined at {})",
+                    self.sources.describe(first)
+                ),
+                &name_entry.value.span,
+                "a second workload with this name",
+            )
+            .key(format!("workload.{name}.name"))
+            .help("workload names must be unique: they name rows of results.csv and --set keys");
+            if first.origin == name_entry.value.span.origin {
+                diag = diag.secondary(first, "first defined here");
+            }
+            return Err(diag);
+        }
+        names.push((name.to_string(), name_entry.value.span.clone()));
+        let prefix = format!("workload.{name}");
+
+        let (model, workers) = self.run(table.get("run"), &prefix)?;
+        let arrival = self.arrival(table, item, &prefix)?;
+        let steps_entry = table.get("steps").ok_or_else(|| {
+            missing(
+                &item.span,
+                &join(&prefix, "steps"),
+                &format!(" in workload `{name}`"),
+                "this workload has no steps",
+            )
+            .help("add steps = [ { cpu = \"10ms\" } ]")
+        })?;
+        let steps = self.steps(&steps_entry.value, &join(&prefix, "steps"))?;
+        let memory_bytes = match table.get("memory") {
+            Some(e) => size(&e.value, &join(&prefix, "memory"))?,
+            None => 0,
+        };
+        Ok(Workload {
+            name: name.to_string(),
+            arrival,
+            steps,
+            model,
+            workers,
+            memory_bytes,
+        })
+    }
+
+    fn run(&self, entry: Option<&Entry>, prefix: &str) -> Res<(Model, Workers)> {
+        let Some(entry) = entry else {
+            return Ok((Model::Sequential, Workers::Fixed(1)));
+        };
+        let key = join(prefix, "run");
+        let table = as_table(&entry.value, &key)?;
+        let mut allowed: Vec<&str> = RUN_KEYS.to_vec();
+        allowed.extend_from_slice(PROCESS_POOL_KEYS);
+        check_keys(table, &key, "in [workload.run]", &allowed)?;
+
+        let model_key = join(&key, "model");
+        let model_entry = table.get("model").ok_or_else(|| {
+            missing(
+                &entry.value.span,
+                &model_key,
+                " in [workload.run]",
+                "this table needs `model`",
+            )
+            .help("add model = \"threads\" (or \"sequential\")")
+        })?;
+        let model_node = &model_entry.value;
+        let model = match as_str(model_node, &model_key)? {
+            "sequential" => Model::Sequential,
+            "threads" => Model::Threads,
+            refused @ ("processes" | "asyncio" | "subinterpreters") => {
+                return Err(Diag::new(
+                    format!("model `{refused}` is not built yet in this version of gilsim"),
+                    &model_node.span,
+                    "not supported yet: use \"sequential\" or \"threads\"",
+                )
+                .key(model_key));
+            }
+            other => {
+                let known = [
+                    "sequential",
+                    "threads",
+                    "processes",
+                    "asyncio",
+                    "subinterpreters",
+                ];
+                let mut diag = Diag::new(
+                    format!("unknown model `{other}`"),
+                    &model_node.span,
+                    "expected \"sequential\" or \"threads\"",
+                )
+                .key(model_key);
+                if let Some(close) = suggest(other, &known) {
+                    diag = diag.help(format!("did you mean `{close}`?"));
+                }
+                return Err(diag.note("models: sequential, threads (processes, asyncio and subinterpreters are not built yet)"));
+            }
+        };
+
+        if let Some(e) = table
+            .entries
+            .iter()
+            .find(|e| PROCESS_POOL_KEYS.contains(&e.key.as_str()))
+        {
+            return Err(Diag::new(
+                format!(
+                    "`{}` applies to process pools; this workload's model is `{}`",
+                    e.key,
+                    model.name()
+                ),
+                &e.key_span,
+                "not used by this model",
+            )
+            .key(join(&key, &e.key)));
+        }
+
+        let workers = match table.get("workers") {
+            None if model == Model::Threads => {
+                Workers::Fixed((self.cores.saturating_add(4)).min(32))
+            }
+            None => Workers::Fixed(1),
+            Some(e) => {
+                let k = join(&key, "workers");
+                let v = &e.value;
+                let workers = match &v.value {
+                    Value::Int(n) if *n < 1 => {
+                        return Err(Diag::new(
+                            "workers must be at least 1",
+                            &v.span,
+                            "expected an integer ≥ 1 or \"per-task\"",
+                        )
+                        .key(k));
+                    }
+                    Value::Int(_) => {
+                        Workers::Fixed(int_in(v, &k, "workers", 1, i128::from(u32::MAX))? as u32)
+                    }
+                    Value::Str(s) if s == "per-task" => Workers::PerTask,
+                    Value::Str(s) => {
+                        return Err(Diag::new(
+                            format!(
+                                "expected an integer or \"per-task\", found the string \"{s}\""
+                            ),
+                            &v.span,
+                            "expected an integer ≥ 1 or \"per-task\"",
+                        )
+                        .key(k));
+                    }
+                    _ => return Err(type_error(v, &k, "an integer or \"per-task\"")),
+                };
+                if model == Model::Sequential && workers != Workers::Fixed(1) {
+                    return Err(Diag::new(
+                        "a sequential workload has exactly one worker",
+                        &v.span,
+                        "remove `workers`, or use model = \"threads\"",
+                    )
+                    .key(k));
+                }
+                workers
+            }
+        };
+        Ok((model, workers))
+    }
+
+    fn arrival(&self, table: &Table, item: &Node, prefix: &str) -> Res<Arrival> {
+        let mut arrivals = table
+            .entries
+            .iter()
+            .filter(|e| matches!(e.key.as_str(), "tasks" | "rate" | "repeat"));
+        let Some(entry) = arrivals.next() else {
+            return Err(Diag::new(
+                format!(
+                    "missing arrival in workload `{}`",
+                    prefix.trim_start_matches("workload.")
+                ),
+                &item.span,
+                "needs one of `tasks`, `rate` or `repeat`",
+            )
+            .key(prefix)
+            .help(
+                "add tasks = 100 (a batch), rate = \"200/s\" (open loop) or repeat = \"forever\"",
+            ));
+        };
+        if let Some(second) = arrivals.next() {
+            return Err(Diag::new(
+                format!(
+                    "a workload has exactly one arrival, found `{}` and `{}`",
+                    entry.key, second.key
+                ),
+                &second.key_span,
+                "second arrival",
+            )
+            .key(join(prefix, &second.key)));
+        }
+        let k = join(prefix, &entry.key);
+        let v = &entry.value;
+        let arrival = match entry.key.as_str() {
+            "tasks" => Arrival::Batch(int_in(v, &k, "tasks", 1, i128::from(u64::MAX))? as u64),
+            "rate" => match &v.value {
+                Value::Str(s) => Arrival::Rate(
+                    parse_rate(s).map_err(|e| unit_error(e, v, &k, s, "rate", RATE_EXPECTED))?,
+                ),
+                _ => return Err(type_error(v, &k, "a rate like \"200/s\"")),
+            },
+            _ => match as_str(v, &k)? {
+                "forever" => Arrival::Forever,
+                other => {
+                    return Err(Diag::new(
+                        format!("unknown repeat \"{other}\""),
+                        &v.span,
+                        "expected \"forever\"",
+                    )
+                    .key(k));
+                }
+            },
+        };
+        if !matches!(arrival, Arrival::Batch(_)) && !self.has_duration {
+            return Err(Diag::new(
+                "an open-loop workload needs `duration`",
+                &entry.key_span,
+                format!(
+                    "`{}` keeps submitting tasks: the run needs an end",
+                    entry.key
+                ),
+            )
+            .key(k)
+            .help("add a top-level duration, e.g. duration = \"10s\""));
+        }
+        Ok(arrival)
+    }
+
+    fn steps(&mut self, node: &Node, key: &str) -> Res<Vec<Step>> {
+        let items = match &node.value {
+            Value::Array(items) => items,
+            Value::Table(_) => {
+                return Err(type_error(node, key, "an array of steps")
+                    .help("put the steps in brackets: steps = [ { io = \"1ms\" } ]"));
+            }
+            _ => return Err(type_error(node, key, "an array of steps")),
+        };
+        if items.is_empty() {
+            return Err(Diag::new(
+                "`steps` must not be empty",
+                &node.span,
+                "expected at least one step",
+            )
+            .key(key)
+            .help("for example steps = [ { cpu = \"10ms\" } ]"));
+        }
+        items
+            .iter()
+            .enumerate()
+            .map(|(j, item)| self.step(item, &format!("{key}[{j}]")))
+            .collect()
+    }
+
+    fn step(&mut self, node: &Node, key: &str) -> Res<Step> {
+        let Value::Table(table) = &node.value else {
+            return Err(type_error(
+                node,
+                key,
+                "a step table like { cpu = \"10ms\" }",
+            ));
+        };
+        if table.entries.is_empty() {
+            return Err(
+                Diag::new("empty step", &node.span, "expected one step kind")
+                    .key(key)
+                    .help(format!("step kinds: {}", list(STEP_KINDS))),
+            );
+        }
+        for e in &table.entries {
+            let name = e.key.as_str();
+            if name == "steps" || STEP_KINDS.contains(&name) {
+                continue;
+            }
+            if REFUSED_STEPS.contains(&name) {
+                let message = if name == "to_thread" {
+                    "`to_thread` steps are asyncio only, and asyncio is not built yet".to_string()
+                } else {
+                    format!("`{name}` steps are not built yet in this version of gilsim")
+                };
+                return Err(
+                    Diag::new(message, &e.key_span, "not supported yet").key(join(key, name))
+                );
+            }
+            let mut diag = Diag::new(
+                format!("unknown step `{name}`"),
+                &e.key_span,
+                "not a step kind",
+            )
+            .key(join(key, name));
+            if let Some(close) = suggest(name, STEP_KINDS) {
+                diag = diag.help(format!("did you mean `{close}`?"));
+            }
+            return Err(diag.help(format!("step kinds: {}", list(STEP_KINDS))));
+        }
+        let nested = table.get("steps");
+        let mut kinds = table.entries.iter().filter(|e| e.key != "steps");
+        let Some(kind) = kinds.next() else {
+            let steps = nested.map_or(&node.span, |e| &e.key_span);
+            return Err(Diag::new(
+                "`steps` needs a `lock` or `semaphore` beside it",
+                steps,
+                "nested steps without a lock or semaphore",
+            )
+            .key(join(key, "steps"))
+            .help("write { lock = \"db\", steps = [ ... ] }, or list the steps directly"));
+        };
+        if let Some(second) = kinds.next() {
+            return Err(Diag::new(
+                format!(
+                    "a step has exactly one kind, found `{}` and `{}`",
+                    kind.key, second.key
+                ),
+                &second.key_span,
+                "second step kind",
+            )
+            .key(join(key, &second.key))
+            .help(format!(
+                "split it into two steps: {{ {} = ... }}, {{ {} = ... }}",
+                kind.key, second.key
+            )));
+        }
+        let k = join(key, &kind.key);
+        let v = &kind.value;
+        let simple: Option<fn(Dist) -> Step> = match kind.key.as_str() {
+            "cpu" => Some(Step::Cpu),
+            "cpu_held" => Some(Step::CpuHeld),
+            "cpu_nogil" => Some(Step::CpuNogil),
+            "io" | "blocking_io" => Some(Step::Io),
+            "sleep" => Some(Step::Sleep),
+            _ => None,
+        };
+        if let Some(make) = simple {
+            if let Some(steps) = nested {
+                return Err(Diag::new(
+                    "`steps` only goes with a `lock` or `semaphore` step",
+                    &steps.key_span,
+                    format!("a `{}` step has no nested steps", kind.key),
+                )
+                .key(join(key, "steps")));
+            }
+            return Ok(make(dist(v, &k)?));
+        }
+
+        // `lock` or `semaphore`: a name and nested steps.
+        let what = kind.key.as_str();
+        let name = match &v.value {
+            Value::Str(s) if !s.is_empty() => s.as_str(),
+            Value::Str(_) => {
+                return Err(Diag::new(
+                    format!("empty {what} name"),
+                    &v.span,
+                    format!("expected the {what}'s name"),
+                )
+                .key(k));
+            }
+            _ => {
+                return Err(type_error(v, &k, &format!("a {what} name (a string)"))
+                    .help(format!("write {{ {what} = \"name\", steps = [ ... ] }}")));
+            }
+        };
+        let Some(steps_entry) = nested else {
+            return Err(Diag::new(
+                format!("a `{what}` step needs `steps` beside it"),
+                &kind.key_span,
+                format!("what runs while the {what} is held?"),
+            )
+            .key(join(key, "steps"))
+            .help(format!(
+                "write {{ {what} = \"{name}\", steps = [ {{ io = \"2ms\" }} ] }}"
+            )));
+        };
+        if what == "lock" {
+            let lock = match self.locks.iter().position(|l| l == name) {
+                Some(i) => i,
+                None => {
+                    self.locks.push(name.to_string());
+                    self.locks.len() - 1
+                }
+            };
+            let steps = self.steps(&steps_entry.value, &join(key, "steps"))?;
+            Ok(Step::Lock { lock, steps })
+        } else {
+            let Some(semaphore) = self.semaphores.iter().position(|s| s.name == name) else {
+                let defined: Vec<&str> = self.semaphores.iter().map(|s| s.name.as_str()).collect();
+                let note = if defined.is_empty() {
+                    "no semaphores are defined".to_string()
+                } else {
+                    format!("defined semaphores: {}", list(&defined))
+                };
+                return Err(Diag::new(
+                    format!("unknown semaphore `{name}`"),
+                    &v.span,
+                    "not defined in [semaphores]",
+                )
+                .key(k)
+                .note(note)
+                .help(format!(
+                    "add `{name} = 3` (its capacity) under [semaphores]"
+                )));
+            };
+            let steps = self.steps(&steps_entry.value, &join(key, "steps"))?;
+            Ok(Step::Semaphore { semaphore, steps })
+        }
+    }
+}
+
+fn semaphores(entry: Option<&Entry>) -> Res<Vec<SemaphoreDef>> {
+    let Some(entry) = entry else {
+        return Ok(Vec::new());
+    };
+    let table = as_table(&entry.value, "semaphores")?;
+    table
+        .entries
+        .iter()
+        .map(|e| {
+            let k = join("semaphores", &e.key);
+            let capacity = int_in(
+                &e.value,
+                &k,
+                "a semaphore's capacity",
+                1,
+                i128::from(u32::MAX),
+            )? as u32;
+            Ok(SemaphoreDef {
+                name: e.key.clone(),
+                capacity,
+            })
+        })
+        .collect()
+}
