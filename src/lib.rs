@@ -1,4 +1,5 @@
 //! gilsim: a deterministic discrete-event simulator of how CPython runs work concurrently.
+pub mod commands;
 pub mod engine;
 pub mod machine;
 pub mod python;

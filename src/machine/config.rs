@@ -12,6 +12,10 @@ pub struct MachineConfig {
     pub os_timeslice: Nanos,
     /// A waking thread preempts only if its virtual runtime is lower by more than this.
     pub wakeup_granularity: Nanos,
+    /// How far below the run queue's minimum virtual runtime a waking thread
+    /// is placed: CFS's `GENTLE_FAIR_SLEEPERS` credit, half of `sched_latency`
+    /// (6 ms by default). A thread that slept keeps at most this much credit.
+    pub sleeper_credit: Nanos,
     /// Core time spent switching from one thread to another.
     pub context_switch: Dist,
     /// A core idle for less than this is still polling and wakes fast.
@@ -30,11 +34,24 @@ impl Default for MachineConfig {
             cores: 1,
             os_timeslice: 3 * MS,
             wakeup_granularity: MS,
-            context_switch: Dist::LogNormal { median: 2 * US, sigma: 0.3 },
+            sleeper_credit: 3 * MS,
+            context_switch: Dist::LogNormal {
+                median: 2 * US,
+                sigma: 0.3,
+            },
             idle_poll_window: 100 * US,
-            wakeup_latency_polling: Dist::LogNormal { median: 2 * US, sigma: 0.5 },
-            wakeup_latency: Dist::LogNormal { median: 30 * US, sigma: 0.6 },
-            timer_slack: Dist::Normal { mean: 50 * US, sd: 5 * US },
+            wakeup_latency_polling: Dist::LogNormal {
+                median: 2 * US,
+                sigma: 0.5,
+            },
+            wakeup_latency: Dist::LogNormal {
+                median: 30 * US,
+                sigma: 0.6,
+            },
+            timer_slack: Dist::Normal {
+                mean: 50 * US,
+                sd: 5 * US,
+            },
         }
     }
 }

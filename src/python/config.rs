@@ -75,10 +75,19 @@ impl PythonConfig {
             gil_enabled: build == Build::Gil,
             switch_interval_us: 5000,
             gil_handoff: Handoff::Fifo,
-            check_latency: Dist::LogNormal { median: US, sigma: 0.5 },
+            check_latency: Dist::LogNormal {
+                median: US,
+                sigma: 0.5,
+            },
             free_threaded_overhead: if version.minor <= 13 { 1.4 } else { 1.08 },
-            thread_start: Dist::LogNormal { median: 60 * US, sigma: 0.3 },
-            release_overhead: Dist::LogNormal { median: 300, sigma: 0.3 },
+            thread_start: Dist::LogNormal {
+                median: 60 * US,
+                sigma: 0.3,
+            },
+            release_overhead: Dist::LogNormal {
+                median: 300,
+                sigma: 0.3,
+            },
             process_rss: 12 * 1024 * 1024,
             thread_rss: 64 * 1024,
             profile: "reference".to_string(),
@@ -93,6 +102,12 @@ impl PythonConfig {
 
 impl Default for PythonConfig {
     fn default() -> Self {
-        Self::defaults(PyVersion { major: 3, minor: 11 }, Build::Gil)
+        Self::defaults(
+            PyVersion {
+                major: 3,
+                minor: 11,
+            },
+            Build::Gil,
+        )
     }
 }

@@ -101,13 +101,22 @@ impl Gil {
 
     /// Total time held up to `now`.
     pub fn held_time(&self, now: Nanos) -> Nanos {
-        self.held_total + if self.holder.is_some() { now - self.held_since } else { 0 }
+        self.held_total
+            + if self.holder.is_some() {
+                now - self.held_since
+            } else {
+                0
+            }
     }
 
     /// The acquiring half of `take_gil` on a free GIL. Returns the thread
     /// waiting on `switch_cond`, which `COND_SIGNAL(gil->switch_cond)` wakes.
     pub fn acquire(&mut self, now: Nanos, tid: ThreadId) -> Option<ThreadId> {
-        assert!(self.holder.is_none(), "two GIL holders: {:?} and {tid}", self.holder);
+        assert!(
+            self.holder.is_none(),
+            "two GIL holders: {:?} and {tid}",
+            self.holder
+        );
         self.holder = Some(tid);
         self.held_since = now;
         if self.last_holder != Some(tid) {
@@ -146,19 +155,27 @@ impl Gil {
     /// `drop_gil`: release, signal one waiter, and decide whether the dropper
     /// waits for the switch. `final_release` is a thread exiting (`tstate == NULL`).
     pub fn drop(&mut self, now: Nanos, tid: ThreadId, final_release: bool) -> Dropped {
-        assert_eq!(self.holder, Some(tid), "drop_gil by a thread that does not hold it");
+        assert_eq!(
+            self.holder,
+            Some(tid),
+            "drop_gil by a thread that does not hold it"
+        );
         self.holder = None;
         self.held_total += now - self.held_since;
         if let Some(log) = self.log.as_mut() {
             log.push((now, tid, false));
         }
         let signalled = self.signal();
-        let must_wait_for_switch = !final_release && self.drop_request && self.last_holder == Some(tid);
+        let must_wait_for_switch =
+            !final_release && self.drop_request && self.last_holder == Some(tid);
         if must_wait_for_switch {
             self.drop_request = false;
             self.switch_waiters.push_back(tid);
         }
-        Dropped { signalled, must_wait_for_switch }
+        Dropped {
+            signalled,
+            must_wait_for_switch,
+        }
     }
 
     /// `COND_SIGNAL(gil->cond)`: wakes one waiter, chosen by the hand-off policy.
@@ -197,12 +214,24 @@ mod tests {
         g.acquire(0, 1);
         g.wait(2);
         let d = g.drop(1, 1, false);
-        assert_eq!(d, Dropped { signalled: Some(2), must_wait_for_switch: false });
+        assert_eq!(
+            d,
+            Dropped {
+                signalled: Some(2),
+                must_wait_for_switch: false
+            }
+        );
         g.acquire(2, 2);
         g.wait(1);
         g.request_drop();
         let d = g.drop(3, 2, false);
-        assert_eq!(d, Dropped { signalled: Some(1), must_wait_for_switch: true });
+        assert_eq!(
+            d,
+            Dropped {
+                signalled: Some(1),
+                must_wait_for_switch: true
+            }
+        );
         assert!(!g.drop_requested());
         // The next taker signals the thread waiting for the switch.
         assert_eq!(g.acquire(4, 1), Some(2));

@@ -64,10 +64,26 @@ mod tests {
     #[test]
     fn nested_steps_become_acquire_body_release() {
         let d = Dist::Const(1);
-        let steps = vec![Step::Cpu(d), Step::Lock { lock: 0, steps: vec![Step::Semaphore { semaphore: 1, steps: vec![Step::Io(d)] }] }];
+        let steps = vec![
+            Step::Cpu(d),
+            Step::Lock {
+                lock: 0,
+                steps: vec![Step::Semaphore {
+                    semaphore: 1,
+                    steps: vec![Step::Io(d)],
+                }],
+            },
+        ];
         assert_eq!(
             compile(&steps),
-            vec![Op::Cpu(d), Op::LockAcquire(0), Op::SemAcquire(1), Op::Io(d), Op::SemRelease(1), Op::LockRelease(0)]
+            vec![
+                Op::Cpu(d),
+                Op::LockAcquire(0),
+                Op::SemAcquire(1),
+                Op::Io(d),
+                Op::SemRelease(1),
+                Op::LockRelease(0)
+            ]
         );
     }
 }

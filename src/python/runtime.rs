@@ -258,7 +258,11 @@ impl Runtime {
     /// Builds the runtime for one run of `scenario` with `seed`.
     pub fn new(scenario: &Scenario, seed: u64) -> Self {
         let python = scenario.python.clone();
-        let cpu_scale = if python.build == Build::FreeThreaded { python.free_threaded_overhead } else { 1.0 };
+        let cpu_scale = if python.build == Build::FreeThreaded {
+            python.free_threaded_overhead
+        } else {
+            1.0
+        };
         let workloads: Vec<WorkloadState> = scenario
             .workloads
             .iter()
@@ -286,9 +290,18 @@ impl Runtime {
         let batch_left = scenario
             .workloads
             .iter()
-            .map(|w| if let Arrival::Batch(n) = w.arrival { n } else { 0 })
+            .map(|w| {
+                if let Arrival::Batch(n) = w.arrival {
+                    n
+                } else {
+                    0
+                }
+            })
             .sum();
-        let open_loop = scenario.workloads.iter().any(|w| !matches!(w.arrival, Arrival::Batch(_)));
+        let open_loop = scenario
+            .workloads
+            .iter()
+            .any(|w| !matches!(w.arrival, Arrival::Batch(_)));
         Runtime {
             gil: Gil::new(python.gil_handoff, seed, "interpreter/main/gil"),
             python,
@@ -298,7 +311,11 @@ impl Runtime {
             workloads,
             locks: scenario.locks.iter().map(|_| Lock::default()).collect(),
             lock_names: scenario.locks.clone(),
-            semaphores: scenario.semaphores.iter().map(|s| Semaphore::new(s.capacity)).collect(),
+            semaphores: scenario
+                .semaphores
+                .iter()
+                .map(|s| Semaphore::new(s.capacity))
+                .collect(),
             semaphore_names: scenario.semaphores.iter().map(|s| s.name.clone()).collect(),
             warmup: scenario.window.warmup,
             duration: scenario.window.duration,
@@ -339,7 +356,9 @@ impl Runtime {
         }
         for w in 0..self.workloads.len() {
             match self.workloads[w].arrival {
-                Arrival::Batch(_) | Arrival::Rate(_) => q.schedule_at(0, Event::Arrival { workload: w }),
+                Arrival::Batch(_) | Arrival::Rate(_) => {
+                    q.schedule_at(0, Event::Arrival { workload: w })
+                }
                 Arrival::Forever => {
                     let n = match (&self.workloads[w].model, self.workloads[w].workers) {
                         (RunModel::Sequential, _) => 1,
@@ -376,7 +395,10 @@ impl Runtime {
             .filter(|(_, t)| t.alive && t.task.is_some() && t.wait != Wait::None)
             .map(|(i, t)| {
                 let what = match t.wait {
-                    Wait::Lock(l) => format!("lock `{}` (held by thread {:?})", self.lock_names[l], self.locks[l].holder),
+                    Wait::Lock(l) => format!(
+                        "lock `{}` (held by thread {:?})",
+                        self.lock_names[l], self.locks[l].holder
+                    ),
                     Wait::Semaphore(s) => format!("semaphore `{}`", self.semaphore_names[s]),
                     Wait::Gil => "the GIL".to_string(),
                     Wait::Switch => "a GIL switch".to_string(),
@@ -384,7 +406,10 @@ impl Runtime {
                     Wait::Idle => "a task".to_string(),
                     Wait::None => "nothing".to_string(),
                 };
-                format!("thread {i} of workload `{}` waits for {what}", self.workloads[t.workload].name)
+                format!(
+                    "thread {i} of workload `{}` waits for {what}",
+                    self.workloads[t.workload].name
+                )
             })
             .collect();
         Deadlock { at, blocked }
@@ -417,12 +442,19 @@ impl Runtime {
         let window_s = window as f64 / 1e9;
         let cores = self.machine.cores() as u32;
         let frac = |x: f64, d: f64| if d > 0.0 { x / d } else { 0.0 };
-        let busy = self.machine.busy_time(end).saturating_sub(self.snapshot.busy);
+        let busy = self
+            .machine
+            .busy_time(end)
+            .saturating_sub(self.snapshot.busy);
         let cpu_utilization = frac(busy as f64, f64::from(cores) * window as f64);
         let gil = self.python.gil_enabled;
-        let gil_held = self.gil.held_time(end).saturating_sub(self.snapshot.gil_held);
+        let gil_held = self
+            .gil
+            .held_time(end)
+            .saturating_sub(self.snapshot.gil_held);
         let switches = self.gil.switch_number() - self.snapshot.gil_switches;
-        let context_switches = self.machine.counters().context_switches - self.snapshot.context_switches;
+        let context_switches =
+            self.machine.counters().context_switches - self.snapshot.context_switches;
         let peak_rss_mb = self.peak_rss as f64 / 1e6;
         self.workloads
             .iter()
@@ -430,7 +462,13 @@ impl Runtime {
                 let ms = |ns: f64| ns / 1e6;
                 let latency_ms = w.latency.mean().map(|mean| {
                     let q = |p: f64| ms(w.latency.quantile(p).unwrap_or(0) as f64);
-                    [ms(mean), q(0.5), q(0.95), q(0.99), ms(w.latency.max().unwrap_or(0) as f64)]
+                    [
+                        ms(mean),
+                        q(0.5),
+                        q(0.95),
+                        q(0.99),
+                        ms(w.latency.max().unwrap_or(0) as f64),
+                    ]
                 });
                 WorkloadResult {
                     workload: w.name.clone(),
@@ -447,7 +485,8 @@ impl Runtime {
                     latency_ms,
                     cpu_utilization,
                     gil_held_fraction: gil.then(|| frac(gil_held as f64, window as f64)),
-                    gil_wait_fraction: gil.then(|| frac(w.gil_wait_ns as f64, w.thread_life_ns as f64)),
+                    gil_wait_fraction: gil
+                        .then(|| frac(w.gil_wait_ns as f64, w.thread_life_ns as f64)),
                     gil_switches: gil.then_some(switches),
                     context_switches,
                     peak_rss_mb,
@@ -460,7 +499,14 @@ impl Runtime {
 
     // ----- threads -------------------------------------------------------
 
-    fn spawn(&mut self, now: Nanos, w: usize, role: Role, task: Option<Nanos>, q: &mut EventQueue<Event>) -> ThreadId {
+    fn spawn(
+        &mut self,
+        now: Nanos,
+        w: usize,
+        role: Role,
+        task: Option<Nanos>,
+        q: &mut EventQueue<Event>,
+    ) -> ThreadId {
         let main_thread = self.workloads[w].model == RunModel::Sequential;
         let thread = PyThread {
             workload: w,
@@ -468,7 +514,11 @@ impl Runtime {
             task,
             pc: 0,
             holds_gil: false,
-            next: if main_thread { Next::Run } else { Next::Bootstrap },
+            next: if main_thread {
+                Next::Run
+            } else {
+                Next::Bootstrap
+            },
             burst: BurstKind::Other,
             split_rest: None,
             pending_call: None,
@@ -510,7 +560,15 @@ impl Runtime {
         self.machine.wake(now, tid, q);
     }
 
-    fn burst(&mut self, now: Nanos, tid: ThreadId, cpu: Nanos, kind: BurstKind, next: Next, q: &mut EventQueue<Event>) {
+    fn burst(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        cpu: Nanos,
+        kind: BurstKind,
+        next: Next,
+        q: &mut EventQueue<Event>,
+    ) {
         self.threads[tid].burst = kind;
         self.threads[tid].next = next;
         self.machine.run_burst(now, tid, cpu, q);
@@ -526,7 +584,11 @@ impl Runtime {
     fn step_duration(&mut self, tid: ThreadId, dist: Dist, scale: f64) -> Nanos {
         let w = self.threads[tid].workload;
         let d = dist.sample(&mut self.workloads[w].steps_rng);
-        if scale == 1.0 { d } else { libm::round(d as f64 * scale) as Nanos }
+        if scale == 1.0 {
+            d
+        } else {
+            libm::round(d as f64 * scale) as Nanos
+        }
     }
 
     /// Runs the thread's pending action and every zero-time action after it.
@@ -555,7 +617,10 @@ impl Runtime {
                 }
                 Next::GilRecheck { timed_out } => {
                     // take_gil's loop, after COND_TIMED_WAIT returned.
-                    if timed_out && self.gil.locked() && self.gil.switch_number() == self.threads[tid].saved_switch {
+                    if timed_out
+                        && self.gil.locked()
+                        && self.gil.switch_number() == self.threads[tid].saved_switch
+                    {
                         self.request_drop(now, q);
                     }
                     self.take_gil(now, tid, q)
@@ -699,7 +764,10 @@ impl Runtime {
         t.gil_wait_since.get_or_insert(now);
         let epoch = t.epoch;
         self.gil.wait(tid);
-        q.schedule_at(now + interval + slack, Event::GilTimeout { thread: tid, epoch });
+        q.schedule_at(
+            now + interval + slack,
+            Event::GilTimeout { thread: tid, epoch },
+        );
         self.block(now, tid, Wait::Gil, q);
         false
     }
@@ -708,12 +776,16 @@ impl Runtime {
     /// within `check_latency` of CPU for a `cpu` step, at the end otherwise.
     fn request_drop(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
         self.gil.request_drop();
-        let Some(holder) = self.gil.holder() else { return };
+        let Some(holder) = self.gil.holder() else {
+            return;
+        };
         let t = &self.threads[holder];
         if t.burst != BurstKind::Python || t.next != Next::StepDone {
             return;
         }
-        let Some(remaining) = self.machine.burst_remaining(now, holder) else { return };
+        let Some(remaining) = self.machine.burst_remaining(now, holder) else {
+            return;
+        };
         let check = self.overhead_free_sample(holder, self.python.check_latency);
         if remaining > check {
             self.threads[holder].split_rest = Some(remaining - check);
@@ -729,7 +801,13 @@ impl Runtime {
 
     /// `drop_gil` before `call` (a voluntary drop), or at a check point with
     /// `call = None` (a forced drop). Waits on `switch_cond` when a drop request is pending.
-    fn release_for(&mut self, now: Nanos, tid: ThreadId, call: Option<Call>, q: &mut EventQueue<Event>) -> bool {
+    fn release_for(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        call: Option<Call>,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
         if !self.python.gil_enabled {
             return match call {
                 Some(call) => self.start_call(now, tid, call, q),
@@ -759,14 +837,24 @@ impl Runtime {
     }
 
     /// Makes a call with the GIL released.
-    fn start_call(&mut self, now: Nanos, tid: ThreadId, call: Call, q: &mut EventQueue<Event>) -> bool {
+    fn start_call(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        call: Call,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
         match call {
             Call::Nogil(d) => {
                 self.burst(now, tid, d, BurstKind::Other, Next::CallDone, q);
                 false
             }
             Call::Io(d) | Call::Sleep(d) => {
-                let late = if matches!(call, Call::Sleep(_)) { self.slack() } else { 0 };
+                let late = if matches!(call, Call::Sleep(_)) {
+                    self.slack()
+                } else {
+                    0
+                };
                 let t = &mut self.threads[tid];
                 t.pc += 1;
                 t.epoch += 1;
@@ -808,7 +896,10 @@ impl Runtime {
     }
 
     fn slack(&mut self) -> Nanos {
-        self.machine.config().timer_slack.sample(&mut self.slack_rng)
+        self.machine
+            .config()
+            .timer_slack
+            .sample(&mut self.slack_rng)
     }
 
     /// The last operation is done: record the task and find the next one.
@@ -887,7 +978,9 @@ impl Runtime {
     }
 
     fn update_rss(&mut self) {
-        let rss = self.python.process_rss + self.python.thread_rss * self.live_threads + self.tasks_memory;
+        let rss = self.python.process_rss
+            + self.python.thread_rss * self.live_threads
+            + self.tasks_memory;
         self.peak_rss = self.peak_rss.max(rss);
     }
 
@@ -943,7 +1036,9 @@ impl Model for Runtime {
     fn handle(&mut self, now: Nanos, event: Event, q: &mut EventQueue<Event>) {
         match event {
             Event::Machine(e) => match self.machine.handle(now, e, q) {
-                Some(Notice::Started(tid)) | Some(Notice::BurstDone(tid)) => self.proceed(now, tid, q),
+                Some(Notice::Started(tid)) | Some(Notice::BurstDone(tid)) => {
+                    self.proceed(now, tid, q)
+                }
                 None => {}
             },
             Event::Arrival { workload } => self.arrive(now, workload, q),

@@ -40,7 +40,12 @@ pub struct Semaphore {
 impl Semaphore {
     /// A semaphore admitting `capacity` holders.
     pub fn new(capacity: u32) -> Self {
-        Semaphore { capacity, holders: 0, max_holders: 0, waiters: VecDeque::new() }
+        Semaphore {
+            capacity,
+            holders: 0,
+            max_holders: 0,
+            waiters: VecDeque::new(),
+        }
     }
 
     /// Takes a slot if one is free.

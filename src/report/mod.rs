@@ -1,2 +1,5 @@
-//! Statistics and output files: `results.csv`, `manifest.json`.
+//! Statistics and output files: `results.csv`, `manifest.json`, atomic writes.
+pub mod atomic;
+pub mod csv;
+pub mod manifest;
 pub mod stats;

@@ -22,8 +22,14 @@ impl LatencyStats {
     /// An empty record.
     pub fn new() -> Self {
         // 3 significant digits, auto-resizing: memory grows with the range of values, not their count.
-        let histogram = Histogram::new(3).unwrap_or_else(|_| unreachable!("3 significant digits is valid"));
-        LatencyStats { histogram, count: 0, sum: 0, max: 0 }
+        let histogram =
+            Histogram::new(3).unwrap_or_else(|_| unreachable!("3 significant digits is valid"));
+        LatencyStats {
+            histogram,
+            count: 0,
+            sum: 0,
+            max: 0,
+        }
     }
 
     /// Records one latency.

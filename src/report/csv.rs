@@ -1,0 +1,104 @@
+//! `results.csv`: one row per sweep point, replication and workload (DESIGN 4).
+
+use crate::python::runtime::WorkloadResult;
+
+/// The columns of `results.csv`, in order. New columns are appended, never inserted.
+pub const COLUMNS: &[&str] = &[
+    "point",
+    "replication",
+    "seed",
+    "workload",
+    "model",
+    "workers",
+    "cores",
+    "tasks_completed",
+    "sim_time_s",
+    "throughput_per_s",
+    "latency_mean_ms",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "latency_max_ms",
+    "cpu_utilization",
+    "gil_held_fraction",
+    "gil_wait_fraction",
+    "gil_switches",
+    "context_switches",
+    "peak_rss_mb",
+    "events",
+    "tasks_in_flight",
+    "loop_lag_p99_ms",
+    "queue_wait_mean_ms",
+    "queue_len_mean",
+    "queue_len_max",
+    "blocked_put_fraction",
+];
+
+/// One row: where it sits in the study, and the workload's results.
+pub struct Row<'a> {
+    /// Sweep point index.
+    pub point: usize,
+    /// Replication index.
+    pub replication: u32,
+    /// Seed of the run.
+    pub seed: u64,
+    /// The workload's results.
+    pub result: &'a WorkloadResult,
+}
+
+/// Fixed-precision formatting, so the same numbers always print the same way.
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.6}")
+    } else {
+        String::new()
+    }
+}
+
+fn opt_num(x: Option<f64>) -> String {
+    x.map(num).unwrap_or_default()
+}
+
+/// Renders the CSV (header and rows) to bytes.
+pub fn render(rows: &[Row<'_>]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(COLUMNS)?;
+    for row in rows {
+        let r = row.result;
+        let lat = |i: usize| opt_num(r.latency_ms.map(|l| l[i]));
+        let record: Vec<String> = vec![
+            row.point.to_string(),
+            row.replication.to_string(),
+            row.seed.to_string(),
+            r.workload.clone(),
+            r.model.clone(),
+            r.workers.clone(),
+            r.cores.to_string(),
+            r.tasks_completed.to_string(),
+            num(r.sim_time_s),
+            num(r.throughput_per_s),
+            lat(0),
+            lat(1),
+            lat(2),
+            lat(3),
+            lat(4),
+            num(r.cpu_utilization),
+            opt_num(r.gil_held_fraction),
+            opt_num(r.gil_wait_fraction),
+            r.gil_switches.map(|s| s.to_string()).unwrap_or_default(),
+            r.context_switches.to_string(),
+            num(r.peak_rss_mb),
+            r.events.to_string(),
+            r.tasks_in_flight.to_string(),
+            // Columns of models not built yet (asyncio loop lag, pipeline queues): empty.
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
+        debug_assert_eq!(record.len(), COLUMNS.len());
+        w.write_record(&record)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
