@@ -378,7 +378,9 @@ fn size(node: &Node, key: &str) -> Res<u64> {
 /// A duration or a distribution (DESIGN 1.4).
 fn dist(node: &Node, key: &str) -> Res<Dist> {
     let table = match &node.value {
-        Value::Str(_) => return Ok(Dist::Const(duration(node, key)?)),
+        Value::Str(_) | Value::Int(_) | Value::Float(_) => {
+            return Ok(Dist::Const(duration(node, key)?));
+        }
         Value::Table(t) => t,
         _ => {
             return Err(type_error(
