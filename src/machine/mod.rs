@@ -483,10 +483,10 @@ impl Machine {
 
     /// The idle core to wake on: the thread's last core if idle, else the one idle the shortest time.
     fn pick_idle_core(&self, tid: ThreadId) -> Option<usize> {
-        if let Some(last) = self.threads[tid].last_core {
-            if self.cores[last].current.is_none() {
-                return Some(last);
-            }
+        if let Some(last) = self.threads[tid].last_core
+            && self.cores[last].current.is_none()
+        {
+            return Some(last);
         }
         self.cores
             .iter()
@@ -497,16 +497,9 @@ impl Machine {
     }
 
     fn update_min_vruntime(&mut self, now: Nanos) {
-        let mut lowest: Option<u64> = self.run_queue.first().map(|&(v, _, _)| v);
-        for c in &self.cores {
-            if let Some(tid) = c.current {
-                if let OsState::Running(_) = self.threads[tid].state {
-                    let v = self.threads[tid].vruntime + (now - c.run_since);
-                    lowest = Some(lowest.map_or(v, |l| l.min(v)));
-                }
-            }
-        }
-        if let Some(l) = lowest {
+        let queued = self.run_queue.first().map(|&(v, _, _)| v);
+        let running = (0..self.cores.len()).filter_map(|core| self.running_vruntime(core, now));
+        if let Some(l) = queued.into_iter().chain(running).min() {
             self.min_vruntime = self.min_vruntime.max(l);
         }
     }
@@ -533,21 +526,22 @@ impl Machine {
         tid: ThreadId,
         q: &mut EventQueue<E>,
     ) {
-        let mut victim: Option<(u64, usize)> = None;
-        for core in 0..self.cores.len() {
-            if let Some(cur) = self.cores[core].current {
-                if let OsState::Running(_) = self.threads[cur].state {
-                    let v = self.threads[cur].vruntime + (now - self.cores[core].run_since);
-                    if victim.is_none_or(|(bv, _)| v > bv) {
-                        victim = Some((v, core));
-                    }
-                }
-            }
+        // The largest virtual runtime; the lowest core index among equals.
+        let victim = (0..self.cores.len())
+            .filter_map(|core| self.running_vruntime(core, now).map(|v| (v, core)))
+            .max_by_key(|&(v, core)| (v, std::cmp::Reverse(core)));
+        if let Some((v, core)) = victim
+            && v > self.threads[tid].vruntime + self.config.wakeup_granularity
+        {
+            q.schedule_at(now, MachineEvent::Resched { core }.into());
         }
-        if let Some((v, core)) = victim {
-            if v > self.threads[tid].vruntime + self.config.wakeup_granularity {
-                q.schedule_at(now, MachineEvent::Resched { core }.into());
-            }
-        }
+    }
+
+    /// Up-to-date virtual runtime of the thread running on `core`, if one runs.
+    fn running_vruntime(&self, core: usize, now: Nanos) -> Option<u64> {
+        let c = &self.cores[core];
+        let tid = c.current?;
+        matches!(self.threads[tid].state, OsState::Running(_))
+            .then(|| self.threads[tid].vruntime + (now - c.run_since))
     }
 }
