@@ -175,6 +175,20 @@ fn unknown_key_suggests_the_close_one() {
 }
 
 #[test]
+fn misplaced_key_says_where_it_belongs() {
+    let e = fails("name = \"t\"\ncores = 2\n");
+    assert_error(&e, 2, 1, Some("cores"), "`cores` belongs in [machine]");
+    let e = fails("name = \"t\"\n[machine]\nswitch_interval = \"1ms\"\n");
+    assert_error(
+        &e,
+        3,
+        1,
+        Some("machine.switch_interval"),
+        "`switch_interval` belongs in [python]",
+    );
+}
+
+#[test]
 fn wrong_type() {
     let e = fails("name = \"t\"\n[machine]\ncores = \"4\"\n");
     assert_error(
@@ -184,6 +198,7 @@ fn wrong_type() {
         Some("machine.cores"),
         "expected an integer, found a string",
     );
+    assert!(e.to_string().contains("remove the quotes"), "{e}");
 }
 
 #[test]
@@ -1042,6 +1057,7 @@ warmup = "0.5s"
 [machine]
 cores = 4
 os_timeslice = "4ms"
+sleeper_credit = "6ms"
 context_switch = { lognormal = { median = "2us", sigma = 0.25 } }
 timer_slack = "50us"
 
@@ -1095,6 +1111,7 @@ fn full_scenario() {
 
     assert_eq!(s.machine.cores, 4);
     assert_eq!(s.machine.os_timeslice, 4_000_000);
+    assert_eq!(s.machine.sleeper_credit, 6_000_000);
     assert_eq!(
         s.machine.context_switch,
         Dist::LogNormal {

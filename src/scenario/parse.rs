@@ -104,6 +104,7 @@ const MACHINE_KEYS: &[&str] = &[
     "cores",
     "os_timeslice",
     "wakeup_granularity",
+    "sleeper_credit",
     "idle_poll_window",
     "context_switch",
     "wakeup_latency_polling",
@@ -222,6 +223,28 @@ fn type_error(node: &Node, key: &str, expected: &str) -> Diag {
     .key(key)
 }
 
+/// The last part of a dotted key.
+fn last_part(key: &str) -> &str {
+    key.rsplit('.').next().unwrap_or(key)
+}
+
+/// Where a key of the schema belongs, for a key found in the wrong table.
+fn home_of(key: &str) -> Option<&'static str> {
+    if MACHINE_KEYS.contains(&key) {
+        Some("in [machine]")
+    } else if PYTHON_KEYS.contains(&key) {
+        Some("in [python]")
+    } else if matches!(key, "model" | "workers") || PROCESS_POOL_KEYS.contains(&key) {
+        Some("in [workload.run]")
+    } else if key != "name" && WORKLOAD_KEYS.contains(&key) {
+        Some("in [[workload]]")
+    } else if key != "name" && TOP_KEYS.contains(&key) {
+        Some("at the top level")
+    } else {
+        None
+    }
+}
+
 fn unknown_key(entry: &Entry, prefix: &str, place: &str, allowed: &[&str]) -> Diag {
     let mut diag = Diag::new(
         format!("unknown key `{}` {place}", entry.key),
@@ -229,7 +252,9 @@ fn unknown_key(entry: &Entry, prefix: &str, place: &str, allowed: &[&str]) -> Di
         "unknown key",
     )
     .key(join(prefix, &entry.key));
-    if let Some(close) = suggest(&entry.key, allowed) {
+    if let Some(home) = home_of(&entry.key).filter(|home| !place.ends_with(home)) {
+        diag = diag.help(format!("`{}` belongs {home}", entry.key));
+    } else if let Some(close) = suggest(&entry.key, allowed) {
         diag = diag.help(format!("did you mean `{close}`?"));
     }
     diag.help(format!("valid keys {place}: {}", list(allowed)))
@@ -248,8 +273,12 @@ fn check_keys(table: &Table, prefix: &str, place: &str, allowed: &[&str]) -> Res
 }
 
 fn missing(span: &Span, key: &str, place: &str, label: &str) -> Diag {
-    let name = key.rsplit('.').next().unwrap_or(key);
-    Diag::new(format!("missing required key `{name}`{place}"), span, label).key(key)
+    Diag::new(
+        format!("missing required key `{}`{place}", last_part(key)),
+        span,
+        label,
+    )
+    .key(key)
 }
 
 fn as_str<'n>(node: &'n Node, key: &str) -> Res<&'n str> {
@@ -268,8 +297,16 @@ fn as_table<'n>(node: &'n Node, key: &str) -> Res<&'n Table> {
 
 /// An integer in `lo..=hi`; `what` names it in messages (`cores`, `workers`).
 fn int_in(node: &Node, key: &str, what: &str, lo: i128, hi: i128) -> Res<i128> {
-    let Value::Int(v) = node.value else {
-        return Err(type_error(node, key, "an integer"));
+    let v = match &node.value {
+        Value::Int(v) => *v,
+        Value::Str(s) if s.trim().parse::<i128>().is_ok() => {
+            return Err(type_error(node, key, "an integer").help(format!(
+                "remove the quotes: {} = {}",
+                last_part(key),
+                s.trim()
+            )));
+        }
+        _ => return Err(type_error(node, key, "an integer")),
     };
     if v < lo {
         return Err(Diag::new(
@@ -711,6 +748,7 @@ impl Validator<'_> {
                     }
                 }
                 "wakeup_granularity" => m.wakeup_granularity = duration(v, &k)?,
+                "sleeper_credit" => m.sleeper_credit = duration(v, &k)?,
                 "idle_poll_window" => m.idle_poll_window = duration(v, &k)?,
                 "context_switch" => m.context_switch = dist(v, &k)?,
                 "wakeup_latency_polling" => m.wakeup_latency_polling = dist(v, &k)?,
@@ -1003,7 +1041,9 @@ impl Validator<'_> {
             return Ok((Model::Sequential, Workers::Fixed(1)));
         };
         let key = join(prefix, "run");
-        let table = as_table(&entry.value, &key)?;
+        let table = as_table(&entry.value, &key).map_err(|e| {
+            e.help("write a [workload.run] table after the workload, with model = \"threads\" or \"sequential\"")
+        })?;
         let mut allowed: Vec<&str> = RUN_KEYS.to_vec();
         allowed.extend_from_slice(PROCESS_POOL_KEYS);
         check_keys(table, &key, "in [workload.run]", &allowed)?;
