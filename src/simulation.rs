@@ -29,6 +29,10 @@ pub struct RunOutput {
 pub struct RunOptions {
     /// Record every GIL acquisition and release.
     pub record_gil: bool,
+    /// After a batch run, keep simulating until no event is left (threads
+    /// finishing start-ups, going idle) before taking [`RunOutput::accounting`],
+    /// so that every CPU cost charged has also been run. Results are unchanged.
+    pub drain: bool,
 }
 
 /// Runs `scenario` once with `seed`.
@@ -46,12 +50,19 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
     }
     let end = runtime.end_time();
     let events = queue.events_handled();
+    let workloads = runtime.results(end, events);
+    let mut accounted_at = end;
+    if options.drain && scenario.window.duration.is_none() {
+        runtime.set_draining();
+        engine::run(&mut runtime, &mut queue, None);
+        accounted_at = queue.now().max(end);
+    }
     Ok(RunOutput {
         seed,
-        workloads: runtime.results(end, events),
+        workloads,
         events,
         end,
-        accounting: runtime.accounting(end),
+        accounting: runtime.accounting(accounted_at),
         gil_log: runtime.gil_log().map(<[_]>::to_vec),
         semaphore_max_holders: runtime.semaphore_max_holders(),
     })

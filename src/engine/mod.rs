@@ -40,7 +40,11 @@ pub enum Stop {
 
 /// Runs `model` until no event is left, the model is finished, or the next
 /// event lies after `horizon`.
-pub fn run<M: Model>(model: &mut M, queue: &mut EventQueue<M::Event>, horizon: Option<Nanos>) -> Stop {
+pub fn run<M: Model>(
+    model: &mut M,
+    queue: &mut EventQueue<M::Event>,
+    horizon: Option<Nanos>,
+) -> Stop {
     loop {
         if model.finished() {
             return Stop::Finished;

@@ -51,7 +51,12 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue at time 0.
     pub fn new() -> Self {
-        EventQueue { heap: BinaryHeap::new(), next_seq: 0, now: 0, popped: 0 }
+        EventQueue {
+            heap: BinaryHeap::new(),
+            next_seq: 0,
+            now: 0,
+            popped: 0,
+        }
     }
 
     /// The time of the event being handled (or of the last one handled).
@@ -63,7 +68,11 @@ impl<E> EventQueue<E> {
     pub fn schedule_at(&mut self, time: Nanos, event: E) {
         debug_assert!(time >= self.now, "event scheduled in the past");
         let time = time.max(self.now);
-        self.heap.push(Entry { time, seq: self.next_seq, event });
+        self.heap.push(Entry {
+            time,
+            seq: self.next_seq,
+            event,
+        });
         self.next_seq += 1;
     }
 

@@ -50,7 +50,10 @@ impl Stream {
         for chunk in key.chunks_mut(8) {
             chunk.copy_from_slice(&splitmix64(&mut state).to_le_bytes());
         }
-        Stream { rng: ChaCha8Rng::from_seed(key), spare_normal: None }
+        Stream {
+            rng: ChaCha8Rng::from_seed(key),
+            spare_normal: None,
+        }
     }
 
     /// A raw 64-bit draw.
@@ -132,18 +135,24 @@ mod tests {
 
     #[test]
     fn same_name_same_draws_and_names_are_independent() {
-        let a: Vec<u64> = (0..4).map({
-            let mut s = Stream::new(7, "x");
-            move |_| s.next_u64()
-        }).collect();
-        let b: Vec<u64> = (0..4).map({
-            let mut s = Stream::new(7, "x");
-            move |_| s.next_u64()
-        }).collect();
-        let c: Vec<u64> = (0..4).map({
-            let mut s = Stream::new(7, "y");
-            move |_| s.next_u64()
-        }).collect();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut s = Stream::new(7, "x");
+                move |_| s.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut s = Stream::new(7, "x");
+                move |_| s.next_u64()
+            })
+            .collect();
+        let c: Vec<u64> = (0..4)
+            .map({
+                let mut s = Stream::new(7, "y");
+                move |_| s.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

@@ -241,6 +241,7 @@ pub struct Runtime {
     tasks_memory: u64,
     peak_rss: u64,
     snapshot: Snapshot,
+    draining: bool,
     step_cpu: Nanos,
     overhead_cpu: Nanos,
 }
@@ -328,6 +329,7 @@ impl Runtime {
             tasks_memory: 0,
             peak_rss: 0,
             snapshot: Snapshot::default(),
+            draining: false,
             step_cpu: 0,
             overhead_cpu: 0,
         }
@@ -374,6 +376,11 @@ impl Runtime {
                 }
             }
         }
+    }
+
+    /// Keeps the run going after the last task, until no event is left.
+    pub fn set_draining(&mut self) {
+        self.draining = true;
     }
 
     /// True once every batch task is done and nothing else can arrive.
@@ -1064,6 +1071,6 @@ impl Model for Runtime {
     }
 
     fn finished(&self) -> bool {
-        self.duration.is_none() && self.all_done()
+        !self.draining && self.duration.is_none() && self.all_done()
     }
 }

@@ -25,7 +25,14 @@ pub fn scenario_with(toml: &str, sets: &[&str]) -> Scenario {
 
 /// Runs once with the scenario's seed, recording GIL hand-offs.
 pub fn simulate(s: &Scenario) -> RunOutput {
-    match run(s, s.seed, RunOptions { record_gil: true }) {
+    match run(
+        s,
+        s.seed,
+        RunOptions {
+            record_gil: true,
+            drain: true,
+        },
+    ) {
         Ok(o) => o,
         Err(d) => panic!("unexpected deadlock: {d:?}"),
     }

@@ -1,0 +1,123 @@
+//! Property tests over random small thread scenarios: no panic, no
+//! deadlock without a lock cycle, at most one GIL holder, every task done
+//! once, and work conserved to the nanosecond.
+
+mod common;
+
+use gilsim::engine::time::US;
+use gilsim::machine::MachineConfig;
+use gilsim::python::{Build, Handoff, PyVersion, PythonConfig};
+use gilsim::scenario::{Scenario, SemaphoreDef};
+use gilsim::simulation::{RunOptions, run};
+use gilsim::workload::{Arrival, Dist, Model, RunWindow, Step, Workers, Workload};
+use proptest::prelude::*;
+
+fn dist() -> impl Strategy<Value = Dist> {
+    prop_oneof![
+        (0u64..3000).prop_map(|us| Dist::Const(us * US)),
+        (1u64..2000).prop_map(|us| Dist::Exp { mean: us * US }),
+        (1u64..2000, 0.0f64..1.5).prop_map(|(us, sigma)| Dist::LogNormal {
+            median: us * US,
+            sigma
+        }),
+    ]
+}
+
+fn leaf() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        dist().prop_map(Step::Cpu),
+        dist().prop_map(Step::CpuHeld),
+        dist().prop_map(Step::CpuNogil),
+        dist().prop_map(Step::Io),
+        dist().prop_map(Step::Sleep),
+    ]
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        3 => leaf(),
+        1 => prop::collection::vec(leaf(), 1..3).prop_map(|steps| Step::Lock { lock: 0, steps }),
+        1 => prop::collection::vec(leaf(), 1..3).prop_map(|steps| Step::Semaphore { semaphore: 0, steps }),
+    ]
+}
+
+fn scenario() -> impl Strategy<Value = Scenario> {
+    (
+        1u32..5,
+        prop::collection::vec(step(), 1..5),
+        1u64..25,
+        prop_oneof![Just(Workers::PerTask), (1u32..7).prop_map(Workers::Fixed)],
+        1u32..4,
+        prop_oneof![Just(100u64), Just(1000), Just(5000)],
+        any::<bool>(),
+        any::<bool>(),
+        any::<u64>(),
+    )
+        .prop_map(
+            |(cores, steps, tasks, workers, capacity, interval, random, free_threaded, seed)| {
+                let build = if free_threaded {
+                    Build::FreeThreaded
+                } else {
+                    Build::Gil
+                };
+                let mut python = PythonConfig::defaults(
+                    PyVersion {
+                        major: 3,
+                        minor: 13,
+                    },
+                    build,
+                );
+                python.switch_interval_us = interval;
+                python.gil_handoff = if random {
+                    Handoff::Random
+                } else {
+                    Handoff::Fifo
+                };
+                Scenario {
+                    path: "prop.toml".into(),
+                    name: "prop".into(),
+                    description: String::new(),
+                    seed,
+                    window: RunWindow {
+                        duration: None,
+                        warmup: 0,
+                    },
+                    replications: 1,
+                    machine: MachineConfig {
+                        cores,
+                        ..MachineConfig::default()
+                    },
+                    python,
+                    semaphores: vec![SemaphoreDef {
+                        name: "s".into(),
+                        capacity,
+                    }],
+                    locks: vec!["l".into()],
+                    workloads: vec![Workload {
+                        name: "w".into(),
+                        arrival: Arrival::Batch(tasks),
+                        steps,
+                        model: Model::Threads,
+                        workers,
+                        memory_bytes: 1000,
+                    }],
+                }
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_thread_scenarios_keep_the_invariants(s in scenario()) {
+        let o = run(&s, s.seed, RunOptions { record_gil: true, drain: true }).expect("no lock cycle, so no deadlock");
+        let Arrival::Batch(n) = s.workloads[0].arrival else { unreachable!() };
+        prop_assert_eq!(o.workloads[0].tasks_completed, n);
+        prop_assert_eq!(o.workloads[0].tasks_in_flight, 0);
+        common::assert_single_holder(&o);
+        let a = o.accounting;
+        prop_assert_eq!(a.busy, a.step_cpu + a.overhead_cpu + a.switch_cpu);
+        prop_assert!(o.semaphore_max_holders[0] <= s.semaphores[0].capacity);
+    }
+}
