@@ -923,6 +923,30 @@ fn columns_count_characters() {
 }
 
 #[test]
+fn byte_order_mark_is_not_a_column() {
+    let e = fails("\u{feff}name = 5\n");
+    assert_error(
+        &e,
+        1,
+        8,
+        Some("name"),
+        "expected a string, found an integer",
+    );
+}
+
+#[test]
+fn distribution_written_without_its_kind() {
+    let e = fails(&with_steps("[ { io = { mean = \"1ms\", sd = \"1us\" } } ]"));
+    assert_error(
+        &e,
+        6,
+        20,
+        Some("workload.jobs.steps[0].io.mean"),
+        "{ normal = { mean =",
+    );
+}
+
+#[test]
 fn multi_line_value() {
     let e = fails(&with_steps(
         "[\n  { cpu = \"1ms\" },\n  { io = \"-1ms\" },\n]",

@@ -31,6 +31,10 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError
             let at = e.utf8_error().valid_up_to();
             let bad = e.as_bytes().get(at).copied().unwrap_or(0);
             let lossy = String::from_utf8_lossy(e.as_bytes());
+            let (text, at) = match lossy.strip_prefix('\u{feff}') {
+                Some(rest) => (rest, at.saturating_sub('\u{feff}'.len_utf8())),
+                None => (lossy.as_ref(), at),
+            };
             let diag = Diag::new(
                 "the file is not valid UTF-8",
                 &Span::file(at..at + char::REPLACEMENT_CHARACTER.len_utf8()),
@@ -39,7 +43,7 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError
             .help("save the scenario file as UTF-8");
             let sources = Sources {
                 path,
-                file: &lossy,
+                file: text,
                 overrides,
             };
             Err(ScenarioError::render(diag, &sources))
@@ -54,6 +58,8 @@ pub fn parse_str(
     path: &Path,
     overrides: &[String],
 ) -> Result<Scenario, ScenarioError> {
+    // A byte-order mark is not part of the first line's columns.
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let sources = Sources {
         path,
         file: source,
@@ -156,6 +162,8 @@ const REFUSED_STEPS: &[&str] = &[
 
 const DIST_KINDS: &[&str] = &["exp", "uniform", "normal", "lognormal"];
 
+const DIST_FORMS: &str = "distributions: { exp = \"10ms\" }, { uniform = [\"5ms\", \"15ms\"] }, \
+     { normal = { mean = \"10ms\", sd = \"2ms\" } }, { lognormal = { median = \"10ms\", sigma = 0.5 } }";
 const DURATION_EXPECTED: &str = "expected a duration like \"10ms\" (units: ns, us, ms, s)";
 const SIZE_EXPECTED: &str = "expected a size like \"20MB\" (units: B, KB, MB, GB, KiB, MiB, GiB)";
 const RATE_EXPECTED: &str = "expected a rate like \"200/s\" (per ns, us, ms, s, min or h)";
@@ -436,7 +444,7 @@ fn dist(node: &Node, key: &str) -> Res<Dist> {
         .key(key)
         .help("for example { exp = \"10ms\" }"));
     };
-    check_keys(table, key, "in a distribution", DIST_KINDS)?;
+    check_keys(table, key, "in a distribution", DIST_KINDS).map_err(|e| e.help(DIST_FORMS))?;
     if let Some(second) = table.entries.get(1) {
         return Err(Diag::new(
             format!(
