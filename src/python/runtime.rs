@@ -402,10 +402,10 @@ impl Runtime {
             .filter(|(_, t)| t.alive && t.task.is_some() && t.wait != Wait::None)
             .map(|(i, t)| {
                 let what = match t.wait {
-                    Wait::Lock(l) => format!(
-                        "lock `{}` (held by thread {:?})",
-                        self.lock_names[l], self.locks[l].holder
-                    ),
+                    Wait::Lock(l) => match self.locks[l].holder {
+                        Some(h) => format!("lock `{}` held by thread {h}", self.lock_names[l]),
+                        None => format!("lock `{}`", self.lock_names[l]),
+                    },
                     Wait::Semaphore(s) => format!("semaphore `{}`", self.semaphore_names[s]),
                     Wait::Gil => "the GIL".to_string(),
                     Wait::Switch => "a GIL switch".to_string(),
