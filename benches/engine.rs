@@ -45,7 +45,8 @@ workers = 16
 fn once(toml: &str, sets: &[String]) -> (u64, f64) {
     let scenario = parse_str(toml, Path::new("bench.toml"), sets).unwrap_or_else(|e| panic!("{e}"));
     let start = Instant::now();
-    let out = run(&scenario, scenario.seed, RunOptions::default()).unwrap_or_else(|d| panic!("{d:?}"));
+    let out =
+        run(&scenario, scenario.seed, RunOptions::default()).unwrap_or_else(|d| panic!("{d:?}"));
     (out.events, start.elapsed().as_secs_f64())
 }
 
@@ -68,7 +69,10 @@ fn main() {
         println!("{events} {}", peak_rss_kb());
         return;
     }
-    for (label, toml) in [("(a) 8 CPU threads, 4 cores, 10 s", CONTENDED), ("(b) open loop 2000/s, 16 threads, 10 s", OPEN_LOOP)] {
+    for (label, toml) in [
+        ("(a) 8 CPU threads, 4 cores, 10 s", CONTENDED),
+        ("(b) open loop 2000/s, 16 threads, 10 s", OPEN_LOOP),
+    ] {
         let mut rates = Vec::new();
         let mut events = 0;
         for _ in 0..7 {
@@ -87,7 +91,10 @@ fn main() {
     let exe = &args[0];
     let mut peaks = Vec::new();
     for duration in ["10s", "100s"] {
-        let out = Command::new(exe).args(["--memory-child", duration]).output().expect("run child");
+        let out = Command::new(exe)
+            .args(["--memory-child", duration])
+            .output()
+            .expect("run child");
         let text = String::from_utf8_lossy(&out.stdout);
         let mut parts = text.split_whitespace();
         let events: u64 = parts.next().and_then(|v| v.parse().ok()).unwrap_or(0);
@@ -96,6 +103,9 @@ fn main() {
         peaks.push(kb as f64);
     }
     if peaks[0] > 0.0 {
-        println!("peak RSS, 100 s against 10 s of simulated time: {:+.1}%", (peaks[1] / peaks[0] - 1.0) * 100.0);
+        println!(
+            "peak RSS, 100 s against 10 s of simulated time: {:+.1}%",
+            (peaks[1] / peaks[0] - 1.0) * 100.0
+        );
     }
 }
