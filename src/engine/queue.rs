@@ -1,9 +1,9 @@
 //! The event queue: a binary heap ordered by `(time, insertion sequence)`.
 //!
 //! Events at equal times run in the order they were scheduled. This is the
-//! only tie-break in the simulator, and models rely on it: a thread that
-//! releases a lock and a waiter that is granted it at the same instant see
-//! the release first because it was scheduled first.
+//! only tie-break in the simulator. Models rely on it and on handlers being
+//! atomic: a release and a re-acquire by the same thread in one handler
+//! happen before the woken waiter runs (see `tests/equal_times.rs`).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
