@@ -336,37 +336,46 @@ impl Machine {
             }
             MachineEvent::Resched { core } => {
                 let tid = self.cores[core].current?;
-                if !matches!(self.threads[tid].state, OsState::Running(_)) {
-                    return None;
-                }
-                self.account(now, core);
-                let v = self.threads[tid].vruntime;
-                let gran = self.config.wakeup_granularity;
-                if self
-                    .run_queue
-                    .first()
-                    .is_some_and(|&(qv, _, _)| v > qv + gran)
-                {
-                    self.preempt(now, core, q);
+                if matches!(self.threads[tid].state, OsState::Running(_)) {
+                    let margin = self.config.wakeup_granularity;
+                    self.preempt_if_behind(now, core, margin, q);
                 }
                 None
             }
             MachineEvent::SliceEnd { core, epoch } => {
-                if self.cores[core].slice_epoch != epoch {
+                if self.cores[core].slice_epoch != epoch || self.cores[core].current.is_none() {
                     return None;
                 }
-                let tid = self.cores[core].current?;
-                self.account(now, core);
-                let v = self.threads[tid].vruntime;
-                let waiting_lower = self.run_queue.first().is_some_and(|&(qv, _, _)| qv < v);
-                if waiting_lower {
-                    self.preempt(now, core, q);
-                } else {
+                if !self.preempt_if_behind(now, core, 0, q) {
                     self.schedule_slice(now, core, q);
                 }
                 None
             }
         }
+    }
+
+    /// Preempts the thread on `core` if the run queue's lowest virtual
+    /// runtime is more than `margin` below its own. Returns true if it did.
+    fn preempt_if_behind<E: From<MachineEvent>>(
+        &mut self,
+        now: Nanos,
+        core: usize,
+        margin: u64,
+        q: &mut EventQueue<E>,
+    ) -> bool {
+        self.account(now, core);
+        let Some(tid) = self.cores[core].current else {
+            return false;
+        };
+        let v = self.threads[tid].vruntime;
+        let behind = self
+            .run_queue
+            .first()
+            .is_some_and(|&(qv, _, _)| v > qv + margin);
+        if behind {
+            self.preempt(now, core, q);
+        }
+        behind
     }
 
     fn burst_started(&self, core: usize) -> Nanos {
