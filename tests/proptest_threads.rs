@@ -4,7 +4,7 @@
 
 mod common;
 
-use gilsim::engine::time::US;
+use gilsim::engine::time::{MS, US};
 use gilsim::machine::MachineConfig;
 use gilsim::python::{Build, Handoff, PyVersion, PythonConfig};
 use gilsim::scenario::{Scenario, SemaphoreDef};
@@ -52,9 +52,21 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         any::<bool>(),
         any::<bool>(),
         any::<u64>(),
+        any::<bool>(),
     )
         .prop_map(
-            |(cores, steps, tasks, workers, capacity, interval, random, free_threaded, seed)| {
+            |(
+                cores,
+                steps,
+                tasks,
+                workers,
+                capacity,
+                interval,
+                random,
+                free_threaded,
+                seed,
+                open_loop,
+            )| {
                 let build = if free_threaded {
                     Build::FreeThreaded
                 } else {
@@ -79,7 +91,8 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     description: String::new(),
                     seed,
                     window: RunWindow {
-                        duration: None,
+                        // An open-loop workload needs an end, as the parser demands.
+                        duration: open_loop.then_some(200 * MS),
                         warmup: 0,
                     },
                     replications: 1,
@@ -95,7 +108,11 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     locks: vec!["l".into()],
                     workloads: vec![Workload {
                         name: "w".into(),
-                        arrival: Arrival::Batch(tasks),
+                        arrival: if open_loop {
+                            Arrival::Rate(tasks as f64 * 100.0)
+                        } else {
+                            Arrival::Batch(tasks)
+                        },
                         steps,
                         model: Model::Threads,
                         workers,
@@ -112,12 +129,13 @@ proptest! {
     #[test]
     fn random_thread_scenarios_keep_the_invariants(s in scenario()) {
         let o = run(&s, s.seed, RunOptions { record_gil: true, drain: true }).expect("no lock cycle, so no deadlock");
-        let Arrival::Batch(n) = s.workloads[0].arrival else { unreachable!() };
-        prop_assert_eq!(o.workloads[0].tasks_completed, n);
-        prop_assert_eq!(o.workloads[0].tasks_in_flight, 0);
         common::assert_single_holder(&o);
-        let a = o.accounting;
-        prop_assert_eq!(a.busy, a.step_cpu + a.overhead_cpu + a.switch_cpu);
+        if let Arrival::Batch(n) = s.workloads[0].arrival {
+            prop_assert_eq!(o.workloads[0].tasks_completed, n);
+            prop_assert_eq!(o.workloads[0].tasks_in_flight, 0);
+            let a = o.accounting;
+            prop_assert_eq!(a.busy, a.step_cpu + a.overhead_cpu + a.switch_cpu);
+        }
         prop_assert!(o.semaphore_max_holders[0] <= s.semaphores[0].capacity);
     }
 }

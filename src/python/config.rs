@@ -53,7 +53,10 @@ pub struct PythonConfig {
     pub check_latency: Dist,
     /// Slow-down of `cpu` steps on a free-threaded build without the GIL.
     pub free_threaded_overhead: f64,
-    /// CPU cost of starting a `threading.Thread`, paid by the starting thread.
+    /// CPU cost of starting a `threading.Thread`. Charged to the new thread,
+    /// on a core and without the GIL, before its first `take_gil`; the
+    /// submitting thread is not modelled (it would only block in
+    /// `Thread.start()` waiting for `_started`).
     pub thread_start: Dist,
     /// CPU cost of releasing and retaking the GIL around a call
     /// (`Py_BEGIN_ALLOW_THREADS` / `Py_END_ALLOW_THREADS` and the call's entry and return).

@@ -130,6 +130,8 @@ struct PyThread {
     /// The call to make once a switch wait ends.
     pending_call: Option<Call>,
     saved_switch: u64,
+    /// When the current GIL wait pass times out.
+    gil_deadline: Nanos,
     epoch: u64,
     wait: Wait,
     gil_wait_since: Option<Nanos>,
@@ -530,6 +532,7 @@ impl Runtime {
             split_rest: None,
             pending_call: None,
             saved_switch: 0,
+            gil_deadline: 0,
             epoch: 0,
             wait: Wait::None,
             gil_wait_since: None,
@@ -538,7 +541,10 @@ impl Runtime {
         };
         let tid = match self.free_threads.pop() {
             Some(tid) => {
-                self.threads[tid] = thread;
+                // Keep counting epochs: a stale timeout of the slot's previous
+                // thread must never match the new one.
+                let epoch = self.threads[tid].epoch + 1;
+                self.threads[tid] = PyThread { epoch, ..thread };
                 self.machine.reset_thread(tid);
                 tid
             }
@@ -663,7 +669,7 @@ impl Runtime {
             if !self.threads[tid].holds_gil {
                 return self.take_gil(now, tid, q);
             }
-            if self.gil.drop_requested() {
+            if self.gil.drop_requested() && self.at_check_point(tid) {
                 // An eval-breaker check point with a drop request: a forced drop.
                 return self.release_for(now, tid, None, q);
             }
@@ -744,6 +750,25 @@ impl Runtime {
         }
     }
 
+    /// True when the thread's next operation passes an eval-breaker check
+    /// point (a loop back edge or a Python function's `RESUME`) before
+    /// anything else. An operation that starts with a call into C (`io`,
+    /// `sleep`, `cpu_nogil`, `lock.acquire`/`release`) does not: the call
+    /// drops the GIL itself, and `drop_gil` then waits for the switch if a
+    /// request is pending (python/cpython `Python/ceval_gil.c`, FORCE_SWITCHING).
+    fn at_check_point(&self, tid: ThreadId) -> bool {
+        let t = &self.threads[tid];
+        if t.task.is_none() {
+            return true;
+        }
+        match self.workloads[t.workload].ops.get(t.pc) {
+            Some(Op::CpuNogil(_) | Op::Io(_) | Op::Sleep(_)) => false,
+            Some(Op::LockAcquire(_) | Op::LockRelease(_)) => false,
+            Some(Op::Cpu(_) | Op::CpuHeld(_) | Op::SemAcquire(_) | Op::SemRelease(_)) => true,
+            None => true,
+        }
+    }
+
     /// `take_gil`: acquire a free GIL at once, or wait on its condition variable.
     fn take_gil(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
         if !self.python.gil_enabled {
@@ -770,11 +795,9 @@ impl Runtime {
         t.epoch += 1;
         t.gil_wait_since.get_or_insert(now);
         let epoch = t.epoch;
+        t.gil_deadline = now + interval + slack;
         self.gil.wait(tid);
-        q.schedule_at(
-            now + interval + slack,
-            Event::GilTimeout { thread: tid, epoch },
-        );
+        q.schedule_at(t.gil_deadline, Event::GilTimeout { thread: tid, epoch });
         self.block(now, tid, Wait::Gil, q);
         false
     }
@@ -1051,6 +1074,10 @@ impl Model for Runtime {
             Event::Arrival { workload } => self.arrive(now, workload, q),
             Event::GilTimeout { thread, epoch } => {
                 if self.threads[thread].epoch == epoch && self.gil.time_out(thread) {
+                    debug_assert_eq!(
+                        now, self.threads[thread].gil_deadline,
+                        "a stale GIL timeout matched thread {thread}"
+                    );
                     self.wake(now, thread, Next::GilRecheck { timed_out: true }, q);
                 }
             }
