@@ -1,5 +1,6 @@
-//! Statistics and output files: `results.csv`, `manifest.json`, atomic writes.
+//! Results: streaming statistics, `results.csv`, `manifest.json`, timelines, atomic writes.
 pub mod atomic;
 pub mod csv;
 pub mod manifest;
 pub mod stats;
+pub mod timeline;
