@@ -6,4 +6,5 @@ pub mod python;
 pub mod report;
 pub mod scenario;
 pub mod simulation;
+pub mod study;
 pub mod workload;

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use gilsim::commands::{self, RunArgs};
+use gilsim::commands::{self, MergeArgs, RunArgs};
+use gilsim::study::Shard;
 
 /// A deterministic simulator of how CPython runs work concurrently:
 /// cores, the GIL, threads.
@@ -17,9 +18,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Simulate a scenario and write results.csv and manifest.json.
+    /// Simulate a scenario (every point of its sweep) and write results.csv, charts and manifest.json.
     #[command(
-        after_help = "Example:\n  gilsim run scenarios/convoy.toml --set machine.cores=1 --set python.switch_interval=1ms\n\n\
+        after_help = "Examples:\n  gilsim run scenarios/convoy.toml --set machine.cores=1 --set python.switch_interval=1ms\n  \
+        gilsim run scenarios/cpu-bound-threads.toml --set 'sweep.machine.cores=[1,2,4,8]' --jobs 2\n  \
+        gilsim run big.toml --shard 0/3    # then: gilsim merge output/big/shard-*\n\n\
         Writes output/<name>/results.csv (or --out DIR). Exit codes: 0 success, 1 failed run, 2 usage or scenario error."
     )]
     Run {
@@ -31,11 +34,20 @@ enum Command {
         /// Seed, overriding the scenario's.
         #[arg(long, value_name = "S")]
         seed: Option<u64>,
-        /// Override a scenario key, checked like the file: --set machine.cores=4
+        /// Override a scenario key, checked like the file: --set machine.cores=4, --set 'sweep.machine.cores=[1,2]'
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Runs in parallel (default: one per core). Results do not depend on it.
+        #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        jobs: Option<u32>,
+        /// Run only the sweep points whose index is K mod N (K from 0); merge the shards with `gilsim merge`.
+        #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+        shard: Option<Shard>,
+        /// No progress bar.
+        #[arg(long, short = 'q')]
+        quiet: bool,
     },
-    /// Validate a scenario without running it.
+    /// Validate a scenario (every point of its sweep) without running it.
     #[command(
         after_help = "Example:\n  gilsim check scenarios/cpu-bound-threads.toml\n\n\
         Prints what the scenario contains, or an error with file, line and column. Exit code 2 on an error."
@@ -47,6 +59,24 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
+    /// Join the results.csv of shards (from `run --shard K/N`) into one, in point order.
+    #[command(
+        after_help = "Example:\n  gilsim run study.toml --shard 0/2 && gilsim run study.toml --shard 1/2\n  \
+        gilsim merge output/study/shard-0-of-2 output/study/shard-1-of-2\n\n\
+        Writes results.csv (and summary.csv with replications) into --out DIR, by default the folder above the first shard."
+    )]
+    Merge {
+        /// Shard folders, or their results.csv files.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    Shard::parse(text)
 }
 
 fn main() -> ExitCode {
@@ -63,25 +93,34 @@ fn main() -> ExitCode {
             out,
             seed,
             set,
+            jobs,
+            shard,
+            quiet,
         } => {
             let args = RunArgs {
                 file,
                 out,
                 seed,
                 overrides: set,
+                jobs: jobs.map(|j| j as usize),
+                shard,
+                progress: !quiet,
                 command_line: std::env::args().collect(),
             };
             commands::run(&args).map(|report| {
-                print!("{}", commands::summary_table(&report.output.workloads));
+                print!("{}", commands::summary_table(&report));
+                let end = report.runs.iter().map(|r| r.output.end).max().unwrap_or(0);
                 println!(
-                    "\n{} events simulated, {:.3} s of simulated time\nresults: {}",
-                    report.output.events,
-                    report.output.end as f64 / 1e9,
-                    report.results_csv.display()
+                    "\n{} run(s), {} events simulated, up to {:.3} s of simulated time\nresults: {}",
+                    report.runs.len(),
+                    report.events(),
+                    end as f64 / 1e9,
+                    report.out_dir.join("results.csv").display()
                 );
             })
         }
-        Command::Check { file, set } => commands::check(&file, &set).map(|s| {
+        Command::Check { file, set } => commands::check(&file, &set).map(|study| {
+            let s = study.first();
             println!(
                 "{}: ok: scenario `{}` with {} workload(s) on {} core(s), Python {} ({})",
                 file.display(),
@@ -95,7 +134,23 @@ fn main() -> ExitCode {
                     "free-threaded, no GIL"
                 }
             );
+            if !study.sweep_keys.is_empty() {
+                println!(
+                    "sweep: {} point(s) over {}; {} replication(s) each",
+                    study.points.len(),
+                    study.sweep_keys.join(", "),
+                    s.replications
+                );
+            }
         }),
+        Command::Merge { shards, out } => {
+            commands::merge(&MergeArgs { shards, out }).map(|(dir, rows)| {
+                println!(
+                    "merged {rows} rows into {}",
+                    dir.join("results.csv").display()
+                );
+            })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -238,42 +238,6 @@ fn negative_seed() {
 }
 
 #[test]
-fn replications_are_refused() {
-    let e = fails("name = \"t\"\nreplications = 3\n");
-    assert_error(
-        &e,
-        2,
-        16,
-        Some("replications"),
-        "replications are not built yet",
-    );
-}
-
-#[test]
-fn sweep_is_refused() {
-    let e = fails("name = \"t\"\n\n[sweep]\n\"machine.cores\" = [1, 2]\n");
-    assert_error(
-        &e,
-        3,
-        2,
-        Some("sweep"),
-        "sweeps/charts are not built yet; use --set",
-    );
-}
-
-#[test]
-fn chart_is_refused() {
-    let e = fails("name = \"t\"\n\n[[chart]]\nx = \"machine.cores\"\n");
-    assert_error(
-        &e,
-        3,
-        3,
-        Some("chart"),
-        "sweeps/charts are not built yet; use --set",
-    );
-}
-
-#[test]
 fn no_workload() {
     let e = fails("name = \"t\"\n");
     assert_error(&e, 1, 1, Some("workload"), "at least one [[workload]]");

@@ -34,6 +34,28 @@ pub const COLUMNS: &[&str] = &[
     "blocked_put_fraction",
 ];
 
+/// Index in [`COLUMNS`] of the first column after the sweep-key columns
+/// (`workload`): sweep columns go between `seed` and it.
+pub const SWEEP_INSERT_AT: usize = 3;
+
+/// The header: [`COLUMNS`] with one column per sweep key after `seed`. A
+/// sweep key that is also a column name (sweeping `seed`) is prefixed `sweep.`.
+pub fn header(sweep_keys: &[String]) -> Vec<String> {
+    let mut h: Vec<String> = COLUMNS[..SWEEP_INSERT_AT]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for k in sweep_keys {
+        if COLUMNS.contains(&k.as_str()) {
+            h.push(format!("sweep.{k}"));
+        } else {
+            h.push(k.clone());
+        }
+    }
+    h.extend(COLUMNS[SWEEP_INSERT_AT..].iter().map(|c| c.to_string()));
+    h
+}
+
 /// One row: where it sits in the study, and the workload's results.
 pub struct Row<'a> {
     /// Sweep point index.
@@ -42,6 +64,8 @@ pub struct Row<'a> {
     pub replication: u32,
     /// Seed of the run.
     pub seed: u64,
+    /// The value of each sweep key at this point.
+    pub values: &'a [String],
     /// The workload's results.
     pub result: &'a WorkloadResult,
 }
@@ -59,46 +83,58 @@ fn opt_num(x: Option<f64>) -> String {
     x.map(num).unwrap_or_default()
 }
 
-/// Renders the CSV (header and rows) to bytes.
-pub fn render(rows: &[Row<'_>]) -> Result<Vec<u8>, csv::Error> {
+/// The text records of `rows` (without the header), as written to the file.
+pub fn records(rows: &[Row<'_>]) -> Vec<Vec<String>> {
+    rows.iter().map(record).collect()
+}
+
+/// Renders a header and records to CSV bytes.
+pub fn render_records(header: &[String], records: &[Vec<String>]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(COLUMNS)?;
-    for row in rows {
-        let r = row.result;
-        let lat = |i: usize| opt_num(r.latency_ms.map(|l| l[i]));
-        let record: Vec<String> = vec![
-            row.point.to_string(),
-            row.replication.to_string(),
-            row.seed.to_string(),
-            r.workload.clone(),
-            r.model.clone(),
-            r.workers.clone(),
-            r.cores.to_string(),
-            r.tasks_completed.to_string(),
-            num(r.sim_time_s),
-            num(r.throughput_per_s),
-            lat(0),
-            lat(1),
-            lat(2),
-            lat(3),
-            lat(4),
-            num(r.cpu_utilization),
-            opt_num(r.gil_held_fraction),
-            opt_num(r.gil_wait_fraction),
-            r.gil_switches.map(|s| s.to_string()).unwrap_or_default(),
-            r.context_switches.to_string(),
-            num(r.peak_rss_mb),
-            r.events.to_string(),
-            r.tasks_in_flight.to_string(),
-            // Columns of models not built yet (asyncio loop lag, pipeline queues): empty.
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ];
-        debug_assert_eq!(record.len(), COLUMNS.len());
-        w.write_record(&record)?;
+    w.write_record(header)?;
+    for r in records {
+        w.write_record(r)?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
+}
+
+fn record(row: &Row<'_>) -> Vec<String> {
+    let r = row.result;
+    let lat = |i: usize| opt_num(r.latency_ms.map(|l| l[i]));
+    let mut record: Vec<String> = vec![
+        row.point.to_string(),
+        row.replication.to_string(),
+        row.seed.to_string(),
+    ];
+    record.extend(row.values.iter().cloned());
+    record.extend([
+        r.workload.clone(),
+        r.model.clone(),
+        r.workers.clone(),
+        r.cores.to_string(),
+        r.tasks_completed.to_string(),
+        num(r.sim_time_s),
+        num(r.throughput_per_s),
+        lat(0),
+        lat(1),
+        lat(2),
+        lat(3),
+        lat(4),
+        num(r.cpu_utilization),
+        opt_num(r.gil_held_fraction),
+        opt_num(r.gil_wait_fraction),
+        r.gil_switches.map(|s| s.to_string()).unwrap_or_default(),
+        r.context_switches.to_string(),
+        num(r.peak_rss_mb),
+        r.events.to_string(),
+        r.tasks_in_flight.to_string(),
+        // Columns of models not built yet (asyncio loop lag, pipeline queues): empty.
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+    ]);
+    debug_assert_eq!(record.len(), COLUMNS.len() + row.values.len());
+    record
 }

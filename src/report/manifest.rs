@@ -20,6 +20,14 @@ pub struct Manifest {
     pub profile: String,
     /// The command line.
     pub command_line: Vec<String>,
+    /// Points in the study's sweep.
+    pub points: usize,
+    /// `K/N` when only one shard of the points ran.
+    pub shard: Option<String>,
+    /// Runs made (points of this shard times replications).
+    pub runs: usize,
+    /// Runs in parallel (does not change results).
+    pub jobs: usize,
     /// Events simulated, over all runs.
     pub events: u64,
     /// Wall-clock time of the simulation, in seconds.

@@ -3,4 +3,5 @@ pub mod atomic;
 pub mod csv;
 pub mod manifest;
 pub mod stats;
+pub mod summary;
 pub mod timeline;

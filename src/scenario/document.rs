@@ -24,7 +24,7 @@ pub(crate) enum Value {
     /// Integers beyond `i128` saturate, which every range check rejects.
     Int(i128),
     Float(f64),
-    Bool,
+    Bool(bool),
     Datetime,
     Array(Vec<Node>),
     Table(Table),
@@ -37,7 +37,7 @@ impl Value {
             Value::Str(_) => "a string",
             Value::Int(_) => "an integer",
             Value::Float(_) => "a float",
-            Value::Bool => "a boolean",
+            Value::Bool(_) => "a boolean",
             Value::Datetime => "a date-time",
             Value::Array(_) => "an array",
             Value::Table(_) => "a table",
@@ -79,7 +79,7 @@ pub(crate) fn from_toml(
         DeValue::String(s) => Value::Str(s.into_owned()),
         DeValue::Integer(i) => Value::Int(integer(i.as_str(), i.radix())),
         DeValue::Float(f) => Value::Float(float(f.as_str())),
-        DeValue::Boolean(_) => Value::Bool,
+        DeValue::Boolean(b) => Value::Bool(b),
         DeValue::Datetime(_) => Value::Datetime,
         DeValue::Array(items) => Value::Array(
             items

@@ -1,4 +1,4 @@
-//! Scenario files: the TOML schema, validation with source spans, overrides.
+//! Scenario files: the TOML schema, validation with source spans, overrides, sweeps.
 //!
 //! [`load`] reads a file, applies `--set` overrides and returns a validated
 //! [`Scenario`] or a [`ScenarioError`] that names the file, line, column and
@@ -8,10 +8,12 @@ pub mod diagnostic;
 mod document;
 mod overrides;
 mod parse;
+pub mod sweep;
 pub mod units;
 
 pub use diagnostic::ScenarioError;
-pub use parse::{load, parse_str};
+pub use parse::{load, load_study, parse_str, parse_study_str};
+pub use sweep::ChartDef;
 
 use std::path::PathBuf;
 
@@ -41,7 +43,7 @@ pub struct Scenario {
     pub seed: u64,
     /// `duration` and `warmup`.
     pub window: RunWindow,
-    /// Number of replications (only 1 is supported so far).
+    /// Number of replications of each point, with seeds derived from `seed`.
     pub replications: u32,
     /// Cores and OS scheduler.
     pub machine: MachineConfig,
@@ -53,4 +55,42 @@ pub struct Scenario {
     pub locks: Vec<String>,
     /// Workloads, in file order.
     pub workloads: Vec<Workload>,
+}
+
+/// One point of a study: the scenario with the sweep's values applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StudyPoint {
+    /// Point index, from 0, the last sweep key varying fastest.
+    pub index: usize,
+    /// The value of each sweep key at this point, as printed in `results.csv`.
+    pub values: Vec<String>,
+    /// The validated scenario of this point.
+    pub scenario: Scenario,
+}
+
+/// A scenario file with its sweep expanded: every point validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Study {
+    /// The swept keys, in file order (then `--set sweep.KEY` order).
+    pub sweep_keys: Vec<String>,
+    /// Every point; one when there is no sweep.
+    pub points: Vec<StudyPoint>,
+    /// The `[[chart]]` tables.
+    pub charts: Vec<ChartDef>,
+}
+
+impl Study {
+    /// The first point's scenario.
+    pub fn into_first(self) -> Scenario {
+        self.points
+            .into_iter()
+            .next()
+            .map(|p| p.scenario)
+            .unwrap_or_else(|| unreachable!("a study has at least one point"))
+    }
+
+    /// The first point's scenario.
+    pub fn first(&self) -> &Scenario {
+        &self.points[0].scenario
+    }
 }

@@ -1,4 +1,5 @@
-//! `--set KEY=VALUE` overrides, applied to the document before validation.
+//! `--set KEY=VALUE` overrides and sweep values, applied to the document
+//! before validation.
 //!
 //! KEY is a dotted path into the scenario file (`machine.cores`,
 //! `python.switch_interval`); a workload is addressed by its name
@@ -13,10 +14,28 @@ use toml::de::DeValue;
 use super::diagnostic::{Diag, Span};
 use super::document::{Entry, Node, Table, Value, from_toml};
 
-/// Applies every override in order; later ones win.
-pub(crate) fn apply(root: &mut Table, overrides: &[String]) -> Result<(), Diag> {
+/// One swept key of `[sweep]`: its dotted path (each part with its span)
+/// and the list of values it takes.
+#[derive(Debug, Clone)]
+pub(crate) struct Axis {
+    /// The dotted key as written, e.g. `machine.cores`.
+    pub key: String,
+    /// The key's parts, each with the span it came from.
+    pub segments: Vec<(String, Span)>,
+    /// The list of values (an array node; checked by the sweep).
+    pub values: Node,
+}
+
+/// Applies every override in order; later ones win. `sweep.KEY=[...]`
+/// replaces (or adds) a sweep list; any other key is set in the document and
+/// removed from the sweep, so `--set machine.cores=1` pins a swept key.
+pub(crate) fn apply(
+    root: &mut Table,
+    axes: &mut Vec<Axis>,
+    overrides: &[String],
+) -> Result<(), Diag> {
     for (index, argument) in overrides.iter().enumerate() {
-        apply_one(root, index, argument)?;
+        apply_one(root, axes, index, argument)?;
     }
     Ok(())
 }
@@ -29,7 +48,12 @@ fn trimmed(text: &str, range: Range<usize>) -> Range<usize> {
     start..end.max(start)
 }
 
-fn apply_one(root: &mut Table, index: usize, argument: &str) -> Result<(), Diag> {
+fn apply_one(
+    root: &mut Table,
+    axes: &mut Vec<Axis>,
+    index: usize,
+    argument: &str,
+) -> Result<(), Diag> {
     let whole = Span::set(index, 0..argument.len());
     let Some(eq) = argument.find('=') else {
         return Err(Diag::new(
@@ -51,8 +75,8 @@ fn apply_one(root: &mut Table, index: usize, argument: &str) -> Result<(), Diag>
         .help("write for example --set machine.cores=2"));
     }
 
-    // The key's dotted parts with their ranges in the argument.
-    let mut segments: Vec<(&str, Range<usize>)> = Vec::new();
+    // The key's dotted parts with their spans in the argument.
+    let mut segments: Vec<(String, Span)> = Vec::new();
     let mut start = key_range.start;
     for part in key.split('.') {
         let range = start..start + part.len();
@@ -74,26 +98,69 @@ fn apply_one(root: &mut Table, index: usize, argument: &str) -> Result<(), Diag>
             .key(key)
             .help("--set replaces a whole value: to change steps, give the whole array, e.g. --set 'workload.jobs.steps=[{cpu=\"1ms\"}]'"));
         }
-        segments.push((part, range));
+        segments.push((part.to_string(), Span::set(index, range)));
     }
 
     let value = parse_value(index, argument, value_range);
+    if segments[0].0 == "sweep" {
+        if segments.len() < 2 {
+            return Err(Diag::new(
+                "`sweep` needs the key to sweep",
+                &Span::set(index, key_range),
+                "expected sweep.KEY=[...]",
+            )
+            .key(key)
+            .help("for example --set sweep.machine.cores=[1,2,4]"));
+        }
+        let rest: Vec<(String, Span)> = segments[1..].to_vec();
+        let axis_key = key["sweep.".len()..].to_string();
+        let axis = Axis {
+            key: axis_key.clone(),
+            segments: rest,
+            values: value,
+        };
+        match axes.iter_mut().find(|a| a.key == axis_key) {
+            Some(existing) => *existing = axis,
+            None => axes.push(axis),
+        }
+        return Ok(());
+    }
+    axes.retain(|a| a.key != key);
+    set(root, &segments, value)
+}
 
+/// Sets the value at a dotted path (`machine.cores`, `workload.jobs.run.workers`),
+/// creating missing tables on the way; a workload is addressed by its name.
+/// Errors point at the segment spans.
+pub(crate) fn set(root: &mut Table, segments: &[(String, Span)], value: Node) -> Result<(), Diag> {
+    let key: String = segments
+        .iter()
+        .map(|(s, _)| s.as_str())
+        .collect::<Vec<_>>()
+        .join(".");
+    let whole = match (segments.first(), segments.last()) {
+        (Some((_, a)), Some((_, b))) if a.origin == b.origin => Span {
+            origin: a.origin,
+            range: a.range.start..b.range.end,
+        },
+        (Some((_, a)), _) => a.clone(),
+        _ => return Ok(()),
+    };
     let mut table: &mut Table = root;
     let mut path = String::new();
     let mut i = 0;
     while i + 1 < segments.len() {
-        let (segment, range) = (segments[i].0, segments[i].1.clone());
+        let (segment, span) = (segments[i].0.as_str(), &segments[i].1);
         if path.is_empty() && segment == "workload" {
-            let (name, name_range) = (segments[i + 1].0, segments[i + 1].1.clone());
+            let (name, name_span) = (segments[i + 1].0.as_str(), &segments[i + 1].1);
             if i + 2 >= segments.len() {
                 return Err(Diag::new(
                     format!("`workload.{name}` names a workload, not one of its keys"),
-                    &Span::set(index, key_range.clone()),
+                    &whole,
                     "expected workload.NAME.KEY",
                 )
-                .key(key)
-                .help(format!("for example --set workload.{name}.tasks=10")));
+                .key(&key)
+                .help(format!("for example workload.{name}.tasks = 10")));
             }
             let known = workload_names(table);
             match find_workload(table, name) {
@@ -101,10 +168,10 @@ fn apply_one(root: &mut Table, index: usize, argument: &str) -> Result<(), Diag>
                 None => {
                     return Err(Diag::new(
                         format!("no workload named `{name}`"),
-                        &Span::set(index, name_range),
+                        name_span,
                         "not the name of a [[workload]]",
                     )
-                    .key(key)
+                    .key(&key)
                     .note(known));
                 }
             }
@@ -117,10 +184,10 @@ fn apply_one(root: &mut Table, index: usize, argument: &str) -> Result<(), Diag>
             None => {
                 table.entries.push(Entry {
                     key: segment.to_string(),
-                    key_span: Span::set(index, range.clone()),
+                    key_span: span.clone(),
                     value: Node {
                         value: Value::Table(Table::default()),
-                        span: Span::set(index, range.clone()),
+                        span: span.clone(),
                     },
                 });
                 table.entries.len() - 1
@@ -137,21 +204,21 @@ fn apply_one(root: &mut Table, index: usize, argument: &str) -> Result<(), Diag>
             _ => {
                 return Err(Diag::new(
                     format!("`{path}` is {found}, not a table"),
-                    &Span::set(index, range),
+                    span,
                     "cannot set a key inside it",
                 )
-                .key(key));
+                .key(&key));
             }
         }
         i += 1;
     }
 
-    let (last, range) = (segments[i].0, segments[i].1.clone());
+    let (last, span) = (segments[i].0.as_str(), &segments[i].1);
     match table.get_mut(last) {
         Some(entry) => entry.value = value,
         None => table.entries.push(Entry {
             key: last.to_string(),
-            key_span: Span::set(index, range),
+            key_span: span.clone(),
             value,
         }),
     }

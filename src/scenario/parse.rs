@@ -12,21 +12,28 @@ use toml::de::DeTable;
 use super::diagnostic::{Diag, ScenarioError, Sources, Span};
 use super::document::{Entry, Node, Table, Value, table_from_toml};
 use super::units::{UnitError, parse_duration, parse_rate, parse_size};
-use super::{Scenario, SemaphoreDef, overrides};
+use super::{Scenario, SemaphoreDef, Study, StudyPoint, overrides, sweep};
 use crate::engine::time::Nanos;
 use crate::machine::MachineConfig;
 use crate::python::{Build, Handoff, PyVersion, PythonConfig};
 use crate::workload::{Arrival, Dist, Model, RunWindow, Step, Workers, Workload};
 
-/// Reads, overrides and validates the scenario file at `path`.
+/// Reads, overrides and validates the scenario file at `path`: the first
+/// point of its sweep (the whole scenario when it has none).
 ///
 /// `overrides` are `--set KEY=VALUE` arguments, applied before validation.
 /// A file that is not UTF-8 is an error pointing at its first bad byte.
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    load_study(path, overrides).map(Study::into_first)
+}
+
+/// Reads, overrides and validates the scenario file at `path` with every
+/// point of its sweep.
+pub fn load_study(path: &Path, overrides: &[String]) -> Result<Study, ScenarioError> {
     let bytes = std::fs::read(path)
         .map_err(|e| ScenarioError::bare(path, format!("cannot read {}: {e}", path.display())))?;
     match String::from_utf8(bytes) {
-        Ok(text) => parse_str(&text, path, overrides),
+        Ok(text) => parse_study_str(&text, path, overrides),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let bad = e.as_bytes().get(at).copied().unwrap_or(0);
@@ -52,12 +59,23 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError
 }
 
 /// Parses, overrides and validates a scenario given as text; `path` is used
-/// in messages and stored in the [`Scenario`].
+/// in messages and stored in the [`Scenario`]. Returns the first point of
+/// its sweep.
 pub fn parse_str(
     source: &str,
     path: &Path,
     overrides: &[String],
 ) -> Result<Scenario, ScenarioError> {
+    parse_study_str(source, path, overrides).map(Study::into_first)
+}
+
+/// Parses, overrides and validates a scenario given as text, with every
+/// point of its sweep.
+pub fn parse_study_str(
+    source: &str,
+    path: &Path,
+    overrides: &[String],
+) -> Result<Study, ScenarioError> {
     // A byte-order mark is not part of the first line's columns.
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let sources = Sources {
@@ -68,7 +86,7 @@ pub fn parse_str(
     parse_document(&sources).map_err(|diag| ScenarioError::render(diag, &sources))
 }
 
-fn parse_document(sources: &Sources<'_>) -> Result<Scenario, Diag> {
+fn parse_document(sources: &Sources<'_>) -> Result<Study, Diag> {
     let mut root = match DeTable::parse(sources.file) {
         Ok(table) => table_from_toml(table.into_inner(), &Span::file),
         Err(e) => {
@@ -78,15 +96,51 @@ fn parse_document(sources: &Sources<'_>) -> Result<Scenario, Diag> {
                 .help("see https://toml.io for the syntax"));
         }
     };
-    overrides::apply(&mut root, sources.overrides)?;
-    let mut validator = Validator {
-        sources,
-        has_duration: false,
-        cores: 1,
-        semaphores: Vec::new(),
-        locks: Vec::new(),
-    };
-    validator.scenario(&root)
+    let mut axes = sweep::axes(root.get("sweep"), sources)?;
+    root.entries.retain(|e| e.key != "sweep");
+    overrides::apply(&mut root, &mut axes, sources.overrides)?;
+    let count = sweep::check_axes(&axes)?;
+    let chart_entry = root.get("chart").cloned();
+    root.entries.retain(|e| e.key != "chart");
+    let sweep_keys: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
+    let swept_models: Vec<String> = axes
+        .iter()
+        .filter_map(|a| {
+            let parts: Vec<&str> = a.key.split('.').collect();
+            match parts.as_slice() {
+                ["workload", name, "run", "model"] => Some(name.to_string()),
+                _ => None,
+            }
+        })
+        .collect();
+    let mut points = Vec::with_capacity(count);
+    for index in 0..count {
+        let chosen = sweep::choose(&axes, index);
+        let mut doc = root.clone();
+        for (axis, value) in axes.iter().zip(&chosen) {
+            overrides::set(&mut doc, &axis.segments, (*value).clone())?;
+        }
+        let mut validator = Validator {
+            sources,
+            has_duration: false,
+            cores: 1,
+            semaphores: Vec::new(),
+            locks: Vec::new(),
+            swept_models: &swept_models,
+        };
+        let scenario = validator.scenario(&doc)?;
+        points.push(StudyPoint {
+            index,
+            values: chosen.iter().map(|v| sweep::display(v, sources)).collect(),
+            scenario,
+        });
+    }
+    let charts = sweep::charts(chart_entry.as_ref(), &sweep_keys)?;
+    Ok(Study {
+        sweep_keys,
+        points,
+        charts,
+    })
 }
 
 type Res<T> = Result<T, Diag>;
@@ -551,6 +605,8 @@ fn dist(node: &Node, key: &str) -> Res<Dist> {
 /// Validation state: what later keys depend on.
 struct Validator<'s> {
     sources: &'s Sources<'s>,
+    /// Workloads whose `run.model` is swept: keys their model does not use are ignored.
+    swept_models: &'s [String],
     has_duration: bool,
     cores: u32,
     semaphores: Vec<SemaphoreDef>,
@@ -562,17 +618,6 @@ impl Validator<'_> {
         let root_span = Span::file(0..0);
         for entry in &root.entries {
             match entry.key.as_str() {
-                "sweep" | "chart" => {
-                    return Err(Diag::new(
-                        "sweeps/charts are not built yet; use --set",
-                        &entry.key_span,
-                        format!("`{}` is not supported in this version of gilsim", entry.key),
-                    )
-                    .key(&entry.key)
-                    .help(
-                        "run one point at a time with --set KEY=VALUE, e.g. --set machine.cores=2",
-                    ));
-                }
                 "events" | "conditions" => {
                     return Err(Diag::new(
                         format!(
@@ -659,11 +704,11 @@ impl Validator<'_> {
                     1,
                     i128::from(u32::MAX),
                 )?;
-                if r > 1 {
+                if r > 10_000 {
                     return Err(Diag::new(
-                        "replications are not built yet",
+                        "replications must be at most 10000",
                         &e.value.span,
-                        "only replications = 1 is supported in this version of gilsim",
+                        "expected an integer from 1 to 10000",
                     )
                     .key("replications"));
                 }
@@ -1149,15 +1194,23 @@ impl Validator<'_> {
                     }
                     _ => return Err(type_error(v, &k, "an integer or \"per-task\"")),
                 };
-                if model == Model::Sequential && workers != Workers::Fixed(1) {
+                let model_swept = self
+                    .swept_models
+                    .iter()
+                    .any(|n| prefix == format!("workload.{n}"));
+                if model == Model::Sequential && model_swept {
+                    // A swept model: the sequential point ignores the pool size.
+                    Workers::Fixed(1)
+                } else if model == Model::Sequential && workers != Workers::Fixed(1) {
                     return Err(Diag::new(
                         "a sequential workload has exactly one worker",
                         &v.span,
                         "remove `workers`, or use model = \"threads\"",
                     )
                     .key(k));
+                } else {
+                    workers
                 }
-                workers
             }
         };
         Ok((model, workers))

@@ -1,0 +1,353 @@
+//! Sweeps and chart tables (DESIGN section 3): `[sweep]` lists of dotted
+//! keys expand into the cartesian product of scenario points, each validated
+//! like a `--set` of those values; `[[chart]]` tables choose what to plot.
+//!
+//! Points are numbered from 0 with the last key varying fastest; keys keep
+//! file order (the `toml` crate's `preserve_order`), then `--set sweep.KEY`
+//! additions in argument order.
+
+use super::diagnostic::{Diag, Sources, Span};
+use super::document::{Entry, Node, Table, Value};
+use super::overrides::Axis;
+use crate::report::csv::COLUMNS;
+
+/// At most this many points in one sweep: a guard against a typo that
+/// multiplies lists into millions of runs.
+pub const MAX_POINTS: usize = 100_000;
+
+/// A `[[chart]]` table: one chart of `results.csv` columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartDef {
+    /// File name stem of the chart (`<name>.svg`, `<name>.png`).
+    pub name: String,
+    /// Title; default derived from the axes.
+    pub title: Option<String>,
+    /// The x axis: a sweep key or a `results.csv` column.
+    pub x: String,
+    /// The y axis: a numeric `results.csv` column.
+    pub y: String,
+    /// One line per value of this sweep key or column; default: one line per workload.
+    pub series: Option<String>,
+    /// Log x axis: `Some(true)` forces it, `Some(false)` forbids it, `None` decides from the data.
+    pub log_x: Option<bool>,
+    /// Log y axis, as `log_x`.
+    pub log_y: Option<bool>,
+}
+
+/// The `results.csv` columns that hold text, not numbers.
+pub const TEXT_COLUMNS: &[&str] = &["workload", "model", "workers"];
+
+/// Turns the `[sweep]` table into axes. A key may be quoted
+/// (`"machine.cores" = [...]`) or dotted (`machine.cores = [...]`, which TOML
+/// reads as nested tables).
+pub(crate) fn axes(entry: Option<&Entry>, sources: &Sources<'_>) -> Result<Vec<Axis>, Diag> {
+    let Some(entry) = entry else {
+        return Ok(Vec::new());
+    };
+    let Value::Table(table) = &entry.value.value else {
+        return Err(Diag::new(
+            format!("expected a table, found {}", entry.value.value.type_name()),
+            &entry.value.span,
+            "expected [sweep] with lists of values",
+        )
+        .key("sweep")
+        .help("write [sweep] then \"machine.cores\" = [1, 2, 4]"));
+    };
+    let mut out = Vec::new();
+    flatten(table, &[], sources, &mut out);
+    Ok(out)
+}
+
+fn flatten(table: &Table, prefix: &[(String, Span)], sources: &Sources<'_>, out: &mut Vec<Axis>) {
+    for e in &table.entries {
+        let mut segments = prefix.to_vec();
+        segments.extend(split_key(&e.key, &e.key_span, sources));
+        match &e.value.value {
+            Value::Table(inner) if !inner.entries.is_empty() => {
+                flatten(inner, &segments, sources, out)
+            }
+            _ => out.push(Axis {
+                key: segments
+                    .iter()
+                    .map(|(s, _)| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("."),
+                segments,
+                values: e.value.clone(),
+            }),
+        }
+    }
+}
+
+/// Splits a key that may hold dots (a quoted key) into parts with spans.
+fn split_key(key: &str, span: &Span, sources: &Sources<'_>) -> Vec<(String, Span)> {
+    let quoted = sources
+        .text(span)
+        .is_some_and(|t| t.starts_with('"') || t.starts_with('\''));
+    let mut start = span.range.start + usize::from(quoted);
+    key.split('.')
+        .map(|part| {
+            let s = Span {
+                origin: span.origin,
+                range: start..start + part.len(),
+            };
+            start += part.len() + 1;
+            (part.to_string(), s)
+        })
+        .collect()
+}
+
+/// Checks each axis holds a non-empty list and that the product is not absurd.
+/// Returns the number of points.
+pub(crate) fn check_axes(axes: &[Axis]) -> Result<usize, Diag> {
+    let mut points: usize = 1;
+    for axis in axes {
+        let key = format!("sweep.{}", axis.key);
+        match &axis.values.value {
+            Value::Array(items) if items.is_empty() => {
+                return Err(Diag::new(
+                    format!("the sweep list of `{}` is empty", axis.key),
+                    &axis.values.span,
+                    "expected at least one value",
+                )
+                .key(key)
+                .help("give the values to try, e.g. [1, 2, 4], or remove the key"));
+            }
+            Value::Array(items) => {
+                points = points.saturating_mul(items.len());
+            }
+            other => {
+                return Err(Diag::new(
+                    format!("expected a list of values, found {}", other.type_name()),
+                    &axis.values.span,
+                    "a sweep key takes a list",
+                )
+                .key(key)
+                .help(format!(
+                    "write \"{}\" = [ ... ] with the values to try",
+                    axis.key
+                )));
+            }
+        }
+        if axis.key == "sweep" || axis.segments.first().is_some_and(|(s, _)| s == "sweep") {
+            return Err(Diag::new(
+                "a sweep cannot sweep itself",
+                &axis.segments[0].1,
+                "not a scenario key",
+            )
+            .key(key));
+        }
+    }
+    if points > MAX_POINTS {
+        let span = axes
+            .last()
+            .map_or(Span::file(0..0), |a| a.values.span.clone());
+        return Err(Diag::new(
+            format!("the sweep has {points} points, more than {MAX_POINTS}"),
+            &span,
+            "too many combinations",
+        )
+        .key("sweep")
+        .help("split the study into several files, or use --shard K/N"));
+    }
+    Ok(points)
+}
+
+/// The value each axis takes at point `index` (last axis fastest).
+pub(crate) fn choose(axes: &[Axis], index: usize) -> Vec<&Node> {
+    let mut rest = index;
+    let mut chosen: Vec<&Node> = Vec::with_capacity(axes.len());
+    for axis in axes.iter().rev() {
+        let Value::Array(items) = &axis.values.value else {
+            continue;
+        };
+        chosen.push(&items[rest % items.len()]);
+        rest /= items.len();
+    }
+    chosen.reverse();
+    chosen
+}
+
+/// A value as it appears in a `results.csv` sweep column: strings without
+/// quotes, numbers as written, anything else as its compact source text.
+pub(crate) fn display(node: &Node, sources: &Sources<'_>) -> String {
+    match &node.value {
+        Value::Str(s) => s.clone(),
+        Value::Int(i) => i.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => sources
+            .text(&node.span)
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default(),
+    }
+}
+
+/// Validates the `[[chart]]` tables against the sweep keys and the columns.
+pub(crate) fn charts(entry: Option<&Entry>, sweep_keys: &[String]) -> Result<Vec<ChartDef>, Diag> {
+    let Some(entry) = entry else {
+        return Ok(Vec::new());
+    };
+    let items = match &entry.value.value {
+        Value::Array(items) => items,
+        other => {
+            return Err(Diag::new(
+                format!("expected an array of tables, found {}", other.type_name()),
+                &entry.value.span,
+                "expected [[chart]] tables",
+            )
+            .key("chart")
+            .help("write [[chart]], with double brackets"));
+        }
+    };
+    let mut out: Vec<ChartDef> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let prefix = format!("chart[{i}]");
+        let Value::Table(t) = &item.value else {
+            return Err(Diag::new(
+                format!("expected a table, found {}", item.value.type_name()),
+                &item.span,
+                "expected a [[chart]] table",
+            )
+            .key(prefix));
+        };
+        const KEYS: &[&str] = &["name", "title", "x", "y", "series", "log_x", "log_y"];
+        if let Some(e) = t.entries.iter().find(|e| !KEYS.contains(&e.key.as_str())) {
+            return Err(Diag::new(
+                format!("unknown key `{}` in [[chart]]", e.key),
+                &e.key_span,
+                "unknown key",
+            )
+            .key(format!("{prefix}.{}", e.key))
+            .help(
+                "valid keys in [[chart]]: `name`, `title`, `x`, `y`, `series`, `log_x`, `log_y`",
+            ));
+        }
+        let text = |key: &str| -> Result<Option<(String, Span)>, Diag> {
+            match t.get(key) {
+                None => Ok(None),
+                Some(e) => match &e.value.value {
+                    Value::Str(s) => Ok(Some((s.clone(), e.value.span.clone()))),
+                    other => Err(Diag::new(
+                        format!("expected a string, found {}", other.type_name()),
+                        &e.value.span,
+                        "expected a string",
+                    )
+                    .key(format!("{prefix}.{key}"))),
+                },
+            }
+        };
+        let flag = |key: &str| -> Result<Option<bool>, Diag> {
+            match t.get(key) {
+                None => Ok(None),
+                Some(e) => match &e.value.value {
+                    Value::Bool(b) => Ok(Some(*b)),
+                    other => Err(Diag::new(
+                        format!("expected true or false, found {}", other.type_name()),
+                        &e.value.span,
+                        "expected a boolean",
+                    )
+                    .key(format!("{prefix}.{key}"))),
+                },
+            }
+        };
+        let known_axis =
+            |name: &str| sweep_keys.iter().any(|k| k == name) || COLUMNS.contains(&name);
+        let choices = || {
+            let mut all: Vec<String> = sweep_keys.iter().map(|k| format!("`{k}`")).collect();
+            all.extend(COLUMNS.iter().map(|c| format!("`{c}`")));
+            format!("sweep keys and results.csv columns: {}", all.join(", "))
+        };
+        let Some((x, x_span)) = text("x")? else {
+            return Err(Diag::new(
+                "missing required key `x` in [[chart]]",
+                &item.span,
+                "this chart needs `x` and `y`",
+            )
+            .key(format!("{prefix}.x")));
+        };
+        if !known_axis(&x) {
+            return Err(Diag::new(
+                format!("unknown column `{x}` for the x axis"),
+                &x_span,
+                "not a sweep key or a results.csv column",
+            )
+            .key(format!("{prefix}.x"))
+            .note(choices()));
+        }
+        let Some((y, y_span)) = text("y")? else {
+            return Err(Diag::new(
+                "missing required key `y` in [[chart]]",
+                &item.span,
+                "this chart needs `x` and `y`",
+            )
+            .key(format!("{prefix}.y")));
+        };
+        if !COLUMNS.contains(&y.as_str()) || TEXT_COLUMNS.contains(&y.as_str()) {
+            let numeric: Vec<String> = COLUMNS
+                .iter()
+                .filter(|c| !TEXT_COLUMNS.contains(c))
+                .map(|c| format!("`{c}`"))
+                .collect();
+            return Err(Diag::new(
+                format!("unknown column `{y}` for the y axis"),
+                &y_span,
+                "not a numeric results.csv column",
+            )
+            .key(format!("{prefix}.y"))
+            .note(format!("numeric columns: {}", numeric.join(", "))));
+        }
+        let series = match text("series")? {
+            Some((s, span)) if !known_axis(&s) => {
+                return Err(Diag::new(
+                    format!("unknown column `{s}` for the series"),
+                    &span,
+                    "not a sweep key or a results.csv column",
+                )
+                .key(format!("{prefix}.series"))
+                .note(choices()));
+            }
+            Some((s, _)) => Some(s),
+            None => None,
+        };
+        let name = match text("name")? {
+            Some((n, span)) => {
+                if n.is_empty()
+                    || !n
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                {
+                    return Err(Diag::new(
+                        format!("invalid chart name \"{n}\""),
+                        &span,
+                        "expected lowercase letters, digits and `-` (it names the chart's files)",
+                    )
+                    .key(format!("{prefix}.name")));
+                }
+                if matches!(
+                    n.as_str(),
+                    "throughput" | "latency" | "timeline" | "results" | "summary"
+                ) || out.iter().any(|c| c.name == n)
+                {
+                    return Err(Diag::new(
+                        format!("chart name \"{n}\" is already taken"),
+                        &span,
+                        "another chart or output file has this name",
+                    )
+                    .key(format!("{prefix}.name")));
+                }
+                n
+            }
+            None => format!("chart-{i}"),
+        };
+        out.push(ChartDef {
+            name,
+            title: text("title")?.map(|(t, _)| t),
+            x,
+            y,
+            series,
+            log_x: flag("log_x")?,
+            log_y: flag("log_y")?,
+        });
+    }
+    Ok(out)
+}

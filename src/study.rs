@@ -1,0 +1,126 @@
+//! A study: every point of a sweep times every replication, run in parallel.
+//!
+//! Runs are independent, so they go to a rayon pool of `jobs` threads; the
+//! results are put back in (point, replication) order before anything is
+//! written, so the outputs are byte-identical whatever `jobs` is and
+//! whatever order runs finish in. A shard `K/N` keeps the points whose index
+//! is K mod N.
+
+use rayon::prelude::*;
+
+use crate::engine::random::replication_seed;
+use crate::python::runtime::Deadlock;
+use crate::scenario::Study;
+use crate::simulation::{self, RunOptions, RunOutput};
+
+/// `--shard K/N`: run the points whose index is K mod N.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, from 0.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses `K/N` with `0 <= K < N`.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let (k, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("expected K/N such as 0/3, found `{text}`"))?;
+        let index: usize = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("shard index `{k}` is not a number (in `{text}`)"))?;
+        let count: usize = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("shard count `{n}` is not a number (in `{text}`)"))?;
+        if count == 0 || index >= count {
+            return Err(format!(
+                "shard `{text}`: expected 0 <= K < N (shards are numbered from 0)"
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// True when this shard runs point `index`.
+    pub fn has(&self, point: usize) -> bool {
+        point % self.count == self.index
+    }
+}
+
+/// One run of a study.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    /// Index into [`Study::points`].
+    pub point: usize,
+    /// Replication index, from 0.
+    pub replication: u32,
+    /// What it produced.
+    pub output: RunOutput,
+}
+
+/// A run that failed, with where it was in the study.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failed {
+    /// Point index.
+    pub point: usize,
+    /// Replication index.
+    pub replication: u32,
+    /// The deadlock that stopped it.
+    pub deadlock: Deadlock,
+}
+
+/// The (point, replication) pairs a study runs, in output order.
+pub fn plan(study: &Study, shard: Option<Shard>) -> Vec<(usize, u32)> {
+    let mut runs = Vec::new();
+    for p in &study.points {
+        if shard.is_some_and(|s| !s.has(p.index)) {
+            continue;
+        }
+        for r in 0..p.scenario.replications {
+            runs.push((p.index, r));
+        }
+    }
+    runs
+}
+
+/// Runs `plan` on `jobs` threads, calling `progress` after each run.
+/// Returns the runs in plan order, or the first failure in plan order (every
+/// run is made, so which failure is reported does not depend on timing).
+pub fn run(
+    study: &Study,
+    plan: &[(usize, u32)],
+    jobs: usize,
+    options: impl Fn(usize, u32) -> RunOptions + Sync,
+    progress: impl Fn() + Sync,
+) -> Result<Vec<Run>, Failed> {
+    let one = |&(point, replication): &(usize, u32)| -> Result<Run, Failed> {
+        let scenario = &study.points[point].scenario;
+        let seed = replication_seed(scenario.seed, replication);
+        let result = simulation::run(scenario, seed, options(point, replication));
+        progress();
+        match result {
+            Ok(output) => Ok(Run {
+                point,
+                replication,
+                output,
+            }),
+            Err(deadlock) => Err(Failed {
+                point,
+                replication,
+                deadlock,
+            }),
+        }
+    };
+    let results: Vec<Result<Run, Failed>> = if jobs <= 1 {
+        plan.iter().map(one).collect()
+    } else {
+        match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+            Ok(pool) => pool.install(|| plan.par_iter().map(one).collect()),
+            Err(_) => plan.iter().map(one).collect(),
+        }
+    };
+    results.into_iter().collect()
+}
