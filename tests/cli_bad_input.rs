@@ -188,3 +188,53 @@ fn model_not_built_yet() {
         "not built yet",
     );
 }
+
+#[test]
+fn unknown_sweep_key() {
+    assert_rejected(
+        &with_tail("name = \"bad\"\n[sweep]\n\"python.switch_intervall\" = [\"5ms\"]\n"),
+        3,
+        9,
+        "unknown key `switch_intervall`",
+    );
+}
+
+#[test]
+fn chart_with_unknown_column() {
+    assert_rejected(
+        &with_tail("name = \"bad\"\n[[chart]]\nx = \"cores\"\ny = \"speed\"\n"),
+        4,
+        5,
+        "unknown column `speed`",
+    );
+}
+
+/// A bad `--set` exits 2, shows the argument, and touches nothing.
+#[test]
+fn bad_set_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    let previous = dir.path().join("output/bad");
+    fs::create_dir_all(&previous).unwrap();
+    fs::write(previous.join("results.csv"), b"point,replication\n0,0\n").unwrap();
+    let before = snapshot(&dir.path().join("output"));
+    fs::write(dir.path().join("bad.toml"), with_tail("name = \"bad\"\n")).unwrap();
+    for set in [
+        "sweep.machine.cores=[]",
+        "machine.cores=zero",
+        "sweep.machine.coress=[1]",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_gilsim"))
+            .args(["run", "bad.toml", "--set", set])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{set}: {stderr}");
+        assert!(stderr.contains(&format!("--set {set}")), "{set}: {stderr}");
+        assert_eq!(
+            snapshot(&dir.path().join("output")),
+            before,
+            "{set} touched output/"
+        );
+    }
+}
