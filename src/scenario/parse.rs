@@ -135,7 +135,13 @@ fn parse_document(sources: &Sources<'_>) -> Result<Study, Diag> {
             scenario,
         });
     }
-    let charts = sweep::charts(chart_entry.as_ref(), &sweep_keys)?;
+    let workloads: Vec<&str> = points[0]
+        .scenario
+        .workloads
+        .iter()
+        .map(|w| w.name.as_str())
+        .collect();
+    let charts = sweep::charts(chart_entry.as_ref(), &sweep_keys, &workloads)?;
     Ok(Study {
         sweep_keys,
         points,

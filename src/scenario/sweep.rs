@@ -28,6 +28,8 @@ pub struct ChartDef {
     pub y: String,
     /// One line per value of this sweep key or column; default: one line per workload.
     pub series: Option<String>,
+    /// Only the rows of this workload; default: every workload.
+    pub workload: Option<String>,
     /// Log x axis: `Some(true)` forces it, `Some(false)` forbids it, `None` decides from the data.
     pub log_x: Option<bool>,
     /// Log y axis, as `log_x`.
@@ -183,7 +185,11 @@ pub(crate) fn display(node: &Node, sources: &Sources<'_>) -> String {
 }
 
 /// Validates the `[[chart]]` tables against the sweep keys and the columns.
-pub(crate) fn charts(entry: Option<&Entry>, sweep_keys: &[String]) -> Result<Vec<ChartDef>, Diag> {
+pub(crate) fn charts(
+    entry: Option<&Entry>,
+    sweep_keys: &[String],
+    workloads: &[&str],
+) -> Result<Vec<ChartDef>, Diag> {
     let Some(entry) = entry else {
         return Ok(Vec::new());
     };
@@ -210,7 +216,9 @@ pub(crate) fn charts(entry: Option<&Entry>, sweep_keys: &[String]) -> Result<Vec
             )
             .key(prefix));
         };
-        const KEYS: &[&str] = &["name", "title", "x", "y", "series", "log_x", "log_y"];
+        const KEYS: &[&str] = &[
+            "name", "title", "x", "y", "series", "workload", "log_x", "log_y",
+        ];
         if let Some(e) = t.entries.iter().find(|e| !KEYS.contains(&e.key.as_str())) {
             return Err(Diag::new(
                 format!("unknown key `{}` in [[chart]]", e.key),
@@ -309,6 +317,20 @@ pub(crate) fn charts(entry: Option<&Entry>, sweep_keys: &[String]) -> Result<Vec
             Some((s, _)) => Some(s),
             None => None,
         };
+        let workload = match text("workload")? {
+            Some((w, span)) if !workloads.contains(&w.as_str()) => {
+                let known: Vec<String> = workloads.iter().map(|w| format!("`{w}`")).collect();
+                return Err(Diag::new(
+                    format!("no workload named `{w}`"),
+                    &span,
+                    "not the name of a [[workload]]",
+                )
+                .key(format!("{prefix}.workload"))
+                .note(format!("workloads: {}", known.join(", "))));
+            }
+            Some((w, _)) => Some(w),
+            None => None,
+        };
         let name = match text("name")? {
             Some((n, span)) => {
                 if n.is_empty()
@@ -345,6 +367,7 @@ pub(crate) fn charts(entry: Option<&Entry>, sweep_keys: &[String]) -> Result<Vec
             x,
             y,
             series,
+            workload,
             log_x: flag("log_x")?,
             log_y: flag("log_y")?,
         });
