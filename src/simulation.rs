@@ -3,6 +3,7 @@
 use crate::engine::time::Nanos;
 use crate::engine::{self, EventQueue, Stop};
 use crate::python::runtime::{Accounting, Deadlock, Event, Runtime, WorkloadResult};
+use crate::report::timeline::Timeline;
 use crate::scenario::Scenario;
 
 /// Everything one run produced.
@@ -22,6 +23,8 @@ pub struct RunOutput {
     pub gil_log: Option<Vec<(Nanos, usize, bool)>>,
     /// The most holders each semaphore had at once.
     pub semaphore_max_holders: Vec<u32>,
+    /// What every thread, core and GIL did inside [`RunOptions::trace_window`], when asked.
+    pub timeline: Option<Timeline>,
 }
 
 /// Options that do not change results, only what is recorded.
@@ -33,6 +36,9 @@ pub struct RunOptions {
     /// finishing start-ups, going idle) before taking [`RunOutput::accounting`],
     /// so that every CPU cost charged has also been run. Results are unchanged.
     pub drain: bool,
+    /// Record a [`Timeline`] of the half-open window `[start, end)` of
+    /// simulated time (clipped to the end of the run). Results are unchanged.
+    pub trace_window: Option<(Nanos, Nanos)>,
 }
 
 /// Runs `scenario` once with `seed`.
@@ -40,6 +46,9 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
     let mut runtime = Runtime::new(scenario, seed);
     if options.record_gil {
         runtime.record_gil();
+    }
+    if let Some((start, end)) = options.trace_window {
+        runtime.record_timeline(start, end);
     }
     let mut queue: EventQueue<Event> = EventQueue::new();
     runtime.start(&mut queue);
@@ -51,6 +60,7 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
     let end = runtime.end_time();
     let events = queue.events_handled();
     let workloads = runtime.results(end, events);
+    let timeline = runtime.take_timeline(end);
     let mut accounted_at = end;
     if options.drain && scenario.window.duration.is_none() {
         runtime.set_draining();
@@ -65,5 +75,6 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
         accounting: runtime.accounting(accounted_at),
         gil_log: runtime.gil_log().map(<[_]>::to_vec),
         semaphore_max_holders: runtime.semaphore_max_holders(),
+        timeline,
     })
 }

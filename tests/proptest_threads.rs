@@ -128,7 +128,7 @@ proptest! {
 
     #[test]
     fn random_thread_scenarios_keep_the_invariants(s in scenario()) {
-        let o = run(&s, s.seed, RunOptions { record_gil: true, drain: true }).expect("no lock cycle, so no deadlock");
+        let o = run(&s, s.seed, RunOptions { record_gil: true, drain: true, ..RunOptions::default() }).expect("no lock cycle, so no deadlock");
         common::assert_single_holder(&o);
         if let Arrival::Batch(n) = s.workloads[0].arrival {
             prop_assert_eq!(o.workloads[0].tasks_completed, n);

@@ -7,7 +7,10 @@
 //! ([`Machine::block`]) and wakes them ([`Machine::wake`]); the machine tells it
 //! when a thread starts on a core with nothing to resume ([`Notice::Started`])
 //! and when a burst is done ([`Notice::BurstDone`]). Preemption is invisible
-//! to the model: a preempted burst resumes where it stopped.
+//! to the model: a preempted burst resumes where it stopped. For timelines,
+//! the machine can list the threads whose [`SchedState`] changed
+//! ([`Machine::track_changes`], [`Machine::drain_changes`]); it records
+//! nothing else, and nothing when tracking is off.
 //!
 //! Fairness follows Linux CFS in spirit: virtual runtime, a time slice, a
 //! wake-up granularity, and sleeper placement at `min_vruntime - sleeper_credit`
@@ -51,18 +54,24 @@ pub enum Notice {
     BurstDone(ThreadId),
 }
 
+/// A thread's scheduling state, as the OS sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum OsState {
+pub enum SchedState {
+    /// Off every core and out of the run queue until woken.
     Blocked,
+    /// In the run queue, waiting for a core.
     Runnable,
+    /// Assigned to this core, paying a wake-up latency or a context switch.
     Dispatching(usize),
+    /// Running on this core.
     Running(usize),
+    /// Gone for good (its slot may be reset for a new thread).
     Exited,
 }
 
 #[derive(Debug, Clone)]
 struct OsThread {
-    state: OsState,
+    state: SchedState,
     vruntime: u64,
     /// CPU still to run in the current burst, when one is set.
     burst: Option<Nanos>,
@@ -103,6 +112,9 @@ pub struct Machine {
     min_vruntime: u64,
     rng: Stream,
     counters: MachineCounters,
+    /// Threads whose [`SchedState`] changed since the last
+    /// [`Machine::drain_changes`], while change tracking is on.
+    changes: Option<Vec<ThreadId>>,
 }
 
 impl Machine {
@@ -128,6 +140,7 @@ impl Machine {
             min_vruntime: 0,
             rng: Stream::new(seed, "machine/scheduler"),
             counters: MachineCounters::default(),
+            changes: None,
         }
     }
 
@@ -144,23 +157,26 @@ impl Machine {
     /// Creates a blocked thread; call [`Machine::wake`] to start it.
     pub fn add_thread(&mut self) -> ThreadId {
         self.threads.push(OsThread {
-            state: OsState::Blocked,
+            state: SchedState::Blocked,
             vruntime: self.min_vruntime,
             burst: None,
             last_core: None,
         });
-        self.threads.len() - 1
+        let tid = self.threads.len() - 1;
+        self.note_change(tid);
+        tid
     }
 
     /// Makes an exited thread's slot a fresh blocked thread.
     pub fn reset_thread(&mut self, tid: ThreadId) {
-        debug_assert_eq!(self.threads[tid].state, OsState::Exited);
+        debug_assert_eq!(self.threads[tid].state, SchedState::Exited);
         self.threads[tid] = OsThread {
-            state: OsState::Blocked,
+            state: SchedState::Blocked,
             vruntime: self.min_vruntime,
             burst: None,
             last_core: None,
         };
+        self.note_change(tid);
     }
 
     /// Draws a timer's lateness (`timer_slack`).
@@ -170,15 +186,40 @@ impl Machine {
 
     /// True when the thread is on a core (running or about to).
     pub fn on_core(&self, tid: ThreadId) -> bool {
-        matches!(self.threads[tid].state, OsState::Running(_))
+        matches!(self.threads[tid].state, SchedState::Running(_))
     }
 
     /// True when the thread waits in the run queue for a core.
     pub fn is_runnable(&self, tid: ThreadId) -> bool {
         matches!(
             self.threads[tid].state,
-            OsState::Runnable | OsState::Dispatching(_)
+            SchedState::Runnable | SchedState::Dispatching(_)
         )
+    }
+
+    /// The thread's scheduling state.
+    pub fn sched_state(&self, tid: ThreadId) -> SchedState {
+        self.threads[tid].state
+    }
+
+    /// The thread assigned to `core` (dispatching or running), if any.
+    pub fn core_occupant(&self, core: usize) -> Option<ThreadId> {
+        self.cores[core].current
+    }
+
+    /// Turns change tracking on or off: while on, every thread whose
+    /// [`SchedState`] changes is listed for [`Machine::drain_changes`]
+    /// (a timeline recorder uses it; results do not depend on it).
+    pub fn track_changes(&mut self, on: bool) {
+        self.changes = on.then(Vec::new);
+    }
+
+    /// Moves the threads whose state changed since the last call into `out`
+    /// (possibly with repeats), in the order the changes happened.
+    pub fn drain_changes(&mut self, out: &mut Vec<ThreadId>) {
+        if let Some(changes) = self.changes.as_mut() {
+            out.append(changes);
+        }
     }
 
     /// Counters so far.
@@ -204,10 +245,10 @@ impl Machine {
     ) {
         debug_assert_eq!(
             self.threads[tid].state,
-            OsState::Blocked,
+            SchedState::Blocked,
             "wake of a thread that is not blocked"
         );
-        if self.threads[tid].state != OsState::Blocked {
+        if self.threads[tid].state != SchedState::Blocked {
             return;
         }
         if let Some(core) = self.pick_idle_core(tid) {
@@ -235,7 +276,7 @@ impl Machine {
         cpu: Nanos,
         q: &mut EventQueue<E>,
     ) {
-        let OsState::Running(core) = self.threads[tid].state else {
+        let SchedState::Running(core) = self.threads[tid].state else {
             debug_assert!(false, "run_burst on a thread that is not running");
             return;
         };
@@ -250,7 +291,7 @@ impl Machine {
     pub fn burst_remaining(&self, now: Nanos, tid: ThreadId) -> Option<Nanos> {
         let burst = self.threads[tid].burst?;
         match self.threads[tid].state {
-            OsState::Running(core) => Some(burst.saturating_sub(now - self.burst_started(core))),
+            SchedState::Running(core) => Some(burst.saturating_sub(now - self.burst_started(core))),
             _ => Some(burst),
         }
     }
@@ -270,7 +311,7 @@ impl Machine {
             return;
         }
         match self.threads[tid].state {
-            OsState::Running(_) => self.run_burst(now, tid, cpu, q),
+            SchedState::Running(_) => self.run_burst(now, tid, cpu, q),
             _ => self.threads[tid].burst = Some(cpu),
         }
     }
@@ -282,7 +323,7 @@ impl Machine {
         tid: ThreadId,
         q: &mut EventQueue<E>,
     ) {
-        self.leave_core(now, tid, OsState::Blocked, q);
+        self.leave_core(now, tid, SchedState::Blocked, q);
     }
 
     /// Takes the running thread off its core for good.
@@ -292,7 +333,7 @@ impl Machine {
         tid: ThreadId,
         q: &mut EventQueue<E>,
     ) {
-        self.leave_core(now, tid, OsState::Exited, q);
+        self.leave_core(now, tid, SchedState::Exited, q);
     }
 
     /// Handles one of the machine's events; returns what the model must act on.
@@ -308,7 +349,7 @@ impl Machine {
                     return None;
                 }
                 let tid = self.cores[core].current?;
-                self.threads[tid].state = OsState::Running(core);
+                self.set_state(tid, SchedState::Running(core));
                 self.threads[tid].last_core = Some(core);
                 let c = &mut self.cores[core];
                 if c.busy_since.is_none() {
@@ -336,7 +377,7 @@ impl Machine {
             }
             MachineEvent::Resched { core } => {
                 let tid = self.cores[core].current?;
-                if matches!(self.threads[tid].state, OsState::Running(_)) {
+                if matches!(self.threads[tid].state, SchedState::Running(_)) {
                     let margin = self.config.wakeup_granularity;
                     self.preempt_if_behind(now, core, margin, q);
                 }
@@ -378,6 +419,17 @@ impl Machine {
         behind
     }
 
+    fn set_state(&mut self, tid: ThreadId, state: SchedState) {
+        self.threads[tid].state = state;
+        self.note_change(tid);
+    }
+
+    fn note_change(&mut self, tid: ThreadId) {
+        if let Some(changes) = self.changes.as_mut() {
+            changes.push(tid);
+        }
+    }
+
     fn burst_started(&self, core: usize) -> Nanos {
         self.cores[core].run_since
     }
@@ -386,7 +438,7 @@ impl Machine {
     fn account(&mut self, now: Nanos, core: usize) {
         let c = &mut self.cores[core];
         let Some(tid) = c.current else { return };
-        if let OsState::Running(_) = self.threads[tid].state {
+        if let SchedState::Running(_) = self.threads[tid].state {
             let ran = now - c.run_since;
             if let Some(b) = self.threads[tid].burst.as_mut() {
                 *b = b.saturating_sub(ran);
@@ -414,15 +466,15 @@ impl Machine {
         &mut self,
         now: Nanos,
         tid: ThreadId,
-        to: OsState,
+        to: SchedState,
         q: &mut EventQueue<E>,
     ) {
-        let OsState::Running(core) = self.threads[tid].state else {
+        let SchedState::Running(core) = self.threads[tid].state else {
             debug_assert!(false, "only a running thread can leave its core");
             return;
         };
         self.account(now, core);
-        self.threads[tid].state = to;
+        self.set_state(tid, to);
         self.threads[tid].burst = None;
         self.cores[core].current = None;
         self.cores[core].epoch += 1;
@@ -435,7 +487,7 @@ impl Machine {
             return;
         };
         self.account(now, core);
-        self.threads[tid].state = OsState::Runnable;
+        self.set_state(tid, SchedState::Runnable);
         self.enqueue(tid);
         self.cores[core].current = None;
         self.cores[core].epoch += 1;
@@ -474,7 +526,7 @@ impl Machine {
         busy: bool,
         q: &mut EventQueue<E>,
     ) {
-        self.threads[tid].state = OsState::Dispatching(core);
+        self.set_state(tid, SchedState::Dispatching(core));
         let c = &mut self.cores[core];
         c.current = Some(tid);
         c.epoch += 1;
@@ -521,7 +573,7 @@ impl Machine {
     }
 
     fn enqueue(&mut self, tid: ThreadId) {
-        self.threads[tid].state = OsState::Runnable;
+        self.set_state(tid, SchedState::Runnable);
         self.run_queue
             .insert((self.threads[tid].vruntime, self.queue_seq, tid));
         self.queue_seq += 1;
@@ -550,7 +602,7 @@ impl Machine {
     fn running_vruntime(&self, core: usize, now: Nanos) -> Option<u64> {
         let c = &self.cores[core];
         let tid = c.current?;
-        matches!(self.threads[tid].state, OsState::Running(_))
+        matches!(self.threads[tid].state, SchedState::Running(_))
             .then(|| self.threads[tid].vruntime + (now - c.run_since))
     }
 }

@@ -11,6 +11,13 @@
 //! started on `submit` only when no worker is idle and fewer than
 //! `max_workers` exist (`_adjust_thread_count`); idle workers block in
 //! `work_queue.get()` with the GIL released.
+//!
+//! When asked ([`Runtime::record_timeline`]), the runtime records a
+//! [`Timeline`](crate::report::timeline::Timeline) of a window: after each
+//! event inside it, the states of the threads that may have changed are
+//! derived again and their lanes updated (`runtime/record.rs`).
+
+mod record;
 
 use std::collections::VecDeque;
 
@@ -18,6 +25,7 @@ use crate::engine::time::Nanos;
 use crate::engine::{EventQueue, Model, Stream};
 use crate::machine::{Machine, MachineEvent, Notice, ThreadId};
 use crate::report::stats::LatencyStats;
+use crate::report::timeline::MarkKind;
 use crate::scenario::Scenario;
 use crate::workload::{Arrival, Dist, Model as RunModel, Workers};
 
@@ -137,6 +145,10 @@ struct PyThread {
     gil_wait_since: Option<Nanos>,
     born: Nanos,
     alive: bool,
+    /// Creation order over the run (a reused slot gets a new serial).
+    serial: u64,
+    /// Creation order within the workload: the `1` of `io/1`.
+    index: u32,
 }
 
 /// Per-workload state and statistics.
@@ -153,6 +165,8 @@ struct WorkloadState {
     queue: VecDeque<Nanos>,
     idle: VecDeque<ThreadId>,
     threads: u32,
+    /// Threads ever created.
+    spawned: u32,
     arrived: u64,
     completed: u64,
     completed_in_window: u64,
@@ -246,6 +260,10 @@ pub struct Runtime {
     draining: bool,
     step_cpu: Nanos,
     overhead_cpu: Nanos,
+    /// Threads ever created.
+    spawned: u64,
+    /// The timeline being recorded, if asked for.
+    recorder: Option<Box<record::Recorder>>,
 }
 
 /// A run that stopped with tasks blocked forever.
@@ -282,6 +300,7 @@ impl Runtime {
                 queue: VecDeque::new(),
                 idle: VecDeque::new(),
                 threads: 0,
+                spawned: 0,
                 arrived: 0,
                 completed: 0,
                 completed_in_window: 0,
@@ -334,6 +353,8 @@ impl Runtime {
             draining: false,
             step_cpu: 0,
             overhead_cpu: 0,
+            spawned: 0,
+            recorder: None,
         }
     }
 
@@ -538,7 +559,11 @@ impl Runtime {
             gil_wait_since: None,
             born: now,
             alive: true,
+            serial: self.spawned,
+            index: self.workloads[w].spawned,
         };
+        self.spawned += 1;
+        self.workloads[w].spawned += 1;
         let tid = match self.free_threads.pop() {
             Some(tid) => {
                 // Keep counting epochs: a stale timeout of the slot's previous
@@ -634,6 +659,7 @@ impl Runtime {
                         && self.gil.locked()
                         && self.gil.switch_number() == self.threads[tid].saved_switch
                     {
+                        self.record_mark(now, tid, MarkKind::DropRequest);
                         self.request_drop(now, q);
                     }
                     self.take_gil(now, tid, q)
@@ -1064,10 +1090,15 @@ impl Model for Runtime {
     type Event = Event;
 
     fn handle(&mut self, now: Nanos, event: Event, q: &mut EventQueue<Event>) {
+        if self.recorder.is_some() {
+            self.record_before(now);
+        }
+        let mut proceeded = None;
         match event {
             Event::Machine(e) => match self.machine.handle(now, e, q) {
                 Some(Notice::Started(tid)) | Some(Notice::BurstDone(tid)) => {
-                    self.proceed(now, tid, q)
+                    self.proceed(now, tid, q);
+                    proceeded = Some(tid);
                 }
                 None => {}
             },
@@ -1094,6 +1125,9 @@ impl Model for Runtime {
                     context_switches: self.machine.counters().context_switches,
                 };
             }
+        }
+        if self.recorder.is_some() {
+            self.record_after(now, proceeded);
         }
     }
 

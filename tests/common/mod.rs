@@ -31,6 +31,7 @@ pub fn simulate(s: &Scenario) -> RunOutput {
         RunOptions {
             record_gil: true,
             drain: true,
+            ..RunOptions::default()
         },
     ) {
         Ok(o) => o,
@@ -70,5 +71,253 @@ pub fn assert_single_holder(o: &RunOutput) {
             );
             holder = None;
         }
+    }
+}
+
+/// Runs once with the scenario's seed, recording a timeline of `[start, end)`.
+pub fn simulate_traced(s: &Scenario, start: u64, end: u64) -> RunOutput {
+    match run(
+        s,
+        s.seed,
+        RunOptions {
+            record_gil: true,
+            drain: true,
+            trace_window: Some((start, end)),
+        },
+    ) {
+        Ok(o) => o,
+        Err(d) => panic!("unexpected deadlock: {d:?}"),
+    }
+}
+
+/// Merges half-open `(start, end)` intervals into a sorted, disjoint list.
+pub fn union(mut v: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
+    v.retain(|&(s, e)| s < e);
+    v.sort_unstable();
+    let mut out: Vec<(u64, u64)> = Vec::with_capacity(v.len());
+    for (s, e) in v {
+        match out.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => out.push((s, e)),
+        }
+    }
+    out
+}
+
+/// How much of `[s, e)` the disjoint sorted `set` covers.
+pub fn covered(set: &[(u64, u64)], s: u64, e: u64) -> u64 {
+    let from = set.partition_point(|&(_, end)| end <= s);
+    set[from..]
+        .iter()
+        .take_while(|&&(start, _)| start < e)
+        .map(|&(start, end)| end.min(e).saturating_sub(start.max(s)))
+        .sum()
+}
+
+/// True when every interval of `a` lies inside the union `b`.
+pub fn is_subset(a: &[(u64, u64)], b: &[(u64, u64)]) -> bool {
+    a.iter().all(|&(s, e)| covered(b, s, e) == e - s)
+}
+
+/// Checks a recorded timeline against itself and the run's results:
+/// lanes sorted, non-empty, non-overlapping, inside the window; thread
+/// lanes gapless and canonical; running threads hold the GIL and a core; a
+/// thread on one core at a time; drop requests made by a waiter against
+/// another holder; and, when the window is the statistics window, core busy
+/// time consistent with `cpu_utilization`.
+pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
+    use gilsim::report::timeline::{CoreUse, Interval, ThreadState};
+    let t = o.timeline.as_ref().expect("a timeline was recorded");
+    assert!(
+        t.end <= o.end.max(t.start),
+        "the window is cut at the end of the run"
+    );
+    let stop = t.end;
+    fn lane_ok<T: Copy + PartialEq + std::fmt::Debug>(
+        name: &str,
+        ivs: &[Interval<T>],
+        start: u64,
+        stop: u64,
+    ) {
+        let mut prev: Option<&Interval<T>> = None;
+        for iv in ivs {
+            assert!(iv.start < iv.end, "{name}: empty interval {iv:?}");
+            assert!(
+                iv.start >= start && iv.end <= stop,
+                "{name}: {iv:?} outside [{start}, {stop})"
+            );
+            if let Some(p) = prev {
+                assert!(p.end <= iv.start, "{name}: {p:?} overlaps {iv:?}");
+                assert!(
+                    p.end < iv.start || p.what != iv.what,
+                    "{name}: {p:?} and {iv:?} should be one interval"
+                );
+            }
+            prev = Some(iv);
+        }
+    }
+    let gil_build = !t.gils.is_empty();
+    assert_eq!(
+        gil_build, s.python.gil_enabled,
+        "one GIL lane iff the GIL is on"
+    );
+    assert_eq!(t.cores.len(), s.machine.cores as usize);
+    assert_eq!(t.switch_interval, s.python.switch_interval());
+    for (i, c) in t.cores.iter().enumerate() {
+        assert_eq!(c.core, i);
+        lane_ok(&format!("core {i}"), &c.intervals, t.start, stop);
+    }
+    for g in &t.gils {
+        lane_ok("GIL", &g.intervals, t.start, stop);
+    }
+    let mut labels = std::collections::BTreeSet::new();
+    for (i, lane) in t.threads.iter().enumerate() {
+        assert_eq!(lane.tid, i, "lane ids are indices");
+        assert_eq!(lane.interpreter, 0);
+        assert!(
+            labels.insert(lane.label.clone()),
+            "duplicate label {}",
+            lane.label
+        );
+        let (workload, index) = lane.label.rsplit_once('/').expect("label workload/index");
+        assert!(
+            s.workloads.iter().any(|w| w.name == workload),
+            "{}",
+            lane.label
+        );
+        assert!(index.parse::<u32>().is_ok(), "{}", lane.label);
+        lane_ok(&lane.label, &lane.intervals, t.start, stop);
+        for w in lane.intervals.windows(2) {
+            assert_eq!(
+                w[0].end, w[1].start,
+                "{}: a live thread is always in some state",
+                lane.label
+            );
+        }
+        if !gil_build {
+            assert!(
+                lane.intervals
+                    .iter()
+                    .all(|iv| iv.what != ThreadState::WaitingGil)
+            );
+        }
+    }
+    // Cross-checks, per thread.
+    let of = |lane: &gilsim::report::timeline::ThreadLane, states: &[ThreadState]| {
+        union(
+            lane.intervals
+                .iter()
+                .filter(|iv| states.contains(&iv.what))
+                .map(|iv| (iv.start, iv.end))
+                .collect(),
+        )
+    };
+    for lane in &t.threads {
+        let tid = lane.tid;
+        let running = of(lane, &[ThreadState::Running]);
+        let on_core = of(lane, &[ThreadState::Running, ThreadState::RunningNogil]);
+        let waiting_core = of(lane, &[ThreadState::WaitingCore]);
+        let mut on_cores = Vec::new();
+        let mut core_running = Vec::new();
+        let mut switching = Vec::new();
+        for c in &t.cores {
+            for iv in &c.intervals {
+                match iv.what {
+                    CoreUse::Thread(x) if x == tid => core_running.push((iv.start, iv.end)),
+                    CoreUse::Switching(x) if x == tid => switching.push((iv.start, iv.end)),
+                    _ => continue,
+                }
+                on_cores.push((iv.start, iv.end));
+            }
+        }
+        let total: u64 = on_cores.iter().map(|(s, e)| e - s).sum();
+        let merged = union(on_cores);
+        assert_eq!(
+            merged.iter().map(|(s, e)| e - s).sum::<u64>(),
+            total,
+            "{}: on two cores at once",
+            lane.label
+        );
+        assert_eq!(
+            union(core_running),
+            on_core,
+            "{}: running iff a core runs it",
+            lane.label
+        );
+        assert!(
+            is_subset(&union(switching), &waiting_core),
+            "{}: switched in while not waiting for a core",
+            lane.label
+        );
+        if gil_build {
+            let held = union(
+                t.gils[0]
+                    .intervals
+                    .iter()
+                    .filter(|iv| iv.what == tid)
+                    .map(|iv| (iv.start, iv.end))
+                    .collect(),
+            );
+            assert!(
+                is_subset(&running, &held),
+                "{}: running without the GIL",
+                lane.label
+            );
+            let mut allowed = running.clone();
+            allowed.extend(waiting_core.iter().copied());
+            assert!(
+                is_subset(&held, &union(allowed)),
+                "{}: holds the GIL while neither running nor preempted",
+                lane.label
+            );
+        }
+    }
+    // Drop requests: by a lane, in time order, in the window, against another holder.
+    for w in t.marks.windows(2) {
+        assert!(w[0].at <= w[1].at, "marks out of order");
+    }
+    for m in &t.marks {
+        assert!(gil_build, "a drop request without a GIL");
+        assert!(
+            m.at >= t.start && m.at < stop,
+            "mark {m:?} outside the window"
+        );
+        assert!(m.tid < t.threads.len(), "mark {m:?} of no lane");
+        // Another thread holds the GIL at that instant. Events at the same
+        // instant may hand it over right after the mark (the holder's burst
+        // ending then), so an interval ending at the mark counts, and so does
+        // a hold too short to leave an interval (zero-length steps), seen in the log.
+        let held_by_other = t.gils[0]
+            .intervals
+            .iter()
+            .any(|iv| iv.start <= m.at && m.at <= iv.end && iv.what != m.tid);
+        let logged = o
+            .gil_log
+            .as_ref()
+            .is_some_and(|log| log.iter().any(|&(at, _, acquired)| at == m.at && acquired));
+        assert!(
+            held_by_other || logged,
+            "drop request {m:?} with no other holder"
+        );
+    }
+    // Busy core time against cpu_utilization, when the window is the statistics window.
+    if t.start == s.window.warmup && t.end == o.end && o.end > t.start {
+        let (mut run, mut switch) = (0u64, 0u64);
+        for c in &t.cores {
+            for iv in &c.intervals {
+                match iv.what {
+                    CoreUse::Thread(_) => run += iv.end - iv.start,
+                    CoreUse::Switching(_) => switch += iv.end - iv.start,
+                }
+            }
+        }
+        let busy =
+            o.workloads[0].cpu_utilization * f64::from(s.machine.cores) * (o.end - t.start) as f64;
+        let slack = 1.0 + busy * 1e-9;
+        assert!(
+            run as f64 <= busy + slack && busy <= (run + switch) as f64 + slack,
+            "busy {busy} ns outside [{run}, {}]",
+            run + switch
+        );
     }
 }

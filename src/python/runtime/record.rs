@@ -1,0 +1,385 @@
+//! Recording a [`Timeline`] of the window `[start, end)` (DESIGN 4: the
+//! timeline chart and `trace.json`).
+//!
+//! States are derived, not announced: after every event handled inside the
+//! window, the runtime recomputes the state of each thread that may have
+//! changed (the threads the machine reports through
+//! [`Machine::drain_changes`](crate::machine::Machine::drain_changes), plus
+//! the thread the event handed control to) from the machine's
+//! [`SchedState`] and the runtime's own wait, and the recorder closes an
+//! interval whenever the state differs. Nothing is recorded before the window
+//! starts (the state at `start` is read once, when the first event at or
+//! after `start` arrives) or after it ends, so memory is bounded by the
+//! window. Recording reads state only: no random draws, no events.
+
+use crate::engine::time::Nanos;
+use crate::machine::{SchedState, ThreadId};
+use crate::report::timeline::{
+    CoreLane, CoreUse, GilLane, Interval, Mark, MarkKind, ThreadLane, ThreadState, Timeline,
+};
+
+use super::{Next, Runtime, Wait};
+
+/// The only interpreter so far.
+const MAIN_INTERPRETER: usize = 0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Before,
+    Recording,
+    Done,
+}
+
+/// One lane under construction: closed intervals plus the open one.
+#[derive(Debug, Clone)]
+struct Open<T> {
+    intervals: Vec<Interval<T>>,
+    current: Option<(T, Nanos)>,
+}
+
+impl<T: Copy + PartialEq> Open<T> {
+    fn new() -> Self {
+        Open {
+            intervals: Vec::new(),
+            current: None,
+        }
+    }
+
+    /// Moves the lane to `what` (None: nothing) at `now`. Empty intervals are
+    /// dropped and an interval that resumes the one just closed is merged
+    /// with it, so lanes stay canonical.
+    fn set(&mut self, now: Nanos, what: Option<T>) {
+        if self.current.map(|(w, _)| w) == what {
+            return;
+        }
+        if let Some((w, since)) = self.current.take()
+            && now > since
+        {
+            self.intervals.push(Interval {
+                start: since,
+                end: now,
+                what: w,
+            });
+        }
+        self.current = what.map(|w| match self.intervals.last() {
+            Some(last) if last.end == now && last.what == w => {
+                let since = last.start;
+                self.intervals.pop();
+                (w, since)
+            }
+            _ => (w, now),
+        });
+    }
+}
+
+/// A thread lane under construction.
+#[derive(Debug, Clone)]
+struct LaneBuild {
+    label: String,
+    lane: Open<ThreadState>,
+    /// The core the thread occupied at its last observation.
+    core: Option<usize>,
+}
+
+/// The timeline recorder of one run.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorder {
+    start: Nanos,
+    end: Nanos,
+    switch_interval: Nanos,
+    phase: Phase,
+    lanes: Vec<LaneBuild>,
+    /// By machine thread slot: the thread's serial and its lane.
+    slot_lane: Vec<Option<(u64, usize)>>,
+    cores: Vec<Open<CoreUse>>,
+    gil: Option<Open<usize>>,
+    marks: Vec<Mark>,
+    /// Threads to observe at the end of the current event.
+    dirty: Vec<ThreadId>,
+    /// Cores to observe at the end of the current event.
+    dirty_cores: Vec<usize>,
+}
+
+impl Recorder {
+    /// A recorder of `[start, end)` for `cores` cores, with a GIL lane if `gil`.
+    pub(crate) fn new(
+        start: Nanos,
+        end: Nanos,
+        cores: usize,
+        gil: bool,
+        switch_interval: Nanos,
+    ) -> Self {
+        Recorder {
+            start,
+            end,
+            switch_interval,
+            phase: Phase::Before,
+            lanes: Vec::new(),
+            slot_lane: Vec::new(),
+            cores: (0..cores).map(|_| Open::new()).collect(),
+            gil: gil.then(Open::new),
+            marks: Vec::new(),
+            dirty: Vec::new(),
+            dirty_cores: Vec::new(),
+        }
+    }
+
+    /// The lane of the thread now in `slot`, if it has one.
+    fn lane_of(&self, slot: ThreadId) -> Option<usize> {
+        self.slot_lane.get(slot).copied().flatten().map(|(_, l)| l)
+    }
+
+    /// The lane of the thread in `slot` with `serial`, created if new.
+    fn lane_for(&mut self, slot: ThreadId, serial: u64, label: impl FnOnce() -> String) -> usize {
+        if self.slot_lane.len() <= slot {
+            self.slot_lane.resize(slot + 1, None);
+        }
+        match self.slot_lane[slot] {
+            Some((s, lane)) if s == serial => lane,
+            _ => {
+                let lane = self.lanes.len();
+                self.lanes.push(LaneBuild {
+                    label: label(),
+                    lane: Open::new(),
+                    core: None,
+                });
+                self.slot_lane[slot] = Some((serial, lane));
+                lane
+            }
+        }
+    }
+
+    fn close_all(&mut self, at: Nanos) {
+        for lane in &mut self.lanes {
+            lane.lane.set(at, None);
+        }
+        for core in &mut self.cores {
+            core.set(at, None);
+        }
+        if let Some(gil) = self.gil.as_mut() {
+            gil.set(at, None);
+        }
+        self.phase = Phase::Done;
+    }
+
+    /// Records a point event by the thread in `slot`, if inside the window.
+    fn mark(&mut self, at: Nanos, slot: ThreadId, kind: MarkKind) {
+        if self.phase != Phase::Recording || at < self.start || at >= self.end {
+            return;
+        }
+        if let Some(tid) = self.lane_of(slot) {
+            self.marks.push(Mark {
+                at,
+                tid,
+                interpreter: MAIN_INTERPRETER,
+                kind,
+            });
+        }
+    }
+
+    /// The timeline, its window cut at `stop` (the end of the run) if earlier.
+    fn into_timeline(self, stop: Nanos) -> Timeline {
+        fn finish<T>(o: Open<T>) -> Vec<Interval<T>> {
+            debug_assert!(o.current.is_none(), "an interval left open");
+            o.intervals
+        }
+        Timeline {
+            start: self.start,
+            end: self.end.min(stop).max(self.start),
+            switch_interval: self.switch_interval,
+            threads: self
+                .lanes
+                .into_iter()
+                .enumerate()
+                .map(|(tid, l)| ThreadLane {
+                    tid,
+                    label: l.label,
+                    interpreter: MAIN_INTERPRETER,
+                    intervals: finish(l.lane),
+                })
+                .collect(),
+            cores: self
+                .cores
+                .into_iter()
+                .enumerate()
+                .map(|(core, o)| CoreLane {
+                    core,
+                    intervals: finish(o),
+                })
+                .collect(),
+            gils: self
+                .gil
+                .into_iter()
+                .map(|o| GilLane {
+                    interpreter: MAIN_INTERPRETER,
+                    intervals: finish(o),
+                })
+                .collect(),
+            marks: self.marks,
+        }
+    }
+}
+
+impl Runtime {
+    /// Records a timeline of `[start, end)` during this run.
+    pub fn record_timeline(&mut self, start: Nanos, end: Nanos) {
+        self.recorder = Some(Box::new(Recorder::new(
+            start,
+            end,
+            self.machine.cores(),
+            self.python.gil_enabled,
+            self.python.switch_interval(),
+        )));
+    }
+
+    /// Ends the recording at `at` (the end of the run) and returns the
+    /// timeline, if one was being recorded. A window reaching past `at` is
+    /// cut there: the timeline's `end` is at most `at`.
+    pub fn take_timeline(&mut self, at: Nanos) -> Option<Timeline> {
+        self.record_before(at);
+        let mut rec = self.recorder.take()?;
+        if rec.phase == Phase::Recording {
+            rec.close_all(at.min(rec.end));
+        }
+        self.machine.track_changes(false);
+        Some(rec.into_timeline(at))
+    }
+
+    /// Before handling an event at `now`: starts recording when `now`
+    /// reaches the window (reading the state that held at its start), and
+    /// closes everything when `now` passes its end.
+    pub(super) fn record_before(&mut self, now: Nanos) {
+        let Some(mut rec) = self.recorder.take() else {
+            return;
+        };
+        if rec.phase == Phase::Before && now >= rec.start {
+            rec.phase = Phase::Recording;
+            self.machine.track_changes(true);
+            let mut live: Vec<ThreadId> = (0..self.threads.len())
+                .filter(|&tid| self.threads[tid].alive)
+                .collect();
+            // Lanes in creation order, whatever the slots.
+            live.sort_by_key(|&tid| self.threads[tid].serial);
+            let at = rec.start;
+            rec.dirty.extend(live);
+            self.observe(at, &mut rec);
+        }
+        if rec.phase == Phase::Recording && now >= rec.end {
+            rec.close_all(rec.end);
+            self.machine.track_changes(false);
+        }
+        self.recorder = Some(rec);
+    }
+
+    /// After handling an event at `now` that handed control to `proceeded`:
+    /// brings every lane that may have changed up to date.
+    pub(super) fn record_after(&mut self, now: Nanos, proceeded: Option<ThreadId>) {
+        let Some(mut rec) = self.recorder.take() else {
+            return;
+        };
+        if rec.phase == Phase::Recording {
+            self.machine.drain_changes(&mut rec.dirty);
+            rec.dirty.extend(proceeded);
+            self.observe(now, &mut rec);
+        }
+        self.recorder = Some(rec);
+    }
+
+    /// Records a point event by thread `tid` at `now`: for a drop request,
+    /// the waiter whose timed wait in `take_gil` expired with no switch
+    /// (`SET_GIL_DROP_REQUEST`, python/cpython `Python/ceval_gil.c`).
+    pub(super) fn record_mark(&mut self, now: Nanos, tid: ThreadId, kind: MarkKind) {
+        if let Some(rec) = self.recorder.as_mut() {
+            rec.mark(now, tid, kind);
+        }
+    }
+
+    /// Observes the dirty threads, then the cores they left or reached, then the GIL.
+    fn observe(&self, now: Nanos, rec: &mut Recorder) {
+        let mut dirty = std::mem::take(&mut rec.dirty);
+        for &tid in &dirty {
+            self.observe_thread(now, tid, rec);
+        }
+        dirty.clear();
+        rec.dirty = dirty;
+        let mut cores = std::mem::take(&mut rec.dirty_cores);
+        for &core in &cores {
+            let what = self.machine.core_occupant(core).and_then(|tid| {
+                let lane = rec.lane_of(tid)?;
+                match self.machine.sched_state(tid) {
+                    SchedState::Running(_) => Some(CoreUse::Thread(lane)),
+                    _ => Some(CoreUse::Switching(lane)),
+                }
+            });
+            rec.cores[core].set(now, what);
+        }
+        cores.clear();
+        rec.dirty_cores = cores;
+        let holder = self.gil.holder().and_then(|tid| rec.lane_of(tid));
+        if let Some(gil) = rec.gil.as_mut() {
+            gil.set(now, holder);
+        }
+    }
+
+    fn observe_thread(&self, now: Nanos, tid: ThreadId, rec: &mut Recorder) {
+        let t = &self.threads[tid];
+        let lane = if t.alive {
+            let name = &self.workloads[t.workload].name;
+            rec.lane_for(tid, t.serial, || format!("{name}/{}", t.index))
+        } else {
+            match rec.slot_lane.get(tid).copied().flatten() {
+                Some((serial, lane)) if serial == t.serial => lane,
+                _ => return,
+            }
+        };
+        let (state, core) = if t.alive {
+            let core = match self.machine.sched_state(tid) {
+                SchedState::Dispatching(c) | SchedState::Running(c) => Some(c),
+                _ => None,
+            };
+            (Some(self.thread_state(tid)), core)
+        } else {
+            (None, None)
+        };
+        let l = &mut rec.lanes[lane];
+        l.lane.set(now, state);
+        let old = std::mem::replace(&mut l.core, core);
+        rec.dirty_cores.extend(old);
+        rec.dirty_cores.extend(core);
+    }
+
+    /// What a live thread is doing, from its scheduling state and its wait.
+    /// A thread blocked on the GIL's `cond` (in `take_gil`) or on
+    /// `switch_cond` (in `drop_gil`, FORCE_SWITCHING) waits for the GIL
+    /// (python/cpython `Python/ceval_gil.c`); one woken from either is
+    /// waiting for a core until it runs again.
+    fn thread_state(&self, tid: ThreadId) -> ThreadState {
+        let t = &self.threads[tid];
+        match self.machine.sched_state(tid) {
+            SchedState::Running(_) => {
+                let python = if self.python.gil_enabled {
+                    t.holds_gil
+                } else {
+                    // A `cpu` or `cpu_held` step; not a `cpu_nogil` call or an overhead.
+                    t.next == Next::StepDone
+                };
+                if python {
+                    ThreadState::Running
+                } else {
+                    ThreadState::RunningNogil
+                }
+            }
+            SchedState::Runnable | SchedState::Dispatching(_) => ThreadState::WaitingCore,
+            SchedState::Blocked | SchedState::Exited => match t.wait {
+                Wait::Gil | Wait::Switch => ThreadState::WaitingGil,
+                Wait::Call => ThreadState::Blocked,
+                Wait::Lock(_) | Wait::Semaphore(_) => ThreadState::WaitingLock,
+                Wait::Idle => ThreadState::Idle,
+                Wait::None => {
+                    debug_assert!(false, "thread {tid} is blocked with no wait");
+                    ThreadState::Blocked
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! `trace.json`: a [`Timeline`] as Chrome trace-event JSON (the "JSON Object
+//! Format" of the Trace Event Format), to open in Perfetto (ui.perfetto.dev)
+//! or chrome://tracing.
+//!
+//! Layout: one process per interpreter (pid `2 + interpreter`, named
+//! `python (main interpreter)` for interpreter 0), with a `GIL` track
+//! (tid 0, complete events `held by io/0`) and one track per thread lane
+//! (tid `1 + lane`, named by the lane label) carrying its states as complete
+//! events and the drop requests it set as instant events; and one process
+//! for the machine (pid 1) with one track per core (tid = core index,
+//! `core 0`), showing the thread on it or being switched in. Times are in
+//! microseconds of simulated time (absolute, not relative to the window),
+//! with up to three decimals so nanoseconds survive. The output depends only
+//! on the timeline: same timeline, same bytes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::engine::time::Nanos;
+use crate::report::timeline::{CoreUse, MarkKind, Timeline};
+
+/// The machine's process id.
+pub const MACHINE_PID: usize = 1;
+
+/// The process id of `interpreter`.
+pub fn interpreter_pid(interpreter: usize) -> usize {
+    2 + interpreter
+}
+
+/// The GIL track's thread id inside an interpreter's process.
+pub const GIL_TID: usize = 0;
+
+/// The track (thread id) of thread lane `tid` inside its interpreter's process.
+pub fn thread_tid(lane: usize) -> usize {
+    1 + lane
+}
+
+#[derive(Serialize)]
+struct TraceFile<'a> {
+    #[serde(rename = "traceEvents")]
+    trace_events: Vec<Event>,
+    #[serde(rename = "displayTimeUnit")]
+    display_time_unit: &'static str,
+    #[serde(rename = "otherData")]
+    other_data: OtherData<'a>,
+}
+
+#[derive(Serialize)]
+struct OtherData<'a> {
+    scenario: &'a str,
+    generator: &'static str,
+    window_start_us: f64,
+    window_end_us: f64,
+    switch_interval_us: f64,
+}
+
+#[derive(Serialize)]
+struct Event {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cat: Option<&'static str>,
+    ph: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ts: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dur: Option<f64>,
+    pid: usize,
+    tid: usize,
+    /// The scope of an instant event (`t`: its thread).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    s: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    args: Option<Args>,
+}
+
+#[derive(Serialize)]
+struct Args {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sort_index: Option<usize>,
+}
+
+/// Nanoseconds as microseconds: exact to the nanosecond (three decimals)
+/// below 2^53 ns, about 104 days.
+fn us(ns: Nanos) -> f64 {
+    ns as f64 / 1000.0
+}
+
+fn metadata(
+    kind: &str,
+    pid: usize,
+    tid: usize,
+    name: Option<String>,
+    sort: Option<usize>,
+) -> Event {
+    Event {
+        name: kind.to_string(),
+        cat: None,
+        ph: "M",
+        ts: None,
+        dur: None,
+        pid,
+        tid,
+        s: None,
+        args: Some(Args {
+            name,
+            sort_index: sort,
+        }),
+    }
+}
+
+fn complete(
+    name: String,
+    cat: &'static str,
+    start: Nanos,
+    end: Nanos,
+    pid: usize,
+    tid: usize,
+) -> Event {
+    Event {
+        name,
+        cat: Some(cat),
+        ph: "X",
+        ts: Some(us(start)),
+        dur: Some(us(end.saturating_sub(start))),
+        pid,
+        tid,
+        s: None,
+        args: None,
+    }
+}
+
+/// The name of an interpreter's process.
+fn interpreter_name(interpreter: usize) -> String {
+    if interpreter == 0 {
+        "python (main interpreter)".to_string()
+    } else {
+        format!("python (interpreter {interpreter})")
+    }
+}
+
+/// Writes `t` as Chrome trace-event JSON (`{"traceEvents": [...], "displayTimeUnit": "ns"}`).
+/// `scenario_name` goes in `otherData`.
+pub fn chrome_trace(t: &Timeline, scenario_name: &str) -> Vec<u8> {
+    let labels: BTreeMap<usize, &str> = t
+        .threads
+        .iter()
+        .map(|l| (l.tid, l.label.as_str()))
+        .collect();
+    let label = |lane: usize| {
+        labels
+            .get(&lane)
+            .map_or_else(|| format!("thread {lane}"), |l| l.to_string())
+    };
+    let mut events = Vec::new();
+
+    // Processes: the machine first, then each interpreter that appears.
+    events.push(metadata(
+        "process_name",
+        MACHINE_PID,
+        0,
+        Some("machine".to_string()),
+        None,
+    ));
+    events.push(metadata(
+        "process_sort_index",
+        MACHINE_PID,
+        0,
+        None,
+        Some(0),
+    ));
+    let mut interpreters: Vec<usize> = t
+        .threads
+        .iter()
+        .map(|l| l.interpreter)
+        .chain(t.gils.iter().map(|g| g.interpreter))
+        .chain(t.marks.iter().map(|m| m.interpreter))
+        .collect();
+    interpreters.sort_unstable();
+    interpreters.dedup();
+    for &i in &interpreters {
+        let pid = interpreter_pid(i);
+        events.push(metadata(
+            "process_name",
+            pid,
+            0,
+            Some(interpreter_name(i)),
+            None,
+        ));
+        events.push(metadata("process_sort_index", pid, 0, None, Some(1 + i)));
+    }
+
+    // Tracks.
+    for core in &t.cores {
+        let name = format!("core {}", core.core);
+        events.push(metadata(
+            "thread_name",
+            MACHINE_PID,
+            core.core,
+            Some(name),
+            None,
+        ));
+        events.push(metadata(
+            "thread_sort_index",
+            MACHINE_PID,
+            core.core,
+            None,
+            Some(core.core),
+        ));
+    }
+    for gil in &t.gils {
+        let pid = interpreter_pid(gil.interpreter);
+        events.push(metadata(
+            "thread_name",
+            pid,
+            GIL_TID,
+            Some("GIL".to_string()),
+            None,
+        ));
+        events.push(metadata("thread_sort_index", pid, GIL_TID, None, Some(0)));
+    }
+    for lane in &t.threads {
+        let (pid, tid) = (interpreter_pid(lane.interpreter), thread_tid(lane.tid));
+        events.push(metadata(
+            "thread_name",
+            pid,
+            tid,
+            Some(lane.label.clone()),
+            None,
+        ));
+        events.push(metadata("thread_sort_index", pid, tid, None, Some(tid)));
+    }
+    // A mark whose thread has no lane still gets a named track.
+    let mut orphans: Vec<(usize, usize)> = t
+        .marks
+        .iter()
+        .filter(|m| !labels.contains_key(&m.tid))
+        .map(|m| (m.interpreter, m.tid))
+        .collect();
+    orphans.sort_unstable();
+    orphans.dedup();
+    for (interpreter, lane) in orphans {
+        let (pid, tid) = (interpreter_pid(interpreter), thread_tid(lane));
+        events.push(metadata("thread_name", pid, tid, Some(label(lane)), None));
+    }
+
+    // Intervals and marks.
+    for core in &t.cores {
+        for iv in &core.intervals {
+            let name = match iv.what {
+                CoreUse::Thread(lane) => label(lane),
+                CoreUse::Switching(lane) => format!("switching to {}", label(lane)),
+            };
+            events.push(complete(
+                name,
+                "core",
+                iv.start,
+                iv.end,
+                MACHINE_PID,
+                core.core,
+            ));
+        }
+    }
+    for gil in &t.gils {
+        let pid = interpreter_pid(gil.interpreter);
+        for iv in &gil.intervals {
+            let name = format!("held by {}", label(iv.what));
+            events.push(complete(name, "gil", iv.start, iv.end, pid, GIL_TID));
+        }
+    }
+    for lane in &t.threads {
+        let (pid, tid) = (interpreter_pid(lane.interpreter), thread_tid(lane.tid));
+        for iv in &lane.intervals {
+            let name = iv.what.label().to_string();
+            events.push(complete(name, "thread", iv.start, iv.end, pid, tid));
+        }
+    }
+    for m in &t.marks {
+        let name = match m.kind {
+            MarkKind::DropRequest => "drop request",
+        };
+        events.push(Event {
+            name: name.to_string(),
+            cat: Some("gil"),
+            ph: "i",
+            ts: Some(us(m.at)),
+            dur: None,
+            pid: interpreter_pid(m.interpreter),
+            tid: thread_tid(m.tid),
+            s: Some("t"),
+            args: None,
+        });
+    }
+
+    let file = TraceFile {
+        trace_events: events,
+        display_time_unit: "ns",
+        other_data: OtherData {
+            scenario: scenario_name,
+            generator: concat!("gilsim ", env!("CARGO_PKG_VERSION")),
+            window_start_us: us(t.start),
+            window_end_us: us(t.end),
+            switch_interval_us: us(t.switch_interval),
+        },
+    };
+    let mut out = serde_json::to_vec(&file).expect("trace events always serialize");
+    out.push(b'\n');
+    out
+}
