@@ -16,7 +16,12 @@ const CONVOY: &str = include_str!("../scenarios/convoy.toml");
 const FREE_THREADED: &str = include_str!("../scenarios/free-threaded.toml");
 
 fn timeline(toml: &str, start: u64, end: u64) -> Timeline {
-    let s = scenario(toml);
+    timeline_with(toml, &[], start, end)
+}
+
+/// The timeline of the first sweep point, after `--set` overrides.
+fn timeline_with(toml: &str, sets: &[&str], start: u64, end: u64) -> Timeline {
+    let s = scenario_with(toml, sets);
     simulate_traced(&s, start, end)
         .timeline
         .expect("a timeline")
@@ -163,7 +168,7 @@ fn the_trace_is_the_same_bytes_every_time() {
 
 #[test]
 fn a_free_threaded_trace_has_no_gil_track() {
-    let t = timeline(FREE_THREADED, 0, u64::MAX);
+    let t = timeline_with(FREE_THREADED, &["python.build=free-threaded"], 0, u64::MAX);
     let bytes = chrome_trace(&t, "free-threaded");
     let events = check(&t, &bytes);
     assert!(

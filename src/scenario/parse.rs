@@ -98,6 +98,8 @@ fn parse_document(sources: &Sources<'_>) -> Result<Study, Diag> {
     };
     let mut axes = sweep::axes(root.get("sweep"), sources)?;
     root.entries.retain(|e| e.key != "sweep");
+    // Charts may still name a key that a --set took out of the sweep.
+    let mut chart_keys: Vec<String> = axes.iter().map(|a| a.key.clone()).collect();
     overrides::apply(&mut root, &mut axes, sources.overrides)?;
     let count = sweep::check_axes(&axes)?;
     let chart_entry = root.get("chart").cloned();
@@ -141,7 +143,12 @@ fn parse_document(sources: &Sources<'_>) -> Result<Study, Diag> {
         .iter()
         .map(|w| w.name.as_str())
         .collect();
-    let charts = sweep::charts(chart_entry.as_ref(), &sweep_keys, &workloads)?;
+    for k in &sweep_keys {
+        if !chart_keys.contains(k) {
+            chart_keys.push(k.clone());
+        }
+    }
+    let charts = sweep::charts(chart_entry.as_ref(), &chart_keys, &workloads)?;
     Ok(Study {
         sweep_keys,
         points,

@@ -184,7 +184,8 @@ pub(crate) fn display(node: &Node, sources: &Sources<'_>) -> String {
     }
 }
 
-/// Validates the `[[chart]]` tables against the sweep keys and the columns.
+/// Validates the `[[chart]]` tables against the sweep keys (with those a
+/// `--set` pinned: their chart shows a single value) and the columns.
 pub(crate) fn charts(
     entry: Option<&Entry>,
     sweep_keys: &[String],
