@@ -1,5 +1,6 @@
-//! Results: streaming statistics, `results.csv`, `manifest.json`, timelines, atomic writes.
+//! Results: streaming statistics, `results.csv`, `manifest.json`, timelines, line charts, atomic writes.
 pub mod atomic;
+pub mod chart;
 pub mod csv;
 pub mod manifest;
 pub mod stats;
