@@ -56,6 +56,9 @@ pub struct Series {
     pub name: String,
     /// Draw the line dashed (for a reference or model curve).
     pub dashed: bool,
+    /// Palette index; `None` uses the series' position. Two series with the
+    /// same index share a colour (p50 solid and p99 dashed of one line).
+    pub colour: Option<usize>,
     /// The points; they are joined in order of x.
     pub points: Vec<Point>,
 }
@@ -229,6 +232,8 @@ pub(crate) struct Axis {
     pub lo: f64,
     /// High end of the axis.
     pub hi: f64,
+    /// Only whole-number ticks (every value on the axis is an integer: cores, workers).
+    pub whole: bool,
 }
 
 impl Axis {
@@ -238,6 +243,7 @@ impl Axis {
             scale: Scale::Linear,
             lo,
             hi,
+            whole: false,
         }
     }
 
@@ -257,11 +263,12 @@ impl Axis {
     /// The linear tick step for at most `max` ticks.
     fn step(&self, max: usize) -> f64 {
         let raw = (self.hi - self.lo) / max.max(1) as f64;
-        if raw.is_finite() && raw > 0.0 {
+        let step = if raw.is_finite() && raw > 0.0 {
             nice_step(raw)
         } else {
             1.0
-        }
+        };
+        if self.whole { step.max(1.0) } else { step }
     }
 
     /// The labelled ticks, at most about `max`.
@@ -295,6 +302,7 @@ impl Axis {
     /// Unlabelled grid lines between the labelled ones.
     fn minors(&self, max: usize) -> Vec<f64> {
         match self.scale {
+            Scale::Linear if self.whole && self.step(max.max(2)) < 2.0 => Vec::new(),
             Scale::Linear => {
                 let step = self.step(max.max(2));
                 multiples(self.lo, self.hi, step / 2.0)
@@ -461,7 +469,9 @@ fn auto_log(values: &[f64]) -> bool {
     !values.is_empty() && hi / lo >= 100.0
 }
 
-/// A linear or log axis spanning `values`, padded a little.
+/// A linear or log axis spanning `values`, padded a little. With
+/// `from_zero`, a linear axis over values that are all ≥ 0 starts at 0, so a
+/// 0.4% difference never looks like a cliff.
 fn numeric_axis(values: &[f64], log: bool, from_zero: bool) -> Axis {
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -471,6 +481,7 @@ fn numeric_axis(values: &[f64], log: bool, from_zero: bool) -> Axis {
                 scale: Scale::Log,
                 lo: 1.0,
                 hi: 10.0,
+                whole: false,
             }
         } else {
             Axis::linear(0.0, 1.0)
@@ -487,10 +498,11 @@ fn numeric_axis(values: &[f64], log: bool, from_zero: bool) -> Axis {
             scale: Scale::Log,
             lo,
             hi,
+            whole: false,
         };
     }
     let (mut lo, hi) = (lo, hi);
-    if from_zero && lo >= 0.0 && lo < 0.5 * hi {
+    if from_zero && lo >= 0.0 {
         lo = 0.0;
     }
     if hi - lo <= hi.abs().max(lo.abs()) * 1e-12 {
@@ -547,6 +559,7 @@ fn layout(chart: &LineChart) -> (Axis, Axis, Vec<Vec<Vec<Drawn>>>) {
             scale: Scale::Categorical(n),
             lo: -0.5,
             hi: n.max(1) as f64 - 0.5,
+            whole: false,
         },
         None => {
             let xs: Vec<f64> = chart
@@ -556,7 +569,9 @@ fn layout(chart: &LineChart) -> (Axis, Axis, Vec<Vec<Vec<Drawn>>>) {
                 .filter(|p| drawable(p))
                 .map(|p| p.x)
                 .collect();
-            numeric_axis(&xs, x_log, false)
+            let mut axis = numeric_axis(&xs, x_log, false);
+            axis.whole = !xs.is_empty() && xs.iter().all(|x| x.fract() == 0.0);
+            axis
         }
     };
     let mut ys = Vec::new();
@@ -732,7 +747,10 @@ where
         .map_err(draw_err)?;
 
     let categorical = matches!(x_axis.scale, Scale::Categorical(_));
-    let colour = |i: usize| PALETTE[i % PALETTE.len()];
+    let colour = |i: usize| {
+        let k = chart.series[i].colour.unwrap_or(i);
+        PALETTE[k % PALETTE.len()]
+    };
 
     // Bands and error bars first, under the lines.
     for (i, series_runs) in runs.iter().enumerate() {
@@ -849,7 +867,7 @@ where
     let top = 14;
     let name_style = style.pos(Pos::new(HPos::Left, VPos::Center));
     for (i, s) in chart.series.iter().enumerate() {
-        let c = PALETTE[i % PALETTE.len()];
+        let c = PALETTE[s.colour.unwrap_or(i) % PALETTE.len()];
         let y = top + row * i as i32;
         let (x0, x1) = (8, 36);
         if s.dashed {
@@ -888,6 +906,7 @@ mod tests {
         Series {
             name: name.to_string(),
             dashed: false,
+            colour: None,
             points,
         }
     }
@@ -909,6 +928,7 @@ mod tests {
         let mk = |name: &str, f: f64, dashed: bool| Series {
             name: name.to_string(),
             dashed,
+            colour: None,
             points: (1..=8)
                 .map(|c| {
                     let y = f * (c as f64).sqrt() * 100.0;
@@ -1112,6 +1132,7 @@ mod tests {
                 Series {
                     name: "1 CPU thread".to_string(),
                     dashed: false,
+                    colour: None,
                     points: [0.1, 0.5, 1.0, 5.0, 10.0, 50.0, 100.0]
                         .iter()
                         .map(|&x| Point {
@@ -1124,6 +1145,7 @@ mod tests {
                 Series {
                     name: "4 CPU threads".to_string(),
                     dashed: false,
+                    colour: None,
                     points: [0.1, 0.5, 1.0, 5.0, 10.0, 50.0, 100.0]
                         .iter()
                         .map(|&x| Point {
@@ -1157,6 +1179,7 @@ mod tests {
                 .map(|(i, name)| Series {
                     name: name.to_string(),
                     dashed: false,
+                    colour: None,
                     points: (0..workloads.len())
                         .map(|k| {
                             let y = 1.0 + (i as f64 + 0.5) * (k as f64 * 0.7 + 0.3);
