@@ -568,7 +568,7 @@ where
         .map_err(draw_err)?;
     }
 
-    draw_legend(&legend_area, px0, n_threads > 0)?;
+    draw_legend(&legend_area, px0, n_threads > 0, !t.gils.is_empty())?;
     Ok(())
 }
 
@@ -576,6 +576,7 @@ fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     x0: i32,
     any_threads: bool,
+    has_gil: bool,
 ) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
@@ -594,7 +595,7 @@ where
         let (x, y) = at(i);
         area.draw(&swatch(x, y, state_colour(*s)))
             .map_err(draw_err)?;
-        area.draw_text(s.label(), &style, (x + 24, y))
+        area.draw_text(s.label_in(has_gil), &style, (x + 24, y))
             .map_err(draw_err)?;
     }
     let (x, y) = at(7);
