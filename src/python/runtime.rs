@@ -127,6 +127,8 @@ enum Role {
 #[derive(Debug, Clone)]
 struct PyThread {
     workload: usize,
+    /// The interpreter the thread belongs to (index into `Runtime::interps`).
+    interp: usize,
     role: Role,
     task: Option<Nanos>,
     pc: usize,
@@ -179,9 +181,32 @@ struct WorkloadState {
 #[derive(Debug, Clone, Copy, Default)]
 struct Snapshot {
     busy: Nanos,
-    gil_held: Nanos,
-    gil_switches: u64,
     context_switches: u64,
+}
+
+/// One interpreter: its GIL and the GIL's counters at the end of the warm-up.
+struct Interp {
+    gil: Gil,
+    snapshot_held: Nanos,
+    snapshot_switches: u64,
+}
+
+impl Interp {
+    fn new(gil: Gil) -> Self {
+        Interp {
+            gil,
+            snapshot_held: 0,
+            snapshot_switches: 0,
+        }
+    }
+
+    /// GIL held time and switches in the window ending at `end`.
+    fn window(&self, end: Nanos) -> (Nanos, u64) {
+        (
+            self.gil.held_time(end).saturating_sub(self.snapshot_held),
+            self.gil.switch_number() - self.snapshot_switches,
+        )
+    }
 }
 
 /// Results of one workload, ready for `results.csv`.
@@ -238,7 +263,10 @@ pub struct Accounting {
 pub struct Runtime {
     python: PythonConfig,
     machine: Machine,
-    gil: Gil,
+    /// Interpreters: 0 is the main (parent) interpreter; process pools add one per worker process.
+    interps: Vec<Interp>,
+    /// Whether GIL logs are recorded (for interpreters created later, too).
+    record_gil: bool,
     threads: Vec<PyThread>,
     free_threads: Vec<ThreadId>,
     workloads: Vec<WorkloadState>,
@@ -325,7 +353,12 @@ impl Runtime {
             .iter()
             .any(|w| !matches!(w.arrival, Arrival::Batch(_)));
         Runtime {
-            gil: Gil::new(python.gil_handoff, seed, "interpreter/main/gil"),
+            interps: vec![Interp::new(Gil::new(
+                python.gil_handoff,
+                seed,
+                "interpreter/main/gil",
+            ))],
+            record_gil: false,
             python,
             machine: Machine::new(scenario.machine.clone(), seed),
             threads: Vec::new(),
@@ -360,12 +393,23 @@ impl Runtime {
 
     /// Records every GIL acquisition and release (for tests and timelines).
     pub fn record_gil(&mut self) {
-        self.gil.record();
+        self.record_gil = true;
+        for i in &mut self.interps {
+            i.gil.record();
+        }
     }
 
     /// The GIL's `(time, thread, acquired)` log, when recorded.
     pub fn gil_log(&self) -> Option<&[(Nanos, ThreadId, bool)]> {
-        self.gil.log()
+        self.interps[0].gil.log()
+    }
+
+    /// Every interpreter's GIL log, by interpreter (0 = main), when recorded.
+    pub fn gil_logs(&self) -> Option<Vec<Vec<(Nanos, ThreadId, bool)>>> {
+        self.interps
+            .iter()
+            .map(|i| i.gil.log().map(<[_]>::to_vec))
+            .collect()
     }
 
     /// The most holders each semaphore ever had at once, in `[semaphores]` order.
@@ -478,11 +522,7 @@ impl Runtime {
             .saturating_sub(self.snapshot.busy);
         let cpu_utilization = frac(busy as f64, f64::from(cores) * window as f64);
         let gil = self.python.gil_enabled;
-        let gil_held = self
-            .gil
-            .held_time(end)
-            .saturating_sub(self.snapshot.gil_held);
-        let switches = self.gil.switch_number() - self.snapshot.gil_switches;
+        let (gil_held, switches) = self.interps[0].window(end);
         let context_switches =
             self.machine.counters().context_switches - self.snapshot.context_switches;
         let peak_rss_mb = self.peak_rss as f64 / 1e6;
@@ -540,6 +580,7 @@ impl Runtime {
         let main_thread = self.workloads[w].model == RunModel::Sequential;
         let thread = PyThread {
             workload: w,
+            interp: 0,
             role,
             task,
             pc: 0,
@@ -655,12 +696,13 @@ impl Runtime {
                 }
                 Next::GilRecheck { timed_out } => {
                     // take_gil's loop, after COND_TIMED_WAIT returned.
+                    let i = self.threads[tid].interp;
                     if timed_out
-                        && self.gil.locked()
-                        && self.gil.switch_number() == self.threads[tid].saved_switch
+                        && self.interps[i].gil.locked()
+                        && self.interps[i].gil.switch_number() == self.threads[tid].saved_switch
                     {
                         self.record_mark(now, tid, MarkKind::DropRequest);
-                        self.request_drop(now, q);
+                        self.request_drop(now, i, q);
                     }
                     self.take_gil(now, tid, q)
                 }
@@ -695,7 +737,8 @@ impl Runtime {
             if !self.threads[tid].holds_gil {
                 return self.take_gil(now, tid, q);
             }
-            if self.gil.drop_requested() && self.at_check_point(tid) {
+            let i = self.threads[tid].interp;
+            if self.interps[i].gil.drop_requested() && self.at_check_point(tid) {
                 // An eval-breaker check point with a drop request: a forced drop.
                 return self.release_for(now, tid, None, q);
             }
@@ -800,8 +843,9 @@ impl Runtime {
         if !self.python.gil_enabled {
             return true;
         }
-        if !self.gil.locked() {
-            if let Some(dropper) = self.gil.acquire(now, tid) {
+        let i = self.threads[tid].interp;
+        if !self.interps[i].gil.locked() {
+            if let Some(dropper) = self.interps[i].gil.acquire(now, tid) {
                 // COND_SIGNAL(gil->switch_cond): the forced dropper may go on.
                 self.wake(now, dropper, Next::SwitchWoken, q);
             }
@@ -817,12 +861,12 @@ impl Runtime {
         let interval = self.python.switch_interval();
         let slack = self.slack();
         let t = &mut self.threads[tid];
-        t.saved_switch = self.gil.switch_number();
+        t.saved_switch = self.interps[i].gil.switch_number();
         t.epoch += 1;
         t.gil_wait_since.get_or_insert(now);
         let epoch = t.epoch;
         t.gil_deadline = now + interval + slack;
-        self.gil.wait(tid);
+        self.interps[i].gil.wait(tid);
         q.schedule_at(t.gil_deadline, Event::GilTimeout { thread: tid, epoch });
         self.block(now, tid, Wait::Gil, q);
         false
@@ -830,9 +874,9 @@ impl Runtime {
 
     /// `SET_GIL_DROP_REQUEST`: the holder notices at its next check point,
     /// within `check_latency` of CPU for a `cpu` step, at the end otherwise.
-    fn request_drop(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
-        self.gil.request_drop();
-        let Some(holder) = self.gil.holder() else {
+    fn request_drop(&mut self, now: Nanos, interp: usize, q: &mut EventQueue<Event>) {
+        self.interps[interp].gil.request_drop();
+        let Some(holder) = self.interps[interp].gil.holder() else {
             return;
         };
         let t = &self.threads[holder];
@@ -870,7 +914,8 @@ impl Runtime {
                 None => true,
             };
         }
-        let dropped = self.gil.drop(now, tid, false);
+        let i = self.threads[tid].interp;
+        let dropped = self.interps[i].gil.drop(now, tid, false);
         self.threads[tid].holds_gil = false;
         if let Some(waiter) = dropped.signalled {
             self.threads[waiter].epoch += 1;
@@ -987,7 +1032,8 @@ impl Runtime {
             Role::PerTask => {
                 if self.threads[tid].holds_gil {
                     // The thread state is deleted: drop_gil(tstate = NULL) never waits.
-                    let dropped = self.gil.drop(now, tid, true);
+                    let i = self.threads[tid].interp;
+                    let dropped = self.interps[i].gil.drop(now, tid, true);
                     self.threads[tid].holds_gil = false;
                     if let Some(waiter) = dropped.signalled {
                         self.threads[waiter].epoch += 1;
@@ -1104,7 +1150,8 @@ impl Model for Runtime {
             },
             Event::Arrival { workload } => self.arrive(now, workload, q),
             Event::GilTimeout { thread, epoch } => {
-                if self.threads[thread].epoch == epoch && self.gil.time_out(thread) {
+                let i = self.threads[thread].interp;
+                if self.threads[thread].epoch == epoch && self.interps[i].gil.time_out(thread) {
                     debug_assert_eq!(
                         now, self.threads[thread].gil_deadline,
                         "a stale GIL timeout matched thread {thread}"
@@ -1120,10 +1167,12 @@ impl Model for Runtime {
             Event::WarmupEnd => {
                 self.snapshot = Snapshot {
                     busy: self.machine.busy_time(now),
-                    gil_held: self.gil.held_time(now),
-                    gil_switches: self.gil.switch_number(),
                     context_switches: self.machine.counters().context_switches,
                 };
+                for i in &mut self.interps {
+                    i.snapshot_held = i.gil.held_time(now);
+                    i.snapshot_switches = i.gil.switch_number();
+                }
             }
         }
         if self.recorder.is_some() {

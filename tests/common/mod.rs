@@ -48,10 +48,19 @@ pub fn throughput(o: &RunOutput, workload: &str) -> f64 {
         .unwrap_or_else(|| panic!("no workload {workload}"))
 }
 
-/// Checks that the GIL log alternates acquire and release and that each
-/// release is by the thread that acquired: never two holders at once.
+/// Checks that every interpreter's GIL log alternates acquire and release
+/// and that each release is by the thread that acquired: never two holders
+/// of one GIL at once.
 pub fn assert_single_holder(o: &RunOutput) {
-    let log = o.gil_log.as_ref().expect("GIL log recorded");
+    let main = o.gil_log.as_ref().expect("GIL log recorded");
+    let logs = o.gil_logs.as_ref().expect("GIL logs recorded");
+    assert_eq!(&logs[0], main, "interpreter 0 is the main interpreter");
+    for log in logs {
+        assert_one_holder(log);
+    }
+}
+
+fn assert_one_holder(log: &[(u64, usize, bool)]) {
     let mut holder: Option<usize> = None;
     let mut last_t = 0;
     for &(t, tid, acquired) in log {
