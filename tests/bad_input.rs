@@ -586,13 +586,13 @@ fn unknown_model() {
 
 #[test]
 fn refused_model() {
-    let e = fails(&THREADS.replace("\"threads\"", "\"processes\""));
+    let e = fails(&THREADS.replace("\"threads\"", "\"subinterpreters\""));
     assert_error(
         &e,
         8,
         9,
         Some("workload.jobs.run.model"),
-        "model `processes` is not built yet in this version of gilsim",
+        "model `subinterpreters` needs Python 3.14",
     );
 }
 
@@ -991,12 +991,12 @@ fn set_inside_a_string() {
 
 #[test]
 fn set_refused_model() {
-    let e = fails_with(THREADS, &["workload.jobs.run.model=processes"]);
+    let e = fails_with(THREADS, &["workload.jobs.run.model=asyncio"]);
     assert_set_error(
         &e,
-        "workload.jobs.run.model=processes",
+        "workload.jobs.run.model=asyncio",
         Some("workload.jobs.run.model"),
-        "model `processes` is not built yet",
+        "model `asyncio` is not built yet",
     );
 }
 

@@ -17,6 +17,7 @@
 //! event inside it, the states of the threads that may have changed are
 //! derived again and their lanes updated (`runtime/record.rs`).
 
+mod procs;
 mod record;
 
 use std::collections::VecDeque;
@@ -104,6 +105,10 @@ enum Call {
     Lock(usize),
     Semaphore(usize),
     Idle,
+    /// A `recv` on a channel (a pipe or a queue) with nothing to read yet.
+    Recv(usize),
+    /// Waiting for another process (the forkserver's reply), no core and no GIL.
+    Await,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,6 +127,22 @@ enum Role {
     PerTask,
     /// Loops the program forever.
     Forever,
+    /// A process model's submitting thread: the parent's main thread.
+    ProcMain,
+    /// `Pool`'s `_task_handler` thread in the parent.
+    TaskHandler,
+    /// `Pool`'s `_result_handler` thread in the parent.
+    ResultHandler,
+    /// `ProcessPoolExecutor`'s `_ExecutorManagerThread` in the parent.
+    Manager,
+    /// The call queue's feeder thread (`multiprocessing.Queue._feed`) in the parent.
+    Feeder,
+    /// The main thread of a pool's worker process.
+    ProcWorker,
+    /// The main thread of a `multiprocessing.Process` started for one task.
+    ProcTask,
+    /// The forkserver's main thread.
+    ForkServer,
 }
 
 #[derive(Debug, Clone)]
@@ -151,6 +172,12 @@ struct PyThread {
     serial: u64,
     /// Creation order within the workload: the `1` of `io/1`.
     index: u32,
+    /// True for the threads of a process model, which follow `plan`.
+    agent: bool,
+    /// What an agent thread does next, front first.
+    plan: VecDeque<procs::Act>,
+    /// The message an agent thread holds (received, or being sent).
+    msg: Option<procs::Msg>,
 }
 
 /// Per-workload state and statistics.
@@ -175,6 +202,10 @@ struct WorkloadState {
     latency: LatencyStats,
     gil_wait_ns: u128,
     thread_life_ns: u128,
+    /// Draws of message costs (pickling, pipes): `workload/NAME/ipc`.
+    ipc_rng: Stream,
+    /// The process pool, for a process model.
+    pool: Option<procs::PoolState>,
 }
 
 /// Counters snapshotted at the end of the warm-up.
@@ -282,6 +313,11 @@ pub struct Runtime {
     open_loop: bool,
     last_completion: Nanos,
     live_threads: u64,
+    /// Live processes, the main one included.
+    live_processes: u64,
+    /// Pipes and queues between threads and processes.
+    channels: Vec<procs::Channel>,
+    seed: u64,
     tasks_memory: u64,
     peak_rss: u64,
     snapshot: Snapshot,
@@ -335,6 +371,8 @@ impl Runtime {
                 latency: LatencyStats::new(),
                 gil_wait_ns: 0,
                 thread_life_ns: 0,
+                ipc_rng: Stream::new(seed, &format!("workload/{}/ipc", w.name)),
+                pool: None,
             })
             .collect();
         let batch_left = scenario
@@ -380,6 +418,9 @@ impl Runtime {
             open_loop,
             last_completion: 0,
             live_threads: 0,
+            live_processes: 1,
+            channels: Vec::new(),
+            seed,
             tasks_memory: 0,
             peak_rss: 0,
             snapshot: Snapshot::default(),
@@ -526,9 +567,13 @@ impl Runtime {
         let context_switches =
             self.machine.counters().context_switches - self.snapshot.context_switches;
         let peak_rss_mb = self.peak_rss as f64 / 1e6;
+        let worker_gil: Vec<Option<(f64, u64)>> = (0..self.workloads.len())
+            .map(|w| self.worker_gil_stats(w, end))
+            .collect();
         self.workloads
             .iter()
-            .map(|w| {
+            .zip(worker_gil)
+            .map(|(w, worker_gil)| {
                 let ms = |ns: f64| ns / 1e6;
                 let latency_ms = w.latency.mean().map(|mean| {
                     let q = |p: f64| ms(w.latency.quantile(p).unwrap_or(0) as f64);
@@ -554,10 +599,13 @@ impl Runtime {
                     throughput_per_s: frac(w.completed_in_window as f64, window_s),
                     latency_ms,
                     cpu_utilization,
-                    gil_held_fraction: gil.then(|| frac(gil_held as f64, window as f64)),
+                    gil_held_fraction: gil.then(|| match worker_gil {
+                        Some((held, _)) => held,
+                        None => frac(gil_held as f64, window as f64),
+                    }),
                     gil_wait_fraction: gil
                         .then(|| frac(w.gil_wait_ns as f64, w.thread_life_ns as f64)),
-                    gil_switches: gil.then_some(switches),
+                    gil_switches: gil.then_some(worker_gil.map_or(switches, |(_, s)| s)),
                     context_switches,
                     peak_rss_mb,
                     events,
@@ -577,10 +625,23 @@ impl Runtime {
         task: Option<Nanos>,
         q: &mut EventQueue<Event>,
     ) -> ThreadId {
-        let main_thread = self.workloads[w].model == RunModel::Sequential;
+        self.spawn_in(now, w, role, task, 0, q)
+    }
+
+    /// Starts a thread of workload `w` in interpreter `interp`.
+    fn spawn_in(
+        &mut self,
+        now: Nanos,
+        w: usize,
+        role: Role,
+        task: Option<Nanos>,
+        interp: usize,
+        q: &mut EventQueue<Event>,
+    ) -> ThreadId {
+        let main_thread = self.workloads[w].model == RunModel::Sequential || role == Role::ProcMain;
         let thread = PyThread {
             workload: w,
-            interp: 0,
+            interp,
             role,
             task,
             pc: 0,
@@ -602,6 +663,9 @@ impl Runtime {
             alive: true,
             serial: self.spawned,
             index: self.workloads[w].spawned,
+            agent: procs::is_agent(role),
+            plan: VecDeque::new(),
+            msg: None,
         };
         self.spawned += 1;
         self.workloads[w].spawned += 1;
@@ -676,7 +740,10 @@ impl Runtime {
             let next = std::mem::replace(&mut self.threads[tid].next, Next::Run);
             let more = match next {
                 Next::Bootstrap => {
-                    let d = self.overhead(tid, self.python.thread_start);
+                    let d = match self.child_start(tid) {
+                        Some(dist) => self.start_overhead(tid, dist),
+                        None => self.overhead(tid, self.python.thread_start),
+                    };
                     self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
                     false
                 }
@@ -686,11 +753,11 @@ impl Runtime {
                     false
                 }
                 Next::StepDone => {
-                    self.threads[tid].pc += 1;
+                    self.advance(tid);
                     true
                 }
                 Next::CallDone => {
-                    self.threads[tid].pc += 1;
+                    self.advance(tid);
                     self.threads[tid].next = Next::ReturnCost;
                     true
                 }
@@ -713,7 +780,7 @@ impl Runtime {
                 Next::LockRecheck(l) => {
                     if self.locks[l].holder.is_none() {
                         self.locks[l].holder = Some(tid);
-                        self.threads[tid].pc += 1;
+                        self.advance(tid);
                         self.threads[tid].next = Next::ReturnCost;
                         true
                     } else {
@@ -743,6 +810,9 @@ impl Runtime {
                 return self.release_for(now, tid, None, q);
             }
         }
+        if self.threads[tid].agent {
+            return self.run_agent(now, tid, q);
+        }
         let t = &self.threads[tid];
         let w = t.workload;
         if t.task.is_none() {
@@ -751,6 +821,11 @@ impl Runtime {
         let Some(&op) = self.workloads[w].ops.get(t.pc) else {
             return self.complete_task(now, tid, q);
         };
+        self.run_op(now, tid, op, q)
+    }
+
+    /// Runs one operation of a task's program, with the GIL taken if needed.
+    fn run_op(&mut self, now: Nanos, tid: ThreadId, op: Op, q: &mut EventQueue<Event>) -> bool {
         match op {
             Op::Cpu(d) => {
                 let d = match self.threads[tid].split_rest.take() {
@@ -786,7 +861,7 @@ impl Runtime {
             Op::LockAcquire(l) => {
                 if self.locks[l].holder.is_none() {
                     self.locks[l].holder = Some(tid);
-                    self.threads[tid].pc += 1;
+                    self.advance(tid);
                     true
                 } else {
                     self.release_for(now, tid, Some(Call::Lock(l)), q)
@@ -798,12 +873,12 @@ impl Runtime {
                 if let Some(waiter) = self.locks[l].waiters.pop_front() {
                     self.wake(now, waiter, Next::LockRecheck(l), q);
                 }
-                self.threads[tid].pc += 1;
+                self.advance(tid);
                 true
             }
             Op::SemAcquire(s) => {
                 if self.semaphores[s].try_acquire() {
-                    self.threads[tid].pc += 1;
+                    self.advance(tid);
                     true
                 } else {
                     self.release_for(now, tid, Some(Call::Semaphore(s)), q)
@@ -813,7 +888,7 @@ impl Runtime {
                 if let Some(waiter) = self.semaphores[s].release() {
                     self.wake(now, waiter, Next::ReturnCost, q);
                 }
-                self.threads[tid].pc += 1;
+                self.advance(tid);
                 true
             }
         }
@@ -827,6 +902,11 @@ impl Runtime {
     /// request is pending (python/cpython `Python/ceval_gil.c`, FORCE_SWITCHING).
     fn at_check_point(&self, tid: ThreadId) -> bool {
         let t = &self.threads[tid];
+        if t.agent
+            && let Some(at) = self.agent_check_point(tid)
+        {
+            return at;
+        }
         if t.task.is_none() {
             return true;
         }
@@ -956,8 +1036,8 @@ impl Runtime {
                 } else {
                     0
                 };
+                self.advance(tid);
                 let t = &mut self.threads[tid];
-                t.pc += 1;
                 t.epoch += 1;
                 t.next = Next::ReturnCost;
                 let epoch = t.epoch;
@@ -968,7 +1048,7 @@ impl Runtime {
             Call::Lock(l) => {
                 if self.locks[l].holder.is_none() {
                     self.locks[l].holder = Some(tid);
-                    self.threads[tid].pc += 1;
+                    self.advance(tid);
                     self.threads[tid].next = Next::ReturnCost;
                     return true;
                 }
@@ -984,6 +1064,12 @@ impl Runtime {
                 }
                 self.semaphores[s].waiters.push_back(tid);
                 self.block(now, tid, Wait::Semaphore(s), q);
+                false
+            }
+            Call::Recv(ch) => self.recv_blocking(now, tid, ch, q),
+            Call::Await => {
+                self.threads[tid].next = Next::ReturnCost;
+                self.block(now, tid, Wait::Call, q);
                 false
             }
             Call::Idle => {
@@ -1029,7 +1115,15 @@ impl Runtime {
                 true
             }
             Role::Worker => self.next_task(now, tid, q),
-            Role::PerTask => {
+            Role::PerTask
+            | Role::ProcMain
+            | Role::TaskHandler
+            | Role::ResultHandler
+            | Role::Manager
+            | Role::Feeder
+            | Role::ProcWorker
+            | Role::ProcTask
+            | Role::ForkServer => {
                 if self.threads[tid].holds_gil {
                     // The thread state is deleted: drop_gil(tstate = NULL) never waits.
                     let i = self.threads[tid].interp;
@@ -1080,7 +1174,7 @@ impl Runtime {
     }
 
     fn update_rss(&mut self) {
-        let rss = self.python.process_rss
+        let rss = self.python.process_rss * self.live_processes
             + self.python.thread_rss * self.live_threads
             + self.tasks_memory;
         self.peak_rss = self.peak_rss.max(rss);
@@ -1099,6 +1193,10 @@ impl Runtime {
             }
             Arrival::Forever => 0,
         };
+        if matches!(self.workloads[w].model, RunModel::Processes(_)) {
+            self.arrive_processes(now, w, count, q);
+            return;
+        }
         for _ in 0..count {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);

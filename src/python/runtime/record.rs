@@ -341,6 +341,9 @@ impl Runtime {
     /// A lane's label: `workload/index` for a workload's threads.
     fn lane_label(&self, tid: ThreadId) -> String {
         let t = &self.threads[tid];
+        if t.agent {
+            return self.agent_label(tid);
+        }
         format!("{}/{}", self.workloads[t.workload].name, t.index)
     }
 
