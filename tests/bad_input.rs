@@ -1444,3 +1444,163 @@ proptest! {
         check_consistent(parse(FULL, &[&format!("{key}={value}"), &raw]));
     }
 }
+
+// ---------------------------------------------------------------- processes
+
+const PROCESSES: &str = r#"name = "t"
+
+[[workload]]
+name = "jobs"
+tasks = 10
+steps = [ { cpu = "1ms" } ]
+[workload.run]
+model = "processes"
+"#;
+
+#[test]
+fn transfer_on_threads() {
+    let e = fails(&format!("{THREADS}transfer = \"pickle\"\n"));
+    assert_error(
+        &e,
+        9,
+        1,
+        Some("workload.jobs.run.transfer"),
+        "`transfer` applies to process pools; this workload's model is `threads`",
+    );
+}
+
+#[test]
+fn unknown_start_method() {
+    let e = fails(&format!("{PROCESSES}start_method = \"forc\"\n"));
+    assert_error(
+        &e,
+        9,
+        16,
+        Some("workload.jobs.run.start_method"),
+        "unknown start_method \"forc\"",
+    );
+    assert!(e.to_string().contains("did you mean `fork`?"), "{e}");
+}
+
+#[test]
+fn unknown_api() {
+    let e = fails(&format!("{PROCESSES}api = \"futures\"\n"));
+    assert_error(&e, 9, 7, Some("workload.jobs.run.api"), "unknown api");
+}
+
+#[test]
+fn chunksize_without_a_pool() {
+    let e = fails(&format!(
+        "{PROCESSES}workers = \"per-task\"\nchunksize = 4\n"
+    ));
+    assert_error(
+        &e,
+        10,
+        1,
+        Some("workload.jobs.run.chunksize"),
+        "`chunksize` needs a pool",
+    );
+}
+
+#[test]
+fn zero_chunksize() {
+    let e = fails(&format!("{PROCESSES}chunksize = 0\n"));
+    assert_error(
+        &e,
+        9,
+        13,
+        Some("workload.jobs.run.chunksize"),
+        "chunksize must be at least 1",
+    );
+}
+
+#[test]
+fn refused_process_features() {
+    let e = fails(&format!("{PROCESSES}transfer = \"shared_memory\"\n"));
+    assert_error(
+        &e,
+        9,
+        12,
+        Some("workload.jobs.run.transfer"),
+        "transfer = \"shared_memory\" is not built yet",
+    );
+    let e = fails(&format!("{PROCESSES}api = \"executor\"\nchunksize = 8\n"));
+    assert_error(
+        &e,
+        10,
+        13,
+        Some("workload.jobs.run.chunksize"),
+        "is not built yet",
+    );
+    let e = fails(
+        &PROCESSES
+            .replace("tasks = 10", "rate = \"10/s\"")
+            .replace("name = \"t\"\n", "name = \"t\"\nduration = \"1s\"\n"),
+    );
+    assert_error(&e, 6, 1, Some("workload.jobs.rate"), "not built yet");
+    let e = fails(
+        &PROCESSES
+            .replace("\"processes\"", "\"subinterpreters\"")
+            .replace(
+                "name = \"t\"\n",
+                "name = \"t\"\n[python]\nversion = \"3.14\"\n",
+            ),
+    );
+    assert_error(
+        &e,
+        10,
+        9,
+        Some("workload.jobs.run.model"),
+        "model `subinterpreters` is not built yet",
+    );
+}
+
+#[test]
+fn payload_sizes_need_a_unit() {
+    let e = fails(&PROCESSES.replace("tasks = 10", "tasks = 10\nargs_bytes = 1000"));
+    assert_error(
+        &e,
+        6,
+        14,
+        Some("workload.jobs.args_bytes"),
+        "expected a size with a unit",
+    );
+}
+
+#[test]
+fn processes_parse_with_their_defaults() {
+    use gilsim::workload::{ProcessApi, ProcessRun, StartMethod};
+    let s = parse(
+        &PROCESSES.replace(
+            "tasks = 10",
+            "tasks = 10\nargs_bytes = \"1KB\"\nresult_bytes = \"2KiB\"",
+        ),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        s.workloads[0].model,
+        Model::Processes(ProcessRun {
+            api: ProcessApi::Pool,
+            chunksize: None,
+            start_method: StartMethod::Fork,
+            args_bytes: 1000,
+            result_bytes: 2048,
+        })
+    );
+    // Pool(): os.cpu_count() workers.
+    assert_eq!(s.workloads[0].workers, Workers::Fixed(s.machine.cores));
+}
+
+#[test]
+fn process_keys_are_ignored_where_a_swept_model_does_not_use_them() {
+    let toml = format!(
+        "{PROCESSES}start_method = \"spawn\"\nchunksize = 2\n[sweep]\n\"workload.jobs.run.model\" = [\"threads\", \"processes\"]\n"
+    );
+    let study = gilsim::scenario::parse_study_str(&toml, Path::new(PATH), &[]).unwrap();
+    assert_eq!(study.points[0].scenario.workloads[0].model, Model::Threads);
+    assert!(matches!(
+        study.points[1].scenario.workloads[0].model,
+        Model::Processes(_)
+    ));
+}

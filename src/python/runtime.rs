@@ -288,6 +288,10 @@ pub struct Accounting {
     pub switch_cpu: Nanos,
     /// Busy core time measured by the machine.
     pub busy: Nanos,
+    /// Bytes pickled by senders (process models).
+    pub bytes_pickled: u64,
+    /// Bytes unpickled by receivers (process models).
+    pub bytes_unpickled: u64,
 }
 
 /// The whole simulated Python program: machine, interpreter, workloads.
@@ -324,6 +328,8 @@ pub struct Runtime {
     draining: bool,
     step_cpu: Nanos,
     overhead_cpu: Nanos,
+    bytes_pickled: u64,
+    bytes_unpickled: u64,
     /// Threads ever created.
     spawned: u64,
     /// The timeline being recorded, if asked for.
@@ -427,6 +433,8 @@ impl Runtime {
             draining: false,
             step_cpu: 0,
             overhead_cpu: 0,
+            bytes_pickled: 0,
+            bytes_unpickled: 0,
             spawned: 0,
             recorder: None,
         }
@@ -537,6 +545,8 @@ impl Runtime {
             overhead_cpu: self.overhead_cpu,
             switch_cpu: self.machine.counters().switch_time,
             busy: self.machine.busy_time(now),
+            bytes_pickled: self.bytes_pickled,
+            bytes_unpickled: self.bytes_unpickled,
         }
     }
 

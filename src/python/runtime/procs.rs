@@ -468,6 +468,12 @@ impl Runtime {
                 }
             }
         };
+        match cost {
+            Cost::Pickle => self.bytes_pickled += held,
+            Cost::PickleArgs => self.bytes_pickled += run.args_bytes,
+            Cost::Unpickle => self.bytes_unpickled += held,
+            _ => {}
+        }
         let d = dist.sample(&mut self.workloads[w].ipc_rng);
         self.overhead_cpu += d;
         d
