@@ -176,13 +176,27 @@ pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
         assert_eq!(c.core, i);
         lane_ok(&format!("core {i}"), &c.intervals, t.start, stop);
     }
-    for g in &t.gils {
+    for (i, g) in t.gils.iter().enumerate() {
+        assert_eq!(g.interpreter, i, "GIL lanes by interpreter");
         lane_ok("GIL", &g.intervals, t.start, stop);
     }
     let mut labels = std::collections::BTreeSet::new();
     for (i, lane) in t.threads.iter().enumerate() {
         assert_eq!(lane.tid, i, "lane ids are indices");
-        assert_eq!(lane.interpreter, 0);
+        let processes = s
+            .workloads
+            .iter()
+            .any(|w| matches!(w.model, gilsim::workload::Model::Processes(_)));
+        if processes {
+            assert!(
+                !gil_build || lane.interpreter < t.gils.len(),
+                "{}: interpreter {} has no GIL lane",
+                lane.label,
+                lane.interpreter
+            );
+        } else {
+            assert_eq!(lane.interpreter, 0);
+        }
         assert!(
             labels.insert(lane.label.clone()),
             "duplicate label {}",
@@ -194,7 +208,7 @@ pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
             "{}",
             lane.label
         );
-        assert!(index.parse::<u32>().is_ok(), "{}", lane.label);
+        assert!(index.parse::<u32>().is_ok() || processes, "{}", lane.label);
         lane_ok(&lane.label, &lane.intervals, t.start, stop);
         for w in lane.intervals.windows(2) {
             assert_eq!(
@@ -260,7 +274,7 @@ pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
         );
         if gil_build {
             let held = union(
-                t.gils[0]
+                t.gils[lane.interpreter]
                     .intervals
                     .iter()
                     .filter(|iv| iv.what == tid)
@@ -296,7 +310,7 @@ pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
         // instant may hand it over right after the mark (the holder's burst
         // ending then), so an interval ending at the mark counts, and so does
         // a hold too short to leave an interval (zero-length steps), seen in the log.
-        let held_by_other = t.gils[0]
+        let held_by_other = t.gils[m.interpreter]
             .intervals
             .iter()
             .any(|iv| iv.start <= m.at && m.at <= iv.end && iv.what != m.tid);
