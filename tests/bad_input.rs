@@ -1516,13 +1516,13 @@ fn zero_chunksize() {
 
 #[test]
 fn refused_process_features() {
-    let e = fails(&format!("{PROCESSES}transfer = \"shared_memory\"\n"));
+    let e = fails(&format!("{PROCESSES}transfer = \"mmap\"\n"));
     assert_error(
         &e,
         9,
         12,
         Some("workload.jobs.run.transfer"),
-        "transfer = \"shared_memory\" is not built yet",
+        "unknown transfer \"mmap\"",
     );
     let e = fails(&format!("{PROCESSES}api = \"executor\"\nchunksize = 8\n"));
     assert_error(
@@ -1569,7 +1569,7 @@ fn payload_sizes_need_a_unit() {
 
 #[test]
 fn processes_parse_with_their_defaults() {
-    use gilsim::workload::{ProcessApi, ProcessRun, StartMethod};
+    use gilsim::workload::{ProcessApi, ProcessRun, StartMethod, Transfer};
     let s = parse(
         &PROCESSES.replace(
             "tasks = 10",
@@ -1586,6 +1586,7 @@ fn processes_parse_with_their_defaults() {
             start_method: StartMethod::Fork,
             args_bytes: 1000,
             result_bytes: 2048,
+            transfer: Transfer::Pickle,
         })
     );
     // Pool(): os.cpu_count() workers.

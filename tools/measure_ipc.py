@@ -1,10 +1,11 @@
 """Measures the IPC costs behind gilsim's process defaults (standard library only).
 
-Run: python3 tools/measure_ipc.py
+Run: python3 tools/measure_ipc.py [--shm]
 Prints medians for: pickle.dumps / pickle.loads of a list of floats (per byte
 of pickle), Connection.send_bytes -> recv_bytes between two processes (per
-message and per byte, by message size), and Process start + first message
-by start method.
+message and per byte, by message size), Process start + join by start
+method, and multiprocessing.shared_memory create + copy and attach (only
+these with --shm).
 """
 import multiprocessing as mp
 import pickle
@@ -86,7 +87,37 @@ def starts():
         print(f"{method:10} start+join {t*1e3:8.2f} ms  parent's start() {statistics.median(parent)*1e3:8.3f} ms")
 
 
+
+
+def shared_memory():
+    """multiprocessing.shared_memory: create + copy in, attach + close, by size."""
+    from multiprocessing import shared_memory as sm
+    for size in (1024, 1 << 20, 16 << 20):
+        payload = b"z" * size
+
+        def create():
+            block = sm.SharedMemory(create=True, size=size)
+            block.buf[:size] = payload
+            block.close()
+            block.unlink()
+
+        block = sm.SharedMemory(create=True, size=size)
+
+        def attach():
+            other = sm.SharedMemory(name=block.name)
+            other.close()
+        n = 200 if size <= 1 << 20 else 20
+        c = med(create, n)
+        a = med(attach, n)
+        block.close()
+        block.unlink()
+        print(f"shared_memory {size:>9} B: create+copy+unlink {c*1e6:9.1f} us, attach+close {a*1e6:7.1f} us")
+
+
 if __name__ == "__main__":
-    pickling()
-    pipe()
-    starts()
+    import sys
+    if "--shm" not in sys.argv:
+        pickling()
+        pipe()
+        starts()
+    shared_memory()

@@ -17,7 +17,8 @@ use crate::engine::time::Nanos;
 use crate::machine::MachineConfig;
 use crate::python::{Build, Handoff, PyVersion, PythonConfig};
 use crate::workload::{
-    Arrival, Dist, Model, ProcessApi, ProcessRun, RunWindow, StartMethod, Step, Workers, Workload,
+    Arrival, Dist, Model, ProcessApi, ProcessRun, RunWindow, StartMethod, Step, Transfer, Workers,
+    Workload,
 };
 
 /// Reads, overrides and validates the scenario file at `path`: the first
@@ -1359,18 +1360,12 @@ impl Validator<'_> {
                 }
             }
         };
+        let mut transfer = Transfer::Pickle;
         if let Some(e) = table.get("transfer") {
             let k = join(key, "transfer");
             match as_str(&e.value, &k)? {
                 "pickle" => {}
-                "shared_memory" => {
-                    return Err(Diag::new(
-                        "transfer = \"shared_memory\" is not built yet in this version of gilsim",
-                        &e.value.span,
-                        "not supported yet: payloads are pickled (transfer = \"pickle\")",
-                    )
-                    .key(k));
-                }
+                "shared_memory" => transfer = Transfer::SharedMemory,
                 other => {
                     return Err(Diag::new(
                         format!("unknown transfer \"{other}\""),
@@ -1387,6 +1382,7 @@ impl Validator<'_> {
             start_method,
             args_bytes: 0,
             result_bytes: 0,
+            transfer,
         }))
     }
 

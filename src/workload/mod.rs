@@ -43,6 +43,17 @@ pub struct ProcessRun {
     pub args_bytes: u64,
     /// Pickled size of one task's result, in bytes (`result_bytes`).
     pub result_bytes: u64,
+    /// How payloads travel (`transfer`).
+    pub transfer: Transfer,
+}
+
+/// How a process model moves arguments and results (`transfer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transfer {
+    /// Pickled through the pipe.
+    Pickle,
+    /// Copied into a `multiprocessing.shared_memory` block; only its handle is pickled.
+    SharedMemory,
 }
 
 /// The process pool API (`api`).

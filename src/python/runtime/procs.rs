@@ -52,7 +52,9 @@ use std::collections::VecDeque;
 use crate::engine::EventQueue;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
-use crate::workload::{Dist, Model as RunModel, ProcessApi, ProcessRun, StartMethod, Workers};
+use crate::workload::{
+    Dist, Model as RunModel, ProcessApi, ProcessRun, StartMethod, Transfer, Workers,
+};
 
 use super::super::gil::Gil;
 use super::super::program::Op;
@@ -80,6 +82,12 @@ pub(super) enum Cost {
     Fork,
     /// `Executor.submit`.
     Submit,
+    /// Creating a shared memory block and copying the held message's payload into it.
+    ShmCreate,
+    /// Creating a block for one task's arguments (a per-task process object).
+    ShmCreateArgs,
+    /// Attaching to a shared memory block by name.
+    ShmAttach,
 }
 
 /// One thing an agent thread does.
@@ -315,6 +323,9 @@ impl Runtime {
             }
         }
         if task.is_some() && method != StartMethod::Fork {
+            if self.pool(w).run.transfer == Transfer::SharedMemory {
+                plan.push_back(Act::Held(Cost::ShmCreateArgs));
+            }
             plan.push_back(Act::Held(Cost::PickleArgs));
             plan.push_back(Act::Nogil(Cost::WriteArgs));
         }
@@ -325,26 +336,42 @@ impl Runtime {
         let t = &self.threads[tid];
         let pool = self.pool(t.workload);
         let executor = pool.run.api == ProcessApi::Executor;
+        let shm = pool.run.transfer == Transfer::SharedMemory;
+        let receive = |ch: usize| {
+            let mut v = vec![
+                Act::Recv(ch),
+                Act::Nogil(Cost::Read),
+                Act::Held(Cost::Unpickle),
+            ];
+            if shm {
+                v.push(Act::Held(Cost::ShmAttach));
+            }
+            v
+        };
         let acts: Vec<Act> = match t.role {
-            Role::TaskHandler | Role::Feeder => vec![
-                Act::Recv(pool.taskq),
-                Act::Held(Cost::Pickle),
-                Act::Nogil(Cost::Write),
-                Act::Send(pool.inq),
-            ],
-            Role::ResultHandler | Role::ProcMain => vec![
-                Act::Recv(pool.outq),
-                Act::Nogil(Cost::Read),
-                Act::Held(Cost::Unpickle),
-                Act::Complete,
-            ],
-            Role::Manager => vec![
-                Act::Fill,
-                Act::Recv(pool.outq),
-                Act::Nogil(Cost::Read),
-                Act::Held(Cost::Unpickle),
-                Act::Complete,
-            ],
+            Role::TaskHandler | Role::Feeder => {
+                let mut v = vec![Act::Recv(pool.taskq)];
+                if shm {
+                    v.push(Act::Held(Cost::ShmCreate));
+                }
+                v.extend([
+                    Act::Held(Cost::Pickle),
+                    Act::Nogil(Cost::Write),
+                    Act::Send(pool.inq),
+                ]);
+                v
+            }
+            Role::ResultHandler | Role::ProcMain => {
+                let mut v = receive(pool.outq);
+                v.push(Act::Complete);
+                v
+            }
+            Role::Manager => {
+                let mut v = vec![Act::Fill];
+                v.extend(receive(pool.outq));
+                v.push(Act::Complete);
+                v
+            }
             Role::ProcWorker => {
                 let mut v = vec![
                     Act::Lock(Op::LockAcquire(pool.rlock)),
@@ -355,7 +382,11 @@ impl Runtime {
                 if executor {
                     v.push(Act::Credit);
                 }
-                v.extend([Act::Held(Cost::Unpickle), Act::Tasks]);
+                v.push(Act::Held(Cost::Unpickle));
+                if shm {
+                    v.push(Act::Held(Cost::ShmAttach));
+                }
+                v.push(Act::Tasks);
                 v
             }
             Role::ForkServer => vec![
@@ -372,7 +403,12 @@ impl Runtime {
     /// The acts a worker does after running a chunk: pickle and send its results.
     fn result_acts(&self, w: usize, per_task: bool) -> Vec<Act> {
         let pool = self.pool(w);
-        if per_task {
+        let mut acts = if pool.run.transfer == Transfer::SharedMemory {
+            vec![Act::Held(Cost::ShmCreate)]
+        } else {
+            Vec::new()
+        };
+        acts.extend(if per_task {
             vec![
                 Act::Held(Cost::Pickle),
                 Act::Nogil(Cost::Write),
@@ -387,7 +423,8 @@ impl Runtime {
                 Act::Send(pool.outq),
                 Act::Lock(Op::LockRelease(pool.wlock)),
             ]
-        }
+        });
+        acts
     }
 
     /// Whether an agent's next act passes an eval-breaker check point:
@@ -438,39 +475,62 @@ impl Runtime {
     fn cost(&mut self, tid: ThreadId, cost: Cost) -> Nanos {
         let t = &self.threads[tid];
         let w = t.workload;
-        let held = t.msg.as_ref().map_or(0, |m| m.bytes);
         let run = self.pool(w).run;
         let p = &self.python.process;
+        let payload = t.msg.as_ref().map_or(0, |m| m.bytes);
+        // An empty payload (no `result_bytes`) needs no block.
+        let shm = run.transfer == Transfer::SharedMemory && payload > 0;
+        if matches!(cost, Cost::ShmCreate | Cost::ShmAttach) && !shm {
+            return 0;
+        }
+        // With shared memory only handles are pickled and piped: one per task.
+        let handles = |tasks: usize| p.shm_handle_bytes * tasks as u64;
+        let held = match &t.msg {
+            Some(m) if shm => handles(m.tasks.len()),
+            _ => payload,
+        };
+        let args = if run.transfer == Transfer::SharedMemory {
+            handles(1)
+        } else {
+            run.args_bytes
+        };
+        let lognormal = |median: f64| Dist::LogNormal {
+            median: libm::round(median) as Nanos,
+            sigma: p.ipc_sigma,
+        };
         let dist = match cost {
             Cost::StartParent => p.start_parent[method_index(run.start_method)],
             Cost::Fork => p.start_parent[method_index(StartMethod::Fork)],
             Cost::Submit => p.submit,
-            _ => {
-                let bytes = match cost {
-                    Cost::PickleArgs | Cost::WriteArgs => run.args_bytes,
-                    _ => held,
-                } as f64;
-                let median = match cost {
-                    Cost::Pickle | Cost::PickleArgs => {
-                        p.pickle_message as f64 + bytes * p.pickle_ns_per_byte
-                    }
-                    Cost::Unpickle => p.pickle_message as f64 + bytes * p.unpickle_ns_per_byte,
-                    _ => {
-                        let buffer = p.pipe_buffer as f64;
-                        p.pipe_syscall as f64
-                            + bytes.min(buffer) * p.pipe_ns_per_byte_small
-                            + (bytes - buffer).max(0.0) * p.pipe_ns_per_byte_large
-                    }
+            Cost::ShmCreate | Cost::ShmCreateArgs => {
+                let bytes = if cost == Cost::ShmCreate {
+                    payload
+                } else {
+                    run.args_bytes
                 };
-                Dist::LogNormal {
-                    median: libm::round(median) as Nanos,
-                    sigma: p.ipc_sigma,
-                }
+                lognormal(p.shm_create as f64 + bytes as f64 * p.shm_ns_per_byte)
+            }
+            Cost::ShmAttach => lognormal(p.shm_attach as f64),
+            Cost::Pickle | Cost::PickleArgs => {
+                let bytes = if cost == Cost::Pickle { held } else { args } as f64;
+                lognormal(p.pickle_message as f64 + bytes * p.pickle_ns_per_byte)
+            }
+            Cost::Unpickle => {
+                lognormal(p.pickle_message as f64 + held as f64 * p.unpickle_ns_per_byte)
+            }
+            Cost::Write | Cost::WriteArgs | Cost::Read => {
+                let bytes = if cost == Cost::WriteArgs { args } else { held } as f64;
+                let buffer = p.pipe_buffer as f64;
+                lognormal(
+                    p.pipe_syscall as f64
+                        + bytes.min(buffer) * p.pipe_ns_per_byte_small
+                        + (bytes - buffer).max(0.0) * p.pipe_ns_per_byte_large,
+                )
             }
         };
         match cost {
             Cost::Pickle => self.bytes_pickled += held,
-            Cost::PickleArgs => self.bytes_pickled += run.args_bytes,
+            Cost::PickleArgs => self.bytes_pickled += args,
             Cost::Unpickle => self.bytes_unpickled += held,
             _ => {}
         }
@@ -754,6 +814,9 @@ impl Runtime {
                 // The process object and its arguments, written by the parent.
                 t.plan
                     .extend([Act::Nogil(Cost::Read), Act::Held(Cost::Unpickle)]);
+                if run.transfer == Transfer::SharedMemory {
+                    t.plan.push_back(Act::Held(Cost::ShmAttach));
+                }
             }
             t.msg = Some(msg);
             t.plan.push_back(Act::Tasks);
