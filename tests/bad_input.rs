@@ -1538,20 +1538,27 @@ fn refused_process_features() {
             .replace("name = \"t\"\n", "name = \"t\"\nduration = \"1s\"\n"),
     );
     assert_error(&e, 6, 1, Some("workload.jobs.rate"), "not built yet");
-    let e = fails(
-        &PROCESSES
-            .replace("\"processes\"", "\"subinterpreters\"")
-            .replace(
-                "name = \"t\"\n",
-                "name = \"t\"\n[python]\nversion = \"3.14\"\n",
-            ),
-    );
+    let sub = PROCESSES
+        .replace("\"processes\"", "\"subinterpreters\"")
+        .replace(
+            "name = \"t\"\n",
+            "name = \"t\"\n[python]\nversion = \"3.14\"\n",
+        );
+    let e = fails(&format!("{sub}workers = \"per-task\"\n"));
     assert_error(
         &e,
-        10,
-        9,
-        Some("workload.jobs.run.model"),
-        "model `subinterpreters` is not built yet",
+        11,
+        11,
+        Some("workload.jobs.run.workers"),
+        "with model = \"subinterpreters\" is not built yet",
+    );
+    let e = fails(&format!("{sub}start_method = \"spawn\"\n"));
+    assert_error(
+        &e,
+        11,
+        1,
+        Some("workload.jobs.run.start_method"),
+        "applies to process pools; this workload's model is `subinterpreters`",
     );
 }
 

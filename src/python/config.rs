@@ -125,6 +125,12 @@ pub struct ProcessConfig {
     pub shm_attach: Nanos,
     /// Pickled size of a block's handle (its name and size; an estimate).
     pub shm_handle_bytes: u64,
+    /// `_interpreters.create()` plus the worker's init script, in a new
+    /// `InterpreterPoolExecutor` worker thread (an estimate: the Python on
+    /// the development machine is 3.11, without `_interpreters`; to calibrate).
+    pub interpreter_start: Dist,
+    /// Resident memory of one subinterpreter, in bytes (an estimate, to calibrate).
+    pub interpreter_rss: u64,
 }
 
 impl Default for ProcessConfig {
@@ -154,6 +160,8 @@ impl Default for ProcessConfig {
             shm_ns_per_byte: 1.2,
             shm_attach: 18 * US,
             shm_handle_bytes: 100,
+            interpreter_start: ms(5.0),
+            interpreter_rss: 2 * 1024 * 1024,
         }
     }
 }

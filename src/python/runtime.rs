@@ -109,6 +109,8 @@ enum Call {
     Recv(usize),
     /// Waiting for another process (the forkserver's reply), no core and no GIL.
     Await,
+    /// Moves the thread to another interpreter (`_interpreters.exec` entering or leaving).
+    Switch(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,13 +145,17 @@ enum Role {
     ProcTask,
     /// The forkserver's main thread.
     ForkServer,
+    /// An `InterpreterPoolExecutor` worker thread: it runs each task in its own subinterpreter.
+    SubWorker,
 }
 
 #[derive(Debug, Clone)]
 struct PyThread {
     workload: usize,
-    /// The interpreter the thread belongs to (index into `Runtime::interps`).
+    /// The interpreter the thread runs in now (index into `Runtime::interps`).
     interp: usize,
+    /// A subinterpreter worker's own interpreter (0 otherwise).
+    home: usize,
     role: Role,
     task: Option<Nanos>,
     pc: usize,
@@ -319,6 +325,8 @@ pub struct Runtime {
     live_threads: u64,
     /// Live processes, the main one included.
     live_processes: u64,
+    /// Resident memory of subinterpreters, in bytes.
+    subinterpreters_rss: u64,
     /// Pipes and queues between threads and processes.
     channels: Vec<procs::Channel>,
     seed: u64,
@@ -425,6 +433,7 @@ impl Runtime {
             last_completion: 0,
             live_threads: 0,
             live_processes: 1,
+            subinterpreters_rss: 0,
             channels: Vec::new(),
             seed,
             tasks_memory: 0,
@@ -652,6 +661,7 @@ impl Runtime {
         let thread = PyThread {
             workload: w,
             interp,
+            home: 0,
             role,
             task,
             pc: 0,
@@ -1077,6 +1087,12 @@ impl Runtime {
                 false
             }
             Call::Recv(ch) => self.recv_blocking(now, tid, ch, q),
+            Call::Switch(interp) => {
+                self.threads[tid].interp = interp;
+                self.advance(tid);
+                self.threads[tid].next = Next::Run;
+                true
+            }
             Call::Await => {
                 self.threads[tid].next = Next::ReturnCost;
                 self.block(now, tid, Wait::Call, q);
@@ -1133,7 +1149,8 @@ impl Runtime {
             | Role::Feeder
             | Role::ProcWorker
             | Role::ProcTask
-            | Role::ForkServer => {
+            | Role::ForkServer
+            | Role::SubWorker => {
                 if self.threads[tid].holds_gil {
                     // The thread state is deleted: drop_gil(tstate = NULL) never waits.
                     let i = self.threads[tid].interp;
@@ -1185,6 +1202,7 @@ impl Runtime {
 
     fn update_rss(&mut self) {
         let rss = self.python.process_rss * self.live_processes
+            + self.subinterpreters_rss
             + self.python.thread_rss * self.live_threads
             + self.tasks_memory;
         self.peak_rss = self.peak_rss.max(rss);
@@ -1203,7 +1221,10 @@ impl Runtime {
             }
             Arrival::Forever => 0,
         };
-        if matches!(self.workloads[w].model, RunModel::Processes(_)) {
+        if matches!(
+            self.workloads[w].model,
+            RunModel::Processes(_) | RunModel::Subinterpreters(_)
+        ) {
             self.arrive_processes(now, w, count, q);
             return;
         }

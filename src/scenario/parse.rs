@@ -1099,21 +1099,25 @@ impl Validator<'_> {
             }
         }
         let (mut model, workers) = self.run(table.get("run"), &prefix)?;
-        if let Model::Processes(run) = &mut model {
+        if let Model::Processes(run) | Model::Subinterpreters(run) = &mut model {
             // Threads pass references: only processes pickle the payloads.
             [run.args_bytes, run.result_bytes] = bytes;
         }
         let arrival = self.arrival(table, item, &prefix)?;
-        if let (Model::Processes(_), Arrival::Rate(_) | Arrival::Forever) = (&model, &arrival) {
+        if let (
+            Model::Processes(_) | Model::Subinterpreters(_),
+            Arrival::Rate(_) | Arrival::Forever,
+        ) = (&model, &arrival)
+        {
             let e = table
                 .entries
                 .iter()
                 .find(|e| matches!(e.key.as_str(), "rate" | "repeat"));
             let span = e.map_or(&item.span, |e| &e.key_span);
             return Err(Diag::new(
-                "`rate` and `repeat` workloads on processes are not built yet in this version of gilsim",
+                format!("`rate` and `repeat` workloads on {} are not built yet in this version of gilsim", model.name()),
                 span,
-                "not supported yet: use `tasks` (a batch) with model = \"processes\"",
+                "not supported yet: use `tasks` (a batch) with this model",
             )
             .key(join(&prefix, e.map_or("tasks", |e| e.key.as_str()))));
         }
@@ -1178,13 +1182,21 @@ impl Validator<'_> {
                     "needs python.version = \"3.14\"",
                 )
                 .key(model_key)
-                .note("subinterpreters are not built yet in this version of gilsim either"));
+                .help("set python.version = \"3.14\""));
             }
-            refused @ ("asyncio" | "subinterpreters") => {
+            "subinterpreters" => Model::Subinterpreters(ProcessRun {
+                api: ProcessApi::Executor,
+                chunksize: None,
+                start_method: StartMethod::Spawn,
+                args_bytes: 0,
+                result_bytes: 0,
+                transfer: Transfer::Pickle,
+            }),
+            refused @ "asyncio" => {
                 return Err(Diag::new(
                     format!("model `{refused}` is not built yet in this version of gilsim"),
                     &model_node.span,
-                    "not supported yet: use \"sequential\", \"threads\" or \"processes\"",
+                    "not supported yet: use \"sequential\", \"threads\", \"processes\" or \"subinterpreters\"",
                 )
                 .key(model_key));
             }
@@ -1205,7 +1217,7 @@ impl Validator<'_> {
                 if let Some(close) = suggest(other, &known) {
                     diag = diag.help(format!("did you mean `{close}`?"));
                 }
-                return Err(diag.note("models: sequential, threads, processes (asyncio and subinterpreters are not built yet)"));
+                return Err(diag.note("models: sequential, threads, processes, subinterpreters (asyncio is not built yet)"));
             }
         };
 
@@ -1232,7 +1244,7 @@ impl Validator<'_> {
         }
 
         let workers = match table.get("workers") {
-            None if model == Model::Threads => {
+            None if model == Model::Threads || matches!(model, Model::Subinterpreters(_)) => {
                 Workers::Fixed((self.cores.saturating_add(4)).min(32))
             }
             // Pool and ProcessPoolExecutor: os.cpu_count() workers.
@@ -1281,6 +1293,16 @@ impl Validator<'_> {
                 }
             }
         };
+        if let (Model::Subinterpreters(_), Workers::PerTask) = (&model, workers)
+            && let Some(e) = table.get("workers")
+        {
+            return Err(Diag::new(
+                "workers = \"per-task\" with model = \"subinterpreters\" is not built yet in this version of gilsim",
+                &e.value.span,
+                "not supported yet: give the pool's size",
+            )
+            .key(join(&key, "workers")));
+        }
         if let (Model::Processes(run), Workers::PerTask) = (&model, workers)
             && let Some(e) = table.get("chunksize")
         {

@@ -28,6 +28,10 @@ pub enum Model {
     Threads,
     /// Worker processes, each with its own interpreter and GIL (DESIGN 1.5).
     Processes(ProcessRun),
+    /// An `InterpreterPoolExecutor` (3.14): worker threads of one process,
+    /// each with an interpreter and a GIL of its own. Only the run's
+    /// `args_bytes` and `result_bytes` are used.
+    Subinterpreters(ProcessRun),
 }
 
 /// How a process model runs (`[workload.run]` keys of `model = "processes"`).
@@ -104,6 +108,7 @@ impl Model {
             Model::Sequential => "sequential",
             Model::Threads => "threads",
             Model::Processes(_) => "processes",
+            Model::Subinterpreters(_) => "subinterpreters",
         }
     }
 }

@@ -183,10 +183,12 @@ pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
     let mut labels = std::collections::BTreeSet::new();
     for (i, lane) in t.threads.iter().enumerate() {
         assert_eq!(lane.tid, i, "lane ids are indices");
-        let processes = s
-            .workloads
-            .iter()
-            .any(|w| matches!(w.model, gilsim::workload::Model::Processes(_)));
+        let processes = s.workloads.iter().any(|w| {
+            matches!(
+                w.model,
+                gilsim::workload::Model::Processes(_) | gilsim::workload::Model::Subinterpreters(_)
+            )
+        });
         if processes {
             assert!(
                 !gil_build || lane.interpreter < t.gils.len(),
@@ -273,10 +275,11 @@ pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
             lane.label
         );
         if gil_build {
+            // Any interpreter's GIL: a subinterpreter worker moves between two.
             let held = union(
-                t.gils[lane.interpreter]
-                    .intervals
+                t.gils
                     .iter()
+                    .flat_map(|g| g.intervals.iter())
                     .filter(|iv| iv.what == tid)
                     .map(|iv| (iv.start, iv.end))
                     .collect(),

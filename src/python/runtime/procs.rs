@@ -131,6 +131,9 @@ pub(super) enum Act {
     Exit,
     /// Blocks for good (the main thread in `map`'s `get()`).
     Block,
+    /// A subinterpreter worker enters its interpreter (`_interpreters.exec`)
+    /// or returns to the main one, dropping the GIL it holds.
+    Switch,
 }
 
 /// A message: the tasks it carries (their submission times) and its pickled size.
@@ -153,6 +156,8 @@ pub(super) struct Channel {
 #[derive(Debug)]
 pub(super) struct PoolState {
     run: ProcessRun,
+    /// An `InterpreterPoolExecutor` rather than processes.
+    sub: bool,
     per_task: bool,
     workers: u32,
     /// `Pool._taskqueue`, or the call queue's buffer read by its feeder.
@@ -225,9 +230,11 @@ impl Runtime {
         count: u64,
         q: &mut EventQueue<Event>,
     ) {
-        let RunModel::Processes(run) = self.workloads[w].model else {
+        let (RunModel::Processes(run) | RunModel::Subinterpreters(run)) = self.workloads[w].model
+        else {
             return;
         };
+        let sub = matches!(self.workloads[w].model, RunModel::Subinterpreters(_));
         for _ in 0..count {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
@@ -243,6 +250,7 @@ impl Runtime {
         let name = self.workloads[w].name.clone();
         let pool = PoolState {
             run,
+            sub,
             per_task,
             workers,
             taskq: self.new_channel(),
@@ -270,6 +278,23 @@ impl Runtime {
         let pool = self.pool(w);
         let n = self.workloads[w].queue.len();
         let mut plan = VecDeque::new();
+        if pool.sub {
+            // ThreadPoolExecutor.submit: resolve_task pickles (fn, args,
+            // kwargs) in the caller; _adjust_thread_count starts a worker
+            // while none is idle and fewer than max_workers exist.
+            for i in 0..n {
+                plan.extend([
+                    Act::Held(Cost::Submit),
+                    Act::Held(Cost::PickleArgs),
+                    Act::Enqueue,
+                ]);
+                if (i as u64) < u64::from(pool.workers) {
+                    plan.push_back(Act::StartThread(Role::SubWorker));
+                }
+            }
+            plan.push_back(Act::Block);
+            return plan;
+        }
         if pool.per_task {
             for &arrival in &self.workloads[w].queue {
                 self.start_acts(w, Some(arrival), &mut plan);
@@ -389,6 +414,12 @@ impl Runtime {
                 v.push(Act::Tasks);
                 v
             }
+            Role::SubWorker => vec![
+                Act::Recv(pool.taskq),
+                Act::Switch,
+                Act::Held(Cost::Unpickle),
+                Act::Tasks,
+            ],
             Role::ForkServer => vec![
                 Act::Recv(pool.fork_requests),
                 Act::Held(Cost::Fork),
@@ -403,6 +434,16 @@ impl Runtime {
     /// The acts a worker does after running a chunk: pickle and send its results.
     fn result_acts(&self, w: usize, per_task: bool) -> Vec<Act> {
         let pool = self.pool(w);
+        if pool.sub {
+            // _run_pickled_func puts the pickled result on the results
+            // queue; back in the main interpreter, run() unpickles it.
+            return vec![
+                Act::Held(Cost::Pickle),
+                Act::Switch,
+                Act::Held(Cost::Unpickle),
+                Act::Complete,
+            ];
+        }
         let mut acts = if pool.run.transfer == Transfer::SharedMemory {
             vec![Act::Held(Cost::ShmCreate)]
         } else {
@@ -459,6 +500,7 @@ impl Runtime {
                 Some(p.start_child[method_index(m)])
             }
             Role::ForkServer => Some(p.forkserver_start),
+            Role::SubWorker => Some(p.interpreter_start),
             _ => None,
         }
     }
@@ -611,7 +653,7 @@ impl Runtime {
                 self.threads[tid].plan.pop_front();
                 if !self.pool(w).forkserver {
                     self.pool_mut(w).forkserver = true;
-                    let interp = self.new_interp(w, "forkserver");
+                    let interp = self.new_interp(w, "forkserver", true);
                     self.spawn_in(now, w, Role::ForkServer, None, interp, q);
                 }
                 let ch = self.pool(w).fork_requests;
@@ -630,7 +672,17 @@ impl Runtime {
             }
             Act::StartThread(role) => {
                 self.threads[tid].plan.pop_front();
+                let home = if role == Role::SubWorker {
+                    let k = self.pool(w).processes;
+                    self.pool_mut(w).processes += 1;
+                    let interp = self.new_interp(w, &format!("interpreter/{k}"), false);
+                    self.pool_mut(w).interps.push(interp);
+                    interp
+                } else {
+                    0
+                };
                 let t = self.spawn_in(now, w, role, None, 0, q);
+                self.threads[t].home = home;
                 if role == Role::Manager {
                     self.pool_mut(w).manager = Some(t);
                 }
@@ -654,9 +706,19 @@ impl Runtime {
             }
             Act::Enqueue => {
                 self.threads[tid].plan.pop_front();
-                if let Some(arrival) = self.workloads[w].queue.pop_front() {
-                    self.pool_mut(w).pending.push_back(arrival);
+                let Some(arrival) = self.workloads[w].queue.pop_front() else {
+                    return true;
+                };
+                if self.pool(w).sub {
+                    let msg = Msg {
+                        tasks: vec![arrival],
+                        bytes: self.pool(w).run.args_bytes,
+                    };
+                    let taskq = self.pool(w).taskq;
+                    self.deliver(now, taskq, msg, q);
+                    return true;
                 }
+                self.pool_mut(w).pending.push_back(arrival);
                 let (outq, manager) = (self.pool(w).outq, self.pool(w).manager);
                 if let Some(m) = manager
                     && let Some(i) = self.channels[outq].waiters.iter().position(|&x| x == m)
@@ -721,6 +783,11 @@ impl Runtime {
                 false
             }
             Act::Block => self.release_for(now, tid, Some(Call::Await), q),
+            Act::Switch => {
+                let t = &self.threads[tid];
+                let to = if t.interp == 0 { t.home } else { 0 };
+                self.release_for(now, tid, Some(Call::Switch(to)), q)
+            }
         }
     }
 
@@ -772,15 +839,19 @@ impl Runtime {
         }
     }
 
-    /// A new interpreter for a process of workload `w`, with its own GIL.
-    fn new_interp(&mut self, w: usize, what: &str) -> usize {
+    /// A new interpreter of workload `w` with its own GIL: a process's, or a subinterpreter.
+    fn new_interp(&mut self, w: usize, what: &str, process: bool) -> usize {
         let name = format!("workload/{}/{what}/gil", self.workloads[w].name);
         let mut gil = Gil::new(self.python.gil_handoff, self.seed, &name);
         if self.record_gil {
             gil.record();
         }
         self.interps.push(Interp::new(gil));
-        self.live_processes += 1;
+        if process {
+            self.live_processes += 1;
+        } else {
+            self.subinterpreters_rss += self.python.process.interpreter_rss;
+        }
         self.update_rss();
         self.interps.len() - 1
     }
@@ -795,7 +866,7 @@ impl Runtime {
     ) {
         let k = self.pool(w).processes;
         self.pool_mut(w).processes += 1;
-        let interp = self.new_interp(w, &format!("process/{k}"));
+        let interp = self.new_interp(w, &format!("process/{k}"), true);
         self.pool_mut(w).interps.push(interp);
         let role = if task.is_some() {
             Role::ProcTask
@@ -889,6 +960,7 @@ impl Runtime {
             Role::Manager => "manager".to_string(),
             Role::Feeder => "feeder".to_string(),
             Role::ForkServer => "forkserver".to_string(),
+            Role::SubWorker => format!("interpreter-{}", t.home),
             _ => format!("process-{}", t.interp),
         };
         format!("{name}/{what}")
