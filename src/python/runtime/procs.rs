@@ -40,6 +40,15 @@
 //!   (`ForkServer.ensure_running`), and the parent blocks until the server
 //!   replies with the child's pid (`read_signed`).
 //!
+//! - `InterpreterPoolExecutor` (python/cpython
+//!   `Lib/concurrent/futures/interpreter.py`): a `ThreadPoolExecutor`
+//!   whose workers each create an interpreter (`WorkerContext.initialize`).
+//!   `submit` pickles `(fn, args, kwargs)` in the caller (`resolve_task`);
+//!   the worker takes it from the work queue in the main interpreter, then
+//!   `_interpreters.exec` moves it into its own interpreter, where
+//!   `_run_pickled_func` unpickles, runs and pickles the result onto the
+//!   results queue; back in the main interpreter `run` unpickles it.
+//!
 //! A message costs: pickling (CPU with the sender's GIL), a pipe `write`
 //! (CPU, GIL released, python/cpython `Lib/multiprocessing/connection.py`
 //! `_send_bytes`), a `read` by the receiver (GIL released), and unpickling
