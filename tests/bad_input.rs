@@ -1532,12 +1532,34 @@ fn refused_process_features() {
         Some("workload.jobs.run.chunksize"),
         "is not built yet",
     );
-    let e = fails(
-        &PROCESSES
-            .replace("tasks = 10", "rate = \"10/s\"")
-            .replace("name = \"t\"\n", "name = \"t\"\nduration = \"1s\"\n"),
+    let open_loop = |arrival: &str| {
+        PROCESSES
+            .replace("tasks = 10", arrival)
+            .replace("name = \"t\"\n", "name = \"t\"\nduration = \"1s\"\n")
+    };
+    let e = fails(&format!(
+        "{}workers = \"per-task\"\n",
+        open_loop("rate = \"10/s\"")
+    ));
+    assert_error(
+        &e,
+        6,
+        1,
+        Some("workload.jobs.rate"),
+        "`rate` workloads on processes per task are not built yet",
     );
-    assert_error(&e, 6, 1, Some("workload.jobs.rate"), "not built yet");
+    let e = fails(&open_loop("repeat = \"forever\""));
+    assert_error(
+        &e,
+        6,
+        1,
+        Some("workload.jobs.repeat"),
+        "`repeat` workloads on processes are not built yet",
+    );
+    assert!(
+        parse(&open_loop("rate = \"10/s\""), &[]).is_ok(),
+        "rate on a pool"
+    );
     let sub = PROCESSES
         .replace("\"processes\"", "\"subinterpreters\"")
         .replace(

@@ -1104,20 +1104,33 @@ impl Validator<'_> {
             [run.args_bytes, run.result_bytes] = bytes;
         }
         let arrival = self.arrival(table, item, &prefix)?;
-        if let (
-            Model::Processes(_) | Model::Subinterpreters(_),
-            Arrival::Rate(_) | Arrival::Forever,
-        ) = (&model, &arrival)
-        {
+        let refused = matches!(
+            (&model, &arrival, workers),
+            (
+                Model::Processes(_) | Model::Subinterpreters(_),
+                Arrival::Forever,
+                _
+            ) | (Model::Processes(_), Arrival::Rate(_), Workers::PerTask)
+        );
+        if refused {
             let e = table
                 .entries
                 .iter()
                 .find(|e| matches!(e.key.as_str(), "rate" | "repeat"));
             let span = e.map_or(&item.span, |e| &e.key_span);
             return Err(Diag::new(
-                format!("`rate` and `repeat` workloads on {} are not built yet in this version of gilsim", model.name()),
+                format!(
+                    "`{}` workloads on {}{} are not built yet in this version of gilsim",
+                    e.map_or("repeat", |e| e.key.as_str()),
+                    model.name(),
+                    if workers == Workers::PerTask {
+                        " per task"
+                    } else {
+                        ""
+                    }
+                ),
                 span,
-                "not supported yet: use `tasks` (a batch) with this model",
+                "not supported yet: use `tasks` (a batch), or a pool with `rate`",
             )
             .key(join(&prefix, e.map_or("tasks", |e| e.key.as_str()))));
         }

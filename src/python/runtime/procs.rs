@@ -62,7 +62,7 @@ use crate::engine::EventQueue;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::workload::{
-    Dist, Model as RunModel, ProcessApi, ProcessRun, StartMethod, Transfer, Workers,
+    Arrival, Dist, Model as RunModel, ProcessApi, ProcessRun, StartMethod, Transfer, Workers,
 };
 
 use super::super::gil::Gil;
@@ -140,6 +140,8 @@ pub(super) enum Act {
     Exit,
     /// Blocks for good (the main thread in `map`'s `get()`).
     Block,
+    /// The main thread submits the next arrival (`apply_async` or `submit`).
+    SubmitNext,
     /// A subinterpreter worker enters its interpreter (`_interpreters.exec`)
     /// or returns to the main one, dropping the GIL it holds.
     Switch,
@@ -167,6 +169,12 @@ pub(super) struct PoolState {
     run: ProcessRun,
     /// An `InterpreterPoolExecutor` rather than processes.
     sub: bool,
+    /// Open-loop arrivals: the main thread submits each as it arrives.
+    rate: bool,
+    /// Arrivals waiting for the main thread to submit them.
+    subq: usize,
+    /// Tasks submitted so far.
+    submitted: u64,
     per_task: bool,
     workers: u32,
     /// `Pool._taskqueue`, or the call queue's buffer read by its feeder.
@@ -249,7 +257,11 @@ impl Runtime {
             self.add_task_memory(w);
             self.workloads[w].queue.push_back(now);
         }
+        let rate = matches!(self.workloads[w].arrival, Arrival::Rate(_));
         if self.workloads[w].pool.is_some() {
+            if rate {
+                self.notify_arrival(now, w, q);
+            }
             return;
         }
         let (per_task, workers) = match self.workloads[w].workers {
@@ -260,6 +272,9 @@ impl Runtime {
         let pool = PoolState {
             run,
             sub,
+            rate,
+            subq: self.new_channel(),
+            submitted: 0,
             per_task,
             workers,
             taskq: self.new_channel(),
@@ -280,30 +295,26 @@ impl Runtime {
         let plan = self.main_plan(w);
         let main = self.spawn_in(now, w, Role::ProcMain, None, 0, q);
         self.threads[main].plan = plan;
+        if rate {
+            self.notify_arrival(now, w, q);
+        }
+    }
+
+    /// An open-loop arrival wakes the main thread, which submits it.
+    fn notify_arrival(&mut self, now: Nanos, w: usize, q: &mut EventQueue<Event>) {
+        let subq = self.pool(w).subq;
+        let msg = Msg {
+            tasks: Vec::new(),
+            bytes: 0,
+        };
+        self.deliver(now, subq, msg, q);
     }
 
     /// What the parent's main thread does: start the pool and submit the batch.
     fn main_plan(&self, w: usize) -> VecDeque<Act> {
         let pool = self.pool(w);
-        let n = self.workloads[w].queue.len();
+        let n = self.workloads[w].queue.len() as u64;
         let mut plan = VecDeque::new();
-        if pool.sub {
-            // ThreadPoolExecutor.submit: resolve_task pickles (fn, args,
-            // kwargs) in the caller; _adjust_thread_count starts a worker
-            // while none is idle and fewer than max_workers exist.
-            for i in 0..n {
-                plan.extend([
-                    Act::Held(Cost::Submit),
-                    Act::Held(Cost::PickleArgs),
-                    Act::Enqueue,
-                ]);
-                if (i as u64) < u64::from(pool.workers) {
-                    plan.push_back(Act::StartThread(Role::SubWorker));
-                }
-            }
-            plan.push_back(Act::Block);
-            return plan;
-        }
         if pool.per_task {
             for &arrival in &self.workloads[w].queue {
                 self.start_acts(w, Some(arrival), &mut plan);
@@ -311,37 +322,61 @@ impl Runtime {
             // Then the main thread reads the results (refilled as a result reader).
             return plan;
         }
-        match pool.run.api {
-            ProcessApi::Pool => {
-                for _ in 0..pool.workers {
-                    self.start_acts(w, None, &mut plan);
-                }
-                plan.push_back(Act::StartThread(Role::TaskHandler));
-                plan.push_back(Act::StartThread(Role::ResultHandler));
-                plan.push_back(Act::Submit);
+        if !pool.sub && pool.run.api == ProcessApi::Pool {
+            for _ in 0..pool.workers {
+                self.start_acts(w, None, &mut plan);
             }
-            ProcessApi::Executor => {
-                let fork = pool.run.start_method == StartMethod::Fork;
-                for i in 0..n {
-                    plan.push_back(Act::Held(Cost::Submit));
-                    plan.push_back(Act::Enqueue);
-                    if !fork && (i as u64) < u64::from(pool.workers) {
-                        self.start_acts(w, None, &mut plan);
-                    }
-                    if i == 0 {
-                        if fork {
-                            for _ in 0..pool.workers {
-                                self.start_acts(w, None, &mut plan);
-                            }
-                        }
-                        plan.push_back(Act::StartThread(Role::Manager));
-                        plan.push_back(Act::StartThread(Role::Feeder));
-                    }
-                }
+            plan.push_back(Act::StartThread(Role::TaskHandler));
+            plan.push_back(Act::StartThread(Role::ResultHandler));
+            if pool.rate {
+                // Then apply_async per arrival (refilled as a submitter).
+                return plan;
             }
+            plan.push_back(Act::Submit);
+        } else if !pool.rate {
+            for i in 0..n {
+                plan.extend(self.submit_acts(w, i));
+            }
+        } else {
+            return plan;
         }
         plan.push_back(Act::Block);
         plan
+    }
+
+    /// The main thread's acts for the `i`-th `apply_async` or `submit`.
+    fn submit_acts(&self, w: usize, i: u64) -> Vec<Act> {
+        let pool = self.pool(w);
+        let mut acts = vec![Act::Held(Cost::Submit)];
+        if pool.sub {
+            // ThreadPoolExecutor.submit: resolve_task pickles (fn, args,
+            // kwargs) in the caller; _adjust_thread_count starts a worker
+            // while none is idle and fewer than max_workers exist.
+            acts.extend([Act::Held(Cost::PickleArgs), Act::Enqueue]);
+            if i < u64::from(pool.workers) {
+                acts.push(Act::StartThread(Role::SubWorker));
+            }
+            return acts;
+        }
+        acts.push(Act::Enqueue);
+        if pool.run.api == ProcessApi::Executor {
+            let mut starts = VecDeque::new();
+            let fork = pool.run.start_method == StartMethod::Fork;
+            if !fork && i < u64::from(pool.workers) {
+                self.start_acts(w, None, &mut starts);
+            }
+            if i == 0 {
+                if fork {
+                    for _ in 0..pool.workers {
+                        self.start_acts(w, None, &mut starts);
+                    }
+                }
+                starts.push_back(Act::StartThread(Role::Manager));
+                starts.push_back(Act::StartThread(Role::Feeder));
+            }
+            acts.extend(starts);
+        }
+        acts
     }
 
     /// The parent's acts to start one process (a pool worker, or the child of `task`).
@@ -394,6 +429,9 @@ impl Runtime {
                     Act::Send(pool.inq),
                 ]);
                 v
+            }
+            Role::ProcMain if pool.rate => {
+                vec![Act::Recv(pool.subq), Act::Discard, Act::SubmitNext]
             }
             Role::ResultHandler | Role::ProcMain => {
                 let mut v = receive(pool.outq);
@@ -718,7 +756,8 @@ impl Runtime {
                 let Some(arrival) = self.workloads[w].queue.pop_front() else {
                     return true;
                 };
-                if self.pool(w).sub {
+                if self.pool(w).sub || self.pool(w).run.api == ProcessApi::Pool {
+                    // A task for a worker thread, or Pool.apply_async's one-task job.
                     let msg = Msg {
                         tasks: vec![arrival],
                         bytes: self.pool(w).run.args_bytes,
@@ -792,6 +831,17 @@ impl Runtime {
                 false
             }
             Act::Block => self.release_for(now, tid, Some(Call::Await), q),
+            Act::SubmitNext => {
+                self.threads[tid].plan.pop_front();
+                let i = self.pool(w).submitted;
+                self.pool_mut(w).submitted += 1;
+                let acts = self.submit_acts(w, i);
+                let t = &mut self.threads[tid];
+                for a in acts.into_iter().rev() {
+                    t.plan.push_front(a);
+                }
+                true
+            }
             Act::Switch => {
                 let t = &self.threads[tid];
                 let to = if t.interp == 0 { t.home } else { 0 };
@@ -934,7 +984,7 @@ impl Runtime {
             wl.completed_in_window += 1;
             wl.latency.record(now - arrival);
         }
-        if matches!(wl.arrival, crate::workload::Arrival::Batch(_)) {
+        if matches!(wl.arrival, Arrival::Batch(_)) {
             self.batch_left -= 1;
         }
         self.last_completion = now;
