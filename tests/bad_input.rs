@@ -1524,14 +1524,6 @@ fn refused_process_features() {
         Some("workload.jobs.run.transfer"),
         "unknown transfer \"mmap\"",
     );
-    let e = fails(&format!("{PROCESSES}api = \"executor\"\nchunksize = 8\n"));
-    assert_error(
-        &e,
-        10,
-        13,
-        Some("workload.jobs.run.chunksize"),
-        "is not built yet",
-    );
     let open_loop = |arrival: &str| {
         PROCESSES
             .replace("tasks = 10", arrival)

@@ -21,9 +21,16 @@ chunksize = 1
 "#;
 
 fn run(chunksize: u32) -> (f64, f64) {
+    run_api("pool", chunksize)
+}
+
+fn run_api(api: &str, chunksize: u32) -> (f64, f64) {
     let s = scenario_with(
         MANY_SMALL,
-        &[&format!("workload.jobs.run.chunksize={chunksize}")],
+        &[
+            &format!("workload.jobs.run.chunksize={chunksize}"),
+            &format!("workload.jobs.run.api={api}"),
+        ],
     );
     let o = simulate(&s);
     assert_single_holder(&o);
@@ -45,6 +52,18 @@ fn chunksize_one_costs_more_per_task_than_a_large_chunksize() {
         one_overhead > 5.0 * large_overhead,
         "overhead per task {one_overhead} against {large_overhead}"
     );
+}
+
+#[test]
+fn the_executor_pays_per_call_too() {
+    let (one, one_overhead) = run_api("executor", 1);
+    let (large, large_overhead) = run_api("executor", 250);
+    println!(
+        "executor chunksize 1: {one:.4} s, {one_overhead:.0} ns per task; \
+         250: {large:.4} s, {large_overhead:.0} ns"
+    );
+    assert!(one > 2.0 * large, "makespan {one} against {large}");
+    assert!(one_overhead > 5.0 * large_overhead);
 }
 
 #[test]

@@ -27,6 +27,7 @@ chunksize = 4
 fn work_and_bytes_are_conserved_and_tasks_complete_once() {
     for sets in [
         vec!["workload.jobs.run.api=pool"],
+        vec!["workload.jobs.run.api=executor"],
         vec![
             "workload.jobs.run.api=executor",
             "workload.jobs.run.chunksize=1",

@@ -1354,16 +1354,7 @@ impl Validator<'_> {
             None => None,
             Some(e) => {
                 let k = join(key, "chunksize");
-                let c = int_in(&e.value, &k, "chunksize", 1, i128::from(u32::MAX))? as u64;
-                if api == ProcessApi::Executor && c != 1 {
-                    return Err(Diag::new(
-                        "`chunksize` above 1 with api = \"executor\" is not built yet in this version of gilsim",
-                        &e.value.span,
-                        "not supported yet: ProcessPoolExecutor.map runs with chunksize = 1 here",
-                    )
-                    .key(k));
-                }
-                Some(c)
+                Some(int_in(&e.value, &k, "chunksize", 1, i128::from(u32::MAX))? as u64)
             }
         };
         // Linux's default: fork up to 3.13, forkserver from 3.14 (gh-84559).

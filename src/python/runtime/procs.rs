@@ -190,7 +190,7 @@ pub(super) struct PoolState {
     /// Interpreters of the worker processes.
     pub interps: Vec<usize>,
     /// Executor: submitted work items not yet in the call queue.
-    pending: VecDeque<Nanos>,
+    pending: VecDeque<Vec<Nanos>>,
     /// Executor: free call queue slots.
     credit: u64,
     manager: Option<ThreadId>,
@@ -334,7 +334,12 @@ impl Runtime {
             }
             plan.push_back(Act::Submit);
         } else if !pool.rate {
-            for i in 0..n {
+            let items = if pool.sub {
+                n
+            } else {
+                n.div_ceil(pool.run.chunksize.unwrap_or(1).max(1))
+            };
+            for i in 0..items {
                 plan.extend(self.submit_acts(w, i));
             }
         } else {
@@ -766,7 +771,20 @@ impl Runtime {
                     self.deliver(now, taskq, msg, q);
                     return true;
                 }
-                self.pool_mut(w).pending.push_back(arrival);
+                // Executor.map with a chunksize: one work item per chunk (_process_chunk).
+                let mut item = vec![arrival];
+                let size = if self.pool(w).rate {
+                    1
+                } else {
+                    self.pool(w).run.chunksize.unwrap_or(1)
+                };
+                while (item.len() as u64) < size {
+                    match self.workloads[w].queue.pop_front() {
+                        Some(a) => item.push(a),
+                        None => break,
+                    }
+                }
+                self.pool_mut(w).pending.push_back(item);
                 let (outq, manager) = (self.pool(w).outq, self.pool(w).manager);
                 if let Some(m) = manager
                     && let Some(i) = self.channels[outq].waiters.iter().position(|&x| x == m)
@@ -781,14 +799,14 @@ impl Runtime {
                 self.threads[tid].plan.pop_front();
                 let args = self.pool(w).run.args_bytes;
                 while self.pool(w).credit > 0 {
-                    let Some(arrival) = self.pool_mut(w).pending.pop_front() else {
+                    let Some(tasks) = self.pool_mut(w).pending.pop_front() else {
                         break;
                     };
                     self.pool_mut(w).credit -= 1;
                     let taskq = self.pool(w).taskq;
                     let msg = Msg {
-                        tasks: vec![arrival],
-                        bytes: args,
+                        bytes: args * tasks.len() as u64,
+                        tasks,
                     };
                     self.deliver(now, taskq, msg, q);
                 }
