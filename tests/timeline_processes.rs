@@ -63,3 +63,45 @@ start_method = "forkserver"
         assert_eq!(parent, expected, "{api}");
     }
 }
+
+#[test]
+fn the_chrome_trace_has_a_process_per_interpreter() {
+    let s = scenario(
+        r#"
+name = "proc-chrome"
+seed = 6
+[machine]
+cores = 2
+[[workload]]
+name = "jobs"
+tasks = 8
+steps = [ { cpu = "1ms" } ]
+[workload.run]
+model = "processes"
+workers = 2
+"#,
+    );
+    let o = simulate_traced(&s, 0, u64::MAX);
+    let t = o.timeline.as_ref().expect("timeline");
+    let json: serde_json::Value =
+        serde_json::from_slice(&gilsim::report::trace::chrome_trace(t, &s.name)).expect("JSON");
+    let events = json
+        .get("traceEvents")
+        .and_then(|e| e.as_array())
+        .expect("traceEvents");
+    let mut pids = std::collections::BTreeSet::new();
+    for e in events {
+        if e.get("name").and_then(|n| n.as_str()) == Some("process_name") {
+            pids.insert(e["pid"].as_u64().expect("pid"));
+        }
+    }
+    for g in &t.gils {
+        let pid = gilsim::report::trace::interpreter_pid(g.interpreter) as u64;
+        assert!(
+            pids.contains(&pid),
+            "no process for interpreter {}",
+            g.interpreter
+        );
+    }
+    assert_eq!(t.gils.len(), 3);
+}
