@@ -454,12 +454,15 @@ impl Runtime {
                     Act::Lock(Op::LockAcquire(pool.rlock)),
                     Act::Recv(pool.inq),
                     Act::Nogil(Cost::Read),
-                    Act::Lock(Op::LockRelease(pool.rlock)),
                 ];
                 if executor {
+                    // Queue.get releases its `_sem` inside `with self._rlock`.
                     v.push(Act::Credit);
                 }
-                v.push(Act::Held(Cost::Unpickle));
+                v.extend([
+                    Act::Lock(Op::LockRelease(pool.rlock)),
+                    Act::Held(Cost::Unpickle),
+                ]);
                 if shm {
                     v.push(Act::Held(Cost::ShmAttach));
                 }
