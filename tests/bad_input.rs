@@ -1540,17 +1540,24 @@ fn refused_process_features() {
         Some("workload.jobs.rate"),
         "`rate` workloads on processes per task are not built yet",
     );
-    let e = fails(&open_loop("repeat = \"forever\""));
+    let e = fails(&format!(
+        "{}workers = \"per-task\"\n",
+        open_loop("repeat = \"forever\"")
+    ));
     assert_error(
         &e,
         6,
         1,
         Some("workload.jobs.repeat"),
-        "`repeat` workloads on processes are not built yet",
+        "`repeat` workloads on processes per task are not built yet",
     );
     assert!(
         parse(&open_loop("rate = \"10/s\""), &[]).is_ok(),
         "rate on a pool"
+    );
+    assert!(
+        parse(&open_loop("repeat = \"forever\""), &[]).is_ok(),
+        "forever on a pool"
     );
     let sub = PROCESSES
         .replace("\"processes\"", "\"subinterpreters\"")

@@ -85,3 +85,34 @@ fn threads_do_not_scale_where_processes_do() {
         "threads {threads} s against processes {processes} s"
     );
 }
+
+#[test]
+fn forever_workers_each_loop_in_their_own_process() {
+    let toml = r#"
+name = "spin"
+seed = 5
+duration = "1s"
+warmup = "100ms"
+[machine]
+cores = 4
+[[workload]]
+name = "spin"
+repeat = "forever"
+steps = [ { cpu = "10ms" } ]
+[workload.run]
+model = "processes"
+workers = 4
+"#;
+    for model in ["processes", "threads"] {
+        let s = scenario_with(toml, &[&format!("workload.spin.run.model={model}")]);
+        let o = simulate(&s);
+        assert_single_holder(&o);
+        let t = o.workloads[0].throughput_per_s;
+        println!("{model}: {t:.1} iterations/s");
+        if model == "processes" {
+            assert!((t - 400.0).abs() < 15.0, "4 processes: {t}");
+        } else {
+            assert!(t < 110.0, "4 threads: {t}");
+        }
+    }
+}

@@ -486,6 +486,14 @@ impl Runtime {
                 Arrival::Batch(_) | Arrival::Rate(_) => {
                     q.schedule_at(0, Event::Arrival { workload: w })
                 }
+                Arrival::Forever
+                    if matches!(
+                        self.workloads[w].model,
+                        RunModel::Processes(_) | RunModel::Subinterpreters(_)
+                    ) =>
+                {
+                    self.arrive_processes(0, w, 0, q);
+                }
                 Arrival::Forever => {
                     let n = match (&self.workloads[w].model, self.workloads[w].workers) {
                         (RunModel::Sequential, _) => 1,

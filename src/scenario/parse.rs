@@ -1107,10 +1107,10 @@ impl Validator<'_> {
         let refused = matches!(
             (&model, &arrival, workers),
             (
-                Model::Processes(_) | Model::Subinterpreters(_),
-                Arrival::Forever,
-                _
-            ) | (Model::Processes(_), Arrival::Rate(_), Workers::PerTask)
+                Model::Processes(_),
+                Arrival::Rate(_) | Arrival::Forever,
+                Workers::PerTask
+            )
         );
         if refused {
             let e = table

@@ -142,6 +142,10 @@ pub(super) enum Act {
     Block,
     /// The main thread submits the next arrival (`apply_async` or `submit`).
     SubmitNext,
+    /// A `repeat = "forever"` worker starts an iteration of the program.
+    Iterate,
+    /// An iteration that started at this time is done.
+    IterationDone(Nanos),
     /// A subinterpreter worker enters its interpreter (`_interpreters.exec`)
     /// or returns to the main one, dropping the GIL it holds.
     Switch,
@@ -171,6 +175,8 @@ pub(super) struct PoolState {
     sub: bool,
     /// Open-loop arrivals: the main thread submits each as it arrives.
     rate: bool,
+    /// `repeat = "forever"`: every worker loops the program.
+    forever: bool,
     /// Arrivals waiting for the main thread to submit them.
     subq: usize,
     /// Tasks submitted so far.
@@ -273,6 +279,7 @@ impl Runtime {
             run,
             sub,
             rate,
+            forever: matches!(self.workloads[w].arrival, Arrival::Forever),
             subq: self.new_channel(),
             submitted: 0,
             per_task,
@@ -315,6 +322,17 @@ impl Runtime {
         let pool = self.pool(w);
         let n = self.workloads[w].queue.len() as u64;
         let mut plan = VecDeque::new();
+        if pool.forever {
+            for _ in 0..pool.workers {
+                if pool.sub {
+                    plan.push_back(Act::StartThread(Role::SubWorker));
+                } else {
+                    self.start_acts(w, None, &mut plan);
+                }
+            }
+            plan.push_back(Act::Block);
+            return plan;
+        }
         if pool.per_task {
             for &arrival in &self.workloads[w].queue {
                 self.start_acts(w, Some(arrival), &mut plan);
@@ -422,6 +440,13 @@ impl Runtime {
             }
             v
         };
+        if pool.forever && matches!(t.role, Role::ProcWorker | Role::SubWorker) {
+            if t.interp == 0 && t.role == Role::SubWorker {
+                self.threads[tid].plan.push_back(Act::Switch);
+            }
+            self.threads[tid].plan.push_back(Act::Iterate);
+            return;
+        }
         let acts: Vec<Act> = match t.role {
             Role::TaskHandler | Role::Feeder => {
                 let mut v = vec![Act::Recv(pool.taskq)];
@@ -852,6 +877,20 @@ impl Runtime {
                 false
             }
             Act::Block => self.release_for(now, tid, Some(Call::Await), q),
+            Act::Iterate => {
+                let t = &mut self.threads[tid];
+                t.plan.pop_front();
+                t.plan.push_front(Act::IterationDone(now));
+                t.plan.push_front(Act::Program(now));
+                self.workloads[w].arrived += 1;
+                self.add_task_memory(w);
+                true
+            }
+            Act::IterationDone(started) => {
+                self.threads[tid].plan.pop_front();
+                self.complete_one(now, w, started);
+                true
+            }
             Act::SubmitNext => {
                 self.threads[tid].plan.pop_front();
                 let i = self.pool(w).submitted;
