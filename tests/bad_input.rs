@@ -1633,3 +1633,38 @@ fn process_keys_are_ignored_where_a_swept_model_does_not_use_them() {
         Model::Processes(_)
     ));
 }
+
+#[test]
+fn process_costs_are_python_keys() {
+    use gilsim::engine::time::MS;
+    let s = parse(
+        &PROCESSES.replace(
+            "name = \"t\"\n",
+            "name = \"t\"\n[python]\nspawn_start = \"40ms\"\npickle_ns_per_byte = 1.5\npipe_buffer = \"1MiB\"\n",
+        ),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(s.python.process.start_child[1], Dist::Const(40 * MS));
+    assert_eq!(s.python.process.pickle_ns_per_byte, 1.5);
+    assert_eq!(s.python.process.pipe_buffer, 1 << 20);
+    let e = fails(&PROCESSES.replace(
+        "name = \"t\"\n",
+        "name = \"t\"\n[python]\nunpickle_ns_per_byte = -1\n",
+    ));
+    assert_error(
+        &e,
+        3,
+        24,
+        Some("python.unpickle_ns_per_byte"),
+        "`unpickle_ns_per_byte` must be at least 0",
+    );
+    let e = fails(&PROCESSES.replace("name = \"t\"\n", "name = \"t\"\n[python]\nfork_start = 3\n"));
+    assert_error(
+        &e,
+        3,
+        14,
+        Some("python.fork_start"),
+        "expected a duration with a unit",
+    );
+}

@@ -205,6 +205,23 @@ const PYTHON_KEYS: &[&str] = &[
     "free_threaded_overhead",
     "process_rss",
     "thread_rss",
+    "fork_start",
+    "spawn_start",
+    "forkserver_start",
+    "forkserver_server_start",
+    "submit",
+    "pickle_message",
+    "pickle_ns_per_byte",
+    "unpickle_ns_per_byte",
+    "pipe_syscall",
+    "pipe_buffer",
+    "pipe_ns_per_byte_small",
+    "pipe_ns_per_byte_large",
+    "shm_create",
+    "shm_ns_per_byte",
+    "shm_attach",
+    "interpreter_start",
+    "interpreter_rss",
 ];
 
 const WORKLOAD_KEYS: &[&str] = &[
@@ -979,7 +996,39 @@ impl Validator<'_> {
                     p.free_threaded_overhead = f;
                 }
                 "process_rss" => p.process_rss = size(v, &k)?,
-                _ => p.thread_rss = size(v, &k)?,
+                "thread_rss" => p.thread_rss = size(v, &k)?,
+                // Process costs (DESIGN 1.5; defaults in ProcessConfig).
+                "fork_start" => p.process.start_child[0] = dist(v, &k)?,
+                "spawn_start" => p.process.start_child[1] = dist(v, &k)?,
+                "forkserver_start" => p.process.start_child[2] = dist(v, &k)?,
+                "forkserver_server_start" => p.process.forkserver_start = dist(v, &k)?,
+                "submit" => p.process.submit = dist(v, &k)?,
+                "interpreter_start" => p.process.interpreter_start = dist(v, &k)?,
+                "pickle_message" => p.process.pickle_message = duration(v, &k)?,
+                "pipe_syscall" => p.process.pipe_syscall = duration(v, &k)?,
+                "shm_create" => p.process.shm_create = duration(v, &k)?,
+                "shm_attach" => p.process.shm_attach = duration(v, &k)?,
+                "pipe_buffer" => p.process.pipe_buffer = size(v, &k)?,
+                "interpreter_rss" => p.process.interpreter_rss = size(v, &k)?,
+                per_byte => {
+                    let x = number(v, &k)?;
+                    if x < 0.0 {
+                        return Err(Diag::new(
+                            format!("`{per_byte}` must be at least 0"),
+                            &v.span,
+                            "nanoseconds per byte: a number ≥ 0",
+                        )
+                        .key(k));
+                    }
+                    let slot = match per_byte {
+                        "pickle_ns_per_byte" => &mut p.process.pickle_ns_per_byte,
+                        "unpickle_ns_per_byte" => &mut p.process.unpickle_ns_per_byte,
+                        "pipe_ns_per_byte_small" => &mut p.process.pipe_ns_per_byte_small,
+                        "pipe_ns_per_byte_large" => &mut p.process.pipe_ns_per_byte_large,
+                        _ => &mut p.process.shm_ns_per_byte,
+                    };
+                    *slot = x;
+                }
             }
         }
         Ok(p)
