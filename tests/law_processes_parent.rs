@@ -1,0 +1,86 @@
+//! Law: a process pool's handler threads live in the parent and compete for
+//! its GIL, so a busy parent slows dispatch; and open-loop (`rate`) work is
+//! submitted by the main thread (`apply_async` / `submit`) and completes at
+//! the rate it arrives while the pool keeps up.
+
+mod common;
+use common::*;
+
+const POOL: &str = r#"
+name = "parent"
+seed = 21
+[machine]
+cores = 8
+[[workload]]
+name = "jobs"
+tasks = 2000
+steps = [ { cpu = "200us" } ]
+[workload.run]
+model = "processes"
+workers = 4
+chunksize = 1
+"#;
+
+const BUSY_PARENT: &str = r#"
+[[workload]]
+name = "busy"
+tasks = 4
+steps = [ { cpu = "500ms" } ]
+[workload.run]
+model = "threads"
+workers = 2
+"#;
+
+fn makespan_of(o: &gilsim::simulation::RunOutput, name: &str) -> f64 {
+    let w = o
+        .workloads
+        .iter()
+        .find(|w| w.workload == name)
+        .expect("workload");
+    assert_eq!(w.tasks_in_flight, 0);
+    // The last completion of this workload: its latency max (a batch submitted at 0).
+    w.latency_ms.expect("completions")[4] / 1e3
+}
+
+#[test]
+fn a_busy_parent_gil_slows_the_pool() {
+    let alone = simulate(&scenario(POOL));
+    assert_single_holder(&alone);
+    let busy = simulate(&scenario(&format!("{POOL}{BUSY_PARENT}")));
+    assert_single_holder(&busy);
+    let (a, b) = (makespan_of(&alone, "jobs"), makespan_of(&busy, "jobs"));
+    println!("pool alone {a:.4} s, beside CPU-bound threads in the parent {b:.4} s");
+    assert!(b > 2.0 * a, "busy parent {b} against {a}");
+}
+
+#[test]
+fn open_loop_work_completes_at_its_rate() {
+    for api in ["pool", "executor"] {
+        let s = scenario_with(
+            &POOL.replace("tasks = 2000", "rate = \"2000/s\"").replace(
+                "name = \"parent\"\n",
+                "name = \"parent\"\nduration = \"2s\"\nwarmup = \"200ms\"\n",
+            ),
+            &[&format!("workload.jobs.run.api={api}")],
+        );
+        let o = simulate(&s);
+        assert_single_holder(&o);
+        let w = &o.workloads[0];
+        println!(
+            "{api}: {:.0} tasks/s, latency mean {:.3} ms, in flight {}",
+            w.throughput_per_s,
+            w.latency_ms.expect("completions")[0],
+            w.tasks_in_flight
+        );
+        assert!(
+            (w.throughput_per_s - 2000.0).abs() < 150.0,
+            "{api}: {}",
+            w.throughput_per_s
+        );
+        assert!(
+            w.latency_ms.expect("completions")[1] >= 0.2,
+            "{api}: faster than the work"
+        );
+        assert!(w.tasks_in_flight < 50, "{api}: the pool falls behind");
+    }
+}
