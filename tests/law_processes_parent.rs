@@ -84,3 +84,28 @@ fn open_loop_work_completes_at_its_rate() {
         assert!(w.tasks_in_flight < 50, "{api}: the pool falls behind");
     }
 }
+
+#[test]
+fn a_lightly_loaded_executor_starts_only_the_workers_it_needs() {
+    // ProcessPoolExecutor (spawn) and InterpreterPoolExecutor reuse an idle
+    // worker before starting another (_adjust_process_count, _adjust_thread_count).
+    for (model, extra) in [
+        (
+            "processes",
+            "api = \"executor\"\nstart_method = \"spawn\"\n",
+        ),
+        ("subinterpreters", ""),
+    ] {
+        let s = scenario(&format!(
+            "name = \"light\"\nseed = 3\nduration = \"3s\"\n[machine]\ncores = 4\n[python]\nversion = \"3.14\"\n\
+             [[workload]]\nname = \"jobs\"\nrate = \"5/s\"\nsteps = [ {{ cpu = \"200us\" }} ]\n\
+             [workload.run]\nmodel = \"{model}\"\nworkers = 4\n{extra}"
+        ));
+        let o = simulate(&s);
+        assert_single_holder(&o);
+        let interpreters = o.gil_logs.as_ref().expect("logs").len();
+        println!("{model}: {interpreters} interpreters for 5 tasks/s");
+        assert!(o.workloads[0].tasks_completed >= 8, "{model}");
+        assert!(interpreters <= 3, "{model}: {interpreters} interpreters");
+    }
+}
