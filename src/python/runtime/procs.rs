@@ -337,6 +337,12 @@ impl Runtime {
             plan.push_back(Act::Block);
             return plan;
         }
+        if pool.per_task && pool.rate {
+            // The main thread starts a process per arrival; a thread of
+            // the parent reads the results queue.
+            plan.push_back(Act::StartThread(Role::ResultHandler));
+            return plan;
+        }
         if pool.per_task {
             for &arrival in &self.workloads[w].queue {
                 self.start_acts(w, Some(arrival), &mut plan);
@@ -902,6 +908,16 @@ impl Runtime {
             }
             Act::SubmitNext => {
                 self.threads[tid].plan.pop_front();
+                if self.pool(w).per_task {
+                    let mut acts = VecDeque::new();
+                    let arrival = self.workloads[w].queue.pop_front();
+                    self.start_acts(w, Some(arrival.unwrap_or(now)), &mut acts);
+                    let t = &mut self.threads[tid];
+                    for a in acts.into_iter().rev() {
+                        t.plan.push_front(a);
+                    }
+                    return true;
+                }
                 let i = self.pool(w).submitted;
                 self.pool_mut(w).submitted += 1;
                 // _adjust_process_count / _adjust_thread_count: no new worker
