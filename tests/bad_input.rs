@@ -1531,17 +1531,6 @@ fn refused_process_features() {
     };
     let e = fails(&format!(
         "{}workers = \"per-task\"\n",
-        open_loop("rate = \"10/s\"")
-    ));
-    assert_error(
-        &e,
-        6,
-        1,
-        Some("workload.jobs.rate"),
-        "`rate` workloads on processes per task are not built yet",
-    );
-    let e = fails(&format!(
-        "{}workers = \"per-task\"\n",
         open_loop("repeat = \"forever\"")
     ));
     assert_error(

@@ -52,7 +52,7 @@ fn case() -> impl Strategy<Value = Case> {
                 let (shm, open_loop, free_threaded) = flags;
                 let per_task = workers.contains("per-task");
                 let sub = model == "subinterpreters";
-                let open_loop = open_loop && !per_task;
+                let open_loop = open_loop && !(per_task && sub);
                 let workers = if sub && per_task { "2".to_string() } else { workers };
                 let mut run = format!("model = \"{model}\"\nworkers = {workers}\n");
                 if !sub {

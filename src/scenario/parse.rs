@@ -1155,11 +1155,7 @@ impl Validator<'_> {
         let arrival = self.arrival(table, item, &prefix)?;
         let refused = matches!(
             (&model, &arrival, workers),
-            (
-                Model::Processes(_),
-                Arrival::Rate(_) | Arrival::Forever,
-                Workers::PerTask
-            )
+            (Model::Processes(_), Arrival::Forever, Workers::PerTask)
         );
         if refused {
             let e = table

@@ -181,6 +181,9 @@ pub(super) struct PoolState {
     subq: usize,
     /// Tasks submitted so far.
     submitted: u64,
+    /// Executors' idle worker semaphore (`_idle_worker_semaphore`,
+    /// `_idle_semaphore`): released once per completed work item.
+    idle: u64,
     per_task: bool,
     workers: u32,
     /// `Pool._taskqueue`, or the call queue's buffer read by its feeder.
@@ -282,6 +285,7 @@ impl Runtime {
             forever: matches!(self.workloads[w].arrival, Arrival::Forever),
             subq: self.new_channel(),
             submitted: 0,
+            idle: 0,
             per_task,
             workers,
             taskq: self.new_channel(),
@@ -333,6 +337,12 @@ impl Runtime {
             plan.push_back(Act::Block);
             return plan;
         }
+        if pool.per_task && pool.rate {
+            // The main thread starts a process per arrival; a thread of
+            // the parent reads the results queue.
+            plan.push_back(Act::StartThread(Role::ResultHandler));
+            return plan;
+        }
         if pool.per_task {
             for &arrival in &self.workloads[w].queue {
                 self.start_acts(w, Some(arrival), &mut plan);
@@ -358,7 +368,8 @@ impl Runtime {
                 n.div_ceil(pool.run.chunksize.unwrap_or(1).max(1))
             };
             for i in 0..items {
-                plan.extend(self.submit_acts(w, i));
+                // Nothing is idle while the batch is submitted.
+                plan.extend(self.submit_acts(w, i, i < u64::from(pool.workers)));
             }
         } else {
             return plan;
@@ -368,7 +379,8 @@ impl Runtime {
     }
 
     /// The main thread's acts for the `i`-th `apply_async` or `submit`.
-    fn submit_acts(&self, w: usize, i: u64) -> Vec<Act> {
+    /// `spawn`: whether this submit starts a worker (none idle, fewer than `workers`).
+    fn submit_acts(&self, w: usize, i: u64, spawn: bool) -> Vec<Act> {
         let pool = self.pool(w);
         let mut acts = vec![Act::Held(Cost::Submit)];
         if pool.sub {
@@ -376,7 +388,7 @@ impl Runtime {
             // kwargs) in the caller; _adjust_thread_count starts a worker
             // while none is idle and fewer than max_workers exist.
             acts.extend([Act::Held(Cost::PickleArgs), Act::Enqueue]);
-            if i < u64::from(pool.workers) {
+            if spawn {
                 acts.push(Act::StartThread(Role::SubWorker));
             }
             return acts;
@@ -385,7 +397,7 @@ impl Runtime {
         if pool.run.api == ProcessApi::Executor {
             let mut starts = VecDeque::new();
             let fork = pool.run.start_method == StartMethod::Fork;
-            if !fork && i < u64::from(pool.workers) {
+            if !fork && spawn {
                 self.start_acts(w, None, &mut starts);
             }
             if i == 0 {
@@ -865,6 +877,9 @@ impl Runtime {
             }
             Act::Complete => {
                 self.threads[tid].plan.pop_front();
+                if self.pool(w).sub || self.pool(w).run.api == ProcessApi::Executor {
+                    self.pool_mut(w).idle += 1;
+                }
                 if let Some(msg) = self.threads[tid].msg.take() {
                     for arrival in msg.tasks {
                         self.complete_one(now, w, arrival);
@@ -893,9 +908,28 @@ impl Runtime {
             }
             Act::SubmitNext => {
                 self.threads[tid].plan.pop_front();
+                if self.pool(w).per_task {
+                    let mut acts = VecDeque::new();
+                    let arrival = self.workloads[w].queue.pop_front();
+                    self.start_acts(w, Some(arrival.unwrap_or(now)), &mut acts);
+                    let t = &mut self.threads[tid];
+                    for a in acts.into_iter().rev() {
+                        t.plan.push_front(a);
+                    }
+                    return true;
+                }
                 let i = self.pool(w).submitted;
                 self.pool_mut(w).submitted += 1;
-                let acts = self.submit_acts(w, i);
+                // _adjust_process_count / _adjust_thread_count: no new worker
+                // if the idle semaphore can be taken without blocking.
+                let pool = self.pool_mut(w);
+                let spawn = if pool.idle > 0 {
+                    pool.idle -= 1;
+                    false
+                } else {
+                    pool.processes < pool.workers
+                };
+                let acts = self.submit_acts(w, i, spawn);
                 let t = &mut self.threads[tid];
                 for a in acts.into_iter().rev() {
                     t.plan.push_front(a);
