@@ -92,6 +92,7 @@ pub fn simulate_traced(s: &Scenario, start: u64, end: u64) -> RunOutput {
             record_gil: true,
             drain: true,
             trace_window: Some((start, end)),
+            ..RunOptions::default()
         },
     ) {
         Ok(o) => o,
