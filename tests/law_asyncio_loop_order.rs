@@ -96,3 +96,20 @@ fn work_is_conserved_and_tasks_complete_once() {
     // The `db` asyncio.Semaphore(2) never admits a third.
     assert_eq!(o.semaphore_max_holders, vec![2]);
 }
+
+#[test]
+fn a_lock_taken_twice_by_a_coroutine_is_a_deadlock_that_names_it() {
+    let s = scenario(
+        r#"
+name = "dl"
+[[workload]]
+name = "jobs"
+tasks = 2
+steps = [ { lock = "a", steps = [ { lock = "a", steps = [ { cpu = "1ms" } ] } ] } ]
+[workload.run]
+model = "asyncio"
+"#,
+    );
+    let d = gilsim::simulation::run(&s, s.seed, Default::default()).unwrap_err();
+    assert_eq!(d.blocked, vec!["2 coroutine(s) wait for asyncio.Lock `a`"]);
+}

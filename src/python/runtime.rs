@@ -553,7 +553,7 @@ impl Runtime {
 
     /// Describes the blocked threads, for a deadlock report.
     pub fn deadlock(&self, at: Nanos) -> Deadlock {
-        let blocked = self
+        let mut blocked: Vec<String> = self
             .threads
             .iter()
             .enumerate()
@@ -577,6 +577,7 @@ impl Runtime {
                 )
             })
             .collect();
+        blocked.extend(self.aio_deadlock());
         Deadlock { at, blocked }
     }
 

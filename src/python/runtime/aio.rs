@@ -774,6 +774,33 @@ impl Runtime {
         }
     }
 
+    /// One line per lock or semaphore that coroutines wait on, for a deadlock report.
+    pub(super) fn aio_deadlock(&self) -> Vec<String> {
+        let Some(l) = self.aio.as_deref() else {
+            return Vec::new();
+        };
+        let mut lines = Vec::new();
+        for (k, lock) in l.locks.iter().enumerate() {
+            if !lock.waiters.is_empty() {
+                lines.push(format!(
+                    "{} coroutine(s) wait for asyncio.Lock `{}`",
+                    lock.waiters.len(),
+                    self.lock_names[k]
+                ));
+            }
+        }
+        for (k, sem) in l.sems.iter().enumerate() {
+            if !sem.waiters.is_empty() {
+                lines.push(format!(
+                    "{} coroutine(s) wait for asyncio.Semaphore `{}`",
+                    sem.waiters.len(),
+                    self.semaphore_names[k]
+                ));
+            }
+        }
+        lines
+    }
+
     /// Lane label of the loop and executor threads.
     pub(super) fn aio_label(&self, tid: ThreadId) -> String {
         let t = &self.threads[tid];
