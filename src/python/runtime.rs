@@ -623,6 +623,12 @@ impl Runtime {
         let worker_gil: Vec<Option<(f64, u64)>> = (0..self.workloads.len())
             .map(|w| self.worker_gil_stats(w, end))
             .collect();
+        let loop_owner = self.aio_owner();
+        let owner_gil: Vec<(u128, u128)> = self
+            .workloads
+            .iter()
+            .map(|w| (w.gil_wait_ns, w.thread_life_ns))
+            .collect();
         let lags: Vec<Option<f64>> = (0..self.workloads.len())
             .map(|w| self.loop_lag_p99_ms(w))
             .collect();
@@ -661,8 +667,15 @@ impl Runtime {
                         Some((held, _)) => held,
                         None => frac(gil_held as f64, window as f64),
                     }),
-                    gil_wait_fraction: gil
-                        .then(|| frac(w.gil_wait_ns as f64, w.thread_life_ns as f64)),
+                    gil_wait_fraction: gil.then(|| {
+                        // asyncio: the loop's threads (the loop and executor
+                        // threads) belong to the first asyncio workload.
+                        let (wait, life) = match (&w.model, loop_owner) {
+                            (RunModel::Asyncio, Some(o)) => owner_gil[o],
+                            _ => (w.gil_wait_ns, w.thread_life_ns),
+                        };
+                        frac(wait as f64, life as f64)
+                    }),
                     gil_switches: gil.then_some(worker_gil.map_or(switches, |(_, s)| s)),
                     context_switches,
                     peak_rss_mb,

@@ -215,6 +215,11 @@ impl Runtime {
         }
     }
 
+    /// The workload that owns the loop thread and the executor threads.
+    pub(super) fn aio_owner(&self) -> Option<usize> {
+        self.aio.as_deref().map(|l| l.owner)
+    }
+
     /// Records what the loop does ([`LoopRecord`]).
     pub fn record_loop(&mut self) {
         if let Some(l) = self.aio.as_deref_mut() {
