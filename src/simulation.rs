@@ -2,7 +2,7 @@
 
 use crate::engine::time::Nanos;
 use crate::engine::{self, EventQueue, Stop};
-use crate::python::runtime::{Accounting, Deadlock, Event, Runtime, WorkloadResult};
+use crate::python::runtime::{Accounting, Deadlock, Event, LoopRecord, Runtime, WorkloadResult};
 use crate::report::timeline::Timeline;
 use crate::scenario::Scenario;
 
@@ -27,6 +27,8 @@ pub struct RunOutput {
     pub semaphore_max_holders: Vec<u32>,
     /// What every thread, core and GIL did inside [`RunOptions::trace_window`], when asked.
     pub timeline: Option<Timeline>,
+    /// What the asyncio event loop did, when [`RunOptions::record_loop`] asked for it.
+    pub loop_log: Option<Vec<LoopRecord>>,
 }
 
 /// Options that do not change results, only what is recorded.
@@ -41,6 +43,8 @@ pub struct RunOptions {
     /// Record a [`Timeline`] of the half-open window `[start, end)` of
     /// simulated time (clipped to the end of the run). Results are unchanged.
     pub trace_window: Option<(Nanos, Nanos)>,
+    /// Record the asyncio event loop's passes, callbacks and timers.
+    pub record_loop: bool,
 }
 
 /// Runs `scenario` once with `seed`.
@@ -48,6 +52,9 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
     let mut runtime = Runtime::new(scenario, seed);
     if options.record_gil {
         runtime.record_gil();
+    }
+    if options.record_loop {
+        runtime.record_loop();
     }
     if let Some((start, end)) = options.trace_window {
         runtime.record_timeline(start, end);
@@ -79,5 +86,6 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
         gil_logs: runtime.gil_logs(),
         semaphore_max_holders: runtime.semaphore_max_holders(),
         timeline,
+        loop_log: runtime.loop_log().map(<[_]>::to_vec),
     })
 }

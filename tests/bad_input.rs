@@ -597,14 +597,14 @@ fn refused_model() {
 }
 
 #[test]
-fn refused_model_asyncio() {
-    let e = fails(&THREADS.replace("\"threads\"", "\"asyncio\""));
+fn asyncio_workers_per_task() {
+    let e = fails(&THREADS.replace("\"threads\"", "\"asyncio\"\nworkers = \"per-task\""));
     assert_error(
         &e,
-        8,
         9,
-        Some("workload.jobs.run.model"),
-        "model `asyncio` is not built yet",
+        11,
+        Some("workload.jobs.run.workers"),
+        "does not apply to asyncio",
     );
 }
 
@@ -990,14 +990,10 @@ fn set_inside_a_string() {
 }
 
 #[test]
-fn set_refused_model() {
-    let e = fails_with(THREADS, &["workload.jobs.run.model=asyncio"]);
-    assert_set_error(
-        &e,
-        "workload.jobs.run.model=asyncio",
-        Some("workload.jobs.run.model"),
-        "model `asyncio` is not built yet",
-    );
+fn set_model_asyncio() {
+    let s = parse(THREADS, &["workload.jobs.run.model=asyncio"]).unwrap();
+    assert_eq!(s.workloads[0].model, Model::Asyncio);
+    assert_eq!(s.workloads[0].workers, Workers::Unlimited);
 }
 
 #[test]

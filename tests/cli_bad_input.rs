@@ -179,13 +179,15 @@ fn not_utf8() {
 }
 
 #[test]
-fn model_not_built_yet() {
-    let toml = GOOD_TAIL.replace("\"threads\"", "\"asyncio\"");
+fn asyncio_workers_zero() {
+    let toml = GOOD_TAIL
+        .replace("\"threads\"", "\"asyncio\"")
+        .replace("workers = 2", "workers = 0");
     assert_rejected(
         format!("name = \"bad\"\n{toml}").as_bytes(),
-        8,
         9,
-        "not built yet",
+        11,
+        "workers must be at least 1",
     );
 }
 

@@ -69,6 +69,44 @@ pub struct PythonConfig {
     pub profile: String,
     /// Costs of processes: start-up, pickling, pipes.
     pub process: ProcessConfig,
+    /// Costs of the asyncio event loop.
+    pub asyncio: AsyncioConfig,
+}
+
+/// Costs of the asyncio event loop (DESIGN 1.5), each CPU on the loop
+/// thread with the GIL held, drawn from the `workload/NAME/loop` stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AsyncioConfig {
+    /// One callback of `_run_once` (`Handle._run`, python/cpython
+    /// `Lib/asyncio/events.py`): DESIGN 1.5's default, 2.5 µs.
+    pub loop_callback: Dist,
+    /// One `Task.__step` (python/cpython `Lib/asyncio/tasks.py`) on top of its
+    /// callback: resuming the coroutine with `send(None)` and handling what
+    /// it yields. DESIGN 1.5's default, 10 µs.
+    pub task_step: Dist,
+    /// Creating a coroutine object and its `Task` (`create_task`, an estimate, to calibrate).
+    pub coroutine_create: Dist,
+    /// One poll that does not wait (`epoll_wait` with timeout 0, GIL released; an estimate).
+    pub loop_poll: Dist,
+    /// Resident memory of one live coroutine and its `Task` (about 2 KB: a
+    /// frame, the coroutine, the Task and its callbacks; an estimate).
+    pub coroutine_rss: u64,
+}
+
+impl Default for AsyncioConfig {
+    fn default() -> Self {
+        let us = |x: f64| Dist::LogNormal {
+            median: libm::round(x * 1e3) as Nanos,
+            sigma: 0.3,
+        };
+        AsyncioConfig {
+            loop_callback: us(2.5),
+            task_step: us(10.0),
+            coroutine_create: us(3.0),
+            loop_poll: us(1.0),
+            coroutine_rss: 2048,
+        }
+    }
 }
 
 /// Costs of worker processes and of the messages between them (DESIGN 1.5).
@@ -192,6 +230,7 @@ impl PythonConfig {
             thread_rss: 64 * 1024,
             profile: "reference".to_string(),
             process: ProcessConfig::default(),
+            asyncio: AsyncioConfig::default(),
         }
     }
 

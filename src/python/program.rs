@@ -16,8 +16,15 @@ pub enum Op {
     CpuNogil(Dist),
     /// Blocking I/O.
     Io(Dist),
-    /// `time.sleep`.
+    /// `time.sleep` (`asyncio.sleep` in a coroutine).
     Sleep(Dist),
+    /// A blocking call: as [`Op::Io`] on a thread; blocks the loop thread in a coroutine.
+    BlockingIo(Dist),
+    /// `asyncio.to_thread`: the operations up to the matching
+    /// [`Op::ToThreadEnd`] (at this index) run in the loop's executor.
+    ToThread(usize),
+    /// The end of a `to_thread` body: the executor thread hands the result back.
+    ToThreadEnd,
     /// `lock.acquire()`.
     LockAcquire(usize),
     /// `lock.release()`.
@@ -43,6 +50,15 @@ fn emit(steps: &[Step], ops: &mut Vec<Op>) {
             Step::CpuNogil(d) => ops.push(Op::CpuNogil(*d)),
             Step::Io(d) => ops.push(Op::Io(*d)),
             Step::Sleep(d) => ops.push(Op::Sleep(*d)),
+            Step::BlockingIo(d) => ops.push(Op::BlockingIo(*d)),
+            Step::ToThread(steps) => {
+                let at = ops.len();
+                ops.push(Op::ToThread(0));
+                emit(steps, ops);
+                let end = ops.len();
+                ops[at] = Op::ToThread(end);
+                ops.push(Op::ToThreadEnd);
+            }
             Step::Lock { lock, steps } => {
                 ops.push(Op::LockAcquire(*lock));
                 emit(steps, ops);

@@ -17,8 +17,11 @@
 //! event inside it, the states of the threads that may have changed are
 //! derived again and their lanes updated (`runtime/record.rs`).
 
+mod aio;
 mod procs;
 mod record;
+
+pub use aio::{CallbackKind, LoopRecord};
 
 use std::collections::VecDeque;
 
@@ -48,6 +51,8 @@ pub enum Event {
     CallReturn { thread: ThreadId, epoch: u64 },
     /// The warm-up ends: counters are snapshotted.
     WarmupEnd,
+    /// A coroutine's awaited I/O completes (asyncio).
+    AioDone { coro: usize },
 }
 
 impl From<MachineEvent> for Event {
@@ -111,6 +116,8 @@ enum Call {
     Await,
     /// Moves the thread to another interpreter (`_interpreters.exec` entering or leaving).
     Switch(usize),
+    /// The event loop's `select` that waits, with its timeout (`None`: forever).
+    Poll(Option<Nanos>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +154,10 @@ enum Role {
     ForkServer,
     /// An `InterpreterPoolExecutor` worker thread: it runs each task in its own subinterpreter.
     SubWorker,
+    /// The thread running the asyncio event loop (the main thread, in `asyncio.run`).
+    Loop,
+    /// A thread of the event loop's default executor (`to_thread`).
+    Executor,
 }
 
 #[derive(Debug, Clone)]
@@ -281,6 +292,9 @@ pub struct WorkloadResult {
     pub events: u64,
     /// Tasks arrived but not completed at the end.
     pub tasks_in_flight: u64,
+    /// p99 of how late the event loop ran timers (callback start − deadline),
+    /// in ms; `None` for models without a loop, or without a timer in the window.
+    pub loop_lag_p99_ms: Option<f64>,
 }
 
 /// Totals used by the laws and by accounting checks.
@@ -342,6 +356,10 @@ pub struct Runtime {
     spawned: u64,
     /// The timeline being recorded, if asked for.
     recorder: Option<Box<record::Recorder>>,
+    /// The asyncio event loop, if a workload runs on it.
+    aio: Option<Box<aio::EventLoop>>,
+    /// Live coroutines (asyncio tasks).
+    live_coros: u64,
 }
 
 /// A run that stopped with tasks blocked forever.
@@ -404,7 +422,7 @@ impl Runtime {
             .workloads
             .iter()
             .any(|w| !matches!(w.arrival, Arrival::Batch(_)));
-        Runtime {
+        let mut runtime = Runtime {
             interps: vec![Interp::new(Gil::new(
                 python.gil_handoff,
                 seed,
@@ -446,7 +464,11 @@ impl Runtime {
             bytes_unpickled: 0,
             spawned: 0,
             recorder: None,
-        }
+            aio: None,
+            live_coros: 0,
+        };
+        runtime.aio_new(scenario.machine.cores, seed);
+        runtime
     }
 
     /// Records every GIL acquisition and release (for tests and timelines).
@@ -478,6 +500,7 @@ impl Runtime {
     /// Schedules the first events: arrivals, forever loops, the warm-up end.
     pub fn start(&mut self, q: &mut EventQueue<Event>) {
         self.update_rss();
+        self.aio_start(q);
         if self.warmup > 0 {
             q.schedule_at(self.warmup, Event::WarmupEnd);
         }
@@ -486,6 +509,8 @@ impl Runtime {
                 Arrival::Batch(_) | Arrival::Rate(_) => {
                     q.schedule_at(0, Event::Arrival { workload: w })
                 }
+                // Started with the loop (aio_start).
+                Arrival::Forever if self.workloads[w].model == RunModel::Asyncio => {}
                 Arrival::Forever
                     if matches!(
                         self.workloads[w].model,
@@ -498,7 +523,7 @@ impl Runtime {
                     let n = match (&self.workloads[w].model, self.workloads[w].workers) {
                         (RunModel::Sequential, _) => 1,
                         (_, Workers::Fixed(n)) => n,
-                        (_, Workers::PerTask) => 1,
+                        (_, Workers::PerTask | Workers::Unlimited) => 1,
                     };
                     for _ in 0..n {
                         let tid = self.spawn(0, w, Role::Forever, Some(0), q);
@@ -528,7 +553,7 @@ impl Runtime {
 
     /// Describes the blocked threads, for a deadlock report.
     pub fn deadlock(&self, at: Nanos) -> Deadlock {
-        let blocked = self
+        let mut blocked: Vec<String> = self
             .threads
             .iter()
             .enumerate()
@@ -552,6 +577,7 @@ impl Runtime {
                 )
             })
             .collect();
+        blocked.extend(self.aio_deadlock());
         Deadlock { at, blocked }
     }
 
@@ -597,10 +623,20 @@ impl Runtime {
         let worker_gil: Vec<Option<(f64, u64)>> = (0..self.workloads.len())
             .map(|w| self.worker_gil_stats(w, end))
             .collect();
+        let loop_owner = self.aio_owner();
+        let owner_gil: Vec<(u128, u128)> = self
+            .workloads
+            .iter()
+            .map(|w| (w.gil_wait_ns, w.thread_life_ns))
+            .collect();
+        let lags: Vec<Option<f64>> = (0..self.workloads.len())
+            .map(|w| self.loop_lag_p99_ms(w))
+            .collect();
         self.workloads
             .iter()
             .zip(worker_gil)
-            .map(|(w, worker_gil)| {
+            .enumerate()
+            .map(|(i, (w, worker_gil))| {
                 let ms = |ns: f64| ns / 1e6;
                 let latency_ms = w.latency.mean().map(|mean| {
                     let q = |p: f64| ms(w.latency.quantile(p).unwrap_or(0) as f64);
@@ -619,6 +655,7 @@ impl Runtime {
                         (RunModel::Sequential, _) => "1".to_string(),
                         (_, Workers::Fixed(n)) => n.to_string(),
                         (_, Workers::PerTask) => "per-task".to_string(),
+                        (_, Workers::Unlimited) => "unlimited".to_string(),
                     },
                     cores,
                     tasks_completed: w.completed_in_window,
@@ -630,13 +667,21 @@ impl Runtime {
                         Some((held, _)) => held,
                         None => frac(gil_held as f64, window as f64),
                     }),
-                    gil_wait_fraction: gil
-                        .then(|| frac(w.gil_wait_ns as f64, w.thread_life_ns as f64)),
+                    gil_wait_fraction: gil.then(|| {
+                        // asyncio: the loop's threads (the loop and executor
+                        // threads) belong to the first asyncio workload.
+                        let (wait, life) = match (&w.model, loop_owner) {
+                            (RunModel::Asyncio, Some(o)) => owner_gil[o],
+                            _ => (w.gil_wait_ns, w.thread_life_ns),
+                        };
+                        frac(wait as f64, life as f64)
+                    }),
                     gil_switches: gil.then_some(worker_gil.map_or(switches, |(_, s)| s)),
                     context_switches,
                     peak_rss_mb,
                     events,
                     tasks_in_flight: w.arrived - w.completed,
+                    loop_lag_p99_ms: lags[i],
                 }
             })
             .collect()
@@ -665,7 +710,9 @@ impl Runtime {
         interp: usize,
         q: &mut EventQueue<Event>,
     ) -> ThreadId {
-        let main_thread = self.workloads[w].model == RunModel::Sequential || role == Role::ProcMain;
+        let main_thread = self.workloads[w].model == RunModel::Sequential
+            || role == Role::ProcMain
+            || role == Role::Loop;
         let thread = PyThread {
             workload: w,
             interp,
@@ -753,7 +800,7 @@ impl Runtime {
     }
 
     fn step_duration(&mut self, tid: ThreadId, dist: Dist, scale: f64) -> Nanos {
-        let w = self.threads[tid].workload;
+        let w = self.steps_workload(tid);
         let d = dist.sample(&mut self.workloads[w].steps_rng);
         if scale == 1.0 {
             d
@@ -839,6 +886,9 @@ impl Runtime {
             }
         }
         if self.threads[tid].agent {
+            if Self::is_aio_role(self.threads[tid].role) {
+                return self.run_aio(now, tid, q);
+            }
             return self.run_agent(now, tid, q);
         }
         let t = &self.threads[tid];
@@ -878,9 +928,14 @@ impl Runtime {
                 self.step_cpu += d;
                 self.release_for(now, tid, Some(Call::Nogil(d)), q)
             }
-            Op::Io(d) => {
+            Op::Io(d) | Op::BlockingIo(d) => {
                 let d = self.step_duration(tid, d, 1.0);
                 self.release_for(now, tid, Some(Call::Io(d)), q)
+            }
+            // Only coroutines run these (runtime/aio.rs); the parser keeps them there.
+            Op::ToThread(_) | Op::ToThreadEnd => {
+                self.advance(tid);
+                true
             }
             Op::Sleep(d) => {
                 let d = self.step_duration(tid, d, 1.0);
@@ -939,7 +994,8 @@ impl Runtime {
             return true;
         }
         match self.workloads[t.workload].ops.get(t.pc) {
-            Some(Op::CpuNogil(_) | Op::Io(_) | Op::Sleep(_)) => false,
+            Some(Op::CpuNogil(_) | Op::Io(_) | Op::Sleep(_) | Op::BlockingIo(_)) => false,
+            Some(Op::ToThread(_) | Op::ToThreadEnd) => true,
             Some(Op::LockAcquire(_) | Op::LockRelease(_)) => false,
             Some(Op::Cpu(_) | Op::CpuHeld(_) | Op::SemAcquire(_) | Op::SemRelease(_)) => true,
             None => true,
@@ -1095,6 +1151,7 @@ impl Runtime {
                 false
             }
             Call::Recv(ch) => self.recv_blocking(now, tid, ch, q),
+            Call::Poll(timeout) => self.start_poll(now, tid, timeout, q),
             Call::Switch(interp) => {
                 self.threads[tid].interp = interp;
                 self.advance(tid);
@@ -1130,6 +1187,12 @@ impl Runtime {
         let arrival = t.task.take().unwrap_or(now);
         t.pc = 0;
         let role = t.role;
+        self.count_completion(now, w, arrival);
+        self.complete_role(now, tid, w, role, q)
+    }
+
+    /// Counts a completed task of workload `w` that arrived at `arrival`.
+    fn count_completion(&mut self, now: Nanos, w: usize, arrival: Nanos) {
         let wl = &mut self.workloads[w];
         wl.completed += 1;
         if now >= self.warmup {
@@ -1141,6 +1204,17 @@ impl Runtime {
         }
         self.last_completion = now;
         self.tasks_memory -= self.workloads[w].memory;
+    }
+
+    /// What a thread does once its task is complete.
+    fn complete_role(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        w: usize,
+        role: Role,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
         match role {
             Role::Forever => {
                 self.threads[tid].task = Some(now);
@@ -1158,7 +1232,9 @@ impl Runtime {
             | Role::ProcWorker
             | Role::ProcTask
             | Role::ForkServer
-            | Role::SubWorker => {
+            | Role::SubWorker
+            | Role::Loop
+            | Role::Executor => {
                 if self.threads[tid].holds_gil {
                     // The thread state is deleted: drop_gil(tstate = NULL) never waits.
                     let i = self.threads[tid].interp;
@@ -1212,6 +1288,7 @@ impl Runtime {
         let rss = self.python.process_rss * self.live_processes
             + self.subinterpreters_rss
             + self.python.thread_rss * self.live_threads
+            + self.python.asyncio.coroutine_rss * self.live_coros
             + self.tasks_memory;
         self.peak_rss = self.peak_rss.max(rss);
     }
@@ -1236,6 +1313,12 @@ impl Runtime {
             self.arrive_processes(now, w, count, q);
             return;
         }
+        if self.workloads[w].model == RunModel::Asyncio {
+            for _ in 0..count {
+                self.aio_arrive_one(now, w, q);
+            }
+            return;
+        }
         for _ in 0..count {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
@@ -1247,7 +1330,7 @@ impl Runtime {
                     let max = match (model, workers) {
                         (RunModel::Sequential, _) => 1,
                         (_, Workers::Fixed(n)) => n,
-                        (_, Workers::PerTask) => 1,
+                        (_, Workers::PerTask | Workers::Unlimited) => 1,
                     };
                     self.workloads[w].queue.push_back(now);
                     if let Some(idle) = self.workloads[w].idle.pop_front() {
@@ -1298,9 +1381,11 @@ impl Model for Runtime {
             }
             Event::CallReturn { thread, epoch } => {
                 if self.threads[thread].epoch == epoch {
+                    self.aio_poll_returned(thread);
                     self.wake(now, thread, Next::ReturnCost, q);
                 }
             }
+            Event::AioDone { coro } => self.aio_io_done(now, coro, q),
             Event::WarmupEnd => {
                 self.snapshot = Snapshot {
                     busy: self.machine.busy_time(now),

@@ -128,8 +128,8 @@ fn record(row: &Row<'_>) -> Vec<String> {
         num(r.peak_rss_mb),
         r.events.to_string(),
         r.tasks_in_flight.to_string(),
-        // Columns of models not built yet (asyncio loop lag, pipeline queues): empty.
-        String::new(),
+        opt_num(r.loop_lag_p99_ms),
+        // Columns of models not built yet (pipeline queues): empty.
         String::new(),
         String::new(),
         String::new(),

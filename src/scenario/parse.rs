@@ -136,6 +136,8 @@ fn parse_document(sources: &Sources<'_>) -> Result<Study, Diag> {
             semaphores: Vec::new(),
             locks: Vec::new(),
             swept_models: &swept_models,
+            asyncio: false,
+            in_to_thread: false,
         };
         let scenario = validator.scenario(&doc)?;
         points.push(StudyPoint {
@@ -222,6 +224,11 @@ const PYTHON_KEYS: &[&str] = &[
     "shm_attach",
     "interpreter_start",
     "interpreter_rss",
+    "loop_callback",
+    "task_step",
+    "coroutine_create",
+    "loop_poll",
+    "coroutine_rss",
 ];
 
 const WORKLOAD_KEYS: &[&str] = &[
@@ -250,16 +257,10 @@ const STEP_KINDS: &[&str] = &[
     "blocking_io",
     "lock",
     "semaphore",
+    "to_thread",
 ];
 
-const REFUSED_STEPS: &[&str] = &[
-    "to_thread",
-    "wait_event",
-    "set_event",
-    "clear_event",
-    "notify",
-    "wait",
-];
+const REFUSED_STEPS: &[&str] = &["wait_event", "set_event", "clear_event", "notify", "wait"];
 
 const DIST_KINDS: &[&str] = &["exp", "uniform", "normal", "lognormal"];
 
@@ -659,6 +660,10 @@ struct Validator<'s> {
     version: PyVersion,
     semaphores: Vec<SemaphoreDef>,
     locks: Vec<String>,
+    /// The workload being validated runs on the asyncio event loop.
+    asyncio: bool,
+    /// The steps being validated are inside a `to_thread` body.
+    in_to_thread: bool,
 }
 
 impl Validator<'_> {
@@ -866,19 +871,6 @@ impl Validator<'_> {
             return Ok(PythonConfig::default());
         };
         let table = as_table(&entry.value, "python")?;
-        for e in &table.entries {
-            if e.key == "loop_callback" || e.key == "task_step" {
-                return Err(Diag::new(
-                    format!(
-                        "`{}` applies to asyncio, which is not built yet in this version of gilsim",
-                        e.key
-                    ),
-                    &e.key_span,
-                    "not supported yet",
-                )
-                .key(join("python", &e.key)));
-            }
-        }
         check_keys(table, "python", "in [python]", PYTHON_KEYS)?;
 
         let version = match table.get("version") {
@@ -1010,6 +1002,12 @@ impl Validator<'_> {
                 "shm_attach" => p.process.shm_attach = duration(v, &k)?,
                 "pipe_buffer" => p.process.pipe_buffer = size(v, &k)?,
                 "interpreter_rss" => p.process.interpreter_rss = size(v, &k)?,
+                // Event loop costs (DESIGN 1.5; defaults in AsyncioConfig).
+                "loop_callback" => p.asyncio.loop_callback = dist(v, &k)?,
+                "task_step" => p.asyncio.task_step = dist(v, &k)?,
+                "coroutine_create" => p.asyncio.coroutine_create = dist(v, &k)?,
+                "loop_poll" => p.asyncio.loop_poll = dist(v, &k)?,
+                "coroutine_rss" => p.asyncio.coroutine_rss = size(v, &k)?,
                 per_byte => {
                     let x = number(v, &k)?;
                     if x < 0.0 {
@@ -1188,6 +1186,18 @@ impl Validator<'_> {
             )
             .help("add steps = [ { cpu = \"10ms\" } ]")
         })?;
+        if model == Model::Asyncio && arrival == Arrival::Forever && workers == Workers::Unlimited {
+            let e = table.get("repeat").map_or(&item.span, |e| &e.key_span);
+            return Err(Diag::new(
+                "repeat = \"forever\" on asyncio needs `workers`: how many coroutines loop",
+                e,
+                "unlimited coroutines cannot loop forever",
+            )
+            .key(join(&prefix, "repeat"))
+            .help("add workers = 1 under [workload.run]"));
+        }
+        self.asyncio = model == Model::Asyncio;
+        self.in_to_thread = false;
         let steps = self.steps(&steps_entry.value, &join(&prefix, "steps"))?;
         let memory_bytes = match table.get("memory") {
             Some(e) => size(&e.value, &join(&prefix, "memory"))?,
@@ -1250,14 +1260,7 @@ impl Validator<'_> {
                 result_bytes: 0,
                 transfer: Transfer::Pickle,
             }),
-            refused @ "asyncio" => {
-                return Err(Diag::new(
-                    format!("model `{refused}` is not built yet in this version of gilsim"),
-                    &model_node.span,
-                    "not supported yet: use \"sequential\", \"threads\", \"processes\" or \"subinterpreters\"",
-                )
-                .key(model_key));
-            }
+            "asyncio" => Model::Asyncio,
             other => {
                 let known = [
                     "sequential",
@@ -1269,13 +1272,15 @@ impl Validator<'_> {
                 let mut diag = Diag::new(
                     format!("unknown model `{other}`"),
                     &model_node.span,
-                    "expected \"sequential\", \"threads\" or \"processes\"",
+                    "expected \"sequential\", \"threads\", \"processes\", \"asyncio\" or \"subinterpreters\"",
                 )
                 .key(model_key);
                 if let Some(close) = suggest(other, &known) {
                     diag = diag.help(format!("did you mean `{close}`?"));
                 }
-                return Err(diag.note("models: sequential, threads, processes, subinterpreters (asyncio is not built yet)"));
+                return Err(
+                    diag.note("models: sequential, threads, processes, asyncio, subinterpreters")
+                );
             }
         };
 
@@ -1307,6 +1312,8 @@ impl Validator<'_> {
             }
             // Pool and ProcessPoolExecutor: os.cpu_count() workers.
             None if matches!(model, Model::Processes(_)) => Workers::Fixed(self.cores),
+            // No semaphore around the coroutines.
+            None if model == Model::Asyncio => Workers::Unlimited,
             None => Workers::Fixed(1),
             Some(e) => {
                 let k = join(&key, "workers");
@@ -1351,6 +1358,16 @@ impl Validator<'_> {
                 }
             }
         };
+        if let (Model::Asyncio, Workers::PerTask) = (&model, workers)
+            && let Some(e) = table.get("workers")
+        {
+            return Err(Diag::new(
+                "workers = \"per-task\" does not apply to asyncio: every task is a coroutine",
+                &e.value.span,
+                "expected an integer ≥ 1 (an asyncio.Semaphore around each task), or no `workers` (unlimited)",
+            )
+            .key(join(&key, "workers")));
+        }
         if let (Model::Subinterpreters(_), Workers::PerTask) = (&model, workers)
             && let Some(e) = table.get("workers")
         {
@@ -1570,11 +1587,7 @@ impl Validator<'_> {
                 continue;
             }
             if REFUSED_STEPS.contains(&name) {
-                let message = if name == "to_thread" {
-                    "`to_thread` steps are asyncio only, and asyncio is not built yet".to_string()
-                } else {
-                    format!("`{name}` steps are not built yet in this version of gilsim")
-                };
+                let message = format!("`{name}` steps are not built yet in this version of gilsim");
                 return Err(
                     Diag::new(message, &e.key_span, "not supported yet").key(join(key, name))
                 );
@@ -1619,11 +1632,21 @@ impl Validator<'_> {
         }
         let k = join(key, &kind.key);
         let v = &kind.value;
+        if kind.key == "to_thread" {
+            return self.parse_to_thread(kind, nested, key);
+        }
+        let blocking_io: fn(Dist) -> Step = if self.asyncio && !self.in_to_thread {
+            Step::BlockingIo
+        } else {
+            // Outside a coroutine, a blocking call is plain blocking I/O.
+            Step::Io
+        };
         let simple: Option<fn(Dist) -> Step> = match kind.key.as_str() {
             "cpu" => Some(Step::Cpu),
             "cpu_held" => Some(Step::CpuHeld),
             "cpu_nogil" => Some(Step::CpuNogil),
-            "io" | "blocking_io" => Some(Step::Io),
+            "io" => Some(Step::Io),
+            "blocking_io" => Some(blocking_io),
             "sleep" => Some(Step::Sleep),
             _ => None,
         };
@@ -1699,6 +1722,63 @@ impl Validator<'_> {
             let steps = self.steps(&steps_entry.value, &join(key, "steps"))?;
             Ok(Step::Semaphore { semaphore, steps })
         }
+    }
+}
+
+impl Validator<'_> {
+    /// `{ to_thread = true, steps = [ ... ] }`: `asyncio.to_thread` around the
+    /// nested steps, in an asyncio workload, not nested in another `to_thread`.
+    fn parse_to_thread(&mut self, kind: &Entry, nested: Option<&Entry>, key: &str) -> Res<Step> {
+        let k = join(key, "to_thread");
+        if !self.asyncio {
+            return Err(Diag::new(
+                "`to_thread` steps are asyncio only",
+                &kind.key_span,
+                "this workload's model is not asyncio",
+            )
+            .key(k)
+            .help(
+                "use model = \"asyncio\", or list the steps directly (a thread already runs them)",
+            ));
+        }
+        if self.in_to_thread {
+            return Err(Diag::new(
+                "a `to_thread` step inside a `to_thread` body",
+                &kind.key_span,
+                "the body already runs in an executor thread",
+            )
+            .key(k)
+            .help("list the steps directly"));
+        }
+        match &kind.value.value {
+            Value::Bool(true) => {}
+            Value::Array(_) => {
+                return Err(Diag::new(
+                    "`to_thread` takes `true` and its steps beside it",
+                    &kind.value.span,
+                    "expected true",
+                )
+                .key(k)
+                .help("write { to_thread = true, steps = [ { cpu_nogil = \"5ms\" } ] }"));
+            }
+            _ => {
+                return Err(type_error(&kind.value, &k, "true")
+                    .help("write { to_thread = true, steps = [ { cpu_nogil = \"5ms\" } ] }"));
+            }
+        }
+        let Some(steps_entry) = nested else {
+            return Err(Diag::new(
+                "a `to_thread` step needs `steps` beside it",
+                &kind.key_span,
+                "what runs in the executor thread?",
+            )
+            .key(join(key, "steps"))
+            .help("write { to_thread = true, steps = [ { cpu_nogil = \"5ms\" } ] }"));
+        };
+        self.in_to_thread = true;
+        let steps = self.steps(&steps_entry.value, &join(key, "steps"));
+        self.in_to_thread = false;
+        Ok(Step::ToThread(steps?))
     }
 }
 

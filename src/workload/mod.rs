@@ -32,6 +32,8 @@ pub enum Model {
     /// each with an interpreter and a GIL of its own. Only the run's
     /// `args_bytes` and `result_bytes` are used.
     Subinterpreters(ProcessRun),
+    /// Coroutines on one `asyncio` event loop in a thread of the main interpreter.
+    Asyncio,
 }
 
 /// How a process model runs (`[workload.run]` keys of `model = "processes"`).
@@ -109,6 +111,7 @@ impl Model {
             Model::Threads => "threads",
             Model::Processes(_) => "processes",
             Model::Subinterpreters(_) => "subinterpreters",
+            Model::Asyncio => "asyncio",
         }
     }
 }
@@ -120,6 +123,8 @@ pub enum Workers {
     Fixed(u32),
     /// `workers = "per-task"`: one new thread per task, paying the thread start cost.
     PerTask,
+    /// No limit (asyncio's default: no semaphore around the tasks).
+    Unlimited,
 }
 
 /// One `[[workload]]` of a scenario, validated.
@@ -150,6 +155,7 @@ impl Workload {
         match self.workers {
             Workers::Fixed(n) => n.to_string(),
             Workers::PerTask => "per-task".to_string(),
+            Workers::Unlimited => "unlimited".to_string(),
         }
     }
 }

@@ -13,8 +13,14 @@ pub enum Step {
     CpuNogil(Dist),
     /// Blocking I/O that waits (`socket.recv`): no core, no GIL.
     Io(Dist),
-    /// `time.sleep`: a timer, no core, no GIL.
+    /// `time.sleep`: a timer, no core, no GIL. In asyncio, `asyncio.sleep` (a `call_later` timer).
     Sleep(Dist),
+    /// A blocking call inside a coroutine: blocks the whole event loop thread
+    /// (GIL released). Outside asyncio it is the same as [`Step::Io`].
+    BlockingIo(Dist),
+    /// `await asyncio.to_thread(f)` (asyncio only): the nested steps run in
+    /// the loop's default executor, a thread pool of the same interpreter.
+    ToThread(Vec<Step>),
     /// `with lock:` around nested steps; `lock` indexes [`crate::scenario::Scenario::locks`].
     Lock { lock: usize, steps: Vec<Step> },
     /// `with sem:` around nested steps; `semaphore` indexes [`crate::scenario::Scenario::semaphores`].
@@ -26,8 +32,8 @@ impl Step {
     pub fn mean_cpu(&self) -> f64 {
         match self {
             Step::Cpu(d) | Step::CpuHeld(d) | Step::CpuNogil(d) => d.mean(),
-            Step::Io(_) | Step::Sleep(_) => 0.0,
-            Step::Lock { steps, .. } | Step::Semaphore { steps, .. } => {
+            Step::Io(_) | Step::Sleep(_) | Step::BlockingIo(_) => 0.0,
+            Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::ToThread(steps) => {
                 steps.iter().map(Step::mean_cpu).sum()
             }
         }

@@ -92,6 +92,7 @@ pub fn simulate_traced(s: &Scenario, start: u64, end: u64) -> RunOutput {
             record_gil: true,
             drain: true,
             trace_window: Some((start, end)),
+            ..RunOptions::default()
         },
     ) {
         Ok(o) => o,
@@ -210,7 +211,20 @@ pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
             "{}",
             lane.label
         );
-        assert!(index.parse::<u32>().is_ok() || processes, "{}", lane.label);
+        // The asyncio loop's threads: `NAME/event-loop`, `NAME/executor-K`.
+        let loop_thread = index == "event-loop"
+            || index
+                .strip_prefix("executor-")
+                .is_some_and(|k| k.parse::<u32>().is_ok());
+        let asyncio = s
+            .workloads
+            .iter()
+            .any(|w| w.model == gilsim::workload::Model::Asyncio);
+        assert!(
+            index.parse::<u32>().is_ok() || processes || (asyncio && loop_thread),
+            "{}",
+            lane.label
+        );
         lane_ok(&lane.label, &lane.intervals, t.start, stop);
         for w in lane.intervals.windows(2) {
             assert_eq!(
@@ -346,4 +360,29 @@ pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
             run + switch
         );
     }
+}
+
+/// Runs once recording the GIL and the asyncio loop's passes, callbacks and timers.
+pub fn simulate_loop(s: &Scenario) -> RunOutput {
+    match run(
+        s,
+        s.seed,
+        RunOptions {
+            record_gil: true,
+            drain: true,
+            record_loop: true,
+            ..RunOptions::default()
+        },
+    ) {
+        Ok(o) => o,
+        Err(d) => panic!("unexpected deadlock: {d:?}"),
+    }
+}
+
+/// The result row of workload `name`.
+pub fn row<'a>(o: &'a RunOutput, name: &str) -> &'a gilsim::python::runtime::WorkloadResult {
+    o.workloads
+        .iter()
+        .find(|w| w.workload == name)
+        .unwrap_or_else(|| panic!("no workload {name}"))
 }

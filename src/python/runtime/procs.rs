@@ -149,6 +149,18 @@ pub(super) enum Act {
     /// A subinterpreter worker enters its interpreter (`_interpreters.exec`)
     /// or returns to the main one, dropping the GIL it holds.
     Switch,
+    /// The event loop's `select` (asyncio, `runtime/aio.rs`).
+    Poll,
+    /// The loop reads I/O events and due timers into `_ready`.
+    Collect,
+    /// The loop runs this many more ready callbacks.
+    Run(usize),
+    /// CPU with the GIL held, already drawn (a loop callback's cost).
+    Burn(Nanos),
+    /// A coroutine's operations, on the loop thread, until it awaits.
+    Coro(usize),
+    /// A `to_thread` body of a coroutine, on an executor thread (at its `pc`).
+    Slice(usize),
 }
 
 /// A message: the tasks it carries (their submission times) and its pickled size.
@@ -276,6 +288,7 @@ impl Runtime {
         let (per_task, workers) = match self.workloads[w].workers {
             Workers::Fixed(n) => (false, n),
             Workers::PerTask => (true, 0),
+            Workers::Unlimited => unreachable!("unlimited workers on a process model"),
         };
         let name = self.workloads[w].name.clone();
         let pool = PoolState {
@@ -519,6 +532,7 @@ impl Runtime {
                 Act::Send(pool.fork_replies),
             ],
             Role::ProcTask | Role::Worker | Role::PerTask | Role::Forever => vec![Act::Exit],
+            Role::Loop | Role::Executor => unreachable!("asyncio threads refill in runtime/aio.rs"),
         };
         self.threads[tid].plan.extend(acts);
     }
@@ -564,6 +578,9 @@ impl Runtime {
     /// `Some(true)` for Python code and the pickler, `Some(false)` for calls
     /// into C that drop the GIL themselves, `None` inside a task's program.
     pub(super) fn agent_check_point(&self, tid: ThreadId) -> Option<bool> {
+        if Self::is_aio_role(self.threads[tid].role) {
+            return Some(self.aio_check_point(tid));
+        }
         match self.threads[tid].plan.front() {
             None | Some(Act::Held(_)) => Some(true),
             Some(Act::Program(_)) => None,
@@ -574,6 +591,9 @@ impl Runtime {
     /// Moves a thread past its current operation: the next program
     /// operation, or an agent's next act.
     pub(super) fn advance(&mut self, tid: ThreadId) {
+        if Self::is_aio_role(self.threads[tid].role) {
+            return self.aio_advance(tid);
+        }
         let t = &mut self.threads[tid];
         if t.agent && !matches!(t.plan.front(), Some(Act::Program(_))) {
             t.plan.pop_front();
@@ -941,6 +961,12 @@ impl Runtime {
                 let to = if t.interp == 0 { t.home } else { 0 };
                 self.release_for(now, tid, Some(Call::Switch(to)), q)
             }
+            Act::Poll
+            | Act::Collect
+            | Act::Run(_)
+            | Act::Burn(_)
+            | Act::Coro(_)
+            | Act::Slice(_) => unreachable!("asyncio acts run in runtime/aio.rs"),
         }
     }
 
@@ -1105,6 +1131,9 @@ impl Runtime {
     /// The label of an agent thread's timeline lane.
     pub(super) fn agent_label(&self, tid: ThreadId) -> String {
         let t = &self.threads[tid];
+        if Self::is_aio_role(t.role) {
+            return self.aio_label(tid);
+        }
         let name = &self.workloads[t.workload].name;
         let what = match t.role {
             Role::ProcMain => "main".to_string(),

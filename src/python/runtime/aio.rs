@@ -1,0 +1,839 @@
+//! The asyncio model (DESIGN 1.5): one event loop on one thread of the main
+//! interpreter, coroutines as small state machines over the compiled ops,
+//! and the loop's default executor for `to_thread`.
+//!
+//! The loop thread is an agent (`Role::Loop`) whose plan repeats
+//! `BaseEventLoop._run_once` (python/cpython `Lib/asyncio/base_events.py`):
+//!
+//! 1. [`Act::Poll`]: the timeout is 0 when callbacks are ready (or I/O events
+//!    wait to be read), else until the earliest timer, else infinite.
+//!    `self._selector.select(timeout)` releases the GIL: a poll that does not
+//!    wait costs `loop_poll` of CPU; one that waits blocks the thread (no core,
+//!    no GIL) until an I/O completion, a `call_soon_threadsafe` (the self-pipe)
+//!    or the timeout, rounded up to whole milliseconds as
+//!    `selectors.EpollSelector.select` does (python/cpython `Lib/selectors.py`:
+//!    `math.ceil(timeout * 1e3) * 1e-3`), plus the kernel's timer slack; its
+//!    return pays the wake-up latency, the return cost and `take_gil`.
+//! 2. [`Act::Collect`]: `_process_events` appends the I/O callbacks to
+//!    `_ready`, then every timer whose deadline has passed moves to `_ready`
+//!    (the heap is ordered by (deadline, sequence): equal deadlines fire in
+//!    `call_later` order); `ntodo = len(self._ready)`.
+//! 3. [`Act::Run`]: exactly `ntodo` callbacks, FIFO; a callback scheduled
+//!    meanwhile (`call_soon`) waits for the next pass. Each costs
+//!    `loop_callback` of CPU with the GIL; a `Task.__step` (python/cpython
+//!    `Lib/asyncio/tasks.py`) `task_step` more, then runs the coroutine's
+//!    operations until it awaits.
+//!
+//! Awaiting: `io` schedules its completion, whose callback (the future's
+//! `set_result`) is read by the next poll and schedules the task's wake-up
+//! step with `call_soon`; `sleep` is `call_later(delay,
+//! futures._set_result_unless_cancelled, ...)` (`Lib/asyncio/tasks.py`,
+//! `sleep`): the timer callback, then the wake-up step; `asyncio.sleep(0)`
+//! yields once (`call_soon` of the step). `asyncio.Lock` and
+//! `asyncio.Semaphore` (`Lib/asyncio/locks.py`): a release wakes the first
+//! waiter (`fut.set_result`, so its step is a `call_soon`) and the waiter
+//! owns the lock or permit when it runs; a free lock with waiters is not
+//! taken by a newcomer. `workers = N` is an `asyncio.Semaphore(N)` around
+//! each task. `blocking_io` and `cpu_nogil` block the loop thread itself
+//! (GIL released); `cpu` and `cpu_held` run on it with the GIL.
+//!
+//! `to_thread` (`Lib/asyncio/threads.py`: `loop.run_in_executor(None,
+//! func_call)`): `run_in_executor` (`Lib/asyncio/base_events.py`) creates
+//! the default `ThreadPoolExecutor` lazily; its threads
+//! (`min(32, (os.cpu_count() or 1) + 4)`, `Lib/concurrent/futures/thread.py`)
+//! start one per submit while none is idle, run the nested steps as any
+//! thread of the main interpreter (competing with the loop thread for the
+//! GIL), and hand the result back with `call_soon_threadsafe`, which appends
+//! the callback to `_ready` and writes to the self-pipe, waking the poll.
+//! `submit` costs the executor's `submit` (as `ThreadPoolExecutor.submit`) on
+//! the loop thread.
+//!
+//! Every asyncio workload of a scenario runs on the one loop; the loop
+//! thread and the executor threads belong to the first. Loop costs are drawn
+//! from `workload/NAME/loop` (NAME: the first asyncio workload), step
+//! durations from each coroutine's own workload's steps stream.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::engine::time::{MS, Nanos};
+use crate::engine::{EventQueue, Stream};
+use crate::machine::ThreadId;
+use crate::report::stats::LatencyStats;
+use crate::workload::{Arrival, Dist, Model as RunModel, Workers};
+
+use super::procs::Act;
+use super::{BurstKind, Call, Event, Next, Role, Runtime, Wait};
+use crate::python::program::Op;
+
+/// A callback in the loop's ready queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cb {
+    /// A new task: the coroutine and its `Task` are created, the first step is scheduled.
+    Spawn(usize),
+    /// `Task.__step` of a coroutine.
+    Step(usize),
+    /// A `sleep` timer of a coroutine, due at `deadline`.
+    Timer { coro: usize, deadline: Nanos },
+    /// A future's `set_result` (awaited I/O done, or a `to_thread` result): schedules the step.
+    Done(usize),
+}
+
+/// The kind of a callback, in [`LoopRecord::Callback`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackKind {
+    /// A task's creation.
+    Spawn,
+    /// A `Task.__step`.
+    Step,
+    /// A timer's callback.
+    Timer,
+    /// A future's `set_result`.
+    Done,
+}
+
+/// What the loop did, when recorded (tests and laws).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopRecord {
+    /// A `_run_once` pass starts running `ntodo` callbacks at `at`; every
+    /// callback ready then has a sequence number below `ready_below`.
+    Pass {
+        at: Nanos,
+        ntodo: usize,
+        ready_below: u64,
+    },
+    /// A callback starts at `at`: its ready-queue sequence number, kind and coroutine serial.
+    Callback {
+        at: Nanos,
+        seq: u64,
+        kind: CallbackKind,
+        coro: u64,
+    },
+    /// A timer's callback ran at `at` for a deadline of `deadline`.
+    Timer { deadline: Nanos, at: Nanos },
+    /// A `blocking_io` call blocked the loop thread over `[from, to)`.
+    Blocking { from: Nanos, to: Nanos },
+}
+
+/// One coroutine (a `Task`).
+#[derive(Debug, Clone, Copy)]
+struct Coro {
+    workload: usize,
+    arrival: Nanos,
+    pc: usize,
+    /// Inside the workload's `workers` semaphore.
+    admitted: bool,
+    /// Creation order over the run.
+    serial: u64,
+}
+
+#[derive(Debug, Default)]
+struct AioLock {
+    holder: Option<usize>,
+    waiters: VecDeque<usize>,
+}
+
+#[derive(Debug, Default)]
+struct AioSem {
+    holders: u32,
+    waiters: VecDeque<usize>,
+}
+
+/// The event loop, its coroutines and its default executor.
+pub(super) struct EventLoop {
+    owner: usize,
+    thread: Option<ThreadId>,
+    rng: Stream,
+    coros: Vec<Coro>,
+    free: Vec<usize>,
+    serials: u64,
+    /// `_ready`: callbacks with their sequence numbers.
+    ready: VecDeque<(u64, Cb)>,
+    ready_seq: u64,
+    /// I/O events not yet read by a poll.
+    events: VecDeque<Cb>,
+    /// `_scheduled`: (deadline, sequence) → coroutine.
+    timers: BTreeMap<(Nanos, u64), usize>,
+    timer_seq: u64,
+    /// The loop thread is blocked in a poll that waits.
+    polling: bool,
+    exec_queue: VecDeque<usize>,
+    exec_threads: u32,
+    exec_max: u32,
+    locks: Vec<AioLock>,
+    sems: Vec<AioSem>,
+    /// Per workload: the `workers` semaphore (admitted count, waiters).
+    limits: Vec<AioSem>,
+    lag: LatencyStats,
+    log: Option<Vec<LoopRecord>>,
+}
+
+/// `selectors.EpollSelector.select`: the timeout rounded up to whole milliseconds.
+fn ceil_ms(ns: Nanos) -> Nanos {
+    ns.div_ceil(MS) * MS
+}
+
+impl Runtime {
+    /// Creates the loop if a workload runs on asyncio.
+    pub(super) fn aio_new(&mut self, cores: u32, seed: u64) {
+        let Some(owner) = self
+            .workloads
+            .iter()
+            .position(|w| w.model == RunModel::Asyncio)
+        else {
+            return;
+        };
+        let name = format!("workload/{}/loop", self.workloads[owner].name);
+        self.aio = Some(Box::new(EventLoop {
+            owner,
+            thread: None,
+            rng: Stream::new(seed, &name),
+            coros: Vec::new(),
+            free: Vec::new(),
+            serials: 0,
+            ready: VecDeque::new(),
+            ready_seq: 0,
+            events: VecDeque::new(),
+            timers: BTreeMap::new(),
+            timer_seq: 0,
+            polling: false,
+            exec_queue: VecDeque::new(),
+            exec_threads: 0,
+            // ThreadPoolExecutor's default max_workers (3.8+).
+            exec_max: cores.saturating_add(4).min(32),
+            locks: self.locks.iter().map(|_| AioLock::default()).collect(),
+            sems: self.semaphores.iter().map(|_| AioSem::default()).collect(),
+            limits: self.workloads.iter().map(|_| AioSem::default()).collect(),
+            lag: LatencyStats::new(),
+            log: None,
+        }));
+    }
+
+    fn lp(&mut self) -> &mut EventLoop {
+        match self.aio.as_deref_mut() {
+            Some(l) => l,
+            None => unreachable!("no event loop"),
+        }
+    }
+
+    /// The workload that owns the loop thread and the executor threads.
+    pub(super) fn aio_owner(&self) -> Option<usize> {
+        self.aio.as_deref().map(|l| l.owner)
+    }
+
+    /// Records what the loop does ([`LoopRecord`]).
+    pub fn record_loop(&mut self) {
+        if let Some(l) = self.aio.as_deref_mut() {
+            l.log = Some(Vec::new());
+        }
+    }
+
+    /// The loop's record, when recorded.
+    pub fn loop_log(&self) -> Option<&[LoopRecord]> {
+        self.aio.as_deref().and_then(|l| l.log.as_deref())
+    }
+
+    fn log(&mut self, r: LoopRecord) {
+        if let Some(log) = self.lp().log.as_mut() {
+            log.push(r);
+        }
+    }
+
+    /// p99 of the timers' lateness in the window, in ms (asyncio workloads only).
+    pub(super) fn loop_lag_p99_ms(&self, w: usize) -> Option<f64> {
+        if self.workloads[w].model != RunModel::Asyncio {
+            return None;
+        }
+        let l = self.aio.as_deref()?;
+        l.lag.quantile(0.99).map(|ns| ns as f64 / 1e6)
+    }
+
+    /// Starts the loop thread (the main thread, running `asyncio.run`) and `repeat` coroutines.
+    pub(super) fn aio_start(&mut self, q: &mut EventQueue<Event>) {
+        let Some(owner) = self.aio.as_deref().map(|l| l.owner) else {
+            return;
+        };
+        let tid = self.spawn(0, owner, Role::Loop, None, q);
+        self.lp().thread = Some(tid);
+        for w in 0..self.workloads.len() {
+            if self.workloads[w].model != RunModel::Asyncio
+                || self.workloads[w].arrival != Arrival::Forever
+            {
+                continue;
+            }
+            let n = match self.workloads[w].workers {
+                Workers::Fixed(n) => n,
+                _ => 1,
+            };
+            for _ in 0..n {
+                self.aio_arrive_one(0, w, q);
+            }
+        }
+    }
+
+    /// A task of an asyncio workload arrives: a coroutine to create on the loop.
+    pub(super) fn aio_arrive_one(&mut self, now: Nanos, w: usize, q: &mut EventQueue<Event>) {
+        self.workloads[w].arrived += 1;
+        self.tasks_memory += self.workloads[w].memory;
+        self.live_coros += 1;
+        self.update_rss();
+        let l = self.lp();
+        let coro = Coro {
+            workload: w,
+            arrival: now,
+            pc: 0,
+            admitted: false,
+            serial: l.serials,
+        };
+        l.serials += 1;
+        let c = match l.free.pop() {
+            Some(c) => {
+                l.coros[c] = coro;
+                c
+            }
+            None => {
+                l.coros.push(coro);
+                l.coros.len() - 1
+            }
+        };
+        l.events.push_back(Cb::Spawn(c));
+        self.loop_notify(now, q);
+    }
+
+    /// An awaited I/O completed: its event waits for the next poll.
+    pub(super) fn aio_io_done(&mut self, now: Nanos, coro: usize, q: &mut EventQueue<Event>) {
+        self.lp().events.push_back(Cb::Done(coro));
+        self.loop_notify(now, q);
+    }
+
+    /// Wakes the loop thread if it is blocked in a poll that waits.
+    fn loop_notify(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
+        let l = self.lp();
+        if !l.polling {
+            return;
+        }
+        l.polling = false;
+        let Some(tid) = l.thread else { return };
+        self.threads[tid].epoch += 1;
+        self.wake(now, tid, Next::ReturnCost, q);
+    }
+
+    /// The loop thread's poll timed out (a `CallReturn` of its thread).
+    pub(super) fn aio_poll_returned(&mut self, tid: ThreadId) {
+        if let Some(l) = self.aio.as_deref_mut()
+            && l.thread == Some(tid)
+        {
+            l.polling = false;
+        }
+    }
+
+    fn call_soon(&mut self, cb: Cb) {
+        let l = self.lp();
+        l.ready.push_back((l.ready_seq, cb));
+        l.ready_seq += 1;
+    }
+
+    fn loop_cost(&mut self, dist: Dist) -> Nanos {
+        let d = dist.sample(&mut self.lp().rng);
+        self.overhead_cpu += d;
+        d
+    }
+
+    /// True for the threads this module drives.
+    pub(super) fn is_aio_role(role: Role) -> bool {
+        matches!(role, Role::Loop | Role::Executor)
+    }
+
+    /// The workload whose steps a thread runs now (an executor thread: its job's).
+    pub(super) fn steps_workload(&self, tid: ThreadId) -> usize {
+        let t = &self.threads[tid];
+        if t.role == Role::Executor
+            && let Some(Act::Slice(c)) = t.plan.front()
+            && let Some(l) = self.aio.as_deref()
+        {
+            return l.coros[*c].workload;
+        }
+        t.workload
+    }
+
+    /// The operation a loop or executor thread is at, if it runs a program.
+    fn aio_op(&self, tid: ThreadId) -> Option<Option<Op>> {
+        let t = &self.threads[tid];
+        let l = self.aio.as_deref()?;
+        match t.plan.front() {
+            Some(Act::Coro(c)) => {
+                let co = &l.coros[*c];
+                Some(self.workloads[co.workload].ops.get(co.pc).copied())
+            }
+            Some(Act::Slice(c)) => {
+                let co = &l.coros[*c];
+                Some(self.workloads[co.workload].ops.get(t.pc).copied())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether a loop or executor thread is at an eval-breaker check point.
+    /// On the loop, a coroutine's awaits and `asyncio.Lock` operations are
+    /// Python; only `cpu_nogil` and `blocking_io` start with a call into C,
+    /// and the poll's `select` drops the GIL itself. On an executor thread,
+    /// the rules of any thread apply.
+    pub(super) fn aio_check_point(&self, tid: ThreadId) -> bool {
+        let executor = matches!(self.threads[tid].plan.front(), Some(Act::Slice(_)));
+        match self.aio_op(tid) {
+            Some(Some(Op::CpuNogil(_) | Op::BlockingIo(_))) => false,
+            Some(Some(Op::Io(_) | Op::Sleep(_) | Op::LockAcquire(_) | Op::LockRelease(_))) => {
+                !executor
+            }
+            Some(_) => true,
+            None => !matches!(self.threads[tid].plan.front(), Some(Act::Poll)),
+        }
+    }
+
+    /// Moves a loop or executor thread past its current operation.
+    pub(super) fn aio_advance(&mut self, tid: ThreadId) {
+        let t = &mut self.threads[tid];
+        match t.plan.front().copied() {
+            Some(Act::Coro(c)) => {
+                if let Some(l) = self.aio.as_deref_mut() {
+                    l.coros[c].pc += 1;
+                }
+            }
+            Some(Act::Slice(_)) => t.pc += 1,
+            _ => {
+                t.plan.pop_front();
+            }
+        }
+    }
+
+    /// Runs the next act of the loop thread or of an executor thread.
+    pub(super) fn run_aio(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
+        let Some(act) = self.threads[tid].plan.front().copied() else {
+            if self.threads[tid].role == Role::Loop {
+                self.threads[tid].plan.extend([Act::Poll, Act::Collect]);
+                return true;
+            }
+            return self.executor_next(now, tid, q);
+        };
+        match act {
+            Act::Poll => {
+                let l = self.lp();
+                if !l.ready.is_empty() || !l.events.is_empty() {
+                    // select(0): returns at once, but still releases the GIL.
+                    let d = self.loop_cost(self.python.asyncio.loop_poll);
+                    return self.release_for(now, tid, Some(Call::Nogil(d)), q);
+                }
+                let wake = l.timers.keys().next().map(|&(deadline, _)| {
+                    let timeout = deadline.saturating_sub(now);
+                    (timeout > 0).then(|| ceil_ms(timeout))
+                });
+                match wake {
+                    // A timer already due: timeout 0.
+                    Some(None) => {
+                        let d = self.loop_cost(self.python.asyncio.loop_poll);
+                        self.release_for(now, tid, Some(Call::Nogil(d)), q)
+                    }
+                    Some(Some(timeout)) => {
+                        let slack = self.slack();
+                        self.release_for(now, tid, Some(Call::Poll(Some(timeout + slack))), q)
+                    }
+                    None => self.release_for(now, tid, Some(Call::Poll(None)), q),
+                }
+            }
+            Act::Collect => {
+                self.threads[tid].plan.pop_front();
+                let l = self.lp();
+                l.polling = false;
+                while let Some(cb) = l.events.pop_front() {
+                    l.ready.push_back((l.ready_seq, cb));
+                    l.ready_seq += 1;
+                }
+                while let Some((&(deadline, seq), &coro)) = l.timers.iter().next() {
+                    if deadline > now {
+                        break;
+                    }
+                    l.timers.remove(&(deadline, seq));
+                    l.ready
+                        .push_back((l.ready_seq, Cb::Timer { coro, deadline }));
+                    l.ready_seq += 1;
+                }
+                let ntodo = l.ready.len();
+                let ready_below = l.ready_seq;
+                self.log(LoopRecord::Pass {
+                    at: now,
+                    ntodo,
+                    ready_below,
+                });
+                self.threads[tid].plan.push_back(Act::Run(ntodo));
+                true
+            }
+            Act::Run(0) => {
+                self.threads[tid].plan.pop_front();
+                true
+            }
+            Act::Run(n) => {
+                let Some((seq, cb)) = self.lp().ready.pop_front() else {
+                    unreachable!("fewer ready callbacks than ntodo");
+                };
+                self.threads[tid].plan[0] = Act::Run(n - 1);
+                self.run_callback(now, tid, seq, cb);
+                true
+            }
+            Act::Burn(d) => {
+                self.burst(now, tid, d, BurstKind::Other, Next::StepDone, q);
+                false
+            }
+            Act::Coro(c) => self.run_coro(now, tid, c, q),
+            Act::Slice(c) => self.run_slice(now, tid, c, q),
+            _ => unreachable!("not an asyncio act"),
+        }
+    }
+
+    /// Starts one callback: its cost, then what it does.
+    fn run_callback(&mut self, now: Nanos, tid: ThreadId, seq: u64, cb: Cb) {
+        let a = self.python.asyncio.clone();
+        let (kind, coro) = match cb {
+            Cb::Spawn(c) => (CallbackKind::Spawn, c),
+            Cb::Step(c) => (CallbackKind::Step, c),
+            Cb::Timer { coro, .. } => (CallbackKind::Timer, coro),
+            Cb::Done(c) => (CallbackKind::Done, c),
+        };
+        let serial = self.lp().coros[coro].serial;
+        self.log(LoopRecord::Callback {
+            at: now,
+            seq,
+            kind,
+            coro: serial,
+        });
+        match cb {
+            Cb::Spawn(c) => {
+                let d = self.loop_cost(a.loop_callback) + self.loop_cost(a.coroutine_create);
+                self.threads[tid].plan.push_front(Act::Burn(d));
+                self.call_soon(Cb::Step(c));
+            }
+            Cb::Step(c) => {
+                let d = self.loop_cost(a.loop_callback) + self.loop_cost(a.task_step);
+                self.threads[tid].plan.push_front(Act::Coro(c));
+                self.threads[tid].plan.push_front(Act::Burn(d));
+            }
+            Cb::Timer { coro, deadline } => {
+                debug_assert!(now >= deadline, "a timer fired early");
+                if now >= self.warmup {
+                    self.lp().lag.record(now - deadline);
+                }
+                self.log(LoopRecord::Timer { deadline, at: now });
+                let d = self.loop_cost(a.loop_callback);
+                self.threads[tid].plan.push_front(Act::Burn(d));
+                self.call_soon(Cb::Step(coro));
+            }
+            Cb::Done(c) => {
+                let d = self.loop_cost(a.loop_callback);
+                self.threads[tid].plan.push_front(Act::Burn(d));
+                self.call_soon(Cb::Step(c));
+            }
+        }
+    }
+
+    /// Suspends the running coroutine: its task step ends.
+    fn suspend(&mut self, tid: ThreadId) -> bool {
+        debug_assert!(matches!(self.threads[tid].plan.front(), Some(Act::Coro(_))));
+        self.threads[tid].plan.pop_front();
+        true
+    }
+
+    fn coro_duration(&mut self, c: usize, dist: Dist, scale: f64) -> Nanos {
+        let w = self.lp().coros[c].workload;
+        let d = dist.sample(&mut self.workloads[w].steps_rng);
+        if scale == 1.0 {
+            d
+        } else {
+            libm::round(d as f64 * scale) as Nanos
+        }
+    }
+
+    /// Runs a coroutine's operations on the loop thread until it awaits.
+    fn run_coro(&mut self, now: Nanos, tid: ThreadId, c: usize, q: &mut EventQueue<Event>) -> bool {
+        let co = self.lp().coros[c];
+        let w = co.workload;
+        if !co.admitted {
+            // `async with sem:` around the task (`workers`).
+            if let Workers::Fixed(n) = self.workloads[w].workers {
+                let lim = &mut self.lp().limits[w];
+                if lim.holders >= n {
+                    lim.waiters.push_back(c);
+                    return self.suspend(tid);
+                }
+                lim.holders += 1;
+            }
+            self.lp().coros[c].admitted = true;
+        }
+        let Some(op) = self.workloads[w].ops.get(co.pc).copied() else {
+            return self.complete_coro(now, tid, c);
+        };
+        match op {
+            Op::Cpu(d) => {
+                let d = match self.threads[tid].split_rest.take() {
+                    Some(rest) => rest,
+                    None => {
+                        let d = self.coro_duration(c, d, self.cpu_scale);
+                        self.step_cpu += d;
+                        d
+                    }
+                };
+                self.burst(now, tid, d, BurstKind::Python, Next::StepDone, q);
+                false
+            }
+            Op::CpuHeld(d) => {
+                let d = self.coro_duration(c, d, self.cpu_scale);
+                self.step_cpu += d;
+                self.burst(now, tid, d, BurstKind::Other, Next::StepDone, q);
+                false
+            }
+            Op::CpuNogil(d) => {
+                let d = self.coro_duration(c, d, 1.0);
+                self.step_cpu += d;
+                self.release_for(now, tid, Some(Call::Nogil(d)), q)
+            }
+            Op::BlockingIo(d) => {
+                let d = self.coro_duration(c, d, 1.0);
+                self.log(LoopRecord::Blocking {
+                    from: now,
+                    to: now + d,
+                });
+                self.release_for(now, tid, Some(Call::Io(d)), q)
+            }
+            Op::Io(d) => {
+                let d = self.coro_duration(c, d, 1.0);
+                self.lp().coros[c].pc += 1;
+                q.schedule_at(now + d, Event::AioDone { coro: c });
+                self.suspend(tid)
+            }
+            Op::Sleep(d) => {
+                let d = self.coro_duration(c, d, 1.0);
+                let l = self.lp();
+                l.coros[c].pc += 1;
+                if d == 0 {
+                    // asyncio.sleep(0): a bare yield, the step is rescheduled.
+                    self.call_soon(Cb::Step(c));
+                } else {
+                    l.timers.insert((now + d, l.timer_seq), c);
+                    l.timer_seq += 1;
+                }
+                self.suspend(tid)
+            }
+            Op::LockAcquire(k) => {
+                let l = self.lp();
+                l.coros[c].pc += 1;
+                let lock = &mut l.locks[k];
+                if lock.holder.is_none() && lock.waiters.is_empty() {
+                    lock.holder = Some(c);
+                    true
+                } else {
+                    lock.waiters.push_back(c);
+                    self.suspend(tid)
+                }
+            }
+            Op::LockRelease(k) => {
+                let l = self.lp();
+                l.coros[c].pc += 1;
+                let lock = &mut l.locks[k];
+                lock.holder = lock.waiters.pop_front();
+                if let Some(next) = lock.holder {
+                    self.call_soon(Cb::Step(next));
+                }
+                true
+            }
+            Op::SemAcquire(s) => {
+                let cap = self.semaphores[s].capacity;
+                let l = self.lp();
+                l.coros[c].pc += 1;
+                let sem = &mut l.sems[s];
+                if sem.holders < cap && sem.waiters.is_empty() {
+                    sem.holders += 1;
+                    self.semaphores[s].max_holders = self.semaphores[s]
+                        .max_holders
+                        .max(self.lp().sems[s].holders);
+                    true
+                } else {
+                    sem.waiters.push_back(c);
+                    self.suspend(tid)
+                }
+            }
+            Op::SemRelease(s) => {
+                let l = self.lp();
+                l.coros[c].pc += 1;
+                match l.sems[s].waiters.pop_front() {
+                    // The permit passes to the first waiter.
+                    Some(next) => self.call_soon(Cb::Step(next)),
+                    None => l.sems[s].holders -= 1,
+                }
+                true
+            }
+            Op::ToThread(end) => {
+                // The body runs from the next operation; the coroutine
+                // resumes after `end` (its ToThreadEnd) once the result is back.
+                let _ = end;
+                self.exec_submit(now, c, co.pc + 1, q);
+                let d = self.loop_cost(self.python.process.submit);
+                // The submit's cost ends the step: the task awaits the future.
+                self.threads[tid].plan[0] = Act::Burn(d);
+                true
+            }
+            Op::ToThreadEnd => unreachable!("a coroutine reached the end of a to_thread body"),
+        }
+    }
+
+    /// The coroutine returned: the task completes (or loops, for `repeat`).
+    fn complete_coro(&mut self, now: Nanos, tid: ThreadId, c: usize) -> bool {
+        let co = self.lp().coros[c];
+        let w = co.workload;
+        self.count_completion(now, w, co.arrival);
+        if self.workloads[w].arrival == Arrival::Forever {
+            self.workloads[w].arrived += 1;
+            self.add_task_memory(w);
+            let l = self.lp();
+            l.coros[c].arrival = now;
+            l.coros[c].pc = 0;
+            return true;
+        }
+        if let Workers::Fixed(_) = self.workloads[w].workers {
+            match self.lp().limits[w].waiters.pop_front() {
+                // The permit passes to the first waiter.
+                Some(next) => {
+                    self.lp().coros[next].admitted = true;
+                    self.call_soon(Cb::Step(next));
+                }
+                None => self.lp().limits[w].holders -= 1,
+            }
+        }
+        self.lp().free.push(c);
+        self.live_coros -= 1;
+        self.update_rss();
+        self.suspend(tid)
+    }
+
+    /// `run_in_executor`: an idle executor thread takes the job, or a new one starts.
+    fn exec_submit(&mut self, now: Nanos, c: usize, start: usize, q: &mut EventQueue<Event>) {
+        let owner = self.lp().owner;
+        // The body starts at `start`: kept in the coroutine until a thread takes it.
+        self.lp().coros[c].pc = start;
+        if let Some(idle) = self.workloads[owner].idle.pop_front() {
+            self.assign_job(idle, c);
+            self.wake(now, idle, Next::ReturnCost, q);
+            return;
+        }
+        let l = self.lp();
+        if l.exec_threads < l.exec_max {
+            l.exec_threads += 1;
+            let tid = self.spawn(now, owner, Role::Executor, None, q);
+            self.assign_job(tid, c);
+        } else {
+            l.exec_queue.push_back(c);
+        }
+    }
+
+    fn assign_job(&mut self, tid: ThreadId, c: usize) {
+        let co = self.lp().coros[c];
+        let t = &mut self.threads[tid];
+        t.pc = co.pc;
+        t.task = Some(co.arrival);
+        t.plan.clear();
+        t.plan.push_back(Act::Slice(c));
+    }
+
+    /// An executor thread without a job takes the next one or goes idle.
+    fn executor_next(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
+        match self.lp().exec_queue.pop_front() {
+            Some(c) => {
+                self.assign_job(tid, c);
+                true
+            }
+            None => self.release_for(now, tid, Some(Call::Idle), q),
+        }
+    }
+
+    /// Runs a `to_thread` body on an executor thread.
+    fn run_slice(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        c: usize,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        let w = self.lp().coros[c].workload;
+        let pc = self.threads[tid].pc;
+        match self.workloads[w].ops.get(pc).copied() {
+            Some(Op::ToThreadEnd) | None => {
+                let t = &mut self.threads[tid];
+                t.plan.pop_front();
+                t.task = None;
+                t.pc = 0;
+                let l = self.lp();
+                l.coros[c].pc = pc + 1;
+                // call_soon_threadsafe(future.set_result): straight into
+                // `_ready`, and a byte on the self-pipe wakes the poll.
+                self.call_soon(Cb::Done(c));
+                self.loop_notify(now, q);
+                true
+            }
+            Some(op) => self.run_op(now, tid, op, q),
+        }
+    }
+
+    /// One line per lock or semaphore that coroutines wait on, for a deadlock report.
+    pub(super) fn aio_deadlock(&self) -> Vec<String> {
+        let Some(l) = self.aio.as_deref() else {
+            return Vec::new();
+        };
+        let mut lines = Vec::new();
+        for (k, lock) in l.locks.iter().enumerate() {
+            if !lock.waiters.is_empty() {
+                lines.push(format!(
+                    "{} coroutine(s) wait for asyncio.Lock `{}`",
+                    lock.waiters.len(),
+                    self.lock_names[k]
+                ));
+            }
+        }
+        for (k, sem) in l.sems.iter().enumerate() {
+            if !sem.waiters.is_empty() {
+                lines.push(format!(
+                    "{} coroutine(s) wait for asyncio.Semaphore `{}`",
+                    sem.waiters.len(),
+                    self.semaphore_names[k]
+                ));
+            }
+        }
+        lines
+    }
+
+    /// Lane label of the loop and executor threads.
+    pub(super) fn aio_label(&self, tid: ThreadId) -> String {
+        let t = &self.threads[tid];
+        let name = &self.workloads[t.workload].name;
+        match t.role {
+            Role::Loop => format!("{name}/event-loop"),
+            _ => format!("{name}/executor-{}", t.index),
+        }
+    }
+
+    /// Makes the loop thread's poll wait (`Call::Poll`): `timeout` `None` is forever.
+    pub(super) fn start_poll(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        timeout: Option<Nanos>,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        self.aio_advance(tid);
+        let t = &mut self.threads[tid];
+        t.epoch += 1;
+        t.next = Next::ReturnCost;
+        let epoch = t.epoch;
+        if let Some(timeout) = timeout {
+            q.schedule_at(now + timeout, Event::CallReturn { thread: tid, epoch });
+        }
+        self.lp().polling = true;
+        self.block(now, tid, Wait::Call, q);
+        false
+    }
+}
