@@ -305,3 +305,31 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn chart_labels_name_the_series_values_and_must_match_their_count() {
+    let extra = "\n[sweep]\n\"machine.cores\" = [1, 2]\n\n[[chart]]\nx = \"cores\"\ny = \"throughput_per_s\"\nseries = \"machine.cores\"\nlabels = [\"one core\", \"two cores\"]\n";
+    let s = parse(extra, &[]).expect("valid");
+    assert_eq!(
+        s.charts[0].labels.as_deref(),
+        Some(&["one core".to_string(), "two cores".to_string()][..])
+    );
+    let bad = extra.replace(", \"two cores\"", "");
+    let e = fails(&bad, &[]);
+    assert_at(
+        &e,
+        line_of(&bad, "labels ="),
+        10,
+        "chart[0].labels",
+        "1 labels for 2 values",
+    );
+    let no_series = extra.replace("series = \"machine.cores\"\n", "");
+    let e = fails(&no_series, &[]);
+    assert_at(
+        &e,
+        line_of(&no_series, "labels ="),
+        1,
+        "chart[0].labels",
+        "no `series`",
+    );
+}

@@ -62,6 +62,7 @@ pub fn figures(table: &Table<'_>, charts: &[ChartDef]) -> Vec<Figure> {
                     x: x.clone(),
                     ys: vec![("throughput_per_s", "", false)],
                     series: series.clone(),
+                    labels: None,
                     workload: None,
                     log_x: None,
                     log_y: None,
@@ -80,6 +81,7 @@ pub fn figures(table: &Table<'_>, charts: &[ChartDef]) -> Vec<Figure> {
                         ("latency_p99_ms", "p99", true),
                     ],
                     series,
+                    labels: None,
                     workload: None,
                     log_x: None,
                     log_y: None,
@@ -101,6 +103,7 @@ pub fn figures(table: &Table<'_>, charts: &[ChartDef]) -> Vec<Figure> {
                     x: Some(c.x.clone()),
                     ys: vec![(c.y.as_str(), "", false)],
                     series: c.series.clone(),
+                    labels: c.labels.clone(),
                     workload: c.workload.clone(),
                     log_x: c.log_x,
                     log_y: c.log_y,
@@ -119,6 +122,8 @@ struct Spec<'a> {
     ys: Vec<(&'a str, &'a str, bool)>,
     /// A sweep key or column whose values make the lines (besides the workload).
     series: Option<String>,
+    /// Legend names for the series values, in order of first appearance.
+    labels: Option<Vec<String>>,
     workload: Option<String>,
     log_x: Option<bool>,
     log_y: Option<bool>,
@@ -229,6 +234,12 @@ fn draw(table: &Table<'_>, spec: &Spec<'_>) -> LineChart {
         .series
         .as_deref()
         .map(|s| s.rsplit('.').next().unwrap_or(s));
+    let mut series_values: Vec<&String> = Vec::new();
+    for (_, s, _) in &lines {
+        if !series_values.contains(&s) {
+            series_values.push(s);
+        }
+    }
     let series: Vec<Series> = lines
         .iter()
         .enumerate()
@@ -238,8 +249,14 @@ fn draw(table: &Table<'_>, spec: &Spec<'_>) -> LineChart {
             if !w.is_empty() {
                 parts.push(w.clone());
             }
-            if let Some(n) = series_name {
-                parts.push(format!("{n}={s}"));
+            let label = spec.labels.as_ref().and_then(|names| {
+                let i = series_values.iter().position(|v| *v == s)?;
+                names.get(i)
+            });
+            match (label, series_name) {
+                (Some(l), _) => parts.push(l.clone()),
+                (None, Some(n)) => parts.push(format!("{n}={s}")),
+                (None, None) => {}
             }
             if !suffix.is_empty() {
                 parts.push(suffix.to_string());

@@ -157,7 +157,14 @@ fn parse_document(sources: &Sources<'_>) -> Result<Study, Diag> {
             chart_keys.push(k.clone());
         }
     }
-    let charts = sweep::charts(chart_entry.as_ref(), &chart_keys, &workloads)?;
+    let counts: Vec<(String, usize)> = axes
+        .iter()
+        .filter_map(|a| match &a.values.value {
+            Value::Array(items) => Some((a.key.clone(), items.len())),
+            _ => None,
+        })
+        .collect();
+    let charts = sweep::charts(chart_entry.as_ref(), &chart_keys, &counts, &workloads)?;
     Ok(Study {
         sweep_keys,
         points,

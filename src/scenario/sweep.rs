@@ -30,6 +30,9 @@ pub struct ChartDef {
     pub series: Option<String>,
     /// Only the rows of this workload; default: every workload.
     pub workload: Option<String>,
+    /// Legend names for the series values, in sweep order (for values too
+    /// long to show, such as step lists).
+    pub labels: Option<Vec<String>>,
     /// Log x axis: `Some(true)` forces it, `Some(false)` forbids it, `None` decides from the data.
     pub log_x: Option<bool>,
     /// Log y axis, as `log_x`.
@@ -189,6 +192,7 @@ pub(crate) fn display(node: &Node, sources: &Sources<'_>) -> String {
 pub(crate) fn charts(
     entry: Option<&Entry>,
     sweep_keys: &[String],
+    series_counts: &[(String, usize)],
     workloads: &[&str],
 ) -> Result<Vec<ChartDef>, Diag> {
     let Some(entry) = entry else {
@@ -218,7 +222,7 @@ pub(crate) fn charts(
             .key(prefix));
         };
         const KEYS: &[&str] = &[
-            "name", "title", "x", "y", "series", "workload", "log_x", "log_y",
+            "name", "title", "x", "y", "series", "workload", "labels", "log_x", "log_y",
         ];
         if let Some(e) = t.entries.iter().find(|e| !KEYS.contains(&e.key.as_str())) {
             return Err(Diag::new(
@@ -228,7 +232,7 @@ pub(crate) fn charts(
             )
             .key(format!("{prefix}.{}", e.key))
             .help(
-                "valid keys in [[chart]]: `name`, `title`, `x`, `y`, `series`, `log_x`, `log_y`",
+                "valid keys in [[chart]]: `name`, `title`, `x`, `y`, `series`, `workload`, `labels`, `log_x`, `log_y`",
             ));
         }
         let text = |key: &str| -> Result<Option<(String, Span)>, Diag> {
@@ -332,6 +336,56 @@ pub(crate) fn charts(
             Some((w, _)) => Some(w),
             None => None,
         };
+        let labels = match t.get("labels") {
+            None => None,
+            Some(e) => {
+                let key = format!("{prefix}.labels");
+                let Value::Array(items) = &e.value.value else {
+                    return Err(Diag::new(
+                        format!(
+                            "expected a list of strings, found {}",
+                            e.value.value.type_name()
+                        ),
+                        &e.value.span,
+                        "expected [\"name\", ...], one per series value",
+                    )
+                    .key(key));
+                };
+                let mut names = Vec::with_capacity(items.len());
+                for item in items {
+                    match &item.value {
+                        Value::Str(s) => names.push(s.clone()),
+                        other => {
+                            return Err(Diag::new(
+                                format!("expected a string, found {}", other.type_name()),
+                                &item.span,
+                                "a legend name",
+                            )
+                            .key(key));
+                        }
+                    }
+                }
+                let Some(s) = &series else {
+                    return Err(Diag::new(
+                        "`labels` names the series, but this chart has no `series`",
+                        &e.key_span,
+                        "no series to name",
+                    )
+                    .key(key));
+                };
+                if let Some(count) = series_counts.iter().find(|(k, _)| k == s).map(|(_, n)| *n) {
+                    if count != names.len() {
+                        return Err(Diag::new(
+                            format!("{} labels for {count} values of `{s}`", names.len()),
+                            &e.value.span,
+                            format!("expected {count} names, one per value, in sweep order"),
+                        )
+                        .key(key));
+                    }
+                }
+                Some(names)
+            }
+        };
         let name = match text("name")? {
             Some((n, span)) => {
                 if n.is_empty()
@@ -369,6 +423,7 @@ pub(crate) fn charts(
             y,
             series,
             workload,
+            labels,
             log_x: flag("log_x")?,
             log_y: flag("log_y")?,
         });
