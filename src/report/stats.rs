@@ -51,9 +51,11 @@ impl LatencyStats {
         (self.count > 0).then(|| self.sum as f64 / self.count as f64)
     }
 
-    /// The `q` quantile (0..=1), in nanoseconds.
+    /// The `q` quantile (0..=1), in nanoseconds. The histogram reports the
+    /// top of a bucket (3 significant digits), which can lie above the exact
+    /// maximum: a quantile is never shown above it.
     pub fn quantile(&self, q: f64) -> Option<Nanos> {
-        (self.count > 0).then(|| self.histogram.value_at_quantile(q))
+        (self.count > 0).then(|| self.histogram.value_at_quantile(q).min(self.max))
     }
 
     /// The largest latency, in nanoseconds.
