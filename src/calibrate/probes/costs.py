@@ -1,0 +1,117 @@
+"""Probe: direct costs, one repetition per run.
+
+- cpu_loop_ns: ns per iteration of the reference pure-Python loop
+  (`x += i & 7` over `range`), which relates a `cpu` step to real code.
+- sha256_mb_s: hashlib.sha256 over a 1 MiB buffer (releases the GIL: a
+  `cpu_nogil` step), in MB/s (10^6 bytes).
+- thread_start_ns: threading.Thread(...).start() then join(), per thread.
+- lock_uncontended_ns: one acquire + release of a threading.Lock, loop included.
+- lock_contended_ns: the same with two threads hammering one lock.
+- io_call_ns / io_python_ns: one iteration of the convoy probe's I/O loop
+  with os.write to a drained pipe, and with a GIL-holding builtin call
+  (operator.is_) in its place: the Python part of the loop.
+"""
+import hashlib
+import operator
+import os
+import threading
+import time
+
+from gilsim_probe import emit, options, pin
+
+opts = options()
+pinned, pin_error = pin(opts.get("cores"))
+scale = float(opts.get("scale", 1.0))
+ns = time.perf_counter_ns
+
+
+def loop(n):
+    x = 0
+    for i in range(n):
+        x += i & 7
+    return x
+
+
+def cpu_loop_ns():
+    n = int(1_000_000 * scale)
+    t = ns()
+    loop(n)
+    return (ns() - t) / n
+
+
+def sha256_mb_s():
+    buf = b"\x5a" * (1 << 20)
+    k = max(4, int(32 * scale))
+    t = ns()
+    for _ in range(k):
+        hashlib.sha256(buf).digest()
+    return k * len(buf) / 1e6 / ((ns() - t) / 1e9)
+
+
+def thread_start_ns():
+    k = max(20, int(200 * scale))
+    t = ns()
+    for _ in range(k):
+        th = threading.Thread(target=int)
+        th.start()
+        th.join()
+    return (ns() - t) / k
+
+
+def lock_uncontended_ns():
+    lock = threading.Lock()
+    k = int(200_000 * scale)
+    t = ns()
+    for _ in range(k):
+        with lock:
+            pass
+    return (ns() - t) / k
+
+
+def lock_contended_ns():
+    lock = threading.Lock()
+    k = int(100_000 * scale)
+
+    def hammer():
+        for _ in range(k):
+            with lock:
+                pass
+
+    threads = [threading.Thread(target=hammer) for _ in range(2)]
+    t = ns()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return (ns() - t) / (2 * k)
+
+
+def io_loop(call, drain):
+    r, w = os.pipe()
+    b = b"x"
+    k = int(200_000 * scale)
+    n = 0
+    t = ns()
+    while n < k:
+        call(w, b)
+        n += 1
+        if drain and n & 4095 == 0:
+            os.read(r, 1 << 20)
+        ns()
+    elapsed = ns() - t
+    os.close(r)
+    os.close(w)
+    return elapsed / k
+
+
+emit({
+    "pinned": pinned,
+    "pin_error": pin_error,
+    "cpu_loop_ns": cpu_loop_ns(),
+    "sha256_mb_s": sha256_mb_s(),
+    "thread_start_ns": thread_start_ns(),
+    "lock_uncontended_ns": lock_uncontended_ns(),
+    "lock_contended_ns": lock_contended_ns(),
+    "io_call_ns": io_loop(os.write, True),
+    "io_python_ns": io_loop(operator.is_, False),
+})
