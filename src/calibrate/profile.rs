@@ -174,6 +174,11 @@ pub struct MachineInfo {
     pub cpuidle_driver: String,
     /// Kernel release (`/proc/sys/kernel/osrelease`).
     pub kernel: String,
+    /// `/proc/loadavg` before and after the probes: other work on the
+    /// machine competes with the probes for cores (a busy host hides the
+    /// convoy). Empty when unknown.
+    #[serde(default)]
+    pub load_average: String,
 }
 
 /// A calibration profile: what `gilsim calibrate` writes and `[python] profile` reads.

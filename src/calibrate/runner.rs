@@ -60,6 +60,7 @@ pub fn sim_version(minor: u32) -> PyVersion {
 /// `gilsim calibrate`.
 pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
     let mut notes = Vec::new();
+    let load_before = load_average();
     let pinned_list = match &args.cores {
         Some(text) => Some(probes::parse_cpu_list(text).map_err(Failure::Usage)?),
         None => None,
@@ -189,6 +190,12 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
             );
             bar.inc(1);
         }
+    }
+    if let Some(load) = load_before.filter(|&l| l > 0.5) {
+        notes.push(format!(
+            "the machine was busy before the probes (1-minute load average {load:.2}): other work competes for the cores \
+             and hides the convoy; calibrate again on a quiet machine for a quiet-machine profile"
+        ));
     }
     for (what, why) in &pin_refused {
         notes.push(format!("the OS refused to pin {what}: {why}"));
@@ -375,12 +382,17 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         format!(
             "convoy.py (os.write loop beside a CPU-bound thread; {target_text}); simulated with cpu = {} ns, cpu_nogil = {} ns; \
              for sigma in {:?}: 12-point log grid 1 us..1 ms then 8 golden-section steps over ln(median); \
-             objective sum (ln sim - ln real)^2 = {:.4}, {} candidates",
+             objective sum (ln sim - ln real)^2 = {:.4}, {} candidates{}",
             io.python_ns,
             io.call_ns,
             fit::SIGMAS,
             w.objective,
-            w.evaluations
+            w.evaluations,
+            if w.median_ns >= 990_000 || w.median_ns <= 1_010 {
+                "; AT THE EDGE of the search range: no wake-up latency reproduces these rates"
+            } else {
+                ""
+            }
         ),
         spread_of(&targets),
         &machine.wakeup_latency,
@@ -445,6 +457,10 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
             cpuidle_driver: read_trimmed("/sys/devices/system/cpu/cpuidle/current_driver")
                 .unwrap_or_else(|| "unknown".into()),
             kernel: read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_else(|| "unknown".into()),
+            load_average: match (load_before, load_average()) {
+                (Some(a), Some(b)) => format!("before {a:.2}, after {b:.2}"),
+                _ => String::new(),
+            },
         },
         parameters,
         measurements,
@@ -498,6 +514,15 @@ pub fn iqr(m: &Measurement) -> String {
         "p25..p75 = {:.4}..{:.4} {} (n = {}, best {:.4})",
         m.p25, m.p75, m.unit, m.n, m.best
     )
+}
+
+/// The 1-minute load average from `/proc/loadavg`.
+pub fn load_average() -> Option<f64> {
+    read_trimmed("/proc/loadavg")?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn read_trimmed(path: &str) -> Option<String> {

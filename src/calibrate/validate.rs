@@ -358,6 +358,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             "kernel": std::fs::read_to_string("/proc/sys/kernel/osrelease")
                 .map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into()),
         },
+        "load_average_after": super::runner::load_average(),
         "repetitions": reps,
         "quick": args.quick,
     });
