@@ -282,7 +282,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
             &mut parameters,
             "python.thread_start",
             Source::Measured,
-            "costs.py: threading.Thread(target=int).start() then join(), per thread; sigma from p25..p75".into(),
+            "costs.py: threading.Thread(target=event.wait).start(), per thread (includes the wait for the new thread's _started); sigma from p25..p75".into(),
             iqr(m),
             &dist,
         );
