@@ -597,7 +597,7 @@ pub fn summary(r: &CalibrateReport) -> String {
         let v = match param.value {
             Value::Const { ns } => format!("{ns} ns"),
             Value::LogNormal { median_ns, sigma } => format!(
-                "lognormal median {:.1} us, sigma {sigma}",
+                "lognormal median {:.1} us, sigma {sigma:.2}",
                 median_ns as f64 / 1e3
             ),
             Value::Normal { mean_ns, sd_ns } => format!(

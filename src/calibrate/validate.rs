@@ -214,9 +214,9 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     };
     let cores = profile.machine.cores_used.max(1);
     let (reps, tasks, iterations, mib, convoy_s) = if args.quick {
-        (3, 8u32, 100_000u64, 2u64, 0.4)
+        (3, 8u32, 300_000u64, 8u64, 0.4)
     } else {
-        (5, 16, 200_000, 4, 1.0)
+        (5, 16, 300_000, 8, 1.0)
     };
 
     let mut cases = Vec::new();
