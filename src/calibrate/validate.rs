@@ -3,7 +3,9 @@
 //!
 //! The suite covers the models that exist: a thread pool of pure-Python CPU
 //! work (1 and 4 workers), a thread pool of `hashlib.sha256` (releases the
-//! GIL; 1 and 4 workers), and the convoy at switch intervals the fit did not
+//! GIL; 1 and 4 workers), a pool of 4 whose tasks hold one lock across a
+//! 1 ms sleep and a loop, a pool of 8 limited by a semaphore of 3 around a
+//! 4 ms sleep and a loop, and the convoy at switch intervals the fit did not
 //! use (2 ms and 0.5 ms on the measured cores, 2 ms on 1 core). The
 //! simulated workloads take their step durations from the profile's
 //! measurements (ns per loop iteration, sha256 MB/s, the I/O loop's costs),
@@ -155,6 +157,7 @@ struct Case {
 }
 
 fn pool_makespan(
+    header: &str,
     machine: &MachineConfig,
     python: &PythonConfig,
     cores: u32,
@@ -163,7 +166,7 @@ fn pool_makespan(
     steps: &str,
 ) -> f64 {
     let text = format!(
-        "name = \"validate-pool\"\nseed = 1\n[[workload]]\nname = \"pool\"\ntasks = {tasks}\nsteps = {steps}\n\
+        "name = \"validate-pool\"\nseed = 1\n{header}[[workload]]\nname = \"pool\"\ntasks = {tasks}\nsteps = {steps}\n\
          [workload.run]\nmodel = \"threads\"\nworkers = {workers}\n"
     );
     let Ok(mut s) = parse_str(&text, Path::new("validate.toml"), &[]) else {
@@ -229,9 +232,47 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             options: json!({"kind": "cpu_pool", "workers": workers, "tasks": tasks, "iterations": iterations, "cores": pinned}),
             field: "makespan_s",
             higher: false,
-            simulated: pool_makespan(&machine, &python, cores, workers, tasks, &format!("[ {{ cpu = \"{cpu_ns}ns\" }} ]")),
+            simulated: pool_makespan("", &machine, &python, cores, workers, tasks, &format!("[ {{ cpu = \"{cpu_ns}ns\" }} ]")),
         });
     }
+    // A lock held across a sleep and a loop; a semaphore of 3 around the same.
+    let small = iterations / 10;
+    let small_ns = (small as f64 * loop_ns).round() as Nanos;
+    let sync_tasks = tasks * 5;
+    cases.push(Case {
+        workload: "lock-pool-4".into(),
+        metric: "makespan_s",
+        probe: "workload.py",
+        options: json!({"kind": "lock_pool", "workers": 4, "tasks": sync_tasks, "iterations": small, "sleep_s": 0.001, "cores": pinned}),
+        field: "makespan_s",
+        higher: false,
+        simulated: pool_makespan(
+            "",
+            &machine,
+            &python,
+            cores,
+            4,
+            sync_tasks,
+            &format!("[ {{ cpu = \"{small_ns}ns\" }}, {{ lock = \"l\", steps = [ {{ sleep = \"1ms\" }}, {{ cpu = \"{small_ns}ns\" }} ] }} ]"),
+        ),
+    });
+    cases.push(Case {
+        workload: "semaphore-pool-8".into(),
+        metric: "makespan_s",
+        probe: "workload.py",
+        options: json!({"kind": "sem_pool", "workers": 8, "tasks": sync_tasks, "iterations": small, "sleep_s": 0.004, "capacity": 3, "cores": pinned}),
+        field: "makespan_s",
+        higher: false,
+        simulated: pool_makespan(
+            "[semaphores]\ns = 3\n",
+            &machine,
+            &python,
+            cores,
+            8,
+            sync_tasks,
+            &format!("[ {{ semaphore = \"s\", steps = [ {{ sleep = \"4ms\" }}, {{ cpu = \"{small_ns}ns\" }} ] }} ]"),
+        ),
+    });
     for workers in [1u32, 4] {
         let hash_ns = ((mib << 20) as f64 / (sha_mb_s * 1e6) * 1e9).round() as Nanos;
         cases.push(Case {
@@ -242,6 +283,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             field: "makespan_s",
             higher: false,
             simulated: pool_makespan(
+                "",
                 &machine,
                 &python,
                 cores,
@@ -331,15 +373,6 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             real: None,
             simulated: None,
             status: "not validated: model not built".into(),
-        });
-    }
-    for w in ["lock-contended", "semaphore-limited"] {
-        rows.push(Row {
-            workload: w.into(),
-            metric: "makespan_s".into(),
-            real: None,
-            simulated: None,
-            status: "not validated: not in the suite yet".into(),
         });
     }
     let csv = args.out.join("validation.csv");

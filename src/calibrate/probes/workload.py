@@ -3,12 +3,18 @@
 kind = "cpu_pool":  a ThreadPoolExecutor(workers) maps `tasks` calls of the
                     reference pure-Python loop (`iterations` each).
 kind = "hash_pool": the same with hashlib.sha256 over `mib` MiB (GIL released).
+kind = "lock_pool": each task runs the loop (`iterations`), then holds one
+                    shared threading.Lock across time.sleep(`sleep_s`) and
+                    the loop again.
+kind = "sem_pool":  each task holds a threading.Semaphore(`capacity`) across
+                    time.sleep(`sleep_s`) and the loop.
 Reports the makespan in seconds: from the first submit (pool creation
 included, so thread starts count) to the last result.
 The convoy workloads are run with convoy.py.
 """
 import concurrent.futures
 import hashlib
+import threading
 import time
 
 from gilsim_probe import emit, options, pin
@@ -39,7 +45,25 @@ def hash_task(_):
     return hashlib.sha256(buf).digest()
 
 
-task = cpu_task if kind == "cpu_pool" else hash_task
+lock = threading.Lock()
+sem = threading.Semaphore(int(opts.get("capacity", 1)))
+sleep_s = float(opts.get("sleep_s", 0.001))
+
+
+def lock_task(_):
+    loop(iterations)
+    with lock:
+        time.sleep(sleep_s)
+        loop(iterations)
+
+
+def sem_task(_):
+    with sem:
+        time.sleep(sleep_s)
+        loop(iterations)
+
+
+task = {"cpu_pool": cpu_task, "hash_pool": hash_task, "lock_pool": lock_task, "sem_pool": sem_task}[kind]
 t = time.perf_counter()
 with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
     list(pool.map(task, range(tasks)))
