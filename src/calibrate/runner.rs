@@ -22,6 +22,9 @@ use crate::workload::Dist;
 
 /// Switch intervals of the convoy probe, µs.
 pub const CONVOY_INTERVALS_US: &[u64] = &[5000, 1000];
+/// A convoy repetition during which other processes used less than this
+/// many cores counts as quiet; the fit uses quiet repetitions when any exist.
+pub const QUIET_CORES: f64 = 0.25;
 /// Switch interval of the hand-off probe, µs.
 pub const HANDOFF_INTERVAL_US: u64 = 5000;
 
@@ -129,6 +132,8 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
     let mut raw: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut push = |k: &str, v: f64| raw.entry(k.to_string()).or_default().push(v);
     let mut pin_refused: BTreeMap<String, String> = BTreeMap::new();
+    // Convoy repetitions with the background load they ran beside.
+    let mut convoy_reps: BTreeMap<String, Vec<(f64, Option<f64>)>> = BTreeMap::new();
     let cores_json = |c: &Option<Vec<u32>>| json!(c);
     for _ in 0..reps {
         bar.set_message("costs.py");
@@ -184,10 +189,18 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
                 bar.inc(1);
                 continue;
             }
-            push(
-                &c.name,
-                probes::number(&out, "convoy.py", "rate_per_s").map_err(run_failure)?,
-            );
+            let rate = probes::number(&out, "convoy.py", "rate_per_s").map_err(run_failure)?;
+            push(&c.name, rate);
+            let background = out
+                .get("background_cores")
+                .and_then(serde_json::Value::as_f64);
+            if let Some(b) = background {
+                push(&format!("{}.background_cores", c.name), b);
+            }
+            convoy_reps
+                .entry(c.name.clone())
+                .or_default()
+                .push((rate, background));
             bar.inc(1);
         }
     }
@@ -213,10 +226,14 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
     ];
     let mut measurements: BTreeMap<String, Measurement> = BTreeMap::new();
     for (k, values) in &raw {
-        let (unit, higher) = units
-            .iter()
-            .find(|(name, _, _)| name == k)
-            .map_or(("calls/s", true), |&(_, u, h)| (u, h));
+        let (unit, higher) = if k.ends_with(".background_cores") {
+            ("cores", false)
+        } else {
+            units
+                .iter()
+                .find(|(name, _, _)| name == k)
+                .map_or(("calls/s", true), |&(_, u, h)| (u, h))
+        };
         measurements.insert(k.clone(), summarize(values, unit, higher));
     }
     let get = |k: &str| {
@@ -331,10 +348,36 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         (Some(p), Some(c)) => IoLoop::from_measurements(p, c, &python.release_overhead),
         _ => return Err(Failure::Run("costs.py gave no I/O loop measurement".into())),
     };
+    // Fit to the repetitions that ran on a quiet machine when there are
+    // any: another process on a core hides the convoy.
     let mut targets = Vec::new();
+    let mut quiet_measurements = Vec::new();
     for (_, count) in &sets {
         for &interval_us in CONVOY_INTERVALS_US {
-            if let Some(rate) = get(&format!("convoy.{count}core.{interval_us}us")) {
+            let name = format!("convoy.{count}core.{interval_us}us");
+            let reps = convoy_reps.get(&name).cloned().unwrap_or_default();
+            let quiet: Vec<f64> = reps
+                .iter()
+                .filter(|(_, b)| b.is_some_and(|b| b < QUIET_CORES))
+                .map(|&(r, _)| r)
+                .collect();
+            let rate = if quiet.is_empty() {
+                if !reps.is_empty() {
+                    notes.push(format!(
+                        "{name}: no repetition ran on a quiet machine (other processes used {} cores): fitted to all {}",
+                        get(&format!("{name}.background_cores"))
+                            .map_or("?".to_string(), |b| format!("{b:.2}")),
+                        reps.len()
+                    ));
+                }
+                get(&name)
+            } else {
+                let m = summarize(&quiet, "calls/s", true);
+                let median = m.median;
+                quiet_measurements.push((format!("{name}.quiet"), m));
+                Some(median)
+            };
+            if let Some(rate) = rate {
                 targets.push(ConvoyTarget {
                     cores: *count,
                     interval_us,
@@ -343,6 +386,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
             }
         }
     }
+    measurements.extend(quiet_measurements);
     let spread_of = |targets: &[ConvoyTarget]| {
         targets
             .iter()

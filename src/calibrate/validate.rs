@@ -320,12 +320,19 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     let bar = super::progress_bar(reps * cases.len() as u64, "validating", args.progress);
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut refused: Vec<Option<String>> = vec![None; cases.len()];
+    let mut background: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     for _ in 0..reps {
         for (i, c) in cases.iter().enumerate() {
             bar.set_message(c.workload.clone());
             let out = dir
                 .run(c.probe, &c.options)
                 .map_err(|e| Failure::Run(e.to_string()))?;
+            if let Some(b) = out
+                .get("background_cores")
+                .and_then(serde_json::Value::as_f64)
+            {
+                background[i].push(b);
+            }
             let error = probes::text(&out, "pin_error");
             if !error.is_empty() && c.options.get("cores").is_some_and(|v| !v.is_null()) {
                 refused[i] = Some(error);
@@ -341,8 +348,8 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     bar.finish_and_clear();
     let mut rows: Vec<Row> = cases
         .iter()
-        .zip(values.iter().zip(&refused))
-        .map(|(c, (v, why))| match why {
+        .zip(values.iter().zip(&refused).zip(&background))
+        .map(|(c, ((v, why), bg))| match why {
             Some(why) if v.is_empty() => Row {
                 workload: c.workload.clone(),
                 metric: c.metric.to_string(),
@@ -359,7 +366,14 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
                     c.higher,
                 )),
                 simulated: Some(c.simulated).filter(|s| s.is_finite()),
-                status: "ok".into(),
+                status: {
+                    let b = summarize(bg, "cores", false).median;
+                    if b.is_finite() && b >= super::runner::QUIET_CORES {
+                        format!("ok, busy machine: other processes used {b:.2} cores")
+                    } else {
+                        "ok".into()
+                    }
+                },
             },
         })
         .collect();

@@ -5,14 +5,16 @@ every 4096 writes (a GIL-releasing call that does not wait), beside
 `cpu_threads` threads running pure Python, at sys.setswitchinterval
 (`interval_us`), pinned to `cores`. Reports the I/O thread's calls per
 second over [warmup, warmup + seconds]. With cpu_threads = 0 it is the
-baseline: the I/O thread alone.
+baseline: the I/O thread alone. `background_cores` is the CPU other
+processes used meanwhile (from /proc/stat), in cores: a busy host hides
+the convoy.
 """
 import os
 import sys
 import threading
 import time
 
-from gilsim_probe import emit, options, pin
+from gilsim_probe import background_cores, busy_ticks, emit, options, pin
 
 opts = options()
 pinned, pin_error = pin(opts.get("cores"))
@@ -56,6 +58,8 @@ def io():
     result["rate_per_s"] = ops / ((t - t_start) / 1e9)
 
 
+ticks0 = busy_ticks()
+wall0 = time.perf_counter()
 cpus = [threading.Thread(target=spin) for _ in range(cpu_threads)]
 for t in cpus:
     t.start()
@@ -65,7 +69,9 @@ io_thread.join()
 stop = True
 for t in cpus:
     t.join()
+background = background_cores(ticks0, busy_ticks(), time.perf_counter() - wall0)
 emit({
+    "background_cores": background,
     "pinned": pinned,
     "pin_error": pin_error,
     "interval_us": interval_us,
