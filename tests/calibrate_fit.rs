@@ -1,6 +1,6 @@
 //! Fitting recovers what the simulator itself generated: no real timing.
 
-use gilsim::calibrate::fit::{self, ConvoyTarget, IoLoop};
+use gilsim::calibrate::fit::{self, ConvoyTarget, Effort, IoLoop};
 use gilsim::engine::time::{MS, US};
 use gilsim::machine::MachineConfig;
 use gilsim::python::PythonConfig;
@@ -35,7 +35,7 @@ fn fitting_recovers_a_known_wakeup_latency_median() {
     let start = MachineConfig::default();
     // With sigma known, the median is recovered (median and sigma trade off:
     // see `fit_wakeup_latency_with`).
-    let a = fit::fit_wakeup_latency_with(&start, &python, &io, &targets, &[0.6]);
+    let a = fit::fit_wakeup_latency_with(&start, &python, &io, &targets, &[0.6], Effort::FULL);
     let ratio = a.median_ns as f64 / truth as f64;
     assert!(
         (1.0 / 1.3..=1.3).contains(&ratio),
@@ -43,12 +43,15 @@ fn fitting_recovers_a_known_wakeup_latency_median() {
         a.median_ns
     );
     // Deterministic: the same measurements give the same fit.
-    let b = fit::fit_wakeup_latency_with(&start, &python, &io, &targets, &[0.6]);
+    let b = fit::fit_wakeup_latency_with(&start, &python, &io, &targets, &[0.6], Effort::FULL);
     assert_eq!(a, b);
     // Over every sigma, the fitted distribution reproduces the rates.
-    let all = fit::fit_wakeup_latency(&start, &python, &io, &targets);
+    let all = fit::fit_wakeup_latency(&start, &python, &io, &targets, Effort::FULL);
     assert!(all.objective <= 0.05, "{all:?}");
-    assert_eq!(all, fit::fit_wakeup_latency(&start, &python, &io, &targets));
+    assert_eq!(
+        all,
+        fit::fit_wakeup_latency(&start, &python, &io, &targets, Effort::FULL)
+    );
 }
 
 #[test]
@@ -64,7 +67,14 @@ fn fitting_recovers_a_known_polling_latency() {
     };
     let s = fit::handoff_scenario(&machine, &python, 2, 5000);
     let measured = fit::simulated_handoff(&s).expect("hand-offs happen");
-    let f = fit::fit_polling_latency(&MachineConfig::default(), &python, 2, 5000, measured);
+    let f = fit::fit_polling_latency(
+        &MachineConfig::default(),
+        &python,
+        2,
+        5000,
+        measured,
+        Effort::FULL,
+    );
     let ratio = f.median_ns as f64 / truth as f64;
     assert!(
         (1.0 / 1.3..=1.3).contains(&ratio),

@@ -38,6 +38,32 @@ use crate::scenario::{Scenario, parse_str};
 use crate::simulation::{RunOptions, run};
 use crate::workload::Dist;
 
+/// How hard a fit searches: `--quick` uses [`Effort::QUICK`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Effort {
+    /// Log-spaced grid points before the golden-section search.
+    pub grid: usize,
+    /// Golden-section steps.
+    pub golden: usize,
+    /// Simulated time per 1-core convoy candidate (several cores: 1 s).
+    pub one_core: Nanos,
+}
+
+impl Effort {
+    /// The default search: 12 grid points, 8 golden-section steps, 250 ms on 1 core.
+    pub const FULL: Effort = Effort {
+        grid: 12,
+        golden: 8,
+        one_core: 250 * MS,
+    };
+    /// `--quick`: 8 grid points, 5 golden-section steps, 100 ms on 1 core.
+    pub const QUICK: Effort = Effort {
+        grid: 8,
+        golden: 5,
+        one_core: 100 * MS,
+    };
+}
+
 /// The seeds every candidate is simulated with.
 pub const SEEDS: &[u64] = &[1, 2];
 /// Sigmas tried for `machine.wakeup_latency`.
@@ -175,9 +201,14 @@ pub fn simulated_rate(s: &Scenario) -> f64 {
 }
 
 /// Simulated seconds per convoy candidate: 1 s on several cores, 0.25 s on
-/// one (where the I/O thread makes hundreds of thousands of calls per second).
-fn sim_length(cores: u32) -> Nanos {
-    if cores > 1 { 1_000 * MS } else { 250 * MS }
+/// one (where the I/O thread makes hundreds of thousands of calls per second),
+/// [`Effort::one_core`].
+fn sim_length(cores: u32, effort: Effort) -> Nanos {
+    if cores > 1 {
+        1_000 * MS
+    } else {
+        effort.one_core
+    }
 }
 
 /// The convoy objective: Σ (ln simulated − ln real)² over `targets`.
@@ -186,6 +217,7 @@ pub fn convoy_objective(
     python: &PythonConfig,
     io: &IoLoop,
     targets: &[ConvoyTarget],
+    effort: Effort,
 ) -> f64 {
     targets
         .iter()
@@ -197,7 +229,7 @@ pub fn convoy_objective(
                 t.cores,
                 t.interval_us,
                 1,
-                sim_length(t.cores),
+                sim_length(t.cores, effort),
             );
             let e = libm::log(simulated_rate(&s)) - libm::log(t.rate_per_s.max(1e-3));
             e * e
@@ -274,8 +306,9 @@ pub fn fit_wakeup_latency(
     python: &PythonConfig,
     io: &IoLoop,
     targets: &[ConvoyTarget],
+    effort: Effort,
 ) -> LogNormalFit {
-    fit_wakeup_latency_with(machine, python, io, targets, SIGMAS)
+    fit_wakeup_latency_with(machine, python, io, targets, SIGMAS, effort)
 }
 
 /// [`fit_wakeup_latency`] over the given sigmas. On a tie the earlier sigma wins.
@@ -289,6 +322,7 @@ pub fn fit_wakeup_latency_with(
     io: &IoLoop,
     targets: &[ConvoyTarget],
     sigmas: &[f64],
+    effort: Effort,
 ) -> LogNormalFit {
     let mut best: Option<LogNormalFit> = None;
     for &sigma in sigmas {
@@ -298,9 +332,10 @@ pub fn fit_wakeup_latency_with(
                 median: median.round() as Nanos,
                 sigma,
             };
-            convoy_objective(&m, python, io, targets)
+            convoy_objective(&m, python, io, targets, effort)
         };
-        let (median, f, evaluations) = minimise_log(&objective, 1_000.0, 1_000_000.0, 12, 8);
+        let (median, f, evaluations) =
+            minimise_log(&objective, 1_000.0, 1_000_000.0, effort.grid, effort.golden);
         let fit = LogNormalFit {
             median_ns: median.round() as Nanos,
             sigma,
@@ -377,6 +412,7 @@ pub fn fit_polling_latency(
     cores: u32,
     interval_us: u64,
     measured_handoff_ns: f64,
+    effort: Effort,
 ) -> LogNormalFit {
     let sigma = match machine.wakeup_latency_polling {
         Dist::LogNormal { sigma, .. } => sigma,
@@ -397,7 +433,8 @@ pub fn fit_polling_latency(
             None => f64::INFINITY,
         }
     };
-    let (median, f, evaluations) = minimise_log(&objective, 200.0, 500_000.0, 12, 8);
+    let (median, f, evaluations) =
+        minimise_log(&objective, 200.0, 500_000.0, effort.grid, effort.golden);
     LogNormalFit {
         median_ns: median.round() as Nanos,
         sigma,
@@ -415,6 +452,7 @@ pub fn fit_check_latency(
     python: &PythonConfig,
     io: &IoLoop,
     targets: &[ConvoyTarget],
+    effort: Effort,
 ) -> CheckFit {
     let sigma = match python.check_latency {
         Dist::LogNormal { sigma, .. } => sigma,
@@ -425,7 +463,7 @@ pub fn fit_check_latency(
         .map(|&median| {
             let mut p = python.clone();
             p.check_latency = Dist::LogNormal { median, sigma };
-            convoy_objective(machine, &p, io, targets)
+            convoy_objective(machine, &p, io, targets, effort)
         })
         .collect();
     let mut best = 0;
@@ -440,7 +478,7 @@ pub fn fit_check_latency(
         CheckFit {
             median_ns: None,
             objective_range: range,
-            objective: convoy_objective(machine, python, io, targets),
+            objective: convoy_objective(machine, python, io, targets, effort),
         }
     } else {
         CheckFit {

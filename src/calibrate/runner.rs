@@ -95,8 +95,13 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
     let can_pin = probes::flag(&info, "has_affinity");
 
     let reps = if args.quick { 3 } else { 7 };
+    let effort = if args.quick {
+        fit::Effort::QUICK
+    } else {
+        fit::Effort::FULL
+    };
     let (scale, switch_s, convoy_s) = if args.quick {
-        (0.3, 0.3, 0.4)
+        (0.3, 0.3, 0.3)
     } else {
         (1.0, 1.0, 1.0)
     };
@@ -308,7 +313,14 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
     bar.set_message("fitting wake-up latency (polling)");
     match (get("gil_handoff_ns"), main_count >= 2) {
         (Some(h), true) => {
-            let f = fit::fit_polling_latency(&machine, &python, main_count, HANDOFF_INTERVAL_US, h);
+            let f = fit::fit_polling_latency(
+                &machine,
+                &python,
+                main_count,
+                HANDOFF_INTERVAL_US,
+                h,
+                effort,
+            );
             machine.wakeup_latency_polling = Dist::LogNormal {
                 median: f.median_ns,
                 sigma: f.sigma,
@@ -414,7 +426,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
             "the convoy probe gave no usable measurement".into(),
         ));
     }
-    let w = fit::fit_wakeup_latency(&machine, &python, &io, &targets);
+    let w = fit::fit_wakeup_latency(&machine, &python, &io, &targets, effort);
     machine.wakeup_latency = Dist::LogNormal {
         median: w.median_ns,
         sigma: w.sigma,
@@ -425,11 +437,13 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         Source::Fitted,
         format!(
             "convoy.py (os.write loop beside a CPU-bound thread; {target_text}); simulated with cpu = {} ns, cpu_nogil = {} ns; \
-             for sigma in {:?}: 12-point log grid 1 us..1 ms then 8 golden-section steps over ln(median); \
+             for sigma in {:?}: {}-point log grid 1 us..1 ms then {} golden-section steps over ln(median); \
              objective sum (ln sim - ln real)^2 = {:.4}, {} candidates{}",
             io.python_ns,
             io.call_ns,
             fit::SIGMAS,
+            effort.grid,
+            effort.golden,
             w.objective,
             w.evaluations,
             if w.median_ns >= 990_000 || w.median_ns <= 1_010 {
@@ -443,7 +457,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
     );
     bar.inc(2);
     bar.set_message("fitting check latency");
-    let c = fit::fit_check_latency(&machine, &python, &io, &targets);
+    let c = fit::fit_check_latency(&machine, &python, &io, &targets, effort);
     match c.median_ns {
         Some(median) => {
             let sigma = match python.check_latency {
