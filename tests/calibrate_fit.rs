@@ -100,3 +100,76 @@ fn io_loop_costs_from_measurements() {
         100
     );
 }
+
+#[test]
+fn fitting_recovers_a_known_polling_latency_from_the_convoy() {
+    let io = IoLoop {
+        python_ns: 170,
+        call_ns: 300,
+    };
+    let python = PythonConfig::default();
+    let truth = 10 * US;
+    let machine = MachineConfig {
+        wakeup_latency_polling: Dist::LogNormal {
+            median: truth,
+            sigma: 0.5,
+        },
+        ..MachineConfig::default()
+    };
+    let targets: Vec<ConvoyTarget> = [5000, 1000]
+        .iter()
+        .map(|&interval_us| {
+            let s = fit::convoy_scenario(&machine, &python, &io, 2, interval_us, 1, 1_000 * MS);
+            ConvoyTarget {
+                cores: 2,
+                interval_us,
+                rate_per_s: fit::simulated_rate(&s),
+            }
+        })
+        .collect();
+    let f = fit::fit_latency_on_convoy(
+        &MachineConfig::default(),
+        &python,
+        &io,
+        &targets,
+        None,
+        fit::Latency::Polling,
+        &[0.5],
+        Effort::FULL,
+    );
+    let ratio = f.median_ns as f64 / truth as f64;
+    assert!(
+        (1.0 / 1.3..=1.3).contains(&ratio),
+        "fitted {} ns for {truth} ns: {f:?}",
+        f.median_ns
+    );
+}
+
+#[test]
+fn fitting_recovers_a_known_deep_latency_from_the_sleep_probe() {
+    let python = PythonConfig::default();
+    let truth = 40 * US;
+    let machine = MachineConfig {
+        wakeup_latency: Dist::LogNormal {
+            median: truth,
+            sigma: 0.6,
+        },
+        ..MachineConfig::default()
+    };
+    let overshoot = fit::simulated_sleep_overshoot(&fit::sleep_scenario(&machine, &python, 2));
+    let f = fit::fit_sleep_latency(
+        &MachineConfig::default(),
+        &python,
+        fit::SleepTarget {
+            cores: 2,
+            overshoot_ns: overshoot,
+        },
+        Effort::FULL,
+    );
+    let ratio = f.median_ns as f64 / truth as f64;
+    assert!(
+        (1.0 / 1.3..=1.3).contains(&ratio),
+        "fitted {} ns for {truth} ns",
+        f.median_ns
+    );
+}

@@ -7,6 +7,7 @@
 - thread_start_ns: threading.Thread(...).start(), per thread (threads wait on an event).
 - lock_uncontended_ns: one acquire + release of a threading.Lock, loop included.
 - lock_contended_ns: the same with two threads hammering one lock.
+- sleep_overshoot_ns: how late time.sleep(0.001) returns (median).
 - io_call_ns / io_python_ns: one iteration of the convoy probe's I/O loop
   with os.write to a drained pipe, and with a GIL-holding builtin call
   (operator.is_) in its place: the Python part of the loop.
@@ -93,6 +94,19 @@ def lock_contended_ns():
     return (ns() - t) / (2 * k)
 
 
+def sleep_overshoot_ns():
+    # time.sleep(1 ms) returns late by the timer slack plus the wake-up
+    # latency of an idle core (plus a GIL retake): median over k sleeps.
+    k = max(20, int(100 * scale))
+    xs = []
+    for _ in range(k):
+        t = ns()
+        time.sleep(0.001)
+        xs.append(ns() - t - 1_000_000)
+    xs.sort()
+    return xs[len(xs) // 2]
+
+
 def io_loop(call, drain):
     r, w = os.pipe()
     b = b"x"
@@ -119,6 +133,7 @@ emit({
     "thread_start_ns": thread_start_ns(),
     "lock_uncontended_ns": lock_uncontended_ns(),
     "lock_contended_ns": lock_contended_ns(),
+    "sleep_overshoot_ns": sleep_overshoot_ns(),
     "io_call_ns": io_loop(os.write, True),
     "io_python_ns": io_loop(operator.is_, False),
 })

@@ -17,7 +17,7 @@ import hashlib
 import threading
 import time
 
-from gilsim_probe import emit, options, pin
+from gilsim_probe import background_cores, busy_ticks, emit, options, pin
 
 opts = options()
 pinned, pin_error = pin(opts.get("cores"))
@@ -64,7 +64,14 @@ def sem_task(_):
 
 
 task = {"cpu_pool": cpu_task, "hash_pool": hash_task, "lock_pool": lock_task, "sem_pool": sem_task}[kind]
+ticks0 = busy_ticks()
 t = time.perf_counter()
 with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
     list(pool.map(task, range(tasks)))
-emit({"pinned": pinned, "pin_error": pin_error, "makespan_s": time.perf_counter() - t})
+elapsed = time.perf_counter() - t
+emit({
+    "pinned": pinned,
+    "pin_error": pin_error,
+    "makespan_s": elapsed,
+    "background_cores": background_cores(ticks0, busy_ticks(), elapsed),
+})
