@@ -5,8 +5,10 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::engine::time::{MS, Nanos};
 use crate::python::runtime::WorkloadResult;
-use crate::report::{atomic, csv as results_csv, manifest, summary};
+use crate::report::{atomic, chart, csv as results_csv, figures, gantt, manifest, summary, trace};
+use crate::scenario::units::parse_duration;
 use crate::scenario::{self, Scenario, Study};
 use crate::simulation::RunOptions;
 use crate::study::{self, Run, Shard};
@@ -54,6 +56,12 @@ pub struct RunArgs {
     pub shard: Option<Shard>,
     /// Show a progress bar on standard error (hidden anyway when it is not a terminal).
     pub progress: bool,
+    /// `--trace`: write `timeline.svg`/`.png` and `trace.json` of one run.
+    pub trace: bool,
+    /// `--trace-window`: the recorded window; default the first 100 ms after the warm-up.
+    pub trace_window: Option<(Nanos, Nanos)>,
+    /// `--trace-point`: the sweep point traced (replication 0); default 0.
+    pub trace_point: Option<usize>,
     /// The command line, for the manifest.
     pub command_line: Vec<String>,
 }
@@ -132,13 +140,38 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
             study.points.len()
         )));
     }
+    // The run whose timeline is recorded: asked for, or the only point there is.
+    let single_point = study.points.len() == 1;
+    let traced_point = args.trace_point.unwrap_or(0);
+    if traced_point >= study.points.len() {
+        return Err(Failure::Usage(format!(
+            "error: --trace-point {traced_point}: the sweep has {} point(s), numbered from 0\n",
+            study.points.len()
+        )));
+    }
+    let traced = (args.trace || single_point || args.trace_point.is_some())
+        .then_some((traced_point, 0u32))
+        .filter(|t| plan.contains(t));
+    if args.trace && traced.is_none() {
+        return Err(Failure::Usage(format!(
+            "error: --trace-point {traced_point} is not in this shard; trace it from the shard that runs it\n"
+        )));
+    }
+    let window = args.trace_window.unwrap_or_else(|| {
+        let warmup = study.points[traced_point].scenario.window.warmup;
+        (warmup, warmup + DEFAULT_TRACE_WINDOW)
+    });
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     let started = Instant::now();
     let bar = progress_bar(plan.len(), args.progress);
-    let runs = study::run(&study, &plan, jobs, |_, _| RunOptions::default(), || bar.inc(1))
+    let options = |point: usize, replication: u32| RunOptions {
+        trace_window: (traced == Some((point, replication))).then_some(window),
+        ..RunOptions::default()
+    };
+    let runs = study::run(&study, &plan, jobs, options, || bar.inc(1))
         .map_err(|f| {
             bar.finish_and_clear();
             let mut msg = format!(
@@ -182,6 +215,39 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     let records = results_csv::records(&rows);
     let mut files = Vec::new();
     write_tables(&out_dir, &header, &records, &mut files)?;
+    let table = figures::Table {
+        header: &header,
+        records: &records,
+        sweep_keys: &study.sweep_keys,
+    };
+    write_figures(
+        &out_dir,
+        &figures::figures(&table, &study.charts),
+        &mut files,
+    )?;
+    if let Some(t) = runs.iter().find_map(|r| r.output.timeline.as_ref()) {
+        let p = &study.points[traced_point];
+        let mut title = p.scenario.name.clone();
+        if !study.sweep_keys.is_empty() {
+            let at: Vec<String> = study
+                .sweep_keys
+                .iter()
+                .zip(&p.values)
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            title = format!("{title}: point {traced_point} ({})", at.join(", "));
+        }
+        let svg = gantt::render_svg(t, &title)
+            .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
+        let png = gantt::render_png(t, &title)
+            .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
+        write_file(&out_dir, "timeline.svg", svg.as_bytes(), &mut files)?;
+        write_file(&out_dir, "timeline.png", &png, &mut files)?;
+        if args.trace {
+            let json = trace::chrome_trace(t, &p.scenario.name);
+            write_file(&out_dir, "trace.json", &json, &mut files)?;
+        }
+    }
 
     let scenario_bytes = std::fs::read(&args.file).unwrap_or_default();
     let m = manifest::Manifest {
@@ -210,6 +276,62 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
         out_dir,
         files,
     })
+}
+
+/// The default `--trace-window` length, after the warm-up: long enough to
+/// show many 5 ms switch intervals, short enough to stay a few MB.
+pub const DEFAULT_TRACE_WINDOW: Nanos = 100 * MS;
+
+fn write_file(
+    out_dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    files: &mut Vec<String>,
+) -> Result<(), Failure> {
+    let path = out_dir.join(name);
+    atomic::write(&path, bytes).map_err(|e| io_failure(&path, e))?;
+    files.push(name.to_string());
+    Ok(())
+}
+
+/// Writes each figure as `<name>.svg` and `<name>.png`.
+fn write_figures(
+    out_dir: &Path,
+    figures: &[figures::Figure],
+    files: &mut Vec<String>,
+) -> Result<(), Failure> {
+    for f in figures {
+        let svg = chart::render_svg(&f.chart)
+            .map_err(|e| Failure::Run(format!("cannot draw {}: {e}", f.name)))?;
+        let png = chart::render_png(&f.chart)
+            .map_err(|e| Failure::Run(format!("cannot draw {}: {e}", f.name)))?;
+        write_file(out_dir, &format!("{}.svg", f.name), svg.as_bytes(), files)?;
+        write_file(out_dir, &format!("{}.png", f.name), &png, files)?;
+    }
+    Ok(())
+}
+
+/// Parses `--trace-window A..B` (durations with units, e.g. `0ms..50ms`).
+pub fn parse_trace_window(text: &str) -> Result<(Nanos, Nanos), String> {
+    let (a, b) = text
+        .split_once("..")
+        .ok_or_else(|| format!("expected START..END such as 0ms..50ms, found `{text}`"))?;
+    let duration = |t: &str| {
+        let t = t.trim();
+        if t == "0" {
+            return Ok(0);
+        }
+        parse_duration(t)
+            .map_err(|_| format!("`{t}` is not a duration such as 50ms (units: ns, us, ms, s)"))
+    };
+    let start = duration(a)?;
+    let end = duration(b)?;
+    if end <= start {
+        return Err(format!(
+            "the window `{text}` is empty: END must be after START"
+        ));
+    }
+    Ok((start, end))
 }
 
 /// Writes `results.csv`, and `summary.csv` when some point has more than one replication.
@@ -243,10 +365,15 @@ pub struct MergeArgs {
     pub shards: Vec<PathBuf>,
     /// Output folder; default: the folder holding the first shard folder.
     pub out: Option<PathBuf>,
+    /// The scenario file, for its `[[chart]]` tables.
+    pub scenario: Option<PathBuf>,
+    /// `--set` overrides the shards ran with, to read the scenario the same way.
+    pub overrides: Vec<String>,
 }
 
 /// `gilsim merge`: joins shard `results.csv` files into one, in point order,
-/// identical to an unsharded run's, and rebuilds `summary.csv`.
+/// identical to an unsharded run's, and rebuilds `summary.csv` and the
+/// charts: the default ones, and the `[[chart]]` tables of `--scenario`.
 pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
     if args.shards.is_empty() {
         return Err(Failure::Usage(
@@ -336,6 +463,20 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
     };
     let mut files = Vec::new();
     write_tables(&out_dir, &header, &records, &mut files)?;
+    // The sweep columns sit between `seed` and `workload`.
+    let sweep_count = header.len().saturating_sub(results_csv::COLUMNS.len());
+    let sweep_keys: Vec<String> =
+        header[results_csv::SWEEP_INSERT_AT..results_csv::SWEEP_INSERT_AT + sweep_count].to_vec();
+    let table = figures::Table {
+        header: &header,
+        records: &records,
+        sweep_keys: &sweep_keys,
+    };
+    let charts = match &args.scenario {
+        Some(file) => load_study(file, &args.overrides)?.charts,
+        None => Vec::new(),
+    };
+    write_figures(&out_dir, &figures::figures(&table, &charts), &mut files)?;
     Ok((out_dir, records.len()))
 }
 

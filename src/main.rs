@@ -23,6 +23,7 @@ enum Command {
     #[command(
         after_help = "Examples:\n  gilsim run scenarios/convoy.toml --set machine.cores=1 --set python.switch_interval=1ms\n  \
         gilsim run scenarios/cpu-bound-threads.toml --set 'sweep.machine.cores=[1,2,4,8]' --jobs 2\n  \
+        gilsim run scenarios/convoy.toml --trace --trace-window 100ms..150ms\n  \
         gilsim run big.toml --shard 0/3    # then: gilsim merge output/big/shard-*\n\n\
         Writes output/<name>/results.csv (or --out DIR). Exit codes: 0 success, 1 failed run, 2 usage or scenario error."
     )]
@@ -44,6 +45,15 @@ enum Command {
         /// Run only the sweep points whose index is K mod N (K from 0); merge the shards with `gilsim merge`.
         #[arg(long, value_name = "K/N", value_parser = parse_shard)]
         shard: Option<Shard>,
+        /// Write timeline.svg/.png (a Gantt chart of every thread, core and GIL) and trace.json (Perfetto, chrome://tracing) of one run.
+        #[arg(long)]
+        trace: bool,
+        /// The traced window of simulated time (default: 100 ms from the warm-up's end).
+        #[arg(long, value_name = "START..END", value_parser = commands::parse_trace_window)]
+        trace_window: Option<(u64, u64)>,
+        /// The sweep point to trace (replication 0; default 0).
+        #[arg(long, value_name = "P")]
+        trace_point: Option<usize>,
         /// No progress bar.
         #[arg(long, short = 'q')]
         quiet: bool,
@@ -73,6 +83,12 @@ enum Command {
         /// Output folder.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// The scenario file, to draw its [[chart]] tables too.
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        /// The --set overrides the shards ran with (for --scenario).
+        #[arg(long = "set", value_name = "KEY=VALUE", requires = "scenario")]
+        set: Vec<String>,
     },
     /// Measure this machine and Python with probes, fit what they cannot measure, write a profile.
     #[command(after_help = "Example:\n  gilsim calibrate --quick --cores 0,1\n\n\
@@ -130,6 +146,9 @@ fn main() -> ExitCode {
             set,
             jobs,
             shard,
+            trace,
+            trace_window,
+            trace_point,
             quiet,
         } => {
             let args = RunArgs {
@@ -140,6 +159,9 @@ fn main() -> ExitCode {
                 jobs: jobs.map(|j| j as usize),
                 shard,
                 progress: !quiet,
+                trace: trace || trace_window.is_some(),
+                trace_window,
+                trace_point,
                 command_line: std::env::args().collect(),
             };
             commands::run(&args).map(|report| {
@@ -178,14 +200,23 @@ fn main() -> ExitCode {
                 );
             }
         }),
-        Command::Merge { shards, out } => {
-            commands::merge(&MergeArgs { shards, out }).map(|(dir, rows)| {
-                println!(
-                    "merged {rows} rows into {}",
-                    dir.join("results.csv").display()
-                );
-            })
-        }
+        Command::Merge {
+            shards,
+            out,
+            scenario,
+            set,
+        } => commands::merge(&MergeArgs {
+            shards,
+            out,
+            scenario,
+            overrides: set,
+        })
+        .map(|(dir, rows)| {
+            println!(
+                "merged {rows} rows into {}",
+                dir.join("results.csv").display()
+            );
+        }),
         Command::Calibrate {
             python,
             quick,

@@ -21,6 +21,8 @@ pub struct RunOutput {
     pub accounting: Accounting,
     /// GIL acquisitions and releases, when recording was asked for.
     pub gil_log: Option<Vec<(Nanos, usize, bool)>>,
+    /// Every interpreter's GIL log, by interpreter (0 = main), when recording was asked for.
+    pub gil_logs: Option<Vec<Vec<(Nanos, usize, bool)>>>,
     /// The most holders each semaphore had at once.
     pub semaphore_max_holders: Vec<u32>,
     /// What every thread, core and GIL did inside [`RunOptions::trace_window`], when asked.
@@ -74,6 +76,7 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
         end,
         accounting: runtime.accounting(accounted_at),
         gil_log: runtime.gil_log().map(<[_]>::to_vec),
+        gil_logs: runtime.gil_logs(),
         semaphore_max_holders: runtime.semaphore_max_holders(),
         timeline,
     })

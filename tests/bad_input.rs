@@ -580,13 +580,13 @@ fn unknown_model() {
 
 #[test]
 fn refused_model() {
-    let e = fails(&THREADS.replace("\"threads\"", "\"processes\""));
+    let e = fails(&THREADS.replace("\"threads\"", "\"subinterpreters\""));
     assert_error(
         &e,
         8,
         9,
         Some("workload.jobs.run.model"),
-        "model `processes` is not built yet in this version of gilsim",
+        "model `subinterpreters` needs Python 3.14",
     );
 }
 
@@ -985,12 +985,12 @@ fn set_inside_a_string() {
 
 #[test]
 fn set_refused_model() {
-    let e = fails_with(THREADS, &["workload.jobs.run.model=processes"]);
+    let e = fails_with(THREADS, &["workload.jobs.run.model=asyncio"]);
     assert_set_error(
         &e,
-        "workload.jobs.run.model=processes",
+        "workload.jobs.run.model=asyncio",
         Some("workload.jobs.run.model"),
-        "model `processes` is not built yet",
+        "model `asyncio` is not built yet",
     );
 }
 
@@ -1437,4 +1437,217 @@ proptest! {
     ) {
         check_consistent(parse(FULL, &[&format!("{key}={value}"), &raw]));
     }
+}
+
+// ---------------------------------------------------------------- processes
+
+const PROCESSES: &str = r#"name = "t"
+
+[[workload]]
+name = "jobs"
+tasks = 10
+steps = [ { cpu = "1ms" } ]
+[workload.run]
+model = "processes"
+"#;
+
+#[test]
+fn transfer_on_threads() {
+    let e = fails(&format!("{THREADS}transfer = \"pickle\"\n"));
+    assert_error(
+        &e,
+        9,
+        1,
+        Some("workload.jobs.run.transfer"),
+        "`transfer` applies to process pools; this workload's model is `threads`",
+    );
+}
+
+#[test]
+fn unknown_start_method() {
+    let e = fails(&format!("{PROCESSES}start_method = \"forc\"\n"));
+    assert_error(
+        &e,
+        9,
+        16,
+        Some("workload.jobs.run.start_method"),
+        "unknown start_method \"forc\"",
+    );
+    assert!(e.to_string().contains("did you mean `fork`?"), "{e}");
+}
+
+#[test]
+fn unknown_api() {
+    let e = fails(&format!("{PROCESSES}api = \"futures\"\n"));
+    assert_error(&e, 9, 7, Some("workload.jobs.run.api"), "unknown api");
+}
+
+#[test]
+fn chunksize_without_a_pool() {
+    let e = fails(&format!(
+        "{PROCESSES}workers = \"per-task\"\nchunksize = 4\n"
+    ));
+    assert_error(
+        &e,
+        10,
+        1,
+        Some("workload.jobs.run.chunksize"),
+        "`chunksize` needs a pool",
+    );
+}
+
+#[test]
+fn zero_chunksize() {
+    let e = fails(&format!("{PROCESSES}chunksize = 0\n"));
+    assert_error(
+        &e,
+        9,
+        13,
+        Some("workload.jobs.run.chunksize"),
+        "chunksize must be at least 1",
+    );
+}
+
+#[test]
+fn refused_process_features() {
+    let e = fails(&format!("{PROCESSES}transfer = \"mmap\"\n"));
+    assert_error(
+        &e,
+        9,
+        12,
+        Some("workload.jobs.run.transfer"),
+        "unknown transfer \"mmap\"",
+    );
+    let open_loop = |arrival: &str| {
+        PROCESSES
+            .replace("tasks = 10", arrival)
+            .replace("name = \"t\"\n", "name = \"t\"\nduration = \"1s\"\n")
+    };
+    let e = fails(&format!(
+        "{}workers = \"per-task\"\n",
+        open_loop("repeat = \"forever\"")
+    ));
+    assert_error(
+        &e,
+        6,
+        1,
+        Some("workload.jobs.repeat"),
+        "`repeat` workloads on processes per task are not built yet",
+    );
+    assert!(
+        parse(&open_loop("rate = \"10/s\""), &[]).is_ok(),
+        "rate on a pool"
+    );
+    assert!(
+        parse(&open_loop("repeat = \"forever\""), &[]).is_ok(),
+        "forever on a pool"
+    );
+    let sub = PROCESSES
+        .replace("\"processes\"", "\"subinterpreters\"")
+        .replace(
+            "name = \"t\"\n",
+            "name = \"t\"\n[python]\nversion = \"3.14\"\n",
+        );
+    let e = fails(&format!("{sub}workers = \"per-task\"\n"));
+    assert_error(
+        &e,
+        11,
+        11,
+        Some("workload.jobs.run.workers"),
+        "with model = \"subinterpreters\" is not built yet",
+    );
+    let e = fails(&format!("{sub}start_method = \"spawn\"\n"));
+    assert_error(
+        &e,
+        11,
+        1,
+        Some("workload.jobs.run.start_method"),
+        "applies to process pools; this workload's model is `subinterpreters`",
+    );
+}
+
+#[test]
+fn payload_sizes_need_a_unit() {
+    let e = fails(&PROCESSES.replace("tasks = 10", "tasks = 10\nargs_bytes = 1000"));
+    assert_error(
+        &e,
+        6,
+        14,
+        Some("workload.jobs.args_bytes"),
+        "expected a size with a unit",
+    );
+}
+
+#[test]
+fn processes_parse_with_their_defaults() {
+    use gilsim::workload::{ProcessApi, ProcessRun, StartMethod, Transfer};
+    let s = parse(
+        &PROCESSES.replace(
+            "tasks = 10",
+            "tasks = 10\nargs_bytes = \"1KB\"\nresult_bytes = \"2KiB\"",
+        ),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        s.workloads[0].model,
+        Model::Processes(ProcessRun {
+            api: ProcessApi::Pool,
+            chunksize: None,
+            start_method: StartMethod::Fork,
+            args_bytes: 1000,
+            result_bytes: 2048,
+            transfer: Transfer::Pickle,
+        })
+    );
+    // Pool(): os.cpu_count() workers.
+    assert_eq!(s.workloads[0].workers, Workers::Fixed(s.machine.cores));
+}
+
+#[test]
+fn process_keys_are_ignored_where_a_swept_model_does_not_use_them() {
+    let toml = format!(
+        "{PROCESSES}start_method = \"spawn\"\nchunksize = 2\n[sweep]\n\"workload.jobs.run.model\" = [\"threads\", \"processes\"]\n"
+    );
+    let study = gilsim::scenario::parse_study_str(&toml, Path::new(PATH), &[]).unwrap();
+    assert_eq!(study.points[0].scenario.workloads[0].model, Model::Threads);
+    assert!(matches!(
+        study.points[1].scenario.workloads[0].model,
+        Model::Processes(_)
+    ));
+}
+
+#[test]
+fn process_costs_are_python_keys() {
+    use gilsim::engine::time::MS;
+    let s = parse(
+        &PROCESSES.replace(
+            "name = \"t\"\n",
+            "name = \"t\"\n[python]\nspawn_start = \"40ms\"\npickle_ns_per_byte = 1.5\npipe_buffer = \"1MiB\"\n",
+        ),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(s.python.process.start_child[1], Dist::Const(40 * MS));
+    assert_eq!(s.python.process.pickle_ns_per_byte, 1.5);
+    assert_eq!(s.python.process.pipe_buffer, 1 << 20);
+    let e = fails(&PROCESSES.replace(
+        "name = \"t\"\n",
+        "name = \"t\"\n[python]\nunpickle_ns_per_byte = -1\n",
+    ));
+    assert_error(
+        &e,
+        3,
+        24,
+        Some("python.unpickle_ns_per_byte"),
+        "`unpickle_ns_per_byte` must be at least 0",
+    );
+    let e = fails(&PROCESSES.replace("name = \"t\"\n", "name = \"t\"\n[python]\nfork_start = 3\n"));
+    assert_error(
+        &e,
+        3,
+        14,
+        Some("python.fork_start"),
+        "expected a duration with a unit",
+    );
 }

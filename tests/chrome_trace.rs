@@ -177,7 +177,7 @@ fn a_free_threaded_trace_has_no_gil_track() {
             .any(|n| n == "GIL")
     );
     assert!(named(&events, "i", "drop request").is_empty());
-    assert!(!named(&events, "X", "running (GIL)").is_empty());
+    assert!(!named(&events, "X", "running (free-threaded)").is_empty());
 }
 
 #[test]

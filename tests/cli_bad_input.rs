@@ -238,3 +238,27 @@ fn bad_set_argument() {
         );
     }
 }
+
+#[test]
+fn unknown_start_method() {
+    let tail = GOOD_TAIL
+        .replace("\"threads\"", "\"processes\"")
+        .replace("workers = 2\n", "workers = 2\nstart_method = \"vfork\"\n");
+    assert_rejected(
+        format!("name = \"bad\"\n{tail}").as_bytes(),
+        10,
+        16,
+        "unknown start_method",
+    );
+}
+
+#[test]
+fn transfer_on_threads() {
+    let tail = GOOD_TAIL.replace("workers = 2\n", "workers = 2\ntransfer = \"pickle\"\n");
+    assert_rejected(
+        format!("name = \"bad\"\n{tail}").as_bytes(),
+        10,
+        1,
+        "applies to process pools",
+    );
+}

@@ -280,3 +280,28 @@ fn a_valid_chart_table_is_kept() {
     assert_eq!(c.series.as_deref(), Some("workload"));
     assert_eq!((c.log_x, c.log_y), (None, Some(true)));
 }
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Random `[sweep]` and `[[chart]]` bodies never panic, and an error
+        /// always carries a location (in the file or in a --set argument).
+        #[test]
+        fn sweep_and_chart_tables_never_panic(
+            body in "[a-z_.\"\\[\\]=, 0-9\\n-]{0,120}",
+            chart in "[a-z_.\"=\\n ]{0,60}",
+            set in "(sweep\\.)?[a-z_.]{0,20}=[\\[\\]0-9a-z\",]{0,12}",
+        ) {
+            let extra = format!("\n[sweep]\n{body}\n\n[[chart]]\n{chart}\n");
+            for sets in [vec![], vec![set.as_str()]] {
+                if let Err(e) = parse(&extra, &sets) {
+                    prop_assert!(e.location().is_some() || e.set_argument().is_some(), "{e}");
+                }
+            }
+        }
+    }
+}

@@ -10,8 +10,10 @@
 //! - [`validate`]: `gilsim validate`: real workloads not used for fitting,
 //!   run for real and simulated with the profile.
 //!
-//! Only the models that exist are calibrated and validated: sequential and
-//! threads. Processes and asyncio are listed as "not validated: model not built".
+//! Calibrated and validated so far: the sequential and thread models.
+//! Process pools (modelled, with their own measured defaults) have no
+//! probes here yet; asyncio is not built: both are listed in the
+//! validation table as not validated.
 
 pub mod fit;
 pub mod probes;

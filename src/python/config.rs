@@ -67,6 +67,103 @@ pub struct PythonConfig {
     pub thread_rss: u64,
     /// The profile the values came from: `reference` or a path.
     pub profile: String,
+    /// Costs of processes: start-up, pickling, pipes.
+    pub process: ProcessConfig,
+}
+
+/// Costs of worker processes and of the messages between them (DESIGN 1.5).
+///
+/// Measured on this machine (2 vCPUs, Python 3.11.7, Linux) with
+/// `python3 tools/measure_ipc.py`, medians, unless noted:
+/// pickling a list of floats: `dumps` 0.5 µs for a 24-byte pickle, 400 to
+/// 600 MB/s for 9 KB to 900 KB; `loads` 300 MB/s. `send_bytes` +
+/// `recv_bytes` round trip between two processes: 61 µs at 16 B, 68 µs at
+/// 64 KiB (two wake-ups dominate), 2.2 ms at 1 MiB, 47 ms at 16 MiB (so
+/// about 2.1 to 2.8 ns per byte once a message exceeds the pipe buffer).
+/// `Process.start()` + `join()` of an empty target: fork 3.3 ms (0.8 ms of
+/// it in the parent's `start()`), spawn 77 ms (0.76 ms in the parent),
+/// forkserver 13 ms (1.6 ms in the parent), the forkserver's first start
+/// 70 ms (its server's start included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessConfig {
+    /// Pickling CPU per byte, holding the sender's GIL (`pickle.dumps`: 400 to 600 MB/s measured).
+    pub pickle_ns_per_byte: f64,
+    /// Unpickling CPU per byte, holding the receiver's GIL (`pickle.loads`: 300 MB/s measured).
+    pub unpickle_ns_per_byte: f64,
+    /// Pickling or unpickling CPU per message: the pickler's set-up plus the
+    /// Python of `Connection.send`/`recv` and the handler's loop (`dumps` of a
+    /// tiny object measured 0.5 µs; the rest is an estimate, to calibrate).
+    pub pickle_message: Nanos,
+    /// CPU of one pipe `write` or `read` syscall, per message and side, GIL released.
+    pub pipe_syscall: Nanos,
+    /// The pipe's buffer (Linux default: 16 pages, 64 KiB).
+    pub pipe_buffer: u64,
+    /// Copy CPU per byte and side for the part of a message that fits in the
+    /// pipe buffer (the 4 KiB to 64 KiB round trips differ by 12 µs).
+    pub pipe_ns_per_byte_small: f64,
+    /// Copy CPU per byte and side beyond the buffer: the writer and reader
+    /// take turns through it (about 2.1 ns per byte both sides at 1 MiB, 2.8 at 16 MiB).
+    pub pipe_ns_per_byte_large: f64,
+    /// Spread of every message cost: a lognormal around the computed median (DESIGN 1.2).
+    pub ipc_sigma: f64,
+    /// CPU of `submit` (a `Future`, a work item, a wake-up of the manager
+    /// thread) with the main GIL, per task of an executor (an estimate, to calibrate).
+    pub submit: Dist,
+    /// Parent-side CPU of starting a process, with the parent's GIL, by start method.
+    pub start_parent: [Dist; 3],
+    /// Child-side CPU before a process takes its first task, by start method.
+    pub start_child: [Dist; 3],
+    /// CPU of the forkserver's own start, paid once before its first child.
+    pub forkserver_start: Dist,
+    /// `transfer = "shared_memory"`: creating a block (`SharedMemory(create=True)`,
+    /// then its `unlink`), with the sender's GIL (measured: 87 µs for 1 KiB, `--shm`).
+    pub shm_create: Nanos,
+    /// Copying the payload into a fresh block, per byte, with the sender's GIL
+    /// (measured: 1.35 ms at 1 MiB, 20.7 ms at 16 MiB: first-touch page faults).
+    pub shm_ns_per_byte: f64,
+    /// Attaching to a block by name and closing it, with the receiver's GIL (measured: 17 to 19 µs).
+    pub shm_attach: Nanos,
+    /// Pickled size of a block's handle (its name and size; an estimate).
+    pub shm_handle_bytes: u64,
+    /// `_interpreters.create()` plus the worker's init script, in a new
+    /// `InterpreterPoolExecutor` worker thread (an estimate: the Python on
+    /// the development machine is 3.11, without `_interpreters`; to calibrate).
+    pub interpreter_start: Dist,
+    /// Resident memory of one subinterpreter, in bytes (an estimate, to calibrate).
+    pub interpreter_rss: u64,
+}
+
+impl Default for ProcessConfig {
+    fn default() -> Self {
+        let ms = |x: f64| Dist::LogNormal {
+            median: libm::round(x * 1e6) as Nanos,
+            sigma: 0.2,
+        };
+        ProcessConfig {
+            pickle_ns_per_byte: 2.0,
+            unpickle_ns_per_byte: 3.3,
+            pickle_message: 3 * US,
+            pipe_syscall: 5 * US,
+            pipe_buffer: 64 * 1024,
+            pipe_ns_per_byte_small: 0.1,
+            pipe_ns_per_byte_large: 1.2,
+            ipc_sigma: 0.2,
+            submit: Dist::LogNormal {
+                median: 10 * US,
+                sigma: 0.3,
+            },
+            // In StartMethod order: fork, spawn, forkserver.
+            start_parent: [ms(0.8), ms(0.76), ms(1.5)],
+            start_child: [ms(2.5), ms(75.0), ms(11.5)],
+            forkserver_start: ms(57.0),
+            shm_create: 85 * US,
+            shm_ns_per_byte: 1.2,
+            shm_attach: 18 * US,
+            shm_handle_bytes: 100,
+            interpreter_start: ms(5.0),
+            interpreter_rss: 2 * 1024 * 1024,
+        }
+    }
 }
 
 impl PythonConfig {
@@ -94,6 +191,7 @@ impl PythonConfig {
             process_rss: 12 * 1024 * 1024,
             thread_rss: 64 * 1024,
             profile: "reference".to_string(),
+            process: ProcessConfig::default(),
         }
     }
 

@@ -5,4 +5,4 @@ pub mod program;
 pub mod runtime;
 pub mod sync;
 
-pub use config::{Build, Handoff, PyVersion, PythonConfig};
+pub use config::{Build, Handoff, ProcessConfig, PyVersion, PythonConfig};

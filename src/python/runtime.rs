@@ -17,6 +17,7 @@
 //! event inside it, the states of the threads that may have changed are
 //! derived again and their lanes updated (`runtime/record.rs`).
 
+mod procs;
 mod record;
 
 use std::collections::VecDeque;
@@ -104,6 +105,12 @@ enum Call {
     Lock(usize),
     Semaphore(usize),
     Idle,
+    /// A `recv` on a channel (a pipe or a queue) with nothing to read yet.
+    Recv(usize),
+    /// Waiting for another process (the forkserver's reply), no core and no GIL.
+    Await,
+    /// Moves the thread to another interpreter (`_interpreters.exec` entering or leaving).
+    Switch(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,11 +129,33 @@ enum Role {
     PerTask,
     /// Loops the program forever.
     Forever,
+    /// A process model's submitting thread: the parent's main thread.
+    ProcMain,
+    /// `Pool`'s `_task_handler` thread in the parent.
+    TaskHandler,
+    /// `Pool`'s `_result_handler` thread in the parent.
+    ResultHandler,
+    /// `ProcessPoolExecutor`'s `_ExecutorManagerThread` in the parent.
+    Manager,
+    /// The call queue's feeder thread (`multiprocessing.Queue._feed`) in the parent.
+    Feeder,
+    /// The main thread of a pool's worker process.
+    ProcWorker,
+    /// The main thread of a `multiprocessing.Process` started for one task.
+    ProcTask,
+    /// The forkserver's main thread.
+    ForkServer,
+    /// An `InterpreterPoolExecutor` worker thread: it runs each task in its own subinterpreter.
+    SubWorker,
 }
 
 #[derive(Debug, Clone)]
 struct PyThread {
     workload: usize,
+    /// The interpreter the thread runs in now (index into `Runtime::interps`).
+    interp: usize,
+    /// A subinterpreter worker's own interpreter (0 otherwise).
+    home: usize,
     role: Role,
     task: Option<Nanos>,
     pc: usize,
@@ -149,6 +178,12 @@ struct PyThread {
     serial: u64,
     /// Creation order within the workload: the `1` of `io/1`.
     index: u32,
+    /// True for the threads of a process model, which follow `plan`.
+    agent: bool,
+    /// What an agent thread does next, front first.
+    plan: VecDeque<procs::Act>,
+    /// The message an agent thread holds (received, or being sent).
+    msg: Option<procs::Msg>,
 }
 
 /// Per-workload state and statistics.
@@ -173,15 +208,42 @@ struct WorkloadState {
     latency: LatencyStats,
     gil_wait_ns: u128,
     thread_life_ns: u128,
+    /// Draws of message costs (pickling, pipes): `workload/NAME/ipc`.
+    ipc_rng: Stream,
+    /// The process pool, for a process model.
+    pool: Option<procs::PoolState>,
 }
 
 /// Counters snapshotted at the end of the warm-up.
 #[derive(Debug, Clone, Copy, Default)]
 struct Snapshot {
     busy: Nanos,
-    gil_held: Nanos,
-    gil_switches: u64,
     context_switches: u64,
+}
+
+/// One interpreter: its GIL and the GIL's counters at the end of the warm-up.
+struct Interp {
+    gil: Gil,
+    snapshot_held: Nanos,
+    snapshot_switches: u64,
+}
+
+impl Interp {
+    fn new(gil: Gil) -> Self {
+        Interp {
+            gil,
+            snapshot_held: 0,
+            snapshot_switches: 0,
+        }
+    }
+
+    /// GIL held time and switches in the window ending at `end`.
+    fn window(&self, end: Nanos) -> (Nanos, u64) {
+        (
+            self.gil.held_time(end).saturating_sub(self.snapshot_held),
+            self.gil.switch_number() - self.snapshot_switches,
+        )
+    }
 }
 
 /// Results of one workload, ready for `results.csv`.
@@ -232,13 +294,20 @@ pub struct Accounting {
     pub switch_cpu: Nanos,
     /// Busy core time measured by the machine.
     pub busy: Nanos,
+    /// Bytes pickled by senders (process models).
+    pub bytes_pickled: u64,
+    /// Bytes unpickled by receivers (process models).
+    pub bytes_unpickled: u64,
 }
 
 /// The whole simulated Python program: machine, interpreter, workloads.
 pub struct Runtime {
     python: PythonConfig,
     machine: Machine,
-    gil: Gil,
+    /// Interpreters: 0 is the main (parent) interpreter; process pools add one per worker process.
+    interps: Vec<Interp>,
+    /// Whether GIL logs are recorded (for interpreters created later, too).
+    record_gil: bool,
     threads: Vec<PyThread>,
     free_threads: Vec<ThreadId>,
     workloads: Vec<WorkloadState>,
@@ -254,12 +323,21 @@ pub struct Runtime {
     open_loop: bool,
     last_completion: Nanos,
     live_threads: u64,
+    /// Live processes, the main one included.
+    live_processes: u64,
+    /// Resident memory of subinterpreters, in bytes.
+    subinterpreters_rss: u64,
+    /// Pipes and queues between threads and processes.
+    channels: Vec<procs::Channel>,
+    seed: u64,
     tasks_memory: u64,
     peak_rss: u64,
     snapshot: Snapshot,
     draining: bool,
     step_cpu: Nanos,
     overhead_cpu: Nanos,
+    bytes_pickled: u64,
+    bytes_unpickled: u64,
     /// Threads ever created.
     spawned: u64,
     /// The timeline being recorded, if asked for.
@@ -307,6 +385,8 @@ impl Runtime {
                 latency: LatencyStats::new(),
                 gil_wait_ns: 0,
                 thread_life_ns: 0,
+                ipc_rng: Stream::new(seed, &format!("workload/{}/ipc", w.name)),
+                pool: None,
             })
             .collect();
         let batch_left = scenario
@@ -325,7 +405,12 @@ impl Runtime {
             .iter()
             .any(|w| !matches!(w.arrival, Arrival::Batch(_)));
         Runtime {
-            gil: Gil::new(python.gil_handoff, seed, "interpreter/main/gil"),
+            interps: vec![Interp::new(Gil::new(
+                python.gil_handoff,
+                seed,
+                "interpreter/main/gil",
+            ))],
+            record_gil: false,
             python,
             machine: Machine::new(scenario.machine.clone(), seed),
             threads: Vec::new(),
@@ -347,12 +432,18 @@ impl Runtime {
             open_loop,
             last_completion: 0,
             live_threads: 0,
+            live_processes: 1,
+            subinterpreters_rss: 0,
+            channels: Vec::new(),
+            seed,
             tasks_memory: 0,
             peak_rss: 0,
             snapshot: Snapshot::default(),
             draining: false,
             step_cpu: 0,
             overhead_cpu: 0,
+            bytes_pickled: 0,
+            bytes_unpickled: 0,
             spawned: 0,
             recorder: None,
         }
@@ -360,12 +451,23 @@ impl Runtime {
 
     /// Records every GIL acquisition and release (for tests and timelines).
     pub fn record_gil(&mut self) {
-        self.gil.record();
+        self.record_gil = true;
+        for i in &mut self.interps {
+            i.gil.record();
+        }
     }
 
     /// The GIL's `(time, thread, acquired)` log, when recorded.
     pub fn gil_log(&self) -> Option<&[(Nanos, ThreadId, bool)]> {
-        self.gil.log()
+        self.interps[0].gil.log()
+    }
+
+    /// Every interpreter's GIL log, by interpreter (0 = main), when recorded.
+    pub fn gil_logs(&self) -> Option<Vec<Vec<(Nanos, ThreadId, bool)>>> {
+        self.interps
+            .iter()
+            .map(|i| i.gil.log().map(<[_]>::to_vec))
+            .collect()
     }
 
     /// The most holders each semaphore ever had at once, in `[semaphores]` order.
@@ -383,6 +485,14 @@ impl Runtime {
             match self.workloads[w].arrival {
                 Arrival::Batch(_) | Arrival::Rate(_) => {
                     q.schedule_at(0, Event::Arrival { workload: w })
+                }
+                Arrival::Forever
+                    if matches!(
+                        self.workloads[w].model,
+                        RunModel::Processes(_) | RunModel::Subinterpreters(_)
+                    ) =>
+                {
+                    self.arrive_processes(0, w, 0, q);
                 }
                 Arrival::Forever => {
                     let n = match (&self.workloads[w].model, self.workloads[w].workers) {
@@ -452,6 +562,8 @@ impl Runtime {
             overhead_cpu: self.overhead_cpu,
             switch_cpu: self.machine.counters().switch_time,
             busy: self.machine.busy_time(now),
+            bytes_pickled: self.bytes_pickled,
+            bytes_unpickled: self.bytes_unpickled,
         }
     }
 
@@ -478,17 +590,17 @@ impl Runtime {
             .saturating_sub(self.snapshot.busy);
         let cpu_utilization = frac(busy as f64, f64::from(cores) * window as f64);
         let gil = self.python.gil_enabled;
-        let gil_held = self
-            .gil
-            .held_time(end)
-            .saturating_sub(self.snapshot.gil_held);
-        let switches = self.gil.switch_number() - self.snapshot.gil_switches;
+        let (gil_held, switches) = self.interps[0].window(end);
         let context_switches =
             self.machine.counters().context_switches - self.snapshot.context_switches;
         let peak_rss_mb = self.peak_rss as f64 / 1e6;
+        let worker_gil: Vec<Option<(f64, u64)>> = (0..self.workloads.len())
+            .map(|w| self.worker_gil_stats(w, end))
+            .collect();
         self.workloads
             .iter()
-            .map(|w| {
+            .zip(worker_gil)
+            .map(|(w, worker_gil)| {
                 let ms = |ns: f64| ns / 1e6;
                 let latency_ms = w.latency.mean().map(|mean| {
                     let q = |p: f64| ms(w.latency.quantile(p).unwrap_or(0) as f64);
@@ -514,10 +626,13 @@ impl Runtime {
                     throughput_per_s: frac(w.completed_in_window as f64, window_s),
                     latency_ms,
                     cpu_utilization,
-                    gil_held_fraction: gil.then(|| frac(gil_held as f64, window as f64)),
+                    gil_held_fraction: gil.then(|| match worker_gil {
+                        Some((held, _)) => held,
+                        None => frac(gil_held as f64, window as f64),
+                    }),
                     gil_wait_fraction: gil
                         .then(|| frac(w.gil_wait_ns as f64, w.thread_life_ns as f64)),
-                    gil_switches: gil.then_some(switches),
+                    gil_switches: gil.then_some(worker_gil.map_or(switches, |(_, s)| s)),
                     context_switches,
                     peak_rss_mb,
                     events,
@@ -537,9 +652,24 @@ impl Runtime {
         task: Option<Nanos>,
         q: &mut EventQueue<Event>,
     ) -> ThreadId {
-        let main_thread = self.workloads[w].model == RunModel::Sequential;
+        self.spawn_in(now, w, role, task, 0, q)
+    }
+
+    /// Starts a thread of workload `w` in interpreter `interp`.
+    fn spawn_in(
+        &mut self,
+        now: Nanos,
+        w: usize,
+        role: Role,
+        task: Option<Nanos>,
+        interp: usize,
+        q: &mut EventQueue<Event>,
+    ) -> ThreadId {
+        let main_thread = self.workloads[w].model == RunModel::Sequential || role == Role::ProcMain;
         let thread = PyThread {
             workload: w,
+            interp,
+            home: 0,
             role,
             task,
             pc: 0,
@@ -561,6 +691,9 @@ impl Runtime {
             alive: true,
             serial: self.spawned,
             index: self.workloads[w].spawned,
+            agent: procs::is_agent(role),
+            plan: VecDeque::new(),
+            msg: None,
         };
         self.spawned += 1;
         self.workloads[w].spawned += 1;
@@ -635,7 +768,10 @@ impl Runtime {
             let next = std::mem::replace(&mut self.threads[tid].next, Next::Run);
             let more = match next {
                 Next::Bootstrap => {
-                    let d = self.overhead(tid, self.python.thread_start);
+                    let d = match self.child_start(tid) {
+                        Some(dist) => self.start_overhead(tid, dist),
+                        None => self.overhead(tid, self.python.thread_start),
+                    };
                     self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
                     false
                 }
@@ -645,22 +781,23 @@ impl Runtime {
                     false
                 }
                 Next::StepDone => {
-                    self.threads[tid].pc += 1;
+                    self.advance(tid);
                     true
                 }
                 Next::CallDone => {
-                    self.threads[tid].pc += 1;
+                    self.advance(tid);
                     self.threads[tid].next = Next::ReturnCost;
                     true
                 }
                 Next::GilRecheck { timed_out } => {
                     // take_gil's loop, after COND_TIMED_WAIT returned.
+                    let i = self.threads[tid].interp;
                     if timed_out
-                        && self.gil.locked()
-                        && self.gil.switch_number() == self.threads[tid].saved_switch
+                        && self.interps[i].gil.locked()
+                        && self.interps[i].gil.switch_number() == self.threads[tid].saved_switch
                     {
                         self.record_mark(now, tid, MarkKind::DropRequest);
-                        self.request_drop(now, q);
+                        self.request_drop(now, i, q);
                     }
                     self.take_gil(now, tid, q)
                 }
@@ -671,7 +808,7 @@ impl Runtime {
                 Next::LockRecheck(l) => {
                     if self.locks[l].holder.is_none() {
                         self.locks[l].holder = Some(tid);
-                        self.threads[tid].pc += 1;
+                        self.advance(tid);
                         self.threads[tid].next = Next::ReturnCost;
                         true
                     } else {
@@ -695,10 +832,14 @@ impl Runtime {
             if !self.threads[tid].holds_gil {
                 return self.take_gil(now, tid, q);
             }
-            if self.gil.drop_requested() && self.at_check_point(tid) {
+            let i = self.threads[tid].interp;
+            if self.interps[i].gil.drop_requested() && self.at_check_point(tid) {
                 // An eval-breaker check point with a drop request: a forced drop.
                 return self.release_for(now, tid, None, q);
             }
+        }
+        if self.threads[tid].agent {
+            return self.run_agent(now, tid, q);
         }
         let t = &self.threads[tid];
         let w = t.workload;
@@ -708,6 +849,11 @@ impl Runtime {
         let Some(&op) = self.workloads[w].ops.get(t.pc) else {
             return self.complete_task(now, tid, q);
         };
+        self.run_op(now, tid, op, q)
+    }
+
+    /// Runs one operation of a task's program, with the GIL taken if needed.
+    fn run_op(&mut self, now: Nanos, tid: ThreadId, op: Op, q: &mut EventQueue<Event>) -> bool {
         match op {
             Op::Cpu(d) => {
                 let d = match self.threads[tid].split_rest.take() {
@@ -743,7 +889,7 @@ impl Runtime {
             Op::LockAcquire(l) => {
                 if self.locks[l].holder.is_none() {
                     self.locks[l].holder = Some(tid);
-                    self.threads[tid].pc += 1;
+                    self.advance(tid);
                     true
                 } else {
                     self.release_for(now, tid, Some(Call::Lock(l)), q)
@@ -755,12 +901,12 @@ impl Runtime {
                 if let Some(waiter) = self.locks[l].waiters.pop_front() {
                     self.wake(now, waiter, Next::LockRecheck(l), q);
                 }
-                self.threads[tid].pc += 1;
+                self.advance(tid);
                 true
             }
             Op::SemAcquire(s) => {
                 if self.semaphores[s].try_acquire() {
-                    self.threads[tid].pc += 1;
+                    self.advance(tid);
                     true
                 } else {
                     self.release_for(now, tid, Some(Call::Semaphore(s)), q)
@@ -770,7 +916,7 @@ impl Runtime {
                 if let Some(waiter) = self.semaphores[s].release() {
                     self.wake(now, waiter, Next::ReturnCost, q);
                 }
-                self.threads[tid].pc += 1;
+                self.advance(tid);
                 true
             }
         }
@@ -784,6 +930,11 @@ impl Runtime {
     /// request is pending (python/cpython `Python/ceval_gil.c`, FORCE_SWITCHING).
     fn at_check_point(&self, tid: ThreadId) -> bool {
         let t = &self.threads[tid];
+        if t.agent
+            && let Some(at) = self.agent_check_point(tid)
+        {
+            return at;
+        }
         if t.task.is_none() {
             return true;
         }
@@ -800,8 +951,9 @@ impl Runtime {
         if !self.python.gil_enabled {
             return true;
         }
-        if !self.gil.locked() {
-            if let Some(dropper) = self.gil.acquire(now, tid) {
+        let i = self.threads[tid].interp;
+        if !self.interps[i].gil.locked() {
+            if let Some(dropper) = self.interps[i].gil.acquire(now, tid) {
                 // COND_SIGNAL(gil->switch_cond): the forced dropper may go on.
                 self.wake(now, dropper, Next::SwitchWoken, q);
             }
@@ -817,12 +969,12 @@ impl Runtime {
         let interval = self.python.switch_interval();
         let slack = self.slack();
         let t = &mut self.threads[tid];
-        t.saved_switch = self.gil.switch_number();
+        t.saved_switch = self.interps[i].gil.switch_number();
         t.epoch += 1;
         t.gil_wait_since.get_or_insert(now);
         let epoch = t.epoch;
         t.gil_deadline = now + interval + slack;
-        self.gil.wait(tid);
+        self.interps[i].gil.wait(tid);
         q.schedule_at(t.gil_deadline, Event::GilTimeout { thread: tid, epoch });
         self.block(now, tid, Wait::Gil, q);
         false
@@ -830,9 +982,9 @@ impl Runtime {
 
     /// `SET_GIL_DROP_REQUEST`: the holder notices at its next check point,
     /// within `check_latency` of CPU for a `cpu` step, at the end otherwise.
-    fn request_drop(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
-        self.gil.request_drop();
-        let Some(holder) = self.gil.holder() else {
+    fn request_drop(&mut self, now: Nanos, interp: usize, q: &mut EventQueue<Event>) {
+        self.interps[interp].gil.request_drop();
+        let Some(holder) = self.interps[interp].gil.holder() else {
             return;
         };
         let t = &self.threads[holder];
@@ -870,7 +1022,8 @@ impl Runtime {
                 None => true,
             };
         }
-        let dropped = self.gil.drop(now, tid, false);
+        let i = self.threads[tid].interp;
+        let dropped = self.interps[i].gil.drop(now, tid, false);
         self.threads[tid].holds_gil = false;
         if let Some(waiter) = dropped.signalled {
             self.threads[waiter].epoch += 1;
@@ -911,8 +1064,8 @@ impl Runtime {
                 } else {
                     0
                 };
+                self.advance(tid);
                 let t = &mut self.threads[tid];
-                t.pc += 1;
                 t.epoch += 1;
                 t.next = Next::ReturnCost;
                 let epoch = t.epoch;
@@ -923,7 +1076,7 @@ impl Runtime {
             Call::Lock(l) => {
                 if self.locks[l].holder.is_none() {
                     self.locks[l].holder = Some(tid);
-                    self.threads[tid].pc += 1;
+                    self.advance(tid);
                     self.threads[tid].next = Next::ReturnCost;
                     return true;
                 }
@@ -939,6 +1092,18 @@ impl Runtime {
                 }
                 self.semaphores[s].waiters.push_back(tid);
                 self.block(now, tid, Wait::Semaphore(s), q);
+                false
+            }
+            Call::Recv(ch) => self.recv_blocking(now, tid, ch, q),
+            Call::Switch(interp) => {
+                self.threads[tid].interp = interp;
+                self.advance(tid);
+                self.threads[tid].next = Next::Run;
+                true
+            }
+            Call::Await => {
+                self.threads[tid].next = Next::ReturnCost;
+                self.block(now, tid, Wait::Call, q);
                 false
             }
             Call::Idle => {
@@ -984,10 +1149,20 @@ impl Runtime {
                 true
             }
             Role::Worker => self.next_task(now, tid, q),
-            Role::PerTask => {
+            Role::PerTask
+            | Role::ProcMain
+            | Role::TaskHandler
+            | Role::ResultHandler
+            | Role::Manager
+            | Role::Feeder
+            | Role::ProcWorker
+            | Role::ProcTask
+            | Role::ForkServer
+            | Role::SubWorker => {
                 if self.threads[tid].holds_gil {
                     // The thread state is deleted: drop_gil(tstate = NULL) never waits.
-                    let dropped = self.gil.drop(now, tid, true);
+                    let i = self.threads[tid].interp;
+                    let dropped = self.interps[i].gil.drop(now, tid, true);
                     self.threads[tid].holds_gil = false;
                     if let Some(waiter) = dropped.signalled {
                         self.threads[waiter].epoch += 1;
@@ -1034,7 +1209,8 @@ impl Runtime {
     }
 
     fn update_rss(&mut self) {
-        let rss = self.python.process_rss
+        let rss = self.python.process_rss * self.live_processes
+            + self.subinterpreters_rss
             + self.python.thread_rss * self.live_threads
             + self.tasks_memory;
         self.peak_rss = self.peak_rss.max(rss);
@@ -1053,6 +1229,13 @@ impl Runtime {
             }
             Arrival::Forever => 0,
         };
+        if matches!(
+            self.workloads[w].model,
+            RunModel::Processes(_) | RunModel::Subinterpreters(_)
+        ) {
+            self.arrive_processes(now, w, count, q);
+            return;
+        }
         for _ in 0..count {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
@@ -1104,7 +1287,8 @@ impl Model for Runtime {
             },
             Event::Arrival { workload } => self.arrive(now, workload, q),
             Event::GilTimeout { thread, epoch } => {
-                if self.threads[thread].epoch == epoch && self.gil.time_out(thread) {
+                let i = self.threads[thread].interp;
+                if self.threads[thread].epoch == epoch && self.interps[i].gil.time_out(thread) {
                     debug_assert_eq!(
                         now, self.threads[thread].gil_deadline,
                         "a stale GIL timeout matched thread {thread}"
@@ -1120,10 +1304,12 @@ impl Model for Runtime {
             Event::WarmupEnd => {
                 self.snapshot = Snapshot {
                     busy: self.machine.busy_time(now),
-                    gil_held: self.gil.held_time(now),
-                    gil_switches: self.gil.switch_number(),
                     context_switches: self.machine.counters().context_switches,
                 };
+                for i in &mut self.interps {
+                    i.snapshot_held = i.gil.held_time(now);
+                    i.snapshot_switches = i.gil.switch_number();
+                }
             }
         }
         if self.recorder.is_some() {

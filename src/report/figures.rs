@@ -88,7 +88,10 @@ pub fn figures(table: &Table<'_>, charts: &[ChartDef]) -> Vec<Figure> {
         },
     ];
     for c in charts {
-        let title = c.title.clone().unwrap_or_else(|| format!("{} by {}", c.y, c.x));
+        let title = c
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{} by {}", c.y, c.x));
         out.push(Figure {
             name: c.name.clone(),
             chart: draw(
@@ -222,7 +225,10 @@ fn draw(table: &Table<'_>, spec: &Spec<'_>) -> LineChart {
             }
         }
     }
-    let series_name = spec.series.as_deref().map(|s| s.rsplit('.').next().unwrap_or(s));
+    let series_name = spec
+        .series
+        .as_deref()
+        .map(|s| s.rsplit('.').next().unwrap_or(s));
     let series: Vec<Series> = lines
         .iter()
         .enumerate()
@@ -253,6 +259,8 @@ fn draw(table: &Table<'_>, spec: &Spec<'_>) -> LineChart {
             Series {
                 name: parts.join(", "),
                 dashed,
+                // The y columns of one line (p50, p99) share its colour.
+                colour: Some(li / spec.ys.len()),
                 points,
             }
         })

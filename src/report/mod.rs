@@ -1,6 +1,10 @@
-//! Results: streaming statistics, `results.csv`, `manifest.json`, timelines, the Chrome trace, atomic writes.
+//! Results: streaming statistics, `results.csv`, `summary.csv`, charts,
+//! timelines and their Chrome trace, `manifest.json`, atomic writes.
 pub mod atomic;
+pub mod chart;
 pub mod csv;
+pub mod figures;
+pub mod gantt;
 pub mod manifest;
 pub mod stats;
 pub mod summary;

@@ -39,6 +39,15 @@ impl ThreadState {
         ThreadState::Idle,
     ];
 
+    /// The label in an interpreter with (`true`) or without a GIL: on a
+    /// free-threaded build, running Python holds no GIL.
+    pub fn label_in(self, has_gil: bool) -> &'static str {
+        match self {
+            ThreadState::Running if !has_gil => "running (free-threaded)",
+            other => other.label(),
+        }
+    }
+
     /// A short label for legends and traces.
     pub fn label(self) -> &'static str {
         match self {

@@ -272,8 +272,9 @@ pub fn chrome_trace(t: &Timeline, scenario_name: &str) -> Vec<u8> {
     }
     for lane in &t.threads {
         let (pid, tid) = (interpreter_pid(lane.interpreter), thread_tid(lane.tid));
+        let has_gil = t.gils.iter().any(|g| g.interpreter == lane.interpreter);
         for iv in &lane.intervals {
-            let name = iv.what.label().to_string();
+            let name = iv.what.label_in(has_gil).to_string();
             events.push(complete(name, "thread", iv.start, iv.end, pid, tid));
         }
     }

@@ -18,7 +18,10 @@ use crate::calibrate::profile::{Profile, ProfileError};
 use crate::engine::time::Nanos;
 use crate::machine::MachineConfig;
 use crate::python::{Build, Handoff, PyVersion, PythonConfig};
-use crate::workload::{Arrival, Dist, Model, RunWindow, Step, Workers, Workload};
+use crate::workload::{
+    Arrival, Dist, Model, ProcessApi, ProcessRun, RunWindow, StartMethod, Step, Transfer, Workers,
+    Workload,
+};
 
 /// Reads, overrides and validates the scenario file at `path`: the first
 /// point of its sweep (the whole scenario when it has none).
@@ -129,6 +132,10 @@ fn parse_document(sources: &Sources<'_>) -> Result<Study, Diag> {
             sources,
             has_duration: false,
             cores: 1,
+            version: PyVersion {
+                major: 3,
+                minor: 11,
+            },
             semaphores: Vec::new(),
             locks: Vec::new(),
             swept_models: &swept_models,
@@ -205,9 +212,36 @@ const PYTHON_KEYS: &[&str] = &[
     "free_threaded_overhead",
     "process_rss",
     "thread_rss",
+    "fork_start",
+    "spawn_start",
+    "forkserver_start",
+    "forkserver_server_start",
+    "submit",
+    "pickle_message",
+    "pickle_ns_per_byte",
+    "unpickle_ns_per_byte",
+    "pipe_syscall",
+    "pipe_buffer",
+    "pipe_ns_per_byte_small",
+    "pipe_ns_per_byte_large",
+    "shm_create",
+    "shm_ns_per_byte",
+    "shm_attach",
+    "interpreter_start",
+    "interpreter_rss",
 ];
 
-const WORKLOAD_KEYS: &[&str] = &["name", "steps", "tasks", "rate", "repeat", "memory", "run"];
+const WORKLOAD_KEYS: &[&str] = &[
+    "name",
+    "steps",
+    "tasks",
+    "rate",
+    "repeat",
+    "memory",
+    "args_bytes",
+    "result_bytes",
+    "run",
+];
 
 const RUN_KEYS: &[&str] = &["model", "workers"];
 
@@ -631,6 +665,7 @@ struct Validator<'s> {
     warnings: &'s RefCell<Vec<String>>,
     has_duration: bool,
     cores: u32,
+    version: PyVersion,
     semaphores: Vec<SemaphoreDef>,
     locks: Vec<String>,
 }
@@ -743,6 +778,7 @@ impl Validator<'_> {
         let machine = self.machine(root.get("machine"), profile.as_ref())?;
         self.cores = machine.cores;
         let python = self.python(root.get("python"), profile.as_ref())?;
+        self.version = python.version;
         self.semaphores = semaphores(root.get("semaphores"))?;
 
         let workload_entry = root.get("workload").ok_or_else(|| {
@@ -1034,7 +1070,39 @@ impl Validator<'_> {
                     p.free_threaded_overhead = f;
                 }
                 "process_rss" => p.process_rss = size(v, &k)?,
-                _ => p.thread_rss = size(v, &k)?,
+                "thread_rss" => p.thread_rss = size(v, &k)?,
+                // Process costs (DESIGN 1.5; defaults in ProcessConfig).
+                "fork_start" => p.process.start_child[0] = dist(v, &k)?,
+                "spawn_start" => p.process.start_child[1] = dist(v, &k)?,
+                "forkserver_start" => p.process.start_child[2] = dist(v, &k)?,
+                "forkserver_server_start" => p.process.forkserver_start = dist(v, &k)?,
+                "submit" => p.process.submit = dist(v, &k)?,
+                "interpreter_start" => p.process.interpreter_start = dist(v, &k)?,
+                "pickle_message" => p.process.pickle_message = duration(v, &k)?,
+                "pipe_syscall" => p.process.pipe_syscall = duration(v, &k)?,
+                "shm_create" => p.process.shm_create = duration(v, &k)?,
+                "shm_attach" => p.process.shm_attach = duration(v, &k)?,
+                "pipe_buffer" => p.process.pipe_buffer = size(v, &k)?,
+                "interpreter_rss" => p.process.interpreter_rss = size(v, &k)?,
+                per_byte => {
+                    let x = number(v, &k)?;
+                    if x < 0.0 {
+                        return Err(Diag::new(
+                            format!("`{per_byte}` must be at least 0"),
+                            &v.span,
+                            "nanoseconds per byte: a number ≥ 0",
+                        )
+                        .key(k));
+                    }
+                    let slot = match per_byte {
+                        "pickle_ns_per_byte" => &mut p.process.pickle_ns_per_byte,
+                        "unpickle_ns_per_byte" => &mut p.process.unpickle_ns_per_byte,
+                        "pipe_ns_per_byte_small" => &mut p.process.pipe_ns_per_byte_small,
+                        "pipe_ns_per_byte_large" => &mut p.process.pipe_ns_per_byte_large,
+                        _ => &mut p.process.shm_ns_per_byte,
+                    };
+                    *slot = x;
+                }
             }
         }
         Ok(p)
@@ -1096,9 +1164,6 @@ impl Validator<'_> {
                 "after" | "queue" => {
                     Some("pipelines (`after`, `queue`) are not built yet in this version of gilsim")
                 }
-                "args_bytes" | "result_bytes" => Some(
-                    "`args_bytes` and `result_bytes` apply to process pools, which are not built yet",
-                ),
                 _ => None,
             };
             if let Some(message) = refusal {
@@ -1150,8 +1215,44 @@ impl Validator<'_> {
         names.push((name.to_string(), name_entry.value.span.clone()));
         let prefix = format!("workload.{name}");
 
-        let (model, workers) = self.run(table.get("run"), &prefix)?;
+        let mut bytes = [0u64; 2];
+        for (slot, k) in bytes.iter_mut().zip(["args_bytes", "result_bytes"]) {
+            if let Some(e) = table.get(k) {
+                *slot = size(&e.value, &join(&prefix, k))?;
+            }
+        }
+        let (mut model, workers) = self.run(table.get("run"), &prefix)?;
+        if let Model::Processes(run) | Model::Subinterpreters(run) = &mut model {
+            // Threads pass references: only processes pickle the payloads.
+            [run.args_bytes, run.result_bytes] = bytes;
+        }
         let arrival = self.arrival(table, item, &prefix)?;
+        let refused = matches!(
+            (&model, &arrival, workers),
+            (Model::Processes(_), Arrival::Forever, Workers::PerTask)
+        );
+        if refused {
+            let e = table
+                .entries
+                .iter()
+                .find(|e| matches!(e.key.as_str(), "rate" | "repeat"));
+            let span = e.map_or(&item.span, |e| &e.key_span);
+            return Err(Diag::new(
+                format!(
+                    "`{}` workloads on {}{} are not built yet in this version of gilsim",
+                    e.map_or("repeat", |e| e.key.as_str()),
+                    model.name(),
+                    if workers == Workers::PerTask {
+                        " per task"
+                    } else {
+                        ""
+                    }
+                ),
+                span,
+                "not supported yet: use `tasks` (a batch), or a pool with `rate`",
+            )
+            .key(join(&prefix, e.map_or("tasks", |e| e.key.as_str()))));
+        }
         let steps_entry = table.get("steps").ok_or_else(|| {
             missing(
                 &item.span,
@@ -1202,11 +1303,32 @@ impl Validator<'_> {
         let model = match as_str(model_node, &model_key)? {
             "sequential" => Model::Sequential,
             "threads" => Model::Threads,
-            refused @ ("processes" | "asyncio" | "subinterpreters") => {
+            "processes" => self.process_run(table, &key)?,
+            "subinterpreters" if self.version.minor < 14 => {
+                return Err(Diag::new(
+                    format!(
+                        "model `subinterpreters` needs Python 3.14 (InterpreterPoolExecutor); python.version is {}",
+                        self.version
+                    ),
+                    &model_node.span,
+                    "needs python.version = \"3.14\"",
+                )
+                .key(model_key)
+                .help("set python.version = \"3.14\""));
+            }
+            "subinterpreters" => Model::Subinterpreters(ProcessRun {
+                api: ProcessApi::Executor,
+                chunksize: None,
+                start_method: StartMethod::Spawn,
+                args_bytes: 0,
+                result_bytes: 0,
+                transfer: Transfer::Pickle,
+            }),
+            refused @ "asyncio" => {
                 return Err(Diag::new(
                     format!("model `{refused}` is not built yet in this version of gilsim"),
                     &model_node.span,
-                    "not supported yet: use \"sequential\" or \"threads\"",
+                    "not supported yet: use \"sequential\", \"threads\", \"processes\" or \"subinterpreters\"",
                 )
                 .key(model_key));
             }
@@ -1221,19 +1343,24 @@ impl Validator<'_> {
                 let mut diag = Diag::new(
                     format!("unknown model `{other}`"),
                     &model_node.span,
-                    "expected \"sequential\" or \"threads\"",
+                    "expected \"sequential\", \"threads\" or \"processes\"",
                 )
                 .key(model_key);
                 if let Some(close) = suggest(other, &known) {
                     diag = diag.help(format!("did you mean `{close}`?"));
                 }
-                return Err(diag.note("models: sequential, threads (processes, asyncio and subinterpreters are not built yet)"));
+                return Err(diag.note("models: sequential, threads, processes, subinterpreters (asyncio is not built yet)"));
             }
         };
 
+        let model_swept = self
+            .swept_models
+            .iter()
+            .any(|n| prefix == format!("workload.{n}"));
         if let Some(e) = table
             .entries
             .iter()
+            .filter(|_| !matches!(model, Model::Processes(_)) && !model_swept)
             .find(|e| PROCESS_POOL_KEYS.contains(&e.key.as_str()))
         {
             return Err(Diag::new(
@@ -1249,9 +1376,11 @@ impl Validator<'_> {
         }
 
         let workers = match table.get("workers") {
-            None if model == Model::Threads => {
+            None if model == Model::Threads || matches!(model, Model::Subinterpreters(_)) => {
                 Workers::Fixed((self.cores.saturating_add(4)).min(32))
             }
+            // Pool and ProcessPoolExecutor: os.cpu_count() workers.
+            None if matches!(model, Model::Processes(_)) => Workers::Fixed(self.cores),
             None => Workers::Fixed(1),
             Some(e) => {
                 let k = join(&key, "workers");
@@ -1281,10 +1410,6 @@ impl Validator<'_> {
                     }
                     _ => return Err(type_error(v, &k, "an integer or \"per-task\"")),
                 };
-                let model_swept = self
-                    .swept_models
-                    .iter()
-                    .any(|n| prefix == format!("workload.{n}"));
                 if model == Model::Sequential && model_swept {
                     // A swept model: the sequential point ignores the pool size.
                     Workers::Fixed(1)
@@ -1300,7 +1425,110 @@ impl Validator<'_> {
                 }
             }
         };
+        if let (Model::Subinterpreters(_), Workers::PerTask) = (&model, workers)
+            && let Some(e) = table.get("workers")
+        {
+            return Err(Diag::new(
+                "workers = \"per-task\" with model = \"subinterpreters\" is not built yet in this version of gilsim",
+                &e.value.span,
+                "not supported yet: give the pool's size",
+            )
+            .key(join(&key, "workers")));
+        }
+        if let (Model::Processes(run), Workers::PerTask) = (&model, workers)
+            && let Some(e) = table.get("chunksize")
+        {
+            let _ = run;
+            return Err(Diag::new(
+                "`chunksize` needs a pool; workers = \"per-task\" starts one process per task",
+                &e.key_span,
+                "no chunks with one process per task",
+            )
+            .key(join(&key, "chunksize")));
+        }
         Ok((model, workers))
+    }
+
+    /// The keys of a `processes` run: `api`, `chunksize`, `start_method`, `transfer`.
+    fn process_run(&self, table: &Table, key: &str) -> Res<Model> {
+        let api = match table.get("api") {
+            None => ProcessApi::Pool,
+            Some(e) => {
+                let k = join(key, "api");
+                match as_str(&e.value, &k)? {
+                    "pool" => ProcessApi::Pool,
+                    "executor" => ProcessApi::Executor,
+                    other => {
+                        return Err(Diag::new(
+                            format!("unknown api \"{other}\""),
+                            &e.value.span,
+                            "expected \"pool\" (multiprocessing.Pool) or \"executor\" (ProcessPoolExecutor)",
+                        )
+                        .key(k));
+                    }
+                }
+            }
+        };
+        let chunksize = match table.get("chunksize") {
+            None => None,
+            Some(e) => {
+                let k = join(key, "chunksize");
+                Some(int_in(&e.value, &k, "chunksize", 1, i128::from(u32::MAX))? as u64)
+            }
+        };
+        // Linux's default: fork up to 3.13, forkserver from 3.14 (gh-84559).
+        let default_method = if self.version.minor >= 14 {
+            StartMethod::Forkserver
+        } else {
+            StartMethod::Fork
+        };
+        let start_method = match table.get("start_method") {
+            None => default_method,
+            Some(e) => {
+                let k = join(key, "start_method");
+                match as_str(&e.value, &k)? {
+                    "fork" => StartMethod::Fork,
+                    "spawn" => StartMethod::Spawn,
+                    "forkserver" => StartMethod::Forkserver,
+                    other => {
+                        let mut diag = Diag::new(
+                            format!("unknown start_method \"{other}\""),
+                            &e.value.span,
+                            "expected \"fork\", \"spawn\" or \"forkserver\"",
+                        )
+                        .key(k);
+                        if let Some(close) = suggest(other, &["fork", "spawn", "forkserver"]) {
+                            diag = diag.help(format!("did you mean `{close}`?"));
+                        }
+                        return Err(diag);
+                    }
+                }
+            }
+        };
+        let mut transfer = Transfer::Pickle;
+        if let Some(e) = table.get("transfer") {
+            let k = join(key, "transfer");
+            match as_str(&e.value, &k)? {
+                "pickle" => {}
+                "shared_memory" => transfer = Transfer::SharedMemory,
+                other => {
+                    return Err(Diag::new(
+                        format!("unknown transfer \"{other}\""),
+                        &e.value.span,
+                        "expected \"pickle\" or \"shared_memory\"",
+                    )
+                    .key(k));
+                }
+            }
+        }
+        Ok(Model::Processes(ProcessRun {
+            api,
+            chunksize,
+            start_method,
+            args_bytes: 0,
+            result_bytes: 0,
+            transfer,
+        }))
     }
 
     fn arrival(&self, table: &Table, item: &Node, prefix: &str) -> Res<Arrival> {

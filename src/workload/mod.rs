@@ -26,6 +26,79 @@ pub enum Model {
     Sequential,
     /// A `ThreadPoolExecutor` in the main interpreter.
     Threads,
+    /// Worker processes, each with its own interpreter and GIL (DESIGN 1.5).
+    Processes(ProcessRun),
+    /// An `InterpreterPoolExecutor` (3.14): worker threads of one process,
+    /// each with an interpreter and a GIL of its own. Only the run's
+    /// `args_bytes` and `result_bytes` are used.
+    Subinterpreters(ProcessRun),
+}
+
+/// How a process model runs (`[workload.run]` keys of `model = "processes"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessRun {
+    /// `multiprocessing.Pool` or `ProcessPoolExecutor` (ignored with `workers = "per-task"`).
+    pub api: ProcessApi,
+    /// Tasks per message; `None` is the API's default (Pool: `ceil(len / (4 × workers))`; executor: 1).
+    pub chunksize: Option<u64>,
+    /// How worker processes start.
+    pub start_method: StartMethod,
+    /// Pickled size of one task's arguments, in bytes (`args_bytes`).
+    pub args_bytes: u64,
+    /// Pickled size of one task's result, in bytes (`result_bytes`).
+    pub result_bytes: u64,
+    /// How payloads travel (`transfer`).
+    pub transfer: Transfer,
+}
+
+/// How a process model moves arguments and results (`transfer`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transfer {
+    /// Pickled through the pipe.
+    Pickle,
+    /// Copied into a `multiprocessing.shared_memory` block; only its handle is pickled.
+    SharedMemory,
+}
+
+/// The process pool API (`api`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessApi {
+    /// `multiprocessing.Pool.map`.
+    Pool,
+    /// `concurrent.futures.ProcessPoolExecutor.map`.
+    Executor,
+}
+
+impl ProcessApi {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProcessApi::Pool => "pool",
+            ProcessApi::Executor => "executor",
+        }
+    }
+}
+
+/// `multiprocessing` start methods (`start_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartMethod {
+    /// `os.fork()`: the child inherits the parent's memory.
+    Fork,
+    /// A fresh interpreter (`fork_exec` of `python -c 'from multiprocessing.spawn import spawn_main'`).
+    Spawn,
+    /// A server process, started once, forks each child.
+    Forkserver,
+}
+
+impl StartMethod {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            StartMethod::Fork => "fork",
+            StartMethod::Spawn => "spawn",
+            StartMethod::Forkserver => "forkserver",
+        }
+    }
 }
 
 impl Model {
@@ -34,6 +107,8 @@ impl Model {
         match self {
             Model::Sequential => "sequential",
             Model::Threads => "threads",
+            Model::Processes(_) => "processes",
+            Model::Subinterpreters(_) => "subinterpreters",
         }
     }
 }

@@ -48,10 +48,19 @@ pub fn throughput(o: &RunOutput, workload: &str) -> f64 {
         .unwrap_or_else(|| panic!("no workload {workload}"))
 }
 
-/// Checks that the GIL log alternates acquire and release and that each
-/// release is by the thread that acquired: never two holders at once.
+/// Checks that every interpreter's GIL log alternates acquire and release
+/// and that each release is by the thread that acquired: never two holders
+/// of one GIL at once.
 pub fn assert_single_holder(o: &RunOutput) {
-    let log = o.gil_log.as_ref().expect("GIL log recorded");
+    let main = o.gil_log.as_ref().expect("GIL log recorded");
+    let logs = o.gil_logs.as_ref().expect("GIL logs recorded");
+    assert_eq!(&logs[0], main, "interpreter 0 is the main interpreter");
+    for log in logs {
+        assert_one_holder(log);
+    }
+}
+
+fn assert_one_holder(log: &[(u64, usize, bool)]) {
     let mut holder: Option<usize> = None;
     let mut last_t = 0;
     for &(t, tid, acquired) in log {
@@ -167,13 +176,29 @@ pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
         assert_eq!(c.core, i);
         lane_ok(&format!("core {i}"), &c.intervals, t.start, stop);
     }
-    for g in &t.gils {
+    for (i, g) in t.gils.iter().enumerate() {
+        assert_eq!(g.interpreter, i, "GIL lanes by interpreter");
         lane_ok("GIL", &g.intervals, t.start, stop);
     }
     let mut labels = std::collections::BTreeSet::new();
     for (i, lane) in t.threads.iter().enumerate() {
         assert_eq!(lane.tid, i, "lane ids are indices");
-        assert_eq!(lane.interpreter, 0);
+        let processes = s.workloads.iter().any(|w| {
+            matches!(
+                w.model,
+                gilsim::workload::Model::Processes(_) | gilsim::workload::Model::Subinterpreters(_)
+            )
+        });
+        if processes {
+            assert!(
+                !gil_build || lane.interpreter < t.gils.len(),
+                "{}: interpreter {} has no GIL lane",
+                lane.label,
+                lane.interpreter
+            );
+        } else {
+            assert_eq!(lane.interpreter, 0);
+        }
         assert!(
             labels.insert(lane.label.clone()),
             "duplicate label {}",
@@ -185,7 +210,7 @@ pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
             "{}",
             lane.label
         );
-        assert!(index.parse::<u32>().is_ok(), "{}", lane.label);
+        assert!(index.parse::<u32>().is_ok() || processes, "{}", lane.label);
         lane_ok(&lane.label, &lane.intervals, t.start, stop);
         for w in lane.intervals.windows(2) {
             assert_eq!(
@@ -250,10 +275,11 @@ pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
             lane.label
         );
         if gil_build {
+            // Any interpreter's GIL: a subinterpreter worker moves between two.
             let held = union(
-                t.gils[0]
-                    .intervals
+                t.gils
                     .iter()
+                    .flat_map(|g| g.intervals.iter())
                     .filter(|iv| iv.what == tid)
                     .map(|iv| (iv.start, iv.end))
                     .collect(),
@@ -287,7 +313,7 @@ pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
         // instant may hand it over right after the mark (the holder's burst
         // ending then), so an interval ending at the mark counts, and so does
         // a hold too short to leave an interval (zero-length steps), seen in the log.
-        let held_by_other = t.gils[0]
+        let held_by_other = t.gils[m.interpreter]
             .intervals
             .iter()
             .any(|iv| iv.start <= m.at && m.at <= iv.end && iv.what != m.tid);

@@ -20,9 +20,6 @@ use crate::report::timeline::{
 
 use super::{Next, Runtime, Wait};
 
-/// The only interpreter so far.
-const MAIN_INTERPRETER: usize = 0;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
     Before,
@@ -76,6 +73,8 @@ impl<T: Copy + PartialEq> Open<T> {
 #[derive(Debug, Clone)]
 struct LaneBuild {
     label: String,
+    /// The thread's interpreter.
+    interpreter: usize,
     lane: Open<ThreadState>,
     /// The core the thread occupied at its last observation.
     core: Option<usize>,
@@ -92,7 +91,10 @@ pub(crate) struct Recorder {
     /// By machine thread slot: the thread's serial and its lane.
     slot_lane: Vec<Option<(u64, usize)>>,
     cores: Vec<Open<CoreUse>>,
-    gil: Option<Open<usize>>,
+    /// Whether interpreters have GILs (lanes are added as interpreters start).
+    gils_on: bool,
+    /// One GIL lane per interpreter, by interpreter index.
+    gils: Vec<Open<usize>>,
     marks: Vec<Mark>,
     /// Threads to observe at the end of the current event.
     dirty: Vec<ThreadId>,
@@ -117,7 +119,8 @@ impl Recorder {
             lanes: Vec::new(),
             slot_lane: Vec::new(),
             cores: (0..cores).map(|_| Open::new()).collect(),
-            gil: gil.then(Open::new),
+            gils_on: gil,
+            gils: if gil { vec![Open::new()] } else { Vec::new() },
             marks: Vec::new(),
             dirty: Vec::new(),
             dirty_cores: Vec::new(),
@@ -130,7 +133,13 @@ impl Recorder {
     }
 
     /// The lane of the thread in `slot` with `serial`, created if new.
-    fn lane_for(&mut self, slot: ThreadId, serial: u64, label: impl FnOnce() -> String) -> usize {
+    fn lane_for(
+        &mut self,
+        slot: ThreadId,
+        serial: u64,
+        interpreter: usize,
+        label: impl FnOnce() -> String,
+    ) -> usize {
         if self.slot_lane.len() <= slot {
             self.slot_lane.resize(slot + 1, None);
         }
@@ -140,6 +149,7 @@ impl Recorder {
                 let lane = self.lanes.len();
                 self.lanes.push(LaneBuild {
                     label: label(),
+                    interpreter,
                     lane: Open::new(),
                     core: None,
                 });
@@ -156,14 +166,14 @@ impl Recorder {
         for core in &mut self.cores {
             core.set(at, None);
         }
-        if let Some(gil) = self.gil.as_mut() {
+        for gil in &mut self.gils {
             gil.set(at, None);
         }
         self.phase = Phase::Done;
     }
 
     /// Records a point event by the thread in `slot`, if inside the window.
-    fn mark(&mut self, at: Nanos, slot: ThreadId, kind: MarkKind) {
+    fn mark(&mut self, at: Nanos, slot: ThreadId, interpreter: usize, kind: MarkKind) {
         if self.phase != Phase::Recording || at < self.start || at >= self.end {
             return;
         }
@@ -171,7 +181,7 @@ impl Recorder {
             self.marks.push(Mark {
                 at,
                 tid,
-                interpreter: MAIN_INTERPRETER,
+                interpreter,
                 kind,
             });
         }
@@ -194,7 +204,7 @@ impl Recorder {
                 .map(|(tid, l)| ThreadLane {
                     tid,
                     label: l.label,
-                    interpreter: MAIN_INTERPRETER,
+                    interpreter: l.interpreter,
                     intervals: finish(l.lane),
                 })
                 .collect(),
@@ -208,10 +218,11 @@ impl Recorder {
                 })
                 .collect(),
             gils: self
-                .gil
+                .gils
                 .into_iter()
-                .map(|o| GilLane {
-                    interpreter: MAIN_INTERPRETER,
+                .enumerate()
+                .map(|(interpreter, o)| GilLane {
+                    interpreter,
                     intervals: finish(o),
                 })
                 .collect(),
@@ -289,8 +300,9 @@ impl Runtime {
     /// the waiter whose timed wait in `take_gil` expired with no switch
     /// (`SET_GIL_DROP_REQUEST`, python/cpython `Python/ceval_gil.c`).
     pub(super) fn record_mark(&mut self, now: Nanos, tid: ThreadId, kind: MarkKind) {
+        let interpreter = self.threads[tid].interp;
         if let Some(rec) = self.recorder.as_mut() {
-            rec.mark(now, tid, kind);
+            rec.mark(now, tid, interpreter, kind);
         }
     }
 
@@ -315,17 +327,30 @@ impl Runtime {
         }
         cores.clear();
         rec.dirty_cores = cores;
-        let holder = self.gil.holder().and_then(|tid| rec.lane_of(tid));
-        if let Some(gil) = rec.gil.as_mut() {
-            gil.set(now, holder);
+        if rec.gils_on {
+            if rec.gils.len() < self.interps.len() {
+                rec.gils.resize_with(self.interps.len(), Open::new);
+            }
+            for (i, interp) in self.interps.iter().enumerate() {
+                let holder = interp.gil.holder().and_then(|tid| rec.lane_of(tid));
+                rec.gils[i].set(now, holder);
+            }
         }
+    }
+
+    /// A lane's label: `workload/index` for a workload's threads.
+    fn lane_label(&self, tid: ThreadId) -> String {
+        let t = &self.threads[tid];
+        if t.agent {
+            return self.agent_label(tid);
+        }
+        format!("{}/{}", self.workloads[t.workload].name, t.index)
     }
 
     fn observe_thread(&self, now: Nanos, tid: ThreadId, rec: &mut Recorder) {
         let t = &self.threads[tid];
         let lane = if t.alive {
-            let name = &self.workloads[t.workload].name;
-            rec.lane_for(tid, t.serial, || format!("{name}/{}", t.index))
+            rec.lane_for(tid, t.serial, t.interp, || self.lane_label(tid))
         } else {
             match rec.slot_lane.get(tid).copied().flatten() {
                 Some((serial, lane)) if serial == t.serial => lane,
