@@ -210,10 +210,21 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
             bar.inc(1);
         }
     }
-    if let Some(load) = load_before.filter(|&l| l > 0.5) {
+    // Busy: other processes used a quarter of a core or more during the
+    // median convoy repetition (measured, unlike the lagging load average).
+    let mut backgrounds: Vec<f64> = convoy_reps
+        .values()
+        .flatten()
+        .filter_map(|&(_, b)| b)
+        .collect();
+    backgrounds.sort_by(f64::total_cmp);
+    let busy = super::stats::quantile(&backgrounds, 0.5);
+    if busy >= QUIET_CORES {
         notes.push(format!(
-            "the machine was busy before the probes (1-minute load average {load:.2}): other work competes for the cores \
-             and hides the convoy; calibrate again on a quiet machine for a quiet-machine profile"
+            "the machine was busy: other processes used {busy:.2} cores during the median convoy run \
+             (load average before: {}): other work competes for the cores and hides the convoy; \
+             calibrate again on a quiet machine for a quiet-machine profile",
+            load_before.map_or("unknown".to_string(), |l| format!("{l:.2}"))
         ));
     }
     for (what, why) in &pin_refused {
