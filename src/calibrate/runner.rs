@@ -440,60 +440,73 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
             "the convoy probe gave no usable measurement".into(),
         ));
     }
-    let w = fit::fit_latency_on_convoy(
-        &machine,
-        &python,
-        &io,
-        &targets,
-        None,
-        fit::Latency::Polling,
-        fit::SIGMAS,
-        effort,
-    );
-    machine.wakeup_latency_polling = Dist::LogNormal {
-        median: w.median_ns,
-        sigma: w.sigma,
-    };
-    let handoff_check = match (get("gil_handoff_ns"), main_count >= 2) {
-        (Some(h), true) => {
-            let sim = fit::simulated_handoff(&fit::handoff_scenario(
-                &machine,
-                &python,
-                main_count,
-                HANDOFF_INTERVAL_US,
-            ));
-            format!(
-                "; check, not fitted: switch.py's median GIL hand-off is {:.1} us for real, {} simulated with this fit",
-                h / 1e3,
-                sim.map_or("none".to_string(), |s| format!("{:.1} us", s / 1e3))
-            )
-        }
-        _ => String::new(),
-    };
-    insert(
-        &mut parameters,
-        "machine.wakeup_latency_polling",
-        Source::Fitted,
-        format!(
-            "convoy.py (os.write loop beside a CPU-bound thread; {target_text}); simulated with cpu = {} ns, cpu_nogil = {} ns; \
-             for sigma in {:?}: {}-point log grid 0.2 us..500 us then {} golden-section steps over ln(median); \
-             objective sum (ln sim - ln real)^2 = {:.4}, {} candidates{}{handoff_check}",
-            io.python_ns,
-            io.call_ns,
+    if targets.iter().all(|t| t.cores < 2) {
+        // On one core no core is ever idle in the convoy: the polling
+        // latency does not enter it, and a fit would pick an arbitrary edge.
+        insert(
+            &mut parameters,
+            "machine.wakeup_latency_polling",
+            Source::Default,
+            "not identifiable on 1 core: the 1-core convoy never wakes an idle core".into(),
+            "-".into(),
+            &machine.wakeup_latency_polling,
+        );
+    } else {
+        let w = fit::fit_latency_on_convoy(
+            &machine,
+            &python,
+            &io,
+            &targets,
+            None,
+            fit::Latency::Polling,
             fit::SIGMAS,
-            effort.grid,
-            effort.golden,
-            w.objective,
-            w.evaluations,
-            if w.median_ns >= 495_000 || w.median_ns <= 205 {
-                "; AT THE EDGE of the search range: no wake-up latency reproduces these rates"
-            } else {
-                ""
+            effort,
+        );
+        machine.wakeup_latency_polling = Dist::LogNormal {
+            median: w.median_ns,
+            sigma: w.sigma,
+        };
+        let handoff_check = match (get("gil_handoff_ns"), main_count >= 2) {
+            (Some(h), true) => {
+                let sim = fit::simulated_handoff(&fit::handoff_scenario(
+                    &machine,
+                    &python,
+                    main_count,
+                    HANDOFF_INTERVAL_US,
+                ));
+                format!(
+                    "; check, not fitted: switch.py's median GIL hand-off is {:.1} us for real, {} simulated with this fit",
+                    h / 1e3,
+                    sim.map_or("none".to_string(), |s| format!("{:.1} us", s / 1e3))
+                )
             }
-        ),
-        spread_of(&targets),
-        &machine.wakeup_latency_polling,
-    );
+            _ => String::new(),
+        };
+        insert(
+            &mut parameters,
+            "machine.wakeup_latency_polling",
+            Source::Fitted,
+            format!(
+                "convoy.py (os.write loop beside a CPU-bound thread; {target_text}); simulated with cpu = {} ns, cpu_nogil = {} ns; \
+                 for sigma in {:?}: {}-point log grid 0.2 us..500 us then {} golden-section steps over ln(median); \
+                 objective sum (ln sim - ln real)^2 = {:.4}, {} candidates{}{handoff_check}",
+                io.python_ns,
+                io.call_ns,
+                fit::SIGMAS,
+                effort.grid,
+                effort.golden,
+                w.objective,
+                w.evaluations,
+                if w.median_ns >= 495_000 || w.median_ns <= 205 {
+                    "; AT THE EDGE of the search range: no wake-up latency reproduces these rates"
+                } else {
+                    ""
+                }
+            ),
+            spread_of(&targets),
+            &machine.wakeup_latency_polling,
+        );
+    }
     bar.inc(2);
     bar.set_message("fitting check latency");
     let c = fit::fit_check_latency(&machine, &python, &io, &targets, effort);
