@@ -1,4 +1,5 @@
 //! gilsim: a deterministic discrete-event simulator of how CPython runs work concurrently.
+pub mod calibrate;
 pub mod commands;
 pub mod engine;
 pub mod machine;

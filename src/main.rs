@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use gilsim::calibrate as calibration;
 use gilsim::commands::{self, MergeArgs, RunArgs};
 use gilsim::study::Shard;
 
@@ -88,6 +89,40 @@ enum Command {
         /// The --set overrides the shards ran with (for --scenario).
         #[arg(long = "set", value_name = "KEY=VALUE", requires = "scenario")]
         set: Vec<String>,
+    },
+    /// Measure this machine and Python with probes, fit what they cannot measure, write a profile.
+    #[command(after_help = "Example:\n  gilsim calibrate --quick --cores 0,1\n\n\
+        Writes output/calibration/profile.toml (or --out FILE); use it with [python] profile = \"output/calibration/profile.toml\".")]
+    Calibrate {
+        /// The Python interpreter to measure (default: python3).
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+        /// Fewer repetitions and shorter probes (about a minute).
+        #[arg(long)]
+        quick: bool,
+        /// Pin the probes to these CPUs (a list like 0 or 0,1); 1-core probes use the first.
+        #[arg(long, value_name = "LIST")]
+        cores: Option<String>,
+        /// The profile to write (default: output/calibration/profile.toml).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Run real thread workloads not used for fitting, simulate them with a profile, compare.
+    #[command(after_help = "Example:\n  gilsim calibrate && gilsim validate\n\n\
+        Writes output/validation/validation.csv (or --out DIR) and prints the table.")]
+    Validate {
+        /// The profile (default: output/calibration/profile.toml).
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+        /// The Python interpreter to run the workloads with (default: python3).
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+        /// Fewer repetitions and smaller workloads.
+        #[arg(long)]
+        quick: bool,
+        /// Output folder (default: output/validation).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -182,6 +217,32 @@ fn main() -> ExitCode {
                 dir.join("results.csv").display()
             );
         }),
+        Command::Calibrate {
+            python,
+            quick,
+            cores,
+            out,
+        } => calibration::runner::calibrate(&calibration::CalibrateArgs {
+            python: python.unwrap_or_else(|| "python3".into()),
+            quick,
+            cores,
+            out: out.unwrap_or_else(|| "output/calibration/profile.toml".into()),
+            progress: true,
+        })
+        .map(|r| print!("{}", calibration::runner::summary(&r))),
+        Command::Validate {
+            profile,
+            python,
+            quick,
+            out,
+        } => calibration::validate::validate(&calibration::ValidateArgs {
+            profile: profile.unwrap_or_else(|| "output/calibration/profile.toml".into()),
+            python: python.unwrap_or_else(|| "python3".into()),
+            quick,
+            out: out.unwrap_or_else(|| "output/validation".into()),
+            progress: true,
+        })
+        .map(|r| println!("{}results: {}", r.table(), r.csv.display())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

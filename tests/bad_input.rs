@@ -402,15 +402,9 @@ fn gil_0_on_the_default_build() {
 }
 
 #[test]
-fn calibrated_profiles_are_refused() {
-    let e = fails("name = \"t\"\n[python]\nprofile = \"output/calibration/profile.toml\"\n");
-    assert_error(
-        &e,
-        3,
-        11,
-        Some("python.profile"),
-        "calibrated profiles are not built yet",
-    );
+fn a_missing_profile_is_an_error_at_its_value() {
+    let e = fails("name = \"t\"\n[python]\nprofile = \"no/such/profile.toml\"\n");
+    assert_error(&e, 3, 11, Some("python.profile"), "cannot read the profile");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! [`Scenario`]. Validation stops at the first error, which points at the
 //! offending key or value.
 
+use std::cell::RefCell;
 use std::path::Path;
 
 use toml::de::DeTable;
@@ -13,6 +14,7 @@ use super::diagnostic::{Diag, ScenarioError, Sources, Span};
 use super::document::{Entry, Node, Table, Value, table_from_toml};
 use super::units::{UnitError, parse_duration, parse_rate, parse_size};
 use super::{Scenario, SemaphoreDef, Study, StudyPoint, overrides, sweep};
+use crate::calibrate::profile::{Profile, ProfileError};
 use crate::engine::time::Nanos;
 use crate::machine::MachineConfig;
 use crate::python::{Build, Handoff, PyVersion, PythonConfig};
@@ -118,6 +120,7 @@ fn parse_document(sources: &Sources<'_>) -> Result<Study, Diag> {
             }
         })
         .collect();
+    let warnings = RefCell::new(Vec::new());
     let mut points = Vec::with_capacity(count);
     for index in 0..count {
         let chosen = sweep::choose(&axes, index);
@@ -138,6 +141,7 @@ fn parse_document(sources: &Sources<'_>) -> Result<Study, Diag> {
             swept_models: &swept_models,
             asyncio: false,
             in_to_thread: false,
+            warnings: &warnings,
         };
         let scenario = validator.scenario(&doc)?;
         points.push(StudyPoint {
@@ -165,6 +169,9 @@ fn parse_document(sources: &Sources<'_>) -> Result<Study, Diag> {
         })
         .collect();
     let charts = sweep::charts(chart_entry.as_ref(), &chart_keys, &counts, &workloads)?;
+    for w in warnings.borrow().iter() {
+        eprintln!("{w}");
+    }
     Ok(Study {
         sweep_keys,
         points,
@@ -662,6 +669,8 @@ struct Validator<'s> {
     sources: &'s Sources<'s>,
     /// Workloads whose `run.model` is swept: keys their model does not use are ignored.
     swept_models: &'s [String],
+    /// Warnings for standard error, each once per file (a profile's Python version).
+    warnings: &'s RefCell<Vec<String>>,
     has_duration: bool,
     cores: u32,
     version: PyVersion,
@@ -777,9 +786,10 @@ impl Validator<'_> {
             None => 1,
         };
 
-        let machine = self.machine(root.get("machine"))?;
+        let profile = self.profile(root.get("python"))?;
+        let machine = self.machine(root.get("machine"), profile.as_ref())?;
         self.cores = machine.cores;
-        let python = self.python(root.get("python"))?;
+        let python = self.python(root.get("python"), profile.as_ref())?;
         self.version = python.version;
         self.semaphores = semaphores(root.get("semaphores"))?;
 
@@ -838,8 +848,15 @@ impl Validator<'_> {
         })
     }
 
-    fn machine(&self, entry: Option<&Entry>) -> Res<MachineConfig> {
+    fn machine(
+        &self,
+        entry: Option<&Entry>,
+        profile: Option<&(String, Profile)>,
+    ) -> Res<MachineConfig> {
         let mut m = MachineConfig::default();
+        if let Some((_, profile)) = profile {
+            profile.apply_machine(&mut m);
+        }
         let Some(entry) = entry else {
             return Ok(m);
         };
@@ -873,7 +890,60 @@ impl Validator<'_> {
         Ok(m)
     }
 
-    fn python(&self, entry: Option<&Entry>) -> Res<PythonConfig> {
+    /// `[python] profile`: `reference` (the built-in defaults, `None`) or
+    /// the path of a calibrated profile, read before `[machine]` and
+    /// `[python]` are validated so that their keys override it. A relative
+    /// path is looked up in the scenario file's folder, then in the current
+    /// directory. Returns the name as given and the profile.
+    fn profile(&self, python: Option<&Entry>) -> Res<Option<(String, Profile)>> {
+        let Some(Value::Table(table)) = python.map(|e| &e.value.value) else {
+            return Ok(None);
+        };
+        let Some(e) = table.get("profile") else {
+            return Ok(None);
+        };
+        let k = "python.profile";
+        let text = as_str(&e.value, k)?;
+        if text == "reference" {
+            return Ok(None);
+        }
+        if text.is_empty() {
+            return Err(Diag::new(
+                "empty profile path",
+                &e.value.span,
+                "expected \"reference\" or the path of a profile.toml",
+            )
+            .key(k));
+        }
+        let given = Path::new(text);
+        let beside = self
+            .sources
+            .path
+            .parent()
+            .filter(|_| given.is_relative())
+            .map(|dir| dir.join(given))
+            .filter(|p| p.is_file());
+        let path = beside.unwrap_or_else(|| given.to_path_buf());
+        match Profile::load(&path) {
+            Ok(profile) => Ok(Some((text.to_string(), profile))),
+            Err(err) => Err(Diag::new(
+                match &err {
+                    ProfileError::Read { .. } => "cannot read the profile",
+                    ProfileError::Parse { .. } => "the profile is not valid",
+                },
+                &e.value.span,
+                err.to_string(),
+            )
+            .key(k)
+            .help("write one with `gilsim calibrate` (output/calibration/profile.toml), or use profile = \"reference\"")),
+        }
+    }
+
+    fn python(
+        &self,
+        entry: Option<&Entry>,
+        profile: Option<&(String, Profile)>,
+    ) -> Res<PythonConfig> {
         let Some(entry) = entry else {
             return Ok(PythonConfig::default());
         };
@@ -916,6 +986,20 @@ impl Validator<'_> {
             None => Build::Gil,
         };
         let mut p = PythonConfig::defaults(version, build);
+        if let Some((name, profile)) = profile {
+            profile.apply_python(&mut p);
+            p.profile = name.clone();
+            let measured = &profile.python.version_short;
+            if *measured != version.to_string() {
+                let warning = format!(
+                    "warning: profile {name} was measured with Python {measured}, the scenario says python.version = \"{version}\"; its values are used anyway"
+                );
+                let mut warnings = self.warnings.borrow_mut();
+                if !warnings.contains(&warning) {
+                    warnings.push(warning);
+                }
+            }
+        }
         for e in &table.entries {
             let k = join("python", &e.key);
             let v = &e.value;
@@ -933,18 +1017,8 @@ impl Validator<'_> {
                     }
                     p.switch_interval_us = (ns / 1_000 + u64::from(ns % 1_000 >= 500)).max(1);
                 }
-                "profile" => {
-                    let text = as_str(v, &k)?;
-                    if text != "reference" {
-                        return Err(Diag::new(
-                            "calibrated profiles are not built yet",
-                            &v.span,
-                            "only profile = \"reference\" is available in this version of gilsim",
-                        )
-                        .key(k));
-                    }
-                    p.profile = text.to_string();
-                }
+                // Read before the other keys: see `Validator::profile`.
+                "profile" => {}
                 "gil" => {
                     let Value::Int(g) = v.value else {
                         return Err(type_error(v, &k, "an integer (0 or 1)"));

@@ -1,0 +1,642 @@
+//! Fitting by simulation: parameters that no probe measures directly.
+//!
+//! For each fitted parameter, gilsim builds a scenario equivalent to a probe
+//! (same cores, same switch interval, the I/O loop's Python and call costs
+//! taken from the direct measurements), simulates it for candidate values
+//! and keeps the value that minimises an objective against the real run.
+//!
+//! - `machine.wakeup_latency_polling` (lognormal median and sigma), which
+//!   decides the convoy on 2 cores (DESIGN 1.2, 1.3, 6.1): the CPU thread
+//!   goes back to waiting right after it loses a race for the GIL, so its
+//!   core is still polling when the next drop signals it. Objective = Σ over
+//!   the measured convoy configurations (switch intervals 5 ms and 1 ms, on
+//!   the measured core count, and on 1 core when one could be pinned) of
+//!   (ln simulated I/O calls/s − ln real median)². Search: for each sigma in
+//!   [`SIGMAS`], a log-spaced grid of medians from 0.2 µs to 500 µs
+//!   ([`Effort`]), then a golden-section search over ln(median) between the
+//!   best grid point's neighbours; the (median, sigma) with the lowest
+//!   objective wins ([`fit_latency_on_convoy`]).
+//! - `machine.wakeup_latency` (median; sigma kept): the sleep probe,
+//!   `time.sleep(1 ms)` returning late by the timer slack plus the wake-up
+//!   of a core idle for a millisecond ([`fit_sleep_latency`]); objective
+//!   (ln simulated overshoot − ln real)².
+//! - The GIL hand-off of two CPU-bound threads is simulated as a check and
+//!   reported beside the real one; [`fit_polling_latency`] can fit the
+//!   polling latency to it, but on the machine this was written on the
+//!   real hand-off (about 40 µs) and the convoy (which implies about 10 µs)
+//!   disagree, and the convoy is what the latency matters for.
+//! - `python.check_latency` (median): the convoy objective on a grid of
+//!   medians 0.25..8 µs. If the objective varies by less than
+//!   [`IDENTIFIABLE`] across the grid, the probes cannot tell the values
+//!   apart and the default is kept (reported as such).
+//!
+//! Every simulation uses fixed seeds ([`SEEDS`]; the rate is the geometric
+//! mean over them), candidates are evaluated in parallel but reduced in
+//! grid order, so the same measurements always give the same fit.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::engine::time::{MS, Nanos, US};
+use crate::machine::MachineConfig;
+use crate::python::PythonConfig;
+use crate::scenario::{Scenario, parse_str};
+use crate::simulation::{RunOptions, run};
+use crate::workload::Dist;
+
+/// How hard a fit searches: `--quick` uses [`Effort::QUICK`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Effort {
+    /// Log-spaced grid points before the golden-section search.
+    pub grid: usize,
+    /// Golden-section steps.
+    pub golden: usize,
+    /// Simulated time per 1-core convoy candidate (several cores: 1 s).
+    pub one_core: Nanos,
+}
+
+impl Effort {
+    /// The default search: 12 grid points, 8 golden-section steps, 250 ms on 1 core.
+    pub const FULL: Effort = Effort {
+        grid: 12,
+        golden: 8,
+        one_core: 250 * MS,
+    };
+    /// `--quick`: 8 grid points, 5 golden-section steps, 100 ms on 1 core.
+    pub const QUICK: Effort = Effort {
+        grid: 8,
+        golden: 5,
+        one_core: 100 * MS,
+    };
+}
+
+/// The seeds every candidate is simulated with.
+pub const SEEDS: &[u64] = &[1, 2];
+/// Sigmas tried for `machine.wakeup_latency`.
+pub const SIGMAS: &[f64] = &[0.3, 0.6, 1.0];
+/// The smallest objective range over the check-latency grid that counts as identifiable.
+pub const IDENTIFIABLE: f64 = 0.02;
+
+/// The convoy probe's I/O loop as simulator steps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IoLoop {
+    /// Python part of one iteration (a `cpu` step), ns.
+    pub python_ns: Nanos,
+    /// The GIL-releasing `os.write` (a `cpu_nogil` step), ns median.
+    pub call_ns: Nanos,
+}
+
+impl IoLoop {
+    /// From the measured loop costs: `io_python_ns` per iteration with a
+    /// GIL-holding builtin in place of the call, `io_call_ns` with
+    /// `os.write`. The call is what remains after the Python part and the
+    /// GIL release/retake (`python.release_overhead`), at least 100 ns.
+    pub fn from_measurements(
+        io_python_ns: f64,
+        io_call_ns: f64,
+        release_overhead: &Dist,
+    ) -> IoLoop {
+        let python_ns = io_python_ns.max(1.0).round() as Nanos;
+        let call = (io_call_ns - io_python_ns - release_overhead.mean()).max(100.0);
+        IoLoop {
+            python_ns,
+            call_ns: call.round() as Nanos,
+        }
+    }
+}
+
+/// One measured convoy configuration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConvoyTarget {
+    /// Cores the probe ran on.
+    pub cores: u32,
+    /// `sys.setswitchinterval`, µs.
+    pub interval_us: u64,
+    /// Real I/O calls per second (median over repetitions).
+    pub rate_per_s: f64,
+}
+
+/// The result of fitting a lognormal's median (and sigma).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogNormalFit {
+    /// Fitted median, ns.
+    pub median_ns: Nanos,
+    /// Fitted (or fixed) sigma.
+    pub sigma: f64,
+    /// Objective at the fit.
+    pub objective: f64,
+    /// Candidates simulated.
+    pub evaluations: usize,
+}
+
+/// The check-latency fit: a value, or none when the probes cannot identify it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CheckFit {
+    /// The fitted median, when identifiable.
+    pub median_ns: Option<Nanos>,
+    /// Range (max − min) of the objective across the grid.
+    pub objective_range: f64,
+    /// Objective at the chosen (or default) value.
+    pub objective: f64,
+}
+
+fn build(
+    text: &str,
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    cores: u32,
+    interval_us: u64,
+) -> Scenario {
+    let mut s = match parse_str(text, Path::new("calibration.toml"), &[]) {
+        Ok(s) => s,
+        // The text is generated here from numbers only: it always parses.
+        Err(e) => unreachable!("generated calibration scenario does not parse: {e}"),
+    };
+    s.machine = machine.clone();
+    s.machine.cores = cores.max(1);
+    s.python = python.clone();
+    s.python.switch_interval_us = interval_us.max(1);
+    s
+}
+
+/// The convoy probe as a scenario: the I/O loop beside `cpu_threads`
+/// CPU-bound threads, `seconds_ns` of simulated time after 100 ms of warm-up.
+pub fn convoy_scenario(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    io: &IoLoop,
+    cores: u32,
+    interval_us: u64,
+    cpu_threads: u32,
+    seconds_ns: Nanos,
+) -> Scenario {
+    let mut text = format!(
+        "name = \"calibrate-convoy\"\nseed = 1\nduration = \"{}ns\"\nwarmup = \"100ms\"\n\
+         [[workload]]\nname = \"io\"\nrepeat = \"forever\"\n\
+         steps = [ {{ cpu = \"{}ns\" }}, {{ cpu_nogil = {{ lognormal = {{ median = \"{}ns\", sigma = 0.3 }} }} }} ]\n\
+         [workload.run]\nmodel = \"threads\"\nworkers = 1\n",
+        seconds_ns + 100 * MS,
+        io.python_ns.max(1),
+        io.call_ns.max(1)
+    );
+    if cpu_threads > 0 {
+        text.push_str(&format!(
+            "[[workload]]\nname = \"cpu\"\nrepeat = \"forever\"\nsteps = [ {{ cpu = \"10ms\" }} ]\n\
+             [workload.run]\nmodel = \"threads\"\nworkers = {cpu_threads}\n"
+        ));
+    }
+    build(&text, machine, python, cores, interval_us)
+}
+
+/// The I/O thread's simulated calls per second: the geometric mean over [`SEEDS`].
+pub fn simulated_rate(s: &Scenario) -> f64 {
+    let mut log_sum = 0.0;
+    for &seed in SEEDS {
+        let rate = run(s, seed, RunOptions::default())
+            .ok()
+            .and_then(|o| {
+                o.workloads
+                    .iter()
+                    .find(|w| w.workload == "io")
+                    .map(|w| w.throughput_per_s)
+            })
+            .unwrap_or(0.0);
+        log_sum += libm::log(rate.max(1e-3));
+    }
+    libm::exp(log_sum / SEEDS.len() as f64)
+}
+
+/// Simulated seconds per convoy candidate: 1 s on several cores, 0.25 s on
+/// one (where the I/O thread makes hundreds of thousands of calls per second),
+/// [`Effort::one_core`].
+fn sim_length(cores: u32, effort: Effort) -> Nanos {
+    if cores > 1 {
+        1_000 * MS
+    } else {
+        effort.one_core
+    }
+}
+
+/// The convoy objective: Σ (ln simulated − ln real)² over `targets`.
+pub fn convoy_objective(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    io: &IoLoop,
+    targets: &[ConvoyTarget],
+    effort: Effort,
+) -> f64 {
+    targets
+        .iter()
+        .map(|t| {
+            let s = convoy_scenario(
+                machine,
+                python,
+                io,
+                t.cores,
+                t.interval_us,
+                1,
+                sim_length(t.cores, effort),
+            );
+            let e = libm::log(simulated_rate(&s)) - libm::log(t.rate_per_s.max(1e-3));
+            e * e
+        })
+        .sum()
+}
+
+/// Minimises `f` over `[lo, hi]` (positive) in log space: `grid` log-spaced
+/// points, then `golden` golden-section steps between the best point's
+/// neighbours. Returns (x, f(x), evaluations). Deterministic.
+pub fn minimise_log(
+    f: &(dyn Fn(f64) -> f64 + Sync),
+    lo: f64,
+    hi: f64,
+    grid: usize,
+    golden: usize,
+) -> (f64, f64, usize) {
+    let (a, b) = (libm::log(lo), libm::log(hi));
+    let n = grid.max(3);
+    let xs: Vec<f64> = (0..n)
+        .map(|i| a + (b - a) * i as f64 / (n - 1) as f64)
+        .collect();
+    let fs: Vec<f64> = xs.par_iter().map(|&x| f(libm::exp(x))).collect();
+    let mut best = 0;
+    for i in 1..n {
+        if fs[i] < fs[best] {
+            best = i;
+        }
+    }
+    let (mut best_x, mut best_f) = (xs[best], fs[best]);
+    let mut lo_x = xs[best.saturating_sub(1)];
+    let mut hi_x = xs[(best + 1).min(n - 1)];
+    let ratio = (libm::sqrt(5.0) - 1.0) / 2.0;
+    let mut c = hi_x - ratio * (hi_x - lo_x);
+    let mut d = lo_x + ratio * (hi_x - lo_x);
+    let (mut fc, mut fd) = {
+        let pair: Vec<f64> = [c, d].par_iter().map(|&x| f(libm::exp(x))).collect();
+        (pair[0], pair[1])
+    };
+    let mut evaluations = n + 2;
+    for _ in 0..golden {
+        if fc < best_f {
+            (best_x, best_f) = (c, fc);
+        }
+        if fd < best_f {
+            (best_x, best_f) = (d, fd);
+        }
+        if fc <= fd {
+            hi_x = d;
+            d = c;
+            fd = fc;
+            c = hi_x - ratio * (hi_x - lo_x);
+            fc = f(libm::exp(c));
+        } else {
+            lo_x = c;
+            c = d;
+            fc = fd;
+            d = lo_x + ratio * (hi_x - lo_x);
+            fd = f(libm::exp(d));
+        }
+        evaluations += 1;
+    }
+    for (x, fx) in [(c, fc), (d, fd)] {
+        if fx < best_f {
+            (best_x, best_f) = (x, fx);
+        }
+    }
+    (libm::exp(best_x), best_f, evaluations)
+}
+
+/// Fits `machine.wakeup_latency` (median and sigma in [`SIGMAS`]) to the convoy targets.
+pub fn fit_wakeup_latency(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    io: &IoLoop,
+    targets: &[ConvoyTarget],
+    effort: Effort,
+) -> LogNormalFit {
+    fit_wakeup_latency_with(machine, python, io, targets, SIGMAS, effort)
+}
+
+/// The sleep probe as a scenario: one thread looping `time.sleep(1 ms)`.
+pub fn sleep_scenario(machine: &MachineConfig, python: &PythonConfig, cores: u32) -> Scenario {
+    let text = "name = \"calibrate-sleep\"\nseed = 1\nduration = \"300ms\"\n\
+                [[workload]]\nname = \"s\"\nrepeat = \"forever\"\nsteps = [ { sleep = \"1ms\" } ]\n\
+                [workload.run]\nmodel = \"threads\"\nworkers = 1\n";
+    build(text, machine, python, cores, 5000)
+}
+
+/// How late the simulated `time.sleep(1 ms)` returns: the median loop
+/// iteration minus 1 ms, ns, averaged over [`SEEDS`].
+pub fn simulated_sleep_overshoot(s: &Scenario) -> f64 {
+    let mut total = 0.0;
+    for &seed in SEEDS {
+        let p50 = run(s, seed, RunOptions::default())
+            .ok()
+            .and_then(|o| o.workloads.first().and_then(|w| w.latency_ms))
+            .map_or(f64::NAN, |l| l[1]);
+        total += p50 * 1e6 - 1e6;
+    }
+    total / SEEDS.len() as f64
+}
+
+/// The sleep probe's result, as a fit target.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SleepTarget {
+    /// Cores the probe ran on.
+    pub cores: u32,
+    /// Median overshoot of `time.sleep(1 ms)`, ns.
+    pub overshoot_ns: f64,
+}
+
+/// [`fit_wakeup_latency`] over the given sigmas. On a tie the earlier sigma wins.
+///
+/// Median and sigma trade off: two convoy rates cannot always tell a
+/// narrow distribution with a higher median from a wide one with a lower
+/// median (what matters is how often a wake-up lands inside the call).
+pub fn fit_wakeup_latency_with(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    io: &IoLoop,
+    targets: &[ConvoyTarget],
+    sigmas: &[f64],
+    effort: Effort,
+) -> LogNormalFit {
+    fit_wakeup_latency_joint(machine, python, io, targets, None, sigmas, effort)
+}
+
+/// The wake-up latency fit with, optionally, the sleep probe as one more
+/// term of the objective: (ln simulated overshoot − ln real)², weighted
+/// like one convoy configuration. The sleep probe measures the same
+/// latency directly (a core idle for 1 ms) and keeps the fit sane when a
+/// busy machine hides the convoy.
+pub fn fit_wakeup_latency_joint(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    io: &IoLoop,
+    targets: &[ConvoyTarget],
+    sleep: Option<SleepTarget>,
+    sigmas: &[f64],
+    effort: Effort,
+) -> LogNormalFit {
+    fit_latency_on_convoy(
+        machine,
+        python,
+        io,
+        targets,
+        sleep,
+        Latency::Deep,
+        sigmas,
+        effort,
+    )
+}
+
+/// Which wake-up latency a fit varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Latency {
+    /// `machine.wakeup_latency`: a core idle for longer than `idle_poll_window`.
+    Deep,
+    /// `machine.wakeup_latency_polling`: a core idle for less (still polling).
+    Polling,
+}
+
+impl Latency {
+    /// Sets this latency in `m`.
+    pub fn set(self, m: &mut MachineConfig, d: Dist) {
+        match self {
+            Latency::Deep => m.wakeup_latency = d,
+            Latency::Polling => m.wakeup_latency_polling = d,
+        }
+    }
+
+    /// The search range of the median, ns.
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Latency::Deep => (1_000.0, 1_000_000.0),
+            Latency::Polling => (200.0, 500_000.0),
+        }
+    }
+}
+
+/// Fits one wake-up latency (median over [`Latency::range`] and sigma in
+/// `sigmas`) to the convoy targets, plus the sleep target when given. On
+/// two cores the convoy is decided by the *polling* latency: the CPU thread
+/// goes back to waiting right after losing a race, so its core is still
+/// polling when the next drop signals it (DESIGN 1.2).
+#[allow(clippy::too_many_arguments)]
+pub fn fit_latency_on_convoy(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    io: &IoLoop,
+    targets: &[ConvoyTarget],
+    sleep: Option<SleepTarget>,
+    which: Latency,
+    sigmas: &[f64],
+    effort: Effort,
+) -> LogNormalFit {
+    let mut best: Option<LogNormalFit> = None;
+    let (lo, hi) = which.range();
+    for &sigma in sigmas {
+        let objective = |median: f64| {
+            let mut m = machine.clone();
+            which.set(
+                &mut m,
+                Dist::LogNormal {
+                    median: median.round() as Nanos,
+                    sigma,
+                },
+            );
+            let mut f = convoy_objective(&m, python, io, targets, effort);
+            if let Some(t) = sleep {
+                let sim = simulated_sleep_overshoot(&sleep_scenario(&m, python, t.cores));
+                let e = libm::log(sim.max(1.0)) - libm::log(t.overshoot_ns.max(1.0));
+                f += e * e;
+            }
+            f
+        };
+        let (median, f, evaluations) = minimise_log(&objective, lo, hi, effort.grid, effort.golden);
+        let fit = LogNormalFit {
+            median_ns: median.round() as Nanos,
+            sigma,
+            objective: f,
+            evaluations: evaluations + best.map_or(0, |b| b.evaluations),
+        };
+        best = match best {
+            Some(b) if b.objective <= fit.objective => Some(LogNormalFit {
+                evaluations: fit.evaluations,
+                ..b
+            }),
+            _ => Some(fit),
+        };
+    }
+    best.unwrap_or(LogNormalFit {
+        median_ns: 30 * US,
+        sigma: 0.6,
+        objective: f64::NAN,
+        evaluations: 0,
+    })
+}
+
+/// Two CPU-bound threads at `interval_us` on `cores`, as the hand-off probe.
+pub fn handoff_scenario(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    cores: u32,
+    interval_us: u64,
+) -> Scenario {
+    let mut text = String::from("name = \"calibrate-handoff\"\nseed = 1\nduration = \"1s\"\n");
+    for name in ["a", "b"] {
+        text.push_str(&format!(
+            "[[workload]]\nname = \"{name}\"\nrepeat = \"forever\"\nsteps = [ {{ cpu = \"10ms\" }} ]\n\
+             [workload.run]\nmodel = \"threads\"\nworkers = 1\n"
+        ));
+    }
+    build(&text, machine, python, cores, interval_us)
+}
+
+/// The simulated median GIL hand-off (a release, then another thread's
+/// acquisition), ns, over [`SEEDS`]; `None` when there was none.
+pub fn simulated_handoff(s: &Scenario) -> Option<f64> {
+    let mut gaps = Vec::new();
+    for &seed in SEEDS {
+        let options = RunOptions {
+            record_gil: true,
+            ..RunOptions::default()
+        };
+        let Ok(o) = run(s, seed, options) else {
+            continue;
+        };
+        let Some(log) = o.gil_log else { continue };
+        let mut released: Option<(Nanos, usize)> = None;
+        for &(t, thread, acquired) in &log {
+            if acquired {
+                if let Some((r, by)) = released.take().filter(|&(_, by)| by != thread) {
+                    let _ = by;
+                    gaps.push((t - r) as f64);
+                }
+            } else {
+                released = Some((t, thread));
+            }
+        }
+    }
+    gaps.sort_by(f64::total_cmp);
+    (!gaps.is_empty()).then(|| super::stats::quantile(&gaps, 0.5))
+}
+
+/// Fits `machine.wakeup_latency_polling`'s median (sigma kept) to the
+/// measured median hand-off of the two-thread probe at `interval_us`.
+pub fn fit_polling_latency(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    cores: u32,
+    interval_us: u64,
+    measured_handoff_ns: f64,
+    effort: Effort,
+) -> LogNormalFit {
+    let sigma = match machine.wakeup_latency_polling {
+        Dist::LogNormal { sigma, .. } => sigma,
+        _ => 0.5,
+    };
+    let objective = |median: f64| {
+        let mut m = machine.clone();
+        m.wakeup_latency_polling = Dist::LogNormal {
+            median: median.round() as Nanos,
+            sigma,
+        };
+        let s = handoff_scenario(&m, python, cores, interval_us);
+        match simulated_handoff(&s) {
+            Some(h) => {
+                let e = libm::log(h.max(1.0)) - libm::log(measured_handoff_ns.max(1.0));
+                e * e
+            }
+            None => f64::INFINITY,
+        }
+    };
+    let (median, f, evaluations) =
+        minimise_log(&objective, 200.0, 500_000.0, effort.grid, effort.golden);
+    LogNormalFit {
+        median_ns: median.round() as Nanos,
+        sigma,
+        objective: f,
+        evaluations,
+    }
+}
+
+/// The check-latency grid, ns.
+pub const CHECK_GRID: &[Nanos] = &[250, 500, 1_000, 2_000, 4_000, 8_000];
+
+/// Fits `python.check_latency`'s median on the convoy objective (see the module header).
+pub fn fit_check_latency(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    io: &IoLoop,
+    targets: &[ConvoyTarget],
+    effort: Effort,
+) -> CheckFit {
+    let sigma = match python.check_latency {
+        Dist::LogNormal { sigma, .. } => sigma,
+        _ => 0.5,
+    };
+    let fs: Vec<f64> = CHECK_GRID
+        .par_iter()
+        .map(|&median| {
+            let mut p = python.clone();
+            p.check_latency = Dist::LogNormal { median, sigma };
+            convoy_objective(machine, &p, io, targets, effort)
+        })
+        .collect();
+    let mut best = 0;
+    for i in 1..fs.len() {
+        if fs[i] < fs[best] {
+            best = i;
+        }
+    }
+    let max = fs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let range = max - fs[best];
+    if range < IDENTIFIABLE {
+        CheckFit {
+            median_ns: None,
+            objective_range: range,
+            objective: convoy_objective(machine, python, io, targets, effort),
+        }
+    } else {
+        CheckFit {
+            median_ns: Some(CHECK_GRID[best]),
+            objective_range: range,
+            objective: fs[best],
+        }
+    }
+}
+
+/// Fits `machine.wakeup_latency`'s median (sigma kept) to the sleep probe
+/// alone: `time.sleep(1 ms)` returns late by the timer slack plus the
+/// wake-up of a core idle for a millisecond.
+pub fn fit_sleep_latency(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    target: SleepTarget,
+    effort: Effort,
+) -> LogNormalFit {
+    let sigma = match machine.wakeup_latency {
+        Dist::LogNormal { sigma, .. } => sigma,
+        _ => 0.6,
+    };
+    let objective = |median: f64| {
+        let mut m = machine.clone();
+        m.wakeup_latency = Dist::LogNormal {
+            median: median.round() as Nanos,
+            sigma,
+        };
+        let sim = simulated_sleep_overshoot(&sleep_scenario(&m, python, target.cores));
+        let e = libm::log(sim.max(1.0)) - libm::log(target.overshoot_ns.max(1.0));
+        e * e
+    };
+    let (median, f, evaluations) =
+        minimise_log(&objective, 1_000.0, 1_000_000.0, effort.grid, effort.golden);
+    LogNormalFit {
+        median_ns: median.round() as Nanos,
+        sigma,
+        objective: f,
+        evaluations,
+    }
+}

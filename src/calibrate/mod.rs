@@ -1,0 +1,71 @@
+//! Calibration and validation against real Python (DESIGN 2, issue 7).
+//!
+//! - [`probes`]: the embedded Python probes and how they are run.
+//! - [`profile`]: the profile file (`output/calibration/profile.toml`) and
+//!   how a scenario applies it.
+//! - [`fit`]: parameters that no probe measures directly, fitted by
+//!   simulating the probe with gilsim and searching for the value that
+//!   minimises the squared log error against the real run.
+//! - [`runner`]: `gilsim calibrate`: run the probes, fit, write the profile.
+//! - [`validate`]: `gilsim validate`: real workloads not used for fitting,
+//!   run for real and simulated with the profile.
+//!
+//! Calibrated and validated so far: the sequential and thread models.
+//! Process pools (modelled, with their own measured defaults) have no
+//! probes here yet; asyncio is not built: both are listed in the
+//! validation table as not validated.
+
+pub mod fit;
+pub mod probes;
+pub mod profile;
+pub mod runner;
+pub mod stats;
+pub mod validate;
+
+use std::path::PathBuf;
+
+/// Options of `gilsim calibrate`.
+#[derive(Debug, Clone)]
+pub struct CalibrateArgs {
+    /// The interpreter (`python3` by default).
+    pub python: PathBuf,
+    /// Fewer repetitions and shorter probes (within a minute).
+    pub quick: bool,
+    /// A CPU list (`0`, `0,1`, `0-3`) to pin the probes to.
+    pub cores: Option<String>,
+    /// The profile to write (default `output/calibration/profile.toml`).
+    pub out: PathBuf,
+    /// Show a progress bar on standard error.
+    pub progress: bool,
+}
+
+/// Options of `gilsim validate`.
+#[derive(Debug, Clone)]
+pub struct ValidateArgs {
+    /// The profile to simulate with (default `output/calibration/profile.toml`).
+    pub profile: PathBuf,
+    /// The interpreter (`python3` by default).
+    pub python: PathBuf,
+    /// Fewer repetitions and smaller workloads.
+    pub quick: bool,
+    /// Output folder (default `output/validation`).
+    pub out: PathBuf,
+    /// Show a progress bar on standard error.
+    pub progress: bool,
+}
+
+/// A progress bar on standard error, hidden when disabled or not a terminal.
+pub(crate) fn progress_bar(len: u64, prefix: &str, enabled: bool) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} {msg} ({elapsed})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(prefix.to_string());
+    bar
+}

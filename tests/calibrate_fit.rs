@@ -1,0 +1,175 @@
+//! Fitting recovers what the simulator itself generated: no real timing.
+
+use gilsim::calibrate::fit::{self, ConvoyTarget, Effort, IoLoop};
+use gilsim::engine::time::{MS, US};
+use gilsim::machine::MachineConfig;
+use gilsim::python::PythonConfig;
+use gilsim::workload::Dist;
+
+#[test]
+fn fitting_recovers_a_known_wakeup_latency_median() {
+    let io = IoLoop {
+        python_ns: 250,
+        call_ns: 900,
+    };
+    let python = PythonConfig::default();
+    let truth = 60 * US;
+    let machine = MachineConfig {
+        wakeup_latency: Dist::LogNormal {
+            median: truth,
+            sigma: 0.6,
+        },
+        ..MachineConfig::default()
+    };
+    let targets: Vec<ConvoyTarget> = [5000, 1000]
+        .iter()
+        .map(|&interval_us| {
+            let s = fit::convoy_scenario(&machine, &python, &io, 2, interval_us, 1, 1_000 * MS);
+            ConvoyTarget {
+                cores: 2,
+                interval_us,
+                rate_per_s: fit::simulated_rate(&s),
+            }
+        })
+        .collect();
+    let start = MachineConfig::default();
+    // With sigma known, the median is recovered (median and sigma trade off:
+    // see `fit_wakeup_latency_with`).
+    let a = fit::fit_wakeup_latency_with(&start, &python, &io, &targets, &[0.6], Effort::FULL);
+    let ratio = a.median_ns as f64 / truth as f64;
+    assert!(
+        (1.0 / 1.3..=1.3).contains(&ratio),
+        "fitted {} ns for {truth} ns: {a:?}",
+        a.median_ns
+    );
+    // Deterministic: the same measurements give the same fit.
+    let b = fit::fit_wakeup_latency_with(&start, &python, &io, &targets, &[0.6], Effort::FULL);
+    assert_eq!(a, b);
+    // Over every sigma, the fitted distribution reproduces the rates.
+    let all = fit::fit_wakeup_latency(&start, &python, &io, &targets, Effort::FULL);
+    assert!(all.objective <= 0.05, "{all:?}");
+    assert_eq!(
+        all,
+        fit::fit_wakeup_latency(&start, &python, &io, &targets, Effort::FULL)
+    );
+}
+
+#[test]
+fn fitting_recovers_a_known_polling_latency() {
+    let python = PythonConfig::default();
+    let truth = 20 * US;
+    let machine = MachineConfig {
+        wakeup_latency_polling: Dist::LogNormal {
+            median: truth,
+            sigma: 0.5,
+        },
+        ..MachineConfig::default()
+    };
+    let s = fit::handoff_scenario(&machine, &python, 2, 5000);
+    let measured = fit::simulated_handoff(&s).expect("hand-offs happen");
+    let f = fit::fit_polling_latency(
+        &MachineConfig::default(),
+        &python,
+        2,
+        5000,
+        measured,
+        Effort::FULL,
+    );
+    let ratio = f.median_ns as f64 / truth as f64;
+    assert!(
+        (1.0 / 1.3..=1.3).contains(&ratio),
+        "fitted {} ns for {truth} ns",
+        f.median_ns
+    );
+}
+
+#[test]
+fn io_loop_costs_from_measurements() {
+    let release = Dist::Const(300);
+    let io = IoLoop::from_measurements(250.0, 1400.0, &release);
+    assert_eq!(
+        io,
+        IoLoop {
+            python_ns: 250,
+            call_ns: 850
+        }
+    );
+    // A call can never be negative.
+    assert_eq!(
+        IoLoop::from_measurements(250.0, 300.0, &release).call_ns,
+        100
+    );
+}
+
+#[test]
+fn fitting_recovers_a_known_polling_latency_from_the_convoy() {
+    let io = IoLoop {
+        python_ns: 170,
+        call_ns: 300,
+    };
+    let python = PythonConfig::default();
+    let truth = 10 * US;
+    let machine = MachineConfig {
+        wakeup_latency_polling: Dist::LogNormal {
+            median: truth,
+            sigma: 0.5,
+        },
+        ..MachineConfig::default()
+    };
+    let targets: Vec<ConvoyTarget> = [5000, 1000]
+        .iter()
+        .map(|&interval_us| {
+            let s = fit::convoy_scenario(&machine, &python, &io, 2, interval_us, 1, 1_000 * MS);
+            ConvoyTarget {
+                cores: 2,
+                interval_us,
+                rate_per_s: fit::simulated_rate(&s),
+            }
+        })
+        .collect();
+    let f = fit::fit_latency_on_convoy(
+        &MachineConfig::default(),
+        &python,
+        &io,
+        &targets,
+        None,
+        fit::Latency::Polling,
+        &[0.5],
+        Effort::FULL,
+    );
+    let ratio = f.median_ns as f64 / truth as f64;
+    assert!(
+        (1.0 / 1.3..=1.3).contains(&ratio),
+        "fitted {} ns for {truth} ns: {f:?}",
+        f.median_ns
+    );
+}
+
+#[test]
+fn fitting_recovers_a_known_deep_latency_from_the_sleep_probe() {
+    let python = PythonConfig::default();
+    let truth = 40 * US;
+    let machine = MachineConfig {
+        wakeup_latency: Dist::LogNormal {
+            median: truth,
+            sigma: 0.6,
+        },
+        ..MachineConfig::default()
+    };
+    let overshoot = fit::simulated_sleep_overshoot(&fit::sleep_scenario(&machine, &python, 2));
+    let f = fit::fit_sleep_latency(
+        &MachineConfig::default(),
+        &python,
+        fit::SleepTarget {
+            cores: 2,
+            overshoot_ns: overshoot,
+        },
+        Effort::FULL,
+    );
+    let ratio = f.median_ns as f64 / truth as f64;
+    assert!(
+        (1.0 / 1.3..=1.3).contains(&ratio),
+        "fitted {} ns for {truth} ns",
+        f.median_ns
+    );
+}

@@ -1,0 +1,332 @@
+//! Calibration without real timings: probe output parsing, the profile
+//! file's round trip, and `[python] profile = "path"` in scenarios.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use gilsim::calibrate::probes::{number, parse_output};
+use gilsim::calibrate::profile::{
+    MachineInfo, Measurement, Parameter, Profile, PythonInfo, Source, Value,
+};
+use gilsim::scenario::parse_str;
+use gilsim::workload::Dist;
+
+fn sample_profile() -> Profile {
+    let mut parameters = BTreeMap::new();
+    parameters.insert(
+        "machine.wakeup_latency".to_string(),
+        Parameter {
+            source: Source::Fitted,
+            how: "convoy fit".into(),
+            spread: "-".into(),
+            value: Value::LogNormal {
+                median_ns: 47_000,
+                sigma: 0.6,
+            },
+        },
+    );
+    parameters.insert(
+        "machine.wakeup_latency_polling".to_string(),
+        Parameter {
+            source: Source::Measured,
+            how: "hand-off".into(),
+            spread: "p25..p75 = 1..2 us".into(),
+            value: Value::LogNormal {
+                median_ns: 7_300,
+                sigma: 0.45,
+            },
+        },
+    );
+    parameters.insert(
+        "python.thread_start".to_string(),
+        Parameter {
+            source: Source::Measured,
+            how: "start+join".into(),
+            spread: "-".into(),
+            value: Value::LogNormal {
+                median_ns: 123_456,
+                sigma: 0.25,
+            },
+        },
+    );
+    parameters.insert(
+        "python.check_latency".to_string(),
+        Parameter {
+            source: Source::Default,
+            how: "not identifiable".into(),
+            spread: "-".into(),
+            value: Value::LogNormal {
+                median_ns: 9_999,
+                sigma: 0.5,
+            },
+        },
+    );
+    parameters.insert(
+        "machine.timer_slack".to_string(),
+        Parameter {
+            source: Source::Fitted,
+            how: "test".into(),
+            spread: "-".into(),
+            value: Value::Normal {
+                mean_ns: 60_000,
+                sd_ns: 4_000,
+            },
+        },
+    );
+    let mut measurements = BTreeMap::new();
+    measurements.insert(
+        "cpu_loop_ns".to_string(),
+        Measurement {
+            unit: "ns".into(),
+            n: 3,
+            median: 54.25,
+            p25: 50.125,
+            p75: 60.0,
+            min: 49.0,
+            max: 61.5,
+            best: 49.0,
+        },
+    );
+    Profile {
+        gilsim_version: "0.1.0".into(),
+        date: "2026-12-03T07:00:00Z".into(),
+        quick: true,
+        python: PythonInfo {
+            executable: "/usr/bin/python3".into(),
+            version: "3.11.7 (main) [GCC]".into(),
+            version_short: "3.11".into(),
+            gil_disabled: false,
+        },
+        machine: MachineInfo {
+            cores_online: 2,
+            cores_list: "0,1".into(),
+            cores_used: 2,
+            pinned: true,
+            cpu_model: "Test CPU".into(),
+            cpuidle_driver: "haltpoll".into(),
+            kernel: "6.1".into(),
+            load_average: "before 0.10, after 0.90".into(),
+        },
+        parameters,
+        measurements,
+    }
+}
+
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(name)
+        .tempdir()
+        .expect("temp dir")
+}
+
+#[test]
+fn probe_output_is_one_json_object() {
+    let ok = parse_output("costs.py", "noise\n{\"cpu_loop_ns\": 54.5}\n\n", "").expect("parses");
+    assert_eq!(number(&ok, "costs.py", "cpu_loop_ns").ok(), Some(54.5));
+    let missing = number(&ok, "costs.py", "sha256_mb_s")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        missing.contains("costs.py") && missing.contains("sha256_mb_s"),
+        "{missing}"
+    );
+
+    let garbage = parse_output(
+        "switch.py",
+        "Traceback (most recent call last)\n",
+        "boom on stderr",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        garbage.contains("switch.py") && garbage.contains("not JSON"),
+        "{garbage}"
+    );
+    assert!(
+        garbage.contains("boom on stderr"),
+        "stderr is shown: {garbage}"
+    );
+
+    let empty = parse_output("convoy.py", "", "err")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        empty.contains("convoy.py") && empty.contains("nothing"),
+        "{empty}"
+    );
+    let array = parse_output("info.py", "[1, 2]", "")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        array.contains("not a JSON object") || array.contains("instead of a JSON object"),
+        "{array}"
+    );
+}
+
+#[test]
+fn profile_round_trip() {
+    let p = sample_profile();
+    let dir = temp_dir("gilsim-profile");
+    let path = dir.path().join("calibration").join("profile.toml");
+    p.write(&path).expect("written");
+    let back = Profile::load(&path).expect("loads");
+    assert_eq!(back, p);
+    // No temporary file is left beside it.
+    let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+    assert_eq!(names.len(), 1);
+}
+
+#[test]
+fn unknown_parameter_and_bad_toml_are_refused() {
+    let mut text = sample_profile().to_toml().unwrap();
+    text = text.replace("machine.timer_slack", "machine.timer_slak");
+    let e = Profile::from_toml(&text, "p.toml").unwrap_err().to_string();
+    assert!(e.contains("timer_slak"), "{e}");
+    assert!(Profile::from_toml("this is not toml", "p.toml").is_err());
+}
+
+fn scenario_text(profile: &str, extra_python: &str, extra_machine: &str) -> String {
+    format!(
+        "name = \"p\"\n[machine]\ncores = 2\n{extra_machine}\n[python]\nversion = \"3.11\"\n{extra_python}\nprofile = {profile}\n\
+         [[workload]]\nname = \"w\"\ntasks = 1\nsteps = [ {{ cpu = \"1ms\" }} ]\n"
+    )
+}
+
+fn quoted(path: &Path) -> String {
+    toml::Value::String(path.display().to_string()).to_string()
+}
+
+#[test]
+fn a_scenario_picks_up_the_profile_and_its_own_keys_win() {
+    let dir = temp_dir("gilsim-profile-scn");
+    let path = dir.path().join("profile.toml");
+    sample_profile().write(&path).unwrap();
+    let text = scenario_text(&quoted(&path), "", "");
+    let s = parse_str(&text, Path::new("s.toml"), &[]).expect("parses");
+    assert_eq!(s.machine.cores, 2, "the core count stays the scenario's");
+    assert_eq!(
+        s.machine.wakeup_latency,
+        Dist::LogNormal {
+            median: 47_000,
+            sigma: 0.6
+        }
+    );
+    assert_eq!(
+        s.machine.wakeup_latency_polling,
+        Dist::LogNormal {
+            median: 7_300,
+            sigma: 0.45
+        }
+    );
+    assert_eq!(
+        s.machine.timer_slack,
+        Dist::Normal {
+            mean: 60_000,
+            sd: 4_000
+        }
+    );
+    assert_eq!(
+        s.python.thread_start,
+        Dist::LogNormal {
+            median: 123_456,
+            sigma: 0.25
+        }
+    );
+    // A `default` parameter does not override.
+    assert_eq!(
+        s.python.check_latency,
+        gilsim::python::PythonConfig::default().check_latency
+    );
+    assert_eq!(s.python.profile, path.display().to_string());
+
+    // Scenario keys override the profile, wherever they are in the table.
+    let text = scenario_text(
+        &quoted(&path),
+        "thread_start = \"5us\"",
+        "wakeup_latency = \"9us\"",
+    );
+    let s = parse_str(&text, Path::new("s.toml"), &[]).expect("parses");
+    assert_eq!(s.machine.wakeup_latency, Dist::Const(9_000));
+    assert_eq!(s.python.thread_start, Dist::Const(5_000));
+    // --set too.
+    let sets = vec!["machine.wakeup_latency_polling=3us".to_string()];
+    let s = parse_str(
+        &scenario_text(&quoted(&path), "", ""),
+        Path::new("s.toml"),
+        &sets,
+    )
+    .unwrap();
+    assert_eq!(s.machine.wakeup_latency_polling, Dist::Const(3_000));
+}
+
+#[test]
+fn a_relative_profile_path_is_found_beside_the_scenario() {
+    let dir = temp_dir("gilsim-profile-rel");
+    sample_profile()
+        .write(&dir.path().join("prof.toml"))
+        .unwrap();
+    let scenario = dir.path().join("s.toml");
+    std::fs::write(&scenario, scenario_text("\"prof.toml\"", "", "")).unwrap();
+    let s = gilsim::scenario::load(&scenario, &[]).expect("loads");
+    assert_eq!(s.python.profile, "prof.toml");
+    assert_eq!(
+        s.machine.wakeup_latency,
+        Dist::LogNormal {
+            median: 47_000,
+            sigma: 0.6
+        }
+    );
+}
+
+#[test]
+fn a_version_mismatch_is_only_a_warning() {
+    let dir = temp_dir("gilsim-profile-ver");
+    let path = dir.path().join("profile.toml");
+    sample_profile().write(&path).unwrap();
+    let text = scenario_text(&quoted(&path), "", "").replace("\"3.11\"", "\"3.13\"");
+    let s = parse_str(&text, Path::new("s.toml"), &[]).expect("a warning, not an error");
+    assert_eq!(s.python.version.minor, 13);
+    assert_eq!(
+        s.python.thread_start,
+        Dist::LogNormal {
+            median: 123_456,
+            sigma: 0.25
+        }
+    );
+}
+
+#[test]
+fn a_broken_profile_is_a_scenario_error_at_its_value() {
+    let dir = temp_dir("gilsim-profile-bad");
+    let missing = dir.path().join("nope.toml");
+    let text = scenario_text(&quoted(&missing), "", "");
+    let e = parse_str(&text, Path::new("s.toml"), &[]).unwrap_err();
+    let line = text.lines().position(|l| l.starts_with("profile")).unwrap() + 1;
+    assert_eq!(e.location(), Some((line, "profile = ".len() + 1)), "{e}");
+    assert_eq!(e.key(), Some("python.profile"));
+    assert!(e.to_string().contains("cannot read"), "{e}");
+
+    let garbled = dir.path().join("garbled.toml");
+    std::fs::write(&garbled, "date = 3\n").unwrap();
+    let e = parse_str(
+        &scenario_text(&quoted(&garbled), "", ""),
+        Path::new("s.toml"),
+        &[],
+    )
+    .unwrap_err();
+    assert_eq!(e.location(), Some((line, "profile = ".len() + 1)), "{e}");
+    assert!(e.to_string().contains("not a valid gilsim profile"), "{e}");
+
+    // `reference` is still the built-in default.
+    let s = parse_str(
+        &scenario_text("\"reference\"", "", ""),
+        Path::new("s.toml"),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        s.machine.wakeup_latency,
+        gilsim::machine::MachineConfig::default().wakeup_latency
+    );
+    assert_eq!(s.python.profile, "reference");
+}
