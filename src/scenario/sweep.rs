@@ -373,15 +373,15 @@ pub(crate) fn charts(
                     )
                     .key(key));
                 };
-                if let Some(count) = series_counts.iter().find(|(k, _)| k == s).map(|(_, n)| *n) {
-                    if count != names.len() {
-                        return Err(Diag::new(
-                            format!("{} labels for {count} values of `{s}`", names.len()),
-                            &e.value.span,
-                            format!("expected {count} names, one per value, in sweep order"),
-                        )
-                        .key(key));
-                    }
+                if let Some(count) = series_counts.iter().find(|(k, _)| k == s).map(|(_, n)| *n)
+                    && count != names.len()
+                {
+                    return Err(Diag::new(
+                        format!("{} labels for {count} values of `{s}`", names.len()),
+                        &e.value.span,
+                        format!("expected {count} names, one per value, in sweep order"),
+                    )
+                    .key(key));
                 }
                 Some(names)
             }
