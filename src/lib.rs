@@ -1,5 +1,6 @@
 //! gilsim: a deterministic discrete-event simulator of how CPython runs work concurrently.
 pub mod commands;
+pub mod compare;
 pub mod engine;
 pub mod machine;
 pub mod python;
