@@ -799,6 +799,24 @@ fn reason_text(best: &Candidate, all: &[&Candidate], cores: u32) -> String {
             tm.peak_rss_mb
         ));
     }
+    if parts.is_empty()
+        && best.model != "threads"
+        && let Some(t) = best_of("threads")
+        && let Some(tm) = &t.metrics
+        && tm.gil_held.unwrap_or(0.0) >= 0.3
+    {
+        parts.push(format!(
+            "Under threads every task shares one GIL ({}: GIL held {:.0}%, threads waiting for it {:.0}% of their time, p99 {}): a task back from I/O queues for the GIL behind the others; {} gives it an interpreter or a core of its own (p99 {}), at {:.1} MB of memory against {:.1} MB.",
+            t.label(),
+            tm.gil_held.unwrap_or(0.0) * 100.0,
+            tm.gil_wait.unwrap_or(0.0) * 100.0,
+            tm.p99_ms.map_or("-".into(), |p| format!("{:.1} ms", p.0)),
+            best.label(),
+            bm.p99_ms.map_or("-".into(), |p| format!("{:.1} ms", p.0)),
+            bm.peak_rss_mb,
+            tm.peak_rss_mb
+        ));
+    }
     if matches!(
         best.model.as_str(),
         "threads" | "asyncio" | "threads-free-threaded"
