@@ -891,9 +891,13 @@ fn throughput_chart(name: &str, w: &str, cands: &[Candidate]) -> chart::LineChar
             && let Some(bm) = &b.metrics
         {
             bests.push(chart::Series {
-                name: format!("best of {m}: {} ({:.1}/s)", b.label(), bm.throughput.0),
+                name: format!(
+                    "best {m}: {}",
+                    b.workers.map_or("1".to_string(), |w| format!("×{w}"))
+                ),
                 dashed: true,
-                colour: Some(i),
+                // Grey, so the marked points stand out on their model's line.
+                colour: Some(7),
                 points: vec![chart::Point {
                     x: b.workers.unwrap_or(1) as f64,
                     y: bm.throughput.0,
