@@ -800,10 +800,11 @@ fn reason_text(best: &Candidate, all: &[&Candidate], cores: u32) -> String {
         ));
     }
     if parts.is_empty()
-        && best.model != "threads"
+        && matches!(best.model.as_str(), "processes" | "subinterpreters")
         && let Some(t) = best_of("threads")
         && let Some(tm) = &t.metrics
         && tm.gil_held.unwrap_or(0.0) >= 0.3
+        && tm.gil_wait.unwrap_or(0.0) >= 0.05
     {
         parts.push(format!(
             "Under threads every task shares one GIL ({}: GIL held {:.0}%, threads waiting for it {:.0}% of their time, p99 {}): a task back from I/O queues for the GIL behind the others; {} gives it an interpreter or a core of its own (p99 {}), at {:.1} MB of memory against {:.1} MB.",
