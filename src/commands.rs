@@ -107,7 +107,7 @@ fn io_failure(path: &Path, e: impl std::fmt::Display) -> Failure {
 
 /// A progress bar on standard error for studies of more than one run; indicatif
 /// draws nothing when standard error is not a terminal.
-fn progress_bar(runs: usize, enabled: bool) -> ProgressBar {
+pub(crate) fn progress_bar(runs: usize, enabled: bool) -> ProgressBar {
     if !enabled || runs < 2 {
         return ProgressBar::hidden();
     }

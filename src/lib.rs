@@ -1,6 +1,7 @@
 //! gilsim: a deterministic discrete-event simulator of how CPython runs work concurrently.
 pub mod calibrate;
 pub mod commands;
+pub mod compare;
 pub mod engine;
 pub mod machine;
 pub mod python;

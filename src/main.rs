@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use gilsim::calibrate as calibration;
 use gilsim::commands::{self, MergeArgs, RunArgs};
+use gilsim::compare;
 use gilsim::study::Shard;
 
 /// A deterministic simulator of how CPython runs work concurrently:
@@ -70,6 +71,12 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
+    /// Which model and worker count suit a workload: simulate it under every model and rank them.
+    #[command(
+        after_help = "Example:\n  gilsim compare scenarios/compare/cpu-batch.toml --cores 4\n\n\
+        Writes compare.csv, compare.svg/.png into output/<name>/compare (or --out DIR). Exit code 2 on a usage or scenario error."
+    )]
+    Compare(CompareCli),
     /// Join the results.csv of shards (from `run --shard K/N`) into one, in point order.
     #[command(
         after_help = "Example:\n  gilsim run study.toml --shard 0/2 && gilsim run study.toml --shard 1/2\n  \
@@ -124,6 +131,43 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+}
+
+/// Arguments of `gilsim compare`.
+#[derive(clap::Args)]
+struct CompareCli {
+    /// The scenario file (TOML).
+    file: PathBuf,
+    /// Compare this workload only (default: every workload).
+    #[arg(long, value_name = "NAME")]
+    workload: Option<String>,
+    /// Models to try: sequential,threads,processes,asyncio,threads-free-threaded,subinterpreters
+    #[arg(long, value_name = "LIST")]
+    models: Option<String>,
+    /// Worker counts (default: 1, cores, 2x cores, 4x cores, 32).
+    #[arg(long, value_name = "LIST")]
+    workers: Option<String>,
+    /// Cores of the machine, overriding the scenario's.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    cores: Option<u32>,
+    /// Runs of each candidate with derived seeds (default 3).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    replications: Option<u32>,
+    /// What "best" means: throughput, latency (p99) or memory (within 10% of the best throughput).
+    #[arg(long, default_value = "throughput", value_parser = compare::Goal::parse)]
+    goal: compare::Goal,
+    /// Runs in parallel (default: one per core). Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
+    /// Output folder (default: output/<scenario name>/compare).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Override a scenario key, checked like the file.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 fn parse_shard(text: &str) -> Result<Shard, String> {
@@ -200,6 +244,23 @@ fn main() -> ExitCode {
                 );
             }
         }),
+        Command::Compare(c) => compare::args_lists(c.models.as_deref(), c.workers.as_deref())
+            .and_then(|(models, workers)| {
+                compare::compare(&compare::CompareArgs {
+                    file: c.file,
+                    workload: c.workload,
+                    models,
+                    workers,
+                    cores: c.cores,
+                    replications: c.replications,
+                    goal: c.goal,
+                    jobs: c.jobs.map(|j| j as usize),
+                    out: c.out,
+                    overrides: c.set,
+                    progress: !c.quiet,
+                })
+            })
+            .map(|report| print!("{}", report.text)),
         Command::Merge {
             shards,
             out,

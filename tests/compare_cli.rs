@@ -1,0 +1,180 @@
+//! `gilsim compare`: ranking, named bottlenecks, determinism and errors.
+
+use std::path::Path;
+use std::process::Command;
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn compare(file: &Path, out: &Path, extra: &[&str]) -> (i32, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_gilsim"))
+        .arg("compare")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .arg("-q")
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).to_string(),
+        String::from_utf8_lossy(&o.stderr).to_string(),
+    )
+}
+
+fn scenario(steps: &str, tasks: u32) -> String {
+    format!(
+        "name = \"t\"\nseed = 3\n[machine]\ncores = 4\n[python]\nversion = \"3.13\"\n\
+         [[workload]]\nname = \"jobs\"\ntasks = {tasks}\nsteps = [ {steps} ]\n\
+         [workload.run]\nmodel = \"threads\"\nworkers = 4\n"
+    )
+}
+
+/// The ranked table's candidates, best first.
+fn ranking(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|l| {
+            l.split_whitespace()
+                .next()
+                .is_some_and(|w| w.parse::<u32>().is_ok())
+        })
+        .filter_map(|l| l.split_whitespace().nth(1).map(String::from))
+        .collect()
+}
+
+fn bottleneck_line<'a>(stdout: &'a str, model: &str) -> &'a str {
+    let section = stdout
+        .split("bottleneck of each model")
+        .nth(1)
+        .unwrap_or("");
+    section
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{model} ")))
+        .unwrap_or("")
+}
+
+#[test]
+fn cpu_bound_ranks_processes_first_and_blames_the_gil_for_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "cpu.toml", &scenario("{ cpu = \"10ms\" }", 80));
+    let (code, out, err) = compare(
+        &f,
+        &dir.path().join("o"),
+        &["--models", "threads,processes", "--replications", "2"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(ranking(&out)[0], "processes", "{out}");
+    assert!(
+        bottleneck_line(&out, "threads").contains("the GIL"),
+        "{out}"
+    );
+    assert!(out.contains("holds the GIL"), "{out}");
+}
+
+#[test]
+fn io_waits_rank_threads_above_processes_and_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "io.toml",
+        &scenario("{ cpu = \"100us\" }, { io = \"20ms\" }", 200),
+    );
+    let (code, out, err) = compare(
+        &f,
+        &dir.path().join("o"),
+        &["--models", "threads,processes", "--replications", "2"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let r = ranking(&out);
+    let t = r.iter().position(|m| m == "threads").unwrap();
+    let p = r.iter().position(|m| m == "processes").unwrap();
+    assert!(t < p, "{out}");
+    assert!(out.contains("start-up, pickling and memory"), "{out}");
+}
+
+#[test]
+fn cpu_nogil_threads_match_processes() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "nogil.toml",
+        &scenario("{ cpu_nogil = \"10ms\" }", 80),
+    );
+    let out_dir = dir.path().join("o");
+    let (code, out, err) = compare(
+        &f,
+        &out_dir,
+        &[
+            "--models",
+            "threads,processes",
+            "--workers",
+            "4",
+            "--replications",
+            "2",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(out_dir.join("compare.csv")).unwrap();
+    let tp = |model: &str| -> f64 {
+        csv.lines()
+            .find(|l| l.starts_with(&format!("jobs,{model},4,")))
+            .and_then(|l| l.split(',').nth(4))
+            .and_then(|v| v.parse().ok())
+            .unwrap()
+    };
+    let (t, p) = (tp("threads"), tp("processes"));
+    assert!(
+        (t - p).abs() <= 0.1 * p.max(t),
+        "threads {t} processes {p}\n{out}"
+    );
+    assert!(
+        bottleneck_line(&out, "threads").contains("the cores"),
+        "{out}"
+    );
+}
+
+#[test]
+fn compare_csv_is_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "d.toml",
+        &scenario("{ cpu = \"1ms\" }, { io = { exp = \"5ms\" } }", 40),
+    );
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    assert_eq!(compare(&f, &a, &["--jobs", "1"]).0, 0);
+    assert_eq!(compare(&f, &b, &["--jobs", "4"]).0, 0);
+    let ca = std::fs::read(a.join("compare.csv")).unwrap();
+    assert_eq!(ca, std::fs::read(b.join("compare.csv")).unwrap());
+    let text = String::from_utf8(ca).unwrap();
+    assert!(
+        text.contains("asyncio,,model `asyncio` is not built yet"),
+        "{text}"
+    );
+    assert!(a.join("compare.svg").exists() && a.join("compare.png").exists());
+}
+
+#[test]
+fn a_workload_no_model_can_run_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "x.toml", &scenario("{ cpu = \"1ms\" }", 4));
+    let (code, _, err) = compare(&f, &dir.path().join("o"), &["--models", "asyncio"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot run under any of the models"), "{err}");
+    assert!(err.contains("asyncio"), "{err}");
+}
+
+#[test]
+fn bad_models_value_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "x.toml", &scenario("{ cpu = \"1ms\" }", 4));
+    let (code, _, err) = compare(&f, &dir.path().join("o"), &["--models", "thread"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown model `thread`"), "{err}");
+}
