@@ -12,14 +12,15 @@
 //!
 //! Bottleneck thresholds ([`bottleneck`]), checked in this order:
 //! - the GIL: `gil_held_fraction` ≥ 0.85 and `gil_wait_fraction` ≥ 0.25;
+//! - the event loop (asyncio): the loop thread is at least 85% busy, so every
+//!   coroutine waits for it (the loop lag is printed beside it);
 //! - the cores: `cpu_utilization` ≥ 0.85;
 //! - I/O or sleep: `cpu_utilization` < 0.5 and GIL held < 0.5 (threads mostly blocked);
 //! - a single worker: one worker running tasks one at a time;
 //! - else none dominant.
 //!
-//! IPC and the event loop are not attributed: the runtime exposes neither the
-//! time spent pickling and in pipes nor the loop lag, so `ipc_fraction` and
-//! `loop_lag_p99_ms` are empty.
+//! IPC is not attributed: the runtime does not expose the time spent
+//! pickling and in pipes, so `ipc_fraction` is empty.
 
 use std::path::{Path, PathBuf};
 
@@ -166,6 +167,8 @@ pub struct Metrics {
     pub gil_held: Option<f64>,
     /// Mean GIL wait fraction.
     pub gil_wait: Option<f64>,
+    /// Mean p99 event-loop lag, ms (asyncio only).
+    pub loop_lag_ms: Option<f64>,
 }
 
 /// One (model, workers) candidate for one workload.
@@ -295,6 +298,9 @@ pub fn compare(args: &CompareArgs) -> Result<CompareReport, Failure> {
                 let mut extra = vec![format!("sweep.workload.{w}.run.model=[\"{model}\"]")];
                 if let Some(n) = n {
                     extra.push(format!("workload.{w}.run.workers={n}"));
+                } else if m == "asyncio" {
+                    // The scenario's pool size must not become the loop's semaphore.
+                    extra.push(format!("workload.{w}.run.workers=\"unlimited\""));
                 }
                 if m == "threads-free-threaded" {
                     extra.push("python.build=free-threaded".into());
@@ -461,6 +467,7 @@ fn aggregate(results: &[&WorkloadResult]) -> Option<Metrics> {
         cpu_utilization: mean(&col(&|r| Some(r.cpu_utilization)))?,
         gil_held: mean(&col(&|r| r.gil_held_fraction)),
         gil_wait: mean(&col(&|r| r.gil_wait_fraction)),
+        loop_lag_ms: mean(&col(&|r| r.loop_lag_p99_ms)),
     })
 }
 
@@ -517,7 +524,7 @@ fn render_csv(candidates: &[Candidate], cores: u32) -> Result<Vec<u8>, Failure> 
                     opt(m.gil_held),
                     opt(m.gil_wait),
                     String::new(),
-                    String::new(),
+                    opt(m.loop_lag_ms),
                     bottleneck(c, cores).0.to_string(),
                 ]),
                 None => r.extend(std::iter::repeat_n(String::new(), 11)),
@@ -551,8 +558,14 @@ pub fn bottleneck(c: &Candidate, cores: u32) -> (&'static str, String) {
         busy * 100.0,
         c.label()
     );
+    let figures = match m.loop_lag_ms {
+        Some(lag) => format!("{figures}; loop lag p99 {lag:.1} ms"),
+        None => figures,
+    };
     let name = if held >= 0.85 && wait >= 0.25 {
         "the GIL"
+    } else if c.model == "asyncio" && busy >= 0.85 {
+        "the event loop"
     } else if m.cpu_utilization >= 0.85 {
         "the cores"
     } else if busy < 0.5 && held < 0.5 {

@@ -153,8 +153,15 @@ fn compare_csv_is_byte_identical() {
     let ca = std::fs::read(a.join("compare.csv")).unwrap();
     assert_eq!(ca, std::fs::read(b.join("compare.csv")).unwrap());
     let text = String::from_utf8(ca).unwrap();
+    // asyncio runs (one point, no workers limit) and so do the pools.
     assert!(
-        text.contains("asyncio,,model `asyncio` is not built yet"),
+        text.lines().any(|l| l.starts_with("jobs,asyncio,,,")),
+        "{text}"
+    );
+    // Subinterpreters need 3.14: excluded, with the validator's reason.
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("jobs,subinterpreters,") && l.contains("3.14")),
         "{text}"
     );
     assert!(a.join("compare.svg").exists() && a.join("compare.png").exists());
@@ -163,11 +170,22 @@ fn compare_csv_is_byte_identical() {
 #[test]
 fn a_workload_no_model_can_run_is_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "x.toml", &scenario("{ cpu = \"1ms\" }", 4));
-    let (code, _, err) = compare(&f, &dir.path().join("o"), &["--models", "asyncio"]);
-    assert_eq!(code, 2);
+    // A coroutine that awaits to_thread: no thread or process model can run it.
+    let text = scenario(
+        "{ to_thread = true, steps = [ { cpu_nogil = \"1ms\" } ] }",
+        4,
+    )
+    .replace("model = \"threads\"\nworkers = 4", "model = \"asyncio\"");
+    let f = write(dir.path(), "x.toml", &text);
+    let (code, _, err) = compare(
+        &f,
+        &dir.path().join("o"),
+        &["--models", "threads,processes"],
+    );
+    assert_eq!(code, 2, "{err}");
     assert!(err.contains("cannot run under any of the models"), "{err}");
-    assert!(err.contains("asyncio"), "{err}");
+    assert!(err.contains("to_thread"), "{err}");
+    assert!(!dir.path().join("o").exists(), "nothing written");
 }
 
 #[test]
@@ -177,4 +195,33 @@ fn bad_models_value_is_exit_2() {
     let (code, _, err) = compare(&f, &dir.path().join("o"), &["--models", "thread"]);
     assert_eq!(code, 2);
     assert!(err.contains("unknown model `thread`"), "{err}");
+}
+
+#[test]
+fn asyncio_ignores_the_scenarios_pool_size_and_wins_an_io_fan_out() {
+    let dir = tempfile::tempdir().unwrap();
+    // 200 requests of 30 ms of network wait; the scenario's own pool has 4 threads.
+    let f = write(
+        dir.path(),
+        "io.toml",
+        &scenario("{ cpu = \"100us\" }, { io = \"30ms\" }", 200),
+    );
+    let (code, out, err) = compare(&f, &dir.path().join("o"), &["--workers", "4,16"]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(dir.path().join("o/compare.csv")).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("jobs,asyncio,"))
+        .expect("an asyncio row");
+    let throughput: f64 = row.split(',').nth(4).unwrap().parse().unwrap();
+    // Unlimited coroutines overlap all 200 waits: far above 16 threads' ~530/s.
+    assert!(
+        throughput > 1000.0,
+        "asyncio throughput {throughput}: {row}"
+    );
+    assert_eq!(
+        ranking(&out).first().map(String::as_str),
+        Some("asyncio"),
+        "{out}"
+    );
 }

@@ -1412,6 +1412,17 @@ impl Validator<'_> {
                         Workers::Fixed(int_in(v, &k, "workers", 1, i128::from(u32::MAX))? as u32)
                     }
                     Value::Str(s) if s == "per-task" => Workers::PerTask,
+                    Value::Str(s) if s == "unlimited" && model == Model::Asyncio => {
+                        Workers::Unlimited
+                    }
+                    Value::Str(s) if s == "unlimited" => {
+                        return Err(Diag::new(
+                            "workers = \"unlimited\" applies to asyncio only",
+                            &v.span,
+                            "expected an integer ≥ 1 or \"per-task\"",
+                        )
+                        .key(k));
+                    }
                     Value::Str(s) => {
                         return Err(Diag::new(
                             format!(
