@@ -902,7 +902,7 @@ impl Runtime {
                 }
                 if let Some(msg) = self.threads[tid].msg.take() {
                     for arrival in msg.tasks {
-                        self.complete_one(now, w, arrival);
+                        self.count_completion(now, w, arrival);
                     }
                 }
                 true
@@ -923,7 +923,7 @@ impl Runtime {
             }
             Act::IterationDone(started) => {
                 self.threads[tid].plan.pop_front();
-                self.complete_one(now, w, started);
+                self.count_completion(now, w, started);
                 true
             }
             Act::SubmitNext => {
@@ -1096,20 +1096,6 @@ impl Runtime {
         self.free_threads.push(tid);
     }
 
-    /// One task of workload `w`, submitted at `arrival`, completes at `now`.
-    fn complete_one(&mut self, now: Nanos, w: usize, arrival: Nanos) {
-        let wl = &mut self.workloads[w];
-        wl.completed += 1;
-        if now >= self.warmup {
-            wl.completed_in_window += 1;
-            wl.latency.record(now - arrival);
-        }
-        if matches!(wl.arrival, Arrival::Batch(_)) {
-            self.batch_left -= 1;
-        }
-        self.last_completion = now;
-        self.tasks_memory -= self.workloads[w].memory;
-    }
 
     /// For a process workload: the mean GIL held fraction over its worker
     /// interpreters and their summed switches, in the window ending at `end`.
