@@ -1096,7 +1096,6 @@ impl Runtime {
         self.free_threads.push(tid);
     }
 
-
     /// For a process workload: the mean GIL held fraction over its worker
     /// interpreters and their summed switches, in the window ending at `end`.
     pub(super) fn worker_gil_stats(&self, w: usize, end: Nanos) -> Option<(f64, u64)> {
