@@ -14,13 +14,15 @@
 //! - the GIL: `gil_held_fraction` ≥ 0.85 and `gil_wait_fraction` ≥ 0.25;
 //! - the event loop (asyncio): the loop thread is at least 85% busy, so every
 //!   coroutine waits for it (the loop lag is printed beside it);
+//! - IPC: at least 30% of the busy core time goes to pickling, pipes and
+//!   shared-memory blocks (`ipc_fraction`, process models);
 //! - the cores: `cpu_utilization` ≥ 0.85;
 //! - I/O or sleep: `cpu_utilization` < 0.5 and GIL held < 0.5 (threads mostly blocked);
 //! - a single worker: one worker running tasks one at a time;
 //! - else none dominant.
 //!
-//! IPC is not attributed: the runtime does not expose the time spent
-//! pickling and in pipes, so `ipc_fraction` is empty.
+//! `ipc_fraction` is the workload's message CPU over all busy core time, over
+//! the whole run (start-up costs excluded); empty for models without messages.
 
 use std::path::{Path, PathBuf};
 
@@ -169,6 +171,8 @@ pub struct Metrics {
     pub gil_wait: Option<f64>,
     /// Mean p99 event-loop lag, ms (asyncio only).
     pub loop_lag_ms: Option<f64>,
+    /// Mean share of busy core time spent on messages (process models only).
+    pub ipc: Option<f64>,
 }
 
 /// One (model, workers) candidate for one workload.
@@ -468,6 +472,7 @@ fn aggregate(results: &[&WorkloadResult]) -> Option<Metrics> {
         gil_held: mean(&col(&|r| r.gil_held_fraction)),
         gil_wait: mean(&col(&|r| r.gil_wait_fraction)),
         loop_lag_ms: mean(&col(&|r| r.loop_lag_p99_ms)),
+        ipc: mean(&col(&|r| r.ipc_cpu_fraction)),
     })
 }
 
@@ -523,7 +528,7 @@ fn render_csv(candidates: &[Candidate], cores: u32) -> Result<Vec<u8>, Failure> 
                     f6(m.cpu_utilization),
                     opt(m.gil_held),
                     opt(m.gil_wait),
-                    String::new(),
+                    opt(m.ipc),
                     opt(m.loop_lag_ms),
                     bottleneck(c, cores).0.to_string(),
                 ]),
@@ -562,10 +567,17 @@ pub fn bottleneck(c: &Candidate, cores: u32) -> (&'static str, String) {
         Some(lag) => format!("{figures}; loop lag p99 {lag:.1} ms"),
         None => figures,
     };
+    let ipc = m.ipc.unwrap_or(0.0);
+    let figures = match m.ipc {
+        Some(f) => format!("{figures}; IPC {:.0}% of busy core time", f * 100.0),
+        None => figures,
+    };
     let name = if held >= 0.85 && wait >= 0.25 {
         "the GIL"
     } else if c.model == "asyncio" && busy >= 0.85 {
         "the event loop"
+    } else if ipc >= 0.3 {
+        "IPC (pickling and pipes)"
     } else if m.cpu_utilization >= 0.85 {
         "the cores"
     } else if busy < 0.5 && held < 0.5 {
@@ -838,7 +850,16 @@ fn reason_text(best: &Candidate, all: &[&Candidate], cores: u32) -> String {
         && let Some(pm) = &p.metrics
     {
         let (name, _) = bottleneck(best, cores);
-        if name == "I/O or sleep" || bm.cpu_utilization < 0.5 {
+        let (p_name, _) = bottleneck(p, cores);
+        if p_name.starts_with("IPC") {
+            parts.push(format!(
+                "Processes spend {:.0}% of their busy core time pickling and piping each task's data ({}: {:.1} tasks/s); {} pass references inside one process and pay none of it.",
+                pm.ipc.unwrap_or(0.0) * 100.0,
+                p.label(),
+                pm.throughput.0,
+                best.model,
+            ));
+        } else if name == "I/O or sleep" || bm.cpu_utilization < 0.5 {
             parts.push(format!(
                 "The tasks mostly wait (CPU {:.0}%, GIL held {:.0}%): {} overlaps the waits inside one process; processes ({}: {:.1} tasks/s) add nothing but start-up, pickling and memory ({:.1} MB against {:.1} MB).",
                 bm.cpu_utilization * 100.0,

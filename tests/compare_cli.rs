@@ -225,3 +225,30 @@ fn asyncio_ignores_the_scenarios_pool_size_and_wins_an_io_fan_out() {
         "{out}"
     );
 }
+
+#[test]
+fn large_payloads_name_ipc_as_the_processes_bottleneck() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = scenario("{ cpu = \"1ms\" }", 100)
+        .replace("[workload.run]", "args_bytes = \"4MB\"\n[workload.run]");
+    let f = write(dir.path(), "pay.toml", &text);
+    let (code, out, err) = compare(
+        &f,
+        &dir.path().join("o"),
+        &["--models", "threads,processes", "--workers", "4"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        ranking(&out).first().map(String::as_str),
+        Some("threads"),
+        "{out}"
+    );
+    assert!(bottleneck_line(&out, "processes").contains("IPC"), "{out}");
+    let csv = std::fs::read_to_string(dir.path().join("o/compare.csv")).unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.starts_with("jobs,processes,4,"))
+        .unwrap();
+    let ipc: f64 = row.split(',').nth(12).unwrap().parse().unwrap();
+    assert!(ipc > 0.3, "ipc_fraction {ipc}: {row}");
+}

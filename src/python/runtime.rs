@@ -221,6 +221,9 @@ struct WorkloadState {
     thread_life_ns: u128,
     /// Draws of message costs (pickling, pipes): `workload/NAME/ipc`.
     ipc_rng: Stream,
+    /// Core time spent on the workload's messages (pickling, unpickling,
+    /// pipe syscalls, shared-memory blocks), over the whole run.
+    ipc_cpu: Nanos,
     /// The process pool, for a process model.
     pool: Option<procs::PoolState>,
 }
@@ -295,6 +298,10 @@ pub struct WorkloadResult {
     /// p99 of how late the event loop ran timers (callback start − deadline),
     /// in ms; `None` for models without a loop, or without a timer in the window.
     pub loop_lag_p99_ms: Option<f64>,
+    /// Share of the machine's busy core time spent on this workload's
+    /// messages (pickling, pipes, shared memory), over the whole run;
+    /// `None` for models that pass no messages.
+    pub ipc_cpu_fraction: Option<f64>,
 }
 
 /// Totals used by the laws and by accounting checks.
@@ -404,6 +411,7 @@ impl Runtime {
                 gil_wait_ns: 0,
                 thread_life_ns: 0,
                 ipc_rng: Stream::new(seed, &format!("workload/{}/ipc", w.name)),
+                ipc_cpu: 0,
                 pool: None,
             })
             .collect();
@@ -615,6 +623,7 @@ impl Runtime {
             .busy_time(end)
             .saturating_sub(self.snapshot.busy);
         let cpu_utilization = frac(busy as f64, f64::from(cores) * window as f64);
+        let run_busy = self.machine.busy_time(end);
         let gil = self.python.gil_enabled;
         let (gil_held, switches) = self.interps[0].window(end);
         let context_switches =
@@ -682,6 +691,10 @@ impl Runtime {
                     events,
                     tasks_in_flight: w.arrived - w.completed,
                     loop_lag_p99_ms: lags[i],
+                    ipc_cpu_fraction: w
+                        .pool
+                        .is_some()
+                        .then(|| frac(w.ipc_cpu as f64, run_busy as f64)),
                 }
             })
             .collect()

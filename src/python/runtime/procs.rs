@@ -690,6 +690,9 @@ impl Runtime {
         }
         let d = dist.sample(&mut self.workloads[w].ipc_rng);
         self.overhead_cpu += d;
+        if !matches!(cost, Cost::StartParent | Cost::Fork | Cost::Submit) {
+            self.workloads[w].ipc_cpu += d;
+        }
         d
     }
 
