@@ -1248,26 +1248,32 @@ impl Runtime {
             | Role::SubWorker
             | Role::Loop
             | Role::Executor => {
-                if self.threads[tid].holds_gil {
-                    // The thread state is deleted: drop_gil(tstate = NULL) never waits.
-                    let i = self.threads[tid].interp;
-                    let dropped = self.interps[i].gil.drop(now, tid, true);
-                    self.threads[tid].holds_gil = false;
-                    if let Some(waiter) = dropped.signalled {
-                        self.threads[waiter].epoch += 1;
-                        self.wake(now, waiter, Next::GilRecheck { timed_out: false }, q);
-                    }
-                }
-                self.close_thread_intervals(tid, now);
-                self.threads[tid].alive = false;
-                self.workloads[w].threads -= 1;
-                self.live_threads -= 1;
-                self.update_rss();
-                self.machine.exit(now, tid, q);
-                self.free_threads.push(tid);
+                self.retire_thread(now, tid, q);
                 false
             }
         }
+    }
+
+    /// A thread's end: its GIL is dropped without waiting (the thread state is
+    /// deleted, `drop_gil(tstate = NULL)`), and its core and slot are freed.
+    pub(super) fn retire_thread(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) {
+        if self.threads[tid].holds_gil {
+            let i = self.threads[tid].interp;
+            let dropped = self.interps[i].gil.drop(now, tid, true);
+            self.threads[tid].holds_gil = false;
+            if let Some(waiter) = dropped.signalled {
+                self.threads[waiter].epoch += 1;
+                self.wake(now, waiter, Next::GilRecheck { timed_out: false }, q);
+            }
+        }
+        self.close_thread_intervals(tid, now);
+        let w = self.threads[tid].workload;
+        self.threads[tid].alive = false;
+        self.workloads[w].threads -= 1;
+        self.live_threads -= 1;
+        self.update_rss();
+        self.machine.exit(now, tid, q);
+        self.free_threads.push(tid);
     }
 
     /// A pool worker without a task takes the next queued one or goes idle.

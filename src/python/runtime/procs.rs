@@ -1078,25 +1078,9 @@ impl Runtime {
 
     /// A per-task child's end: its thread and its process go away.
     fn exit_process(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) {
-        if self.threads[tid].holds_gil {
-            let i = self.threads[tid].interp;
-            let dropped = self.interps[i].gil.drop(now, tid, true);
-            self.threads[tid].holds_gil = false;
-            if let Some(waiter) = dropped.signalled {
-                self.threads[waiter].epoch += 1;
-                self.wake(now, waiter, Next::GilRecheck { timed_out: false }, q);
-            }
-        }
         self.threads[tid].plan.clear();
-        self.close_thread_intervals(tid, now);
-        let w = self.threads[tid].workload;
-        self.threads[tid].alive = false;
-        self.workloads[w].threads -= 1;
-        self.live_threads -= 1;
         self.live_processes -= 1;
-        self.update_rss();
-        self.machine.exit(now, tid, q);
-        self.free_threads.push(tid);
+        self.retire_thread(now, tid, q);
     }
 
     /// For a process workload: the mean GIL held fraction over its worker
