@@ -173,6 +173,9 @@ pub struct Metrics {
     pub loop_lag_ms: Option<f64>,
     /// Mean share of busy core time spent on messages (process models only).
     pub ipc: Option<f64>,
+    /// The busiest lock or semaphore: its name, mean busy fraction and mean
+    /// thread wait fraction.
+    pub sync: Option<(String, f64, Option<f64>)>,
 }
 
 /// One (model, workers) candidate for one workload.
@@ -412,15 +415,18 @@ pub fn compare(args: &CompareArgs) -> Result<CompareReport, Failure> {
     let csv = render_csv(&candidates, cores)?;
     write(&out_dir, "compare.csv", &csv)?;
     for (i, w) in workloads.iter().enumerate() {
-        let chart = throughput_chart(name, w, &candidates);
+        let charts = [
+            model_chart(name, w, &candidates, Panel::Throughput),
+            model_chart(name, w, &candidates, Panel::P99),
+        ];
         let stem = if i == 0 {
             "compare".to_string()
         } else {
             format!("compare-{w}")
         };
-        let svg = chart::render_svg(&chart)
+        let svg = chart::render_row_svg(&charts)
             .map_err(|e| Failure::Run(format!("cannot draw {stem}: {e}")))?;
-        let png = chart::render_png(&chart)
+        let png = chart::render_row_png(&charts)
             .map_err(|e| Failure::Run(format!("cannot draw {stem}: {e}")))?;
         write(&out_dir, &format!("{stem}.svg"), svg.as_bytes())?;
         write(&out_dir, &format!("{stem}.png"), &png)?;
@@ -473,6 +479,14 @@ fn aggregate(results: &[&WorkloadResult]) -> Option<Metrics> {
         gil_wait: mean(&col(&|r| r.gil_wait_fraction)),
         loop_lag_ms: mean(&col(&|r| r.loop_lag_p99_ms)),
         ipc: mean(&col(&|r| r.ipc_cpu_fraction)),
+        sync: results[0].sync.as_ref().map(|first| {
+            let of = |r: &WorkloadResult| r.sync.as_ref().filter(|s| s.what == first.what).cloned();
+            (
+                first.what.clone(),
+                mean(&col(&|r| of(r).map(|s| s.busy_fraction))).unwrap_or(0.0),
+                mean(&col(&|r| of(r).and_then(|s| s.wait_fraction))),
+            )
+        }),
     })
 }
 
@@ -493,6 +507,9 @@ pub const CSV_COLUMNS: &[&str] = &[
     "ipc_fraction",
     "loop_lag_p99_ms",
     "bottleneck",
+    "busiest_sync",
+    "sync_busy_fraction",
+    "sync_wait_fraction",
 ];
 
 fn f6(x: f64) -> String {
@@ -531,8 +548,11 @@ fn render_csv(candidates: &[Candidate], cores: u32) -> Result<Vec<u8>, Failure> 
                     opt(m.ipc),
                     opt(m.loop_lag_ms),
                     bottleneck(c, cores).0.to_string(),
+                    m.sync.as_ref().map(|s| s.0.clone()).unwrap_or_default(),
+                    opt(m.sync.as_ref().map(|s| s.1)),
+                    opt(m.sync.as_ref().and_then(|s| s.2)),
                 ]),
-                None => r.extend(std::iter::repeat_n(String::new(), 11)),
+                None => r.extend(std::iter::repeat_n(String::new(), 14)),
             }
             r
         })
@@ -540,6 +560,11 @@ fn render_csv(candidates: &[Candidate], cores: u32) -> Result<Vec<u8>, Failure> 
     results_csv::render_records(&header, &records)
         .map_err(|e| Failure::Run(format!("cannot render compare.csv: {e}")))
 }
+
+/// A lock or semaphore is the bottleneck when it is busy (held; every
+/// permit taken) at least this share of the window: it admits no more
+/// work, so adding workers only adds waiters.
+const SYNC_BUSY: f64 = 0.85;
 
 /// What limits a candidate that ran, and the figures behind it.
 /// `cores` is the machine's: a pool of `n` workers can use at most `min(n, cores)` of them.
@@ -572,7 +597,21 @@ pub fn bottleneck(c: &Candidate, cores: u32) -> (&'static str, String) {
         Some(f) => format!("{figures}; IPC {:.0}% of busy core time", f * 100.0),
         None => figures,
     };
-    let name = if held >= 0.85 && wait >= 0.25 {
+    let sync = m.sync.as_ref().filter(|s| s.1 >= SYNC_BUSY);
+    let figures = match &m.sync {
+        Some((what, busy, wait)) => format!(
+            "{figures}; {what} busy {:.0}% of the time{}",
+            busy * 100.0,
+            wait.map_or(String::new(), |w| format!(
+                ", threads blocked on it {:.0}% of their time",
+                w * 100.0
+            ))
+        ),
+        None => figures,
+    };
+    let name = if sync.is_some() {
+        "a lock or semaphore"
+    } else if held >= 0.85 && wait >= 0.25 {
         "the GIL"
     } else if c.model == "asyncio" && busy >= 0.85 {
         "the event loop"
@@ -795,20 +834,39 @@ fn recommend(bests: &[&Candidate], goal: Goal, all: &[&Candidate], cores: u32) -
         )
     };
     s.push(' ');
-    s.push_str(&reason_text(best, all, cores));
+    s.push_str(&reason_text(best, all, cores, goal));
     s
 }
 
-/// The reason in the user's terms, from the best point and the other models' best points.
-fn reason_text(best: &Candidate, all: &[&Candidate], cores: u32) -> String {
-    let ranked_tp = ranked(all, Goal::Throughput);
+/// The reason in the user's terms, from the best point and the other
+/// models' best points for `goal`.
+fn reason_text(best: &Candidate, all: &[&Candidate], cores: u32, goal: Goal) -> String {
+    let ranked_tp = ranked(all, goal);
     let best_of = |model: &str| ranked_tp.iter().find(|c| c.model == model).copied();
     let bm = match &best.metrics {
         Some(m) => m,
         None => return String::new(),
     };
     let mut parts = Vec::new();
-    if let Some(t0) = best_of("threads")
+    if let (_, "a lock or semaphore", _) = model_bottleneck(best, &ranked_tp, cores)
+        && let Some((what, busy, _)) = &bm.sync
+    {
+        let capped: Vec<String> = MODELS
+            .iter()
+            .filter_map(|m| best_of(m))
+            .filter(|c| bottleneck(c, cores).0 == "a lock or semaphore")
+            .map(|c| c.model.clone())
+            .collect();
+        parts.push(format!(
+            "The {what} is busy {:.0}% of the time at {}: it admits its holders one after another, so the work inside it sets the throughput, and more workers only queue on it ({} of the models are capped by it: {}). Shorten what runs inside it, or split it.",
+            busy * 100.0,
+            best.label(),
+            capped.len(),
+            capped.join(", ")
+        ));
+    }
+    if parts.is_empty()
+        && let Some(t0) = best_of("threads")
         && t0.model != best.model
         && let (t, "the GIL", _) = model_bottleneck(t0, &ranked_tp, cores)
         && let Some(tm) = &t.metrics
@@ -892,9 +950,36 @@ fn reason_text(best: &Candidate, all: &[&Candidate], cores: u32) -> String {
     parts.join(" ")
 }
 
-fn throughput_chart(name: &str, w: &str, cands: &[Candidate]) -> chart::LineChart {
+/// What a panel of `compare.svg` plots against workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Panel {
+    Throughput,
+    P99,
+}
+
+impl Panel {
+    /// The value and its 95% interval for a candidate that ran.
+    fn value(self, m: &Metrics) -> Option<(f64, Option<f64>)> {
+        match self {
+            Panel::Throughput => Some(m.throughput),
+            Panel::P99 => m.p99_ms,
+        }
+    }
+
+    /// The goal whose best point the panel marks.
+    fn goal(self) -> Goal {
+        match self {
+            Panel::Throughput => Goal::Throughput,
+            Panel::P99 => Goal::Latency,
+        }
+    }
+}
+
+/// One panel of `compare.svg`: a line per model against workers, the best
+/// point of each model (for this panel's metric) marked.
+fn model_chart(name: &str, w: &str, cands: &[Candidate], panel: Panel) -> chart::LineChart {
     let mine: Vec<&Candidate> = cands.iter().filter(|c| c.workload == w).collect();
-    let ranked = ranked(&mine, Goal::Throughput);
+    let ranked = ranked(&mine, panel.goal());
     let mut series = Vec::new();
     let mut bests = Vec::new();
     for (i, m) in MODELS.iter().enumerate() {
@@ -903,13 +988,11 @@ fn throughput_chart(name: &str, w: &str, cands: &[Candidate]) -> chart::LineChar
             .filter(|c| c.model == *m)
             .filter_map(|c| {
                 let x = c.workers.unwrap_or(1) as f64;
-                c.metrics.as_ref().map(|mm| chart::Point {
+                let (y, half) = panel.value(c.metrics.as_ref()?)?;
+                Some(chart::Point {
                     x,
-                    y: mm.throughput.0,
-                    band: mm
-                        .throughput
-                        .1
-                        .map(|h| (mm.throughput.0 - h, mm.throughput.0 + h)),
+                    y,
+                    band: half.map(|h| ((y - h).max(0.0), y + h)),
                 })
             })
             .collect();
@@ -923,7 +1006,7 @@ fn throughput_chart(name: &str, w: &str, cands: &[Candidate]) -> chart::LineChar
             points,
         });
         if let Some(b) = ranked.iter().find(|c| c.model == *m)
-            && let Some(bm) = &b.metrics
+            && let Some((y, _)) = b.metrics.as_ref().and_then(|bm| panel.value(bm))
         {
             bests.push(chart::Series {
                 name: format!(
@@ -935,20 +1018,31 @@ fn throughput_chart(name: &str, w: &str, cands: &[Candidate]) -> chart::LineChar
                 colour: Some(7),
                 points: vec![chart::Point {
                     x: b.workers.unwrap_or(1) as f64,
-                    y: bm.throughput.0,
+                    y,
                     band: None,
                 }],
             });
         }
     }
     series.extend(bests);
+    // Latencies of models that overlap waits and of those that queue them
+    // differ by orders of magnitude: a log axis keeps both readable.
+    let positive = series
+        .iter()
+        .flat_map(|s| &s.points)
+        .all(|p| p.y > 0.0 && p.band.is_none_or(|b| b.0 > 0.0));
+    let y_log = (panel == Panel::P99 && positive).then_some(true);
+    let (what, y_label) = match panel {
+        Panel::Throughput => ("throughput", "throughput (tasks/s)"),
+        Panel::P99 => ("p99 latency", "p99 latency (ms)"),
+    };
     chart::LineChart {
-        title: format!("{name}: `{w}` throughput by model"),
+        title: format!("{name}: `{w}` {what} by model"),
         x_label: "workers (sequential and asyncio: one point)".into(),
-        y_label: "throughput (tasks/s)".into(),
+        y_label: y_label.into(),
         x_categories: None,
         x_log: Some(true),
-        y_log: None,
+        y_log,
         series,
     }
 }

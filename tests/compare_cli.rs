@@ -252,3 +252,128 @@ fn large_payloads_name_ipc_as_the_processes_bottleneck() {
     let ipc: f64 = row.split(',').nth(12).unwrap().parse().unwrap();
     assert!(ipc > 0.3, "ipc_fraction {ipc}: {row}");
 }
+
+/// compare.csv's row for `model` at `workers`, split into fields.
+fn csv_row(out: &Path, model: &str, workers: u32) -> Vec<String> {
+    let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    csv.lines()
+        .find(|l| l.starts_with(&format!("jobs,{model},{workers},")))
+        .unwrap_or_else(|| panic!("no {model} ×{workers} row in\n{csv}"))
+        .split(',')
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn a_lock_around_the_io_caps_every_model_and_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let steps =
+        "{ cpu = \"200us\" }, { lock = \"db\", steps = [ { io = \"2ms\" } ] }, { io = \"5ms\" }";
+    let f = write(dir.path(), "db.toml", &scenario(steps, 300));
+    let o = dir.path().join("o");
+    let (code, out, err) = compare(
+        &f,
+        &o,
+        &["--models", "threads,processes", "--workers", "4,16"],
+    );
+    assert_eq!(code, 0, "{err}");
+    for model in ["threads", "processes"] {
+        let line = bottleneck_line(&out, model);
+        assert!(line.contains("a lock or semaphore"), "{model}: {out}");
+        assert!(line.contains("lock `db` busy"), "{model}: {out}");
+        for workers in [4, 16] {
+            let row = csv_row(&o, model, workers);
+            let throughput: f64 = row[4].parse().unwrap();
+            let busy: f64 = row[16].parse().unwrap();
+            // One holder at a time for 2 ms: at most 500 tasks/s. The lock
+            // is busy for at least the tasks' 2 ms inside it, plus the I/O's
+            // return (wake-up, retaking the GIL) before the release.
+            assert!(throughput <= 500.0, "{model} ×{workers}: {row:?}");
+            let inside = throughput * 0.002;
+            assert!(
+                busy >= inside && busy <= (inside * 1.05).min(1.0),
+                "{model} ×{workers}: busy {busy}, tasks inside {inside}"
+            );
+            assert_eq!(row[15], "lock `db`");
+        }
+    }
+    assert!(out.contains("Shorten what runs inside it"), "{out}");
+}
+
+#[test]
+fn a_full_semaphore_is_named_and_an_idle_one_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let steps = "{ semaphore = \"api\", steps = [ { io = \"10ms\" } ] }";
+    let text = scenario(steps, 200).replace("[[workload]]", "[semaphores]\napi = 2\n[[workload]]");
+    let f = write(dir.path(), "sem.toml", &text);
+    let o = dir.path().join("o");
+    let (code, out, err) = compare(&f, &o, &["--models", "threads", "--workers", "1,8"]);
+    assert_eq!(code, 0, "{err}");
+    // Two permits held 10 ms each: 200 tasks/s at most.
+    let eight = csv_row(&o, "threads", 8);
+    assert!(eight[4].parse::<f64>().unwrap() <= 200.0, "{eight:?}");
+    assert_eq!(eight[14], "a lock or semaphore", "{eight:?}");
+    assert_eq!(eight[15], "semaphore `api`");
+    // One worker never fills two permits.
+    let one = csv_row(&o, "threads", 1);
+    assert_eq!(one[16].parse::<f64>().unwrap(), 0.0, "{one:?}");
+    assert_ne!(one[14], "a lock or semaphore", "{one:?}");
+    assert!(
+        bottleneck_line(&out, "threads").contains("semaphore `api`"),
+        "{out}"
+    );
+}
+
+#[test]
+fn under_the_latency_goal_the_reason_quotes_the_latency_best_threads_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "lat.toml",
+        &scenario("{ cpu = \"2ms\" }, { io = \"3ms\" }", 200)
+            .replace("tasks = 200", "rate = \"300/s\"")
+            .replace("seed = 3", "seed = 3\nduration = \"4s\""),
+    );
+    let o = dir.path().join("o");
+    let (code, out, err) = compare(
+        &f,
+        &o,
+        &[
+            "--models",
+            "threads,processes",
+            "--workers",
+            "2,4,8",
+            "--goal",
+            "latency",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(o.join("compare.csv")).unwrap();
+    let threads: Vec<(String, f64, f64)> = csv
+        .lines()
+        .filter(|l| l.starts_with("jobs,threads,"))
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (
+                f[2].to_string(),
+                f[4].parse().unwrap(),
+                f[7].parse().unwrap(),
+            )
+        })
+        .collect();
+    let by_latency = threads.iter().min_by(|a, b| a.2.total_cmp(&b.2)).unwrap();
+    let by_throughput = threads.iter().max_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+    // The open loop gives every stable pool the same throughput, so the
+    // throughput ranking and the latency ranking pick different pools.
+    assert_ne!(by_latency.0, by_throughput.0, "{csv}");
+    let rec = out
+        .lines()
+        .find(|l| l.starts_with("recommendation:"))
+        .unwrap();
+    assert!(
+        rec.contains(&format!("threads ×{}:", by_latency.0)),
+        "latency-best threads is ×{}: {rec}",
+        by_latency.0
+    );
+    assert_eq!(ranking(&out)[0], "processes", "{out}");
+}

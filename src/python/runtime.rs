@@ -36,7 +36,7 @@ use crate::workload::{Arrival, Dist, Model as RunModel, Workers};
 use super::config::{Build, PythonConfig};
 use super::gil::Gil;
 use super::program::{Op, compile};
-use super::sync::{Lock, Semaphore};
+use super::sync::{Lock, Occupancy, Semaphore};
 
 /// Events of the Python runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +183,8 @@ struct PyThread {
     epoch: u64,
     wait: Wait,
     gil_wait_since: Option<Nanos>,
+    /// Since when, and on which lock or semaphore ([`Runtime::sync_index`]), it waits.
+    sync_wait_since: Option<(Nanos, usize)>,
     born: Nanos,
     alive: bool,
     /// Creation order over the run (a reused slot gets a new serial).
@@ -219,6 +221,8 @@ struct WorkloadState {
     latency: LatencyStats,
     gil_wait_ns: u128,
     thread_life_ns: u128,
+    /// Thread time blocked on each lock, then each semaphore, in the window.
+    sync_wait_ns: Vec<u128>,
     /// Draws of message costs (pickling, pipes): `workload/NAME/ipc`.
     ipc_rng: Stream,
     /// Core time spent on the workload's messages (pickling, unpickling,
@@ -302,6 +306,22 @@ pub struct WorkloadResult {
     /// messages (pickling, pipes, shared memory), over the whole run;
     /// `None` for models that pass no messages.
     pub ipc_cpu_fraction: Option<f64>,
+    /// The busiest lock or semaphore of the workload's program; `None` when
+    /// it uses none. Not a `results.csv` column (`gilsim compare` reports it).
+    pub sync: Option<SyncStat>,
+}
+
+/// How busy one lock or semaphore was, and how long threads waited on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncStat {
+    /// `` lock `NAME` `` or `` semaphore `NAME` ``.
+    pub what: String,
+    /// Time it was held (a semaphore: every permit taken) over the window.
+    pub busy_fraction: f64,
+    /// The workload's summed thread time blocked on it over the threads'
+    /// lifetime in the window, like `gil_wait_fraction`; `None` for
+    /// coroutines, which wait without blocking a thread.
+    pub wait_fraction: Option<f64>,
 }
 
 /// Totals used by the laws and by accounting checks.
@@ -334,6 +354,10 @@ pub struct Runtime {
     workloads: Vec<WorkloadState>,
     locks: Vec<Lock>,
     lock_names: Vec<String>,
+    /// The scenario's locks come first in `locks`; the runtime's own follow.
+    scenario_locks: usize,
+    /// Busy time of each scenario lock, then each semaphore ([`Runtime::sync_index`]).
+    sync_busy: Vec<Occupancy>,
     semaphores: Vec<Semaphore>,
     semaphore_names: Vec<String>,
     warmup: Nanos,
@@ -410,6 +434,7 @@ impl Runtime {
                 latency: LatencyStats::new(),
                 gil_wait_ns: 0,
                 thread_life_ns: 0,
+                sync_wait_ns: vec![0; scenario.locks.len() + scenario.semaphores.len()],
                 ipc_rng: Stream::new(seed, &format!("workload/{}/ipc", w.name)),
                 ipc_cpu: 0,
                 pool: None,
@@ -444,6 +469,8 @@ impl Runtime {
             workloads,
             locks: scenario.locks.iter().map(|_| Lock::default()).collect(),
             lock_names: scenario.locks.clone(),
+            scenario_locks: scenario.locks.len(),
+            sync_busy: vec![Occupancy::default(); scenario.locks.len() + scenario.semaphores.len()],
             semaphores: scenario
                 .semaphores
                 .iter()
@@ -695,6 +722,7 @@ impl Runtime {
                         .pool
                         .is_some()
                         .then(|| frac(w.ipc_cpu as f64, run_busy as f64)),
+                    sync: self.busiest_sync(w, end),
                 }
             })
             .collect()
@@ -747,6 +775,7 @@ impl Runtime {
             epoch: 0,
             wait: Wait::None,
             gil_wait_since: None,
+            sync_wait_since: None,
             born: now,
             alive: true,
             serial: self.spawned,
@@ -782,10 +811,47 @@ impl Runtime {
 
     fn block(&mut self, now: Nanos, tid: ThreadId, wait: Wait, q: &mut EventQueue<Event>) {
         self.threads[tid].wait = wait;
+        if let Some(i) = self.sync_index(wait) {
+            self.threads[tid].sync_wait_since = Some((now, i));
+        }
         self.machine.block(now, tid, q);
     }
 
+    /// Gives lock `l` to `holder` (or frees it) at `now`, counting its busy time.
+    fn set_lock_holder(&mut self, l: usize, holder: Option<ThreadId>, now: Nanos) {
+        self.locks[l].holder = holder;
+        self.note_sync_busy(Wait::Lock(l), holder.is_some(), now);
+    }
+
+    /// A scenario lock or semaphore became busy (held, or every permit
+    /// taken) or free at `now`; the runtime's own locks are not counted.
+    pub(super) fn note_sync_busy(&mut self, on: Wait, busy: bool, now: Nanos) {
+        if let Some(i) = self.sync_index(on) {
+            self.sync_busy[i].set(busy, now, self.warmup);
+        }
+    }
+
+    /// Where a lock or semaphore wait is counted in `sync_wait_ns`.
+    fn sync_index(&self, wait: Wait) -> Option<usize> {
+        // Locks past the scenario's are the runtime's own (a pool's queue locks).
+        let locks = self.scenario_locks;
+        match wait {
+            Wait::Lock(l) if l < locks => Some(l),
+            Wait::Semaphore(s) if s < self.semaphore_names.len() => Some(locks + s),
+            _ => None,
+        }
+    }
+
+    /// Ends a thread's lock or semaphore wait at `now`, counting its part in the window.
+    fn end_sync_wait(&mut self, tid: ThreadId, now: Nanos) {
+        if let Some((since, i)) = self.threads[tid].sync_wait_since.take() {
+            let w = self.threads[tid].workload;
+            self.workloads[w].sync_wait_ns[i] += u128::from(overlap(since, now, self.warmup));
+        }
+    }
+
     fn wake(&mut self, now: Nanos, tid: ThreadId, next: Next, q: &mut EventQueue<Event>) {
+        self.end_sync_wait(tid, now);
         self.threads[tid].wait = Wait::None;
         self.threads[tid].next = next;
         self.machine.wake(now, tid, q);
@@ -867,7 +933,7 @@ impl Runtime {
                 },
                 Next::LockRecheck(l) => {
                     if self.locks[l].holder.is_none() {
-                        self.locks[l].holder = Some(tid);
+                        self.set_lock_holder(l, Some(tid), now);
                         self.advance(tid);
                         self.threads[tid].next = Next::ReturnCost;
                         true
@@ -956,7 +1022,7 @@ impl Runtime {
             }
             Op::LockAcquire(l) => {
                 if self.locks[l].holder.is_none() {
-                    self.locks[l].holder = Some(tid);
+                    self.set_lock_holder(l, Some(tid), now);
                     self.advance(tid);
                     true
                 } else {
@@ -965,7 +1031,7 @@ impl Runtime {
             }
             Op::LockRelease(l) => {
                 debug_assert_eq!(self.locks[l].holder, Some(tid));
-                self.locks[l].holder = None;
+                self.set_lock_holder(l, None, now);
                 if let Some(waiter) = self.locks[l].waiters.pop_front() {
                     self.wake(now, waiter, Next::LockRecheck(l), q);
                 }
@@ -974,6 +1040,8 @@ impl Runtime {
             }
             Op::SemAcquire(s) => {
                 if self.semaphores[s].try_acquire() {
+                    let full = self.semaphores[s].holders >= self.semaphores[s].capacity;
+                    self.note_sync_busy(Wait::Semaphore(s), full, now);
                     self.advance(tid);
                     true
                 } else {
@@ -981,7 +1049,9 @@ impl Runtime {
                 }
             }
             Op::SemRelease(s) => {
-                if let Some(waiter) = self.semaphores[s].release() {
+                let waiter = self.semaphores[s].release();
+                self.note_sync_busy(Wait::Semaphore(s), false, now);
+                if let Some(waiter) = waiter {
                     self.wake(now, waiter, Next::ReturnCost, q);
                 }
                 self.advance(tid);
@@ -1144,7 +1214,7 @@ impl Runtime {
             }
             Call::Lock(l) => {
                 if self.locks[l].holder.is_none() {
-                    self.locks[l].holder = Some(tid);
+                    self.set_lock_holder(l, Some(tid), now);
                     self.advance(tid);
                     self.threads[tid].next = Next::ReturnCost;
                     return true;
@@ -1276,6 +1346,33 @@ impl Runtime {
         self.free_threads.push(tid);
     }
 
+    /// The scenario lock or semaphore `w`'s program uses that was busiest
+    /// in the window ending at `end`.
+    fn busiest_sync(&self, w: &WorkloadState, end: Nanos) -> Option<SyncStat> {
+        let window = end.saturating_sub(self.warmup);
+        let used = w.ops.iter().filter_map(|op| match *op {
+            Op::LockAcquire(l) => self.sync_index(Wait::Lock(l)),
+            Op::SemAcquire(s) => self.sync_index(Wait::Semaphore(s)),
+            _ => None,
+        });
+        let (i, busy) = used
+            .map(|i| (i, self.sync_busy[i].busy_until(end, self.warmup)))
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
+        let locks = self.scenario_locks;
+        let what = if i < locks {
+            format!("lock `{}`", self.lock_names[i])
+        } else {
+            format!("semaphore `{}`", self.semaphore_names[i - locks])
+        };
+        let frac = |x: f64, d: f64| if d > 0.0 { x / d } else { 0.0 };
+        Some(SyncStat {
+            what,
+            busy_fraction: frac(busy as f64, window as f64),
+            wait_fraction: (w.model != RunModel::Asyncio)
+                .then(|| frac(w.sync_wait_ns[i] as f64, w.thread_life_ns as f64)),
+        })
+    }
+
     /// A pool worker without a task takes the next queued one or goes idle.
     fn next_task(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
         let w = self.threads[tid].workload;
@@ -1289,6 +1386,10 @@ impl Runtime {
     }
 
     fn close_thread_intervals(&mut self, tid: ThreadId, now: Nanos) {
+        if let Some((_, i)) = self.threads[tid].sync_wait_since {
+            self.end_sync_wait(tid, now);
+            self.threads[tid].sync_wait_since = Some((now, i));
+        }
         let t = &mut self.threads[tid];
         let w = t.workload;
         if let Some(since) = t.gil_wait_since.take() {

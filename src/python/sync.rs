@@ -13,6 +13,7 @@
 
 use std::collections::VecDeque;
 
+use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 
 /// A `threading.Lock`.
@@ -64,5 +65,37 @@ impl Semaphore {
         debug_assert!(self.holders > 0);
         self.holders = self.holders.saturating_sub(1);
         self.waiters.pop_front()
+    }
+}
+
+/// How long a lock was held, or a semaphore had every permit taken, inside
+/// the statistics window: a lock busy nearly all the time caps throughput
+/// at one holder at a time, whatever the worker count.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Occupancy {
+    since: Option<Nanos>,
+    busy_ns: Nanos,
+}
+
+impl Occupancy {
+    /// Records that the primitive is (or is no longer) busy from `now`;
+    /// time before `window_start` is not counted.
+    pub fn set(&mut self, busy: bool, now: Nanos, window_start: Nanos) {
+        match (busy, self.since) {
+            (true, None) => self.since = Some(now),
+            (false, Some(since)) => {
+                self.busy_ns += now.saturating_sub(since.max(window_start));
+                self.since = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// Busy time inside `[window_start, end]`.
+    pub fn busy_until(&self, end: Nanos, window_start: Nanos) -> Nanos {
+        self.busy_ns
+            + self
+                .since
+                .map_or(0, |since| end.saturating_sub(since.max(window_start)))
     }
 }

@@ -98,6 +98,34 @@ pub fn render_png(chart: &LineChart) -> Result<Vec<u8>, ChartError> {
     png_with((WIDTH, HEIGHT), |root| draw(root, chart))
 }
 
+/// Render charts side by side (each [`WIDTH`] × [`HEIGHT`]) as one SVG document.
+pub fn render_row_svg(charts: &[LineChart]) -> Result<String, ChartError> {
+    svg_with(row_size(charts), |root| draw_row(root, charts))
+}
+
+/// Render charts side by side (each [`WIDTH`] × [`HEIGHT`]) as PNG bytes.
+pub fn render_row_png(charts: &[LineChart]) -> Result<Vec<u8>, ChartError> {
+    png_with(row_size(charts), |root| draw_row(root, charts))
+}
+
+fn row_size(charts: &[LineChart]) -> (u32, u32) {
+    (WIDTH * (charts.len().max(1) as u32), HEIGHT)
+}
+
+fn draw_row<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    charts: &[LineChart],
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let panels = root.split_evenly((1, charts.len().max(1)));
+    for (panel, chart) in panels.iter().zip(charts) {
+        draw(panel, chart)?;
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------
 // Shared with the Gantt chart.
 

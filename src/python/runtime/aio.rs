@@ -626,6 +626,7 @@ impl Runtime {
                 let lock = &mut l.locks[k];
                 if lock.holder.is_none() && lock.waiters.is_empty() {
                     lock.holder = Some(c);
+                    self.note_sync_busy(Wait::Lock(k), true, now);
                     true
                 } else {
                     lock.waiters.push_back(c);
@@ -637,7 +638,9 @@ impl Runtime {
                 l.coros[c].pc += 1;
                 let lock = &mut l.locks[k];
                 lock.holder = lock.waiters.pop_front();
-                if let Some(next) = lock.holder {
+                let next = lock.holder;
+                self.note_sync_busy(Wait::Lock(k), next.is_some(), now);
+                if let Some(next) = next {
                     self.call_soon(Cb::Step(next));
                 }
                 true
@@ -649,9 +652,9 @@ impl Runtime {
                 let sem = &mut l.sems[s];
                 if sem.holders < cap && sem.waiters.is_empty() {
                     sem.holders += 1;
-                    self.semaphores[s].max_holders = self.semaphores[s]
-                        .max_holders
-                        .max(self.lp().sems[s].holders);
+                    let holders = sem.holders;
+                    self.semaphores[s].max_holders = self.semaphores[s].max_holders.max(holders);
+                    self.note_sync_busy(Wait::Semaphore(s), holders >= cap, now);
                     true
                 } else {
                     sem.waiters.push_back(c);
@@ -664,7 +667,10 @@ impl Runtime {
                 match l.sems[s].waiters.pop_front() {
                     // The permit passes to the first waiter.
                     Some(next) => self.call_soon(Cb::Step(next)),
-                    None => l.sems[s].holders -= 1,
+                    None => {
+                        l.sems[s].holders -= 1;
+                        self.note_sync_busy(Wait::Semaphore(s), false, now);
+                    }
                 }
                 true
             }
