@@ -106,6 +106,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         capacity,
                     }],
                     locks: vec!["l".into()],
+                    syncs: Vec::new(),
                     workloads: vec![Workload {
                         name: "w".into(),
                         arrival: if open_loop {
