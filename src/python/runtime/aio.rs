@@ -723,8 +723,10 @@ impl Runtime {
                 true
             }
             Op::EventWait(s) if self.syncs[s].flag => {
-                self.lp().coros[c].pc += 1;
-                true
+                // `if self._value: return True`.
+                let d = self.loop_cost(self.python.sync_call);
+                self.burst(now, tid, d, BurstKind::Other, Next::StepDone, q);
+                false
             }
             Op::EventWait(s) | Op::CondWait(s) => {
                 if !self.syncs[s].event {

@@ -25,9 +25,10 @@
 //!   blocking `sem_wait` with the GIL released); the woken sleepers then
 //!   queue on the condition's lock until the notifier leaves `with cond:`.
 //!
-//! Costs: `set`, `clear` and `notify` pay `sync_call` of CPU with the GIL,
-//! plus `sync_wake` per waiter woken; the waits pay only the return from the
-//! blocking call (`release_overhead`). All waiters of one `set` become
+//! Costs: `set`, `clear`, `notify` and a `wait` on an event found set pay
+//! `sync_call` of CPU with the GIL, plus `sync_wake` per waiter woken; a
+//! wait that blocks pays only the return from the blocking call
+//! (`release_overhead`). All waiters of one `set` become
 //! runnable at the instant the call starts; its per-waiter cost follows.
 //! The asyncio versions are in `runtime/aio.rs`.
 
@@ -128,8 +129,9 @@ impl Runtime {
                 self.run_op(now, tid, Op::LockAcquire(l), q)
             }
             Op::EventWait(s) if self.syncs[s].flag => {
-                self.advance(tid);
-                true
+                let d = self.overhead(tid, self.python.sync_call);
+                self.burst(now, tid, d, BurstKind::Other, Next::StepDone, q);
+                false
             }
             Op::EventWait(s) | Op::CondWait(s) => self.start_wait(now, tid, s, q),
             Op::EventSet(s) | Op::CondNotify(s, _) if self.syncs[s].notifier == Some(tid) => {
