@@ -137,3 +137,9 @@ fn event_steps_on_subinterpreters_are_not_built_yet() {
     );
     assert_rejected(&s, 11, 13, "not built yet");
 }
+
+#[test]
+fn a_condition_with_an_option() {
+    let s = "name = \"bad\"\n[conditions]\nready = { lock = \"rlock\" }\n[[workload]]\nname = \"jobs\"\ntasks = 2\nsteps = [ { cpu = \"1ms\" } ]\n";
+    assert_rejected(s, 3, 11, "a condition takes no options");
+}

@@ -104,8 +104,6 @@ pub struct Waitable {
     pub waiters: VecDeque<usize>,
     /// Threads notified before they blocked (between dropping the GIL and `sem_wait`).
     pub early: Vec<ThreadId>,
-    /// Waiters released by `set`/`notify` over the run.
-    pub released: u64,
     /// multiprocessing: the notifier waiting in `_woken_count.acquire()`.
     pub notifier: Option<ThreadId>,
     /// multiprocessing: sleepers the notifier still waits for.
@@ -125,7 +123,6 @@ impl Waitable {
             flag,
             waiters: VecDeque::new(),
             early: Vec::new(),
-            released: 0,
             notifier: None,
             woken_needed: 0,
             woken_posted: 0,
@@ -135,7 +132,6 @@ impl Waitable {
     /// Removes the first `n` waiters (`None`: all), in FIFO order.
     pub fn take_waiters(&mut self, n: Option<u32>) -> Vec<usize> {
         let k = n.map_or(self.waiters.len(), |n| self.waiters.len().min(n as usize));
-        self.released += k as u64;
         self.waiters.drain(..k).collect()
     }
 

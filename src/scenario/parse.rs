@@ -2086,9 +2086,16 @@ fn syncs(events: Option<&Entry>, conditions: Option<&Entry>) -> Res<Vec<SyncDef>
             let Value::Table(options) = &e.value.value else {
                 return Err(type_error(&e.value, &k, "a table of options").help(help));
             };
-            let allowed: &[&str] = if event { &["set"] } else { &[] };
-            check_keys(options, &k, &format!("in [{}]", entry.key), allowed)
-                .map_err(|d| d.help(help.clone()))?;
+            if let (false, Some(option)) = (event, options.entries.first()) {
+                return Err(Diag::new(
+                    format!("unknown key `{}` in [conditions]", option.key),
+                    &option.key_span,
+                    "a condition takes no options",
+                )
+                .key(join(&k, &option.key))
+                .help(help));
+            }
+            check_keys(options, &k, "in [events]", &["set"]).map_err(|d| d.help(help.clone()))?;
             let set = match options.get("set") {
                 Some(s) => match s.value.value {
                     Value::Bool(b) => b,
