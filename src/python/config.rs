@@ -63,13 +63,13 @@ pub struct PythonConfig {
     pub release_overhead: Dist,
     /// CPU with the GIL of one `Event.set`/`clear` or `Condition.notify`
     /// call, waiters aside (`with self._cond:` and the method's Python;
-    /// measured on the development machine, 2 vCPUs, 3.11: `set()` + `clear()`
-    /// without waiters 1.65 µs).
+    /// measured with `python3 tools/measure_events.py` on the development
+    /// machine, 2 vCPUs, 3.11: `set()` + `clear()` without waiters 1.2 to 1.7 µs).
     pub sync_call: Dist,
     /// CPU with the GIL per waiter a `set`/`notify` wakes: one iteration of
     /// `Condition._notify` and the waiter lock's release, a futex wake
-    /// (measured: `set()` with 50 waiters 360 µs, with 10 122 µs, about 6 µs
-    /// per waiter). In asyncio: a future's `set_result` (a `call_soon`).
+    /// (measured: `set()` with 10 waiters 122 to 129 µs, with 50 315 to
+    /// 360 µs: about 5 µs per waiter). In asyncio: a future's `set_result` (a `call_soon`).
     pub sync_wake: Dist,
     /// Resident memory of one interpreter process, in bytes.
     pub process_rss: u64,
