@@ -154,3 +154,43 @@ fn process_waiters_each_take_their_own_gil_in_parallel() {
     let herd = last_done(&o, "waiters") - 300 * MS;
     assert!(herd < 30 * MS, "the process herd took {herd} ns");
 }
+
+#[test]
+fn multiprocessing_set_returns_only_after_every_sleeper_woke() {
+    // Lib/multiprocessing/synchronize.py: notify() waits on `_woken_count`
+    // for each sleeper it woke, so `set()` returns after every waiter process
+    // has run again (with its own GIL); threading's `set()` does not wait.
+    // On one core the setter would otherwise finish before any sleeper runs.
+    let s = common::scenario_with(
+        HERD,
+        &[
+            "machine.cores=1",
+            "workload.waiters.run.model=processes",
+            "workload.starter.steps=[ { sleep = \"300ms\" }, { set_event = \"go\" } ]",
+        ],
+    );
+    let o = common::simulate(&s);
+    let set_done = last_done(&o, "starter");
+    let logs = o.gil_logs.as_ref().unwrap();
+    let woke: Vec<u64> = logs[1..]
+        .iter()
+        .filter_map(|log| {
+            log.iter()
+                .find(|&&(t, _, acquired)| acquired && t >= 300 * MS)
+                .map(|&(t, _, _)| t)
+        })
+        .collect();
+    assert_eq!(
+        woke.len(),
+        50,
+        "every waiter process retook its GIL after the set"
+    );
+    let last_woke = woke.iter().copied().max().unwrap();
+    assert!(
+        last_woke <= set_done + 1_000,
+        "set() returned at {set_done} ns, before a sleeper woke at {last_woke} ns"
+    );
+    // With threads, set() returns while the herd still queues for the GIL.
+    let t = common::simulate(&common::scenario(HERD));
+    assert!(last_done(&t, "starter") + 5 * MS < last_done(&t, "waiters"));
+}
