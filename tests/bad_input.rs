@@ -792,14 +792,14 @@ fn empty_step() {
 }
 
 #[test]
-fn refused_step() {
+fn wait_event_on_an_undeclared_event() {
     let e = fails(&with_steps("[ { wait_event = \"ready\" } ]"));
     assert_error(
         &e,
         6,
-        13,
+        26,
         Some("workload.jobs.steps[0].wait_event"),
-        "not built yet",
+        "unknown event `ready`",
     );
 }
 

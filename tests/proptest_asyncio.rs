@@ -3,7 +3,8 @@
 //! twice, at most one GIL holder, every task done once, work conserved,
 //! timers never early, each pass runs exactly its ready callbacks in FIFO
 //! order, the same seed giving the same run, and timelines that keep their
-//! invariants.
+//! invariants. Steps include waits on an `asyncio.Event` that a last
+//! workload sets (nothing clears it), sets, and notifies of a condition.
 
 mod common;
 use common::*;
@@ -26,6 +27,9 @@ fn leaf() -> impl Strategy<Value = String> {
         (0u32..1000, 0u32..1000).prop_map(|(a, b)| format!(
             "{{ to_thread = true, steps = [ {{ cpu = \"{a}us\" }}, {{ cpu_nogil = \"{b}us\" }} ] }}"
         )),
+        Just("{ wait_event = \"go\" }".to_string()),
+        Just("{ set_event = \"go\" }".to_string()),
+        Just("{ notify = \"c\", n = \"all\" }".to_string()),
     ]
 }
 
@@ -44,8 +48,9 @@ fn case() -> impl Strategy<Value = Case> {
         prop_oneof![Just(None), (1u32..8).prop_map(Some)],
         (any::<bool>(), any::<bool>()),
         any::<u64>(),
+        0u32..5000,
     )
-        .prop_map(|(cores, steps, tasks, workers, (threads, free), seed)| {
+        .prop_map(|(cores, steps, tasks, workers, (threads, free), seed, set_at)| {
             let workers = workers.map_or(String::new(), |n| format!("workers = {n}\n"));
             let python = if free {
                 "version = \"3.14\"\nbuild = \"free-threaded\""
@@ -54,7 +59,7 @@ fn case() -> impl Strategy<Value = Case> {
             };
             let mut toml = format!(
                 "name = \"prop\"\nseed = {seed}\n[machine]\ncores = {cores}\n[python]\n{python}\n\
-                 [semaphores]\ns = 2\n[[workload]]\nname = \"w\"\ntasks = {tasks}\nmemory = \"1KB\"\n\
+                 [semaphores]\ns = 2\n[events]\ngo = {{}}\n[conditions]\nc = {{}}\n[[workload]]\nname = \"w\"\ntasks = {tasks}\nmemory = \"1KB\"\n\
                  steps = [ {} ]\n[workload.run]\nmodel = \"asyncio\"\n{workers}",
                 steps.join(", ")
             );
@@ -62,6 +67,11 @@ fn case() -> impl Strategy<Value = Case> {
                 toml += "[[workload]]\nname = \"bg\"\ntasks = 5\nsteps = [ { cpu = \"2ms\" }, { io = \"1ms\" } ]\n\
                          [workload.run]\nmodel = \"threads\"\nworkers = 2\n";
             }
+            toml += &format!(
+                "[[workload]]\nname = \"setter\"\ntasks = 1\n\
+                 steps = [ {{ sleep = \"{set_at}us\" }}, {{ set_event = \"go\" }} ]\n\
+                 [workload.run]\nmodel = \"asyncio\"\n"
+            );
             Case {
                 toml,
                 tasks,

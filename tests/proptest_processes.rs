@@ -1,7 +1,9 @@
 //! Property tests over random small process and subinterpreter scenarios:
 //! no panic, no deadlock without a lock cycle, at most one holder of each
 //! interpreter's GIL, every task done once, work and bytes conserved, and
-//! the same seed giving the same run.
+//! the same seed giving the same run. Process workloads may wait on a
+//! `multiprocessing.Event` that a thread of the parent sets at a random
+//! time, and notify a condition.
 
 mod common;
 use common::*;
@@ -46,9 +48,10 @@ fn case() -> impl Strategy<Value = Case> {
         (0u32..200_000, 0u32..200_000),
         (any::<bool>(), any::<bool>(), any::<bool>()),
         any::<u64>(),
+        prop_oneof![Just(None), (0u32..50_000).prop_map(Some)],
     )
         .prop_map(
-            |(cores, steps, tasks, model, api, method, chunks, workers, bytes, flags, seed)| {
+            |(cores, steps, tasks, model, api, method, chunks, workers, bytes, flags, seed, set_at)| {
                 let (shm, open_loop, free_threaded) = flags;
                 let per_task = workers.contains("per-task");
                 let sub = model == "subinterpreters";
@@ -74,7 +77,15 @@ fn case() -> impl Strategy<Value = Case> {
                 } else {
                     "version = \"3.14\""
                 };
-                let toml = format!(
+                // Events on processes only (subinterpreters refuse them).
+                let set_at = set_at.filter(|_| !sub);
+                let steps = match set_at {
+                    Some(_) => format!(
+                        "{{ wait_event = \"go\" }}, {steps}, {{ notify = \"c\", n = \"all\" }}"
+                    ),
+                    None => steps,
+                };
+                let mut toml = format!(
                     "name = \"prop\"\nseed = {seed}\n{}[machine]\ncores = {cores}\n[python]\n{python}\n\
                      [semaphores]\ns = 2\n[[workload]]\nname = \"w\"\n{arrival}\nargs_bytes = \"{}B\"\n\
                      result_bytes = \"{}B\"\nmemory = \"1KB\"\nsteps = [ {steps} ]\n[workload.run]\n{run}",
@@ -82,6 +93,13 @@ fn case() -> impl Strategy<Value = Case> {
                     bytes.0,
                     bytes.1,
                 );
+                if let Some(us) = set_at {
+                    toml += &format!(
+                        "[events]\ngo = {{}}\n[conditions]\nc = {{}}\n[[workload]]\nname = \"setter\"\n\
+                         tasks = 1\nsteps = [ {{ sleep = \"{us}us\" }}, {{ set_event = \"go\" }} ]\n\
+                         [workload.run]\nmodel = \"threads\"\nworkers = 1\n"
+                    );
+                }
                 Case {
                     toml,
                     tasks,

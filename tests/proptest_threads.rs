@@ -1,13 +1,15 @@
 //! Property tests over random small thread scenarios: no panic, no
 //! deadlock without a lock cycle, at most one GIL holder, every task done
-//! once, and work conserved to the nanosecond.
+//! once, and work conserved to the nanosecond. Steps include waits on an
+//! event that a second workload sets (and nothing clears), sets, and
+//! notifies of a condition nobody waits on.
 
 mod common;
 
 use gilsim::engine::time::{MS, US};
 use gilsim::machine::MachineConfig;
 use gilsim::python::{Build, Handoff, PyVersion, PythonConfig};
-use gilsim::scenario::{Scenario, SemaphoreDef};
+use gilsim::scenario::{Scenario, SemaphoreDef, SyncDef};
 use gilsim::simulation::{RunOptions, run};
 use gilsim::workload::{Arrival, Dist, Model, RunWindow, Step, Workers, Workload};
 use proptest::prelude::*;
@@ -38,6 +40,10 @@ fn step() -> impl Strategy<Value = Step> {
         3 => leaf(),
         1 => prop::collection::vec(leaf(), 1..3).prop_map(|steps| Step::Lock { lock: 0, steps }),
         1 => prop::collection::vec(leaf(), 1..3).prop_map(|steps| Step::Semaphore { semaphore: 0, steps }),
+        1 => Just(Step::WaitEvent(0)),
+        1 => Just(Step::SetEvent(0)),
+        1 => prop_oneof![Just(None), (1u32..3).prop_map(Some)]
+            .prop_map(|n| Step::Notify { condition: 1, n }),
     ]
 }
 
@@ -53,6 +59,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         any::<bool>(),
         any::<u64>(),
         any::<bool>(),
+        dist(),
     )
         .prop_map(
             |(
@@ -66,6 +73,7 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 free_threaded,
                 seed,
                 open_loop,
+                setter_sleep,
             )| {
                 let build = if free_threaded {
                     Build::FreeThreaded
@@ -106,18 +114,38 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         capacity,
                     }],
                     locks: vec!["l".into()],
-                    workloads: vec![Workload {
-                        name: "w".into(),
-                        arrival: if open_loop {
-                            Arrival::Rate(tasks as f64 * 100.0)
-                        } else {
-                            Arrival::Batch(tasks)
+                    syncs: vec![
+                        SyncDef {
+                            name: "go".into(),
+                            event: Some(false),
                         },
-                        steps,
-                        model: Model::Threads,
-                        workers,
-                        memory_bytes: 1000,
-                    }],
+                        SyncDef {
+                            name: "ready".into(),
+                            event: None,
+                        },
+                    ],
+                    workloads: vec![
+                        Workload {
+                            name: "w".into(),
+                            arrival: if open_loop {
+                                Arrival::Rate(tasks as f64 * 100.0)
+                            } else {
+                                Arrival::Batch(tasks)
+                            },
+                            steps,
+                            model: Model::Threads,
+                            workers,
+                            memory_bytes: 1000,
+                        },
+                        Workload {
+                            name: "setter".into(),
+                            arrival: Arrival::Batch(1),
+                            steps: vec![Step::Sleep(setter_sleep), Step::SetEvent(0)],
+                            model: Model::Threads,
+                            workers: Workers::Fixed(1),
+                            memory_bytes: 0,
+                        },
+                    ],
                 }
             },
         )

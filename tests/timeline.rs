@@ -202,6 +202,7 @@ prop_compose! {
             python,
             semaphores: vec![SemaphoreDef { name: "s".into(), capacity: 2 }],
             locks: vec!["l".into()],
+            syncs: Vec::new(),
             workloads: vec![Workload {
                 name: "w".into(),
                 arrival: if open_loop { Arrival::Rate(tasks as f64 * 100.0) } else { Arrival::Batch(tasks) },

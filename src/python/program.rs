@@ -1,7 +1,9 @@
 //! A task's steps compiled into a flat list of operations.
 //!
 //! Nested `lock` and `semaphore` steps become an acquire, the body, and a
-//! release, so a thread's position in its program is a single index.
+//! release, so a thread's position in its program is a single index. Event
+//! and condition steps become `with cond:` around the call: `SyncEnter`, the
+//! call, (`SyncRestore` after a wait), `SyncExit`.
 
 use crate::workload::{Dist, Step};
 
@@ -33,6 +35,24 @@ pub enum Op {
     SemAcquire(usize),
     /// `sem.release()`.
     SemRelease(usize),
+    /// `with cond:` entering: takes the condition's lock (an event's internal
+    /// condition; nothing for an `asyncio.Event`). Indexes `Scenario::syncs`.
+    SyncEnter(usize),
+    /// `_acquire_restore` after a wait: retakes the condition's lock unless
+    /// the thread still holds it (an event found set did not wait).
+    SyncRestore(usize),
+    /// `with cond:` leaving: releases the condition's lock.
+    SyncExit(usize),
+    /// `Event.wait`: passes if the flag is set, else waits for `set`.
+    EventWait(usize),
+    /// `Event.set`: sets the flag and wakes every waiter.
+    EventSet(usize),
+    /// `Event.clear`.
+    EventClear(usize),
+    /// `Condition.wait`: releases the lock and waits for a `notify`.
+    CondWait(usize),
+    /// `Condition.notify(n)`, `None`: `notify_all()`.
+    CondNotify(usize, Option<u32>),
 }
 
 /// Flattens `steps` into operations.
@@ -69,6 +89,29 @@ fn emit(steps: &[Step], ops: &mut Vec<Op>) {
                 emit(steps, ops);
                 ops.push(Op::SemRelease(*semaphore));
             }
+            Step::WaitEvent(s) => ops.extend([
+                Op::SyncEnter(*s),
+                Op::EventWait(*s),
+                Op::SyncRestore(*s),
+                Op::SyncExit(*s),
+            ]),
+            Step::SetEvent(s) => {
+                ops.extend([Op::SyncEnter(*s), Op::EventSet(*s), Op::SyncExit(*s)])
+            }
+            Step::ClearEvent(s) => {
+                ops.extend([Op::SyncEnter(*s), Op::EventClear(*s), Op::SyncExit(*s)])
+            }
+            Step::Wait(s) => ops.extend([
+                Op::SyncEnter(*s),
+                Op::CondWait(*s),
+                Op::SyncRestore(*s),
+                Op::SyncExit(*s),
+            ]),
+            Step::Notify { condition, n } => ops.extend([
+                Op::SyncEnter(*condition),
+                Op::CondNotify(*condition, *n),
+                Op::SyncExit(*condition),
+            ]),
         }
     }
 }

@@ -18,6 +18,7 @@
 //! derived again and their lanes updated (`runtime/record.rs`).
 
 mod aio;
+mod events;
 mod procs;
 mod record;
 
@@ -36,7 +37,7 @@ use crate::workload::{Arrival, Dist, Model as RunModel, Workers};
 use super::config::{Build, PythonConfig};
 use super::gil::Gil;
 use super::program::{Op, compile};
-use super::sync::{Lock, Occupancy, Semaphore};
+use super::sync::{Lock, Occupancy, Semaphore, Waitable};
 
 /// Events of the Python runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +100,10 @@ pub enum Wait {
     Semaphore(usize),
     /// An idle pool worker waiting for a task.
     Idle,
+    /// On an event's `set` or a condition's `notify` (`Scenario::syncs` index).
+    Sync(usize),
+    /// A multiprocessing notifier waiting for the sleepers it woke (`_woken_count`).
+    Woken(usize),
 }
 
 /// A GIL-releasing call a thread makes after dropping the GIL.
@@ -118,6 +123,10 @@ enum Call {
     Switch(usize),
     /// The event loop's `select` that waits, with its timeout (`None`: forever).
     Poll(Option<Nanos>),
+    /// The blocking acquire of a condition's waiter lock (`Condition.wait`).
+    SyncWait(usize),
+    /// A multiprocessing notifier's `_woken_count.acquire()`.
+    Woken(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -360,6 +369,8 @@ pub struct Runtime {
     sync_busy: Vec<Occupancy>,
     semaphores: Vec<Semaphore>,
     semaphore_names: Vec<String>,
+    /// Events and conditions, in `Scenario::syncs` order (`runtime/events.rs`).
+    syncs: Vec<Waitable>,
     warmup: Nanos,
     duration: Option<Nanos>,
     cpu_scale: f64,
@@ -477,6 +488,7 @@ impl Runtime {
                 .map(|s| Semaphore::new(s.capacity))
                 .collect(),
             semaphore_names: scenario.semaphores.iter().map(|s| s.name.clone()).collect(),
+            syncs: Vec::new(),
             warmup: scenario.window.warmup,
             duration: scenario.window.duration,
             cpu_scale,
@@ -502,6 +514,7 @@ impl Runtime {
             aio: None,
             live_coros: 0,
         };
+        runtime.events_new(scenario);
         runtime.aio_new(scenario.machine.cores, seed);
         runtime
     }
@@ -604,6 +617,7 @@ impl Runtime {
                     Wait::Switch => "a GIL switch".to_string(),
                     Wait::Call => "a blocking call".to_string(),
                     Wait::Idle => "a task".to_string(),
+                    Wait::Sync(_) | Wait::Woken(_) => self.sync_wait_what(t.wait),
                     Wait::None => "nothing".to_string(),
                 };
                 format!(
@@ -613,6 +627,7 @@ impl Runtime {
             })
             .collect();
         blocked.extend(self.aio_deadlock());
+        blocked.extend(self.sync_deadlock_lines());
         Deadlock { at, blocked }
     }
 
@@ -1057,6 +1072,14 @@ impl Runtime {
                 self.advance(tid);
                 true
             }
+            Op::SyncEnter(_)
+            | Op::SyncRestore(_)
+            | Op::SyncExit(_)
+            | Op::EventWait(_)
+            | Op::EventSet(_)
+            | Op::EventClear(_)
+            | Op::CondWait(_)
+            | Op::CondNotify(..) => self.run_sync_op(now, tid, op, q),
         }
     }
 
@@ -1081,6 +1104,17 @@ impl Runtime {
             Some(Op::ToThread(_) | Op::ToThreadEnd) => true,
             Some(Op::LockAcquire(_) | Op::LockRelease(_)) => false,
             Some(Op::Cpu(_) | Op::CpuHeld(_) | Op::SemAcquire(_) | Op::SemRelease(_)) => true,
+            // `Event` and `Condition` methods are Python functions (`RESUME`).
+            Some(
+                Op::SyncEnter(_)
+                | Op::SyncRestore(_)
+                | Op::SyncExit(_)
+                | Op::EventWait(_)
+                | Op::EventSet(_)
+                | Op::EventClear(_)
+                | Op::CondWait(_)
+                | Op::CondNotify(..),
+            ) => true,
             None => true,
         }
     }
@@ -1234,6 +1268,8 @@ impl Runtime {
                 false
             }
             Call::Recv(ch) => self.recv_blocking(now, tid, ch, q),
+            Call::SyncWait(s) => self.sync_wait_call(now, tid, s, q),
+            Call::Woken(s) => self.woken_call(now, tid, s, q),
             Call::Poll(timeout) => self.start_poll(now, tid, timeout, q),
             Call::Switch(interp) => {
                 self.threads[tid].interp = interp;

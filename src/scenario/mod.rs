@@ -30,6 +30,15 @@ pub struct SemaphoreDef {
     pub capacity: u32,
 }
 
+/// An event from `[events]` or a condition from `[conditions]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncDef {
+    /// Its name, as used in the steps.
+    pub name: String,
+    /// `Some(initially set)` for an event, `None` for a condition.
+    pub event: Option<bool>,
+}
+
 /// A validated scenario: everything a run needs, with defaults filled in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
@@ -53,6 +62,8 @@ pub struct Scenario {
     pub semaphores: Vec<SemaphoreDef>,
     /// Lock names, in order of first use in the file.
     pub locks: Vec<String>,
+    /// Events (`[events]`, file order), then conditions (`[conditions]`).
+    pub syncs: Vec<SyncDef>,
     /// Workloads, in file order.
     pub workloads: Vec<Workload>,
 }

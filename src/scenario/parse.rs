@@ -13,7 +13,7 @@ use toml::de::DeTable;
 use super::diagnostic::{Diag, ScenarioError, Sources, Span};
 use super::document::{Entry, Node, Table, Value, table_from_toml};
 use super::units::{UnitError, parse_duration, parse_rate, parse_size};
-use super::{Scenario, SemaphoreDef, Study, StudyPoint, overrides, sweep};
+use super::{Scenario, SemaphoreDef, Study, StudyPoint, SyncDef, overrides, sweep};
 use crate::calibrate::profile::{Profile, ProfileError};
 use crate::engine::time::Nanos;
 use crate::machine::MachineConfig;
@@ -138,6 +138,9 @@ fn parse_document(sources: &Sources<'_>) -> Result<Study, Diag> {
             },
             semaphores: Vec::new(),
             locks: Vec::new(),
+            syncs: Vec::new(),
+            sync_uses: Vec::new(),
+            subinterpreters: false,
             swept_models: &swept_models,
             asyncio: false,
             in_to_thread: false,
@@ -191,6 +194,8 @@ const TOP_KEYS: &[&str] = &[
     "machine",
     "python",
     "semaphores",
+    "events",
+    "conditions",
     "workload",
     "sweep",
     "chart",
@@ -218,6 +223,8 @@ const PYTHON_KEYS: &[&str] = &[
     "check_latency",
     "thread_start",
     "release_overhead",
+    "sync_call",
+    "sync_wake",
     "free_threaded_overhead",
     "process_rss",
     "thread_rss",
@@ -272,9 +279,15 @@ const STEP_KINDS: &[&str] = &[
     "lock",
     "semaphore",
     "to_thread",
+    "wait_event",
+    "set_event",
+    "clear_event",
+    "wait",
+    "notify",
 ];
 
-const REFUSED_STEPS: &[&str] = &["wait_event", "set_event", "clear_event", "notify", "wait"];
+/// Steps on an event (`[events]`) or a condition (`[conditions]`).
+const SYNC_STEPS: &[&str] = &["wait_event", "set_event", "clear_event", "wait", "notify"];
 
 const DIST_KINDS: &[&str] = &["exp", "uniform", "normal", "lognormal"];
 
@@ -676,6 +689,12 @@ struct Validator<'s> {
     version: PyVersion,
     semaphores: Vec<SemaphoreDef>,
     locks: Vec<String>,
+    /// `[events]` then `[conditions]`.
+    syncs: Vec<SyncDef>,
+    /// Per sync: whether its first use was in a coroutine, and where.
+    sync_uses: Vec<Option<(bool, Span)>>,
+    /// The workload being validated runs on subinterpreters.
+    subinterpreters: bool,
     /// The workload being validated runs on the asyncio event loop.
     asyncio: bool,
     /// The steps being validated are inside a `to_thread` body.
@@ -687,17 +706,6 @@ impl Validator<'_> {
         let root_span = Span::file(0..0);
         for entry in &root.entries {
             match entry.key.as_str() {
-                "events" | "conditions" => {
-                    return Err(Diag::new(
-                        format!(
-                            "`[{}]` is not built yet in this version of gilsim",
-                            entry.key
-                        ),
-                        &entry.key_span,
-                        "not supported yet",
-                    )
-                    .key(&entry.key));
-                }
                 key if !TOP_KEYS.contains(&key) => {
                     return Err(unknown_key(entry, "", "at the top level", TOP_KEYS));
                 }
@@ -792,6 +800,8 @@ impl Validator<'_> {
         let python = self.python(root.get("python"), profile.as_ref())?;
         self.version = python.version;
         self.semaphores = semaphores(root.get("semaphores"))?;
+        self.syncs = syncs(root.get("events"), root.get("conditions"))?;
+        self.sync_uses = vec![None; self.syncs.len()];
 
         let workload_entry = root.get("workload").ok_or_else(|| {
             Diag::new("a scenario needs at least one [[workload]]", &root_span, "no [[workload]] in this file")
@@ -844,6 +854,7 @@ impl Validator<'_> {
             python,
             semaphores: std::mem::take(&mut self.semaphores),
             locks: std::mem::take(&mut self.locks),
+            syncs: std::mem::take(&mut self.syncs),
             workloads,
         })
     }
@@ -1056,6 +1067,8 @@ impl Validator<'_> {
                 "check_latency" => p.check_latency = dist(v, &k)?,
                 "thread_start" => p.thread_start = dist(v, &k)?,
                 "release_overhead" => p.release_overhead = dist(v, &k)?,
+                "sync_call" => p.sync_call = dist(v, &k)?,
+                "sync_wake" => p.sync_wake = dist(v, &k)?,
                 "free_threaded_overhead" => {
                     let f = number(v, &k)?;
                     if f < 1.0 {
@@ -1278,6 +1291,7 @@ impl Validator<'_> {
             .help("add workers = 1 under [workload.run]"));
         }
         self.asyncio = model == Model::Asyncio;
+        self.subinterpreters = matches!(model, Model::Subinterpreters(_));
         self.in_to_thread = false;
         let steps = self.steps(&steps_entry.value, &join(&prefix, "steps"))?;
         let memory_bytes = match table.get("memory") {
@@ -1675,14 +1689,8 @@ impl Validator<'_> {
         }
         for e in &table.entries {
             let name = e.key.as_str();
-            if name == "steps" || STEP_KINDS.contains(&name) {
+            if name == "steps" || name == "n" || STEP_KINDS.contains(&name) {
                 continue;
-            }
-            if REFUSED_STEPS.contains(&name) {
-                let message = format!("`{name}` steps are not built yet in this version of gilsim");
-                return Err(
-                    Diag::new(message, &e.key_span, "not supported yet").key(join(key, name))
-                );
             }
             let mut diag = Diag::new(
                 format!("unknown step `{name}`"),
@@ -1696,8 +1704,20 @@ impl Validator<'_> {
             return Err(diag.help(format!("step kinds: {}", list(STEP_KINDS))));
         }
         let nested = table.get("steps");
-        let mut kinds = table.entries.iter().filter(|e| e.key != "steps");
+        let mut kinds = table
+            .entries
+            .iter()
+            .filter(|e| e.key != "steps" && e.key != "n");
         let Some(kind) = kinds.next() else {
+            if let Some(n) = table.get("n") {
+                return Err(Diag::new(
+                    "`n` needs a `notify` beside it",
+                    &n.key_span,
+                    "how many waiters of which condition?",
+                )
+                .key(join(key, "n"))
+                .help("write { notify = \"ready\", n = 2 }"));
+            }
             let steps = nested.map_or(&node.span, |e| &e.key_span);
             return Err(Diag::new(
                 "`steps` needs a `lock` or `semaphore` beside it",
@@ -1726,6 +1746,17 @@ impl Validator<'_> {
         let v = &kind.value;
         if kind.key == "to_thread" {
             return self.parse_to_thread(kind, nested, key);
+        }
+        if let Some(n) = table.get("n").filter(|_| kind.key != "notify") {
+            return Err(Diag::new(
+                format!("`n` only goes with a `notify` step, not `{}`", kind.key),
+                &n.key_span,
+                "not a `notify` step",
+            )
+            .key(join(key, "n")));
+        }
+        if SYNC_STEPS.contains(&kind.key.as_str()) {
+            return self.parse_sync_step(kind, table.get("n"), nested, key);
         }
         let blocking_io: fn(Dist) -> Step = if self.asyncio && !self.in_to_thread {
             Step::BlockingIo
@@ -1897,4 +1928,186 @@ fn semaphores(entry: Option<&Entry>) -> Res<Vec<SemaphoreDef>> {
             })
         })
         .collect()
+}
+
+impl Validator<'_> {
+    /// `{ wait_event = "go" }`, `{ set_event = "go" }`, `{ clear_event = "go" }`,
+    /// `{ wait = "ready" }`, `{ notify = "ready" }` or `{ notify = "ready", n = 3 | "all" }`.
+    fn parse_sync_step(
+        &mut self,
+        kind: &Entry,
+        n: Option<&Entry>,
+        nested: Option<&Entry>,
+        key: &str,
+    ) -> Res<Step> {
+        let what = kind.key.as_str();
+        let k = join(key, what);
+        let event = matches!(what, "wait_event" | "set_event" | "clear_event");
+        let (object, table) = if event {
+            ("event", "events")
+        } else {
+            ("condition", "conditions")
+        };
+        if let Some(steps) = nested {
+            return Err(Diag::new(
+                format!("`steps` does not go with a `{what}` step"),
+                &steps.key_span,
+                format!("a `{what}` step has no nested steps"),
+            )
+            .key(join(key, "steps"))
+            .help("list the steps that follow it after it"));
+        }
+        let name = match &kind.value.value {
+            Value::Str(s) if !s.is_empty() => s.as_str(),
+            _ => {
+                return Err(type_error(&kind.value, &k, &format!("the {object}'s name"))
+                    .help(format!("write {{ {what} = \"name\" }}")));
+            }
+        };
+        let found = self
+            .syncs
+            .iter()
+            .position(|s| s.name == name && s.event.is_some() == event);
+        let Some(index) = found else {
+            let defined: Vec<&str> = self
+                .syncs
+                .iter()
+                .filter(|s| s.event.is_some() == event)
+                .map(|s| s.name.as_str())
+                .collect();
+            let note = if defined.is_empty() {
+                format!("no {object}s are declared")
+            } else {
+                format!("declared {object}s: {}", list(&defined))
+            };
+            return Err(Diag::new(
+                format!("unknown {object} `{name}`"),
+                &kind.value.span,
+                format!("not declared in [{table}]"),
+            )
+            .key(k)
+            .note(note)
+            .help(format!("add `{name} = {{}}` under [{table}]")));
+        };
+        if self.subinterpreters || self.in_to_thread {
+            let place = if self.in_to_thread {
+                "inside a `to_thread` body"
+            } else {
+                "on subinterpreters"
+            };
+            return Err(Diag::new(
+                format!("`{what}` steps {place} are not built yet in this version of gilsim"),
+                &kind.key_span,
+                "not supported yet",
+            )
+            .key(k));
+        }
+        let span = kind.key_span.clone();
+        match &self.sync_uses[index] {
+            Some((asyncio, first)) if *asyncio != self.asyncio => {
+                let mut diag = Diag::new(
+                    format!(
+                        "{object} `{name}` is used both by coroutines and by threads or processes"
+                    ),
+                    &span,
+                    if self.asyncio {
+                        "used in a coroutine here"
+                    } else {
+                        "used outside asyncio here"
+                    },
+                )
+                .key(k)
+                .note(format!(
+                    "an asyncio.{} is not thread-safe: a thread cannot wait on it or set it",
+                    if event { "Event" } else { "Condition" }
+                ))
+                .help(format!("declare a second {object} for the other side"));
+                if first.origin == span.origin {
+                    diag = diag.secondary(first, "first used here");
+                }
+                return Err(diag);
+            }
+            Some(_) => {}
+            None => self.sync_uses[index] = Some((self.asyncio, span)),
+        }
+        Ok(match what {
+            "wait_event" => Step::WaitEvent(index),
+            "set_event" => Step::SetEvent(index),
+            "clear_event" => Step::ClearEvent(index),
+            "wait" => Step::Wait(index),
+            _ => Step::Notify {
+                condition: index,
+                n: notify_count(n, key)?,
+            },
+        })
+    }
+}
+
+/// `n` of a `notify` step: an integer ≥ 1 or `"all"`; default 1.
+fn notify_count(n: Option<&Entry>, key: &str) -> Res<Option<u32>> {
+    let Some(n) = n else {
+        return Ok(Some(1));
+    };
+    let k = join(key, "n");
+    match &n.value.value {
+        Value::Str(s) if s == "all" => Ok(None),
+        Value::Int(_) => Ok(Some(
+            int_in(&n.value, &k, "n", 1, i128::from(u32::MAX))? as u32
+        )),
+        _ => Err(Diag::new(
+            format!(
+                "expected an integer ≥ 1 or \"all\", found {}",
+                n.value.value.type_name()
+            ),
+            &n.value.span,
+            "expected how many waiters to wake: an integer ≥ 1, or \"all\"",
+        )
+        .key(k)
+        .help("write n = 1, n = 3 or n = \"all\"")),
+    }
+}
+
+/// `[events]` (`go = {}` or `go = { set = true }`) and `[conditions]` (`ready = {}`).
+fn syncs(events: Option<&Entry>, conditions: Option<&Entry>) -> Res<Vec<SyncDef>> {
+    let mut defs = Vec::new();
+    for (entry, event) in [(events, true), (conditions, false)] {
+        let Some(entry) = entry else { continue };
+        let table = as_table(&entry.value, &entry.key)?;
+        for e in &table.entries {
+            let k = join(&entry.key, &e.key);
+            let help = if event {
+                format!(
+                    "write {} = {{}} (initially clear) or {} = {{ set = true }}",
+                    e.key, e.key
+                )
+            } else {
+                format!("write {} = {{}}", e.key)
+            };
+            let Value::Table(options) = &e.value.value else {
+                return Err(type_error(&e.value, &k, "a table of options").help(help));
+            };
+            if let (false, Some(option)) = (event, options.entries.first()) {
+                return Err(Diag::new(
+                    format!("unknown key `{}` in [conditions]", option.key),
+                    &option.key_span,
+                    "a condition takes no options",
+                )
+                .key(join(&k, &option.key))
+                .help(help));
+            }
+            check_keys(options, &k, "in [events]", &["set"]).map_err(|d| d.help(help.clone()))?;
+            let set = match options.get("set") {
+                Some(s) => match s.value.value {
+                    Value::Bool(b) => b,
+                    _ => return Err(type_error(&s.value, &join(&k, "set"), "true or false")),
+                },
+                None => false,
+            };
+            defs.push(SyncDef {
+                name: e.key.clone(),
+                event: event.then_some(set),
+            });
+        }
+    }
+    Ok(defs)
 }

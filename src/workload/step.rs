@@ -25,6 +25,16 @@ pub enum Step {
     Lock { lock: usize, steps: Vec<Step> },
     /// `with sem:` around nested steps; `semaphore` indexes [`crate::scenario::Scenario::semaphores`].
     Semaphore { semaphore: usize, steps: Vec<Step> },
+    /// `ev.wait()`; the index is into [`crate::scenario::Scenario::syncs`].
+    WaitEvent(usize),
+    /// `ev.set()`: wakes every waiter.
+    SetEvent(usize),
+    /// `ev.clear()`.
+    ClearEvent(usize),
+    /// `with cond: cond.wait()` on a condition of [`crate::scenario::Scenario::syncs`].
+    Wait(usize),
+    /// `with cond: cond.notify(n)`; `n = None` is `notify_all()`.
+    Notify { condition: usize, n: Option<u32> },
 }
 
 impl Step {
@@ -33,6 +43,11 @@ impl Step {
         match self {
             Step::Cpu(d) | Step::CpuHeld(d) | Step::CpuNogil(d) => d.mean(),
             Step::Io(_) | Step::Sleep(_) | Step::BlockingIo(_) => 0.0,
+            Step::WaitEvent(_)
+            | Step::SetEvent(_)
+            | Step::ClearEvent(_)
+            | Step::Wait(_)
+            | Step::Notify { .. } => 0.0,
             Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::ToThread(steps) => {
                 steps.iter().map(Step::mean_cpu).sum()
             }

@@ -569,7 +569,7 @@ impl Runtime {
         let Some(op) = self.workloads[w].ops.get(co.pc).copied() else {
             return self.complete_coro(now, tid, c);
         };
-        match op {
+        match self.aio_condition_lock(op) {
             Op::Cpu(d) => {
                 let d = match self.threads[tid].split_rest.take() {
                     Some(rest) => rest,
@@ -685,6 +685,90 @@ impl Runtime {
                 true
             }
             Op::ToThreadEnd => unreachable!("a coroutine reached the end of a to_thread body"),
+            op @ (Op::SyncEnter(_)
+            | Op::SyncRestore(_)
+            | Op::SyncExit(_)
+            | Op::EventWait(_)
+            | Op::EventSet(_)
+            | Op::EventClear(_)
+            | Op::CondWait(_)
+            | Op::CondNotify(..)) => self.aio_sync_op(now, tid, c, op, q),
+        }
+    }
+
+    /// An `asyncio.Condition`'s `async with cond:` and the re-acquire after
+    /// its wait are its `asyncio.Lock`'s acquire and release.
+    fn aio_condition_lock(&self, op: Op) -> Op {
+        match op {
+            Op::SyncEnter(s) | Op::SyncRestore(s) if !self.syncs[s].event => {
+                Op::LockAcquire(self.syncs[s].lock)
+            }
+            Op::SyncExit(s) if !self.syncs[s].event => Op::LockRelease(self.syncs[s].lock),
+            op => op,
+        }
+    }
+
+    /// `asyncio.Event` and `asyncio.Condition` (python/cpython
+    /// `Lib/asyncio/locks.py`): a waiter appends a future to `_waiters` and
+    /// awaits it (a condition's wait first releases its lock, and re-acquires
+    /// it after); `set` resolves every waiter's future and `notify(n)` the
+    /// first `n`, each `set_result` scheduling that task's step with
+    /// `call_soon`, so the woken coroutines resume one callback each, in
+    /// FIFO order, on later passes. An `asyncio.Event` has no lock.
+    fn aio_sync_op(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        c: usize,
+        op: Op,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        match op {
+            Op::SyncEnter(_) | Op::SyncRestore(_) | Op::SyncExit(_) => {
+                self.lp().coros[c].pc += 1;
+                true
+            }
+            Op::EventWait(s) if self.syncs[s].flag => {
+                // `if self._value: return True`.
+                let d = self.loop_cost(self.python.sync_call);
+                self.burst(now, tid, d, BurstKind::Other, Next::StepDone, q);
+                false
+            }
+            Op::EventWait(s) | Op::CondWait(s) => {
+                if !self.syncs[s].event {
+                    let k = self.syncs[s].lock;
+                    let lock = &mut self.lp().locks[k];
+                    lock.holder = lock.waiters.pop_front();
+                    if let Some(next) = lock.holder {
+                        self.call_soon(Cb::Step(next));
+                    }
+                }
+                self.syncs[s].waiters.push_back(c);
+                self.lp().coros[c].pc += 1;
+                self.suspend(tid)
+            }
+            Op::EventSet(s) | Op::CondNotify(s, _) | Op::EventClear(s) => {
+                let n = match op {
+                    Op::EventSet(_) => {
+                        self.syncs[s].flag = true;
+                        None
+                    }
+                    Op::CondNotify(_, n) => n,
+                    _ => {
+                        self.syncs[s].flag = false;
+                        Some(0)
+                    }
+                };
+                let woken = self.syncs[s].take_waiters(n);
+                let mut d = self.loop_cost(self.python.sync_call);
+                for w in woken {
+                    d += self.loop_cost(self.python.sync_wake);
+                    self.call_soon(Cb::Step(w));
+                }
+                self.burst(now, tid, d, BurstKind::Other, Next::StepDone, q);
+                false
+            }
+            _ => unreachable!("not an event or condition operation"),
         }
     }
 
