@@ -10,9 +10,12 @@ use std::path::Path;
 use serde_json::json;
 
 use super::CalibrateArgs;
+use super::costs;
 use super::fit::{self, ConvoyTarget, IoLoop};
 use super::probes::{self, ProbeDir, ProbeError};
-use super::profile::{MachineInfo, Measurement, Parameter, Profile, PythonInfo, Source, Value};
+use super::profile::{
+    MachineInfo, Measurement, Parameter, Profile, PythonInfo, Source, Value, Value as ProfileValue,
+};
 use super::stats::{sigma_from_iqr, summarize};
 use crate::commands::Failure;
 use crate::engine::time::Nanos;
@@ -27,6 +30,8 @@ pub const CONVOY_INTERVALS_US: &[u64] = &[5000, 1000];
 /// On the 2-core VM this was written on, 0.2 cores of background work
 /// already raised the 2-core convoy's I/O rate about tenfold.
 pub const QUIET_CORES: f64 = 0.1;
+/// The larger chunksize of the `Pool.map` probe.
+pub const BIG_CHUNK: u32 = 16;
 /// Switch interval of the hand-off probe, µs.
 pub const HANDOFF_INTERVAL_US: u64 = 5000;
 
@@ -134,8 +139,15 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         }
     }
 
-    let steps = reps * (2 + configs.len() as u64);
-    let bar = super::progress_bar(steps + 4, "calibrating", args.progress);
+    let steps = reps * (4 + configs.len() as u64);
+    let bar = super::progress_bar(steps + 7, "calibrating", args.progress);
+    let sizes: Vec<u64> = if args.quick {
+        vec![16, 65_536, 1 << 20]
+    } else {
+        vec![16, 65_536, 1 << 20, 4 << 20]
+    };
+    let map_tasks: u32 = if args.quick { 1000 } else { 2000 };
+    let mut derived_units: BTreeMap<String, &'static str> = BTreeMap::new();
     let mut raw: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut push = |k: &str, v: f64| raw.entry(k.to_string()).or_default().push(v);
     let mut pin_refused: BTreeMap<String, String> = BTreeMap::new();
@@ -180,6 +192,32 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         ) {
             push("gil_slice_ns", s);
             push("gil_handoff_ns", h);
+        }
+        bar.inc(1);
+        bar.set_message("procs.py");
+        let procs = dir
+            .run(
+                "procs.py",
+                &json!({"cores": cores_json(&pinned_list), "scale": scale, "starts": if args.quick { 2 } else { 3 },
+                        "tasks": map_tasks, "big_chunk": BIG_CHUNK, "sizes": sizes}),
+            )
+            .map_err(run_failure)?;
+        note_pin(&procs, &pinned_list, "procs.py", &mut pin_refused);
+        bar.inc(1);
+        bar.set_message("aio.py");
+        let aio = dir
+            .run(
+                "aio.py",
+                &json!({"cores": cores_json(&pinned_list), "n": if args.quick { 10_000 } else { 20_000 }}),
+            )
+            .map_err(run_failure)?;
+        for (k, unit, v) in costs::derive_procs(&procs, &sizes)
+            .map_err(run_failure)?
+            .into_iter()
+            .chain(costs::derive_aio(&aio).map_err(run_failure)?)
+        {
+            derived_units.insert(k.clone(), unit);
+            push(&k, v);
         }
         bar.inc(1);
         for c in &configs {
@@ -248,6 +286,8 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
     for (k, values) in &raw {
         let (unit, higher) = if k.ends_with(".background_cores") {
             ("cores", false)
+        } else if let Some(unit) = derived_units.get(k) {
+            (*unit, false)
         } else {
             units
                 .iter()
@@ -282,19 +322,19 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
     let py_defaults = python.clone();
     for (key, dist, why) in [
         (
-            "machine.context_switch",
-            defaults.context_switch,
-            "not measured by these probes",
-        ),
-        (
             "machine.timer_slack",
             defaults.timer_slack,
-            "Linux's default slack for normal threads; not measured",
+            "not fitted: Linux's default slack for normal threads; the sleep probe sees it only summed with the wake-up latency it fits",
+        ),
+        (
+            "machine.os_timeslice",
+            Dist::Const(defaults.os_timeslice),
+            "not fitted: no probe here has two runnable threads on one core without the GIL deciding who runs (CFS default)",
         ),
         (
             "python.release_overhead",
             py_defaults.release_overhead,
-            "not separable from the call it wraps by these probes",
+            "not fitted: not separable from the call it wraps by these probes",
         ),
     ] {
         insert(
@@ -325,6 +365,40 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         );
     }
 
+    for &(key, name, how) in costs::MAPPING {
+        let Some(m) = measurements.get(name).filter(|m| m.median.is_finite()) else {
+            insert(
+                &mut parameters,
+                key,
+                Source::Default,
+                format!("not measured: {name} missing (start method not available?)"),
+                "-".into(),
+                &cost_slot(key, &python).unwrap_or(Dist::Const(0)),
+            );
+            continue;
+        };
+        let value = match cost_slot(key, &python) {
+            Some(Dist::LogNormal { sigma, .. }) => ProfileValue::LogNormal {
+                median_ns: m.median.round().max(1.0) as Nanos,
+                sigma,
+            },
+            Some(_) => ProfileValue::Const {
+                ns: m.median.round().max(1.0) as Nanos,
+            },
+            None => ProfileValue::Number { value: m.median },
+        };
+        parameters.insert(
+            key.to_string(),
+            Parameter {
+                source: Source::Measured,
+                how: format!("{how}; median of the repetitions{}", if matches!(value, ProfileValue::LogNormal { .. }) { ", sigma kept at the default (repetitions give the spread of a mean, not of one call)" } else { "" }),
+                spread: iqr(m),
+                value,
+            },
+        );
+    }
+    let scratch = Profile::scratch(parameters.clone());
+    scratch.apply_python(&mut python);
     bar.set_message("fitting wake-up latency (sleep)");
     match get("sleep_overshoot_ns") {
         Some(o) => {
@@ -548,6 +622,116 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         ),
     }
     bar.inc(1);
+    for (key, name, grid, f) in [
+        (
+            "machine.context_switch",
+            "context switch",
+            fit::CONTEXT_SWITCH_GRID,
+            fit::fit_context_switch as GridFit,
+        ),
+        (
+            "machine.wakeup_granularity",
+            "wake-up granularity",
+            fit::GRANULARITY_GRID,
+            fit::fit_wakeup_granularity as GridFit,
+        ),
+    ] {
+        bar.set_message(format!("fitting {name}"));
+        let c = f(&machine, &python, &io, &targets, effort);
+        let current = if key == "machine.context_switch" {
+            machine.context_switch
+        } else {
+            Dist::Const(machine.wakeup_granularity)
+        };
+        match c.median_ns {
+            Some(v) => {
+                let dist = match current {
+                    Dist::LogNormal { sigma, .. } => Dist::LogNormal { median: v, sigma },
+                    _ => Dist::Const(v),
+                };
+                if key == "machine.context_switch" {
+                    machine.context_switch = dist;
+                } else {
+                    machine.wakeup_granularity = v;
+                }
+                insert(
+                    &mut parameters,
+                    key,
+                    Source::Fitted,
+                    format!(
+                        "convoy objective on the grid {grid:?} ns (wake-up latencies and check latency as fitted): best {:.4}, range {:.4}",
+                        c.objective, c.objective_range
+                    ),
+                    "-".into(),
+                    &dist,
+                );
+            }
+            None => insert(
+                &mut parameters,
+                key,
+                Source::Default,
+                format!(
+                    "not fitted: not identifiable: the convoy objective varies by only {:.4} (< {}) across {grid:?} ns",
+                    c.objective_range,
+                    fit::IDENTIFIABLE
+                ),
+                "-".into(),
+                &current,
+            ),
+        }
+        bar.inc(1);
+    }
+    bar.set_message("fitting pickle_message (Pool.map)");
+    let map_targets: Vec<(fit::PoolMap, f64)> = [1, BIG_CHUNK]
+        .iter()
+        .filter_map(|&c| {
+            get(&format!("proc.map_chunk{c}_s")).map(|real| (map_probe(map_tasks, c), real))
+        })
+        .collect();
+    if map_targets.is_empty() {
+        insert(
+            &mut parameters,
+            "python.pickle_message",
+            Source::Default,
+            "not fitted: procs.py gave no Pool.map measurement".into(),
+            "-".into(),
+            &Dist::Const(python.process.pickle_message),
+        );
+    } else {
+        let f = fit::fit_pickle_message(&machine, &python, main_count, &map_targets, effort);
+        let direct = get("proc.pickle_message_direct_ns");
+        python.process.pickle_message = f.ns;
+        insert(
+            &mut parameters,
+            "python.pickle_message",
+            Source::Fitted,
+            format!(
+                "procs.py: Pool(2, fork).map(noop, range({map_tasks}), chunksize) from Pool() to map's return ({}); \
+                 simulated with the measured process costs; {}-point log grid 0.1..200 us then {} golden-section steps; \
+                 objective sum (ln sim - ln real)^2 = {:.4} ({:.4} at the direct measurement {}), {} candidates",
+                map_targets
+                    .iter()
+                    .map(|(m, r)| format!("chunksize {}: {:.1} ms", m.chunksize, r * 1e3))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                effort.grid,
+                effort.golden,
+                f.objective,
+                f.objective_start,
+                direct.map_or("-".to_string(), |d| format!(
+                    "{:.2} us: (Connection.send + recv - 1.5 pipe pairs) / 2",
+                    d / 1e3
+                )),
+                f.evaluations
+            ),
+            measurements
+                .get("proc.pickle_message_direct_ns")
+                .map(|m| format!("direct: {}", iqr(m)))
+                .unwrap_or_default(),
+            &Dist::Const(f.ns),
+        );
+    }
+    bar.inc(1);
     bar.finish_and_clear();
 
     measurements.extend(quiet_measurements);
@@ -585,6 +769,45 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         profile,
         path: args.out.clone(),
         notes,
+    })
+}
+
+type GridFit =
+    fn(&MachineConfig, &PythonConfig, &IoLoop, &[ConvoyTarget], fit::Effort) -> fit::CheckFit;
+
+/// The `Pool.map` probe of `procs.py` as a simulated workload: 2 forked
+/// workers mapping a no-op (1 µs of Python: the call and its result's
+/// append, an estimate) over small ints.
+pub fn map_probe(tasks: u32, chunksize: u32) -> fit::PoolMap {
+    fit::PoolMap {
+        workers: 2,
+        tasks,
+        chunksize,
+        steps: "[ { cpu = \"1us\" } ]".into(),
+        args_bytes: 5,
+        result_bytes: 2,
+    }
+}
+
+/// The current value of a cost parameter of [`costs::MAPPING`] (`None`: a plain number).
+fn cost_slot(key: &str, p: &PythonConfig) -> Option<Dist> {
+    let pr = &p.process;
+    let a = &p.asyncio;
+    Some(match key {
+        "python.pipe_syscall" => Dist::Const(pr.pipe_syscall),
+        "python.fork_start_parent" => pr.start_parent[0],
+        "python.spawn_start_parent" => pr.start_parent[1],
+        "python.forkserver_start_parent" => pr.start_parent[2],
+        "python.fork_start" => pr.start_child[0],
+        "python.spawn_start" => pr.start_child[1],
+        "python.forkserver_start" => pr.start_child[2],
+        "python.forkserver_server_start" => pr.forkserver_start,
+        "python.submit" => pr.submit,
+        "python.loop_callback" => a.loop_callback,
+        "python.loop_poll" => a.loop_poll,
+        "python.task_step" => a.task_step,
+        "python.coroutine_create" => a.coroutine_create,
+        _ => return None,
     })
 }
 
@@ -718,6 +941,7 @@ pub fn summary(r: &CalibrateReport) -> String {
                 mean_ns as f64 / 1e3,
                 sd_ns as f64 / 1e3
             ),
+            Value::Number { value } => format!("{value:.3} ns/B"),
         };
         out.push_str(&format!("{k:<32} {:<9} {v}\n", param.source.to_string()));
     }
