@@ -195,6 +195,19 @@ pub fn convoy_scenario(
     build(&text, machine, python, cores, interval_us)
 }
 
+/// The I/O thread's simulated calls per second with one seed (0 when it made none).
+pub fn simulated_rate_seed(s: &Scenario, seed: u64) -> f64 {
+    run(s, seed, RunOptions::default())
+        .ok()
+        .and_then(|o| {
+            o.workloads
+                .iter()
+                .find(|w| w.workload == "io")
+                .map(|w| w.throughput_per_s)
+        })
+        .unwrap_or(0.0)
+}
+
 /// The I/O thread's simulated calls per second: the geometric mean over [`SEEDS`].
 pub fn simulated_rate(s: &Scenario) -> f64 {
     let mut log_sum = 0.0;
@@ -824,23 +837,42 @@ pub fn fit_pickle_message(
     }
 }
 
-/// An asyncio fan-out: `tasks` coroutines at once, each running `steps`
-/// (TOML), on the loop of one thread, on `cores` cores.
+/// An asyncio fan-out on one event loop: per workload, `tasks` coroutines
+/// arriving at once and running `steps` (TOML); on `cores` cores.
 pub fn asyncio_scenario(
     machine: &MachineConfig,
     python: &PythonConfig,
     cores: u32,
-    tasks: u32,
-    steps: &str,
+    workloads: &[(u32, String)],
 ) -> Option<Scenario> {
-    let text = format!(
-        "name = \"validate-asyncio\"\nseed = 1\n[[workload]]\nname = \"fanout\"\ntasks = {}\nsteps = {steps}\n\
-         [workload.run]\nmodel = \"asyncio\"\n",
-        tasks.max(1)
-    );
+    let mut text = String::from("name = \"validate-asyncio\"\nseed = 1\n");
+    for (i, (tasks, steps)) in workloads.iter().enumerate() {
+        text.push_str(&format!(
+            "[[workload]]\nname = \"w{i}\"\ntasks = {}\nsteps = {steps}\n[workload.run]\nmodel = \"asyncio\"\n",
+            (*tasks).max(1)
+        ));
+    }
     let mut s = parse_str(&text, Path::new("validate.toml"), &[]).ok()?;
     s.machine = machine.clone();
     s.machine.cores = cores.max(1);
     s.python = python.clone();
     Some(s)
+}
+
+/// The latest simulated end over all workloads (`sim_time_s`), mean over [`SEEDS`]; NaN on failure.
+pub fn simulated_last_end(s: &Scenario) -> f64 {
+    let mut total = 0.0;
+    for &seed in SEEDS {
+        match run(s, seed, RunOptions::default()) {
+            Ok(o) => {
+                total += o
+                    .workloads
+                    .iter()
+                    .map(|w| w.sim_time_s)
+                    .fold(f64::NAN, f64::max)
+            }
+            Err(_) => return f64::NAN,
+        }
+    }
+    total / SEEDS.len() as f64
 }

@@ -15,6 +15,7 @@
 //! probes here yet; asyncio is not built: both are listed in the
 //! validation table as not validated.
 
+pub mod chart;
 pub mod costs;
 pub mod fit;
 pub mod probes;

@@ -21,6 +21,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("workload.py", include_str!("probes/workload.py")),
     ("procs.py", include_str!("probes/procs.py")),
     ("aio.py", include_str!("probes/aio.py")),
+    ("noise.py", include_str!("probes/noise.py")),
 ];
 
 /// Why a probe gave no result.

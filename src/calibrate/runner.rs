@@ -861,14 +861,16 @@ pub fn load_average() -> Option<f64> {
         .ok()
 }
 
-fn read_trimmed(path: &str) -> Option<String> {
+/// A file's trimmed contents (`None` when missing or empty).
+pub fn read_trimmed(path: &str) -> Option<String> {
     std::fs::read_to_string(Path::new(path))
         .ok()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
 }
 
-fn cpu_model() -> String {
+/// The CPU model from `/proc/cpuinfo`, or `unknown`.
+pub fn cpu_model() -> String {
     read_trimmed("/proc/cpuinfo")
         .and_then(|text| {
             text.lines()
