@@ -1,7 +1,9 @@
 //! `gilsim validate`: real workloads that were not used for fitting, run for
 //! real (repeated: median and p25..p75) and simulated with the profile.
 //!
-//! The suite covers the models that exist: a thread pool of pure-Python CPU
+//! The interpreter is the profile's unless `--python` names another.
+//!
+//! The suite: a thread pool of pure-Python CPU
 //! work (1 and 4 workers), a thread pool of `hashlib.sha256` (releases the
 //! GIL; 1 and 4 workers), a pool of 4 whose tasks hold one lock across a
 //! 1 ms sleep and a loop, a pool of 8 limited by a semaphore of 3 around a
@@ -9,8 +11,20 @@
 //! use (2 ms and 0.5 ms on the measured cores, 2 ms on 1 core). The
 //! simulated workloads take their step durations from the profile's
 //! measurements (ns per loop iteration, sha256 MB/s, the I/O loop's costs),
-//! never from the validation runs. Asyncio is listed as "not validated:
-//! model not built"; processes, modelled since, as having no probes yet.
+//! never from the validation runs. Processes: `multiprocessing.Pool.map`
+//! (fork, one worker per core) of a short loop over lists of floats whose
+//! pickles are 1 KiB and 256 KiB, at chunksize 1 and 8. asyncio: 1,000
+//! (2,000 in full) coroutines each running a short loop, awaiting
+//! `asyncio.sleep(5 ms)` and running it again, alone and behind one
+//! CPU-heavy coroutine (a loop of 1.5 M iterations) that holds the loop.
+//!
+//! Noise: workloads are interleaved (one repetition of each per round),
+//! `noise.py` measures the background load and the reference loop's speed
+//! before and after (in `validation.json`, with the load average and the
+//! machine), every row records the CPU other processes used during its
+//! real runs, and the convoy, decided by races, is compared as a
+//! distribution: its simulated p25..p75 over [`SPREAD_SEEDS`] against the
+//! real p25..p75.
 
 use std::path::Path;
 
@@ -461,7 +475,15 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
         });
     }
 
-    let dir = ProbeDir::create(&args.python).map_err(|e| Failure::Run(e.to_string()))?;
+    let python_path = args.python.clone().unwrap_or_else(|| {
+        let exe = &profile.python.executable;
+        if exe.is_empty() || !Path::new(exe).exists() {
+            "python3".into()
+        } else {
+            exe.into()
+        }
+    });
+    let dir = ProbeDir::create(&python_path).map_err(|e| Failure::Run(e.to_string()))?;
     let load_before = super::runner::load_average();
     let noise_options = json!({"cores": pinned, "seconds": if args.quick { 0.3 } else { 1.0 }});
     let noise_before = dir
@@ -596,7 +618,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
         "profile_date": profile.date,
         "profile_load_average": profile.machine.load_average,
         "python": profile.python.version,
-        "python_executable": args.python.display().to_string(),
+        "python_executable": python_path.display().to_string(),
         "machine": {
             "cores_online": std::thread::available_parallelism().map_or(1, |n| n.get()),
             "cores_used": profile.machine.cores_used,
