@@ -46,6 +46,14 @@ fn process_costs_follow_their_documented_formulas() {
     assert_eq!(get(&d, "proc.forkserver_server_ns"), 57_000_000.0);
     assert_eq!(get(&d, "proc.map_chunk1_per_task_ns"), 50_000.0);
     assert_eq!(get(&d, "proc.map_chunk16_s"), 0.012);
+    // Three sizes from 64 KiB up: the least-squares slope (collinear here: 1 ns/B).
+    let text = PROCS.replace(
+        "\"rt_1048576_ns\": 1066776",
+        "\"rt_1048576_ns\": 1016140, \"rt_4194304_ns\": 4161868",
+    );
+    let d3 = derive_procs(&map(&text), &[16, 65_536, 1 << 20, 4 << 20]).expect("derives");
+    let large = get(&d3, "proc.pipe_ns_per_byte_large");
+    assert!((large - 0.5).abs() < 1e-9, "{large}");
     // spawn was not measured: no entry, no error.
     assert!(!d.iter().any(|(k, _, _)| k.contains("spawn")));
 }

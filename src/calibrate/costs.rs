@@ -11,7 +11,7 @@
 //! | `pipe_syscall` | half an `os.write` + `os.read` of 16 B in one process |
 //! | `pickle_message` | (`Connection.send` + `recv` in one process − 1.5 pipe pairs) / 2: two pickling passes, one write and two reads (`_send_bytes` joins header and payload up to 16 KiB, `_recv_bytes` reads the header, then the payload); then fitted to `Pool.map` ([`super::fit::fit_pickle_message`]) |
 //! | `pipe_ns_per_byte_small` | (round trip at 64 KiB − at 16 B) / bytes / 2 sides |
-//! | `pipe_ns_per_byte_large` | (round trip at the largest size − at 64 KiB) / bytes / 2 sides |
+//! | `pipe_ns_per_byte_large` | least-squares slope of the round trip over the sizes from 64 KiB up / 2 sides |
 //! | `fork_start_parent`, ... | `Process.start()` in the parent, per start method |
 //! | `fork_start`, ... | `start()` + `join()` − `start()`: the child's part (its exit included) |
 //! | `forkserver_server_start` | the first forkserver start − a later one |
@@ -71,9 +71,25 @@ pub fn derive_procs(map: &Map<String, Value>, sizes: &[u64]) -> Result<Vec<Deriv
             let slope = (rt(buffer)? - rt(lo)?) / (buffer - lo) as f64 / 2.0;
             push("proc.pipe_ns_per_byte_small", "ns/B", slope.max(0.0));
         }
-        if hi > buffer && sizes.contains(&buffer) {
-            let slope = (rt(hi)? - rt(buffer)?) / (hi - buffer) as f64 / 2.0;
-            push("proc.pipe_ns_per_byte_large", "ns/B", slope.max(0.0));
+        let above: Vec<u64> = sizes.iter().copied().filter(|&x| x >= buffer).collect();
+        if hi > buffer && above.len() >= 2 {
+            // Least-squares slope of the round trip over the sizes from 64 KiB up.
+            let pts: Vec<(f64, f64)> = above
+                .iter()
+                .map(|&x| rt(x).map(|y| (x as f64, y)))
+                .collect::<Result<_, _>>()?;
+            let n = pts.len() as f64;
+            let mx = pts.iter().map(|p| p.0).sum::<f64>() / n;
+            let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
+            let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+            let sxx: f64 = pts.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
+            if sxx > 0.0 {
+                push(
+                    "proc.pipe_ns_per_byte_large",
+                    "ns/B",
+                    (sxy / sxx / 2.0).max(0.0),
+                );
+            }
         }
         for &size in sizes {
             push(&format!("proc.round_trip_{size}_ns"), "ns", rt(size)?);
@@ -176,7 +192,7 @@ pub const MAPPING: &[(&str, &str, &str)] = &[
     (
         "python.pipe_ns_per_byte_large",
         "proc.pipe_ns_per_byte_large",
-        "procs.py: (round trip at the largest size - at 64 KiB) / bytes / 2 sides",
+        "procs.py: least-squares slope of the round trip against size, from 64 KiB up, / 2 sides",
     ),
     (
         "python.fork_start_parent",

@@ -159,7 +159,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         let costs = dir
             .run(
                 "costs.py",
-                &json!({"cores": cores_json(&pinned_list), "scale": scale}),
+                &json!({"cores": cores_json(&pinned_list), "scale": scale, "parallel": main_count}),
             )
             .map_err(run_failure)?;
         for field in [
@@ -176,6 +176,10 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
                 field,
                 probes::number(&costs, "costs.py", field).map_err(run_failure)?,
             );
+        }
+        // Recorded, not simulated: the simulator's cores do not slow each other.
+        if let Ok(v) = probes::number(&costs, "costs.py", "parallel_loop_ns") {
+            push("parallel_loop_ns", v);
         }
         note_pin(&costs, &pinned_list, "costs.py", &mut pin_refused);
         bar.inc(1);
@@ -272,6 +276,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
     }
     let units: &[(&str, &str, bool)] = &[
         ("cpu_loop_ns", "ns", false),
+        ("parallel_loop_ns", "ns", false),
         ("sha256_mb_s", "MB/s", true),
         ("thread_start_ns", "ns", false),
         ("lock_uncontended_ns", "ns", false),

@@ -36,7 +36,10 @@ def emit(obj):
 
 
 def busy_ticks():
-    """(busy clock ticks of the whole machine, this process's ticks) or None.
+    """(busy clock ticks of the whole machine, this process's ticks, ticks per s) or None.
+
+    This process's ticks include its children that have been waited for
+    (a pool's workers after join).
 
     Busy = user + nice + system + irq + softirq + steal from /proc/stat;
     the difference over a probe, minus this process's own CPU time, is what
@@ -50,7 +53,8 @@ def busy_ticks():
         busy = v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0)
         t = os.times()
         hz = os.sysconf("SC_CLK_TCK")
-        return busy, (t.user + t.system) * hz, hz
+        own = t.user + t.system + t.children_user + t.children_system
+        return busy, own * hz, hz
     except (OSError, ValueError, IndexError):
         return None
 
