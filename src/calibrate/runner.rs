@@ -26,6 +26,7 @@ use crate::workload::Dist;
 /// Switch intervals of the convoy probe, µs.
 pub const CONVOY_INTERVALS_US: &[u64] = &[5000, 1000];
 /// A convoy repetition during which other processes used less than this
+/// (on the probe's pinned cores, or the whole machine when not pinned)
 /// many cores counts as quiet; the fit uses quiet repetitions when any exist.
 /// On the 2-core VM this was written on, 0.2 cores of background work
 /// already raised the 2-core convoy's I/O rate about tenfold.
@@ -372,14 +373,23 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
 
     for &(key, name, how) in costs::MAPPING {
         let Some(m) = measurements.get(name).filter(|m| m.median.is_finite()) else {
-            insert(
-                &mut parameters,
-                key,
-                Source::Default,
-                format!("not measured: {name} missing (start method not available?)"),
-                "-".into(),
-                &cost_slot(key, &python).unwrap_or(Dist::Const(0)),
-            );
+            let how = format!("not measured: {name} missing (start method not available?)");
+            match cost_slot(key, &python) {
+                Some(d) => insert(&mut parameters, key, Source::Default, how, "-".into(), &d),
+                None => {
+                    if let Some(value) = cost_number(key, &python) {
+                        parameters.insert(
+                            key.to_string(),
+                            Parameter {
+                                source: Source::Default,
+                                how,
+                                spread: "-".into(),
+                                value: ProfileValue::Number { value },
+                            },
+                        );
+                    }
+                }
+            }
             continue;
         };
         let value = match cost_slot(key, &python) {
@@ -816,6 +826,18 @@ fn cost_slot(key: &str, p: &PythonConfig) -> Option<Dist> {
     })
 }
 
+/// The current value of a per-byte cost of [`costs::MAPPING`].
+fn cost_number(key: &str, p: &PythonConfig) -> Option<f64> {
+    let pr = &p.process;
+    Some(match key {
+        "python.pickle_ns_per_byte" => pr.pickle_ns_per_byte,
+        "python.unpickle_ns_per_byte" => pr.unpickle_ns_per_byte,
+        "python.pipe_ns_per_byte_small" => pr.pipe_ns_per_byte_small,
+        "python.pipe_ns_per_byte_large" => pr.pipe_ns_per_byte_large,
+        _ => return None,
+    })
+}
+
 fn note_pin(
     out: &serde_json::Map<String, serde_json::Value>,
     cores: &Option<Vec<u32>>,
@@ -894,6 +916,28 @@ pub fn utc_now() -> String {
     rfc3339(secs)
 }
 
+/// Parses `YYYY-MM-DDTHH:MM:SSZ` (what [`rfc3339`] writes) to seconds since the Unix epoch.
+pub fn parse_rfc3339(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
+    let (hh, mm, ss) = (n(11..13)?, n(14..16)?, n(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
+}
+
 /// Seconds since the Unix epoch as RFC 3339 UTC (Howard Hinnant's civil-from-days).
 pub fn rfc3339(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
@@ -913,6 +957,17 @@ pub fn rfc3339(secs: u64) -> String {
         rem / 60 % 60,
         rem % 60
     )
+}
+
+/// A number with about four significant digits.
+fn short(v: f64) -> String {
+    if v.abs() >= 100.0 || v == 0.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
 }
 
 /// The calibration summary for standard output: every parameter and measurement.
@@ -953,14 +1008,14 @@ pub fn summary(r: &CalibrateReport) -> String {
         out.push_str(&format!("{k:<32} {:<9} {v}\n", param.source.to_string()));
     }
     out.push_str(&format!(
-        "\n{:<32} {:>14} {:>30}\n",
+        "\n{:<40} {:>14} {:>30}\n",
         "measurement", "median", "p25..p75"
     ));
     for (k, m) in &p.measurements {
         out.push_str(&format!(
-            "{k:<32} {:>14.1} {:>30} {}\n",
-            m.median,
-            format!("{:.1}..{:.1}", m.p25, m.p75),
+            "{k:<40} {:>14} {:>30} {}\n",
+            short(m.median),
+            format!("{}..{}", short(m.p25), short(m.p75)),
             m.unit
         ));
     }
@@ -978,5 +1033,9 @@ mod tests {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(super::rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        for secs in [0, 951_782_400, 1_700_000_000, 1_796_300_000] {
+            assert_eq!(super::parse_rfc3339(&super::rfc3339(secs)), Some(secs));
+        }
+        assert_eq!(super::parse_rfc3339("yesterday"), None);
     }
 }

@@ -44,6 +44,9 @@ use crate::python::PythonConfig;
 use crate::scenario::parse_str;
 use crate::simulation::{RunOptions, run};
 
+/// A profile older than this is reported as stale.
+pub const MAX_PROFILE_AGE_HOURS: f64 = 2.0;
+
 /// Seeds of the simulated distribution of a race-dominated workload.
 pub const SPREAD_SEEDS: std::ops::RangeInclusive<u64> = 1..=8;
 
@@ -83,6 +86,8 @@ pub struct ValidateReport {
     pub rows: Vec<Row>,
     /// Where `validation.csv` went.
     pub csv: std::path::PathBuf,
+    /// Notes for the user (an old profile).
+    pub notes: Vec<String>,
 }
 
 impl ValidateReport {
@@ -140,6 +145,27 @@ impl ValidateReport {
                 self.rows.len() - errors.len()
             )),
             None => out.push_str("\nno workload validated\n"),
+        }
+        for r in self
+            .rows
+            .iter()
+            .filter(|r| r.workload.starts_with("convoy-"))
+        {
+            if let (Some(real), Some(sim)) = (&r.real, r.simulated) {
+                let ratio = sim / real.median;
+                out.push_str(&format!(
+                    "{}: simulated / real = {ratio:.2} ({} a factor of 2)\n",
+                    r.workload,
+                    if (0.5..=2.0).contains(&ratio) {
+                        "within"
+                    } else {
+                        "NOT within"
+                    }
+                ));
+            }
+        }
+        for n in &self.notes {
+            out.push_str(&format!("note: {n}\n"));
         }
         out
     }
@@ -611,11 +637,24 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             "cpu_loop_ns": m.get("cpu_loop_ns"),
         })
     };
-    let report = ValidateReport { rows, csv };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let age_hours =
+        super::runner::parse_rfc3339(&profile.date).map(|t| now.saturating_sub(t) as f64 / 3600.0);
+    let mut notes = Vec::new();
+    if let Some(h) = age_hours.filter(|&h| h > MAX_PROFILE_AGE_HOURS) {
+        notes.push(format!(
+            "the profile was measured {h:.1} hours ago: machines drift within hours (DESIGN 2); \
+             run `gilsim calibrate` right before `gilsim validate`"
+        ));
+    }
+    let report = ValidateReport { rows, csv, notes };
     let meta = json!({
         "date": utc_now(),
         "profile": args.profile.display().to_string(),
         "profile_date": profile.date,
+        "profile_age_hours": age_hours,
         "profile_load_average": profile.machine.load_average,
         "python": profile.python.version,
         "python_executable": python_path.display().to_string(),

@@ -14,25 +14,31 @@ opts = options()
 pinned, pin_error = pin(opts.get("cores"))
 seconds = float(opts.get("seconds", 0.5))
 
-ticks0 = busy_ticks()
+ticks0 = busy_ticks(opts.get("cores"))
 time.sleep(seconds)
-idle_background = background_cores(ticks0, busy_ticks(), seconds)
+idle_background = background_cores(ticks0, busy_ticks(opts.get("cores")), seconds)
 
-n = 0
-block = 20000
-t0 = time.perf_counter()
-end = t0 + seconds
-while True:
-    x = 0
-    for i in range(block):
-        x += i & 7
-    n += block
-    t = time.perf_counter()
-    if t >= end:
-        break
+
+def timed_loop(seconds):
+    # In a function, as costs.py's loop: locals, not module globals.
+    n = 0
+    block = 20000
+    t0 = time.perf_counter()
+    end = t0 + seconds
+    while True:
+        x = 0
+        for i in range(block):
+            x += i & 7
+        n += block
+        t = time.perf_counter()
+        if t >= end:
+            return (t - t0) * 1e9 / n
+
+
+loop_ns = timed_loop(seconds)
 emit({
     "pinned": pinned,
     "pin_error": pin_error,
     "background_cores": idle_background,
-    "cpu_loop_ns": (t - t0) * 1e9 / n,
+    "cpu_loop_ns": loop_ns,
 })

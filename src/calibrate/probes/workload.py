@@ -104,7 +104,7 @@ def process_map():
     return elapsed
 
 
-ticks0 = busy_ticks()
+ticks0 = busy_ticks(opts.get("cores"))
 if kind == "process_map":
     t = time.perf_counter()
     elapsed = process_map()
@@ -122,5 +122,5 @@ emit({
     "pinned": pinned,
     "pin_error": pin_error,
     "makespan_s": elapsed,
-    "background_cores": background_cores(ticks0, busy_ticks(), time.perf_counter() - t),
+    "background_cores": background_cores(ticks0, busy_ticks(opts.get("cores")), time.perf_counter() - t),
 })
