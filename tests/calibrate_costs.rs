@@ -32,6 +32,16 @@ const PROCS: &str = r#"{"tasks": 1000, "big_chunk": 16, "pickle_ns_per_byte": 2.
 fn process_costs_follow_their_documented_formulas() {
     let d = derive_procs(&map(PROCS), &[16, 65_536, 1 << 20]).expect("derives");
     assert_eq!(get(&d, "proc.pipe_syscall_ns"), 600.0);
+    // Without a stream measurement, the isolated one.
+    assert_eq!(get(&d, "proc.pickle_ns_per_byte"), 2.5);
+    let streamed = PROCS.replace(
+        "\"tasks\": 1000,",
+        "\"tasks\": 1000, \"stream_pickle_ns_per_byte\": 5.0, \"stream_unpickle_ns_per_byte\": 2.0,",
+    );
+    let ds = derive_procs(&map(&streamed), &[16, 65_536]).expect("derives");
+    assert_eq!(get(&ds, "proc.pickle_ns_per_byte"), 5.0);
+    assert_eq!(get(&ds, "proc.unpickle_ns_per_byte"), 2.0);
+    assert_eq!(get(&ds, "proc.unpickle_isolated_ns_per_byte"), 4.0);
     // (6000 - 1.5 * 1200) / 2
     assert_eq!(get(&d, "proc.pickle_message_direct_ns"), 2100.0);
     let small = get(&d, "proc.pipe_ns_per_byte_small");

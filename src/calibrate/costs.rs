@@ -7,7 +7,7 @@
 //!
 //! | parameter | from |
 //! | --- | --- |
-//! | `pickle_ns_per_byte`, `unpickle_ns_per_byte` | `pickle.dumps` / `loads` of a list of floats, per byte |
+//! | `pickle_ns_per_byte`, `unpickle_ns_per_byte` | `ForkingPickler.dumps` in the parent / `loads` in a forked child of distinct lists of floats streamed through a pipe, per byte (as a pool moves arguments; repeated `pickle.dumps`/`loads` of one object, recorded beside, differ by up to 2x either way) |
 //! | `pipe_syscall` | half an `os.write` + `os.read` of 16 B in one process |
 //! | `pickle_message` | (`Connection.send` + `recv` in one process − 1.5 pipe pairs) / 2: two pickling passes, one write and two reads (`_send_bytes` joins header and payload up to 16 KiB, `_recv_bytes` reads the header, then the payload); then fitted to `Pool.map` ([`super::fit::fit_pickle_message`]) |
 //! | `pipe_ns_per_byte_small` | (round trip at 64 KiB − at 16 B) / bytes / 2 sides |
@@ -46,15 +46,20 @@ pub fn derive_procs(map: &Map<String, Value>, sizes: &[u64]) -> Result<Vec<Deriv
     let p = "procs.py";
     let mut out: Vec<Derived> = Vec::new();
     let mut push = |k: &str, unit: &'static str, v: f64| out.push((k.to_string(), unit, v));
+    let isolated = field(map, p, "pickle_ns_per_byte")?;
+    let isolated_loads = field(map, p, "unpickle_ns_per_byte")?;
+    push("proc.pickle_isolated_ns_per_byte", "ns/B", isolated);
+    push("proc.unpickle_isolated_ns_per_byte", "ns/B", isolated_loads);
+    // As a pool moves arguments when the probe measured it, else in isolation.
     push(
         "proc.pickle_ns_per_byte",
         "ns/B",
-        field(map, p, "pickle_ns_per_byte")?,
+        field(map, p, "stream_pickle_ns_per_byte").unwrap_or(isolated),
     );
     push(
         "proc.unpickle_ns_per_byte",
         "ns/B",
-        field(map, p, "unpickle_ns_per_byte")?,
+        field(map, p, "stream_unpickle_ns_per_byte").unwrap_or(isolated_loads),
     );
     let pair = field(map, p, "pipe_pair_ns")?;
     push("proc.pipe_syscall_ns", "ns", (pair / 2.0).max(FLOOR_NS));
@@ -172,12 +177,12 @@ pub const MAPPING: &[(&str, &str, &str)] = &[
     (
         "python.pickle_ns_per_byte",
         "proc.pickle_ns_per_byte",
-        "procs.py: pickle.dumps of a list of floats (highest protocol), ns per byte of pickle",
+        "procs.py: ForkingPickler.dumps in the parent of distinct lists of floats (pickles of 256 KiB) streamed to a forked child, ns per byte (proc.pickle_isolated_ns_per_byte: one object's repeated pickle.dumps)",
     ),
     (
         "python.unpickle_ns_per_byte",
         "proc.unpickle_ns_per_byte",
-        "procs.py: pickle.loads of that pickle, ns per byte",
+        "procs.py: ForkingPickler.loads in the child of those pickles, ns per byte (proc.unpickle_isolated_ns_per_byte: repeated pickle.loads)",
     ),
     (
         "python.pipe_syscall",

@@ -204,7 +204,8 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
             .run(
                 "procs.py",
                 &json!({"cores": cores_json(&pinned_list), "scale": scale, "starts": if args.quick { 2 } else { 3 },
-                        "tasks": map_tasks, "big_chunk": BIG_CHUNK, "sizes": sizes}),
+                        "tasks": map_tasks, "big_chunk": BIG_CHUNK, "sizes": sizes,
+                        "stream_messages": if args.quick { 8 } else { 16 }, "stream_bytes": 262_144}),
             )
             .map_err(run_failure)?;
         note_pin(&procs, &pinned_list, "procs.py", &mut pin_refused);

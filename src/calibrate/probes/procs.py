@@ -1,7 +1,14 @@
 """Probe: process costs, one repetition per run (multiprocessing, pickle).
 
 - pickle_ns_per_byte / unpickle_ns_per_byte: pickle.dumps / pickle.loads
-  of a list of `floats` floats (highest protocol), ns per byte of pickle.
+  of one list of `floats` floats (highest protocol), repeated, ns per byte.
+- stream_pickle_ns_per_byte / stream_unpickle_ns_per_byte: the same as a
+  pool moves arguments: the parent ForkingPickler.dumps each of
+  `stream_messages` distinct lists (pickles of about `stream_bytes`) and
+  send_bytes it to a forked child, which recv_bytes and
+  ForkingPickler.loads each (Lib/multiprocessing/connection.py); ns per
+  byte of the dumps in the parent and of the loads in the child (fresh
+  objects, caches shared with the pipe copy).
 - dumps_tiny_ns: pickle.dumps of a small int.
 - pipe_pair_ns: os.write + os.read of 16 bytes on a pipe, in one process.
 - conn_message_ns: Connection.send(int) + Connection.recv() on a
@@ -24,6 +31,7 @@ import multiprocessing as mp
 import os
 import pickle
 import time
+from multiprocessing.reduction import ForkingPickler
 
 from gilsim_probe import emit, options, pin
 
@@ -87,6 +95,44 @@ def local_pipes(out):
     out["conn_message_ns"] = per_call(message, k)
     a.close()
     c.close()
+
+
+def stream_child(conn):
+    loads = 0
+    total = 0
+    while True:
+        b = conn.recv_bytes()
+        if not b:
+            break
+        t = ns()
+        x = ForkingPickler.loads(b)
+        loads += ns() - t
+        total += len(b)
+        del x
+    conn.send((loads, total))
+
+
+def stream(out):
+    k = int(opts.get("stream_messages", 16))
+    count = max(1, int(opts.get("stream_bytes", 262144)) // 9)
+    objs = [[float(i + j) for i in range(count)] for j in range(k)]
+    ctx = mp.get_context("fork")
+    a, b = ctx.Pipe()
+    p = ctx.Process(target=stream_child, args=(b,))
+    p.start()
+    dumps = 0
+    total = 0
+    for obj in objs:
+        t = ns()
+        data = ForkingPickler.dumps(obj)
+        dumps += ns() - t
+        total += len(data)
+        a.send_bytes(data)
+    a.send_bytes(b"")
+    loads, received = a.recv()
+    p.join()
+    out["stream_pickle_ns_per_byte"] = dumps / total
+    out["stream_unpickle_ns_per_byte"] = loads / max(1, received)
 
 
 def echo(conn):
@@ -163,6 +209,7 @@ def pool_maps(out):
 if __name__ == "__main__":
     out = {"pinned": pinned, "pin_error": pin_error, "tasks": tasks, "big_chunk": big_chunk}
     pickling(out)
+    stream(out)
     local_pipes(out)
     round_trips(out)
     process_starts(out)
