@@ -675,8 +675,14 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
                     key,
                     Source::Fitted,
                     format!(
-                        "convoy objective on the grid {grid:?} ns (wake-up latencies and check latency as fitted): best {:.4}, range {:.4}",
-                        c.objective, c.objective_range
+                        "convoy objective on the grid {grid:?} ns (wake-up latencies and check latency as fitted): best {:.4}, range {:.4}{}",
+                        c.objective,
+                        c.objective_range,
+                        if grid.first() == Some(&v) || grid.last() == Some(&v) {
+                            "; AT THE EDGE of the grid: the best value may lie beyond it, or the convoy prefers an extreme for another reason (a busy machine)"
+                        } else {
+                            ""
+                        }
                     ),
                     "-".into(),
                     &dist,
