@@ -614,10 +614,17 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
                 "python.check_latency",
                 Source::Fitted,
                 format!(
-                    "convoy objective on the grid {:?} ns: best {:.4}, range {:.4}",
+                    "convoy objective on the grid {:?} ns: best {:.4}, range {:.4}{}",
                     fit::CHECK_GRID,
                     c.objective,
-                    c.objective_range
+                    c.objective_range,
+                    if fit::CHECK_GRID.first() == Some(&median)
+                        || fit::CHECK_GRID.last() == Some(&median)
+                    {
+                        "; AT THE EDGE of the grid"
+                    } else {
+                        ""
+                    }
                 ),
                 "-".into(),
                 &python.check_latency,
