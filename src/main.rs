@@ -114,14 +114,14 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// Run real thread workloads not used for fitting, simulate them with a profile, compare.
+    /// Run real workloads not used for fitting (threads, process pools, asyncio, the convoy), simulate them with a profile, compare.
     #[command(after_help = "Example:\n  gilsim calibrate && gilsim validate\n\n\
-        Writes output/validation/validation.csv (or --out DIR) and prints the table.")]
+        Writes output/validation/validation.csv, validation.json and validation.svg/.png (or --out DIR) and prints the table.")]
     Validate {
         /// The profile (default: output/calibration/profile.toml).
         #[arg(long, value_name = "FILE")]
         profile: Option<PathBuf>,
-        /// The Python interpreter to run the workloads with (default: python3).
+        /// The Python interpreter to run the workloads with (default: the profile's).
         #[arg(long, value_name = "PATH")]
         python: Option<PathBuf>,
         /// Fewer repetitions and smaller workloads.
@@ -298,7 +298,7 @@ fn main() -> ExitCode {
             out,
         } => calibration::validate::validate(&calibration::ValidateArgs {
             profile: profile.unwrap_or_else(|| "output/calibration/profile.toml".into()),
-            python: python.unwrap_or_else(|| "python3".into()),
+            python,
             quick,
             out: out.unwrap_or_else(|| "output/validation".into()),
             progress: true,

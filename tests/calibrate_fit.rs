@@ -173,3 +173,58 @@ fn fitting_recovers_a_known_deep_latency_from_the_sleep_probe() {
         f.median_ns
     );
 }
+
+#[test]
+fn fitting_recovers_a_known_pickle_message_from_pool_map() {
+    let machine = MachineConfig::default();
+    let mut truth = PythonConfig::default();
+    truth.process.pickle_message = 20 * US;
+    let targets: Vec<(fit::PoolMap, f64)> = [1, 16]
+        .iter()
+        .map(|&chunksize| {
+            let m = gilsim::calibrate::runner::map_probe(400, chunksize);
+            let s = fit::pool_map_scenario(&machine, &truth, 2, &m).expect("builds");
+            let real = fit::simulated_makespan(&s);
+            assert!(real.is_finite() && real > 0.0);
+            (m, real)
+        })
+        .collect();
+    let a = fit::fit_pickle_message(
+        &machine,
+        &PythonConfig::default(),
+        2,
+        &targets,
+        Effort::QUICK,
+    );
+    let b = fit::fit_pickle_message(
+        &machine,
+        &PythonConfig::default(),
+        2,
+        &targets,
+        Effort::QUICK,
+    );
+    assert_eq!(a, b, "deterministic");
+    let ratio = a.ns as f64 / (20 * US) as f64;
+    assert!((0.8..1.25).contains(&ratio), "fitted {} ns", a.ns);
+    assert!(a.objective <= a.objective_start);
+}
+
+#[test]
+fn an_asyncio_fan_out_is_simulated() {
+    let s = fit::asyncio_scenario(
+        &MachineConfig::default(),
+        &PythonConfig::default(),
+        2,
+        &[
+            (1, "[ { cpu = \"20ms\" } ]".to_string()),
+            (
+                100,
+                "[ { cpu = \"10us\" }, { sleep = \"5ms\" } ]".to_string(),
+            ),
+        ],
+    )
+    .expect("builds");
+    let end = fit::simulated_last_end(&s);
+    // The heavy coroutine holds the loop for 20 ms; the sleeps end after it.
+    assert!(end > 0.025 && end < 0.1, "{end}");
+}

@@ -330,3 +330,134 @@ fn a_broken_profile_is_a_scenario_error_at_its_value() {
     );
     assert_eq!(s.python.profile, "reference");
 }
+
+#[test]
+fn process_and_asyncio_costs_of_a_profile_reach_the_scenario() {
+    let mut p = sample_profile();
+    let mut put = |k: &str, source: Source, value: Value| {
+        p.parameters.insert(
+            k.to_string(),
+            Parameter {
+                source,
+                how: "test".into(),
+                spread: "-".into(),
+                value,
+            },
+        );
+    };
+    put(
+        "python.pickle_ns_per_byte",
+        Source::Measured,
+        Value::Number { value: 1.75 },
+    );
+    put(
+        "python.unpickle_ns_per_byte",
+        Source::Default,
+        Value::Number { value: 99.0 },
+    );
+    put(
+        "python.pickle_message",
+        Source::Fitted,
+        Value::Const { ns: 12_345 },
+    );
+    put(
+        "python.fork_start_parent",
+        Source::Measured,
+        Value::LogNormal {
+            median_ns: 900_000,
+            sigma: 0.2,
+        },
+    );
+    put(
+        "python.spawn_start",
+        Source::Measured,
+        Value::LogNormal {
+            median_ns: 50_000_000,
+            sigma: 0.2,
+        },
+    );
+    put(
+        "python.loop_callback",
+        Source::Measured,
+        Value::LogNormal {
+            median_ns: 1_900,
+            sigma: 0.3,
+        },
+    );
+    put(
+        "machine.wakeup_granularity",
+        Source::Fitted,
+        Value::Const { ns: 2_000_000 },
+    );
+    let dir = temp_dir("gilsim-profile-costs");
+    let path = dir.path().join("profile.toml");
+    p.write(&path).unwrap();
+    assert_eq!(
+        Profile::load(&path).expect("loads"),
+        p,
+        "numbers round-trip"
+    );
+    let s = parse_str(
+        &scenario_text(&quoted(&path), "", ""),
+        Path::new("s.toml"),
+        &[],
+    )
+    .expect("parses");
+    let d = gilsim::python::PythonConfig::default();
+    assert_eq!(s.python.process.pickle_ns_per_byte, 1.75);
+    assert_eq!(
+        s.python.process.unpickle_ns_per_byte, d.process.unpickle_ns_per_byte,
+        "a default entry does not override"
+    );
+    assert_eq!(s.python.process.pickle_message, 12_345);
+    assert_eq!(
+        s.python.process.start_parent[0],
+        Dist::LogNormal {
+            median: 900_000,
+            sigma: 0.2
+        }
+    );
+    assert_eq!(s.python.process.start_parent[1], d.process.start_parent[1]);
+    assert_eq!(
+        s.python.process.start_child[1],
+        Dist::LogNormal {
+            median: 50_000_000,
+            sigma: 0.2
+        }
+    );
+    assert_eq!(
+        s.python.asyncio.loop_callback,
+        Dist::LogNormal {
+            median: 1_900,
+            sigma: 0.3
+        }
+    );
+    assert_eq!(s.python.asyncio.task_step, d.asyncio.task_step);
+    assert_eq!(s.machine.wakeup_granularity, 2_000_000);
+    // The scenario's own key still wins.
+    let s = parse_str(
+        &scenario_text(&quoted(&path), "pickle_ns_per_byte = 0.5", ""),
+        Path::new("s.toml"),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(s.python.process.pickle_ns_per_byte, 0.5);
+}
+
+#[test]
+fn a_negative_number_in_a_profile_is_refused() {
+    let mut p = sample_profile();
+    p.parameters.insert(
+        "python.pickle_ns_per_byte".into(),
+        Parameter {
+            source: Source::Measured,
+            how: "test".into(),
+            spread: "-".into(),
+            value: Value::Number { value: -1.0 },
+        },
+    );
+    let e = Profile::from_toml(&p.to_toml().unwrap(), "p.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("pickle_ns_per_byte"), "{e}");
+}

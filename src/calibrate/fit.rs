@@ -30,6 +30,12 @@
 //!   [`IDENTIFIABLE`] across the grid, the probes cannot tell the values
 //!   apart and the default is kept (reported as such).
 //!
+//! - `machine.context_switch` (median) and `machine.wakeup_granularity`:
+//!   the same identifiability test on the convoy objective, over
+//!   [`CONTEXT_SWITCH_GRID`] and [`GRANULARITY_GRID`] ([`fit_on_grid`]).
+//! - `python.pickle_message`: measured directly, then fitted to real
+//!   `Pool.map` makespans at chunksize 1 and 16 ([`fit_pickle_message`]).
+//!
 //! Every simulation uses fixed seeds ([`SEEDS`]; the rate is the geometric
 //! mean over them), candidates are evaluated in parallel but reduced in
 //! grid order, so the same measurements always give the same fit.
@@ -187,6 +193,19 @@ pub fn convoy_scenario(
         ));
     }
     build(&text, machine, python, cores, interval_us)
+}
+
+/// The I/O thread's simulated calls per second with one seed (0 when it made none).
+pub fn simulated_rate_seed(s: &Scenario, seed: u64) -> f64 {
+    run(s, seed, RunOptions::default())
+        .ok()
+        .and_then(|o| {
+            o.workloads
+                .iter()
+                .find(|w| w.workload == "io")
+                .map(|w| w.throughput_per_s)
+        })
+        .unwrap_or(0.0)
 }
 
 /// The I/O thread's simulated calls per second: the geometric mean over [`SEEDS`].
@@ -577,12 +596,86 @@ pub fn fit_check_latency(
         Dist::LogNormal { sigma, .. } => sigma,
         _ => 0.5,
     };
-    let fs: Vec<f64> = CHECK_GRID
+    fit_on_grid(
+        machine,
+        python,
+        io,
+        targets,
+        effort,
+        CHECK_GRID,
+        &|_, p, median| p.check_latency = Dist::LogNormal { median, sigma },
+    )
+}
+
+/// The context-switch grid (lognormal medians), ns.
+pub const CONTEXT_SWITCH_GRID: &[Nanos] = &[500, 1_000, 2_000, 4_000, 8_000, 16_000];
+/// The wake-up granularity grid, ns.
+pub const GRANULARITY_GRID: &[Nanos] = &[250_000, 500_000, 1_000_000, 2_000_000, 4_000_000];
+
+/// Fits `machine.context_switch`'s median (sigma kept) on the convoy objective, over [`CONTEXT_SWITCH_GRID`].
+pub fn fit_context_switch(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    io: &IoLoop,
+    targets: &[ConvoyTarget],
+    effort: Effort,
+) -> CheckFit {
+    let sigma = match machine.context_switch {
+        Dist::LogNormal { sigma, .. } => sigma,
+        _ => 0.3,
+    };
+    fit_on_grid(
+        machine,
+        python,
+        io,
+        targets,
+        effort,
+        CONTEXT_SWITCH_GRID,
+        &|m, _, median| m.context_switch = Dist::LogNormal { median, sigma },
+    )
+}
+
+/// Fits `machine.wakeup_granularity` (CFS's wake-up preemption threshold)
+/// on the convoy objective, over [`GRANULARITY_GRID`].
+pub fn fit_wakeup_granularity(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    io: &IoLoop,
+    targets: &[ConvoyTarget],
+    effort: Effort,
+) -> CheckFit {
+    fit_on_grid(
+        machine,
+        python,
+        io,
+        targets,
+        effort,
+        GRANULARITY_GRID,
+        &|m, _, ns| m.wakeup_granularity = ns,
+    )
+}
+
+/// Evaluates the convoy objective at each grid value (set by `set`) and
+/// keeps the best, or none when the objective's range across the grid is
+/// below [`IDENTIFIABLE`] (the probes cannot tell the values apart). Ties go
+/// to the earlier grid point.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_on_grid(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    io: &IoLoop,
+    targets: &[ConvoyTarget],
+    effort: Effort,
+    grid: &[Nanos],
+    set: &(dyn Fn(&mut MachineConfig, &mut PythonConfig, Nanos) + Sync),
+) -> CheckFit {
+    let fs: Vec<f64> = grid
         .par_iter()
-        .map(|&median| {
+        .map(|&v| {
+            let mut m = machine.clone();
             let mut p = python.clone();
-            p.check_latency = Dist::LogNormal { median, sigma };
-            convoy_objective(machine, &p, io, targets, effort)
+            set(&mut m, &mut p, v);
+            convoy_objective(&m, &p, io, targets, effort)
         })
         .collect();
     let mut best = 0;
@@ -592,16 +685,16 @@ pub fn fit_check_latency(
         }
     }
     let max = fs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let range = max - fs[best];
-    if range < IDENTIFIABLE {
+    let range = max - fs.get(best).copied().unwrap_or(f64::NAN);
+    if fs.is_empty() || range.is_nan() || range < IDENTIFIABLE {
         CheckFit {
             median_ns: None,
-            objective_range: range,
+            objective_range: if range.is_finite() { range } else { 0.0 },
             objective: convoy_objective(machine, python, io, targets, effort),
         }
     } else {
         CheckFit {
-            median_ns: Some(CHECK_GRID[best]),
+            median_ns: Some(grid[best]),
             objective_range: range,
             objective: fs[best],
         }
@@ -639,4 +732,147 @@ pub fn fit_sleep_latency(
         objective: f,
         evaluations,
     }
+}
+
+/// A `multiprocessing.Pool(workers)` (fork) mapping `tasks` calls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolMap {
+    /// Worker processes.
+    pub workers: u32,
+    /// Tasks mapped.
+    pub tasks: u32,
+    /// `Pool.map`'s chunksize.
+    pub chunksize: u32,
+    /// The task's steps, as TOML (`[ { cpu = "1us" } ]`).
+    pub steps: String,
+    /// Pickled size of a task's arguments.
+    pub args_bytes: u64,
+    /// Pickled size of a task's result.
+    pub result_bytes: u64,
+}
+
+/// A [`PoolMap`] as a scenario on `cores` cores.
+pub fn pool_map_scenario(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    cores: u32,
+    m: &PoolMap,
+) -> Option<Scenario> {
+    let text = format!(
+        "name = \"calibrate-pool-map\"\nseed = 1\n[[workload]]\nname = \"pool\"\ntasks = {}\nsteps = {}\n\
+         args_bytes = \"{}B\"\nresult_bytes = \"{}B\"\n\
+         [workload.run]\nmodel = \"processes\"\napi = \"pool\"\nworkers = {}\nchunksize = {}\nstart_method = \"fork\"\n",
+        m.tasks.max(1),
+        m.steps,
+        m.args_bytes,
+        m.result_bytes,
+        m.workers.max(1),
+        m.chunksize.max(1)
+    );
+    let mut s = parse_str(&text, Path::new("calibration.toml"), &[]).ok()?;
+    s.machine = machine.clone();
+    s.machine.cores = cores.max(1);
+    s.python = python.clone();
+    Some(s)
+}
+
+/// The first workload's simulated makespan (`sim_time_s`), mean over [`SEEDS`]; NaN on failure.
+pub fn simulated_makespan(s: &Scenario) -> f64 {
+    let mut total = 0.0;
+    for &seed in SEEDS {
+        match run(s, seed, RunOptions::default()) {
+            Ok(o) => total += o.workloads.first().map_or(f64::NAN, |w| w.sim_time_s),
+            Err(_) => return f64::NAN,
+        }
+    }
+    total / SEEDS.len() as f64
+}
+
+/// The result of fitting one constant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConstFit {
+    /// Fitted value, ns.
+    pub ns: Nanos,
+    /// Objective at the fit.
+    pub objective: f64,
+    /// Objective at the starting (directly measured) value.
+    pub objective_start: f64,
+    /// Candidates simulated.
+    pub evaluations: usize,
+}
+
+/// Fits `python.process.pickle_message` (the per-message CPU of pickling and
+/// of the Python around it: `Connection.send`/`recv` and the pool's handler
+/// loops, Lib/multiprocessing/pool.py) to real `Pool.map` makespans.
+/// Objective: Σ (ln simulated makespan − ln real)² over `targets`; search:
+/// a log grid from 100 ns to 200 µs, then golden-section steps ([`minimise_log`]).
+pub fn fit_pickle_message(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    cores: u32,
+    targets: &[(PoolMap, f64)],
+    effort: Effort,
+) -> ConstFit {
+    let objective = |ns: f64| {
+        let mut p = python.clone();
+        p.process.pickle_message = ns.round().max(1.0) as Nanos;
+        targets
+            .iter()
+            .map(|(m, real)| {
+                let sim = pool_map_scenario(machine, &p, cores, m)
+                    .map_or(f64::NAN, |s| simulated_makespan(&s));
+                let e = libm::log(sim.max(1e-9)) - libm::log(real.max(1e-9));
+                if e.is_finite() { e * e } else { f64::INFINITY }
+            })
+            .sum::<f64>()
+    };
+    let start = objective(python.process.pickle_message as f64);
+    let (ns, f, evaluations) =
+        minimise_log(&objective, 100.0, 200_000.0, effort.grid, effort.golden);
+    ConstFit {
+        ns: ns.round() as Nanos,
+        objective: f,
+        objective_start: start,
+        evaluations: evaluations + 1,
+    }
+}
+
+/// An asyncio fan-out on one event loop: per workload, `tasks` coroutines
+/// arriving at once and running `steps` (TOML); on `cores` cores.
+pub fn asyncio_scenario(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    cores: u32,
+    workloads: &[(u32, String)],
+) -> Option<Scenario> {
+    let mut text = String::from("name = \"validate-asyncio\"\nseed = 1\n");
+    for (i, (tasks, steps)) in workloads.iter().enumerate() {
+        text.push_str(&format!(
+            "[[workload]]\nname = \"w{i}\"\ntasks = {}\nsteps = {steps}\n[workload.run]\nmodel = \"asyncio\"\n",
+            (*tasks).max(1)
+        ));
+    }
+    let mut s = parse_str(&text, Path::new("validate.toml"), &[]).ok()?;
+    s.machine = machine.clone();
+    s.machine.cores = cores.max(1);
+    s.python = python.clone();
+    Some(s)
+}
+
+/// The latest simulated end over all workloads (`sim_time_s`), mean over [`SEEDS`]; NaN on failure.
+pub fn simulated_last_end(s: &Scenario) -> f64 {
+    let mut total = 0.0;
+    for &seed in SEEDS {
+        match run(s, seed, RunOptions::default()) {
+            Ok(o) => {
+                total += o
+                    .workloads
+                    .iter()
+                    .map(|w| w.sim_time_s)
+                    .fold(f64::NAN, f64::max)
+            }
+            Err(_) => return f64::NAN,
+        }
+    }
+    total / SEEDS.len() as f64
 }

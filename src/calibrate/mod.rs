@@ -10,11 +10,14 @@
 //! - [`validate`]: `gilsim validate`: real workloads not used for fitting,
 //!   run for real and simulated with the profile.
 //!
-//! Calibrated and validated so far: the sequential and thread models.
-//! Process pools (modelled, with their own measured defaults) have no
-//! probes here yet; asyncio is not built: both are listed in the
-//! validation table as not validated.
+//! Calibrated and validated: the sequential and thread models, process
+//! pools (`costs`: process starts, pickling, pipes, `submit`; `fit`:
+//! `pickle_message` on `Pool.map`) and asyncio (`costs`: the event loop's
+//! callback, poll, task step and task creation). `chart` draws
+//! `validation.svg/png`.
 
+pub mod chart;
+pub mod costs;
 pub mod fit;
 pub mod probes;
 pub mod profile;
@@ -44,8 +47,8 @@ pub struct CalibrateArgs {
 pub struct ValidateArgs {
     /// The profile to simulate with (default `output/calibration/profile.toml`).
     pub profile: PathBuf,
-    /// The interpreter (`python3` by default).
-    pub python: PathBuf,
+    /// The interpreter; `None`: the profile's (`python3` if it has none).
+    pub python: Option<PathBuf>,
     /// Fewer repetitions and smaller workloads.
     pub quick: bool,
     /// Output folder (default `output/validation`).

@@ -19,6 +19,9 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("switch.py", include_str!("probes/switch.py")),
     ("convoy.py", include_str!("probes/convoy.py")),
     ("workload.py", include_str!("probes/workload.py")),
+    ("procs.py", include_str!("probes/procs.py")),
+    ("aio.py", include_str!("probes/aio.py")),
+    ("noise.py", include_str!("probes/noise.py")),
 ];
 
 /// Why a probe gave no result.

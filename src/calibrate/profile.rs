@@ -52,7 +52,8 @@ impl std::fmt::Display for Source {
     }
 }
 
-/// A parameter value: a duration distribution, in nanoseconds.
+/// A parameter value: a duration distribution in nanoseconds, or a plain
+/// number (nanoseconds per byte).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "dist", rename_all = "lowercase")]
 pub enum Value {
@@ -75,21 +76,35 @@ pub enum Value {
         /// Standard deviation in nanoseconds.
         sd_ns: Nanos,
     },
+    /// A number: nanoseconds per byte for the `*_ns_per_byte` keys.
+    Number {
+        /// The value.
+        value: f64,
+    },
 }
 
 impl Value {
-    /// The simulator's distribution.
-    pub fn dist(&self) -> Dist {
+    /// The simulator's distribution (`None` for a [`Value::Number`]).
+    pub fn dist(&self) -> Option<Dist> {
         match *self {
-            Value::Const { ns } => Dist::Const(ns),
-            Value::LogNormal { median_ns, sigma } => Dist::LogNormal {
+            Value::Const { ns } => Some(Dist::Const(ns)),
+            Value::LogNormal { median_ns, sigma } => Some(Dist::LogNormal {
                 median: median_ns,
                 sigma,
-            },
-            Value::Normal { mean_ns, sd_ns } => Dist::Normal {
+            }),
+            Value::Normal { mean_ns, sd_ns } => Some(Dist::Normal {
                 mean: mean_ns,
                 sd: sd_ns,
-            },
+            }),
+            Value::Number { .. } => None,
+        }
+    }
+
+    /// The plain number of a [`Value::Number`].
+    pub fn number(&self) -> Option<f64> {
+        match *self {
+            Value::Number { value } => Some(value),
+            _ => None,
         }
     }
 
@@ -200,15 +215,36 @@ pub struct Profile {
     pub measurements: BTreeMap<String, Measurement>,
 }
 
-/// The scenario keys a profile may set.
+/// The keys a profile may set: scenario keys, plus the parent's side of a
+/// process start (`python.fork_start_parent`, ...), which no scenario key sets.
 pub const PARAMETER_KEYS: &[&str] = &[
     "machine.context_switch",
+    "machine.wakeup_granularity",
+    "machine.os_timeslice",
     "machine.wakeup_latency",
     "machine.wakeup_latency_polling",
     "machine.timer_slack",
     "python.check_latency",
     "python.thread_start",
     "python.release_overhead",
+    "python.pickle_message",
+    "python.pickle_ns_per_byte",
+    "python.unpickle_ns_per_byte",
+    "python.pipe_syscall",
+    "python.pipe_ns_per_byte_small",
+    "python.pipe_ns_per_byte_large",
+    "python.submit",
+    "python.fork_start",
+    "python.spawn_start",
+    "python.forkserver_start",
+    "python.fork_start_parent",
+    "python.spawn_start_parent",
+    "python.forkserver_start_parent",
+    "python.forkserver_server_start",
+    "python.loop_callback",
+    "python.task_step",
+    "python.coroutine_create",
+    "python.loop_poll",
 ];
 
 /// Why a profile could not be read.
@@ -266,16 +302,45 @@ impl Profile {
         for (k, p) in &profile.parameters {
             let bad = match p.value {
                 Value::LogNormal { sigma, .. } => !(sigma.is_finite() && sigma >= 0.0),
+                Value::Number { value } => !(value.is_finite() && value >= 0.0),
                 _ => false,
             };
             if bad {
                 return Err(ProfileError::Parse {
                     path: path.to_string(),
-                    message: format!("parameter `{k}`: sigma must be a finite number ≥ 0"),
+                    message: format!("parameter `{k}`: sigma and numbers must be finite and ≥ 0"),
                 });
             }
         }
         Ok(profile)
+    }
+
+    /// A profile holding only `parameters` (no machine, interpreter or
+    /// measurements): applies values mid-calibration.
+    pub fn scratch(parameters: BTreeMap<String, Parameter>) -> Profile {
+        Profile {
+            gilsim_version: String::new(),
+            date: String::new(),
+            quick: false,
+            python: PythonInfo {
+                executable: String::new(),
+                version: String::new(),
+                version_short: String::new(),
+                gil_disabled: false,
+            },
+            machine: MachineInfo {
+                cores_online: 0,
+                cores_list: String::new(),
+                cores_used: 0,
+                pinned: false,
+                cpu_model: String::new(),
+                cpuidle_driver: String::new(),
+                kernel: String::new(),
+                load_average: String::new(),
+            },
+            parameters,
+            measurements: BTreeMap::new(),
+        }
     }
 
     /// Reads a profile file.
@@ -295,12 +360,29 @@ impl Profile {
         Ok(())
     }
 
-    /// The measured or fitted value of `key`, if the profile has one.
+    /// The measured or fitted distribution of `key`, if the profile has one.
     pub fn value(&self, key: &str) -> Option<Dist> {
         self.parameters
             .get(key)
             .filter(|p| p.source != Source::Default)
-            .map(|p| p.value.dist())
+            .and_then(|p| p.value.dist())
+    }
+
+    /// The measured or fitted plain number of `key` (ns per byte).
+    pub fn number(&self, key: &str) -> Option<f64> {
+        self.parameters
+            .get(key)
+            .filter(|p| p.source != Source::Default)
+            .and_then(|p| p.value.number())
+    }
+
+    /// A measured or fitted duration of `key` as whole nanoseconds (its median).
+    fn nanos(&self, key: &str) -> Option<Nanos> {
+        self.value(key).map(|d| match d {
+            Dist::Const(ns) => ns,
+            Dist::LogNormal { median, .. } => median,
+            other => libm::round(other.mean()) as Nanos,
+        })
     }
 
     /// Replaces the machine defaults with the profile's measured and fitted
@@ -319,6 +401,14 @@ impl Profile {
                 *slot = d;
             }
         }
+        for (key, slot) in [
+            ("machine.wakeup_granularity", &mut m.wakeup_granularity),
+            ("machine.os_timeslice", &mut m.os_timeslice),
+        ] {
+            if let Some(ns) = self.nanos(key) {
+                *slot = ns;
+            }
+        }
     }
 
     /// Replaces the interpreter defaults with the profile's measured and fitted values.
@@ -327,9 +417,62 @@ impl Profile {
             ("python.check_latency", &mut p.check_latency),
             ("python.thread_start", &mut p.thread_start),
             ("python.release_overhead", &mut p.release_overhead),
+            ("python.submit", &mut p.process.submit),
+            (
+                "python.forkserver_server_start",
+                &mut p.process.forkserver_start,
+            ),
+            ("python.loop_callback", &mut p.asyncio.loop_callback),
+            ("python.task_step", &mut p.asyncio.task_step),
+            ("python.coroutine_create", &mut p.asyncio.coroutine_create),
+            ("python.loop_poll", &mut p.asyncio.loop_poll),
         ] {
             if let Some(d) = self.value(key) {
                 *slot = d;
+            }
+        }
+        let [fork, spawn, forkserver] = &mut p.process.start_child;
+        let [fork_p, spawn_p, forkserver_p] = &mut p.process.start_parent;
+        for (key, slot) in [
+            ("python.fork_start", fork),
+            ("python.spawn_start", spawn),
+            ("python.forkserver_start", forkserver),
+            ("python.fork_start_parent", fork_p),
+            ("python.spawn_start_parent", spawn_p),
+            ("python.forkserver_start_parent", forkserver_p),
+        ] {
+            if let Some(d) = self.value(key) {
+                *slot = d;
+            }
+        }
+        for (key, slot) in [
+            ("python.pickle_message", &mut p.process.pickle_message),
+            ("python.pipe_syscall", &mut p.process.pipe_syscall),
+        ] {
+            if let Some(ns) = self.nanos(key) {
+                *slot = ns;
+            }
+        }
+        for (key, slot) in [
+            (
+                "python.pickle_ns_per_byte",
+                &mut p.process.pickle_ns_per_byte,
+            ),
+            (
+                "python.unpickle_ns_per_byte",
+                &mut p.process.unpickle_ns_per_byte,
+            ),
+            (
+                "python.pipe_ns_per_byte_small",
+                &mut p.process.pipe_ns_per_byte_small,
+            ),
+            (
+                "python.pipe_ns_per_byte_large",
+                &mut p.process.pipe_ns_per_byte_large,
+            ),
+        ] {
+            if let Some(x) = self.number(key) {
+                *slot = x;
             }
         }
     }

@@ -10,9 +10,12 @@ use std::path::Path;
 use serde_json::json;
 
 use super::CalibrateArgs;
+use super::costs;
 use super::fit::{self, ConvoyTarget, IoLoop};
 use super::probes::{self, ProbeDir, ProbeError};
-use super::profile::{MachineInfo, Measurement, Parameter, Profile, PythonInfo, Source, Value};
+use super::profile::{
+    MachineInfo, Measurement, Parameter, Profile, PythonInfo, Source, Value, Value as ProfileValue,
+};
 use super::stats::{sigma_from_iqr, summarize};
 use crate::commands::Failure;
 use crate::engine::time::Nanos;
@@ -23,10 +26,13 @@ use crate::workload::Dist;
 /// Switch intervals of the convoy probe, µs.
 pub const CONVOY_INTERVALS_US: &[u64] = &[5000, 1000];
 /// A convoy repetition during which other processes used less than this
+/// (on the probe's pinned cores, or the whole machine when not pinned)
 /// many cores counts as quiet; the fit uses quiet repetitions when any exist.
 /// On the 2-core VM this was written on, 0.2 cores of background work
 /// already raised the 2-core convoy's I/O rate about tenfold.
 pub const QUIET_CORES: f64 = 0.1;
+/// The larger chunksize of the `Pool.map` probe.
+pub const BIG_CHUNK: u32 = 16;
 /// Switch interval of the hand-off probe, µs.
 pub const HANDOFF_INTERVAL_US: u64 = 5000;
 
@@ -134,8 +140,15 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         }
     }
 
-    let steps = reps * (2 + configs.len() as u64);
-    let bar = super::progress_bar(steps + 4, "calibrating", args.progress);
+    let steps = reps * (4 + configs.len() as u64);
+    let bar = super::progress_bar(steps + 7, "calibrating", args.progress);
+    let sizes: Vec<u64> = if args.quick {
+        vec![16, 65_536, 1 << 20]
+    } else {
+        vec![16, 65_536, 1 << 20, 4 << 20]
+    };
+    let map_tasks: u32 = if args.quick { 1000 } else { 2000 };
+    let mut derived_units: BTreeMap<String, &'static str> = BTreeMap::new();
     let mut raw: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut push = |k: &str, v: f64| raw.entry(k.to_string()).or_default().push(v);
     let mut pin_refused: BTreeMap<String, String> = BTreeMap::new();
@@ -147,7 +160,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         let costs = dir
             .run(
                 "costs.py",
-                &json!({"cores": cores_json(&pinned_list), "scale": scale}),
+                &json!({"cores": cores_json(&pinned_list), "scale": scale, "parallel": main_count}),
             )
             .map_err(run_failure)?;
         for field in [
@@ -165,6 +178,10 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
                 probes::number(&costs, "costs.py", field).map_err(run_failure)?,
             );
         }
+        // Recorded, not simulated: the simulator's cores do not slow each other.
+        if let Ok(v) = probes::number(&costs, "costs.py", "parallel_loop_ns") {
+            push("parallel_loop_ns", v);
+        }
         note_pin(&costs, &pinned_list, "costs.py", &mut pin_refused);
         bar.inc(1);
         bar.set_message("switch.py");
@@ -180,6 +197,33 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         ) {
             push("gil_slice_ns", s);
             push("gil_handoff_ns", h);
+        }
+        bar.inc(1);
+        bar.set_message("procs.py");
+        let procs = dir
+            .run(
+                "procs.py",
+                &json!({"cores": cores_json(&pinned_list), "scale": scale, "starts": if args.quick { 2 } else { 3 },
+                        "tasks": map_tasks, "big_chunk": BIG_CHUNK, "sizes": sizes,
+                        "stream_messages": if args.quick { 8 } else { 16 }, "stream_bytes": 262_144}),
+            )
+            .map_err(run_failure)?;
+        note_pin(&procs, &pinned_list, "procs.py", &mut pin_refused);
+        bar.inc(1);
+        bar.set_message("aio.py");
+        let aio = dir
+            .run(
+                "aio.py",
+                &json!({"cores": cores_json(&pinned_list), "n": if args.quick { 10_000 } else { 20_000 }}),
+            )
+            .map_err(run_failure)?;
+        for (k, unit, v) in costs::derive_procs(&procs, &sizes)
+            .map_err(run_failure)?
+            .into_iter()
+            .chain(costs::derive_aio(&aio).map_err(run_failure)?)
+        {
+            derived_units.insert(k.clone(), unit);
+            push(&k, v);
         }
         bar.inc(1);
         for c in &configs {
@@ -234,6 +278,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
     }
     let units: &[(&str, &str, bool)] = &[
         ("cpu_loop_ns", "ns", false),
+        ("parallel_loop_ns", "ns", false),
         ("sha256_mb_s", "MB/s", true),
         ("thread_start_ns", "ns", false),
         ("lock_uncontended_ns", "ns", false),
@@ -248,6 +293,8 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
     for (k, values) in &raw {
         let (unit, higher) = if k.ends_with(".background_cores") {
             ("cores", false)
+        } else if let Some(unit) = derived_units.get(k) {
+            (*unit, false)
         } else {
             units
                 .iter()
@@ -282,19 +329,19 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
     let py_defaults = python.clone();
     for (key, dist, why) in [
         (
-            "machine.context_switch",
-            defaults.context_switch,
-            "not measured by these probes",
-        ),
-        (
             "machine.timer_slack",
             defaults.timer_slack,
-            "Linux's default slack for normal threads; not measured",
+            "not fitted: Linux's default slack for normal threads; the sleep probe sees it only summed with the wake-up latency it fits",
+        ),
+        (
+            "machine.os_timeslice",
+            Dist::Const(defaults.os_timeslice),
+            "not fitted: no probe here has two runnable threads on one core without the GIL deciding who runs (CFS default)",
         ),
         (
             "python.release_overhead",
             py_defaults.release_overhead,
-            "not separable from the call it wraps by these probes",
+            "not fitted: not separable from the call it wraps by these probes",
         ),
     ] {
         insert(
@@ -325,6 +372,49 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         );
     }
 
+    for &(key, name, how) in costs::MAPPING {
+        let Some(m) = measurements.get(name).filter(|m| m.median.is_finite()) else {
+            let how = format!("not measured: {name} missing (start method not available?)");
+            match cost_slot(key, &python) {
+                Some(d) => insert(&mut parameters, key, Source::Default, how, "-".into(), &d),
+                None => {
+                    if let Some(value) = cost_number(key, &python) {
+                        parameters.insert(
+                            key.to_string(),
+                            Parameter {
+                                source: Source::Default,
+                                how,
+                                spread: "-".into(),
+                                value: ProfileValue::Number { value },
+                            },
+                        );
+                    }
+                }
+            }
+            continue;
+        };
+        let value = match cost_slot(key, &python) {
+            Some(Dist::LogNormal { sigma, .. }) => ProfileValue::LogNormal {
+                median_ns: m.median.round().max(1.0) as Nanos,
+                sigma,
+            },
+            Some(_) => ProfileValue::Const {
+                ns: m.median.round().max(1.0) as Nanos,
+            },
+            None => ProfileValue::Number { value: m.median },
+        };
+        parameters.insert(
+            key.to_string(),
+            Parameter {
+                source: Source::Measured,
+                how: format!("{how}; median of the repetitions{}", if matches!(value, ProfileValue::LogNormal { .. }) { ", sigma kept at the default (repetitions give the spread of a mean, not of one call)" } else { "" }),
+                spread: iqr(m),
+                value,
+            },
+        );
+    }
+    let scratch = Profile::scratch(parameters.clone());
+    scratch.apply_python(&mut python);
     bar.set_message("fitting wake-up latency (sleep)");
     match get("sleep_overshoot_ns") {
         Some(o) => {
@@ -524,10 +614,17 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
                 "python.check_latency",
                 Source::Fitted,
                 format!(
-                    "convoy objective on the grid {:?} ns: best {:.4}, range {:.4}",
+                    "convoy objective on the grid {:?} ns: best {:.4}, range {:.4}{}",
                     fit::CHECK_GRID,
                     c.objective,
-                    c.objective_range
+                    c.objective_range,
+                    if fit::CHECK_GRID.first() == Some(&median)
+                        || fit::CHECK_GRID.last() == Some(&median)
+                    {
+                        "; AT THE EDGE of the grid"
+                    } else {
+                        ""
+                    }
                 ),
                 "-".into(),
                 &python.check_latency,
@@ -546,6 +643,122 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
             "-".into(),
             &python.check_latency,
         ),
+    }
+    bar.inc(1);
+    for (key, name, grid, f) in [
+        (
+            "machine.context_switch",
+            "context switch",
+            fit::CONTEXT_SWITCH_GRID,
+            fit::fit_context_switch as GridFit,
+        ),
+        (
+            "machine.wakeup_granularity",
+            "wake-up granularity",
+            fit::GRANULARITY_GRID,
+            fit::fit_wakeup_granularity as GridFit,
+        ),
+    ] {
+        bar.set_message(format!("fitting {name}"));
+        let c = f(&machine, &python, &io, &targets, effort);
+        let current = if key == "machine.context_switch" {
+            machine.context_switch
+        } else {
+            Dist::Const(machine.wakeup_granularity)
+        };
+        match c.median_ns {
+            Some(v) => {
+                let dist = match current {
+                    Dist::LogNormal { sigma, .. } => Dist::LogNormal { median: v, sigma },
+                    _ => Dist::Const(v),
+                };
+                if key == "machine.context_switch" {
+                    machine.context_switch = dist;
+                } else {
+                    machine.wakeup_granularity = v;
+                }
+                insert(
+                    &mut parameters,
+                    key,
+                    Source::Fitted,
+                    format!(
+                        "convoy objective on the grid {grid:?} ns (wake-up latencies and check latency as fitted): best {:.4}, range {:.4}{}",
+                        c.objective,
+                        c.objective_range,
+                        if grid.first() == Some(&v) || grid.last() == Some(&v) {
+                            "; AT THE EDGE of the grid: the best value may lie beyond it, or the convoy prefers an extreme for another reason (a busy machine)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    "-".into(),
+                    &dist,
+                );
+            }
+            None => insert(
+                &mut parameters,
+                key,
+                Source::Default,
+                format!(
+                    "not fitted: not identifiable: the convoy objective varies by only {:.4} (< {}) across {grid:?} ns",
+                    c.objective_range,
+                    fit::IDENTIFIABLE
+                ),
+                "-".into(),
+                &current,
+            ),
+        }
+        bar.inc(1);
+    }
+    bar.set_message("fitting pickle_message (Pool.map)");
+    let map_targets: Vec<(fit::PoolMap, f64)> = [1, BIG_CHUNK]
+        .iter()
+        .filter_map(|&c| {
+            get(&format!("proc.map_chunk{c}_s")).map(|real| (map_probe(map_tasks, c), real))
+        })
+        .collect();
+    if map_targets.is_empty() {
+        insert(
+            &mut parameters,
+            "python.pickle_message",
+            Source::Default,
+            "not fitted: procs.py gave no Pool.map measurement".into(),
+            "-".into(),
+            &Dist::Const(python.process.pickle_message),
+        );
+    } else {
+        let f = fit::fit_pickle_message(&machine, &python, main_count, &map_targets, effort);
+        let direct = get("proc.pickle_message_direct_ns");
+        python.process.pickle_message = f.ns;
+        insert(
+            &mut parameters,
+            "python.pickle_message",
+            Source::Fitted,
+            format!(
+                "procs.py: Pool(2, fork).map(noop, range({map_tasks}), chunksize) from Pool() to map's return ({}); \
+                 simulated with the measured process costs; {}-point log grid 0.1..200 us then {} golden-section steps; \
+                 objective sum (ln sim - ln real)^2 = {:.4} ({:.4} at the direct measurement {}), {} candidates",
+                map_targets
+                    .iter()
+                    .map(|(m, r)| format!("chunksize {}: {:.1} ms", m.chunksize, r * 1e3))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                effort.grid,
+                effort.golden,
+                f.objective,
+                f.objective_start,
+                direct.map_or("-".to_string(), |d| format!(
+                    "{:.2} us: (Connection.send + recv - 1.5 pipe pairs) / 2",
+                    d / 1e3
+                )),
+                f.evaluations
+            ),
+            measurements
+                .get("proc.pickle_message_direct_ns")
+                .map(|m| format!("direct: {}", iqr(m)))
+                .unwrap_or_default(),
+            &Dist::Const(f.ns),
+        );
     }
     bar.inc(1);
     bar.finish_and_clear();
@@ -585,6 +798,57 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         profile,
         path: args.out.clone(),
         notes,
+    })
+}
+
+type GridFit =
+    fn(&MachineConfig, &PythonConfig, &IoLoop, &[ConvoyTarget], fit::Effort) -> fit::CheckFit;
+
+/// The `Pool.map` probe of `procs.py` as a simulated workload: 2 forked
+/// workers mapping a no-op (1 µs of Python: the call and its result's
+/// append, an estimate) over small ints.
+pub fn map_probe(tasks: u32, chunksize: u32) -> fit::PoolMap {
+    fit::PoolMap {
+        workers: 2,
+        tasks,
+        chunksize,
+        steps: "[ { cpu = \"1us\" } ]".into(),
+        args_bytes: 5,
+        result_bytes: 2,
+    }
+}
+
+/// The current value of a cost parameter of [`costs::MAPPING`] (`None`: a plain number).
+fn cost_slot(key: &str, p: &PythonConfig) -> Option<Dist> {
+    let pr = &p.process;
+    let a = &p.asyncio;
+    Some(match key {
+        "python.pipe_syscall" => Dist::Const(pr.pipe_syscall),
+        "python.fork_start_parent" => pr.start_parent[0],
+        "python.spawn_start_parent" => pr.start_parent[1],
+        "python.forkserver_start_parent" => pr.start_parent[2],
+        "python.fork_start" => pr.start_child[0],
+        "python.spawn_start" => pr.start_child[1],
+        "python.forkserver_start" => pr.start_child[2],
+        "python.forkserver_server_start" => pr.forkserver_start,
+        "python.submit" => pr.submit,
+        "python.loop_callback" => a.loop_callback,
+        "python.loop_poll" => a.loop_poll,
+        "python.task_step" => a.task_step,
+        "python.coroutine_create" => a.coroutine_create,
+        _ => return None,
+    })
+}
+
+/// The current value of a per-byte cost of [`costs::MAPPING`].
+fn cost_number(key: &str, p: &PythonConfig) -> Option<f64> {
+    let pr = &p.process;
+    Some(match key {
+        "python.pickle_ns_per_byte" => pr.pickle_ns_per_byte,
+        "python.unpickle_ns_per_byte" => pr.unpickle_ns_per_byte,
+        "python.pipe_ns_per_byte_small" => pr.pipe_ns_per_byte_small,
+        "python.pipe_ns_per_byte_large" => pr.pipe_ns_per_byte_large,
+        _ => return None,
     })
 }
 
@@ -638,14 +902,16 @@ pub fn load_average() -> Option<f64> {
         .ok()
 }
 
-fn read_trimmed(path: &str) -> Option<String> {
+/// A file's trimmed contents (`None` when missing or empty).
+pub fn read_trimmed(path: &str) -> Option<String> {
     std::fs::read_to_string(Path::new(path))
         .ok()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
 }
 
-fn cpu_model() -> String {
+/// The CPU model from `/proc/cpuinfo`, or `unknown`.
+pub fn cpu_model() -> String {
     read_trimmed("/proc/cpuinfo")
         .and_then(|text| {
             text.lines()
@@ -662,6 +928,28 @@ pub fn utc_now() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     rfc3339(secs)
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SSZ` (what [`rfc3339`] writes) to seconds since the Unix epoch.
+pub fn parse_rfc3339(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
+    let (hh, mm, ss) = (n(11..13)?, n(14..16)?, n(17..19)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || hh > 23 || mm > 59 || ss > 60 {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).ok()
 }
 
 /// Seconds since the Unix epoch as RFC 3339 UTC (Howard Hinnant's civil-from-days).
@@ -683,6 +971,17 @@ pub fn rfc3339(secs: u64) -> String {
         rem / 60 % 60,
         rem % 60
     )
+}
+
+/// A number with about four significant digits.
+fn short(v: f64) -> String {
+    if v.abs() >= 100.0 || v == 0.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
 }
 
 /// The calibration summary for standard output: every parameter and measurement.
@@ -718,18 +1017,19 @@ pub fn summary(r: &CalibrateReport) -> String {
                 mean_ns as f64 / 1e3,
                 sd_ns as f64 / 1e3
             ),
+            Value::Number { value } => format!("{value:.3} ns/B"),
         };
         out.push_str(&format!("{k:<32} {:<9} {v}\n", param.source.to_string()));
     }
     out.push_str(&format!(
-        "\n{:<32} {:>14} {:>30}\n",
+        "\n{:<40} {:>14} {:>30}\n",
         "measurement", "median", "p25..p75"
     ));
     for (k, m) in &p.measurements {
         out.push_str(&format!(
-            "{k:<32} {:>14.1} {:>30} {}\n",
-            m.median,
-            format!("{:.1}..{:.1}", m.p25, m.p75),
+            "{k:<40} {:>14} {:>30} {}\n",
+            short(m.median),
+            format!("{}..{}", short(m.p25), short(m.p75)),
             m.unit
         ));
     }
@@ -747,5 +1047,9 @@ mod tests {
         assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(super::rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        for secs in [0, 951_782_400, 1_700_000_000, 1_796_300_000] {
+            assert_eq!(super::parse_rfc3339(&super::rfc3339(secs)), Some(secs));
+        }
+        assert_eq!(super::parse_rfc3339("yesterday"), None);
     }
 }

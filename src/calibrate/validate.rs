@@ -1,7 +1,9 @@
 //! `gilsim validate`: real workloads that were not used for fitting, run for
 //! real (repeated: median and p25..p75) and simulated with the profile.
 //!
-//! The suite covers the models that exist: a thread pool of pure-Python CPU
+//! The interpreter is the profile's unless `--python` names another.
+//!
+//! The suite: a thread pool of pure-Python CPU
 //! work (1 and 4 workers), a thread pool of `hashlib.sha256` (releases the
 //! GIL; 1 and 4 workers), a pool of 4 whose tasks hold one lock across a
 //! 1 ms sleep and a loop, a pool of 8 limited by a semaphore of 3 around a
@@ -9,11 +11,24 @@
 //! use (2 ms and 0.5 ms on the measured cores, 2 ms on 1 core). The
 //! simulated workloads take their step durations from the profile's
 //! measurements (ns per loop iteration, sha256 MB/s, the I/O loop's costs),
-//! never from the validation runs. Asyncio is listed as "not validated:
-//! model not built"; processes, modelled since, as having no probes yet.
+//! never from the validation runs. Processes: `multiprocessing.Pool.map`
+//! (fork, one worker per core) of a short loop over lists of floats whose
+//! pickles are 1 KiB and 256 KiB, at chunksize 1 and 8. asyncio: 1,000
+//! (2,000 in full) coroutines each running a short loop, awaiting
+//! `asyncio.sleep(5 ms)` and running it again, alone and behind one
+//! CPU-heavy coroutine (a loop of 1.5 M iterations) that holds the loop.
+//!
+//! Noise: workloads are interleaved (one repetition of each per round),
+//! `noise.py` measures the background load and the reference loop's speed
+//! before and after (in `validation.json`, with the load average and the
+//! machine), every row records the CPU other processes used during its
+//! real runs, and the convoy, decided by races, is compared as a
+//! distribution: its simulated p25..p75 over [`SPREAD_SEEDS`] against the
+//! real p25..p75.
 
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde_json::json;
 
 use super::ValidateArgs;
@@ -29,6 +44,12 @@ use crate::python::PythonConfig;
 use crate::scenario::parse_str;
 use crate::simulation::{RunOptions, run};
 
+/// A profile older than this is reported as stale.
+pub const MAX_PROFILE_AGE_HOURS: f64 = 2.0;
+
+/// Seeds of the simulated distribution of a race-dominated workload.
+pub const SPREAD_SEEDS: std::ops::RangeInclusive<u64> = 1..=8;
+
 /// One row of `validation.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -40,6 +61,10 @@ pub struct Row {
     pub real: Option<Measurement>,
     /// The simulated value, when simulated.
     pub simulated: Option<f64>,
+    /// The simulated p25..p75 over [`SPREAD_SEEDS`] (race-dominated workloads: the convoy).
+    pub simulated_range: Option<(f64, f64)>,
+    /// Median CPU other processes used during the real runs, in cores.
+    pub background_cores: Option<f64>,
     /// `ok`, or why the row is not validated.
     pub status: String,
 }
@@ -61,6 +86,8 @@ pub struct ValidateReport {
     pub rows: Vec<Row>,
     /// Where `validation.csv` went.
     pub csv: std::path::PathBuf,
+    /// Notes for the user (an old profile).
+    pub notes: Vec<String>,
 }
 
 impl ValidateReport {
@@ -74,6 +101,15 @@ impl ValidateReport {
             .collect();
         e.sort_by(f64::total_cmp);
         (!e.is_empty()).then(|| super::stats::quantile(&e, 0.5))
+    }
+
+    /// The largest |error %| over the validated rows.
+    pub fn worst_abs_error(&self) -> Option<f64> {
+        self.rows
+            .iter()
+            .filter_map(Row::error_pct)
+            .map(f64::abs)
+            .reduce(f64::max)
     }
 
     /// The table and summary, for standard output.
@@ -109,6 +145,27 @@ impl ValidateReport {
                 self.rows.len() - errors.len()
             )),
             None => out.push_str("\nno workload validated\n"),
+        }
+        for r in self
+            .rows
+            .iter()
+            .filter(|r| r.workload.starts_with("convoy-"))
+        {
+            if let (Some(real), Some(sim)) = (&r.real, r.simulated) {
+                let ratio = sim / real.median;
+                out.push_str(&format!(
+                    "{}: simulated / real = {ratio:.2} ({} a factor of 2)\n",
+                    r.workload,
+                    if (0.5..=2.0).contains(&ratio) {
+                        "within"
+                    } else {
+                        "NOT within"
+                    }
+                ));
+            }
+        }
+        for n in &self.notes {
+            out.push_str(&format!("note: {n}\n"));
         }
         out
     }
@@ -167,6 +224,10 @@ enum Sim {
     },
     /// The convoy probe: I/O calls per second.
     Convoy { count: u32, interval_us: u64 },
+    /// A `multiprocessing.Pool.map`: makespan.
+    ProcessMap(fit::PoolMap),
+    /// An asyncio fan-out (coroutine count and steps per workload): makespan.
+    Asyncio(Vec<(u32, String)>),
 }
 
 impl Sim {
@@ -194,6 +255,14 @@ impl Sim {
                 *tasks,
                 steps,
             ),
+            Sim::ProcessMap(m) => {
+                fit::pool_map_scenario(machine, python, cores.unwrap_or(profile_cores), m)
+                    .map_or(f64::NAN, |s| fit::simulated_makespan(&s))
+            }
+            Sim::Asyncio(workloads) => {
+                fit::asyncio_scenario(machine, python, cores.unwrap_or(profile_cores), workloads)
+                    .map_or(f64::NAN, |s| fit::simulated_last_end(&s))
+            }
             Sim::Convoy { count, interval_us } => {
                 let count = cores.unwrap_or(*count).max(1);
                 let length = if count > 1 { 1_000 * MS } else { 250 * MS };
@@ -210,9 +279,34 @@ impl Sim {
         }
     }
 
+    /// The simulated p25..p75 over [`SPREAD_SEEDS`], for the convoy only.
+    fn range(
+        &self,
+        machine: &MachineConfig,
+        python: &PythonConfig,
+        io: &IoLoop,
+        seconds: f64,
+    ) -> Option<(f64, f64)> {
+        let Sim::Convoy { count, interval_us } = self else {
+            return None;
+        };
+        let length = (seconds.max(0.05) * 1e9) as Nanos;
+        let s = fit::convoy_scenario(machine, python, io, *count, *interval_us, 1, length);
+        let mut rates: Vec<f64> = SPREAD_SEEDS
+            .collect::<Vec<u64>>()
+            .par_iter()
+            .map(|&seed| fit::simulated_rate_seed(&s, seed))
+            .collect();
+        rates.sort_by(f64::total_cmp);
+        Some((
+            super::stats::quantile(&rates, 0.25),
+            super::stats::quantile(&rates, 0.75),
+        ))
+    }
+
     fn cores(&self, profile_cores: u32) -> u32 {
         match self {
-            Sim::Pool { .. } => profile_cores,
+            Sim::Pool { .. } | Sim::ProcessMap(_) | Sim::Asyncio(_) => profile_cores,
             Sim::Convoy { count, .. } => *count,
         }
     }
@@ -331,6 +425,61 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             sim: Sim::Pool { header: "", workers, tasks, steps: format!("[ {{ cpu = \"2us\" }}, {{ cpu_nogil = \"{hash_ns}ns\" }} ]") },
         });
     }
+    // Pool.map with payloads (lists of floats, pickled size as given) and chunksizes.
+    let map_iterations = iterations / 15;
+    let map_ns = (map_iterations as f64 * loop_ns).round() as Nanos;
+    let map_tasks = if args.quick { 48u32 } else { 96 };
+    for (payload, label, chunksize) in [
+        (1024u64, "1KiB", 1u32),
+        (1024, "1KiB", 8),
+        (256 * 1024, "256KiB", 1),
+        (256 * 1024, "256KiB", 8),
+    ] {
+        cases.push(Case {
+            workload: format!("process-map-{label}-c{chunksize}"),
+            metric: "makespan_s",
+            probe: "workload.py",
+            options: json!({"kind": "process_map", "workers": cores, "tasks": map_tasks, "iterations": map_iterations,
+                            "payload_bytes": payload, "chunksize": chunksize, "cores": pinned}),
+            field: "makespan_s",
+            higher: false,
+            sim: Sim::ProcessMap(fit::PoolMap {
+                workers: cores,
+                tasks: map_tasks,
+                chunksize,
+                steps: format!("[ {{ cpu = \"{map_ns}ns\" }} ]"),
+                args_bytes: payload,
+                result_bytes: 2,
+            }),
+        });
+    }
+    // An asyncio fan-out of light coroutines (a short loop, a 5 ms
+    // asyncio.sleep, a short loop), alone and behind one CPU-heavy coroutine.
+    let light = 200u64;
+    let light_ns = (light as f64 * loop_ns).round() as Nanos;
+    let fan = if args.quick { 1000u32 } else { 2000 };
+    let heavy = iterations * 5;
+    let heavy_ns = (heavy as f64 * loop_ns).round() as Nanos;
+    let light_steps = format!(
+        "[ {{ cpu = \"{light_ns}ns\" }}, {{ sleep = \"5ms\" }}, {{ cpu = \"{light_ns}ns\" }} ]"
+    );
+    for (name, heavies) in [("asyncio-fanout", 0u32), ("asyncio-fanout-cpu-heavy", 1)] {
+        let mut workloads = Vec::new();
+        if heavies > 0 {
+            workloads.push((heavies, format!("[ {{ cpu = \"{heavy_ns}ns\" }} ]")));
+        }
+        workloads.push((fan, light_steps.clone()));
+        cases.push(Case {
+            workload: name.into(),
+            metric: "makespan_s",
+            probe: "workload.py",
+            options: json!({"kind": "asyncio_fanout", "workers": 1, "tasks": fan, "iterations": light, "sleep_s": 0.005,
+                            "heavy": heavies, "heavy_iterations": heavy, "cores": pinned}),
+            field: "makespan_s",
+            higher: false,
+            sim: Sim::Asyncio(workloads),
+        });
+    }
     let mut convoys: Vec<(Option<Vec<u32>>, u32, u64)> =
         vec![(pinned.clone(), cores, 2000), (pinned.clone(), cores, 500)];
     let first = pinned
@@ -352,11 +501,26 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
         });
     }
 
-    let dir = ProbeDir::create(&args.python).map_err(|e| Failure::Run(e.to_string()))?;
+    let python_path = args.python.clone().unwrap_or_else(|| {
+        let exe = &profile.python.executable;
+        if exe.is_empty() || !Path::new(exe).exists() {
+            "python3".into()
+        } else {
+            exe.into()
+        }
+    });
+    let dir = ProbeDir::create(&python_path).map_err(|e| Failure::Run(e.to_string()))?;
+    let load_before = super::runner::load_average();
+    let noise_options = json!({"cores": pinned, "seconds": if args.quick { 0.3 } else { 1.0 }});
+    let noise_before = dir
+        .run("noise.py", &noise_options)
+        .map_err(|e| Failure::Run(e.to_string()))?;
     let bar = super::progress_bar(reps * cases.len() as u64, "validating", args.progress);
     let mut values: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
     let mut refused: Vec<Option<String>> = vec![None; cases.len()];
     let mut background: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    // Interleaved: every workload once per round, so a slow phase of the
+    // host spreads over all of them.
     for _ in 0..reps {
         for (i, c) in cases.iter().enumerate() {
             bar.set_message(c.workload.clone());
@@ -382,87 +546,155 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
         }
     }
     bar.finish_and_clear();
-    let mut rows: Vec<Row> = cases
+    let noise_after = dir
+        .run("noise.py", &noise_options)
+        .map_err(|e| Failure::Run(e.to_string()))?;
+    let load_after = super::runner::load_average();
+    let mut rows = Vec::new();
+    for (c, ((v, why), bg)) in cases
         .iter()
         .zip(values.iter().zip(&refused).zip(&background))
-        .map(|(c, ((v, why), bg))| match why {
-            Some(why) if v.is_empty() => Row {
+    {
+        let simulated =
+            Some(c.sim.run(&machine, &python, &io, cores, None)).filter(|s| s.is_finite());
+        let b = summarize(bg, "cores", false).median;
+        let background_cores = b.is_finite().then_some(b);
+        if let (Some(why), true) = (why, v.is_empty()) {
+            rows.push(Row {
                 workload: c.workload.clone(),
                 metric: c.metric.to_string(),
                 real: None,
-                simulated: Some(c.sim.run(&machine, &python, &io, cores, None)),
+                simulated,
+                simulated_range: None,
+                background_cores,
                 status: format!("not validated: the OS refused to pin ({why})"),
-            },
-            _ => Row {
-                workload: c.workload.clone(),
-                metric: c.metric.to_string(),
-                real: Some(summarize(
-                    v,
-                    if c.higher { "calls/s" } else { "s" },
-                    c.higher,
-                )),
-                simulated: Some(c.sim.run(&machine, &python, &io, cores, None)).filter(|s| s.is_finite()),
-                status: {
-                    let b = summarize(bg, "cores", false).median;
-                    let used = c.sim.cores(cores);
-                    let free = (f64::from(used) - b).round().max(1.0) as u32;
-                    if b.is_finite() && b >= super::runner::QUIET_CORES && free < used {
-                        // What the simulator says for the cores left free.
-                        let real = summarize(v, "", c.higher).median;
-                        let sim = c.sim.run(&machine, &python, &io, cores, Some(free));
-                        format!(
-                            "ok, busy machine: other processes used {b:.2} cores; simulated on the {free} core(s) left: {} ({:+.1}%)",
-                            num(sim),
-                            (sim - real) / real * 100.0
-                        )
-                    } else if b.is_finite() && b >= super::runner::QUIET_CORES {
-                        format!("ok, busy machine: other processes used {b:.2} cores")
-                    } else {
-                        "ok".into()
-                    }
-                },
-            },
-        })
-        .collect();
-    for (w, status) in [
-        (
-            "process-pool-map",
-            "not validated: the processes model has no probes or validation workload yet",
-        ),
-        ("asyncio-fanout", "not validated: model not built"),
-    ] {
+            });
+            continue;
+        }
+        let real = summarize(v, if c.higher { "calls/s" } else { "s" }, c.higher);
+        let simulated_range = c.sim.range(&machine, &python, &io, convoy_s);
+        let mut status = String::from("ok");
+        if let Some((lo, hi)) = simulated_range {
+            let overlap = lo <= real.p75 && hi >= real.p25;
+            status.push_str(&format!(
+                "; simulated p25..p75 over {} seeds {}..{} {} the real p25..p75",
+                SPREAD_SEEDS.count(),
+                num(lo),
+                num(hi),
+                if overlap {
+                    "overlaps"
+                } else {
+                    "does not overlap"
+                }
+            ));
+        }
+        if b.is_finite() && b >= super::runner::QUIET_CORES {
+            let used = c.sim.cores(cores);
+            let free = (f64::from(used) - b).round().max(1.0) as u32;
+            status.push_str(&format!(
+                "; busy machine: other processes used {b:.2} cores"
+            ));
+            if free < used {
+                // What the simulator says for the cores left free.
+                let sim = c.sim.run(&machine, &python, &io, cores, Some(free));
+                status.push_str(&format!(
+                    "; simulated on the {free} core(s) left: {} ({:+.1}%)",
+                    num(sim),
+                    (sim - real.median) / real.median * 100.0
+                ));
+            }
+        }
         rows.push(Row {
-            workload: w.into(),
-            metric: "makespan_s".into(),
-            real: None,
-            simulated: None,
-            status: status.into(),
+            workload: c.workload.clone(),
+            metric: c.metric.to_string(),
+            real: Some(real),
+            simulated,
+            simulated_range,
+            background_cores,
+            status,
         });
     }
     let csv = args.out.join("validation.csv");
     write_csv(&csv, &rows)?;
+    let title = format!(
+        "gilsim validate: simulated against real (Python {}, {} core(s))",
+        profile.python.version_short, cores
+    );
+    for (name, bytes) in [
+        (
+            "validation.svg",
+            super::chart::render_svg(&rows, &title).map(String::into_bytes),
+        ),
+        ("validation.png", super::chart::render_png(&rows, &title)),
+    ] {
+        let bytes = bytes.map_err(|e| Failure::Run(format!("cannot draw {name}: {e}")))?;
+        crate::report::atomic::write(&args.out.join(name), &bytes)
+            .map_err(|e| Failure::Run(format!("cannot write {name}: {e}")))?;
+    }
+    let noise = |m: &serde_json::Map<String, serde_json::Value>| {
+        json!({
+            "background_cores": m.get("background_cores"),
+            "cpu_loop_ns": m.get("cpu_loop_ns"),
+        })
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let age_hours =
+        super::runner::parse_rfc3339(&profile.date).map(|t| now.saturating_sub(t) as f64 / 3600.0);
+    let mut notes = Vec::new();
+    if let Some(h) = age_hours.filter(|&h| h > MAX_PROFILE_AGE_HOURS) {
+        notes.push(format!(
+            "the profile was measured {h:.1} hours ago: machines drift within hours (DESIGN 2); \
+             run `gilsim calibrate` right before `gilsim validate`"
+        ));
+    }
+    let report = ValidateReport { rows, csv, notes };
     let meta = json!({
         "date": utc_now(),
         "profile": args.profile.display().to_string(),
         "profile_date": profile.date,
+        "profile_age_hours": age_hours,
+        "profile_load_average": profile.machine.load_average,
         "python": profile.python.version,
+        "python_executable": python_path.display().to_string(),
         "machine": {
+            "cores_online": std::thread::available_parallelism().map_or(1, |n| n.get()),
             "cores_used": profile.machine.cores_used,
             "cores_list": profile.machine.cores_list,
-            "cpu_model": profile.machine.cpu_model,
-            "cpuidle_driver": std::fs::read_to_string("/sys/devices/system/cpu/cpuidle/current_driver")
-                .map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into()),
-            "kernel": std::fs::read_to_string("/proc/sys/kernel/osrelease")
-                .map(|s| s.trim().to_string()).unwrap_or_else(|_| "unknown".into()),
+            "cpu_model": super::runner::cpu_model(),
+            "cpuidle_driver": super::runner::read_trimmed("/sys/devices/system/cpu/cpuidle/current_driver")
+                .unwrap_or_else(|| "unknown".into()),
+            "kernel": super::runner::read_trimmed("/proc/sys/kernel/osrelease")
+                .unwrap_or_else(|| "unknown".into()),
         },
-        "load_average_after": super::runner::load_average(),
+        "load_average": { "before": load_before, "after": load_after },
+        "noise": {
+            "what": "noise.py: CPU other processes used while it slept (cores), then ns per iteration of the reference loop; compare with the profile's cpu_loop_ns",
+            "profile_cpu_loop_ns": profile.median("cpu_loop_ns"),
+            "before": noise(&noise_before),
+            "after": noise(&noise_after),
+        },
         "repetitions": reps,
+        "interleaved": true,
         "quick": args.quick,
+        "median_abs_error_pct": report.median_abs_error(),
+        "worst_abs_error_pct": report.worst_abs_error(),
+        "rows": report.rows.iter().map(|r| json!({
+            "workload": r.workload,
+            "metric": r.metric,
+            "real": r.real,
+            "simulated": r.simulated,
+            "simulated_p25_p75": r.simulated_range.map(|(a, b)| [a, b]),
+            "error_pct": r.error_pct(),
+            "background_cores": r.background_cores,
+            "status": r.status,
+        })).collect::<Vec<_>>(),
     });
     let meta_text = serde_json::to_string_pretty(&meta).unwrap_or_default();
     crate::report::atomic::write(&args.out.join("validation.json"), meta_text.as_bytes())
         .map_err(|e| Failure::Run(format!("cannot write validation.json: {e}")))?;
-    Ok(ValidateReport { rows, csv })
+    Ok(report)
 }
 
 /// Writes `validation.csv` atomically.
@@ -476,6 +708,8 @@ pub fn write_csv(path: &Path, rows: &[Row]) -> Result<(), Failure> {
         "real_p25",
         "real_p75",
         "simulated",
+        "simulated_p25",
+        "simulated_p75",
         "error_pct",
         "status",
     ])
@@ -489,6 +723,8 @@ pub fn write_csv(path: &Path, rows: &[Row]) -> Result<(), Failure> {
             f(r.real.as_ref().map(|m| m.p25)),
             f(r.real.as_ref().map(|m| m.p75)),
             f(r.simulated),
+            f(r.simulated_range.map(|r| r.0)),
+            f(r.simulated_range.map(|r| r.1)),
             r.error_pct().map_or(String::new(), |e| format!("{e:.1}")),
             r.status.clone(),
         ])

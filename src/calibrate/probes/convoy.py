@@ -6,8 +6,8 @@ every 4096 writes (a GIL-releasing call that does not wait), beside
 (`interval_us`), pinned to `cores`. Reports the I/O thread's calls per
 second over [warmup, warmup + seconds]. With cpu_threads = 0 it is the
 baseline: the I/O thread alone. `background_cores` is the CPU other
-processes used meanwhile (from /proc/stat), in cores: a busy host hides
-the convoy.
+processes used meanwhile on the pinned cores (all cores when not pinned;
+from /proc/stat), in cores: a busy host hides the convoy.
 """
 import os
 import sys
@@ -58,7 +58,7 @@ def io():
     result["rate_per_s"] = ops / ((t - t_start) / 1e9)
 
 
-ticks0 = busy_ticks()
+ticks0 = busy_ticks(opts.get("cores"))
 wall0 = time.perf_counter()
 cpus = [threading.Thread(target=spin) for _ in range(cpu_threads)]
 for t in cpus:
@@ -69,7 +69,7 @@ io_thread.join()
 stop = True
 for t in cpus:
     t.join()
-background = background_cores(ticks0, busy_ticks(), time.perf_counter() - wall0)
+background = background_cores(ticks0, busy_ticks(opts.get("cores")), time.perf_counter() - wall0)
 emit({
     "background_cores": background,
     "pinned": pinned,

@@ -8,6 +8,9 @@
 - lock_uncontended_ns: one acquire + release of a threading.Lock, loop included.
 - lock_contended_ns: the same with two threads hammering one lock.
 - sleep_overshoot_ns: how late time.sleep(0.001) returns (median).
+- parallel_loop_ns: cpu_loop_ns measured in `parallel` forked processes
+  running at once (mean of theirs): above cpu_loop_ns when cores share a
+  physical core (SMT siblings on the host) or a memory bus.
 - io_call_ns / io_python_ns: one iteration of the convoy probe's I/O loop
   with os.write to a drained pipe, and with a GIL-holding builtin call
   (operator.is_) in its place: the Python part of the loop.
@@ -94,6 +97,34 @@ def lock_contended_ns():
     return (ns() - t) / (2 * k)
 
 
+def parallel_loop_ns(k):
+    if not hasattr(os, "fork") or k < 2:
+        return None
+    n = int(1_000_000 * scale)
+    pipes, pids = [], []
+    for _ in range(k):
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            t = ns()
+            loop(n)
+            os.write(w, str((ns() - t) / n).encode())
+            os._exit(0)
+        os.close(w)
+        pipes.append(r)
+        pids.append(pid)
+    xs = []
+    for r in pipes:
+        data = os.read(r, 64)
+        os.close(r)
+        if data:
+            xs.append(float(data.decode()))
+    for pid in pids:
+        os.waitpid(pid, 0)
+    return sum(xs) / len(xs) if len(xs) == k else None
+
+
 def sleep_overshoot_ns():
     # time.sleep(1 ms) returns late by the timer slack plus the wake-up
     # latency of an idle core (plus a GIL retake): median over k sleeps.
@@ -129,6 +160,7 @@ emit({
     "pinned": pinned,
     "pin_error": pin_error,
     "cpu_loop_ns": cpu_loop_ns(),
+    "parallel_loop_ns": parallel_loop_ns(int(opts.get("parallel", 0))),
     "sha256_mb_s": sha256_mb_s(),
     "thread_start_ns": thread_start_ns(),
     "lock_uncontended_ns": lock_uncontended_ns(),

@@ -35,22 +35,35 @@ def emit(obj):
     sys.stdout.flush()
 
 
-def busy_ticks():
-    """(busy clock ticks of the whole machine, this process's ticks) or None.
+def busy_ticks(cpus=None):
+    """(busy clock ticks, this process's ticks, ticks per s) or None.
 
-    Busy = user + nice + system + irq + softirq + steal from /proc/stat;
-    the difference over a probe, minus this process's own CPU time, is what
-    other work on the machine used meanwhile (in cores, once divided by the
-    elapsed ticks).
+    Busy = user + nice + system + irq + softirq + steal from /proc/stat,
+    over the CPUs in `cpus` (the probe's pinned CPUs: work elsewhere does
+    not compete with it) or the whole machine when `cpus` is empty. This
+    process's ticks include its children that have been waited for (a
+    pool's workers after join). The difference over a probe, minus this
+    process's own CPU time, is what other work used meanwhile on those
+    CPUs (in cores, once divided by the elapsed ticks).
     """
     try:
+        wanted = ["cpu%d" % c for c in cpus] if cpus else ["cpu"]
+        busy = 0
+        found = 0
         with open("/proc/stat") as f:
-            fields = f.readline().split()[1:]
-        v = [int(x) for x in fields]
-        busy = v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0)
+            for line in f:
+                fields = line.split()
+                if not fields or fields[0] not in wanted:
+                    continue
+                v = [int(x) for x in fields[1:]]
+                busy += v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0)
+                found += 1
+        if found != len(wanted):
+            return None
         t = os.times()
         hz = os.sysconf("SC_CLK_TCK")
-        return busy, (t.user + t.system) * hz, hz
+        own = t.user + t.system + t.children_user + t.children_system
+        return busy, own * hz, hz
     except (OSError, ValueError, IndexError):
         return None
 

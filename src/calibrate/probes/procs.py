@@ -1,0 +1,218 @@
+"""Probe: process costs, one repetition per run (multiprocessing, pickle).
+
+- pickle_ns_per_byte / unpickle_ns_per_byte: pickle.dumps / pickle.loads
+  of one list of `floats` floats (highest protocol), repeated, ns per byte.
+- stream_pickle_ns_per_byte / stream_unpickle_ns_per_byte: the same as a
+  pool moves arguments: the parent ForkingPickler.dumps each of
+  `stream_messages` distinct lists (pickles of about `stream_bytes`) and
+  send_bytes it to a forked child, which recv_bytes and
+  ForkingPickler.loads each (Lib/multiprocessing/connection.py); ns per
+  byte of the dumps in the parent and of the loads in the child (fresh
+  objects, caches shared with the pipe copy).
+- dumps_tiny_ns: pickle.dumps of a small int.
+- pipe_pair_ns: os.write + os.read of 16 bytes on a pipe, in one process.
+- conn_message_ns: Connection.send(int) + Connection.recv() on a
+  multiprocessing.Pipe(duplex=False) in one process: two pickling passes,
+  one write and two reads (Lib/multiprocessing/connection.py,
+  _send_bytes and _recv_bytes), no wake-up.
+- rt_<size>_ns: send_bytes(size) + recv_bytes() of a 1-byte reply to a
+  forked echo process (a round trip with two wake-ups), for each size.
+- start_<method>_parent_ns, start_<method>_total_ns: Process(target=noop)
+  .start() alone, and start() + join(), per start method;
+  forkserver_first_ns: the first forkserver start (the server's start included).
+- submit_ns: ProcessPoolExecutor(2).submit(noop) in the parent, per call
+  (the manager thread's wake-up included), workers already started.
+- map_<chunksize>_s: multiprocessing.Pool(2, fork).map(noop, range(tasks),
+  chunksize), from Pool() to map's return (worker starts included), for
+  chunksize 1 and `big_chunk`.
+"""
+import concurrent.futures
+import multiprocessing as mp
+import os
+import pickle
+import time
+from multiprocessing.reduction import ForkingPickler
+
+from gilsim_probe import emit, options, pin
+
+opts = options()
+pinned, pin_error = pin(opts.get("cores"))
+scale = float(opts.get("scale", 1.0))
+floats = int(opts.get("floats", 100000))
+sizes = [int(s) for s in opts.get("sizes", [16, 65536, 1 << 20])]
+starts = int(opts.get("starts", 3))
+tasks = int(opts.get("tasks", 2000))
+big_chunk = int(opts.get("big_chunk", 16))
+ns = time.perf_counter_ns
+
+
+def noop(*_):
+    return None
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2]
+
+
+def per_call(f, k):
+    t = ns()
+    for _ in range(k):
+        f()
+    return (ns() - t) / k
+
+
+def pickling(out):
+    obj = [float(i) for i in range(floats)]
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    k = max(3, int(10 * scale))
+    d = median([per_call(lambda: pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL), 1) for _ in range(k)])
+    l = median([per_call(lambda: pickle.loads(data), 1) for _ in range(k)])
+    out["pickle_bytes"] = len(data)
+    out["pickle_ns_per_byte"] = d / len(data)
+    out["unpickle_ns_per_byte"] = l / len(data)
+    out["dumps_tiny_ns"] = per_call(lambda: pickle.dumps(12345, protocol=pickle.HIGHEST_PROTOCOL), int(20000 * scale) + 100)
+
+
+def local_pipes(out):
+    k = int(20000 * scale) + 100
+    r, w = os.pipe()
+    b = b"y" * 16
+
+    def pair():
+        os.write(w, b)
+        os.read(r, 16)
+
+    out["pipe_pair_ns"] = per_call(pair, k)
+    os.close(r)
+    os.close(w)
+    a, c = mp.Pipe(duplex=False)
+
+    def message():
+        c.send(12345)
+        a.recv()
+
+    out["conn_message_ns"] = per_call(message, k)
+    a.close()
+    c.close()
+
+
+def stream_child(conn):
+    loads = 0
+    total = 0
+    while True:
+        b = conn.recv_bytes()
+        if not b:
+            break
+        t = ns()
+        x = ForkingPickler.loads(b)
+        loads += ns() - t
+        total += len(b)
+        del x
+    conn.send((loads, total))
+
+
+def stream(out):
+    k = int(opts.get("stream_messages", 16))
+    count = max(1, int(opts.get("stream_bytes", 262144)) // 9)
+    objs = [[float(i + j) for i in range(count)] for j in range(k)]
+    ctx = mp.get_context("fork")
+    a, b = ctx.Pipe()
+    p = ctx.Process(target=stream_child, args=(b,))
+    p.start()
+    dumps = 0
+    total = 0
+    for obj in objs:
+        t = ns()
+        data = ForkingPickler.dumps(obj)
+        dumps += ns() - t
+        total += len(data)
+        a.send_bytes(data)
+    a.send_bytes(b"")
+    loads, received = a.recv()
+    p.join()
+    out["stream_pickle_ns_per_byte"] = dumps / total
+    out["stream_unpickle_ns_per_byte"] = loads / max(1, received)
+
+
+def echo(conn):
+    while True:
+        b = conn.recv_bytes()
+        if not b:
+            return
+        conn.send_bytes(b"x")
+
+
+def round_trips(out):
+    ctx = mp.get_context("fork")
+    a, b = ctx.Pipe()
+    p = ctx.Process(target=echo, args=(b,))
+    p.start()
+    for size in sizes:
+        payload = b"y" * size
+        k = max(5, int((200 if size <= 65536 else 20) * scale))
+
+        def one():
+            a.send_bytes(payload)
+            a.recv_bytes()
+
+        one()
+        out["rt_%d_ns" % size] = median([per_call(one, 1) for _ in range(k)])
+    a.send_bytes(b"")
+    p.join()
+
+
+def process_starts(out):
+    methods = [m for m in ("fork", "spawn", "forkserver") if m in mp.get_all_start_methods()]
+    for method in methods:
+        ctx = mp.get_context(method)
+        if method == "forkserver":
+            t = ns()
+            p = ctx.Process(target=noop)
+            p.start()
+            p.join()
+            out["forkserver_first_ns"] = ns() - t
+        parent, total = [], []
+        for _ in range(starts):
+            p = ctx.Process(target=noop)
+            t = ns()
+            p.start()
+            parent.append(ns() - t)
+            p.join()
+            total.append(ns() - t)
+        out["start_%s_parent_ns" % method] = median(parent)
+        out["start_%s_total_ns" % method] = median(total)
+
+
+def submits(out):
+    k = max(50, int(500 * scale))
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=mp.get_context("fork")) as ex:
+        list(ex.map(noop, range(4)))
+        t = ns()
+        fs = [ex.submit(noop) for _ in range(k)]
+        out["submit_ns"] = (ns() - t) / k
+        for f in fs:
+            f.result()
+
+
+def pool_maps(out):
+    ctx = mp.get_context("fork")
+    for chunksize in (1, big_chunk):
+        t = time.perf_counter()
+        pool = ctx.Pool(2)
+        pool.map(noop, range(tasks), chunksize)
+        out["map_%d_s" % chunksize] = time.perf_counter() - t
+        pool.terminate()
+        pool.join()
+
+
+if __name__ == "__main__":
+    out = {"pinned": pinned, "pin_error": pin_error, "tasks": tasks, "big_chunk": big_chunk}
+    pickling(out)
+    stream(out)
+    local_pipes(out)
+    round_trips(out)
+    process_starts(out)
+    submits(out)
+    pool_maps(out)
+    emit(out)
