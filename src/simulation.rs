@@ -2,7 +2,9 @@
 
 use crate::engine::time::Nanos;
 use crate::engine::{self, EventQueue, Stop};
-use crate::python::runtime::{Accounting, Deadlock, Event, LoopRecord, Runtime, WorkloadResult};
+use crate::python::runtime::{
+    Accounting, Deadlock, Event, LoopRecord, Runtime, StageCounts, WorkloadResult,
+};
 use crate::report::timeline::Timeline;
 use crate::scenario::Scenario;
 
@@ -29,6 +31,8 @@ pub struct RunOutput {
     pub timeline: Option<Timeline>,
     /// What the asyncio event loop did, when [`RunOptions::record_loop`] asked for it.
     pub loop_log: Option<Vec<LoopRecord>>,
+    /// Per workload, what went through its stage queue (`None`: not a stage).
+    pub stages: Vec<Option<StageCounts>>,
 }
 
 /// Options that do not change results, only what is recorded.
@@ -87,5 +91,6 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
         semaphore_max_holders: runtime.semaphore_max_holders(),
         timeline,
         loop_log: runtime.loop_log().map(<[_]>::to_vec),
+        stages: runtime.stage_counts(),
     })
 }

@@ -548,10 +548,104 @@ fn repeat_forever_without_duration() {
     );
 }
 
+const PIPELINE: &str = r#"name = "t"
+
+[[workload]]
+name = "fetch"
+tasks = 10
+steps = [ { io = "1ms" } ]
+
+[[workload]]
+name = "parse"
+after = "fetch"
+queue = 4
+steps = [ { cpu = "1ms" } ]
+"#;
+
 #[test]
-fn pipelines_are_refused() {
-    let e = fails(&MINIMAL.replace("tasks = 10", "tasks = 10\nafter = \"other\""));
-    assert_error(&e, 6, 1, Some("workload[0].after"), "not built yet");
+fn a_valid_pipeline_parses() {
+    let s = parse(PIPELINE, &[]).unwrap();
+    assert_eq!(
+        s.workloads[1].arrival,
+        gilsim::workload::Arrival::After {
+            upstream: vec![0],
+            capacity: Some(4)
+        }
+    );
+}
+
+#[test]
+fn after_names_an_unknown_workload() {
+    let e = fails(&PIPELINE.replace("after = \"fetch\"", "after = \"fetc\""));
+    assert_error(
+        &e,
+        10,
+        9,
+        Some("workload.parse.after"),
+        "unknown workload `fetc`",
+    );
+}
+
+#[test]
+fn after_cycle_lists_the_cycle() {
+    let source = PIPELINE.replace("tasks = 10", "after = \"parse\"");
+    let e = fails(&source);
+    assert_error(
+        &e,
+        10,
+        9,
+        Some("workload.parse.after"),
+        "cycle: fetch -> parse -> fetch",
+    );
+}
+
+#[test]
+fn a_stage_linked_to_itself_is_a_cycle() {
+    let e = fails(&PIPELINE.replace("after = \"fetch\"", "after = [\"fetch\", \"parse\"]"));
+    assert_error(
+        &e,
+        10,
+        19,
+        Some("workload.parse.after"),
+        "cycle: parse -> parse",
+    );
+}
+
+#[test]
+fn queue_zero_is_an_error() {
+    let e = fails(&PIPELINE.replace("queue = 4", "queue = 0"));
+    assert_error(&e, 11, 9, Some("workload.parse.queue"), "capacity 0");
+}
+
+#[test]
+fn queue_without_after_is_an_error() {
+    let e = fails(&MINIMAL.replace("tasks = 10", "tasks = 10\nqueue = 3"));
+    assert_error(&e, 6, 1, Some("workload.jobs.queue"), "it needs `after`");
+}
+
+#[test]
+fn a_stage_has_no_arrivals_of_its_own() {
+    let e = fails(&PIPELINE.replace("queue = 4", "queue = 4\nrate = \"5/s\""));
+    assert_error(
+        &e,
+        12,
+        1,
+        Some("workload.parse.rate"),
+        "cannot be used with `after`",
+    );
+}
+
+#[test]
+fn pipelines_with_process_stages_are_not_built_yet() {
+    let source = format!("{PIPELINE}[workload.run]\nmodel = \"processes\"\nworkers = 2\n");
+    let e = fails(&source);
+    assert_error(&e, 10, 9, Some("workload.parse.after"), "not built yet");
+}
+
+#[test]
+fn channel_pipe_is_not_built_yet() {
+    let e = fails(&PIPELINE.replace("queue = 4", "queue = 4\nchannel = \"pipe\""));
+    assert_error(&e, 12, 1, Some("workload.parse.channel"), "not built yet");
 }
 
 // ---------------------------------------------------------------- [workload.run]

@@ -21,8 +21,10 @@ mod aio;
 mod events;
 mod procs;
 mod record;
+mod stages;
 
 pub use aio::{CallbackKind, LoopRecord};
+pub use stages::{QueueResult, StageCounts};
 
 use std::collections::VecDeque;
 
@@ -104,6 +106,8 @@ pub enum Wait {
     Sync(usize),
     /// A multiprocessing notifier waiting for the sleepers it woke (`_woken_count`).
     Woken(usize),
+    /// A producer in `put` on the full queue of this stage (`not_full.wait()`).
+    QueueFull(usize),
 }
 
 /// A GIL-releasing call a thread makes after dropping the GIL.
@@ -127,6 +131,8 @@ enum Call {
     SyncWait(usize),
     /// A multiprocessing notifier's `_woken_count.acquire()`.
     Woken(usize),
+    /// `queue.Queue.put` on a full queue: (stage, upstream slot).
+    QueuePut(usize, usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,6 +212,12 @@ struct PyThread {
     plan: VecDeque<procs::Act>,
     /// The message an agent thread holds (received, or being sent).
     msg: Option<procs::Msg>,
+    /// Puts of the finished task's results already made (pipeline stages).
+    puts_done: usize,
+    /// A stage worker took an item: its `get` cost is still to pay.
+    get_due: bool,
+    /// Since when, and on which stage's full queue, it waits in `put`.
+    put_wait_since: Option<(Nanos, usize)>,
 }
 
 /// Per-workload state and statistics.
@@ -318,6 +330,8 @@ pub struct WorkloadResult {
     /// The busiest lock or semaphore of the workload's program; `None` when
     /// it uses none. Not a `results.csv` column (`gilsim compare` reports it).
     pub sync: Option<SyncStat>,
+    /// The input queue's figures, for a pipeline stage (`after`).
+    pub queue: Option<QueueResult>,
 }
 
 /// How busy one lock or semaphore was, and how long threads waited on it.
@@ -400,6 +414,10 @@ pub struct Runtime {
     recorder: Option<Box<record::Recorder>>,
     /// The asyncio event loop, if a workload runs on it.
     aio: Option<Box<aio::EventLoop>>,
+    /// Per workload: its stage queue, when it has `after`.
+    stages: Vec<Option<stages::StageState>>,
+    /// Per workload: the stages it feeds, with its slot among their upstreams.
+    successors: Vec<Vec<(usize, usize)>>,
     /// Live coroutines (asyncio tasks).
     live_coros: u64,
 }
@@ -465,7 +483,7 @@ impl Runtime {
         let open_loop = scenario
             .workloads
             .iter()
-            .any(|w| !matches!(w.arrival, Arrival::Batch(_)));
+            .any(|w| !matches!(w.arrival, Arrival::Batch(_) | Arrival::After { .. }));
         let mut runtime = Runtime {
             interps: vec![Interp::new(Gil::new(
                 python.gil_handoff,
@@ -512,10 +530,13 @@ impl Runtime {
             spawned: 0,
             recorder: None,
             aio: None,
+            stages: Vec::new(),
+            successors: Vec::new(),
             live_coros: 0,
         };
         runtime.events_new(scenario);
         runtime.aio_new(scenario.machine.cores, seed);
+        runtime.stages_new(scenario);
         runtime
     }
 
@@ -557,6 +578,8 @@ impl Runtime {
                 Arrival::Batch(_) | Arrival::Rate(_) => {
                     q.schedule_at(0, Event::Arrival { workload: w })
                 }
+                // Fed by its upstreams' puts (runtime/stages.rs).
+                Arrival::After { .. } => {}
                 // Started with the loop (aio_start).
                 Arrival::Forever if self.workloads[w].model == RunModel::Asyncio => {}
                 Arrival::Forever
@@ -618,6 +641,10 @@ impl Runtime {
                     Wait::Call => "a blocking call".to_string(),
                     Wait::Idle => "a task".to_string(),
                     Wait::Sync(_) | Wait::Woken(_) => self.sync_wait_what(t.wait),
+                    Wait::QueueFull(d) => format!(
+                        "room in the queue of stage `{}` (a full queue.Queue)",
+                        self.workloads[d].name
+                    ),
                     Wait::None => "nothing".to_string(),
                 };
                 format!(
@@ -738,6 +765,7 @@ impl Runtime {
                         .is_some()
                         .then(|| frac(w.ipc_cpu as f64, run_busy as f64)),
                     sync: self.busiest_sync(w, end),
+                    queue: self.queue_result(i, end),
                 }
             })
             .collect()
@@ -798,6 +826,9 @@ impl Runtime {
             agent: procs::is_agent(role),
             plan: VecDeque::new(),
             msg: None,
+            puts_done: 0,
+            get_due: false,
+            put_wait_since: None,
         };
         self.spawned += 1;
         self.workloads[w].spawned += 1;
@@ -828,6 +859,9 @@ impl Runtime {
         self.threads[tid].wait = wait;
         if let Some(i) = self.sync_index(wait) {
             self.threads[tid].sync_wait_since = Some((now, i));
+        }
+        if let Wait::QueueFull(stage) = wait {
+            self.threads[tid].put_wait_since = Some((now, stage));
         }
         self.machine.block(now, tid, q);
     }
@@ -867,6 +901,7 @@ impl Runtime {
 
     fn wake(&mut self, now: Nanos, tid: ThreadId, next: Next, q: &mut EventQueue<Event>) {
         self.end_sync_wait(tid, now);
+        self.end_put_wait(tid, now);
         self.threads[tid].wait = Wait::None;
         self.threads[tid].next = next;
         self.machine.wake(now, tid, q);
@@ -990,6 +1025,13 @@ impl Runtime {
         if t.task.is_none() {
             return self.next_task(now, tid, q);
         }
+        if t.get_due {
+            self.threads[tid].get_due = false;
+            let d = self.overhead(tid, self.python.queue_get);
+            self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
+            return false;
+        }
+        let t = &self.threads[tid];
         let Some(&op) = self.workloads[w].ops.get(t.pc) else {
             return self.complete_task(now, tid, q);
         };
@@ -1258,6 +1300,7 @@ impl Runtime {
                 self.block(now, tid, Wait::Lock(l), q);
                 false
             }
+            Call::QueuePut(stage, slot) => self.wait_not_full(now, tid, stage, slot, q),
             Call::Semaphore(s) => {
                 self.threads[tid].next = Next::ReturnCost;
                 if self.semaphores[s].holders < self.semaphores[s].capacity {
@@ -1301,6 +1344,10 @@ impl Runtime {
 
     /// The last operation is done: record the task and find the next one.
     fn complete_task(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
+        let w = self.threads[tid].workload;
+        if !self.successors[w].is_empty() && !self.put_results(now, tid, q) {
+            return false;
+        }
         let t = &mut self.threads[tid];
         let w = t.workload;
         let arrival = t.task.take().unwrap_or(now);
@@ -1318,7 +1365,7 @@ impl Runtime {
             wl.completed_in_window += 1;
             wl.latency.record(now - arrival);
         }
-        if matches!(wl.arrival, Arrival::Batch(_)) {
+        if matches!(wl.arrival, Arrival::Batch(_) | Arrival::After { .. }) {
             self.batch_left -= 1;
         }
         self.last_completion = now;
@@ -1412,9 +1459,10 @@ impl Runtime {
     /// A pool worker without a task takes the next queued one or goes idle.
     fn next_task(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
         let w = self.threads[tid].workload;
-        match self.workloads[w].queue.pop_front() {
+        match self.take_queued(now, w, q) {
             Some(arrival) => {
                 self.threads[tid].task = Some(arrival);
+                self.note_get(tid);
                 true
             }
             None => self.release_for(now, tid, Some(Call::Idle), q),
@@ -1425,6 +1473,10 @@ impl Runtime {
         if let Some((_, i)) = self.threads[tid].sync_wait_since {
             self.end_sync_wait(tid, now);
             self.threads[tid].sync_wait_since = Some((now, i));
+        }
+        if let Some((_, stage)) = self.threads[tid].put_wait_since {
+            self.end_put_wait(tid, now);
+            self.threads[tid].put_wait_since = Some((now, stage));
         }
         let t = &mut self.threads[tid];
         let w = t.workload;
@@ -1460,7 +1512,7 @@ impl Runtime {
                 }
                 1
             }
-            Arrival::Forever => 0,
+            Arrival::Forever | Arrival::After { .. } => 0,
         };
         if matches!(
             self.workloads[w].model,
@@ -1478,25 +1530,35 @@ impl Runtime {
         for _ in 0..count {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
-            match (&self.workloads[w].model, self.workloads[w].workers) {
-                (RunModel::Threads, Workers::PerTask) => {
-                    self.spawn(now, w, Role::PerTask, Some(now), q);
-                }
-                (model, workers) => {
-                    let max = match (model, workers) {
-                        (RunModel::Sequential, _) => 1,
-                        (_, Workers::Fixed(n)) => n,
-                        (_, Workers::PerTask | Workers::Unlimited) => 1,
-                    };
-                    self.workloads[w].queue.push_back(now);
-                    if let Some(idle) = self.workloads[w].idle.pop_front() {
-                        if let Some(task) = self.workloads[w].queue.pop_front() {
-                            self.threads[idle].task = Some(task);
-                        }
-                        self.wake(now, idle, Next::ReturnCost, q);
-                    } else if self.workloads[w].threads < max {
-                        self.spawn(now, w, Role::Worker, None, q);
+            self.enqueue_task(now, w, q);
+        }
+    }
+
+    /// A task of a thread workload arrived (counted) at `now`: into the
+    /// pool's work queue, to an idle worker or a new one, or to a thread of
+    /// its own (`per-task`).
+    fn enqueue_task(&mut self, now: Nanos, w: usize, q: &mut EventQueue<Event>) {
+        self.workloads[w].queue.push_back(now);
+        match (&self.workloads[w].model, self.workloads[w].workers) {
+            (RunModel::Threads, Workers::PerTask) => {
+                let task = self.take_queued(now, w, q);
+                let tid = self.spawn(now, w, Role::PerTask, task, q);
+                self.note_get(tid);
+            }
+            (model, workers) => {
+                let max = match (model, workers) {
+                    (RunModel::Sequential, _) => 1,
+                    (_, Workers::Fixed(n)) => n,
+                    (_, Workers::PerTask | Workers::Unlimited) => 1,
+                };
+                if let Some(idle) = self.workloads[w].idle.pop_front() {
+                    if let Some(task) = self.take_queued(now, w, q) {
+                        self.threads[idle].task = Some(task);
+                        self.note_get(idle);
                     }
+                    self.wake(now, idle, Next::ReturnCost, q);
+                } else if self.workloads[w].threads < max {
+                    self.spawn(now, w, Role::Worker, None, q);
                 }
             }
         }
@@ -1551,6 +1613,7 @@ impl Model for Runtime {
                     i.snapshot_held = i.gil.held_time(now);
                     i.snapshot_switches = i.gil.switch_number();
                 }
+                self.stages_warmup_end();
             }
         }
         if self.recorder.is_some() {

@@ -129,11 +129,10 @@ fn record(row: &Row<'_>) -> Vec<String> {
         r.events.to_string(),
         r.tasks_in_flight.to_string(),
         opt_num(r.loop_lag_p99_ms),
-        // Columns of models not built yet (pipeline queues): empty.
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
+        opt_num(r.queue.and_then(|q| q.wait_mean_ms)),
+        opt_num(r.queue.map(|q| q.len_mean)),
+        r.queue.map(|q| q.len_max.to_string()).unwrap_or_default(),
+        opt_num(r.queue.map(|q| q.blocked_put_fraction)),
     ]);
     debug_assert_eq!(record.len(), COLUMNS.len() + row.values.len());
     record

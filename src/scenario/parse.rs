@@ -140,6 +140,7 @@ fn parse_document(sources: &Sources<'_>) -> Result<Study, Diag> {
             locks: Vec::new(),
             syncs: Vec::new(),
             sync_uses: Vec::new(),
+            pending_after: Vec::new(),
             subinterpreters: false,
             swept_models: &swept_models,
             asyncio: false,
@@ -225,6 +226,8 @@ const PYTHON_KEYS: &[&str] = &[
     "release_overhead",
     "sync_call",
     "sync_wake",
+    "queue_put",
+    "queue_get",
     "free_threaded_overhead",
     "process_rss",
     "thread_rss",
@@ -262,6 +265,9 @@ const WORKLOAD_KEYS: &[&str] = &[
     "args_bytes",
     "result_bytes",
     "run",
+    "after",
+    "queue",
+    "channel",
 ];
 
 const RUN_KEYS: &[&str] = &["model", "workers"];
@@ -699,6 +705,16 @@ struct Validator<'s> {
     asyncio: bool,
     /// The steps being validated are inside a `to_thread` body.
     in_to_thread: bool,
+    /// `after` links waiting for every workload's name: per stage, its index,
+    /// the `after` value's span and each upstream name with its span.
+    pending_after: Vec<PendingAfter>,
+}
+
+/// A stage's `after`, before the names are resolved.
+struct PendingAfter {
+    stage: usize,
+    span: Span,
+    names: Vec<(String, Span)>,
 }
 
 impl Validator<'_> {
@@ -839,6 +855,7 @@ impl Validator<'_> {
         for (index, item) in items.iter().enumerate() {
             workloads.push(self.workload(index, item, &mut names)?);
         }
+        self.link_stages(&mut workloads)?;
 
         Ok(Scenario {
             path: self.sources.path.to_path_buf(),
@@ -1069,6 +1086,8 @@ impl Validator<'_> {
                 "release_overhead" => p.release_overhead = dist(v, &k)?,
                 "sync_call" => p.sync_call = dist(v, &k)?,
                 "sync_wake" => p.sync_wake = dist(v, &k)?,
+                "queue_put" => p.queue_put = dist(v, &k)?,
+                "queue_get" => p.queue_get = dist(v, &k)?,
                 "free_threaded_overhead" => {
                     let f = number(v, &k)?;
                     if f < 1.0 {
@@ -1177,18 +1196,6 @@ impl Validator<'_> {
             Value::Table(t) => t,
             _ => return Err(type_error(item, &anonymous, "a [[workload]] table")),
         };
-        for e in &table.entries {
-            let refusal = match e.key.as_str() {
-                "after" | "queue" => {
-                    Some("pipelines (`after`, `queue`) are not built yet in this version of gilsim")
-                }
-                _ => None,
-            };
-            if let Some(message) = refusal {
-                return Err(Diag::new(message, &e.key_span, "not supported yet")
-                    .key(join(&anonymous, &e.key)));
-            }
-        }
         check_keys(table, &anonymous, "in [[workload]]", WORKLOAD_KEYS)?;
 
         let name_entry = table.get("name").ok_or_else(|| {
@@ -1244,7 +1251,20 @@ impl Validator<'_> {
             // Threads pass references: only processes pickle the payloads.
             [run.args_bytes, run.result_bytes] = bytes;
         }
-        let arrival = self.arrival(table, item, &prefix)?;
+        let arrival = match self.after(table, &prefix)? {
+            Some((span, names, capacity)) => {
+                self.pending_after.push(PendingAfter {
+                    stage: index,
+                    span,
+                    names,
+                });
+                Arrival::After {
+                    upstream: Vec::new(),
+                    capacity,
+                }
+            }
+            None => self.arrival(table, item, &prefix)?,
+        };
         let refused = matches!(
             (&model, &arrival, workers),
             (Model::Processes(_), Arrival::Forever, Workers::PerTask)
@@ -1580,6 +1600,181 @@ impl Validator<'_> {
         }))
     }
 
+    /// A stage's `after` (its span and upstream names) and `queue`
+    /// capacity, or `None` for a workload with arrivals of its own.
+    #[allow(clippy::type_complexity)]
+    fn after(
+        &self,
+        table: &Table,
+        prefix: &str,
+    ) -> Res<Option<(Span, Vec<(String, Span)>, Option<u64>)>> {
+        if let Some(e) = table.get("channel") {
+            let k = join(prefix, "channel");
+            return Err(match as_str(&e.value, &k)? {
+                "pipe" | "queue" => Diag::new(
+                    "`channel` (a multiprocessing.Pipe or Queue between stages) is not built yet in this version of gilsim",
+                    &e.key_span,
+                    "not supported yet",
+                )
+                .help("stages between thread workloads use a queue.Queue: remove `channel`"),
+                other => Diag::new(
+                    format!("unknown channel \"{other}\""),
+                    &e.value.span,
+                    "expected \"pipe\" (not built yet)",
+                ),
+            }
+            .key(k));
+        }
+        let Some(after) = table.get("after") else {
+            if let Some(e) = table.get("queue") {
+                return Err(Diag::new(
+                    "`queue` is the capacity of a stage's input queue: it needs `after`",
+                    &e.key_span,
+                    "no `after` in this workload",
+                )
+                .key(join(prefix, "queue"))
+                .help("add after = \"producer\", naming the workload that feeds this one"));
+            }
+            return Ok(None);
+        };
+        let key = join(prefix, "after");
+        if let Some(e) = table
+            .entries
+            .iter()
+            .find(|e| matches!(e.key.as_str(), "tasks" | "rate" | "repeat"))
+        {
+            return Err(Diag::new(
+                format!(
+                    "a stage's tasks are the items its upstream puts in its queue: `{}` cannot be used with `after`",
+                    e.key
+                ),
+                &e.key_span,
+                "remove this",
+            )
+            .key(join(prefix, &e.key))
+            .secondary(&after.key_span, "this workload is a stage"));
+        }
+        let nodes: Vec<&Node> = match &after.value.value {
+            Value::Str(_) => vec![&after.value],
+            Value::Array(items) if !items.is_empty() => items.iter().collect(),
+            Value::Array(_) => {
+                return Err(Diag::new(
+                    "empty `after`",
+                    &after.value.span,
+                    "expected at least one workload name",
+                )
+                .key(key));
+            }
+            _ => {
+                return Err(type_error(
+                    &after.value,
+                    &key,
+                    "a workload name or an array of names",
+                ));
+            }
+        };
+        let mut names: Vec<(String, Span)> = Vec::new();
+        for node in nodes {
+            let name = as_str(node, &key)?;
+            if names.iter().any(|(n, _)| n == name) {
+                return Err(Diag::new(
+                    format!("`{name}` is named twice in `after`"),
+                    &node.span,
+                    "a second time",
+                )
+                .key(key));
+            }
+            names.push((name.to_string(), node.span.clone()));
+        }
+        let capacity = match table.get("queue") {
+            Some(e) => {
+                let k = join(prefix, "queue");
+                if matches!(e.value.value, Value::Int(0)) {
+                    return Err(Diag::new(
+                        "a queue of capacity 0 holds nothing",
+                        &e.value.span,
+                        "expected a capacity of at least 1",
+                    )
+                    .key(k)
+                    .help("for an unbounded queue (Python's maxsize = 0), leave `queue` out"));
+                }
+                Some(int_in(&e.value, &k, "queue", 1, i128::from(u64::MAX))? as u64)
+            }
+            None => None,
+        };
+        Ok(Some((after.value.span.clone(), names, capacity)))
+    }
+
+    /// Resolves every stage's `after` names, checks that the models on
+    /// both ends of each link are built, and refuses a cycle of links.
+    fn link_stages(&mut self, workloads: &mut [Workload]) -> Res<()> {
+        let pending = std::mem::take(&mut self.pending_after);
+        let mut links = Vec::new();
+        let threaded = |m: &Model| matches!(m, Model::Sequential | Model::Threads);
+        for p in &pending {
+            let stage = &workloads[p.stage];
+            let key = format!("workload.{}.after", stage.name);
+            let mut ups = Vec::with_capacity(p.names.len());
+            for (name, span) in &p.names {
+                let Some(u) = workloads.iter().position(|w| &w.name == name) else {
+                    let known: Vec<String> =
+                        workloads.iter().map(|w| format!("`{}`", w.name)).collect();
+                    return Err(Diag::new(
+                        format!("`after` names an unknown workload `{name}`"),
+                        span,
+                        "no workload has this name",
+                    )
+                    .key(key)
+                    .help(format!("the workloads are {}", known.join(", "))));
+                };
+                for (w, end) in [(&workloads[u], "upstream"), (stage, "stage")] {
+                    if !threaded(&w.model) {
+                        return Err(Diag::new(
+                            format!(
+                                "pipelines with a `{}` {end} (`{}`) are not built yet in this version of gilsim",
+                                w.model.name(),
+                                w.name
+                            ),
+                            span,
+                            "not supported yet: stages linked by queue.Queue between sequential or thread workloads are",
+                        )
+                        .key(key.clone()));
+                    }
+                }
+                ups.push(u);
+                links.push((u, p.stage));
+            }
+            if let Arrival::After { upstream, .. } = &mut workloads[p.stage].arrival {
+                *upstream = ups;
+            }
+        }
+        let graph = crate::workload::pipeline::Pipeline::new(workloads.len(), &links);
+        if let Some(cycle) = graph.cycle() {
+            let names: Vec<&str> = cycle.iter().map(|&w| workloads[w].name.as_str()).collect();
+            // The stage after the first workload of the cycle names it in its `after`.
+            let closing = cycle[1];
+            let p = pending.iter().find(|p| p.stage == closing);
+            let span = p
+                .and_then(|p| {
+                    p.names
+                        .iter()
+                        .find(|(n, _)| n == names[0])
+                        .map(|(_, s)| s.clone())
+                })
+                .or_else(|| p.map(|p| p.span.clone()));
+            if let Some(span) = span {
+                return Err(Diag::new(
+                    format!("the `after` links form a cycle: {}", names.join(" -> ")),
+                    &span,
+                    "this link is part of the cycle",
+                )
+                .key(format!("workload.{}.after", workloads[closing].name))
+                .help("a pipeline flows one way: remove one of these links"));
+            }
+        }
+        Ok(())
+    }
+
     fn arrival(&self, table: &Table, item: &Node, prefix: &str) -> Res<Arrival> {
         let mut arrivals = table
             .entries
@@ -1592,11 +1787,11 @@ impl Validator<'_> {
                     prefix.trim_start_matches("workload.")
                 ),
                 &item.span,
-                "needs one of `tasks`, `rate` or `repeat`",
+                "needs one of `tasks`, `rate`, `repeat` or `after`",
             )
             .key(prefix)
             .help(
-                "add tasks = 100 (a batch), rate = \"200/s\" (open loop) or repeat = \"forever\"",
+                "add tasks = 100 (a batch), rate = \"200/s\" (open loop), repeat = \"forever\" or after = \"producer\" (a pipeline stage)",
             ));
         };
         if let Some(second) = arrivals.next() {

@@ -1,6 +1,7 @@
 //! Workloads: what a task does (its steps), how tasks arrive, and how they are run.
 
 pub mod distribution;
+pub mod pipeline;
 pub mod step;
 
 pub use distribution::Dist;
@@ -17,6 +18,16 @@ pub enum Arrival {
     Rate(f64),
     /// `repeat = "forever"`: each worker loops the program; one iteration is one task.
     Forever,
+    /// `after = ["a", ...]`: a pipeline stage. Each task that finishes in
+    /// every `upstream` workload puts one item into this stage's queue
+    /// (`queue.Queue(maxsize = capacity)`; `None`: unbounded); with several
+    /// upstreams a task needs one item from each (a join).
+    After {
+        /// Indices of the upstream workloads, as written.
+        upstream: Vec<usize>,
+        /// Items each upstream may have waiting in the queue (`queue`).
+        capacity: Option<u64>,
+    },
 }
 
 /// The way a workload's tasks are run (`[workload.run]`).

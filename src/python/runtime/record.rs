@@ -398,9 +398,11 @@ impl Runtime {
             SchedState::Blocked | SchedState::Exited => match t.wait {
                 Wait::Gil | Wait::Switch => ThreadState::WaitingGil,
                 Wait::Call => ThreadState::Blocked,
-                Wait::Lock(_) | Wait::Semaphore(_) | Wait::Sync(_) | Wait::Woken(_) => {
-                    ThreadState::WaitingLock
-                }
+                Wait::Lock(_)
+                | Wait::Semaphore(_)
+                | Wait::Sync(_)
+                | Wait::Woken(_)
+                | Wait::QueueFull(_) => ThreadState::WaitingLock,
                 Wait::Idle => ThreadState::Idle,
                 Wait::None => {
                     debug_assert!(false, "thread {tid} is blocked with no wait");

@@ -1,0 +1,317 @@
+//! Pipeline stages: workloads linked by `after`, each fed through a
+//! `queue.Queue(maxsize = queue)` (python/cpython `Lib/queue.py`).
+//!
+//! The producer is the upstream task's own thread: its function ends with
+//! `q.put(item)`, once per stage it feeds (a copy each, in the order of the
+//! stages in the file). `put` runs with the GIL (`queue_put` of CPU: the
+//! `not_full` condition's lock, `_put`, `not_empty.notify()`); when the
+//! queue is full it waits in `not_full.wait()`, which releases the GIL and
+//! blocks the thread (no core); a `get` notifies one such producer, which
+//! retakes the GIL and checks again (`while self._qsize() >= maxsize`). The
+//! task completes when its last put returns.
+//!
+//! The consumers are the stage's own workers: the stage's queue is its
+//! pool's work queue, so an idle worker blocked in `get` takes an item the
+//! moment it is put, and pays `queue_get` of CPU with the GIL before its
+//! task's steps. A stage with several upstreams (a join) keeps one buffer
+//! per upstream; an item enters the queue when every upstream has one, and
+//! `queue` bounds each upstream's items not yet taken (its buffer plus the
+//! joined items waiting).
+//!
+//! Queue statistics are streamed: the time-weighted length, the largest
+//! length, the waits of items taken and the producers' time blocked on a
+//! full queue, all inside the statistics window.
+
+use std::collections::VecDeque;
+
+use crate::engine::EventQueue;
+use crate::engine::time::Nanos;
+use crate::machine::ThreadId;
+use crate::scenario::Scenario;
+use crate::workload::Arrival;
+use crate::workload::pipeline::Pipeline;
+
+use super::{BurstKind, Call, Event, Next, Runtime, Wait, overlap};
+
+/// One stage's queue and its statistics.
+pub(super) struct StageState {
+    /// Upstream workloads, as written in `after`.
+    upstream: Vec<usize>,
+    /// Items each upstream may have waiting (`queue`); `None`: unbounded.
+    capacity: Option<u64>,
+    /// Per upstream: when its waiting items arrived (a join only).
+    partial: Vec<VecDeque<Nanos>>,
+    /// Producers blocked in `not_full.wait()`: (upstream slot, thread), FIFO.
+    putters: VecDeque<(usize, ThreadId)>,
+    /// Items in the queue (joined, not yet taken).
+    len: u64,
+    /// The largest `len` inside the window.
+    len_max: u64,
+    /// `len` × time inside the window.
+    len_area: u128,
+    /// When `len` last changed.
+    len_since: Nanos,
+    /// Waits of the items taken inside the window, and their count.
+    wait_ns: u128,
+    waits: u64,
+    /// Producer time blocked on this queue, inside the window.
+    blocked_ns: u128,
+    /// Items put by producers and items taken by workers, over the run.
+    put: u64,
+    taken: u64,
+    /// The most items one upstream had in the queue and its buffer at
+    /// once over the run, counted from the queues themselves.
+    most_held: u64,
+}
+
+/// What went through one stage's queue over a run (for the laws).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageCounts {
+    /// Items its producers put (one per upstream task, per upstream).
+    pub put: u64,
+    /// Items its workers took (joined items, for a join).
+    pub taken: u64,
+    /// The most items one upstream had not yet taken at once.
+    pub most_held: u64,
+}
+
+/// A stage's queue figures for `results.csv`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueueResult {
+    /// Mean wait in the queue of the items taken in the window, ms.
+    pub wait_mean_ms: Option<f64>,
+    /// Time-weighted mean number of items in the queue over the window.
+    pub len_mean: f64,
+    /// Most items in the queue at once in the window.
+    pub len_max: u64,
+    /// Producers' time blocked on a full queue over the producers' lifetime
+    /// in the window (summed over the upstream workloads' threads).
+    pub blocked_put_fraction: f64,
+}
+
+impl Runtime {
+    /// Builds the stages' queues and each workload's successors.
+    pub(super) fn stages_new(&mut self, scenario: &Scenario) {
+        let mut ups: Vec<Vec<usize>> = Vec::with_capacity(scenario.workloads.len());
+        let mut links = Vec::new();
+        for (w, wl) in scenario.workloads.iter().enumerate() {
+            let (stage, up) = match &wl.arrival {
+                Arrival::After { upstream, capacity } => (
+                    Some(StageState {
+                        upstream: upstream.clone(),
+                        capacity: *capacity,
+                        partial: vec![VecDeque::new(); upstream.len()],
+                        putters: VecDeque::new(),
+                        len: 0,
+                        len_max: 0,
+                        len_area: 0,
+                        len_since: 0,
+                        wait_ns: 0,
+                        waits: 0,
+                        blocked_ns: 0,
+                        put: 0,
+                        taken: 0,
+                        most_held: 0,
+                    }),
+                    upstream.clone(),
+                ),
+                _ => (None, Vec::new()),
+            };
+            links.extend(up.iter().map(|&u| (u, w)));
+            self.stages.push(stage);
+            ups.push(up);
+        }
+        let graph = Pipeline::new(scenario.workloads.len(), &links);
+        self.successors = (0..scenario.workloads.len())
+            .map(|w| graph.successors(w, &ups))
+            .collect();
+    }
+
+    /// The producer's puts at the end of its task: `true` when all are done
+    /// (the task may complete), `false` when a put started a burst or blocked.
+    pub(super) fn put_results(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        let w = self.threads[tid].workload;
+        let k = self.threads[tid].puts_done;
+        let Some(&(stage, slot)) = self.successors[w].get(k) else {
+            self.threads[tid].puts_done = 0;
+            return true;
+        };
+        if self.stage_full(stage, slot) {
+            return self.release_for(now, tid, Some(Call::QueuePut(stage, slot)), q);
+        }
+        self.threads[tid].puts_done += 1;
+        self.stage_put(now, stage, slot, q);
+        let d = self.overhead(tid, self.python.queue_put);
+        self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
+        false
+    }
+
+    /// `not_full.wait()` without the GIL: `true` if the queue has room
+    /// again (the thread goes on), else the thread blocks until a `get`.
+    pub(super) fn wait_not_full(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        stage: usize,
+        slot: usize,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        self.threads[tid].next = Next::ReturnCost;
+        if !self.stage_full(stage, slot) {
+            return true;
+        }
+        if let Some(s) = self.stages[stage].as_mut() {
+            s.putters.push_back((slot, tid));
+        }
+        self.block(now, tid, Wait::QueueFull(stage), q);
+        false
+    }
+
+    /// Whether upstream `slot` of `stage` has `queue` items not yet taken.
+    fn stage_full(&self, stage: usize, slot: usize) -> bool {
+        self.stages[stage].as_ref().is_some_and(|s| {
+            s.capacity
+                .is_some_and(|c| s.partial[slot].len() as u64 + s.len >= c)
+        })
+    }
+
+    /// An item from upstream `slot` arrives at `stage`.
+    fn stage_put(&mut self, now: Nanos, stage: usize, slot: usize, q: &mut EventQueue<Event>) {
+        let Some(s) = self.stages[stage].as_mut() else {
+            return;
+        };
+        s.put += 1;
+        if s.upstream.len() > 1 {
+            s.partial[slot].push_back(now);
+            if s.partial.iter().any(VecDeque::is_empty) {
+                return;
+            }
+            for p in &mut s.partial {
+                p.pop_front();
+            }
+        }
+        // One more task to wait for before a batch run ends.
+        self.batch_left += 1;
+        self.workloads[stage].arrived += 1;
+        self.add_task_memory(stage);
+        self.set_queue_len(stage, now, 1);
+        self.enqueue_task(now, stage, q);
+        let queued = self.workloads[stage].queue.len() as u64;
+        if let Some(s) = self.stages[stage].as_mut() {
+            let held = s.partial.iter().map(|p| p.len() as u64).max().unwrap_or(0) + queued;
+            s.most_held = s.most_held.max(held);
+        }
+    }
+
+    /// Takes the next task of `w`'s queue for a worker; for a stage, counts
+    /// the item's wait and notifies a blocked producer of each upstream.
+    pub(super) fn take_queued(
+        &mut self,
+        now: Nanos,
+        w: usize,
+        q: &mut EventQueue<Event>,
+    ) -> Option<Nanos> {
+        let entered = self.workloads[w].queue.pop_front()?;
+        if self.stages[w].is_none() {
+            return Some(entered);
+        }
+        self.set_queue_len(w, now, -1);
+        let warmup = self.warmup;
+        let mut woken = Vec::new();
+        if let Some(s) = self.stages[w].as_mut() {
+            s.taken += 1;
+            if now >= warmup {
+                s.wait_ns += u128::from(now - entered);
+                s.waits += 1;
+            }
+            for slot in 0..s.upstream.len() {
+                if let Some(i) = s.putters.iter().position(|(p, _)| *p == slot)
+                    && let Some((_, tid)) = s.putters.remove(i)
+                {
+                    woken.push(tid);
+                }
+            }
+        }
+        for tid in woken {
+            self.wake(now, tid, Next::ReturnCost, q);
+        }
+        Some(entered)
+    }
+
+    /// A worker of a stage took an item: `get` costs it `queue_get` first.
+    pub(super) fn note_get(&mut self, tid: ThreadId) {
+        let w = self.threads[tid].workload;
+        if self.stages[w].is_some() {
+            self.threads[tid].get_due = true;
+        }
+    }
+
+    fn set_queue_len(&mut self, stage: usize, now: Nanos, delta: i64) {
+        let warmup = self.warmup;
+        if let Some(s) = self.stages[stage].as_mut() {
+            s.len_area += u128::from(s.len) * u128::from(overlap(s.len_since, now, warmup));
+            s.len_since = now;
+            s.len = s.len.saturating_add_signed(delta);
+            if now >= warmup {
+                s.len_max = s.len_max.max(s.len);
+            }
+        }
+    }
+
+    /// At the warm-up's end the largest length restarts from the current one.
+    pub(super) fn stages_warmup_end(&mut self) {
+        for s in self.stages.iter_mut().flatten() {
+            s.len_max = s.len;
+        }
+    }
+
+    /// A producer's wait on a full queue ended at `now`.
+    pub(super) fn end_put_wait(&mut self, tid: ThreadId, now: Nanos) {
+        if let Some((since, stage)) = self.threads[tid].put_wait_since.take()
+            && let Some(s) = self.stages[stage].as_mut()
+        {
+            s.blocked_ns += u128::from(overlap(since, now, self.warmup));
+        }
+    }
+
+    /// The queue figures of stage `w` for the window ending at `end`
+    /// (`None` for a workload that is not a stage).
+    pub(super) fn queue_result(&self, w: usize, end: Nanos) -> Option<QueueResult> {
+        let s = self.stages[w].as_ref()?;
+        let window = end.saturating_sub(self.warmup);
+        let area =
+            s.len_area + u128::from(s.len) * u128::from(overlap(s.len_since, end, self.warmup));
+        let producers: u128 = s
+            .upstream
+            .iter()
+            .map(|&u| self.workloads[u].thread_life_ns)
+            .sum();
+        let frac = |x: u128, d: u128| if d > 0 { x as f64 / d as f64 } else { 0.0 };
+        Some(QueueResult {
+            wait_mean_ms: (s.waits > 0).then(|| s.wait_ns as f64 / s.waits as f64 / 1e6),
+            len_mean: frac(area, u128::from(window)),
+            len_max: s.len_max,
+            blocked_put_fraction: frac(s.blocked_ns, producers),
+        })
+    }
+
+    /// What went through each stage's queue over the run, per workload
+    /// (`None` for a workload that is not a stage).
+    pub fn stage_counts(&self) -> Vec<Option<StageCounts>> {
+        self.stages
+            .iter()
+            .map(|s| {
+                s.as_ref().map(|s| StageCounts {
+                    put: s.put,
+                    taken: s.taken,
+                    most_held: s.most_held,
+                })
+            })
+            .collect()
+    }
+}
