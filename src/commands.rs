@@ -7,11 +7,14 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::time::{MS, Nanos};
 use crate::python::runtime::WorkloadResult;
-use crate::report::{atomic, chart, csv as results_csv, figures, gantt, manifest, summary, trace};
+use crate::report::{
+    atomic, chart, csv as results_csv, figures, gantt, manifest, pipeline, summary, trace,
+};
 use crate::scenario::units::parse_duration;
 use crate::scenario::{self, Scenario, Study};
 use crate::simulation::RunOptions;
 use crate::study::{self, Run, Shard};
+use crate::workload::Arrival;
 
 /// Why a command failed, and the exit code it maps to.
 #[derive(Debug)]
@@ -225,6 +228,7 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
         &figures::figures(&table, &study.charts),
         &mut files,
     )?;
+    write_pipeline(&out_dir, &study, traced_point, &table, &mut files)?;
     if let Some(t) = runs.iter().find_map(|r| r.output.timeline.as_ref()) {
         let p = &study.points[traced_point];
         let mut title = p.scenario.name.clone();
@@ -291,6 +295,40 @@ fn write_file(
     let path = out_dir.join(name);
     atomic::write(&path, bytes).map_err(|e| io_failure(&path, e))?;
     files.push(name.to_string());
+    Ok(())
+}
+
+/// Writes `pipeline.svg`/`.png` for sweep point `point` when the scenario has `after` stages.
+fn write_pipeline(
+    out_dir: &Path,
+    study: &Study,
+    point: usize,
+    table: &figures::Table<'_>,
+    files: &mut Vec<String>,
+) -> Result<(), Failure> {
+    let Some(p) = study.points.get(point) else {
+        return Ok(());
+    };
+    let workloads = &p.scenario.workloads;
+    let links: Vec<(String, String)> = workloads
+        .iter()
+        .flat_map(|w| match &w.arrival {
+            Arrival::After { upstream, .. } => upstream
+                .iter()
+                .map(|&u| (workloads[u].name.clone(), w.name.clone()))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let Some(c) = pipeline::pipeline_chart(&p.scenario.name, table, &point.to_string(), &links)
+    else {
+        return Ok(());
+    };
+    let fail = |e: chart::ChartError| Failure::Run(format!("cannot draw pipeline: {e}"));
+    let svg = pipeline::render_svg(&c).map_err(fail)?;
+    let png = pipeline::render_png(&c).map_err(fail)?;
+    write_file(out_dir, "pipeline.svg", svg.as_bytes(), files)?;
+    write_file(out_dir, "pipeline.png", &png, files)?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ pub mod csv;
 pub mod figures;
 pub mod gantt;
 pub mod manifest;
+pub mod pipeline;
 pub mod stats;
 pub mod summary;
 pub mod timeline;
