@@ -176,6 +176,9 @@ pub struct Metrics {
     /// The busiest lock or semaphore: its name, mean busy fraction and mean
     /// thread wait fraction.
     pub sync: Option<(String, f64, Option<f64>)>,
+    /// The stage whose full queue the threads waited on longest in `put`,
+    /// and the mean share of their time they waited.
+    pub blocked_on_stage: Option<(String, f64)>,
 }
 
 /// One (model, workers) candidate for one workload.
@@ -479,6 +482,18 @@ fn aggregate(results: &[&WorkloadResult]) -> Option<Metrics> {
         gil_wait: mean(&col(&|r| r.gil_wait_fraction)),
         loop_lag_ms: mean(&col(&|r| r.loop_lag_p99_ms)),
         ipc: mean(&col(&|r| r.ipc_cpu_fraction)),
+        blocked_on_stage: results[0].blocked_on_stage.as_ref().map(|(stage, _)| {
+            let same = col(&|r| {
+                r.blocked_on_stage
+                    .as_ref()
+                    .filter(|(s, _)| s == stage)
+                    .map(|(_, f)| *f)
+            });
+            (
+                stage.clone(),
+                same.iter().sum::<f64>() / results.len() as f64,
+            )
+        }),
         sync: results[0].sync.as_ref().map(|first| {
             let of = |r: &WorkloadResult| r.sync.as_ref().filter(|s| s.what == first.what).cloned();
             (
@@ -561,6 +576,11 @@ fn render_csv(candidates: &[Candidate], cores: u32) -> Result<Vec<u8>, Failure> 
         .map_err(|e| Failure::Run(format!("cannot render compare.csv: {e}")))
 }
 
+/// A downstream stage is the bottleneck when the workload's threads spend
+/// at least this share of their time blocked in `put` on its full queue:
+/// they finish no faster than it takes their items.
+const STAGE_BLOCKED: f64 = 0.3;
+
 /// A lock or semaphore is the bottleneck when it is busy (held; every
 /// permit taken) at least this share of the window: it admits no more
 /// work, so adding workers only adds waiters.
@@ -609,7 +629,20 @@ pub fn bottleneck(c: &Candidate, cores: u32) -> (&'static str, String) {
         ),
         None => figures,
     };
-    let name = if sync.is_some() {
+    let figures = match &m.blocked_on_stage {
+        Some((stage, f)) => format!(
+            "{figures}; threads blocked in put on stage `{stage}`'s full queue {:.0}% of their time",
+            f * 100.0
+        ),
+        None => figures,
+    };
+    let downstream = m
+        .blocked_on_stage
+        .as_ref()
+        .filter(|(_, f)| *f >= STAGE_BLOCKED);
+    let name = if downstream.is_some() {
+        "a queue stage downstream"
+    } else if sync.is_some() {
         "a lock or semaphore"
     } else if held >= 0.85 && wait >= 0.25 {
         "the GIL"
@@ -785,9 +818,10 @@ fn recommend(bests: &[&Candidate], goal: Goal, all: &[&Candidate], cores: u32) -
     };
     let Some(second) = bests.get(1) else {
         return format!(
-            "{} is the only model that runs this workload ({}).",
+            "{} is the only model that runs this workload ({}). {}",
             best.label(),
-            interval(bm.throughput, "tasks/s")
+            interval(bm.throughput, "tasks/s"),
+            reason_text(best, all, cores, goal)
         );
     };
     let Some(sm) = &second.metrics else {
@@ -848,7 +882,16 @@ fn reason_text(best: &Candidate, all: &[&Candidate], cores: u32, goal: Goal) -> 
         None => return String::new(),
     };
     let mut parts = Vec::new();
-    if let (_, "a lock or semaphore", _) = model_bottleneck(best, &ranked_tp, cores)
+    if let (_, "a queue stage downstream", _) = model_bottleneck(best, &ranked_tp, cores)
+        && let Some((stage, f)) = &bm.blocked_on_stage
+    {
+        parts.push(format!(
+            "Its tasks end with a put into stage `{stage}`'s queue, which is full: the threads wait there {:.0}% of their time, so this workload runs at `{stage}`'s pace whatever its own model. Speed up `{stage}` (gilsim compare FILE --workload {stage}) or give its queue more room.",
+            f * 100.0
+        ));
+    }
+    if parts.is_empty()
+        && let (_, "a lock or semaphore", _) = model_bottleneck(best, &ranked_tp, cores)
         && let Some((what, busy, _)) = &bm.sync
     {
         let capped: Vec<String> = MODELS

@@ -377,3 +377,37 @@ fn under_the_latency_goal_the_reason_quotes_the_latency_best_threads_point() {
     );
     assert_eq!(ranking(&out)[0], "processes", "{out}");
 }
+
+#[test]
+fn a_full_downstream_queue_is_named_as_the_producers_bottleneck() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = scenario("{ io = \"2ms\" }, { cpu = \"100us\" }", 400)
+        + "[[workload]]\nname = \"sink\"\nafter = \"jobs\"\nqueue = 4\n\
+           steps = [ { io = \"10ms\" } ]\n[workload.run]\nmodel = \"threads\"\nworkers = 1\n";
+    let f = write(dir.path(), "pipe.toml", &text);
+    let (code, out, err) = compare(
+        &f,
+        &dir.path().join("o"),
+        &[
+            "--workload",
+            "jobs",
+            "--models",
+            "threads,processes",
+            "--workers",
+            "4,16",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let line = bottleneck_line(&out, "threads");
+    assert!(line.contains("a queue stage downstream"), "{out}");
+    assert!(line.contains("stage `sink`'s full queue"), "{out}");
+    // The sink takes one item per 10 ms: the producers cannot go faster.
+    let row = csv_row(&dir.path().join("o"), "threads", 16);
+    assert!(row[4].parse::<f64>().unwrap() <= 100.0 * 1.01, "{row:?}");
+    // Process stages are not built: excluded with the reason, not dropped.
+    assert!(
+        out.contains("excluded: pipelines with upstream `jobs` on `processes`"),
+        "{out}"
+    );
+    assert!(out.contains("Speed up `sink`"), "{out}");
+}

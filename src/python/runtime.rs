@@ -244,6 +244,8 @@ struct WorkloadState {
     thread_life_ns: u128,
     /// Thread time blocked on each lock, then each semaphore, in the window.
     sync_wait_ns: Vec<u128>,
+    /// Thread time blocked in `put` on each stage's full queue, in the window.
+    put_blocked_ns: Vec<u128>,
     /// Draws of message costs (pickling, pipes): `workload/NAME/ipc`.
     ipc_rng: Stream,
     /// Core time spent on the workload's messages (pickling, unpickling,
@@ -332,6 +334,10 @@ pub struct WorkloadResult {
     pub sync: Option<SyncStat>,
     /// The input queue's figures, for a pipeline stage (`after`).
     pub queue: Option<QueueResult>,
+    /// The stage whose full queue this workload's threads waited on longest
+    /// in `put`, and that wait over their lifetime in the window; `None`
+    /// when they never blocked on one. Not a `results.csv` column.
+    pub blocked_on_stage: Option<(String, f64)>,
 }
 
 /// How busy one lock or semaphore was, and how long threads waited on it.
@@ -464,6 +470,7 @@ impl Runtime {
                 gil_wait_ns: 0,
                 thread_life_ns: 0,
                 sync_wait_ns: vec![0; scenario.locks.len() + scenario.semaphores.len()],
+                put_blocked_ns: vec![0; scenario.workloads.len()],
                 ipc_rng: Stream::new(seed, &format!("workload/{}/ipc", w.name)),
                 ipc_cpu: 0,
                 pool: None,
@@ -766,6 +773,18 @@ impl Runtime {
                         .then(|| frac(w.ipc_cpu as f64, run_busy as f64)),
                     sync: self.busiest_sync(w, end),
                     queue: self.queue_result(i, end),
+                    blocked_on_stage: w
+                        .put_blocked_ns
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, ns)| **ns > 0)
+                        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
+                        .map(|(d, ns)| {
+                            (
+                                self.workloads[d].name.clone(),
+                                frac(*ns as f64, w.thread_life_ns as f64),
+                            )
+                        }),
                 }
             })
             .collect()

@@ -1731,9 +1731,9 @@ impl Validator<'_> {
                     if !threaded(&w.model) {
                         return Err(Diag::new(
                             format!(
-                                "pipelines with a `{}` {end} (`{}`) are not built yet in this version of gilsim",
-                                w.model.name(),
-                                w.name
+                                "pipelines with {end} `{}` on `{}` are not built yet in this version of gilsim",
+                                w.name,
+                                w.model.name()
                             ),
                             span,
                             "not supported yet: stages linked by queue.Queue between sequential or thread workloads are",

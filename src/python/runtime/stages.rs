@@ -275,7 +275,10 @@ impl Runtime {
         if let Some((since, stage)) = self.threads[tid].put_wait_since.take()
             && let Some(s) = self.stages[stage].as_mut()
         {
-            s.blocked_ns += u128::from(overlap(since, now, self.warmup));
+            let blocked = u128::from(overlap(since, now, self.warmup));
+            s.blocked_ns += blocked;
+            let w = self.threads[tid].workload;
+            self.workloads[w].put_blocked_ns[stage] += blocked;
         }
     }
 
