@@ -12,6 +12,8 @@
 //! | `pickle_message` | (`Connection.send` + `recv` in one process − 1.5 pipe pairs) / 2: two pickling passes, one write and two reads (`_send_bytes` joins header and payload up to 16 KiB, `_recv_bytes` reads the header, then the payload); then fitted to `Pool.map` ([`super::fit::fit_pickle_message`]) |
 //! | `pipe_ns_per_byte_small` | (round trip at 64 KiB − at 16 B) / bytes / 2 sides |
 //! | `pipe_ns_per_byte_large` | least-squares slope of the round trip over the sizes from 64 KiB up / 2 sides |
+//! | `fork_ns_per_mib` | the parent's `os.fork()` with about 64 MiB of lists of floats live − without, per MiB of extra resident memory |
+//! | `cow_ns_per_mib` | `ForkingPickler.dumps` of lists of floats built before a fork whose child is alive − of equal lists built after it, per MiB of object memory |
 //! | `fork_start_parent`, ... | `Process.start()` in the parent, per start method |
 //! | `fork_start`, ... | `start()` + `join()` − `start()`: the child's part (its exit included) |
 //! | `forkserver_server_start` | the first forkserver start − a later one |
@@ -61,6 +63,12 @@ pub fn derive_procs(map: &Map<String, Value>, sizes: &[u64]) -> Result<Vec<Deriv
         "ns/B",
         field(map, p, "stream_unpickle_ns_per_byte").unwrap_or(isolated_loads),
     );
+    // Differences of two noisy times: never below 0 (older probes lack them).
+    for name in ["fork_ns_per_mib", "cow_ns_per_mib"] {
+        if let Ok(x) = field(map, p, name) {
+            push(&format!("proc.{name}"), "ns/MiB", x.max(0.0));
+        }
+    }
     let pair = field(map, p, "pipe_pair_ns")?;
     push("proc.pipe_syscall_ns", "ns", (pair / 2.0).max(FLOOR_NS));
     let message = field(map, p, "conn_message_ns")?;
@@ -198,6 +206,16 @@ pub const MAPPING: &[(&str, &str, &str)] = &[
         "python.pipe_ns_per_byte_large",
         "proc.pipe_ns_per_byte_large",
         "procs.py: least-squares slope of the round trip against size, from 64 KiB up, / 2 sides",
+    ),
+    (
+        "python.fork_ns_per_mib",
+        "proc.fork_ns_per_mib",
+        "procs.py: the parent's os.fork() (child exits at once, waitpid untimed) with about 64 MiB of lists of floats live - without them, per MiB of extra resident memory (/proc/self/statm)",
+    ),
+    (
+        "python.cow_ns_per_mib",
+        "proc.cow_ns_per_mib",
+        "procs.py: ForkingPickler.dumps of lists of floats built before a fork whose child stays alive - of equal lists built after it (interleaved), per MiB of object memory (getsizeof(list) + count * getsizeof(1.0))",
     ),
     (
         "python.fork_start_parent",

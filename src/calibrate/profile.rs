@@ -233,6 +233,8 @@ pub const PARAMETER_KEYS: &[&str] = &[
     "python.pipe_syscall",
     "python.pipe_ns_per_byte_small",
     "python.pipe_ns_per_byte_large",
+    "python.fork_ns_per_mib",
+    "python.cow_ns_per_mib",
     "python.submit",
     "python.fork_start",
     "python.spawn_start",
@@ -470,6 +472,8 @@ impl Profile {
                 "python.pipe_ns_per_byte_large",
                 &mut p.process.pipe_ns_per_byte_large,
             ),
+            ("python.fork_ns_per_mib", &mut p.process.fork_ns_per_mib),
+            ("python.cow_ns_per_mib", &mut p.process.cow_ns_per_mib),
         ] {
             if let Some(x) = self.number(key) {
                 *slot = x;

@@ -848,6 +848,8 @@ fn cost_number(key: &str, p: &PythonConfig) -> Option<f64> {
         "python.unpickle_ns_per_byte" => pr.unpickle_ns_per_byte,
         "python.pipe_ns_per_byte_small" => pr.pipe_ns_per_byte_small,
         "python.pipe_ns_per_byte_large" => pr.pipe_ns_per_byte_large,
+        "python.fork_ns_per_mib" => pr.fork_ns_per_mib,
+        "python.cow_ns_per_mib" => pr.cow_ns_per_mib,
         _ => return None,
     })
 }

@@ -167,6 +167,28 @@ pub struct ProcessConfig {
     pub submit: Dist,
     /// Parent-side CPU of starting a process, with the parent's GIL, by start method.
     pub start_parent: [Dist; 3],
+    /// Extra parent-side CPU of `os.fork()` per MiB of the parent's resident
+    /// memory beyond a bare interpreter's: the kernel copies the page tables
+    /// (`Lib/multiprocessing/popen_fork.py`, `_launch`). Charged with start
+    /// method fork, per MiB of the `memory` of the workload's tasks the
+    /// parent holds (arrived, not completed); `start_parent` already covers
+    /// a bare interpreter. Default: `procs.py` `fork_ns_per_mib` on the
+    /// development machine (2 vCPUs, CPython 3.11, 2026-12-03): median of 5
+    /// runs 29 µs per MiB (23.7 to 33.1), fork with about 78 MiB of lists of
+    /// floats live minus fork without them.
+    pub fork_ns_per_mib: f64,
+    /// CPU of the copy-on-write faults, per MiB of a task's `memory`, when
+    /// the parent pickles (task handler or feeder, with its GIL:
+    /// `Lib/multiprocessing/pool.py`, `_handle_tasks`) arguments it held
+    /// before forking a child that is still alive: pickling writes each
+    /// object's reference count, so each shared page faults and is copied
+    /// once. Start method fork only; objects built after the fork are
+    /// private. Default: `procs.py` `cow_ns_per_mib` on the development
+    /// machine (2 vCPUs, CPython 3.11, 2026-12-03): median of 5 runs 825 µs
+    /// per MiB (714 to 1039), `ForkingPickler.dumps` of lists of floats built
+    /// before a fork minus equal lists built after it, per MiB of object
+    /// memory (`sys.getsizeof(list) + count * sys.getsizeof(1.0)`).
+    pub cow_ns_per_mib: f64,
     /// Child-side CPU before a process takes its first task, by start method.
     pub start_child: [Dist; 3],
     /// CPU of the forkserver's own start, paid once before its first child.
@@ -210,6 +232,8 @@ impl Default for ProcessConfig {
             },
             // In StartMethod order: fork, spawn, forkserver.
             start_parent: [ms(0.8), ms(0.76), ms(1.5)],
+            fork_ns_per_mib: 29_000.0,
+            cow_ns_per_mib: 825_000.0,
             start_child: [ms(2.5), ms(75.0), ms(11.5)],
             forkserver_start: ms(57.0),
             shm_create: 85 * US,

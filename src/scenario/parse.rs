@@ -243,6 +243,8 @@ const PYTHON_KEYS: &[&str] = &[
     "pipe_buffer",
     "pipe_ns_per_byte_small",
     "pipe_ns_per_byte_large",
+    "fork_ns_per_mib",
+    "cow_ns_per_mib",
     "shm_create",
     "shm_ns_per_byte",
     "shm_attach",
@@ -1121,6 +1123,22 @@ impl Validator<'_> {
                 "coroutine_create" => p.asyncio.coroutine_create = dist(v, &k)?,
                 "loop_poll" => p.asyncio.loop_poll = dist(v, &k)?,
                 "coroutine_rss" => p.asyncio.coroutine_rss = size(v, &k)?,
+                "fork_ns_per_mib" | "cow_ns_per_mib" => {
+                    let x = number(v, &k)?;
+                    if x < 0.0 {
+                        return Err(Diag::new(
+                            format!("`{k}` must be at least 0"),
+                            &v.span,
+                            "nanoseconds per MiB of task memory: a number ≥ 0",
+                        )
+                        .key(k));
+                    }
+                    if k == "fork_ns_per_mib" {
+                        p.process.fork_ns_per_mib = x;
+                    } else {
+                        p.process.cow_ns_per_mib = x;
+                    }
+                }
                 per_byte => {
                     let x = number(v, &k)?;
                     if x < 0.0 {

@@ -8,7 +8,21 @@
   send_bytes it to a forked child, which recv_bytes and
   ForkingPickler.loads each (Lib/multiprocessing/connection.py); ns per
   byte of the dumps in the parent and of the loads in the child (fresh
-  objects, caches shared with the pipe copy).
+  objects, caches shared with the pipe copy). The lists are built after
+  the fork, in private pages, so the copy-on-write faults measured by
+  cow_ns_per_mib are not counted here too.
+- fork_ns_per_mib: the parent's os.fork() (until it returns in the parent;
+  the child os._exit(0) at once, waitpid outside the timing) with about
+  `fork_mib` MiB of lists of floats live, minus the same without them,
+  per MiB of extra resident memory (/proc/self/statm, else the objects'
+  sizes): the page-table copy grows with the parent's memory;
+  fork_mib_measured is that extra memory.
+- cow_ns_per_mib: ForkingPickler.dumps of lists of floats built before a
+  fork whose child stays alive (blocked reading a pipe), minus the same
+  for equal lists built after it (private pages), interleaved, per MiB
+  of object memory (sys.getsizeof(list) + count * sys.getsizeof(1.0)):
+  the reference counts written while pickling fault and copy every
+  shared page once.
 - dumps_tiny_ns: pickle.dumps of a small int.
 - pipe_pair_ns: os.write + os.read of 16 bytes on a pipe, in one process.
 - conn_message_ns: Connection.send(int) + Connection.recv() on a
@@ -27,9 +41,11 @@
   chunksize 1 and `big_chunk`.
 """
 import concurrent.futures
+import gc
 import multiprocessing as mp
 import os
 import pickle
+import sys
 import time
 from multiprocessing.reduction import ForkingPickler
 
@@ -115,11 +131,12 @@ def stream_child(conn):
 def stream(out):
     k = int(opts.get("stream_messages", 16))
     count = max(1, int(opts.get("stream_bytes", 262144)) // 9)
-    objs = [[float(i + j) for i in range(count)] for j in range(k)]
     ctx = mp.get_context("fork")
     a, b = ctx.Pipe()
     p = ctx.Process(target=stream_child, args=(b,))
     p.start()
+    # Built after the fork: private pages, no copy-on-write in the dumps.
+    objs = [[float(i + j) for i in range(count)] for j in range(k)]
     dumps = 0
     total = 0
     for obj in objs:
@@ -133,6 +150,99 @@ def stream(out):
     p.join()
     out["stream_pickle_ns_per_byte"] = dumps / total
     out["stream_unpickle_ns_per_byte"] = loads / max(1, received)
+
+
+def resident():
+    """This process's resident memory in bytes, or None."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def list_bytes(obj):
+    return sys.getsizeof(obj) + len(obj) * sys.getsizeof(1.0)
+
+
+def fork_ns():
+    t = ns()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    d = ns() - t
+    os.waitpid(pid, 0)
+    return d
+
+
+def fork_memory(out):
+    rounds = max(3, int(5 * scale))
+    k = max(3, int(5 * scale))
+    mib = float(opts.get("fork_mib", 64))
+    count = 32768  # 1 MiB of objects per list (24 B per float, 8 B per slot)
+    lists = max(1, int(mib * (1 << 20) / (count * 32)))
+    slopes, extras = [], []
+    for r in range(rounds):
+        gc_was = gc.isenabled()
+        gc.disable()
+        fork_ns()
+        small = median([fork_ns() for _ in range(k)])
+        rss0 = resident()
+        heap = [[float(i + j + r) for i in range(count)] for j in range(lists)]
+        rss1 = resident()
+        fork_ns()
+        big = median([fork_ns() for _ in range(k)])
+        if rss0 is not None and rss1 is not None and rss1 > rss0:
+            extra = (rss1 - rss0) / float(1 << 20)
+        else:
+            extra = sum(list_bytes(x) for x in heap) / float(1 << 20)
+        del heap
+        if gc_was:
+            gc.enable()
+        slopes.append((big - small) / extra)
+        extras.append(extra)
+    out["fork_ns_per_mib"] = median(slopes)
+    out["fork_mib_measured"] = median(extras)
+
+
+def cow_child(r):
+    os.read(r, 1)
+    os._exit(0)
+
+
+def cow(out):
+    rounds = max(3, int(5 * scale))
+    lists = int(opts.get("cow_lists", 16))
+    count = max(1, int(opts.get("stream_bytes", 262144)) // 9)
+    slopes = []
+    for rep in range(rounds):
+        gc_was = gc.isenabled()
+        gc.disable()
+        before = [[float(i + j + rep) for i in range(count)] for j in range(lists)]
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(w)
+            cow_child(r)
+        os.close(r)
+        after = [[float(i + j + rep) for i in range(count)] for j in range(lists)]
+        shared = private = 0
+        for x, y in zip(before, after):
+            t = ns()
+            ForkingPickler.dumps(x)
+            shared += ns() - t
+            t = ns()
+            ForkingPickler.dumps(y)
+            private += ns() - t
+        os.write(w, b"x")
+        os.close(w)
+        os.waitpid(pid, 0)
+        mib = sum(list_bytes(x) for x in before) / float(1 << 20)
+        del before, after
+        if gc_was:
+            gc.enable()
+        slopes.append((shared - private) / mib)
+    out["cow_ns_per_mib"] = median(slopes)
 
 
 def echo(conn):
@@ -210,6 +320,8 @@ if __name__ == "__main__":
     out = {"pinned": pinned, "pin_error": pin_error, "tasks": tasks, "big_chunk": big_chunk}
     pickling(out)
     stream(out)
+    fork_memory(out)
+    cow(out)
     local_pipes(out)
     round_trips(out)
     process_starts(out)

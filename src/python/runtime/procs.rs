@@ -218,6 +218,9 @@ pub(super) struct PoolState {
     forkserver: bool,
     /// Processes started so far (names their interpreters).
     processes: u32,
+    /// When the parent last forked a child (start method fork): arguments
+    /// that arrived at or before it live in pages shared copy-on-write.
+    last_fork: Option<Nanos>,
 }
 
 /// True for the roles of a process model.
@@ -314,6 +317,7 @@ impl Runtime {
             manager: None,
             forkserver: false,
             processes: 0,
+            last_fork: None,
         };
         self.workloads[w].pool = Some(pool);
         let plan = self.main_plan(w);
@@ -652,6 +656,36 @@ impl Runtime {
             median: libm::round(median) as Nanos,
             sigma: p.ipc_sigma,
         };
+        let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+        let fork = run.start_method == StartMethod::Fork && !self.pool(w).sub;
+        let memory = self.workloads[w].memory;
+        // popen_fork.py: os.fork() copies the parent's page tables, which
+        // grow with the arguments it holds (arrived, not completed).
+        // start_parent covers a bare interpreter; the forkserver's own
+        // fork (Cost::Fork) has nothing more.
+        let fork_extra = if cost == Cost::StartParent && fork {
+            let wl = &self.workloads[w];
+            let held = wl.arrived.saturating_sub(wl.completed);
+            p.fork_ns_per_mib * mib(memory.saturating_mul(held))
+        } else {
+            0.0
+        };
+        // pool.py _handle_tasks (or the executor's feeder) pickles each
+        // task once, in the parent: the reference counts it writes fault
+        // and copy the pages of the arguments built before the last fork.
+        // Children pickling results, and spawn or forkserver, share nothing.
+        let cow_extra = match (&t.msg, self.pool(w).last_fork) {
+            (Some(m), Some(at))
+                if cost == Cost::Pickle
+                    && fork
+                    && memory > 0
+                    && matches!(t.role, Role::TaskHandler | Role::Feeder) =>
+            {
+                let shared = m.tasks.iter().filter(|&&a| a <= at).count() as u64;
+                p.cow_ns_per_mib * mib(memory.saturating_mul(shared))
+            }
+            _ => 0.0,
+        };
         let dist = match cost {
             Cost::StartParent => p.start_parent[method_index(run.start_method)],
             Cost::Fork => p.start_parent[method_index(StartMethod::Fork)],
@@ -667,7 +701,7 @@ impl Runtime {
             Cost::ShmAttach => lognormal(p.shm_attach as f64),
             Cost::Pickle | Cost::PickleArgs => {
                 let bytes = if cost == Cost::Pickle { held } else { args } as f64;
-                lognormal(p.pickle_message as f64 + bytes * p.pickle_ns_per_byte)
+                lognormal(p.pickle_message as f64 + bytes * p.pickle_ns_per_byte + cow_extra)
             }
             Cost::Unpickle => {
                 lognormal(p.pickle_message as f64 + held as f64 * p.unpickle_ns_per_byte)
@@ -688,7 +722,7 @@ impl Runtime {
             Cost::Unpickle => self.bytes_unpickled += held,
             _ => {}
         }
-        let d = dist.sample(&mut self.workloads[w].ipc_rng);
+        let d = dist.sample(&mut self.workloads[w].ipc_rng) + libm::round(fork_extra) as Nanos;
         self.overhead_cpu += d;
         if !matches!(cost, Cost::StartParent | Cost::Fork | Cost::Submit) {
             self.workloads[w].ipc_cpu += d;
@@ -761,6 +795,10 @@ impl Runtime {
             }
             Act::StartChild(task) => {
                 self.threads[tid].plan.pop_front();
+                let pool = self.pool(w);
+                if pool.run.start_method == StartMethod::Fork && !pool.sub {
+                    self.pool_mut(w).last_fork = Some(now);
+                }
                 self.start_child(now, w, task, q);
                 true
             }
