@@ -749,6 +749,19 @@ pub struct PoolMap {
     pub args_bytes: u64,
     /// Pickled size of a task's result.
     pub result_bytes: u64,
+    /// Memory of a task's argument objects in the parent (the workload's
+    /// `memory`; 0: none declared), which a fork's page-table copy and the
+    /// copy-on-write faults of pickling them scale with.
+    pub memory_bytes: u64,
+}
+
+/// Object memory of the list of floats that `workload.py`'s `process_map`
+/// builds for a pickle of about `payload_bytes` (`count = payload_bytes // 9`
+/// floats): 24 B per float, 8 B per list slot, 56 B of list header
+/// (CPython 3.11, 64-bit).
+pub fn float_list_memory(payload_bytes: u64) -> u64 {
+    let count = (payload_bytes / 9).max(1);
+    count * 24 + 56 + count * 8
 }
 
 /// A [`PoolMap`] as a scenario on `cores` cores.
@@ -758,9 +771,14 @@ pub fn pool_map_scenario(
     cores: u32,
     m: &PoolMap,
 ) -> Option<Scenario> {
+    let memory = if m.memory_bytes > 0 {
+        format!("memory = \"{}B\"\n", m.memory_bytes)
+    } else {
+        String::new()
+    };
     let text = format!(
         "name = \"calibrate-pool-map\"\nseed = 1\n[[workload]]\nname = \"pool\"\ntasks = {}\nsteps = {}\n\
-         args_bytes = \"{}B\"\nresult_bytes = \"{}B\"\n\
+         args_bytes = \"{}B\"\nresult_bytes = \"{}B\"\n{memory}\
          [workload.run]\nmodel = \"processes\"\napi = \"pool\"\nworkers = {}\nchunksize = {}\nstart_method = \"fork\"\n",
         m.tasks.max(1),
         m.steps,

@@ -815,6 +815,7 @@ pub fn map_probe(tasks: u32, chunksize: u32) -> fit::PoolMap {
         steps: "[ { cpu = \"1us\" } ]".into(),
         args_bytes: 5,
         result_bytes: 2,
+        memory_bytes: 0,
     }
 }
 

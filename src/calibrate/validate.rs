@@ -425,7 +425,8 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             sim: Sim::Pool { header: "", workers, tasks, steps: format!("[ {{ cpu = \"2us\" }}, {{ cpu_nogil = \"{hash_ns}ns\" }} ]") },
         });
     }
-    // Pool.map with payloads (lists of floats, pickled size as given) and chunksizes.
+    // Pool.map with payloads (lists of floats, pickled size as given, their
+    // object memory declared as the tasks' `memory`) and chunksizes.
     let map_iterations = iterations / 15;
     let map_ns = (map_iterations as f64 * loop_ns).round() as Nanos;
     let map_tasks = if args.quick { 48u32 } else { 96 };
@@ -450,6 +451,13 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
                 steps: format!("[ {{ cpu = \"{map_ns}ns\" }} ]"),
                 args_bytes: payload,
                 result_bytes: 2,
+                // The real arguments are built before Pool() forks its
+                // workers: the parent holds tasks x this much, which the
+                // fork's page-table copy and the copy-on-write faults of
+                // pickling them (python.fork_ns_per_mib, cow_ns_per_mib)
+                // scale with. workload.py: count = payload_bytes // 9
+                // floats, 24 B each, 8 B per list slot, 56 B of list.
+                memory_bytes: fit::float_list_memory(payload),
             }),
         });
     }
