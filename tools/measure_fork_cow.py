@@ -9,10 +9,11 @@ repetitions, medians. Standard library only:
 
 On the development machine (2 vCPUs, CPython 3.11, 2026-12-03): before the
 fork 0.308 s (chunksize 1) and 0.293 s (8); after it 0.180 s and 0.154 s.
-gilsim's processes model charges fork a fixed start cost, so it predicts the
-"after" case (0.17 to 0.18 s) for both: fork's page-table copy of a large
-parent and the copy-on-write faults when the parent then touches those
-pages (reference counts while pickling) are not modelled.
+gilsim used to charge fork a fixed start cost, so it predicted the "after"
+case (0.17 to 0.18 s) for both. It now models fork's page-table copy of a
+large parent (python.fork_ns_per_mib) and the copy-on-write faults when the
+parent then pickles those arguments (python.cow_ns_per_mib), per MiB of the
+tasks' declared `memory`; procs.py measures both.
 """
 import multiprocessing as mp, time, statistics, sys
 def loop(n):
