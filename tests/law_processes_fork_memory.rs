@@ -114,3 +114,29 @@ fn arguments_arriving_after_the_forks_are_private() {
         "+{extra} s: tasks arriving after the forks paid copy-on-write"
     );
 }
+
+#[test]
+fn the_costs_are_python_keys_and_zero_costs_change_nothing() {
+    let s = scenario_with(
+        MAP,
+        &["python.fork_ns_per_mib=7", "python.cow_ns_per_mib=9"],
+    );
+    assert_eq!(s.python.process.fork_ns_per_mib, 7.0);
+    assert_eq!(s.python.process.cow_ns_per_mib, 9.0);
+    let zero = ["python.fork_ns_per_mib=0", "python.cow_ns_per_mib=0"];
+    let (plain, plain_cpu, ..) = run(MAP, &zero);
+    let (heavy, heavy_cpu, ..) = run(MAP, &[zero[0], zero[1], "workload.jobs.memory=1MB"]);
+    assert_eq!(plain.to_bits(), heavy.to_bits(), "makespan");
+    assert_eq!(plain_cpu.to_bits(), heavy_cpu.to_bits(), "overhead CPU");
+    // Each key alone: only the page-table copy, or only the faults.
+    let (fork_only, ..) = run(
+        MAP,
+        &["python.cow_ns_per_mib=0", "workload.jobs.memory=1MB"],
+    );
+    let (cow_only, ..) = run(
+        MAP,
+        &["python.fork_ns_per_mib=0", "workload.jobs.memory=1MB"],
+    );
+    println!("zero costs {plain:.4} s; fork slope only {fork_only:.4} s; CoW only {cow_only:.4} s");
+    assert!(plain < fork_only && fork_only < cow_only);
+}

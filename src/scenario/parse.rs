@@ -1123,7 +1123,7 @@ impl Validator<'_> {
                 "coroutine_create" => p.asyncio.coroutine_create = dist(v, &k)?,
                 "loop_poll" => p.asyncio.loop_poll = dist(v, &k)?,
                 "coroutine_rss" => p.asyncio.coroutine_rss = size(v, &k)?,
-                "fork_ns_per_mib" | "cow_ns_per_mib" => {
+                per_mib @ ("fork_ns_per_mib" | "cow_ns_per_mib") => {
                     let x = number(v, &k)?;
                     if x < 0.0 {
                         return Err(Diag::new(
@@ -1133,7 +1133,7 @@ impl Validator<'_> {
                         )
                         .key(k));
                     }
-                    if k == "fork_ns_per_mib" {
+                    if per_mib == "fork_ns_per_mib" {
                         p.process.fork_ns_per_mib = x;
                     } else {
                         p.process.cow_ns_per_mib = x;
