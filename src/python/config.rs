@@ -173,9 +173,9 @@ pub struct ProcessConfig {
     /// method fork, per MiB of the `memory` of the workload's tasks the
     /// parent holds (arrived, not completed); `start_parent` already covers
     /// a bare interpreter. Default: `procs.py` `fork_ns_per_mib` on the
-    /// development machine (2 vCPUs, CPython 3.11, 2026-12-03): median of 5
-    /// runs 29 µs per MiB (23.7 to 33.1), fork with about 78 MiB of lists of
-    /// floats live minus fork without them.
+    /// development machine (2 vCPUs, CPython 3.11, 2026-12-03): median of 13
+    /// runs 33 µs per MiB (23.7 to 53.3: a noisy VM), fork with about 79 MiB
+    /// of lists of floats live minus fork without them.
     pub fork_ns_per_mib: f64,
     /// CPU of the copy-on-write faults, per MiB of a task's `memory`, when
     /// the parent pickles (task handler or feeder, with its GIL:
@@ -184,10 +184,12 @@ pub struct ProcessConfig {
     /// object's reference count, so each shared page faults and is copied
     /// once. Start method fork only; objects built after the fork are
     /// private. Default: `procs.py` `cow_ns_per_mib` on the development
-    /// machine (2 vCPUs, CPython 3.11, 2026-12-03): median of 5 runs 825 µs
+    /// machine (2 vCPUs, CPython 3.11, 2026-12-03): median of 10 runs 846 µs
     /// per MiB (714 to 1039), `ForkingPickler.dumps` of lists of floats built
     /// before a fork minus equal lists built after it, per MiB of object
-    /// memory (`sys.getsizeof(list) + count * sys.getsizeof(1.0)`).
+    /// memory (`sys.getsizeof(list) + count * sys.getsizeof(1.0)`); inside a
+    /// real `Pool(2).map` the task handler's dumps took 0.89 to 0.96 ms more
+    /// per MiB (22,000 faults for 85 MiB: one per page).
     pub cow_ns_per_mib: f64,
     /// Child-side CPU before a process takes its first task, by start method.
     pub start_child: [Dist; 3],
@@ -232,8 +234,8 @@ impl Default for ProcessConfig {
             },
             // In StartMethod order: fork, spawn, forkserver.
             start_parent: [ms(0.8), ms(0.76), ms(1.5)],
-            fork_ns_per_mib: 29_000.0,
-            cow_ns_per_mib: 825_000.0,
+            fork_ns_per_mib: 33_000.0,
+            cow_ns_per_mib: 846_000.0,
             start_child: [ms(2.5), ms(75.0), ms(11.5)],
             forkserver_start: ms(57.0),
             shm_create: 85 * US,
