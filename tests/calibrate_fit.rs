@@ -228,3 +228,31 @@ fn an_asyncio_fan_out_is_simulated() {
     // The heavy coroutine holds the loop for 20 ms; the sleeps end after it.
     assert!(end > 0.025 && end < 0.1, "{end}");
 }
+
+#[test]
+fn a_pool_map_row_declares_its_arguments_memory_and_pays_for_it() {
+    // workload.py's process_map: count = payload // 9 floats of 24 B, 8 B per slot, 56 B of list.
+    assert_eq!(fit::float_list_memory(256 * 1024), 29_127 * 32 + 56);
+    assert_eq!(fit::float_list_memory(1), 24 + 8 + 56);
+    let machine = MachineConfig::default();
+    let python = PythonConfig::default();
+    let mut m = gilsim::calibrate::runner::map_probe(96, 1);
+    m.args_bytes = 256 * 1024;
+    let plain = fit::pool_map_scenario(&machine, &python, 2, &m).expect("builds");
+    assert_eq!(plain.workloads[0].memory_bytes, 0);
+    m.memory_bytes = fit::float_list_memory(m.args_bytes);
+    let heavy = fit::pool_map_scenario(&machine, &python, 2, &m).expect("builds");
+    assert_eq!(heavy.workloads[0].memory_bytes, m.memory_bytes);
+    let (a, b) = (
+        fit::simulated_makespan(&plain),
+        fit::simulated_makespan(&heavy),
+    );
+    println!("96 x 256 KiB on a fork Pool(2): {a:.4} s, with the arguments' memory {b:.4} s");
+    // The parent's task handler is the bottleneck: most of the faults show.
+    let cow = 96.0 * m.memory_bytes as f64 / 1048576.0 * python.process.cow_ns_per_mib / 1e9;
+    assert!(
+        b - a > 0.5 * cow && b - a < 1.2 * cow,
+        "+{} s for {cow} s of faults",
+        b - a
+    );
+}
