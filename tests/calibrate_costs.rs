@@ -66,6 +66,16 @@ fn process_costs_follow_their_documented_formulas() {
     assert!((large - 0.5).abs() < 1e-9, "{large}");
     // spawn was not measured: no entry, no error.
     assert!(!d.iter().any(|(k, _, _)| k.contains("spawn")));
+    // Fork and copy-on-write slopes: absent from older probes (no entry),
+    // else taken as measured, a negative (noisy) difference floored at 0.
+    assert!(!d.iter().any(|(k, _, _)| k.contains("per_mib")));
+    let slopes = PROCS.replace(
+        "\"tasks\": 1000,",
+        "\"tasks\": 1000, \"fork_ns_per_mib\": 33000.0, \"cow_ns_per_mib\": -5.0,",
+    );
+    let dm = derive_procs(&map(&slopes), &[16, 65_536]).expect("derives");
+    assert_eq!(get(&dm, "proc.fork_ns_per_mib"), 33_000.0);
+    assert_eq!(get(&dm, "proc.cow_ns_per_mib"), 0.0);
 }
 
 #[test]

@@ -12,7 +12,7 @@
 //! | `pickle_message` | (`Connection.send` + `recv` in one process − 1.5 pipe pairs) / 2: two pickling passes, one write and two reads (`_send_bytes` joins header and payload up to 16 KiB, `_recv_bytes` reads the header, then the payload); then fitted to `Pool.map` ([`super::fit::fit_pickle_message`]) |
 //! | `pipe_ns_per_byte_small` | (round trip at 64 KiB − at 16 B) / bytes / 2 sides |
 //! | `pipe_ns_per_byte_large` | least-squares slope of the round trip over the sizes from 64 KiB up / 2 sides |
-//! | `fork_ns_per_mib` | the parent's `os.fork()` with about 64 MiB of lists of floats live − without, per MiB of extra resident memory |
+//! | `fork_ns_per_mib` | the parent's `os.fork()` with about 64 MiB of lists of floats live − without, per MiB of those objects (the unit of a workload's `memory`) |
 //! | `cow_ns_per_mib` | `ForkingPickler.dumps` of lists of floats built before a fork whose child is alive − of equal lists built after it, per MiB of object memory |
 //! | `fork_start_parent`, ... | `Process.start()` in the parent, per start method |
 //! | `fork_start`, ... | `start()` + `join()` − `start()`: the child's part (its exit included) |
@@ -210,7 +210,7 @@ pub const MAPPING: &[(&str, &str, &str)] = &[
     (
         "python.fork_ns_per_mib",
         "proc.fork_ns_per_mib",
-        "procs.py: the parent's os.fork() (child exits at once, waitpid untimed) with about 64 MiB of lists of floats live - without them, per MiB of extra resident memory (/proc/self/statm)",
+        "procs.py: the parent's os.fork() (child exits at once, waitpid untimed) with about 64 MiB of lists of floats live - without them, per MiB of those objects (getsizeof(list) + count * getsizeof(1.0); procs.py records the resident MiB beside)",
     ),
     (
         "python.cow_ns_per_mib",

@@ -173,9 +173,10 @@ pub struct ProcessConfig {
     /// method fork, per MiB of the `memory` of the workload's tasks the
     /// parent holds (arrived, not completed); `start_parent` already covers
     /// a bare interpreter. Default: `procs.py` `fork_ns_per_mib` on the
-    /// development machine (2 vCPUs, CPython 3.11, 2026-12-03): median of 13
-    /// runs 33 µs per MiB (23.7 to 53.3: a noisy VM), fork with about 79 MiB
-    /// of lists of floats live minus fork without them.
+    /// development machine (2 vCPUs, CPython 3.11, 2026-12-03): median of 21
+    /// runs 41 µs per MiB (29 to 69: a noisy VM), fork with 65 MiB of lists
+    /// of floats live (79 MiB resident) minus fork without them, per MiB of
+    /// object memory (13 of the runs divided by the resident MiB, converted).
     pub fork_ns_per_mib: f64,
     /// CPU of the copy-on-write faults, per MiB of a task's `memory`, when
     /// the parent pickles (task handler or feeder, with its GIL:
@@ -234,7 +235,7 @@ impl Default for ProcessConfig {
             },
             // In StartMethod order: fork, spawn, forkserver.
             start_parent: [ms(0.8), ms(0.76), ms(1.5)],
-            fork_ns_per_mib: 33_000.0,
+            fork_ns_per_mib: 41_000.0,
             cow_ns_per_mib: 846_000.0,
             start_child: [ms(2.5), ms(75.0), ms(11.5)],
             forkserver_start: ms(57.0),

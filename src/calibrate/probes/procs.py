@@ -14,9 +14,11 @@
 - fork_ns_per_mib: the parent's os.fork() (until it returns in the parent;
   the child os._exit(0) at once, waitpid outside the timing) with about
   `fork_mib` MiB of lists of floats live, minus the same without them,
-  per MiB of extra resident memory (/proc/self/statm, else the objects'
-  sizes): the page-table copy grows with the parent's memory;
-  fork_mib_measured is that extra memory.
+  per MiB of those objects (sys.getsizeof(list) + count *
+  sys.getsizeof(1.0), the unit of a workload's `memory`): the page-table
+  copy grows with the parent's memory; fork_mib_objects is that object
+  memory, fork_mib_rss the resident memory it added (/proc/self/statm;
+  less when freed memory is reused).
 - cow_ns_per_mib: ForkingPickler.dumps of lists of floats built before a
   fork whose child stays alive (blocked reading a pipe), minus the same
   for equal lists built after it (private pages), interleaved, per MiB
@@ -192,17 +194,16 @@ def fork_memory(out):
         rss1 = resident()
         fork_ns()
         big = median([fork_ns() for _ in range(k)])
-        if rss0 is not None and rss1 is not None and rss1 > rss0:
-            extra = (rss1 - rss0) / float(1 << 20)
-        else:
-            extra = sum(list_bytes(x) for x in heap) / float(1 << 20)
+        objects = sum(list_bytes(x) for x in heap) / float(1 << 20)
+        if rss0 is not None and rss1 is not None:
+            extras.append((rss1 - rss0) / float(1 << 20))
         del heap
         if gc_was:
             gc.enable()
-        slopes.append((big - small) / extra)
-        extras.append(extra)
+        slopes.append((big - small) / objects)
     out["fork_ns_per_mib"] = median(slopes)
-    out["fork_mib_measured"] = median(extras)
+    out["fork_mib_objects"] = objects
+    out["fork_mib_rss"] = median(extras) if extras else None
 
 
 def cow_child(r):
