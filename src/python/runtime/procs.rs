@@ -674,6 +674,9 @@ impl Runtime {
         // task once, in the parent: the reference counts it writes fault
         // and copy the pages of the arguments built before the last fork.
         // Children pickling results, and spawn or forkserver, share nothing.
+        // With shared memory the arguments are serialised into the block
+        // just before (ShmCreate, same thread): charged here all the same.
+        // Once per page holds because the parent pickles each task once.
         let cow_extra = match (&t.msg, self.pool(w).last_fork) {
             (Some(m), Some(at))
                 if cost == Cost::Pickle
