@@ -1123,39 +1123,25 @@ impl Validator<'_> {
                 "coroutine_create" => p.asyncio.coroutine_create = dist(v, &k)?,
                 "loop_poll" => p.asyncio.loop_poll = dist(v, &k)?,
                 "coroutine_rss" => p.asyncio.coroutine_rss = size(v, &k)?,
-                per_mib @ ("fork_ns_per_mib" | "cow_ns_per_mib") => {
-                    let x = number(v, &k)?;
-                    if x < 0.0 {
-                        return Err(Diag::new(
-                            format!("`{k}` must be at least 0"),
-                            &v.span,
-                            "nanoseconds per MiB of task memory: a number ≥ 0",
-                        )
-                        .key(k));
-                    }
-                    if per_mib == "fork_ns_per_mib" {
-                        p.process.fork_ns_per_mib = x;
-                    } else {
-                        p.process.cow_ns_per_mib = x;
-                    }
-                }
-                per_byte => {
-                    let x = number(v, &k)?;
-                    if x < 0.0 {
-                        return Err(Diag::new(
-                            format!("`{per_byte}` must be at least 0"),
-                            &v.span,
-                            "nanoseconds per byte: a number ≥ 0",
-                        )
-                        .key(k));
-                    }
-                    let slot = match per_byte {
-                        "pickle_ns_per_byte" => &mut p.process.pickle_ns_per_byte,
-                        "unpickle_ns_per_byte" => &mut p.process.unpickle_ns_per_byte,
-                        "pipe_ns_per_byte_small" => &mut p.process.pipe_ns_per_byte_small,
-                        "pipe_ns_per_byte_large" => &mut p.process.pipe_ns_per_byte_large,
-                        _ => &mut p.process.shm_ns_per_byte,
+                cost => {
+                    let (slot, unit) = match cost {
+                        "fork_ns_per_mib" => (&mut p.process.fork_ns_per_mib, "MiB of task memory"),
+                        "cow_ns_per_mib" => (&mut p.process.cow_ns_per_mib, "MiB of task memory"),
+                        "pickle_ns_per_byte" => (&mut p.process.pickle_ns_per_byte, "byte"),
+                        "unpickle_ns_per_byte" => (&mut p.process.unpickle_ns_per_byte, "byte"),
+                        "pipe_ns_per_byte_small" => (&mut p.process.pipe_ns_per_byte_small, "byte"),
+                        "pipe_ns_per_byte_large" => (&mut p.process.pipe_ns_per_byte_large, "byte"),
+                        _ => (&mut p.process.shm_ns_per_byte, "byte"),
                     };
+                    let x = number(v, &k)?;
+                    if x < 0.0 {
+                        return Err(Diag::new(
+                            format!("`{cost}` must be at least 0"),
+                            &v.span,
+                            format!("nanoseconds per {unit}: a number ≥ 0"),
+                        )
+                        .key(k));
+                    }
                     *slot = x;
                 }
             }
