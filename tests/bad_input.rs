@@ -569,7 +569,8 @@ fn a_valid_pipeline_parses() {
         s.workloads[1].arrival,
         gilsim::workload::Arrival::After {
             upstream: vec![0],
-            capacity: Some(4)
+            capacity: Some(4),
+            channel: gilsim::workload::StageChannel::Queue,
         }
     );
 }
@@ -645,7 +646,13 @@ fn pipelines_with_process_stages_are_not_built_yet() {
 #[test]
 fn channel_pipe_is_not_built_yet() {
     let e = fails(&PIPELINE.replace("queue = 4", "queue = 4\nchannel = \"pipe\""));
-    assert_error(&e, 12, 1, Some("workload.parse.channel"), "not built yet");
+    assert_error(
+        &e,
+        10,
+        9,
+        Some("workload.parse.after"),
+        "multiprocessing.Pipe are not built yet",
+    );
 }
 
 // ---------------------------------------------------------------- [workload.run]

@@ -406,7 +406,7 @@ fn a_full_downstream_queue_is_named_as_the_producers_bottleneck() {
     assert!(row[4].parse::<f64>().unwrap() <= 100.0 * 1.01, "{row:?}");
     // Process stages are not built: excluded with the reason, not dropped.
     assert!(
-        out.contains("excluded: pipelines with upstream `jobs` on `processes`"),
+        out.contains("excluded: stages linked by a multiprocessing.Queue are not built yet"),
         "{out}"
     );
     assert!(out.contains("Speed up `sink`"), "{out}");

@@ -19,8 +19,8 @@ use crate::engine::time::Nanos;
 use crate::machine::MachineConfig;
 use crate::python::{Build, Handoff, PyVersion, PythonConfig};
 use crate::workload::{
-    Arrival, Dist, Model, ProcessApi, ProcessRun, RunWindow, StartMethod, Step, Transfer, Workers,
-    Workload,
+    Arrival, Dist, Model, ProcessApi, ProcessRun, RunWindow, StageChannel, StartMethod, Step,
+    Transfer, Workers, Workload,
 };
 
 /// Reads, overrides and validates the scenario file at `path`: the first
@@ -717,6 +717,16 @@ struct PendingAfter {
     stage: usize,
     span: Span,
     names: Vec<(String, Span)>,
+    /// `channel = "pipe"`, with the value's span.
+    pipe: Option<Span>,
+}
+
+/// A stage's keys as written: `after` (its span and names), `queue`, `channel = "pipe"`.
+struct StageSpec {
+    span: Span,
+    names: Vec<(String, Span)>,
+    capacity: Option<u64>,
+    pipe: Option<Span>,
 }
 
 impl Validator<'_> {
@@ -1256,15 +1266,22 @@ impl Validator<'_> {
             [run.args_bytes, run.result_bytes] = bytes;
         }
         let arrival = match self.after(table, &prefix)? {
-            Some((span, names, capacity)) => {
+            Some(StageSpec {
+                span,
+                names,
+                capacity,
+                pipe,
+            }) => {
                 self.pending_after.push(PendingAfter {
                     stage: index,
                     span,
                     names,
+                    pipe,
                 });
                 Arrival::After {
                     upstream: Vec::new(),
                     capacity,
+                    channel: StageChannel::Queue,
                 }
             }
             None => self.arrival(table, item, &prefix)?,
@@ -1604,30 +1621,35 @@ impl Validator<'_> {
         }))
     }
 
-    /// A stage's `after` (its span and upstream names) and `queue`
-    /// capacity, or `None` for a workload with arrivals of its own.
-    #[allow(clippy::type_complexity)]
-    fn after(
-        &self,
-        table: &Table,
-        prefix: &str,
-    ) -> Res<Option<(Span, Vec<(String, Span)>, Option<u64>)>> {
-        if let Some(e) = table.get("channel") {
-            let k = join(prefix, "channel");
-            return Err(match as_str(&e.value, &k)? {
-                "pipe" | "queue" => Diag::new(
-                    "`channel` (a multiprocessing.Pipe or Queue between stages) is not built yet in this version of gilsim",
-                    &e.key_span,
-                    "not supported yet",
-                )
-                .help("stages between thread workloads use a queue.Queue: remove `channel`"),
-                other => Diag::new(
-                    format!("unknown channel \"{other}\""),
-                    &e.value.span,
-                    "expected \"pipe\" (not built yet)",
-                ),
+    /// A stage's `after`, `queue` and `channel`, or `None` for a workload
+    /// with arrivals of its own.
+    fn after(&self, table: &Table, prefix: &str) -> Res<Option<StageSpec>> {
+        let pipe = match table.get("channel") {
+            Some(e) => {
+                let k = join(prefix, "channel");
+                match as_str(&e.value, &k)? {
+                    "pipe" => Some(e.value.span.clone()),
+                    "queue" => None,
+                    other => {
+                        return Err(Diag::new(
+                            format!("unknown channel \"{other}\""),
+                            &e.value.span,
+                            "expected \"queue\" (the default) or \"pipe\"",
+                        )
+                        .key(k)
+                        .help("\"queue\" is a queue.Queue, multiprocessing.Queue or asyncio.Queue by the models on both ends; \"pipe\" a multiprocessing.Pipe"));
+                    }
+                }
             }
-            .key(k));
+            None => None,
+        };
+        if let (Some(span), None) = (&pipe, table.get("after")) {
+            return Err(Diag::new(
+                "`channel` is how a stage's items reach it: it needs `after`",
+                span,
+                "no `after` in this workload",
+            )
+            .key(join(prefix, "channel")));
         }
         let Some(after) = table.get("after") else {
             if let Some(e) = table.get("queue") {
@@ -1706,7 +1728,12 @@ impl Validator<'_> {
             }
             None => None,
         };
-        Ok(Some((after.value.span.clone(), names, capacity)))
+        Ok(Some(StageSpec {
+            span: after.value.span.clone(),
+            names,
+            capacity,
+            pipe,
+        }))
     }
 
     /// Resolves every stage's `after` names, checks that the models on
@@ -1714,11 +1741,11 @@ impl Validator<'_> {
     fn link_stages(&mut self, workloads: &mut [Workload]) -> Res<()> {
         let pending = std::mem::take(&mut self.pending_after);
         let mut links = Vec::new();
-        let threaded = |m: &Model| matches!(m, Model::Sequential | Model::Threads);
         for p in &pending {
             let stage = &workloads[p.stage];
             let key = format!("workload.{}.after", stage.name);
             let mut ups = Vec::with_capacity(p.names.len());
+            let mut channel = None;
             for (name, span) in &p.names {
                 let Some(u) = workloads.iter().position(|w| &w.name == name) else {
                     let known: Vec<String> =
@@ -1731,25 +1758,43 @@ impl Validator<'_> {
                     .key(key)
                     .help(format!("the workloads are {}", known.join(", "))));
                 };
-                for (w, end) in [(&workloads[u], "upstream"), (stage, "stage")] {
-                    if !threaded(&w.model) {
-                        return Err(Diag::new(
-                            format!(
-                                "pipelines with {end} `{}` on `{}` are not built yet in this version of gilsim",
-                                w.name,
-                                w.model.name()
-                            ),
-                            span,
-                            "not supported yet: stages linked by queue.Queue between sequential or thread workloads are",
-                        )
-                        .key(key.clone()));
-                    }
+                let c = stage_channel(&workloads[u], stage, p.pipe.is_some())
+                    .map_err(|(msg, label)| Diag::new(msg, span, label).key(key.clone()))?;
+                if c != StageChannel::Queue && c != StageChannel::AsyncioQueue && p.names.len() > 1
+                {
+                    return Err(Diag::new(
+                        format!(
+                            "a join over a {} is not built yet in this version of gilsim",
+                            c.python_name()
+                        ),
+                        &p.span,
+                        "not supported yet: joins of thread or asyncio workloads are",
+                    )
+                    .key(key.clone()));
                 }
+                if let Some(built) = not_built(c) {
+                    return Err(Diag::new(
+                        format!(
+                            "stages linked by a {} are not built yet in this version of gilsim",
+                            c.python_name()
+                        ),
+                        span,
+                        built,
+                    )
+                    .key(key.clone()));
+                }
+                channel = Some(c);
                 ups.push(u);
                 links.push((u, p.stage));
             }
-            if let Arrival::After { upstream, .. } = &mut workloads[p.stage].arrival {
+            if let Arrival::After {
+                upstream,
+                channel: c,
+                ..
+            } = &mut workloads[p.stage].arrival
+            {
                 *upstream = ups;
+                *c = channel.unwrap_or(StageChannel::Queue);
             }
         }
         let graph = crate::workload::pipeline::Pipeline::new(workloads.len(), &links);
@@ -2309,4 +2354,88 @@ fn syncs(events: Option<&Entry>, conditions: Option<&Entry>) -> Res<Vec<SyncDef>
         }
     }
     Ok(defs)
+}
+
+/// What carries items from `upstream` to `stage` (DESIGN 1.6), or why no
+/// channel can: the message and the span's label.
+fn stage_channel(
+    upstream: &Workload,
+    stage: &Workload,
+    pipe: bool,
+) -> Result<StageChannel, (String, &'static str)> {
+    #[derive(PartialEq)]
+    enum End {
+        Thread,
+        Process,
+        Loop,
+        Interpreter,
+    }
+    let end = |m: &Model| match m {
+        Model::Sequential | Model::Threads => End::Thread,
+        Model::Processes(_) => End::Process,
+        Model::Asyncio => End::Loop,
+        Model::Subinterpreters(_) => End::Interpreter,
+    };
+    let (from, to) = (end(&upstream.model), end(&stage.model));
+    if from == End::Interpreter || to == End::Interpreter {
+        let w = if from == End::Interpreter {
+            upstream
+        } else {
+            stage
+        };
+        return Err((
+            format!(
+                "pipelines with `{}` on subinterpreters are not built yet in this version of gilsim",
+                w.name
+            ),
+            "not supported yet: stages on sequential, threads, processes or asyncio workloads are",
+        ));
+    }
+    if to == End::Loop && from != End::Loop {
+        return Err((
+            format!(
+                "`{}` runs on the event loop: a stage fed by `{}` ({}) would need loop.run_in_executor around the get, which is not built yet in this version of gilsim",
+                stage.name,
+                upstream.name,
+                upstream.model.name()
+            ),
+            "not supported yet: an asyncio stage's upstream must be asyncio",
+        ));
+    }
+    if from == End::Loop && to == End::Thread {
+        return Err((
+            format!(
+                "`{}` runs on the event loop and `{}` on threads: a queue.Queue between them is not built yet in this version of gilsim",
+                upstream.name, stage.name
+            ),
+            "not supported yet: asyncio feeds asyncio (asyncio.Queue) or processes (multiprocessing.Queue)",
+        ));
+    }
+    if pipe {
+        if from == End::Loop {
+            return Err((
+                format!(
+                    "`{}` runs on the event loop: a multiprocessing.Pipe from a coroutine is not built yet in this version of gilsim",
+                    upstream.name
+                ),
+                "not supported yet: `channel = \"pipe\"` links threads or processes",
+            ));
+        }
+        return Ok(StageChannel::Pipe);
+    }
+    Ok(match (from, to) {
+        (End::Thread, End::Thread) => StageChannel::Queue,
+        (End::Loop, End::Loop) => StageChannel::AsyncioQueue,
+        _ => StageChannel::MpQueue,
+    })
+}
+
+/// For a channel the runtime cannot run yet, the label of the refusal.
+fn not_built(channel: StageChannel) -> Option<&'static str> {
+    match channel {
+        StageChannel::Queue => None,
+        StageChannel::MpQueue | StageChannel::AsyncioQueue | StageChannel::Pipe => Some(
+            "not supported yet: stages linked by queue.Queue between sequential or thread workloads are",
+        ),
+    }
 }

@@ -20,14 +20,41 @@ pub enum Arrival {
     Forever,
     /// `after = ["a", ...]`: a pipeline stage. Each task that finishes in
     /// every `upstream` workload puts one item into this stage's queue
-    /// (`queue.Queue(maxsize = capacity)`; `None`: unbounded); with several
+    /// (of `maxsize = capacity`; `None`: unbounded); with several
     /// upstreams a task needs one item from each (a join).
     After {
         /// Indices of the upstream workloads, as written.
         upstream: Vec<usize>,
         /// Items each upstream may have waiting in the queue (`queue`).
         capacity: Option<u64>,
+        /// What carries the items, chosen from the models on both ends.
+        channel: StageChannel,
     },
+}
+
+/// What carries a stage's items from its upstreams (DESIGN 1.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageChannel {
+    /// `queue.Queue`: both ends are threads of the main interpreter.
+    Queue,
+    /// `multiprocessing.Queue`: either end is a process workload.
+    MpQueue,
+    /// `asyncio.Queue`: both ends are coroutines on the one event loop.
+    AsyncioQueue,
+    /// `multiprocessing.Pipe` (`channel = "pipe"`).
+    Pipe,
+}
+
+impl StageChannel {
+    /// The Python class, for messages and charts.
+    pub fn python_name(self) -> &'static str {
+        match self {
+            StageChannel::Queue => "queue.Queue",
+            StageChannel::MpQueue => "multiprocessing.Queue",
+            StageChannel::AsyncioQueue => "asyncio.Queue",
+            StageChannel::Pipe => "multiprocessing.Pipe",
+        }
+    }
 }
 
 /// The way a workload's tasks are run (`[workload.run]`).

@@ -28,13 +28,16 @@ use crate::engine::EventQueue;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::scenario::Scenario;
-use crate::workload::Arrival;
 use crate::workload::pipeline::Pipeline;
+use crate::workload::{Arrival, StageChannel};
 
 use super::{BurstKind, Call, Event, Next, Runtime, Wait, overlap};
 
 /// One stage's queue and its statistics.
 pub(super) struct StageState {
+    /// What carries the items.
+    #[allow(dead_code)]
+    pub(super) channel: StageChannel,
     /// Upstream workloads, as written in `after`.
     upstream: Vec<usize>,
     /// Items each upstream may have waiting (`queue`); `None`: unbounded.
@@ -96,8 +99,13 @@ impl Runtime {
         let mut links = Vec::new();
         for (w, wl) in scenario.workloads.iter().enumerate() {
             let (stage, up) = match &wl.arrival {
-                Arrival::After { upstream, capacity } => (
+                Arrival::After {
+                    upstream,
+                    capacity,
+                    channel,
+                } => (
                     Some(StageState {
+                        channel: *channel,
                         upstream: upstream.clone(),
                         capacity: *capacity,
                         partial: vec![VecDeque::new(); upstream.len()],
