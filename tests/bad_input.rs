@@ -571,6 +571,7 @@ fn a_valid_pipeline_parses() {
             upstream: vec![0],
             capacity: Some(4),
             channel: gilsim::workload::StageChannel::Queue,
+            item_bytes: 0,
         }
     );
 }

@@ -161,6 +161,8 @@ enum Role {
     Manager,
     /// The call queue's feeder thread (`multiprocessing.Queue._feed`) in the parent.
     Feeder,
+    /// A stage's `multiprocessing.Queue` feeder thread in a producer's process.
+    StageFeeder,
     /// The main thread of a pool's worker process.
     ProcWorker,
     /// The main thread of a `multiprocessing.Process` started for one task.
@@ -215,7 +217,15 @@ struct PyThread {
     /// Puts of the finished task's results already made (pipeline stages).
     puts_done: usize,
     /// A stage worker took an item: its `get` cost is still to pay.
-    get_due: bool,
+    get_due: stages::Get,
+    /// Where a thread's put into a `Pipe` stage is: 0 before pickling, 1
+    /// pickled (the write is next), 2 written.
+    put_phase: u8,
+    /// When the item of the put in progress entered its queue.
+    put_entered: Nanos,
+    /// A GIL-releasing call outside the program (a stage's pipe read or
+    /// write): its return must not move `pc`.
+    stage_call: bool,
     /// Since when, and on which stage's full queue, it waits in `put`.
     put_wait_since: Option<(Nanos, usize)>,
 }
@@ -424,6 +434,8 @@ pub struct Runtime {
     stages: Vec<Option<stages::StageState>>,
     /// Per workload: the stages it feeds, with its slot among their upstreams.
     successors: Vec<Vec<(usize, usize)>>,
+    /// The feeder threads of `multiprocessing.Queue` stages, one per producer process and stage.
+    stage_feeders: Vec<stages::StageFeeder>,
     /// Live coroutines (asyncio tasks).
     live_coros: u64,
 }
@@ -539,6 +551,7 @@ impl Runtime {
             aio: None,
             stages: Vec::new(),
             successors: Vec::new(),
+            stage_feeders: Vec::new(),
             live_coros: 0,
         };
         runtime.events_new(scenario);
@@ -585,8 +598,13 @@ impl Runtime {
                 Arrival::Batch(_) | Arrival::Rate(_) => {
                     q.schedule_at(0, Event::Arrival { workload: w })
                 }
-                // Fed by its upstreams' puts (runtime/stages.rs).
-                Arrival::After { .. } => {}
+                // Fed by its upstreams' puts (runtime/stages.rs); a stage on
+                // processes starts its workers at once.
+                Arrival::After { .. } => {
+                    if matches!(self.workloads[w].model, RunModel::Processes(_)) {
+                        self.arrive_processes(0, w, 0, q);
+                    }
+                }
                 // Started with the loop (aio_start).
                 Arrival::Forever if self.workloads[w].model == RunModel::Asyncio => {}
                 Arrival::Forever
@@ -846,7 +864,10 @@ impl Runtime {
             plan: VecDeque::new(),
             msg: None,
             puts_done: 0,
-            get_due: false,
+            get_due: stages::Get::None,
+            put_phase: 0,
+            put_entered: 0,
+            stage_call: false,
             put_wait_since: None,
         };
         self.spawned += 1;
@@ -1044,11 +1065,8 @@ impl Runtime {
         if t.task.is_none() {
             return self.next_task(now, tid, q);
         }
-        if t.get_due {
-            self.threads[tid].get_due = false;
-            let d = self.overhead(tid, self.python.queue_get);
-            self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
-            return false;
+        if t.get_due != stages::Get::None {
+            return self.run_get(now, tid, q);
         }
         let t = &self.threads[tid];
         let Some(&op) = self.workloads[w].ops.get(t.pc) else {
@@ -1414,6 +1432,7 @@ impl Runtime {
             | Role::ResultHandler
             | Role::Manager
             | Role::Feeder
+            | Role::StageFeeder
             | Role::ProcWorker
             | Role::ProcTask
             | Role::ForkServer
@@ -1558,6 +1577,12 @@ impl Runtime {
     /// its own (`per-task`).
     fn enqueue_task(&mut self, now: Nanos, w: usize, q: &mut EventQueue<Event>) {
         self.workloads[w].queue.push_back(now);
+        self.dispatch_task(now, w, q);
+    }
+
+    /// The task last pushed on `w`'s work queue goes to an idle worker or a
+    /// new one, or to a thread of its own (`per-task`).
+    fn dispatch_task(&mut self, now: Nanos, w: usize, q: &mut EventQueue<Event>) {
         match (&self.workloads[w].model, self.workloads[w].workers) {
             (RunModel::Threads, Workers::PerTask) => {
                 let task = self.take_queued(now, w, q);

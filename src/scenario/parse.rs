@@ -1282,6 +1282,7 @@ impl Validator<'_> {
                     upstream: Vec::new(),
                     capacity,
                     channel: StageChannel::Queue,
+                    item_bytes: bytes[0],
                 }
             }
             None => self.arrival(table, item, &prefix)?,
@@ -1311,6 +1312,9 @@ impl Validator<'_> {
                 "not supported yet: use `tasks` (a batch), or a pool with `rate`",
             )
             .key(join(&prefix, e.map_or("tasks", |e| e.key.as_str()))));
+        }
+        if let (Model::Processes(_), Arrival::After { .. }) = (&model, &arrival) {
+            self.process_stage_keys(table, &prefix, workers)?;
         }
         let steps_entry = table.get("steps").ok_or_else(|| {
             missing(
@@ -1621,6 +1625,40 @@ impl Validator<'_> {
         }))
     }
 
+    /// A stage on processes runs `workers` long-lived `multiprocessing.Process`es
+    /// that loop on its queue: the pool keys that shape a `map` do not apply.
+    fn process_stage_keys(&self, table: &Table, prefix: &str, workers: Workers) -> Res<()> {
+        let Some(run) = table.get("run").and_then(|e| match &e.value.value {
+            Value::Table(t) => Some(t),
+            _ => None,
+        }) else {
+            return Ok(());
+        };
+        let key = join(prefix, "run");
+        for k in ["api", "chunksize", "transfer"] {
+            if let Some(e) = run.get(k) {
+                return Err(Diag::new(
+                    format!("`{k}` shapes a pool's map, but a stage's processes loop on its queue"),
+                    &e.key_span,
+                    "not used by a stage",
+                )
+                .key(join(&key, k))
+                .help("remove it: a stage on processes runs `workers` multiprocessing.Process workers, each looping get, steps, put"));
+            }
+        }
+        if workers == Workers::PerTask
+            && let Some(e) = run.get("workers")
+        {
+            return Err(Diag::new(
+                "workers = \"per-task\" on a pipeline stage is not built yet in this version of gilsim",
+                &e.value.span,
+                "not supported yet: a stage on processes has a fixed number of workers",
+            )
+            .key(join(&key, "workers")));
+        }
+        Ok(())
+    }
+
     /// A stage's `after`, `queue` and `channel`, or `None` for a workload
     /// with arrivals of its own.
     fn after(&self, table: &Table, prefix: &str) -> Res<Option<StageSpec>> {
@@ -1728,6 +1766,15 @@ impl Validator<'_> {
             }
             None => None,
         };
+        if let (Some(_), Some(e)) = (&pipe, table.get("queue")) {
+            return Err(Diag::new(
+                "a multiprocessing.Pipe has no maxsize: its capacity is the OS pipe buffer",
+                &e.key_span,
+                "not used with channel = \"pipe\"",
+            )
+            .key(join(prefix, "queue"))
+            .help("remove `queue`, or remove `channel` for a bounded multiprocessing.Queue"));
+        }
         Ok(Some(StageSpec {
             span: after.value.span.clone(),
             names,
@@ -2411,6 +2458,15 @@ fn stage_channel(
             "not supported yet: asyncio feeds asyncio (asyncio.Queue) or processes (multiprocessing.Queue)",
         ));
     }
+    if from == End::Loop && to == End::Process {
+        return Err((
+            format!(
+                "`{}` runs on the event loop: a multiprocessing.Queue fed from coroutines is not built yet in this version of gilsim",
+                upstream.name
+            ),
+            "not supported yet: asyncio feeds asyncio (asyncio.Queue)",
+        ));
+    }
     if pipe {
         if from == End::Loop {
             return Err((
@@ -2433,9 +2489,9 @@ fn stage_channel(
 /// For a channel the runtime cannot run yet, the label of the refusal.
 fn not_built(channel: StageChannel) -> Option<&'static str> {
     match channel {
-        StageChannel::Queue => None,
-        StageChannel::MpQueue | StageChannel::AsyncioQueue | StageChannel::Pipe => Some(
-            "not supported yet: stages linked by queue.Queue between sequential or thread workloads are",
+        StageChannel::Queue | StageChannel::MpQueue | StageChannel::Pipe => None,
+        StageChannel::AsyncioQueue => Some(
+            "not supported yet: stages linked by queue.Queue, multiprocessing.Queue or Pipe are",
         ),
     }
 }

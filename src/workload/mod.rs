@@ -29,6 +29,9 @@ pub enum Arrival {
         capacity: Option<u64>,
         /// What carries the items, chosen from the models on both ends.
         channel: StageChannel,
+        /// One item's pickled size (the stage's `args_bytes`): what a
+        /// `multiprocessing.Queue` or `Pipe` pickles, writes, reads and unpickles.
+        item_bytes: u64,
     },
 }
 

@@ -97,6 +97,9 @@ pub(super) enum Cost {
     ShmCreateArgs,
     /// Attaching to a shared memory block by name.
     ShmAttach,
+    /// `multiprocessing.Queue.put`: the item appended to the buffer under
+    /// `_notempty`, the feeder notified (`queue_put`).
+    QueuePut,
 }
 
 /// One thing an agent thread does.
@@ -161,6 +164,14 @@ pub(super) enum Act {
     Coro(usize),
     /// A `to_thread` body of a coroutine, on an executor thread (at its `pc`).
     Slice(usize),
+    /// A stage's worker took the held item (`_sem.release()` inside `get`).
+    StageTake,
+    /// The held item's task: its program, its puts downstream, its completion.
+    StageTask,
+    /// The task's put into the `k`-th stage it feeds.
+    StagePut(usize),
+    /// The held item is written: the stage's consumers can read it.
+    StageDeliver(usize),
 }
 
 /// A message: the tasks it carries (their submission times) and its pickled size.
@@ -189,6 +200,8 @@ pub(super) struct PoolState {
     rate: bool,
     /// `repeat = "forever"`: every worker loops the program.
     forever: bool,
+    /// A pipeline stage: every worker loops get, program, puts.
+    stage: bool,
     /// Arrivals waiting for the main thread to submit them.
     subq: usize,
     /// Tasks submitted so far.
@@ -236,6 +249,13 @@ fn method_index(m: StartMethod) -> usize {
     }
 }
 
+impl PoolState {
+    /// The pipe its workers read tasks (or a stage's items) from.
+    pub(super) fn inq(&self) -> usize {
+        self.inq
+    }
+}
+
 impl Runtime {
     fn pool(&self, w: usize) -> &PoolState {
         match self.workloads[w].pool.as_ref() {
@@ -251,12 +271,12 @@ impl Runtime {
         }
     }
 
-    fn new_channel(&mut self) -> usize {
+    pub(super) fn new_channel(&mut self) -> usize {
         self.channels.push(Channel::default());
         self.channels.len() - 1
     }
 
-    fn new_lock(&mut self, name: String) -> usize {
+    pub(super) fn new_lock(&mut self, name: String) -> usize {
         self.locks.push(Lock::default());
         self.lock_names.push(name);
         self.locks.len() - 1
@@ -299,6 +319,7 @@ impl Runtime {
             sub,
             rate,
             forever: matches!(self.workloads[w].arrival, Arrival::Forever),
+            stage: matches!(self.workloads[w].arrival, Arrival::After { .. }),
             subq: self.new_channel(),
             submitted: 0,
             idle: 0,
@@ -343,7 +364,7 @@ impl Runtime {
         let pool = self.pool(w);
         let n = self.workloads[w].queue.len() as u64;
         let mut plan = VecDeque::new();
-        if pool.forever {
+        if pool.forever || pool.stage {
             for _ in 0..pool.workers {
                 if pool.sub {
                     plan.push_back(Act::StartThread(Role::SubWorker));
@@ -455,6 +476,11 @@ impl Runtime {
     /// The next loop of an agent whose plan ran out.
     fn refill(&mut self, tid: ThreadId) {
         let t = &self.threads[tid];
+        if t.role == Role::StageFeeder {
+            let acts = self.stage_feeder_loop(tid);
+            self.threads[tid].plan.extend(acts);
+            return;
+        }
         let pool = self.pool(t.workload);
         let executor = pool.run.api == ProcessApi::Executor;
         let shm = pool.run.transfer == Transfer::SharedMemory;
@@ -503,6 +529,19 @@ impl Runtime {
                 v.push(Act::Complete);
                 v
             }
+            Role::ProcWorker if pool.stage => {
+                // Queue.get / Connection.recv (Lib/multiprocessing/queues.py):
+                // recv_bytes under `_rlock`, `_sem.release()`, then loads.
+                vec![
+                    Act::Lock(Op::LockAcquire(pool.rlock)),
+                    Act::Recv(pool.inq),
+                    Act::Nogil(Cost::Read),
+                    Act::StageTake,
+                    Act::Lock(Op::LockRelease(pool.rlock)),
+                    Act::Held(Cost::Unpickle),
+                    Act::StageTask,
+                ]
+            }
             Role::ProcWorker => {
                 let mut v = vec![
                     Act::Lock(Op::LockAcquire(pool.rlock)),
@@ -535,7 +574,9 @@ impl Runtime {
                 Act::ForkChild,
                 Act::Send(pool.fork_replies),
             ],
-            Role::ProcTask | Role::Worker | Role::PerTask | Role::Forever => vec![Act::Exit],
+            Role::ProcTask | Role::Worker | Role::PerTask | Role::Forever | Role::StageFeeder => {
+                vec![Act::Exit]
+            }
             Role::Loop | Role::Executor => unreachable!("asyncio threads refill in runtime/aio.rs"),
         };
         self.threads[tid].plan.extend(acts);
@@ -599,6 +640,10 @@ impl Runtime {
             return self.aio_advance(tid);
         }
         let t = &mut self.threads[tid];
+        if t.stage_call {
+            t.stage_call = false;
+            return;
+        }
         if t.agent && !matches!(t.plan.front(), Some(Act::Program(_))) {
             t.plan.pop_front();
         } else {
@@ -633,6 +678,15 @@ impl Runtime {
     fn cost(&mut self, tid: ThreadId, cost: Cost) -> Nanos {
         let t = &self.threads[tid];
         let w = t.workload;
+        if cost == Cost::QueuePut {
+            let d = self.python.queue_put.sample(&mut self.workloads[w].ipc_rng);
+            self.overhead_cpu += d;
+            return d;
+        }
+        if t.role == Role::StageFeeder || self.workloads[w].pool.is_none() {
+            let bytes = t.msg.as_ref().map_or(0, |m| m.bytes);
+            return self.item_cost(w, cost, bytes);
+        }
         let run = self.pool(w).run;
         let p = &self.python.process;
         let payload = t.msg.as_ref().map_or(0, |m| m.bytes);
@@ -693,6 +747,7 @@ impl Runtime {
             Cost::StartParent => p.start_parent[method_index(run.start_method)],
             Cost::Fork => p.start_parent[method_index(StartMethod::Fork)],
             Cost::Submit => p.submit,
+            Cost::QueuePut => self.python.queue_put,
             Cost::ShmCreate | Cost::ShmCreateArgs => {
                 let bytes = if cost == Cost::ShmCreate {
                     payload
@@ -706,18 +761,9 @@ impl Runtime {
                 let bytes = if cost == Cost::Pickle { held } else { args } as f64;
                 lognormal(p.pickle_message as f64 + bytes * p.pickle_ns_per_byte + cow_extra)
             }
-            Cost::Unpickle => {
-                lognormal(p.pickle_message as f64 + held as f64 * p.unpickle_ns_per_byte)
-            }
-            Cost::Write | Cost::WriteArgs | Cost::Read => {
-                let bytes = if cost == Cost::WriteArgs { args } else { held } as f64;
-                let buffer = p.pipe_buffer as f64;
-                lognormal(
-                    p.pipe_syscall as f64
-                        + bytes.min(buffer) * p.pipe_ns_per_byte_small
-                        + (bytes - buffer).max(0.0) * p.pipe_ns_per_byte_large,
-                )
-            }
+            Cost::Unpickle => message_dist(p, Cost::Unpickle, held),
+            Cost::Write | Cost::Read => message_dist(p, cost, held),
+            Cost::WriteArgs => message_dist(p, Cost::Write, args),
         };
         match cost {
             Cost::Pickle => self.bytes_pickled += held,
@@ -730,6 +776,21 @@ impl Runtime {
         if !matches!(cost, Cost::StartParent | Cost::Fork | Cost::Submit) {
             self.workloads[w].ipc_cpu += d;
         }
+        d
+    }
+
+    /// Draws the CPU time of pickling, unpickling, writing or reading one
+    /// stage item of `bytes` for a thread of `w`, as overhead CPU.
+    pub(super) fn item_cost(&mut self, w: usize, cost: Cost, bytes: u64) -> Nanos {
+        let dist = message_dist(&self.python.process, cost, bytes);
+        match cost {
+            Cost::Pickle => self.bytes_pickled += bytes,
+            Cost::Unpickle => self.bytes_unpickled += bytes,
+            _ => {}
+        }
+        let d = dist.sample(&mut self.workloads[w].ipc_rng);
+        self.overhead_cpu += d;
+        self.workloads[w].ipc_cpu += d;
         d
     }
 
@@ -944,9 +1005,23 @@ impl Runtime {
                 if self.pool(w).sub || self.pool(w).run.api == ProcessApi::Executor {
                     self.pool_mut(w).idle += 1;
                 }
-                if let Some(msg) = self.threads[tid].msg.take() {
+                let Some(msg) = self.threads[tid].msg.take() else {
+                    return true;
+                };
+                let puts = self.successors[w].len();
+                if puts == 0 {
                     for arrival in msg.tasks {
                         self.count_completion(now, w, arrival);
+                    }
+                    return true;
+                }
+                // The parent puts each result into the stages it feeds
+                // (`for r in pool.imap(...): q.put(r)`), then it is done.
+                let t = &mut self.threads[tid];
+                for &arrival in msg.tasks.iter().rev() {
+                    t.plan.push_front(Act::IterationDone(arrival));
+                    for k in (0..puts).rev() {
+                        t.plan.push_front(Act::StagePut(k));
                     }
                 }
                 true
@@ -1005,6 +1080,43 @@ impl Runtime {
                 let to = if t.interp == 0 { t.home } else { 0 };
                 self.release_for(now, tid, Some(Call::Switch(to)), q)
             }
+            Act::StageTake => {
+                self.threads[tid].plan.pop_front();
+                let entered = self.threads[tid]
+                    .msg
+                    .as_ref()
+                    .and_then(|m| m.tasks.first().copied());
+                if let Some(entered) = entered {
+                    self.stage_taken(now, w, entered, q);
+                }
+                true
+            }
+            Act::StageTask => {
+                self.threads[tid].plan.pop_front();
+                let entered = self.threads[tid]
+                    .msg
+                    .take()
+                    .and_then(|m| m.tasks.first().copied());
+                let Some(entered) = entered else {
+                    return true;
+                };
+                let puts = self.successors[w].len();
+                let t = &mut self.threads[tid];
+                t.plan.push_front(Act::IterationDone(entered));
+                for k in (0..puts).rev() {
+                    t.plan.push_front(Act::StagePut(k));
+                }
+                t.plan.push_front(Act::Program(entered));
+                true
+            }
+            Act::StagePut(k) => self.agent_stage_put(now, tid, k, q),
+            Act::StageDeliver(stage) => {
+                self.threads[tid].plan.pop_front();
+                if let Some(msg) = self.threads[tid].msg.take() {
+                    self.stage_ready(now, stage, msg, q);
+                }
+                true
+            }
             Act::Poll
             | Act::Collect
             | Act::Run(_)
@@ -1052,7 +1164,7 @@ impl Runtime {
     }
 
     /// Writes `msg` to channel `ch`: straight to its first blocked reader, if any.
-    fn deliver(&mut self, now: Nanos, ch: usize, msg: Msg, q: &mut EventQueue<Event>) {
+    pub(super) fn deliver(&mut self, now: Nanos, ch: usize, msg: Msg, q: &mut EventQueue<Event>) {
         match self.channels[ch].waiters.pop_front() {
             Some(reader) => {
                 self.threads[reader].msg = Some(msg);
@@ -1154,11 +1266,38 @@ impl Runtime {
             Role::ResultHandler => "result-handler".to_string(),
             Role::Manager => "manager".to_string(),
             Role::Feeder => "feeder".to_string(),
+            Role::StageFeeder => format!(
+                "queue-feeder-{}-p{}",
+                self.workloads[self.stage_feeder_target(tid)].name,
+                t.interp
+            ),
             Role::ForkServer => "forkserver".to_string(),
             Role::SubWorker => format!("interpreter-{}", t.home),
             _ => format!("process-{}", t.interp),
         };
         format!("{name}/{what}")
+    }
+}
+
+/// The draw of a message's pickling, unpickling or pipe transfer of
+/// `bytes` (pipe costs grow faster per byte past the pipe's buffer).
+fn message_dist(p: &super::super::config::ProcessConfig, cost: Cost, bytes: u64) -> Dist {
+    let lognormal = |median: f64| Dist::LogNormal {
+        median: libm::round(median) as Nanos,
+        sigma: p.ipc_sigma,
+    };
+    let b = bytes as f64;
+    match cost {
+        Cost::Pickle => lognormal(p.pickle_message as f64 + b * p.pickle_ns_per_byte),
+        Cost::Unpickle => lognormal(p.pickle_message as f64 + b * p.unpickle_ns_per_byte),
+        _ => {
+            let buffer = p.pipe_buffer as f64;
+            lognormal(
+                p.pipe_syscall as f64
+                    + b.min(buffer) * p.pipe_ns_per_byte_small
+                    + (b - buffer).max(0.0) * p.pipe_ns_per_byte_large,
+            )
+        }
     }
 }
 

@@ -31,13 +31,19 @@ use crate::scenario::Scenario;
 use crate::workload::pipeline::Pipeline;
 use crate::workload::{Arrival, StageChannel};
 
-use super::{BurstKind, Call, Event, Next, Runtime, Wait, overlap};
+use super::super::program::Op;
+use super::procs::{Act, Cost, Msg};
+use super::{BurstKind, Call, Event, Next, Role, Runtime, Wait, overlap};
 
 /// One stage's queue and its statistics.
 pub(super) struct StageState {
     /// What carries the items.
-    #[allow(dead_code)]
     pub(super) channel: StageChannel,
+    /// One item's pickled size.
+    item_bytes: u64,
+    /// `multiprocessing.Queue._wlock` (or the lock around a `Pipe`'s
+    /// sending end): one writer at a time.
+    wlock: Option<usize>,
     /// Upstream workloads, as written in `after`.
     upstream: Vec<usize>,
     /// Items each upstream may have waiting (`queue`); `None`: unbounded.
@@ -65,6 +71,31 @@ pub(super) struct StageState {
     /// The most items one upstream had in the queue and its buffer at
     /// once over the run, counted from the queues themselves.
     most_held: u64,
+}
+
+/// The `get` a stage's worker thread has yet to pay before its task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Get {
+    /// Nothing due.
+    None,
+    /// `queue.Queue.get`.
+    Queue,
+    /// The pipe read of a `multiprocessing.Queue` or `Pipe` item, then its unpickling.
+    Read,
+    /// The unpickling of the item just read.
+    Unpickle,
+}
+
+/// A `multiprocessing.Queue`'s feeder thread in one producer process.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct StageFeeder {
+    /// The producer's interpreter (its process).
+    interp: usize,
+    /// The stage it writes to.
+    stage: usize,
+    /// The queue's buffer (`_buffer`), as a channel the feeder reads.
+    buffer: usize,
+    tid: ThreadId,
 }
 
 /// What went through one stage's queue over a run (for the laws).
@@ -103,11 +134,21 @@ impl Runtime {
                     upstream,
                     capacity,
                     channel,
+                    item_bytes,
                 } => (
                     Some(StageState {
                         channel: *channel,
+                        item_bytes: *item_bytes,
+                        wlock: None,
                         upstream: upstream.clone(),
-                        capacity: *capacity,
+                        capacity: match channel {
+                            // A full pipe blocks its writer: as many items
+                            // as fit in its buffer, at least one.
+                            StageChannel::Pipe => Some(
+                                (self.python.process.pipe_buffer / (*item_bytes).max(1)).max(1),
+                            ),
+                            _ => *capacity,
+                        },
                         partial: vec![VecDeque::new(); upstream.len()],
                         putters: VecDeque::new(),
                         len: 0,
@@ -129,6 +170,18 @@ impl Runtime {
             self.stages.push(stage);
             ups.push(up);
         }
+        for w in 0..self.stages.len() {
+            let piped = self.stages[w]
+                .as_ref()
+                .is_some_and(|s| matches!(s.channel, StageChannel::MpQueue | StageChannel::Pipe));
+            if piped {
+                let name = format!("{}: the queue's _wlock", scenario.workloads[w].name);
+                let l = self.new_lock(name);
+                if let Some(s) = self.stages[w].as_mut() {
+                    s.wlock = Some(l);
+                }
+            }
+        }
         let graph = Pipeline::new(scenario.workloads.len(), &links);
         self.successors = (0..scenario.workloads.len())
             .map(|w| graph.successors(w, &ups))
@@ -149,14 +202,237 @@ impl Runtime {
             self.threads[tid].puts_done = 0;
             return true;
         };
+        let (channel, bytes) = self.stages[stage]
+            .as_ref()
+            .map_or((StageChannel::Queue, 0), |s| (s.channel, s.item_bytes));
+        match self.threads[tid].put_phase {
+            1 => {
+                // Connection.send: the write, GIL released.
+                self.threads[tid].put_phase = 2;
+                self.threads[tid].stage_call = true;
+                let d = self.item_cost(w, Cost::Write, bytes);
+                return self.release_for(now, tid, Some(Call::Nogil(d)), q);
+            }
+            2 => {
+                let t = &mut self.threads[tid];
+                t.put_phase = 0;
+                t.puts_done += 1;
+                let msg = Msg {
+                    tasks: vec![t.put_entered],
+                    bytes,
+                };
+                self.stage_ready(now, stage, msg, q);
+                return self.put_results(now, tid, q);
+            }
+            _ => {}
+        }
         if self.stage_full(stage, slot) {
             return self.release_for(now, tid, Some(Call::QueuePut(stage, slot)), q);
         }
-        self.threads[tid].puts_done += 1;
-        self.stage_put(now, stage, slot, q);
+        match channel {
+            StageChannel::Queue | StageChannel::AsyncioQueue => {
+                self.threads[tid].puts_done += 1;
+                self.stage_put(now, stage, slot, q);
+            }
+            StageChannel::MpQueue => {
+                self.threads[tid].puts_done += 1;
+                let entered = self.stage_admit(now, stage);
+                let interp = self.threads[tid].interp;
+                self.feed(now, w, interp, stage, entered, q);
+            }
+            StageChannel::Pipe => {
+                // Connection.send: the pickle, with the GIL, then the write.
+                let entered = self.stage_admit(now, stage);
+                let t = &mut self.threads[tid];
+                t.put_phase = 1;
+                t.put_entered = entered;
+                let d = self.item_cost(w, Cost::Pickle, bytes);
+                self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
+                return false;
+            }
+        }
         let d = self.overhead(tid, self.python.queue_put);
         self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
         false
+    }
+
+    /// An item put into a `multiprocessing.Queue` or `Pipe` stage at `now`:
+    /// counted in the queue (it holds a slot of `_sem` until a get), not yet
+    /// readable. Returns when it entered the queue.
+    fn stage_admit(&mut self, now: Nanos, stage: usize) -> Nanos {
+        if let Some(s) = self.stages[stage].as_mut() {
+            s.put += 1;
+        }
+        self.batch_left += 1;
+        self.workloads[stage].arrived += 1;
+        self.add_task_memory(stage);
+        self.set_queue_len(stage, now, 1);
+        if let Some(s) = self.stages[stage].as_mut() {
+            s.most_held = s.most_held.max(s.len);
+        }
+        now
+    }
+
+    /// `Queue.put` hands the item to the feeder thread of this process
+    /// (`_start_thread` on the first put, python/cpython
+    /// `Lib/multiprocessing/queues.py`), which pickles and writes it.
+    fn feed(
+        &mut self,
+        now: Nanos,
+        w: usize,
+        interp: usize,
+        stage: usize,
+        entered: Nanos,
+        q: &mut EventQueue<Event>,
+    ) {
+        let buffer = match self
+            .stage_feeders
+            .iter()
+            .find(|f| f.interp == interp && f.stage == stage)
+        {
+            Some(f) => f.buffer,
+            None => {
+                let buffer = self.new_channel();
+                let tid = self.spawn_in(now, w, Role::StageFeeder, None, interp, q);
+                // The feeder is not one of the workload's `workers`.
+                self.workloads[w].threads -= 1;
+                self.stage_feeders.push(StageFeeder {
+                    interp,
+                    stage,
+                    buffer,
+                    tid,
+                });
+                buffer
+            }
+        };
+        let bytes = self.stages[stage].as_ref().map_or(0, |s| s.item_bytes);
+        let msg = Msg {
+            tasks: vec![entered],
+            bytes,
+        };
+        self.deliver(now, buffer, msg, q);
+    }
+
+    /// `Queue._feed`'s loop: take from the buffer, pickle, write under `_wlock`.
+    pub(super) fn stage_feeder_loop(&self, tid: ThreadId) -> Vec<Act> {
+        let Some(f) = self.stage_feeders.iter().find(|f| f.tid == tid) else {
+            return vec![Act::Exit];
+        };
+        let mut acts = vec![Act::Recv(f.buffer), Act::Held(Cost::Pickle)];
+        acts.extend(self.write_acts(f.stage));
+        acts
+    }
+
+    /// The write of the held item to `stage`, under its `_wlock`.
+    fn write_acts(&self, stage: usize) -> Vec<Act> {
+        let wlock = self.stages[stage].as_ref().and_then(|s| s.wlock);
+        let mut acts = Vec::new();
+        if let Some(l) = wlock {
+            acts.push(Act::Lock(Op::LockAcquire(l)));
+        }
+        acts.extend([Act::Nogil(Cost::Write), Act::StageDeliver(stage)]);
+        if let Some(l) = wlock {
+            acts.push(Act::Lock(Op::LockRelease(l)));
+        }
+        acts
+    }
+
+    /// The stage a feeder thread writes to.
+    pub(super) fn stage_feeder_target(&self, tid: ThreadId) -> usize {
+        self.stage_feeders
+            .iter()
+            .find(|f| f.tid == tid)
+            .map_or(self.threads[tid].workload, |f| f.stage)
+    }
+
+    /// A process stage's worker puts its task's item into the `k`-th stage
+    /// it feeds: `_sem.acquire()` (blocking, GIL released, while the
+    /// queue is full), then the put (`multiprocessing.Queue`: to this
+    /// process's feeder; `Pipe`: pickled and written by the worker itself).
+    pub(super) fn agent_stage_put(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        k: usize,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        let w = self.threads[tid].workload;
+        let Some(&(stage, slot)) = self.successors[w].get(k) else {
+            self.threads[tid].plan.pop_front();
+            return true;
+        };
+        if self.stage_full(stage, slot) {
+            return self.release_for(now, tid, Some(Call::QueuePut(stage, slot)), q);
+        }
+        self.threads[tid].plan.pop_front();
+        let (channel, bytes) = self.stages[stage]
+            .as_ref()
+            .map_or((StageChannel::MpQueue, 0), |s| (s.channel, s.item_bytes));
+        let entered = self.stage_admit(now, stage);
+        if channel == StageChannel::Pipe {
+            let mut acts = vec![Act::Held(Cost::Pickle)];
+            acts.extend(self.write_acts(stage));
+            let t = &mut self.threads[tid];
+            t.msg = Some(Msg {
+                tasks: vec![entered],
+                bytes,
+            });
+            for a in acts.into_iter().rev() {
+                t.plan.push_front(a);
+            }
+            return true;
+        }
+        let interp = self.threads[tid].interp;
+        self.feed(now, w, interp, stage, entered, q);
+        self.threads[tid].plan.push_front(Act::Held(Cost::QueuePut));
+        true
+    }
+
+    /// The item `msg` is written: a process stage's workers read it from
+    /// their queue's pipe, a thread stage's workers take it from the work queue.
+    pub(super) fn stage_ready(
+        &mut self,
+        now: Nanos,
+        stage: usize,
+        msg: Msg,
+        q: &mut EventQueue<Event>,
+    ) {
+        if let Some(inq) = self.workloads[stage].pool.as_ref().map(|p| p.inq()) {
+            self.deliver(now, inq, msg, q);
+            return;
+        }
+        let entered = msg.tasks.first().copied().unwrap_or(now);
+        self.workloads[stage].queue.push_back(entered);
+        self.dispatch_task(now, stage, q);
+    }
+
+    /// The `get` a stage's worker thread pays before its task's steps:
+    /// `queue.Queue.get` with the GIL, or a `multiprocessing.Queue` or
+    /// `Pipe` read (GIL released) and unpickling (with it).
+    pub(super) fn run_get(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
+        let w = self.threads[tid].workload;
+        let bytes = self.stages[w].as_ref().map_or(0, |s| s.item_bytes);
+        match self.threads[tid].get_due {
+            Get::None => true,
+            Get::Queue => {
+                self.threads[tid].get_due = Get::None;
+                let d = self.overhead(tid, self.python.queue_get);
+                self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
+                false
+            }
+            Get::Read => {
+                self.threads[tid].get_due = Get::Unpickle;
+                self.threads[tid].stage_call = true;
+                let d = self.item_cost(w, Cost::Read, bytes);
+                self.release_for(now, tid, Some(Call::Nogil(d)), q)
+            }
+            Get::Unpickle => {
+                self.threads[tid].get_due = Get::None;
+                let d = self.item_cost(w, Cost::Unpickle, bytes);
+                self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
+                false
+            }
+        }
     }
 
     /// `not_full.wait()` without the GIL: `true` if the queue has room
@@ -225,8 +501,22 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> Option<Nanos> {
         let entered = self.workloads[w].queue.pop_front()?;
+        self.stage_taken(now, w, entered, q);
+        Some(entered)
+    }
+
+    /// A worker of stage `w` took an item that entered its queue at
+    /// `entered`: counts its wait and notifies a blocked producer of each
+    /// upstream (`not_full.notify()`, or `_sem.release()`).
+    pub(super) fn stage_taken(
+        &mut self,
+        now: Nanos,
+        w: usize,
+        entered: Nanos,
+        q: &mut EventQueue<Event>,
+    ) {
         if self.stages[w].is_none() {
-            return Some(entered);
+            return;
         }
         self.set_queue_len(w, now, -1);
         let warmup = self.warmup;
@@ -248,14 +538,16 @@ impl Runtime {
         for tid in woken {
             self.wake(now, tid, Next::ReturnCost, q);
         }
-        Some(entered)
     }
 
     /// A worker of a stage took an item: `get` costs it `queue_get` first.
     pub(super) fn note_get(&mut self, tid: ThreadId) {
         let w = self.threads[tid].workload;
-        if self.stages[w].is_some() {
-            self.threads[tid].get_due = true;
+        if let Some(s) = self.stages[w].as_ref() {
+            self.threads[tid].get_due = match s.channel {
+                StageChannel::Queue | StageChannel::AsyncioQueue => Get::Queue,
+                StageChannel::MpQueue | StageChannel::Pipe => Get::Read,
+            };
         }
     }
 
