@@ -638,21 +638,97 @@ fn a_stage_has_no_arrivals_of_its_own() {
 }
 
 #[test]
-fn pipelines_with_process_stages_are_not_built_yet() {
-    let source = format!("{PIPELINE}[workload.run]\nmodel = \"processes\"\nworkers = 2\n");
-    let e = fails(&source);
-    assert_error(&e, 10, 9, Some("workload.parse.after"), "not built yet");
+fn a_process_stage_is_fed_by_a_multiprocessing_queue() {
+    let source = format!(
+        "{PIPELINE}args_bytes = \"2KiB\"\n[workload.run]\nmodel = \"processes\"\nworkers = 2\n"
+    );
+    let s = parse(&source, &[]).unwrap();
+    assert_eq!(
+        s.workloads[1].arrival,
+        gilsim::workload::Arrival::After {
+            upstream: vec![0],
+            capacity: Some(4),
+            channel: gilsim::workload::StageChannel::MpQueue,
+            item_bytes: 2048,
+        }
+    );
 }
 
 #[test]
-fn channel_pipe_is_not_built_yet() {
+fn channel_pipe_links_threads_by_a_multiprocessing_pipe() {
+    let s = parse(&PIPELINE.replace("queue = 4", "channel = \"pipe\""), &[]).unwrap();
+    assert!(matches!(
+        s.workloads[1].arrival,
+        gilsim::workload::Arrival::After {
+            channel: gilsim::workload::StageChannel::Pipe,
+            capacity: None,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_pipe_has_no_queue_capacity() {
     let e = fails(&PIPELINE.replace("queue = 4", "queue = 4\nchannel = \"pipe\""));
+    assert_error(&e, 11, 1, Some("workload.parse.queue"), "has no maxsize");
+}
+
+#[test]
+fn an_unknown_channel_is_an_error() {
+    let e = fails(&PIPELINE.replace("queue = 4", "channel = \"socket\""));
+    assert_error(
+        &e,
+        11,
+        11,
+        Some("workload.parse.channel"),
+        "unknown channel",
+    );
+}
+
+#[test]
+fn channel_without_after_is_an_error() {
+    let e = fails(&MINIMAL.replace("tasks = 10", "tasks = 10\nchannel = \"pipe\""));
+    assert_error(&e, 6, 11, Some("workload.jobs.channel"), "it needs `after`");
+}
+
+#[test]
+fn a_process_stage_refuses_the_keys_of_a_pool_map() {
+    for (key, value, col) in [("api", "\"executor\"", 1), ("chunksize", "4", 1)] {
+        let source = format!(
+            "{PIPELINE}[workload.run]\nmodel = \"processes\"\nworkers = 2\n{key} = {value}\n"
+        );
+        let e = fails(&source);
+        assert_error(
+            &e,
+            16,
+            col,
+            Some(&format!("workload.parse.run.{key}")),
+            "a stage's processes loop on its queue",
+        );
+    }
+}
+
+#[test]
+fn asyncio_into_processes_is_not_built_yet() {
+    let source = PIPELINE.replace(
+        "steps = [ { io = \"1ms\" } ]",
+        "steps = [ { io = \"1ms\" } ]\n[workload.run]\nmodel = \"asyncio\"",
+    ) + "[workload.run]\nmodel = \"processes\"\nworkers = 2\n";
+    let e = fails(&source);
+    assert_error(&e, 12, 9, Some("workload.parse.after"), "not built yet");
+}
+
+#[test]
+fn a_join_over_multiprocessing_queues_is_not_built_yet() {
+    let source = PIPELINE.replace("after = \"fetch\"", "after = [\"fetch\", \"more\"]")
+        + "[workload.run]\nmodel = \"processes\"\nworkers = 2\n\n[[workload]]\nname = \"more\"\ntasks = 5\nsteps = [ { io = \"1ms\" } ]\n";
+    let e = fails(&source);
     assert_error(
         &e,
         10,
         9,
         Some("workload.parse.after"),
-        "multiprocessing.Pipe are not built yet",
+        "a join over a multiprocessing.Queue",
     );
 }
 
