@@ -461,3 +461,24 @@ fn a_negative_number_in_a_profile_is_refused() {
         .to_string();
     assert!(e.contains("pickle_ns_per_byte"), "{e}");
 }
+
+#[test]
+fn a_slower_cpu_scales_every_cpu_cost_and_no_os_latency() {
+    use gilsim::python::PythonConfig;
+    let p = PythonConfig::default();
+    let slow = p.cpu_scaled(2.0);
+    assert_eq!(slow.queue_put.mean(), 2.0 * p.queue_put.mean());
+    assert_eq!(
+        slow.asyncio.task_step.mean(),
+        2.0 * p.asyncio.task_step.mean()
+    );
+    assert_eq!(
+        slow.process.pickle_ns_per_byte,
+        2.0 * p.process.pickle_ns_per_byte
+    );
+    assert_eq!(slow.process.pipe_syscall, 2 * p.process.pipe_syscall);
+    // Process start-up and the GIL's interval are not CPU work of the interpreter.
+    assert_eq!(slow.process.start_child, p.process.start_child);
+    assert_eq!(slow.switch_interval_us, p.switch_interval_us);
+    assert_eq!(p.cpu_scaled(1.0), p);
+}

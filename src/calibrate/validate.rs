@@ -362,11 +362,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     };
     let loop_ns = need("cpu_loop_ns")?;
     let sha_mb_s = need("sha256_mb_s")?;
-    let io = IoLoop::from_measurements(
-        need("io_python_ns")?,
-        need("io_call_ns")?,
-        &python.release_overhead,
-    );
+    let (io_python_ns, io_call_ns) = (need("io_python_ns")?, need("io_call_ns")?);
     let pinned: Option<Vec<u32>> = match profile.machine.cores_list.as_str() {
         "all" => None,
         list => Some(probes::parse_cpu_list(list).map_err(Failure::Usage)?),
@@ -378,6 +374,299 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
         (5, 16, 300_000, 8, 1.0)
     };
 
+    let cases = suite(
+        args.quick, loop_ns, sha_mb_s, &pinned, cores, tasks, iterations, mib, convoy_s,
+    );
+
+    let python_path = args.python.clone().unwrap_or_else(|| {
+        let exe = &profile.python.executable;
+        if exe.is_empty() || !Path::new(exe).exists() {
+            "python3".into()
+        } else {
+            exe.into()
+        }
+    });
+    let dir = ProbeDir::create(&python_path).map_err(|e| Failure::Run(e.to_string()))?;
+    let load_before = super::runner::load_average();
+    let noise_options = json!({"cores": pinned, "seconds": if args.quick { 0.3 } else { 1.0 }});
+    let noise_before = dir
+        .run("noise.py", &noise_options)
+        .map_err(|e| Failure::Run(e.to_string()))?;
+    let bar = super::progress_bar(reps * (cases.len() as u64 + 1), "validating", args.progress);
+    let speed_options =
+        json!({"cores": pinned, "seconds": if args.quick { 0.1 } else { 0.25 }, "idle": false});
+    let mut round_loop_ns = Vec::new();
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    let mut refused: Vec<Option<String>> = vec![None; cases.len()];
+    let mut background: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
+    // Interleaved: every workload once per round, so a slow phase of the
+    // host spreads over all of them.
+    for _ in 0..reps {
+        // The CPU's speed in this round: the reference loop, as calibrated.
+        bar.set_message("reference loop");
+        let out = dir
+            .run("noise.py", &speed_options)
+            .map_err(|e| Failure::Run(e.to_string()))?;
+        round_loop_ns.push(
+            probes::number(&out, "noise.py", "cpu_loop_ns")
+                .map_err(|e| Failure::Run(e.to_string()))?,
+        );
+        bar.inc(1);
+        for (i, c) in cases.iter().enumerate() {
+            bar.set_message(c.workload.clone());
+            let out = dir
+                .run(c.probe, &c.options)
+                .map_err(|e| Failure::Run(e.to_string()))?;
+            if let Some(b) = out
+                .get("background_cores")
+                .and_then(serde_json::Value::as_f64)
+            {
+                background[i].push(b);
+            }
+            let error = probes::text(&out, "pin_error");
+            if !error.is_empty() && c.options.get("cores").is_some_and(|v| !v.is_null()) {
+                refused[i] = Some(error);
+            } else {
+                values[i].push(
+                    probes::number(&out, c.probe, c.field)
+                        .map_err(|e| Failure::Run(e.to_string()))?,
+                );
+            }
+            bar.inc(1);
+        }
+    }
+    bar.finish_and_clear();
+    let noise_after = dir
+        .run("noise.py", &noise_options)
+        .map_err(|e| Failure::Run(e.to_string()))?;
+    let load_after = super::runner::load_average();
+    // Drift: the CPU ran `speed` times slower during the real runs than
+    // when calibrated (another tenant on the core, a lower clock). Every CPU
+    // cost of the simulation is scaled by it, and the step durations come
+    // from the loop measured in the rounds; OS latencies are not scaled.
+    let validate_loop_ns = summarize(&round_loop_ns, "ns", false).median;
+    let speed = if validate_loop_ns.is_finite() && validate_loop_ns > 0.0 {
+        validate_loop_ns / loop_ns
+    } else {
+        1.0
+    };
+    let corrected = |factor: f64| {
+        let mut m = machine.clone();
+        m.context_switch = m.context_switch.scaled(factor);
+        let p = python.cpu_scaled(factor);
+        let io = IoLoop::from_measurements(
+            io_python_ns * factor,
+            io_call_ns * factor,
+            &p.release_overhead,
+        );
+        let sims = suite(
+            args.quick,
+            loop_ns * factor,
+            sha_mb_s / factor,
+            &pinned,
+            cores,
+            tasks,
+            iterations,
+            mib,
+            convoy_s,
+        );
+        (m, p, io, sims)
+    };
+    let (machine, python, io, sims) = corrected(speed);
+    // The same without the correction, reported beside it.
+    let (m1, p1, io1, sims1) = corrected(1.0);
+    let uncorrected: Vec<f64> = sims1
+        .iter()
+        .zip(&values)
+        .filter_map(|(c, v)| {
+            let real = summarize(v, "", c.higher).median;
+            let sim = c.sim.run(&m1, &p1, &io1, cores, None);
+            (real.is_finite() && real > 0.0 && sim.is_finite())
+                .then(|| ((sim - real) / real * 100.0).abs())
+        })
+        .collect();
+    let uncorrected_median = {
+        let mut u = uncorrected.clone();
+        u.sort_by(f64::total_cmp);
+        (!u.is_empty()).then(|| super::stats::quantile(&u, 0.5))
+    };
+    let mut rows = Vec::new();
+    for ((c, sim_case), ((v, why), bg)) in cases
+        .iter()
+        .zip(&sims)
+        .zip(values.iter().zip(&refused).zip(&background))
+    {
+        let simulated =
+            Some(sim_case.sim.run(&machine, &python, &io, cores, None)).filter(|s| s.is_finite());
+        let b = summarize(bg, "cores", false).median;
+        let background_cores = b.is_finite().then_some(b);
+        if let (Some(why), true) = (why, v.is_empty()) {
+            rows.push(Row {
+                workload: c.workload.clone(),
+                metric: c.metric.to_string(),
+                real: None,
+                simulated,
+                simulated_range: None,
+                background_cores,
+                status: format!("not validated: the OS refused to pin ({why})"),
+            });
+            continue;
+        }
+        let real = summarize(v, if c.higher { "calls/s" } else { "s" }, c.higher);
+        let simulated_range = sim_case.sim.range(&machine, &python, &io, convoy_s);
+        let mut status = String::from("ok");
+        if let Some((lo, hi)) = simulated_range {
+            let overlap = lo <= real.p75 && hi >= real.p25;
+            status.push_str(&format!(
+                "; simulated p25..p75 over {} seeds {}..{} {} the real p25..p75",
+                SPREAD_SEEDS.count(),
+                num(lo),
+                num(hi),
+                if overlap {
+                    "overlaps"
+                } else {
+                    "does not overlap"
+                }
+            ));
+        }
+        if b.is_finite() && b >= super::runner::QUIET_CORES {
+            let used = c.sim.cores(cores);
+            let free = (f64::from(used) - b).round().max(1.0) as u32;
+            status.push_str(&format!(
+                "; busy machine: other processes used {b:.2} cores"
+            ));
+            if free < used {
+                // What the simulator says for the cores left free.
+                let sim = sim_case.sim.run(&machine, &python, &io, cores, Some(free));
+                status.push_str(&format!(
+                    "; simulated on the {free} core(s) left: {} ({:+.1}%)",
+                    num(sim),
+                    (sim - real.median) / real.median * 100.0
+                ));
+            }
+        }
+        rows.push(Row {
+            workload: c.workload.clone(),
+            metric: c.metric.to_string(),
+            real: Some(real),
+            simulated,
+            simulated_range,
+            background_cores,
+            status,
+        });
+    }
+    let csv = args.out.join("validation.csv");
+    write_csv(&csv, &rows)?;
+    let title = format!(
+        "gilsim validate: simulated against real (Python {}, {} core(s))",
+        profile.python.version_short, cores
+    );
+    for (name, bytes) in [
+        (
+            "validation.svg",
+            super::chart::render_svg(&rows, &title).map(String::into_bytes),
+        ),
+        ("validation.png", super::chart::render_png(&rows, &title)),
+    ] {
+        let bytes = bytes.map_err(|e| Failure::Run(format!("cannot draw {name}: {e}")))?;
+        crate::report::atomic::write(&args.out.join(name), &bytes)
+            .map_err(|e| Failure::Run(format!("cannot write {name}: {e}")))?;
+    }
+    let noise = |m: &serde_json::Map<String, serde_json::Value>| {
+        json!({
+            "background_cores": m.get("background_cores"),
+            "cpu_loop_ns": m.get("cpu_loop_ns"),
+        })
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let age_hours =
+        super::runner::parse_rfc3339(&profile.date).map(|t| now.saturating_sub(t) as f64 / 3600.0);
+    let mut notes = vec![format!(
+        "CPU speed during validation: the reference loop took {validate_loop_ns:.1} ns per iteration \
+         against {loop_ns:.1} ns when calibrated (x{speed:.3}); the simulations' CPU costs are scaled by it{}",
+        uncorrected_median.map_or(String::new(), |u| format!(
+            " (unscaled, the median absolute error would be {u:.1}%)"
+        ))
+    )];
+    if let Some(h) = age_hours.filter(|&h| h > MAX_PROFILE_AGE_HOURS) {
+        notes.push(format!(
+            "the profile was measured {h:.1} hours ago: machines drift within hours (DESIGN 2); \
+             run `gilsim calibrate` right before `gilsim validate`"
+        ));
+    }
+    let report = ValidateReport { rows, csv, notes };
+    let meta = json!({
+        "date": utc_now(),
+        "profile": args.profile.display().to_string(),
+        "profile_date": profile.date,
+        "profile_age_hours": age_hours,
+        "profile_load_average": profile.machine.load_average,
+        "python": profile.python.version,
+        "python_executable": python_path.display().to_string(),
+        "machine": {
+            "cores_online": std::thread::available_parallelism().map_or(1, |n| n.get()),
+            "cores_used": profile.machine.cores_used,
+            "cores_list": profile.machine.cores_list,
+            "cpu_model": super::runner::cpu_model(),
+            "cpuidle_driver": super::runner::read_trimmed("/sys/devices/system/cpu/cpuidle/current_driver")
+                .unwrap_or_else(|| "unknown".into()),
+            "kernel": super::runner::read_trimmed("/proc/sys/kernel/osrelease")
+                .unwrap_or_else(|| "unknown".into()),
+        },
+        "load_average": { "before": load_before, "after": load_after },
+        "noise": {
+            "what": "noise.py: CPU other processes used while it slept (cores), then ns per iteration of the reference loop; compare with the profile's cpu_loop_ns",
+            "profile_cpu_loop_ns": profile.median("cpu_loop_ns"),
+            "before": noise(&noise_before),
+            "after": noise(&noise_after),
+        },
+        "cpu_speed": {
+            "what": "the reference loop (noise.py without its idle phase), once per round before the workloads; the simulations' CPU costs and step durations are scaled by validate_loop_ns / profile_cpu_loop_ns",
+            "profile_cpu_loop_ns": loop_ns,
+            "round_loop_ns": round_loop_ns,
+            "validate_loop_ns": validate_loop_ns,
+            "factor": speed,
+            "median_abs_error_pct_unscaled": uncorrected_median,
+        },
+        "repetitions": reps,
+        "interleaved": true,
+        "quick": args.quick,
+        "median_abs_error_pct": report.median_abs_error(),
+        "worst_abs_error_pct": report.worst_abs_error(),
+        "rows": report.rows.iter().map(|r| json!({
+            "workload": r.workload,
+            "metric": r.metric,
+            "real": r.real,
+            "simulated": r.simulated,
+            "simulated_p25_p75": r.simulated_range.map(|(a, b)| [a, b]),
+            "error_pct": r.error_pct(),
+            "background_cores": r.background_cores,
+            "status": r.status,
+        })).collect::<Vec<_>>(),
+    });
+    let meta_text = serde_json::to_string_pretty(&meta).unwrap_or_default();
+    crate::report::atomic::write(&args.out.join("validation.json"), meta_text.as_bytes())
+        .map_err(|e| Failure::Run(format!("cannot write validation.json: {e}")))?;
+    Ok(report)
+}
+
+/// The validation suite: the real workloads' options and their
+/// simulations, whose step durations come from `loop_ns` (ns per
+/// reference-loop iteration) and `sha_mb_s`.
+#[allow(clippy::too_many_arguments)]
+fn suite(
+    quick: bool,
+    loop_ns: f64,
+    sha_mb_s: f64,
+    pinned: &Option<Vec<u32>>,
+    cores: u32,
+    tasks: u32,
+    iterations: u64,
+    mib: u64,
+    convoy_s: f64,
+) -> Vec<Case> {
     let mut cases = Vec::new();
     for workers in [1u32, 4] {
         let cpu_ns = (iterations as f64 * loop_ns).round() as Nanos;
@@ -429,7 +718,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     // object memory declared as the tasks' `memory`) and chunksizes.
     let map_iterations = iterations / 15;
     let map_ns = (map_iterations as f64 * loop_ns).round() as Nanos;
-    let map_tasks = if args.quick { 48u32 } else { 96 };
+    let map_tasks = if quick { 48u32 } else { 96 };
     for (payload, label, chunksize) in [
         (1024u64, "1KiB", 1u32),
         (1024, "1KiB", 8),
@@ -465,7 +754,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     // asyncio.sleep, a short loop), alone and behind one CPU-heavy coroutine.
     let light = 200u64;
     let light_ns = (light as f64 * loop_ns).round() as Nanos;
-    let fan = if args.quick { 1000u32 } else { 2000 };
+    let fan = if quick { 1000u32 } else { 2000 };
     let heavy = iterations * 5;
     let heavy_ns = (heavy as f64 * loop_ns).round() as Nanos;
     let light_steps = format!(
@@ -509,200 +798,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
         });
     }
 
-    let python_path = args.python.clone().unwrap_or_else(|| {
-        let exe = &profile.python.executable;
-        if exe.is_empty() || !Path::new(exe).exists() {
-            "python3".into()
-        } else {
-            exe.into()
-        }
-    });
-    let dir = ProbeDir::create(&python_path).map_err(|e| Failure::Run(e.to_string()))?;
-    let load_before = super::runner::load_average();
-    let noise_options = json!({"cores": pinned, "seconds": if args.quick { 0.3 } else { 1.0 }});
-    let noise_before = dir
-        .run("noise.py", &noise_options)
-        .map_err(|e| Failure::Run(e.to_string()))?;
-    let bar = super::progress_bar(reps * cases.len() as u64, "validating", args.progress);
-    let mut values: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
-    let mut refused: Vec<Option<String>> = vec![None; cases.len()];
-    let mut background: Vec<Vec<f64>> = vec![Vec::new(); cases.len()];
-    // Interleaved: every workload once per round, so a slow phase of the
-    // host spreads over all of them.
-    for _ in 0..reps {
-        for (i, c) in cases.iter().enumerate() {
-            bar.set_message(c.workload.clone());
-            let out = dir
-                .run(c.probe, &c.options)
-                .map_err(|e| Failure::Run(e.to_string()))?;
-            if let Some(b) = out
-                .get("background_cores")
-                .and_then(serde_json::Value::as_f64)
-            {
-                background[i].push(b);
-            }
-            let error = probes::text(&out, "pin_error");
-            if !error.is_empty() && c.options.get("cores").is_some_and(|v| !v.is_null()) {
-                refused[i] = Some(error);
-            } else {
-                values[i].push(
-                    probes::number(&out, c.probe, c.field)
-                        .map_err(|e| Failure::Run(e.to_string()))?,
-                );
-            }
-            bar.inc(1);
-        }
-    }
-    bar.finish_and_clear();
-    let noise_after = dir
-        .run("noise.py", &noise_options)
-        .map_err(|e| Failure::Run(e.to_string()))?;
-    let load_after = super::runner::load_average();
-    let mut rows = Vec::new();
-    for (c, ((v, why), bg)) in cases
-        .iter()
-        .zip(values.iter().zip(&refused).zip(&background))
-    {
-        let simulated =
-            Some(c.sim.run(&machine, &python, &io, cores, None)).filter(|s| s.is_finite());
-        let b = summarize(bg, "cores", false).median;
-        let background_cores = b.is_finite().then_some(b);
-        if let (Some(why), true) = (why, v.is_empty()) {
-            rows.push(Row {
-                workload: c.workload.clone(),
-                metric: c.metric.to_string(),
-                real: None,
-                simulated,
-                simulated_range: None,
-                background_cores,
-                status: format!("not validated: the OS refused to pin ({why})"),
-            });
-            continue;
-        }
-        let real = summarize(v, if c.higher { "calls/s" } else { "s" }, c.higher);
-        let simulated_range = c.sim.range(&machine, &python, &io, convoy_s);
-        let mut status = String::from("ok");
-        if let Some((lo, hi)) = simulated_range {
-            let overlap = lo <= real.p75 && hi >= real.p25;
-            status.push_str(&format!(
-                "; simulated p25..p75 over {} seeds {}..{} {} the real p25..p75",
-                SPREAD_SEEDS.count(),
-                num(lo),
-                num(hi),
-                if overlap {
-                    "overlaps"
-                } else {
-                    "does not overlap"
-                }
-            ));
-        }
-        if b.is_finite() && b >= super::runner::QUIET_CORES {
-            let used = c.sim.cores(cores);
-            let free = (f64::from(used) - b).round().max(1.0) as u32;
-            status.push_str(&format!(
-                "; busy machine: other processes used {b:.2} cores"
-            ));
-            if free < used {
-                // What the simulator says for the cores left free.
-                let sim = c.sim.run(&machine, &python, &io, cores, Some(free));
-                status.push_str(&format!(
-                    "; simulated on the {free} core(s) left: {} ({:+.1}%)",
-                    num(sim),
-                    (sim - real.median) / real.median * 100.0
-                ));
-            }
-        }
-        rows.push(Row {
-            workload: c.workload.clone(),
-            metric: c.metric.to_string(),
-            real: Some(real),
-            simulated,
-            simulated_range,
-            background_cores,
-            status,
-        });
-    }
-    let csv = args.out.join("validation.csv");
-    write_csv(&csv, &rows)?;
-    let title = format!(
-        "gilsim validate: simulated against real (Python {}, {} core(s))",
-        profile.python.version_short, cores
-    );
-    for (name, bytes) in [
-        (
-            "validation.svg",
-            super::chart::render_svg(&rows, &title).map(String::into_bytes),
-        ),
-        ("validation.png", super::chart::render_png(&rows, &title)),
-    ] {
-        let bytes = bytes.map_err(|e| Failure::Run(format!("cannot draw {name}: {e}")))?;
-        crate::report::atomic::write(&args.out.join(name), &bytes)
-            .map_err(|e| Failure::Run(format!("cannot write {name}: {e}")))?;
-    }
-    let noise = |m: &serde_json::Map<String, serde_json::Value>| {
-        json!({
-            "background_cores": m.get("background_cores"),
-            "cpu_loop_ns": m.get("cpu_loop_ns"),
-        })
-    };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let age_hours =
-        super::runner::parse_rfc3339(&profile.date).map(|t| now.saturating_sub(t) as f64 / 3600.0);
-    let mut notes = Vec::new();
-    if let Some(h) = age_hours.filter(|&h| h > MAX_PROFILE_AGE_HOURS) {
-        notes.push(format!(
-            "the profile was measured {h:.1} hours ago: machines drift within hours (DESIGN 2); \
-             run `gilsim calibrate` right before `gilsim validate`"
-        ));
-    }
-    let report = ValidateReport { rows, csv, notes };
-    let meta = json!({
-        "date": utc_now(),
-        "profile": args.profile.display().to_string(),
-        "profile_date": profile.date,
-        "profile_age_hours": age_hours,
-        "profile_load_average": profile.machine.load_average,
-        "python": profile.python.version,
-        "python_executable": python_path.display().to_string(),
-        "machine": {
-            "cores_online": std::thread::available_parallelism().map_or(1, |n| n.get()),
-            "cores_used": profile.machine.cores_used,
-            "cores_list": profile.machine.cores_list,
-            "cpu_model": super::runner::cpu_model(),
-            "cpuidle_driver": super::runner::read_trimmed("/sys/devices/system/cpu/cpuidle/current_driver")
-                .unwrap_or_else(|| "unknown".into()),
-            "kernel": super::runner::read_trimmed("/proc/sys/kernel/osrelease")
-                .unwrap_or_else(|| "unknown".into()),
-        },
-        "load_average": { "before": load_before, "after": load_after },
-        "noise": {
-            "what": "noise.py: CPU other processes used while it slept (cores), then ns per iteration of the reference loop; compare with the profile's cpu_loop_ns",
-            "profile_cpu_loop_ns": profile.median("cpu_loop_ns"),
-            "before": noise(&noise_before),
-            "after": noise(&noise_after),
-        },
-        "repetitions": reps,
-        "interleaved": true,
-        "quick": args.quick,
-        "median_abs_error_pct": report.median_abs_error(),
-        "worst_abs_error_pct": report.worst_abs_error(),
-        "rows": report.rows.iter().map(|r| json!({
-            "workload": r.workload,
-            "metric": r.metric,
-            "real": r.real,
-            "simulated": r.simulated,
-            "simulated_p25_p75": r.simulated_range.map(|(a, b)| [a, b]),
-            "error_pct": r.error_pct(),
-            "background_cores": r.background_cores,
-            "status": r.status,
-        })).collect::<Vec<_>>(),
-    });
-    let meta_text = serde_json::to_string_pretty(&meta).unwrap_or_default();
-    crate::report::atomic::write(&args.out.join("validation.json"), meta_text.as_bytes())
-        .map_err(|e| Failure::Run(format!("cannot write validation.json: {e}")))?;
-    Ok(report)
+    cases
 }
 
 /// Writes `validation.csv` atomically.

@@ -250,6 +250,49 @@ impl Default for ProcessConfig {
 }
 
 impl PythonConfig {
+    /// The interpreter on a CPU `factor` times slower (2.0: twice as slow):
+    /// every cost that is CPU work is scaled; start-up and wake-up
+    /// latencies of the OS, sizes and spreads are not.
+    pub fn cpu_scaled(&self, factor: f64) -> PythonConfig {
+        let mut p = self.clone();
+        let ns = |v: Nanos| libm::round(v as f64 * factor) as Nanos;
+        for d in [
+            &mut p.check_latency,
+            &mut p.release_overhead,
+            &mut p.sync_call,
+            &mut p.sync_wake,
+            &mut p.queue_put,
+            &mut p.queue_get,
+            &mut p.asyncio.loop_callback,
+            &mut p.asyncio.task_step,
+            &mut p.asyncio.coroutine_create,
+            &mut p.asyncio.loop_poll,
+            &mut p.process.submit,
+        ] {
+            *d = d.scaled(factor);
+        }
+        let pr = &mut p.process;
+        for v in [
+            &mut pr.pickle_ns_per_byte,
+            &mut pr.unpickle_ns_per_byte,
+            &mut pr.pipe_ns_per_byte_small,
+            &mut pr.pipe_ns_per_byte_large,
+            &mut pr.shm_ns_per_byte,
+            &mut pr.cow_ns_per_mib,
+        ] {
+            *v *= factor;
+        }
+        for v in [
+            &mut pr.pickle_message,
+            &mut pr.pipe_syscall,
+            &mut pr.shm_create,
+            &mut pr.shm_attach,
+        ] {
+            *v = ns(*v);
+        }
+        p
+    }
+
     /// Defaults for `version` and `build`.
     pub fn defaults(version: PyVersion, build: Build) -> Self {
         PythonConfig {

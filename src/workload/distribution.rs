@@ -54,6 +54,28 @@ impl Dist {
         }
     }
 
+    /// The same shape with every duration multiplied by `factor` (a
+    /// slower or faster CPU); the lognormal's spread is unchanged.
+    pub fn scaled(&self, factor: f64) -> Dist {
+        let f = |v: Nanos| round_ns(v as f64 * factor);
+        match *self {
+            Dist::Const(v) => Dist::Const(f(v)),
+            Dist::Exp { mean } => Dist::Exp { mean: f(mean) },
+            Dist::Uniform { lo, hi } => Dist::Uniform {
+                lo: f(lo),
+                hi: f(hi),
+            },
+            Dist::Normal { mean, sd } => Dist::Normal {
+                mean: f(mean),
+                sd: f(sd),
+            },
+            Dist::LogNormal { median, sigma } => Dist::LogNormal {
+                median: f(median),
+                sigma,
+            },
+        }
+    }
+
     /// True when every draw is the same value.
     pub fn is_constant(&self) -> bool {
         matches!(self, Dist::Const(_))

@@ -1,6 +1,6 @@
 """Probe: how busy the machine is, right now.
 
-Sleeps `seconds` and reports the CPU other processes used meanwhile
+Sleeps `seconds` (unless `idle` is false) and reports the CPU other processes used meanwhile
 (background_cores, from /proc/stat), then times the reference loop
 (`x += i & 7` over range) for `seconds` and reports ns per iteration:
 against the profile's cpu_loop_ns, a slow-down means competition for
@@ -14,9 +14,11 @@ opts = options()
 pinned, pin_error = pin(opts.get("cores"))
 seconds = float(opts.get("seconds", 0.5))
 
-ticks0 = busy_ticks(opts.get("cores"))
-time.sleep(seconds)
-idle_background = background_cores(ticks0, busy_ticks(opts.get("cores")), seconds)
+idle_background = None
+if opts.get("idle", True):
+    ticks0 = busy_ticks(opts.get("cores"))
+    time.sleep(seconds)
+    idle_background = background_cores(ticks0, busy_ticks(opts.get("cores")), seconds)
 
 
 def timed_loop(seconds):
