@@ -18,6 +18,20 @@
 //! `queue` bounds each upstream's items not yet taken (its buffer plus the
 //! joined items waiting).
 //!
+//! When either end runs on processes the channel is a
+//! `multiprocessing.Queue` (python/cpython `Lib/multiprocessing/queues.py`):
+//! `put` waits in `_sem.acquire()` without the GIL while `queue` items are
+//! in the queue, appends to the buffer (`queue_put`) and hands the item to
+//! the feeder thread of the producer's process (started on its first put,
+//! `_start_thread`), which pickles it with that process's GIL and writes it
+//! under `_wlock`: only then is it readable. A stage on processes runs
+//! `workers` long-lived processes looping `get` (the read under `_rlock`,
+//! `_sem.release()`, unpickling), its steps and its puts; a thread stage
+//! reads and unpickles before its steps. With `channel = "pipe"`
+//! (`Lib/multiprocessing/connection.py`) the producer pickles and writes
+//! itself and a full pipe buffer blocks it. The item's pickled size is the
+//! stage's `args_bytes`. An item counts in the queue from `put` to `get`.
+//!
 //! Queue statistics are streamed: the time-weighted length, the largest
 //! length, the waits of items taken and the producers' time blocked on a
 //! full queue, all inside the statistics window.
