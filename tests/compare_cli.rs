@@ -404,9 +404,12 @@ fn a_full_downstream_queue_is_named_as_the_producers_bottleneck() {
     // The sink takes one item per 10 ms: the producers cannot go faster.
     let row = csv_row(&dir.path().join("o"), "threads", 16);
     assert!(row[4].parse::<f64>().unwrap() <= 100.0 * 1.01, "{row:?}");
-    // The process pools put their results through a multiprocessing.Queue:
-    // held back by the same sink.
+    // The process pools put their results through a multiprocessing.Queue
+    // from the parent's result handler: held back by the same sink, and
+    // named for it (the handler, not the idle workers, is what blocks).
     let row = csv_row(&dir.path().join("o"), "processes", 16);
     assert!(row[4].parse::<f64>().unwrap() <= 100.0 * 1.01, "{row:?}");
+    let line = bottleneck_line(&out, "processes");
+    assert!(line.contains("stage `sink`'s full queue"), "{out}");
     assert!(out.contains("Speed up `sink`"), "{out}");
 }

@@ -226,6 +226,8 @@ struct PyThread {
     /// A GIL-releasing call outside the program (a stage's pipe read or
     /// write): its return must not move `pc`.
     stage_call: bool,
+    /// The thread has put into a stage's queue (its life counts in `putter_life_ns`).
+    putter: bool,
     /// Since when, and on which stage's full queue, it waits in `put`.
     put_wait_since: Option<(Nanos, usize)>,
 }
@@ -252,6 +254,8 @@ struct WorkloadState {
     latency: LatencyStats,
     gil_wait_ns: u128,
     thread_life_ns: u128,
+    /// Summed lifetime in the window of the threads that put into a stage.
+    putter_life_ns: u128,
     /// Thread time blocked on each lock, then each semaphore, in the window.
     sync_wait_ns: Vec<u128>,
     /// Thread time blocked in `put` on each stage's full queue, in the window.
@@ -481,6 +485,7 @@ impl Runtime {
                 latency: LatencyStats::new(),
                 gil_wait_ns: 0,
                 thread_life_ns: 0,
+                putter_life_ns: 0,
                 sync_wait_ns: vec![0; scenario.locks.len() + scenario.semaphores.len()],
                 put_blocked_ns: vec![0; scenario.workloads.len()],
                 ipc_rng: Stream::new(seed, &format!("workload/{}/ipc", w.name)),
@@ -800,7 +805,16 @@ impl Runtime {
                         .map(|(d, ns)| {
                             (
                                 self.workloads[d].name.clone(),
-                                frac(*ns as f64, w.thread_life_ns as f64),
+                                // A process pool's puts come from a few of its
+                                // threads (the result handler, or a stage's workers).
+                                frac(
+                                    *ns as f64,
+                                    if w.pool.is_some() && w.putter_life_ns > 0 {
+                                        w.putter_life_ns
+                                    } else {
+                                        w.thread_life_ns
+                                    } as f64,
+                                ),
                             )
                         }),
                 }
@@ -868,6 +882,7 @@ impl Runtime {
             put_phase: 0,
             put_entered: 0,
             stage_call: false,
+            putter: false,
             put_wait_since: None,
         };
         self.spawned += 1;
@@ -1521,7 +1536,11 @@ impl Runtime {
         if let Some(since) = t.gil_wait_since.take() {
             self.workloads[w].gil_wait_ns += u128::from(overlap(since, now, self.warmup));
         }
-        self.workloads[w].thread_life_ns += u128::from(overlap(t.born, now, self.warmup));
+        let life = u128::from(overlap(t.born, now, self.warmup));
+        self.workloads[w].thread_life_ns += life;
+        if t.putter {
+            self.workloads[w].putter_life_ns += life;
+        }
         t.born = now;
     }
 

@@ -375,6 +375,7 @@ impl Runtime {
             self.threads[tid].plan.pop_front();
             return true;
         };
+        self.threads[tid].putter = true;
         if self.stage_full(stage, slot) {
             return self.release_for(now, tid, Some(Call::QueuePut(stage, slot)), q);
         }
