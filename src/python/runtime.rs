@@ -242,6 +242,8 @@ struct WorkloadState {
     latency: LatencyStats,
     gil_wait_ns: u128,
     thread_life_ns: u128,
+    /// Coroutine lifetime in the window, summed over its coroutines (asyncio).
+    coro_life_ns: u128,
     /// Thread time blocked on each lock, then each semaphore, in the window.
     sync_wait_ns: Vec<u128>,
     /// Thread time blocked in `put` on each stage's full queue, in the window.
@@ -469,6 +471,7 @@ impl Runtime {
                 latency: LatencyStats::new(),
                 gil_wait_ns: 0,
                 thread_life_ns: 0,
+                coro_life_ns: 0,
                 sync_wait_ns: vec![0; scenario.locks.len() + scenario.semaphores.len()],
                 put_blocked_ns: vec![0; scenario.workloads.len()],
                 ipc_rng: Stream::new(seed, &format!("workload/{}/ipc", w.name)),
@@ -690,6 +693,7 @@ impl Runtime {
                 self.close_thread_intervals(tid, end);
             }
         }
+        self.aio_close_intervals(end);
         let window = end.saturating_sub(self.warmup);
         let window_s = window as f64 / 1e9;
         let cores = self.machine.cores() as u32;
@@ -782,7 +786,7 @@ impl Runtime {
                         .map(|(d, ns)| {
                             (
                                 self.workloads[d].name.clone(),
-                                frac(*ns as f64, w.thread_life_ns as f64),
+                                frac(*ns as f64, self.producer_life_ns(i) as f64),
                             )
                         }),
                 }
@@ -1558,6 +1562,11 @@ impl Runtime {
     /// its own (`per-task`).
     fn enqueue_task(&mut self, now: Nanos, w: usize, q: &mut EventQueue<Event>) {
         self.workloads[w].queue.push_back(now);
+        if self.workloads[w].model == RunModel::Asyncio {
+            // An asyncio stage's item: its `asyncio.Queue` (aio/queue.rs).
+            self.aio_queue_wakeup_getter(w);
+            return;
+        }
         match (&self.workloads[w].model, self.workloads[w].workers) {
             (RunModel::Threads, Workers::PerTask) => {
                 let task = self.take_queued(now, w, q);

@@ -2433,9 +2433,9 @@ fn stage_channel(
 /// For a channel the runtime cannot run yet, the label of the refusal.
 fn not_built(channel: StageChannel) -> Option<&'static str> {
     match channel {
-        StageChannel::Queue => None,
-        StageChannel::MpQueue | StageChannel::AsyncioQueue | StageChannel::Pipe => Some(
-            "not supported yet: stages linked by queue.Queue between sequential or thread workloads are",
+        StageChannel::Queue | StageChannel::AsyncioQueue => None,
+        StageChannel::MpQueue | StageChannel::Pipe => Some(
+            "not supported yet: stages linked by queue.Queue between sequential or thread workloads, or by asyncio.Queue between asyncio workloads, are",
         ),
     }
 }

@@ -1,0 +1,255 @@
+//! Pipeline stages linked by `asyncio.Queue` between asyncio workloads (one
+//! event loop): capacity, exactly-once delivery, backpressure, joins,
+//! Little's law per stage, and a batch run that ends with its consumers
+//! still waiting in `get`.
+
+mod common;
+
+use common::{assert_single_holder, row, scenario, simulate};
+
+const PRODUCER_CONSUMER: &str = r#"
+name = "aio-pc"
+seed = 7
+[machine]
+cores = 4
+[[workload]]
+name = "produce"
+tasks = 400
+steps = [ { cpu = "100us" }, { io = "1ms" } ]
+[workload.run]
+model = "asyncio"
+workers = 4
+[[workload]]
+name = "consume"
+after = "produce"
+queue = 5
+steps = [ { cpu = "200us" }, { io = "4ms" } ]
+[workload.run]
+model = "asyncio"
+workers = 2
+"#;
+
+#[test]
+fn a_bounded_asyncio_queue_never_holds_more_than_its_capacity() {
+    for capacity in [1, 5, 50] {
+        let s = scenario(&PRODUCER_CONSUMER.replace("queue = 5", &format!("queue = {capacity}")));
+        let o = simulate(&s);
+        let c = o.stages[1].expect("consume is a stage");
+        assert!(
+            c.most_held <= capacity,
+            "capacity {capacity}: {} items held at once",
+            c.most_held
+        );
+        let q = row(&o, "consume").queue.expect("queue figures");
+        assert!(q.len_max <= capacity, "capacity {capacity}: {q:?}");
+        // The consumers are the bottleneck: the queue fills up.
+        assert_eq!(q.len_max, capacity, "capacity {capacity}: {q:?}");
+        assert_single_holder(&o);
+    }
+}
+
+#[test]
+fn every_item_is_consumed_exactly_once() {
+    for queue in ["queue = 5\n", "queue = 1\n", ""] {
+        let o = simulate(&scenario(&PRODUCER_CONSUMER.replace("queue = 5\n", queue)));
+        let c = o.stages[1].expect("consume is a stage");
+        assert_eq!((c.put, c.taken), (400, 400), "{queue}");
+        assert_eq!(row(&o, "produce").tasks_completed, 400, "{queue}");
+        assert_eq!(row(&o, "consume").tasks_completed, 400, "{queue}");
+        assert_eq!(row(&o, "consume").tasks_in_flight, 0, "{queue}");
+        assert_eq!(o.stages[0], None, "produce is not a stage");
+    }
+}
+
+#[test]
+fn a_full_asyncio_queue_suspends_the_producer_and_an_unbounded_one_does_not() {
+    let bounded = simulate(&scenario(PRODUCER_CONSUMER));
+    let unbounded = simulate(&scenario(&PRODUCER_CONSUMER.replace("queue = 5\n", "")));
+    let b = row(&bounded, "consume").queue.expect("queue figures");
+    let u = row(&unbounded, "consume").queue.expect("queue figures");
+    assert!(b.blocked_put_fraction > 0.5, "{b:?}");
+    assert_eq!(u.blocked_put_fraction, 0.0, "{u:?}");
+    assert!(u.len_max > 300, "the producers run ahead: {u:?}");
+    // The producer's own column names the stage it waits on.
+    let (stage, frac) = row(&bounded, "produce")
+        .blocked_on_stage
+        .clone()
+        .expect("produce waits on consume");
+    assert_eq!(stage, "consume");
+    assert!((frac - b.blocked_put_fraction).abs() < 1e-9, "{frac} {b:?}");
+    let (tp_b, tp_u) = (
+        row(&bounded, "produce").latency_ms.expect("latency")[4],
+        row(&unbounded, "produce").latency_ms.expect("latency")[4],
+    );
+    assert!(tp_b > 5.0 * tp_u, "bounded {tp_b} ms, unbounded {tp_u} ms");
+    // Either way the two consumers set the pace: 4.2 ms per item each.
+    for o in [&bounded, &unbounded] {
+        let tp = row(o, "consume").throughput_per_s;
+        assert!(tp <= 2.0 / 0.0042 * 1.01, "{tp}");
+        assert!(tp >= 2.0 / 0.0042 * 0.9, "{tp}");
+    }
+}
+
+/// An open-loop producer far faster than one slow consumer behind `queue = 2`.
+const BACKPRESSURE: &str = r#"
+name = "aio-backpressure"
+seed = 5
+duration = "20s"
+warmup = "2s"
+[machine]
+cores = 2
+[[workload]]
+name = "fast"
+repeat = "forever"
+steps = [ { io = "1ms" } ]
+[workload.run]
+model = "asyncio"
+workers = 4
+[[workload]]
+name = "slow"
+after = "fast"
+queue = 2
+steps = [ { io = "10ms" } ]
+[workload.run]
+model = "asyncio"
+workers = 1
+"#;
+
+#[test]
+fn a_slow_consumer_behind_a_small_queue_sets_the_producers_pace() {
+    let o = simulate(&scenario(BACKPRESSURE));
+    let fast = row(&o, "fast").throughput_per_s;
+    let slow = row(&o, "slow").throughput_per_s;
+    // Alone, 4 producers of 1 ms would run at about 4000/s.
+    assert!(slow <= 100.0 * 1.001 && slow >= 95.0, "slow {slow}/s");
+    assert!(
+        (fast - slow).abs() <= 0.01 * slow,
+        "fast {fast}/s follows slow {slow}/s"
+    );
+    let q = row(&o, "slow").queue.expect("queue figures");
+    assert!(q.blocked_put_fraction > 0.8, "{q:?}");
+    assert!(q.len_mean > 1.5 && q.len_max == 2, "{q:?}");
+    let c = o.stages[1].expect("stage");
+    assert!(c.most_held <= 2, "{c:?}");
+    // Without the bound the producers run at their own pace.
+    let free = simulate(&scenario(&BACKPRESSURE.replace("queue = 2\n", "")));
+    assert!(row(&free, "fast").throughput_per_s > 20.0 * slow);
+}
+
+#[test]
+fn littles_law_holds_in_an_asyncio_stage_queue() {
+    let o = simulate(&scenario(
+        r#"
+name = "aio-little"
+seed = 11
+duration = "120s"
+warmup = "5s"
+[machine]
+cores = 4
+[[workload]]
+name = "arrive"
+rate = "300/s"
+steps = [ { cpu = "50us" } ]
+[workload.run]
+model = "asyncio"
+[[workload]]
+name = "serve"
+after = "arrive"
+steps = [ { io = { exp = "2.5ms" } } ]
+[workload.run]
+model = "asyncio"
+workers = 1
+"#,
+    ));
+    let r = row(&o, "serve");
+    let q = r.queue.expect("queue figures");
+    let wait_s = q.wait_mean_ms.expect("items waited") / 1e3;
+    let lambda = r.throughput_per_s;
+    let little = lambda * wait_s;
+    assert!(q.len_mean > 1.0, "the queue forms: {q:?}");
+    assert!(
+        (q.len_mean - little).abs() <= 0.02 * q.len_mean,
+        "L = {:.4}, λW = {lambda:.2}/s × {wait_s:.6} s = {little:.4}",
+        q.len_mean
+    );
+}
+
+const FAN: &str = r#"
+name = "aio-fan"
+seed = 3
+[machine]
+cores = 2
+[[workload]]
+name = "source"
+tasks = 300
+steps = [ { cpu = "50us" } ]
+[workload.run]
+model = "asyncio"
+workers = 2
+[[workload]]
+name = "left"
+after = "source"
+queue = 3
+steps = [ { io = "2ms" } ]
+[workload.run]
+model = "asyncio"
+workers = 4
+[[workload]]
+name = "right"
+after = "source"
+steps = [ { io = { exp = "1ms" } } ]
+[workload.run]
+model = "asyncio"
+workers = 2
+[[workload]]
+name = "join"
+after = ["left", "right"]
+queue = 2
+steps = [ { cpu = "20us" } ]
+[workload.run]
+model = "asyncio"
+"#;
+
+#[test]
+fn asyncio_fan_out_copies_and_fan_in_joins_conserve_items() {
+    let o = simulate(&scenario(FAN));
+    for stage in ["source", "left", "right", "join"] {
+        assert_eq!(row(&o, stage).tasks_completed, 300, "{stage}");
+    }
+    let left = o.stages[1].expect("stage");
+    let right = o.stages[2].expect("stage");
+    let join = o.stages[3].expect("stage");
+    assert_eq!((left.put, left.taken), (300, 300));
+    assert_eq!((right.put, right.taken), (300, 300));
+    // One item from each upstream per joined task.
+    assert_eq!((join.put, join.taken), (600, 300));
+    assert!(
+        left.most_held <= 3 && join.most_held <= 2,
+        "{left:?} {join:?}"
+    );
+    assert_single_holder(&o);
+}
+
+#[test]
+fn a_batch_run_ends_with_its_consumers_waiting_in_get() {
+    // Without `drain`, the run stops at the last completion; with it, it
+    // runs out of events: either way no deadlock is reported.
+    let s = scenario(PRODUCER_CONSUMER);
+    let o = gilsim::simulation::run(&s, s.seed, gilsim::simulation::RunOptions::default())
+        .expect("no deadlock");
+    assert_eq!(row(&o, "consume").tasks_completed, 400);
+    let drained = simulate(&s);
+    assert_eq!(row(&drained, "consume").tasks_completed, 400);
+    assert_eq!(
+        row(&o, "consume").sim_time_s,
+        row(&drained, "consume").sim_time_s
+    );
+}
+
+#[test]
+fn asyncio_stages_are_deterministic() {
+    let s = scenario(FAN);
+    let a = simulate(&s);
+    let b = simulate(&s);
+    assert_eq!(format!("{:?}", a.workloads), format!("{:?}", b.workloads));
+}
