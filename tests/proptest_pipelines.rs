@@ -10,7 +10,7 @@ use gilsim::machine::MachineConfig;
 use gilsim::python::{Build, PyVersion, PythonConfig};
 use gilsim::scenario::Scenario;
 use gilsim::simulation::{RunOptions, run};
-use gilsim::workload::{Arrival, Dist, Model, RunWindow, Step, Workers, Workload};
+use gilsim::workload::{Arrival, Dist, Model, RunWindow, StageChannel, Step, Workers, Workload};
 use proptest::prelude::*;
 
 fn dist() -> impl Strategy<Value = Dist> {
@@ -125,6 +125,7 @@ fn case() -> impl Strategy<Value = Case> {
                             Arrival::After {
                                 upstream: vec![0],
                                 capacity: c1,
+                                channel: StageChannel::Queue,
                             },
                             s1,
                             r1,
@@ -134,6 +135,7 @@ fn case() -> impl Strategy<Value = Case> {
                             Arrival::After {
                                 upstream: end_upstream,
                                 capacity: c2,
+                                channel: StageChannel::Queue,
                             },
                             s2,
                             r2,
