@@ -227,6 +227,9 @@ fn asyncio_fan_out_copies_and_fan_in_joins_conserve_items() {
         left.most_held <= 3 && join.most_held <= 2,
         "{left:?} {join:?}"
     );
+    // Without `workers`, an asyncio stage has one consumer coroutine.
+    assert_eq!(row(&o, "join").workers, "1");
+    assert_eq!(row(&o, "left").workers, "4");
     assert_single_holder(&o);
 }
 

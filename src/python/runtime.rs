@@ -744,6 +744,10 @@ impl Runtime {
                         (RunModel::Sequential, _) => "1".to_string(),
                         (_, Workers::Fixed(n)) => n.to_string(),
                         (_, Workers::PerTask) => "per-task".to_string(),
+                        // An asyncio stage without `workers`: one consumer (aio/queue.rs).
+                        (RunModel::Asyncio, Workers::Unlimited) if self.stages[i].is_some() => {
+                            "1".to_string()
+                        }
                         (_, Workers::Unlimited) => "unlimited".to_string(),
                     },
                     cores,
