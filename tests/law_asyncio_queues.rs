@@ -256,3 +256,96 @@ fn asyncio_stages_are_deterministic() {
     let b = simulate(&s);
     assert_eq!(format!("{:?}", a.workloads), format!("{:?}", b.workloads));
 }
+
+/// Three stages of awaited I/O: a stage's capacity is its consumers over
+/// its task time, and the loop is nearly idle.
+const CHAIN: &str = r#"
+name = "aio-chain"
+seed = 5
+[machine]
+cores = 2
+[[workload]]
+name = "fetch"
+tasks = 2000
+steps = [ { io = "10ms" } ]
+[workload.run]
+model = "asyncio"
+workers = 8
+[[workload]]
+name = "parse"
+after = "fetch"
+queue = 20
+steps = [ { io = "10ms" } ]
+[workload.run]
+model = "asyncio"
+workers = 2
+[[workload]]
+name = "store"
+after = "parse"
+queue = 20
+steps = [ { io = "10ms" } ]
+[workload.run]
+model = "asyncio"
+workers = 4
+"#;
+
+#[test]
+fn an_asyncio_pipeline_runs_at_its_slowest_stage() {
+    let o = simulate(&scenario(CHAIN));
+    let slowest = 2.0 / 0.010;
+    for stage in ["fetch", "parse", "store"] {
+        let r = row(&o, stage);
+        assert_eq!(r.tasks_completed, 2000, "{stage}");
+        let tp = r.throughput_per_s;
+        assert!(tp <= slowest * 1.001, "{stage}: {tp}/s above {slowest}/s");
+        assert!(
+            tp >= slowest * 0.95,
+            "{stage}: {tp}/s below 95% of {slowest}/s"
+        );
+    }
+    // Upstream of the bottleneck the producers wait on a full queue;
+    // downstream the queue stays short and nobody waits to put.
+    let parse = row(&o, "parse").queue.expect("queue");
+    let store = row(&o, "store").queue.expect("queue");
+    assert!(parse.blocked_put_fraction > 0.5, "{parse:?}");
+    assert!(parse.len_max == 20, "{parse:?}");
+    assert!(
+        store.blocked_put_fraction == 0.0 && store.len_mean < 1.0,
+        "{store:?}"
+    );
+    assert_eq!(row(&o, "parse").blocked_on_stage, None, "parse never waits");
+}
+
+#[test]
+fn a_stuck_consumer_is_a_deadlock_that_names_the_full_asyncio_queue() {
+    let s = scenario(
+        r#"
+name = "aio-stuck"
+[[workload]]
+name = "produce"
+tasks = 6
+steps = [ { cpu = "10us" } ]
+[workload.run]
+model = "asyncio"
+[[workload]]
+name = "stuck"
+after = "produce"
+queue = 1
+steps = [ { lock = "x", steps = [ { lock = "x", steps = [ { cpu = "1ms" } ] } ] } ]
+[workload.run]
+model = "asyncio"
+workers = 1
+"#,
+    );
+    let d = gilsim::simulation::run(&s, s.seed, gilsim::simulation::RunOptions::default())
+        .expect_err("the consumer waits for its own lock");
+    // One item taken (stuck in the lock), one in the queue, four producers suspended.
+    assert_eq!(
+        d.blocked,
+        vec![
+            "1 coroutine(s) wait for asyncio.Lock `x`".to_string(),
+            "4 coroutine(s) wait for room in the queue of stage `stuck` (a full asyncio.Queue)"
+                .to_string(),
+        ]
+    );
+}

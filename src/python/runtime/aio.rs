@@ -395,6 +395,8 @@ impl Runtime {
         let t = &self.threads[tid];
         let l = self.aio.as_deref()?;
         match t.plan.front() {
+            // A consumer about to `get` runs Python (`Lib/asyncio/queues.py`).
+            Some(Act::Coro(c)) if l.coros[*c].consumer && !l.coros[*c].holding => Some(None),
             Some(Act::Coro(c)) => {
                 let co = &l.coros[*c];
                 Some(self.workloads[co.workload].ops.get(co.pc).copied())
