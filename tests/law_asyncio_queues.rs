@@ -349,3 +349,15 @@ workers = 1
         ]
     );
 }
+
+#[test]
+fn an_asyncio_pipeline_timeline_keeps_its_invariants_and_changes_nothing() {
+    let s = scenario(FAN);
+    let traced = common::simulate_traced(&s, 0, 50_000_000);
+    common::assert_timeline_invariants(&s, &traced);
+    let plain = simulate(&s);
+    assert_eq!(
+        format!("{:?}", traced.workloads),
+        format!("{:?}", plain.workloads)
+    );
+}
