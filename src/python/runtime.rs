@@ -1566,7 +1566,10 @@ impl Runtime {
     /// its own (`per-task`).
     fn enqueue_task(&mut self, now: Nanos, w: usize, q: &mut EventQueue<Event>) {
         self.workloads[w].queue.push_back(now);
-        if self.workloads[w].model == RunModel::Asyncio {
+        if self.stages[w]
+            .as_ref()
+            .is_some_and(|s| s.channel == crate::workload::StageChannel::AsyncioQueue)
+        {
             // An asyncio stage's item: its `asyncio.Queue` (aio/queue.rs).
             self.aio_queue_wakeup_getter(w);
             return;

@@ -18,6 +18,10 @@
 //! `queue` bounds each upstream's items not yet taken (its buffer plus the
 //! joined items waiting).
 //!
+//! Between asyncio workloads the queue is an `asyncio.Queue` on the event
+//! loop (`aio/queue.rs`): items enter and leave through `stage_put` and
+//! `take_queued` here, so the statistics below are shared.
+//!
 //! Queue statistics are streamed: the time-weighted length, the largest
 //! length, the waits of items taken and the producers' time blocked on a
 //! full queue, all inside the statistics window.
