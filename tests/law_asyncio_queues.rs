@@ -361,3 +361,35 @@ fn an_asyncio_pipeline_timeline_keeps_its_invariants_and_changes_nothing() {
         format!("{:?}", plain.workloads)
     );
 }
+
+#[test]
+fn asyncio_stages_keep_the_loop_laws_and_conserve_work() {
+    use gilsim::python::runtime::LoopRecord;
+    let s = scenario(FAN);
+    let o = common::simulate_loop(&s);
+    let log = o.loop_log.as_ref().expect("loop recorded");
+    let mut passes = 0;
+    for (i, r) in log.iter().enumerate() {
+        if let LoopRecord::Pass {
+            ntodo, ready_below, ..
+        } = *r
+        {
+            passes += 1;
+            let seqs: Vec<u64> = log[i + 1..]
+                .iter()
+                .take_while(|r| !matches!(r, LoopRecord::Pass { .. }))
+                .filter_map(|r| match r {
+                    LoopRecord::Callback { seq, .. } => Some(*seq),
+                    _ => None,
+                })
+                .collect();
+            let want: Vec<u64> = (ready_below - ntodo as u64..ready_below).collect();
+            assert_eq!(seqs, want, "FIFO, and only what was ready at the start");
+        }
+    }
+    assert!(passes > 100, "{passes} passes");
+    let a = o.accounting;
+    assert_eq!(a.busy, a.step_cpu + a.overhead_cpu + a.switch_cpu, "{a:?}");
+    // Every source and join step ran once per item (constant durations).
+    assert_eq!(a.step_cpu, 300 * (50_000 + 20_000), "{a:?}");
+}
