@@ -45,7 +45,7 @@
 //! full put (from its `await putter` to the step that re-checks `full()`).
 //! `blocked_put_fraction` divides it by the upstream workloads' summed
 //! coroutine lifetime in the window: a task's coroutine from its admission
-//! into the `workers` semaphore (its creation, without `workers`) to its
+//! into the `workers` semaphore (its first step, without `workers`) to its
 //! return, the analogue of a pool thread's time on its task; a stage's
 //! consumers live over the whole run.
 //!
