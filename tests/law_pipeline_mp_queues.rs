@@ -228,3 +228,35 @@ steps = [ { cpu = "1us" } ]
     assert!(q.len_max > 100, "{q:?}");
     assert_eq!(row(&o, "sink").tasks_completed, 400);
 }
+
+#[test]
+fn coroutines_feed_a_process_stage_through_the_main_process_feeder() {
+    let text = r#"
+name = "aio-to-procs"
+seed = 2
+[machine]
+cores = 4
+[[workload]]
+name = "fetch"
+tasks = 150
+steps = [ { io = "2ms" }, { cpu = "50us" } ]
+[workload.run]
+model = "asyncio"
+workers = 20
+[[workload]]
+name = "parse"
+after = "fetch"
+args_bytes = "8KiB"
+steps = [ { cpu = "1ms" } ]
+[workload.run]
+model = "processes"
+workers = 2
+"#;
+    let o = simulate(&scenario(text));
+    let c = o.stages[1].expect("parse is a stage");
+    assert_eq!((c.put, c.taken), (150, 150));
+    assert_eq!(row(&o, "parse").tasks_completed, 150);
+    assert_eq!(o.accounting.bytes_pickled, 150 * 8 * 1024);
+    assert_eq!(o.accounting.bytes_unpickled, 150 * 8 * 1024);
+    assert_single_holder(&o);
+}

@@ -1,6 +1,7 @@
-//! Property tests over random small pipelines of thread stages (a chain or
-//! a join, bounded or unbounded queues, pools, per-task threads, a batch or
-//! an open-loop source): no deadlock, at most one GIL holder, queues never
+//! Property tests over random small pipelines of thread stages, or of
+//! asyncio stages on one event loop (a chain or a join, bounded or
+//! unbounded queues, pools, per-task threads, consumer coroutines, a batch
+//! or an open-loop source): no deadlock, at most one GIL holder, queues never
 //! over capacity, every item consumed exactly once, work conserved.
 
 mod common;
@@ -73,6 +74,7 @@ fn case() -> impl Strategy<Value = Case> {
             prop::option::of(1u64..4),
             prop::option::of(1u64..4),
             any::<bool>(),
+            any::<bool>(),
         ),
     )
         .prop_map(
@@ -80,8 +82,21 @@ fn case() -> impl Strategy<Value = Case> {
                 (cores, seed, open_loop, free_threaded, tasks),
                 (s0, s1, s2),
                 (r0, r1, r2),
-                (c1, c2, join),
+                (c1, c2, join, aio),
             )| {
+                // Every workload on the one event loop: asyncio.Queue stages,
+                // `workers` consumers (or a semaphore at the source).
+                let on_loop = |r: (Model, Workers)| match (aio, r) {
+                    (false, r) => r,
+                    (true, (_, Workers::Fixed(n))) => (Model::Asyncio, Workers::Fixed(n)),
+                    (true, _) => (Model::Asyncio, Workers::Unlimited),
+                };
+                let (r0, r1, r2) = (on_loop(r0), on_loop(r1), on_loop(r2));
+                let channel = if aio {
+                    StageChannel::AsyncioQueue
+                } else {
+                    StageChannel::Queue
+                };
                 let build = if free_threaded {
                     Build::FreeThreaded
                 } else {
@@ -125,7 +140,7 @@ fn case() -> impl Strategy<Value = Case> {
                             Arrival::After {
                                 upstream: vec![0],
                                 capacity: c1,
-                                channel: StageChannel::Queue,
+                                channel,
                                 item_bytes: 0,
                             },
                             s1,
@@ -136,7 +151,7 @@ fn case() -> impl Strategy<Value = Case> {
                             Arrival::After {
                                 upstream: end_upstream,
                                 capacity: c2,
-                                channel: StageChannel::Queue,
+                                channel,
                                 item_bytes: 0,
                             },
                             s2,

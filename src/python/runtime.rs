@@ -256,6 +256,8 @@ struct WorkloadState {
     thread_life_ns: u128,
     /// Summed lifetime in the window of the threads that put into a stage.
     putter_life_ns: u128,
+    /// Coroutine lifetime in the window, summed over its coroutines (asyncio).
+    coro_life_ns: u128,
     /// Thread time blocked on each lock, then each semaphore, in the window.
     sync_wait_ns: Vec<u128>,
     /// Thread time blocked in `put` on each stage's full queue, in the window.
@@ -486,6 +488,7 @@ impl Runtime {
                 gil_wait_ns: 0,
                 thread_life_ns: 0,
                 putter_life_ns: 0,
+                coro_life_ns: 0,
                 sync_wait_ns: vec![0; scenario.locks.len() + scenario.semaphores.len()],
                 put_blocked_ns: vec![0; scenario.workloads.len()],
                 ipc_rng: Stream::new(seed, &format!("workload/{}/ipc", w.name)),
@@ -713,6 +716,7 @@ impl Runtime {
                 self.close_thread_intervals(tid, end);
             }
         }
+        self.aio_close_intervals(end);
         let window = end.saturating_sub(self.warmup);
         let window_s = window as f64 / 1e9;
         let cores = self.machine.cores() as u32;
@@ -763,6 +767,10 @@ impl Runtime {
                         (RunModel::Sequential, _) => "1".to_string(),
                         (_, Workers::Fixed(n)) => n.to_string(),
                         (_, Workers::PerTask) => "per-task".to_string(),
+                        // An asyncio stage without `workers`: one consumer (aio/queue.rs).
+                        (RunModel::Asyncio, Workers::Unlimited) if self.stages[i].is_some() => {
+                            "1".to_string()
+                        }
                         (_, Workers::Unlimited) => "unlimited".to_string(),
                     },
                     cores,
@@ -812,7 +820,7 @@ impl Runtime {
                                     if w.pool.is_some() && w.putter_life_ns > 0 {
                                         w.putter_life_ns
                                     } else {
-                                        w.thread_life_ns
+                                        self.producer_life_ns(i)
                                     } as f64,
                                 ),
                             )
@@ -1602,6 +1610,14 @@ impl Runtime {
     /// The task last pushed on `w`'s work queue goes to an idle worker or a
     /// new one, or to a thread of its own (`per-task`).
     fn dispatch_task(&mut self, now: Nanos, w: usize, q: &mut EventQueue<Event>) {
+        if self.stages[w]
+            .as_ref()
+            .is_some_and(|s| s.channel == crate::workload::StageChannel::AsyncioQueue)
+        {
+            // An asyncio stage's item: its `asyncio.Queue` (aio/queue.rs).
+            self.aio_queue_wakeup_getter(w);
+            return;
+        }
         match (&self.workloads[w].model, self.workloads[w].workers) {
             (RunModel::Threads, Workers::PerTask) => {
                 let task = self.take_queued(now, w, q);

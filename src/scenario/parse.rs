@@ -1819,17 +1819,6 @@ impl Validator<'_> {
                     )
                     .key(key.clone()));
                 }
-                if let Some(built) = not_built(c) {
-                    return Err(Diag::new(
-                        format!(
-                            "stages linked by a {} are not built yet in this version of gilsim",
-                            c.python_name()
-                        ),
-                        span,
-                        built,
-                    )
-                    .key(key.clone()));
-                }
                 channel = Some(c);
                 ups.push(u);
                 links.push((u, p.stage));
@@ -2458,13 +2447,22 @@ fn stage_channel(
             "not supported yet: asyncio feeds asyncio (asyncio.Queue) or processes (multiprocessing.Queue)",
         ));
     }
-    if from == End::Loop && to == End::Process {
+    if from == End::Loop
+        && to == End::Process
+        && matches!(
+            stage.arrival,
+            Arrival::After {
+                capacity: Some(_),
+                ..
+            }
+        )
+    {
         return Err((
             format!(
-                "`{}` runs on the event loop: a multiprocessing.Queue fed from coroutines is not built yet in this version of gilsim",
+                "`{}` runs on the event loop: a bounded multiprocessing.Queue's put would block the loop when full, which is not built yet in this version of gilsim",
                 upstream.name
             ),
-            "not supported yet: asyncio feeds asyncio (asyncio.Queue)",
+            "not supported yet: leave `queue` out (an unbounded multiprocessing.Queue never blocks a put)",
         ));
     }
     if pipe {
@@ -2484,14 +2482,4 @@ fn stage_channel(
         (End::Loop, End::Loop) => StageChannel::AsyncioQueue,
         _ => StageChannel::MpQueue,
     })
-}
-
-/// For a channel the runtime cannot run yet, the label of the refusal.
-fn not_built(channel: StageChannel) -> Option<&'static str> {
-    match channel {
-        StageChannel::Queue | StageChannel::MpQueue | StageChannel::Pipe => None,
-        StageChannel::AsyncioQueue => Some(
-            "not supported yet: stages linked by queue.Queue, multiprocessing.Queue or Pipe are",
-        ),
-    }
 }

@@ -65,6 +65,8 @@ use super::procs::Act;
 use super::{BurstKind, Call, Event, Next, Role, Runtime, Wait};
 use crate::python::program::Op;
 
+mod queue;
+
 /// A callback in the loop's ready queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cb {
@@ -118,12 +120,26 @@ pub enum LoopRecord {
 #[derive(Debug, Clone, Copy)]
 struct Coro {
     workload: usize,
+    /// When its task arrived (a stage consumer: when its item entered the queue).
     arrival: Nanos,
+    /// The next operation; past the ops, the puts already made into the
+    /// stages it feeds (`pc - ops.len()`, see `queue.rs`).
     pc: usize,
     /// Inside the workload's `workers` semaphore.
     admitted: bool,
     /// Creation order over the run.
     serial: u64,
+    /// A stage's consumer coroutine, looping `item = await q.get()` (`queue.rs`).
+    consumer: bool,
+    /// A consumer holds an item (its get returned).
+    holding: bool,
+    /// Since when its lifetime (from its admission into the `workers`
+    /// semaphore) is not yet counted in the workload's `coro_life_ns`.
+    born: Nanos,
+    /// Not yet returned (false for a free slot).
+    live: bool,
+    /// Since when, and on which stage's full `asyncio.Queue`, it waits in `put`.
+    put_wait_since: Option<(Nanos, usize)>,
 }
 
 #[derive(Debug, Default)]
@@ -163,6 +179,10 @@ pub(super) struct EventLoop {
     sems: Vec<AioSem>,
     /// Per workload: the `workers` semaphore (admitted count, waiters).
     limits: Vec<AioSem>,
+    /// Per stage workload: its `asyncio.Queue`'s `_getters` (consumer coroutines).
+    getters: Vec<VecDeque<usize>>,
+    /// Per stage workload: its `_putters`, (upstream slot, coroutine), FIFO.
+    putters: Vec<VecDeque<(usize, usize)>>,
     lag: LatencyStats,
     log: Option<Vec<LoopRecord>>,
 }
@@ -203,6 +223,8 @@ impl Runtime {
             locks: self.locks.iter().map(|_| AioLock::default()).collect(),
             sems: self.semaphores.iter().map(|_| AioSem::default()).collect(),
             limits: self.workloads.iter().map(|_| AioSem::default()).collect(),
+            getters: self.workloads.iter().map(|_| VecDeque::new()).collect(),
+            putters: self.workloads.iter().map(|_| VecDeque::new()).collect(),
             lag: LatencyStats::new(),
             log: None,
         }));
@@ -268,12 +290,19 @@ impl Runtime {
                 self.aio_arrive_one(0, w, q);
             }
         }
+        self.aio_start_consumers(q);
     }
 
     /// A task of an asyncio workload arrives: a coroutine to create on the loop.
     pub(super) fn aio_arrive_one(&mut self, now: Nanos, w: usize, q: &mut EventQueue<Event>) {
         self.workloads[w].arrived += 1;
         self.tasks_memory += self.workloads[w].memory;
+        self.new_coro(now, w, false, q);
+    }
+
+    /// Creates a coroutine of `w` on the loop (its `Task` spawn is an I/O
+    /// event read by the next poll); a `consumer` loops on its stage's queue.
+    fn new_coro(&mut self, now: Nanos, w: usize, consumer: bool, q: &mut EventQueue<Event>) {
         self.live_coros += 1;
         self.update_rss();
         let l = self.lp();
@@ -281,8 +310,14 @@ impl Runtime {
             workload: w,
             arrival: now,
             pc: 0,
-            admitted: false,
+            // A consumer is one of the stage's `workers`, not inside a semaphore.
+            admitted: consumer,
             serial: l.serials,
+            consumer,
+            holding: false,
+            born: now,
+            live: true,
+            put_wait_since: None,
         };
         l.serials += 1;
         let c = match l.free.pop() {
@@ -360,6 +395,8 @@ impl Runtime {
         let t = &self.threads[tid];
         let l = self.aio.as_deref()?;
         match t.plan.front() {
+            // A consumer about to `get` runs Python (`Lib/asyncio/queues.py`).
+            Some(Act::Coro(c)) if l.coros[*c].consumer && !l.coros[*c].holding => Some(None),
             Some(Act::Coro(c)) => {
                 let co = &l.coros[*c];
                 Some(self.workloads[co.workload].ops.get(co.pc).copied())
@@ -554,6 +591,9 @@ impl Runtime {
     fn run_coro(&mut self, now: Nanos, tid: ThreadId, c: usize, q: &mut EventQueue<Event>) -> bool {
         let co = self.lp().coros[c];
         let w = co.workload;
+        if co.consumer && !co.holding {
+            return self.aio_get(now, tid, c, q);
+        }
         if !co.admitted {
             // `async with sem:` around the task (`workers`).
             if let Workers::Fixed(n) = self.workloads[w].workers {
@@ -564,10 +604,14 @@ impl Runtime {
                 }
                 lim.holders += 1;
             }
-            self.lp().coros[c].admitted = true;
+            // Its lifetime (for blocked puts) counts from here: a task
+            // waiting for a permit is not yet running.
+            let co = &mut self.lp().coros[c];
+            co.admitted = true;
+            co.born = now;
         }
         let Some(op) = self.workloads[w].ops.get(co.pc).copied() else {
-            return self.complete_coro(now, tid, c);
+            return self.coro_end(now, tid, c, q);
         };
         match self.aio_condition_lock(op) {
             Op::Cpu(d) => {
@@ -772,11 +816,18 @@ impl Runtime {
         }
     }
 
-    /// The coroutine returned: the task completes (or loops, for `repeat`).
+    /// The coroutine returned: the task completes (or loops, for `repeat`;
+    /// a stage consumer goes back to its `get`).
     fn complete_coro(&mut self, now: Nanos, tid: ThreadId, c: usize) -> bool {
         let co = self.lp().coros[c];
         let w = co.workload;
         self.count_completion(now, w, co.arrival);
+        if co.consumer {
+            let l = self.lp();
+            l.coros[c].holding = false;
+            l.coros[c].pc = 0;
+            return true;
+        }
         if self.workloads[w].arrival == Arrival::Forever {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
@@ -789,13 +840,19 @@ impl Runtime {
             match self.lp().limits[w].waiters.pop_front() {
                 // The permit passes to the first waiter.
                 Some(next) => {
-                    self.lp().coros[next].admitted = true;
+                    let co = &mut self.lp().coros[next];
+                    co.admitted = true;
+                    co.born = now;
                     self.call_soon(Cb::Step(next));
                 }
                 None => self.lp().limits[w].holders -= 1,
             }
         }
-        self.lp().free.push(c);
+        let warmup = self.warmup;
+        let l = self.lp();
+        l.coros[c].live = false;
+        l.free.push(c);
+        self.workloads[w].coro_life_ns += u128::from(super::overlap(co.born, now, warmup));
         self.live_coros -= 1;
         self.update_rss();
         self.suspend(tid)
@@ -893,6 +950,7 @@ impl Runtime {
                 ));
             }
         }
+        lines.extend(self.aio_queue_deadlock());
         lines
     }
 

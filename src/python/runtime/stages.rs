@@ -32,6 +32,10 @@
 //! itself and a full pipe buffer blocks it. The item's pickled size is the
 //! stage's `args_bytes`. An item counts in the queue from `put` to `get`.
 //!
+//! Between asyncio workloads the queue is an `asyncio.Queue` on the event
+//! loop (`aio/queue.rs`): items enter and leave through `stage_put` and
+//! `take_queued` here, so the statistics below are shared.
+//!
 //! Queue statistics are streamed: the time-weighted length, the largest
 //! length, the waits of items taken and the producers' time blocked on a
 //! full queue, all inside the statistics window.
@@ -604,11 +608,7 @@ impl Runtime {
         let window = end.saturating_sub(self.warmup);
         let area =
             s.len_area + u128::from(s.len) * u128::from(overlap(s.len_since, end, self.warmup));
-        let producers: u128 = s
-            .upstream
-            .iter()
-            .map(|&u| self.workloads[u].thread_life_ns)
-            .sum();
+        let producers: u128 = s.upstream.iter().map(|&u| self.producer_life_ns(u)).sum();
         let frac = |x: u128, d: u128| if d > 0 { x as f64 / d as f64 } else { 0.0 };
         Some(QueueResult {
             wait_mean_ms: (s.waits > 0).then(|| s.wait_ns as f64 / s.waits as f64 / 1e6),
@@ -616,6 +616,59 @@ impl Runtime {
             len_max: s.len_max,
             blocked_put_fraction: frac(s.blocked_ns, producers),
         })
+    }
+
+    /// The time over which a producer's blocked puts are a fraction, in the
+    /// window: its threads' lifetime, or for asyncio its coroutines' (the
+    /// loop thread is shared by every asyncio workload).
+    pub(super) fn producer_life_ns(&self, w: usize) -> u128 {
+        let wl = &self.workloads[w];
+        match wl.model {
+            crate::workload::Model::Asyncio => wl.coro_life_ns,
+            _ => wl.thread_life_ns,
+        }
+    }
+
+    /// Whether upstream `slot` of `stage` may not put now (for `aio/queue.rs`).
+    pub(super) fn stage_is_full(&self, stage: usize, slot: usize) -> bool {
+        self.stage_full(stage, slot)
+    }
+
+    /// An item from upstream `slot` enters `stage` (for `aio/queue.rs`).
+    /// For a `multiprocessing.Queue` stage (fed from the event loop's
+    /// thread, workload `w`), the item goes to the main process's feeder.
+    pub(super) fn stage_put_item(
+        &mut self,
+        now: Nanos,
+        w: usize,
+        stage: usize,
+        slot: usize,
+        q: &mut EventQueue<Event>,
+    ) {
+        if self.stages[stage]
+            .as_ref()
+            .is_some_and(|s| s.channel == StageChannel::MpQueue)
+        {
+            let entered = self.stage_admit(now, stage);
+            self.feed(now, w, 0, stage, entered, q);
+            return;
+        }
+        self.stage_put(now, stage, slot, q);
+    }
+
+    /// How many upstreams feed `stage` (0: not a stage).
+    pub(super) fn stage_slots(&self, stage: usize) -> usize {
+        self.stages[stage].as_ref().map_or(0, |s| s.upstream.len())
+    }
+
+    /// A producer of workload `w` was blocked on `stage`'s full queue over
+    /// `[since, now]` (a coroutine's suspended `put`, for `aio/queue.rs`).
+    pub(super) fn add_put_blocked(&mut self, w: usize, stage: usize, since: Nanos, now: Nanos) {
+        let blocked = u128::from(overlap(since, now, self.warmup));
+        if let Some(s) = self.stages[stage].as_mut() {
+            s.blocked_ns += blocked;
+        }
+        self.workloads[w].put_blocked_ns[stage] += blocked;
     }
 
     /// What went through each stage's queue over the run, per workload
