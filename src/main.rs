@@ -127,6 +127,10 @@ enum Command {
         /// Fewer repetitions and smaller workloads.
         #[arg(long)]
         quick: bool,
+        /// Scale the simulations' CPU costs by how much slower (or faster)
+        /// the reference loop ran during validation than when calibrated.
+        #[arg(long)]
+        scale_cpu: bool,
         /// Output folder (default: output/validation).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
@@ -295,11 +299,13 @@ fn main() -> ExitCode {
             profile,
             python,
             quick,
+            scale_cpu,
             out,
         } => calibration::validate::validate(&calibration::ValidateArgs {
             profile: profile.unwrap_or_else(|| "output/calibration/profile.toml".into()),
             python,
             quick,
+            scale_cpu,
             out: out.unwrap_or_else(|| "output/validation".into()),
             progress: true,
         })

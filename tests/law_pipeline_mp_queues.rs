@@ -260,3 +260,46 @@ workers = 2
     assert_eq!(o.accounting.bytes_unpickled, 150 * 8 * 1024);
     assert_single_holder(&o);
 }
+
+/// Little's law on a `multiprocessing.Queue`, whose items count from
+/// `put` to `get` (the feeder's buffer and the pipe included): threads
+/// arrive at 250/s, one process serves each in exp(2.5 ms) of CPU.
+#[test]
+fn littles_law_holds_in_a_multiprocessing_queue() {
+    let o = simulate(&scenario(
+        r#"
+name = "little-mp"
+seed = 13
+duration = "100s"
+warmup = "5s"
+[machine]
+cores = 4
+[[workload]]
+name = "arrive"
+rate = "250/s"
+steps = [ { cpu = "50us" } ]
+[workload.run]
+model = "threads"
+workers = 2
+[[workload]]
+name = "serve"
+after = "arrive"
+args_bytes = "4KiB"
+steps = [ { cpu = { exp = "2.5ms" } } ]
+[workload.run]
+model = "processes"
+workers = 1
+"#,
+    ));
+    let r = row(&o, "serve");
+    let q = r.queue.expect("queue figures");
+    let wait_s = q.wait_mean_ms.expect("items waited") / 1e3;
+    let lambda = r.throughput_per_s;
+    let little = lambda * wait_s;
+    assert!(q.len_mean > 1.0, "the queue forms: {q:?}");
+    assert!(
+        (q.len_mean - little).abs() <= 0.02 * q.len_mean,
+        "L = {:.4}, λW = {lambda:.2}/s × {wait_s:.6} s = {little:.4}",
+        q.len_mean
+    );
+}

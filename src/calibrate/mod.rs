@@ -51,6 +51,9 @@ pub struct ValidateArgs {
     pub python: Option<PathBuf>,
     /// Fewer repetitions and smaller workloads.
     pub quick: bool,
+    /// Scale the simulations' CPU costs by the reference loop's drift
+    /// between calibration and validation (measured and reported always).
+    pub scale_cpu: bool,
     /// Output folder (default `output/validation`).
     pub out: PathBuf,
     /// Show a progress bar on standard error.
