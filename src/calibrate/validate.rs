@@ -445,9 +445,9 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     // clock). With --scale-cpu every CPU cost of the simulation is scaled
     // by it and the step durations come from the loop measured in the
     // rounds (OS latencies are not scaled); either way both are reported.
-    // Not the default: on the development machine the loop's drift (0.81
-    // to 1.03) did not carry over to the workloads, and scaling raised the
-    // median error in two of three runs.
+    // Not the default: on the development machine the loop's drift (0.79
+    // to 1.19) did not carry over to the workloads reliably; scaling
+    // lowered the median error in three of six runs and raised it in three.
     let validate_loop_ns = summarize(&round_loop_ns, "ns", false).median;
     let speed = if validate_loop_ns.is_finite() && validate_loop_ns > 0.0 {
         validate_loop_ns / loop_ns
