@@ -291,15 +291,5 @@ model = "processes"
 workers = 1
 "#,
     ));
-    let r = row(&o, "serve");
-    let q = r.queue.expect("queue figures");
-    let wait_s = q.wait_mean_ms.expect("items waited") / 1e3;
-    let lambda = r.throughput_per_s;
-    let little = lambda * wait_s;
-    assert!(q.len_mean > 1.0, "the queue forms: {q:?}");
-    assert!(
-        (q.len_mean - little).abs() <= 0.02 * q.len_mean,
-        "L = {:.4}, λW = {lambda:.2}/s × {wait_s:.6} s = {little:.4}",
-        q.len_mean
-    );
+    common::assert_littles_law(row(&o, "serve"), 0.02);
 }

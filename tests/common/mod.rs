@@ -386,3 +386,20 @@ pub fn row<'a>(o: &'a RunOutput, name: &str) -> &'a gilsim::python::runtime::Wor
         .find(|w| w.workload == name)
         .unwrap_or_else(|| panic!("no workload {name}"))
 }
+
+/// Little's law on a stage's queue in steady state: the mean number in it
+/// equals its arrival rate (its departure rate) × the mean wait, within
+/// `tolerance` of the mean number; the queue must form (more than 1 item).
+#[allow(dead_code)]
+pub fn assert_littles_law(r: &gilsim::python::runtime::WorkloadResult, tolerance: f64) {
+    let q = r.queue.expect("queue figures");
+    let wait_s = q.wait_mean_ms.expect("items waited") / 1e3;
+    let lambda = r.throughput_per_s;
+    let little = lambda * wait_s;
+    assert!(q.len_mean > 1.0, "the queue forms: {q:?}");
+    assert!(
+        (q.len_mean - little).abs() <= tolerance * q.len_mean,
+        "L = {:.4}, λW = {lambda:.2}/s × {wait_s:.6} s = {little:.4}",
+        q.len_mean
+    );
+}

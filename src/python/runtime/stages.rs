@@ -254,9 +254,8 @@ impl Runtime {
             }
             StageChannel::MpQueue => {
                 self.threads[tid].puts_done += 1;
-                let entered = self.stage_admit(now, stage);
                 let interp = self.threads[tid].interp;
-                self.feed(now, w, interp, stage, entered, q);
+                self.feed(now, w, interp, stage, q);
             }
             StageChannel::Pipe => {
                 // Connection.send: the pickle, with the GIL, then the write.
@@ -291,18 +290,19 @@ impl Runtime {
         now
     }
 
-    /// `Queue.put` hands the item to the feeder thread of this process
-    /// (`_start_thread` on the first put, python/cpython
-    /// `Lib/multiprocessing/queues.py`), which pickles and writes it.
+    /// `Queue.put` (its item counted in the queue at `now`) hands the item
+    /// to the feeder thread of this process (`_start_thread` on the first
+    /// put, python/cpython `Lib/multiprocessing/queues.py`), which pickles
+    /// and writes it.
     fn feed(
         &mut self,
         now: Nanos,
         w: usize,
         interp: usize,
         stage: usize,
-        entered: Nanos,
         q: &mut EventQueue<Event>,
     ) {
+        let entered = self.stage_admit(now, stage);
         let buffer = match self
             .stage_feeders
             .iter()
@@ -387,8 +387,8 @@ impl Runtime {
         let (channel, bytes) = self.stages[stage]
             .as_ref()
             .map_or((StageChannel::MpQueue, 0), |s| (s.channel, s.item_bytes));
-        let entered = self.stage_admit(now, stage);
         if channel == StageChannel::Pipe {
+            let entered = self.stage_admit(now, stage);
             let mut acts = vec![Act::Held(Cost::Pickle)];
             acts.extend(self.write_acts(stage));
             let t = &mut self.threads[tid];
@@ -402,7 +402,7 @@ impl Runtime {
             return true;
         }
         let interp = self.threads[tid].interp;
-        self.feed(now, w, interp, stage, entered, q);
+        self.feed(now, w, interp, stage, q);
         self.threads[tid].plan.push_front(Act::Held(Cost::QueuePut));
         true
     }
@@ -649,8 +649,7 @@ impl Runtime {
             .as_ref()
             .is_some_and(|s| s.channel == StageChannel::MpQueue)
         {
-            let entered = self.stage_admit(now, stage);
-            self.feed(now, w, 0, stage, entered, q);
+            self.feed(now, w, 0, stage, q);
             return;
         }
         self.stage_put(now, stage, slot, q);
