@@ -179,6 +179,8 @@ fn fitting_recovers_a_known_pickle_message_from_pool_map() {
     let machine = MachineConfig::default();
     let mut truth = PythonConfig::default();
     truth.process.pickle_message = 20 * US;
+    // As procs.py's timed pools: multiprocessing.pool imported before.
+    truth.process.pool_import = gilsim::workload::Dist::Const(0);
     let targets: Vec<(fit::PoolMap, f64)> = [1, 16]
         .iter()
         .map(|&chunksize| {

@@ -10,7 +10,8 @@ use gilsim::simulation::RunOutput;
 
 /// Three waiters that enter `wait` 3, 6 and 9 ms after they start (one
 /// workload each, so their order is known); a notifier that runs `notifies`
-/// at 20 ms, 30 ms, ... after it starts.
+/// at 20 ms, 30 ms, ... after it starts. The first Pool()'s imports are
+/// left out (`pool_import`), so the processes start within the 8 ms slack.
 fn scenario(notifies: &[&str], model: &str) -> String {
     let mut steps = String::new();
     for (i, n) in notifies.iter().enumerate() {
@@ -20,7 +21,7 @@ fn scenario(notifies: &[&str], model: &str) -> String {
         ));
     }
     let mut s = format!(
-        "name = \"cond\"\nseed = 5\n[machine]\ncores = 4\n[conditions]\nready = {{}}\n\
+        "name = \"cond\"\nseed = 5\n[machine]\ncores = 4\n[python]\npool_import = \"0ns\"\n[conditions]\nready = {{}}\n\
          [[workload]]\nname = \"notifier\"\ntasks = 1\nsteps = [ {steps}{{ cpu = \"10us\" }} ]\n\
          [workload.run]\nmodel = \"{model}\"\nworkers = 1\n"
     );

@@ -18,6 +18,7 @@
 //! | `fork_start`, ... | `start()` + `join()` − `start()`: the child's part (its exit included) |
 //! | `forkserver_server_start` | the first forkserver start − a later one |
 //! | `submit` | `ProcessPoolExecutor.submit`, per call, workers started |
+//! | `pool_import` | `import multiprocessing.pool, multiprocessing.queues` in a fresh interpreter that imported `multiprocessing` (what the first `Pool()` imports) |
 //! | `loop_callback` | a callback in a pass of ready ones + `call_soon` (who scheduled it) |
 //! | `loop_poll` | a self-rescheduling callback's pass − `loop_callback` |
 //! | `task_step` | a pass of `await asyncio.sleep(0)` − a self-rescheduling callback's pass |
@@ -130,6 +131,10 @@ pub fn derive_procs(map: &Map<String, Value>, sizes: &[u64]) -> Result<Vec<Deriv
         }
     }
     push("proc.submit_ns", "ns", field(map, p, "submit_ns")?);
+    // Older probes lack it; the parameter then keeps its default.
+    if let Ok(x) = field(map, p, "pool_import_ns") {
+        push("proc.pool_import_ns", "ns", x.max(FLOOR_NS));
+    }
     let tasks = field(map, p, "tasks")?;
     let big = field(map, p, "big_chunk")?;
     push("proc.map_chunk1_s", "s", field(map, p, "map_1_s")?);
@@ -256,6 +261,11 @@ pub const MAPPING: &[(&str, &str, &str)] = &[
         "python.submit",
         "proc.submit_ns",
         "procs.py: ProcessPoolExecutor(2).submit(noop) in the parent, per call, workers started",
+    ),
+    (
+        "python.pool_import",
+        "proc.pool_import_ns",
+        "procs.py: import multiprocessing.pool, multiprocessing.queues in a fresh interpreter that has imported multiprocessing (what a program's first Pool() imports, Lib/multiprocessing/context.py)",
     ),
     (
         "python.loop_callback",

@@ -824,6 +824,7 @@ pub struct ConstFit {
 /// loops, Lib/multiprocessing/pool.py) to real `Pool.map` makespans.
 /// Objective: Σ (ln simulated makespan − ln real)² over `targets`; search:
 /// a log grid from 100 ns to 200 µs, then golden-section steps ([`minimise_log`]).
+/// Simulated without `pool_import`: the probe's pools are not its first.
 pub fn fit_pickle_message(
     machine: &MachineConfig,
     python: &PythonConfig,
@@ -834,6 +835,8 @@ pub fn fit_pickle_message(
     let objective = |ns: f64| {
         let mut p = python.clone();
         p.process.pickle_message = ns.round().max(1.0) as Nanos;
+        // procs.py imports multiprocessing.pool before its timed pools.
+        p.process.pool_import = Dist::Const(0);
         targets
             .iter()
             .map(|(m, real)| {

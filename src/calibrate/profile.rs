@@ -236,6 +236,7 @@ pub const PARAMETER_KEYS: &[&str] = &[
     "python.fork_ns_per_mib",
     "python.cow_ns_per_mib",
     "python.submit",
+    "python.pool_import",
     "python.fork_start",
     "python.spawn_start",
     "python.forkserver_start",
@@ -420,6 +421,7 @@ impl Profile {
             ("python.thread_start", &mut p.thread_start),
             ("python.release_overhead", &mut p.release_overhead),
             ("python.submit", &mut p.process.submit),
+            ("python.pool_import", &mut p.process.pool_import),
             (
                 "python.forkserver_server_start",
                 &mut p.process.forkserver_start,

@@ -833,6 +833,7 @@ fn cost_slot(key: &str, p: &PythonConfig) -> Option<Dist> {
         "python.forkserver_start" => pr.start_child[2],
         "python.forkserver_server_start" => pr.forkserver_start,
         "python.submit" => pr.submit,
+        "python.pool_import" => pr.pool_import,
         "python.loop_callback" => a.loop_callback,
         "python.loop_poll" => a.loop_poll,
         "python.task_step" => a.task_step,

@@ -167,6 +167,19 @@ pub struct ProcessConfig {
     pub submit: Dist,
     /// Parent-side CPU of starting a process, with the parent's GIL, by start method.
     pub start_parent: [Dist; 3],
+    /// CPU of the imports the first `multiprocessing.Pool()` of a program
+    /// does, in its main thread with the GIL, before it starts the workers:
+    /// `BaseContext.Pool` imports `multiprocessing.pool` and `SimpleQueue`
+    /// imports `multiprocessing.queues` on first use
+    /// (python/cpython `Lib/multiprocessing/context.py`). A scenario is one
+    /// program: the first `api = "pool"` workload to start its pool pays
+    /// it, the others find the modules imported; `ProcessPoolExecutor`
+    /// does not (its module imports them when the program imports it). Default: `procs.py` `pool_import_ns` on the
+    /// development machine (2 vCPUs, CPython 3.11, 2026-12-03): 7.3 to
+    /// 9.9 ms, median 8.0 ms of 6 fresh interpreters (3.8: 23 ms; 3.13:
+    /// 38 ms, once); a first `Pool(2)` took 9.1 ms more than a second one
+    /// (median of 7, 2.7 to 16.3).
+    pub pool_import: Dist,
     /// Extra parent-side CPU of `os.fork()` per MiB of the parent's resident
     /// memory beyond a bare interpreter's: the kernel copies the page tables
     /// (`Lib/multiprocessing/popen_fork.py`, `_launch`). Charged with start
@@ -235,6 +248,7 @@ impl Default for ProcessConfig {
             },
             // In StartMethod order: fork, spawn, forkserver.
             start_parent: [ms(0.8), ms(0.76), ms(1.5)],
+            pool_import: ms(8.0),
             fork_ns_per_mib: 41_000.0,
             cow_ns_per_mib: 846_000.0,
             start_child: [ms(2.5), ms(75.0), ms(11.5)],
@@ -268,6 +282,7 @@ impl PythonConfig {
             &mut p.asyncio.coroutine_create,
             &mut p.asyncio.loop_poll,
             &mut p.process.submit,
+            &mut p.process.pool_import,
         ] {
             *d = d.scaled(factor);
         }

@@ -428,6 +428,9 @@ pub struct Runtime {
     draining: bool,
     step_cpu: Nanos,
     overhead_cpu: Nanos,
+    /// Whether a `multiprocessing.Pool()` of the program has imported
+    /// its modules (`python.pool_import`: paid once per program).
+    pool_imported: bool,
     bytes_pickled: u64,
     bytes_unpickled: u64,
     /// Threads ever created.
@@ -552,6 +555,7 @@ impl Runtime {
             draining: false,
             step_cpu: 0,
             overhead_cpu: 0,
+            pool_imported: false,
             bytes_pickled: 0,
             bytes_unpickled: 0,
             spawned: 0,

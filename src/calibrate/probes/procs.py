@@ -40,13 +40,21 @@
   (the manager thread's wake-up included), workers already started.
 - map_<chunksize>_s: multiprocessing.Pool(2, fork).map(noop, range(tasks),
   chunksize), from Pool() to map's return (worker starts included), for
-  chunksize 1 and `big_chunk`.
+  chunksize 1 and `big_chunk`; multiprocessing.pool is imported before
+  (at the top of this probe), so neither includes pool_import_ns.
+- pool_import_ns: `import multiprocessing.pool, multiprocessing.queues` in
+  a fresh interpreter (sys.executable -c) that has imported
+  multiprocessing, as a program has when it calls Pool() for the first
+  time: BaseContext.Pool and SimpleQueue import them then
+  (Lib/multiprocessing/context.py); median of `imports` interpreters.
 """
 import concurrent.futures
 import gc
 import multiprocessing as mp
+import multiprocessing.pool  # noqa: F401 (see map_<chunksize>_s)
 import os
 import pickle
+import subprocess
 import sys
 import time
 from multiprocessing.reduction import ForkingPickler
@@ -306,6 +314,23 @@ def submits(out):
             f.result()
 
 
+IMPORT_POOL = (
+    "import multiprocessing, time\n"
+    "t = time.perf_counter_ns()\n"
+    "import multiprocessing.pool, multiprocessing.queues\n"
+    "print(time.perf_counter_ns() - t)\n"
+)
+
+
+def pool_import(out):
+    k = max(3, int(7 * scale))
+    xs = []
+    for _ in range(k):
+        r = subprocess.run([sys.executable, "-c", IMPORT_POOL], capture_output=True, text=True, check=True)
+        xs.append(int(r.stdout.strip()))
+    out["pool_import_ns"] = median(xs)
+
+
 def pool_maps(out):
     ctx = mp.get_context("fork")
     for chunksize in (1, big_chunk):
@@ -328,4 +353,5 @@ if __name__ == "__main__":
     process_starts(out)
     submits(out)
     pool_maps(out)
+    pool_import(out)
     emit(out)

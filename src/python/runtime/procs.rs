@@ -87,6 +87,8 @@ pub(super) enum Cost {
     WriteArgs,
     /// The parent's side of starting a process.
     StartParent,
+    /// The first `Pool()`'s imports (`python.pool_import`).
+    PoolImport,
     /// The forkserver's `os.fork()`.
     Fork,
     /// `Executor.submit`.
@@ -342,6 +344,9 @@ impl Runtime {
         };
         self.workloads[w].pool = Some(pool);
         let plan = self.main_plan(w);
+        self.pool_imported |= plan
+            .iter()
+            .any(|a| matches!(a, Act::Held(Cost::PoolImport)));
         let main = self.spawn_in(now, w, Role::ProcMain, None, 0, q);
         self.threads[main].plan = plan;
         if rate {
@@ -389,6 +394,12 @@ impl Runtime {
             return plan;
         }
         if !pool.sub && pool.run.api == ProcessApi::Pool {
+            // context.py: the program's first Pool() imports
+            // multiprocessing.pool (and SimpleQueue multiprocessing.queues)
+            // before any worker starts.
+            if !self.pool_imported {
+                plan.push_back(Act::Held(Cost::PoolImport));
+            }
             for _ in 0..pool.workers {
                 self.start_acts(w, None, &mut plan);
             }
@@ -747,6 +758,7 @@ impl Runtime {
             Cost::StartParent => p.start_parent[method_index(run.start_method)],
             Cost::Fork => p.start_parent[method_index(StartMethod::Fork)],
             Cost::Submit => p.submit,
+            Cost::PoolImport => p.pool_import,
             Cost::QueuePut => self.python.queue_put,
             Cost::ShmCreate | Cost::ShmCreateArgs => {
                 let bytes = if cost == Cost::ShmCreate {
@@ -773,7 +785,10 @@ impl Runtime {
         }
         let d = dist.sample(&mut self.workloads[w].ipc_rng) + libm::round(fork_extra) as Nanos;
         self.overhead_cpu += d;
-        if !matches!(cost, Cost::StartParent | Cost::Fork | Cost::Submit) {
+        if !matches!(
+            cost,
+            Cost::StartParent | Cost::Fork | Cost::Submit | Cost::PoolImport
+        ) {
             self.workloads[w].ipc_cpu += d;
         }
         d
