@@ -9,6 +9,30 @@ use gilsim::commands::{self, MergeArgs, RunArgs};
 use gilsim::compare;
 use gilsim::study::Shard;
 
+/// `print!` that ends the program with exit 0 when stdout is a closed pipe
+/// (`gilsim run X.toml | head`): results are written before anything is
+/// printed, so nothing is lost.
+macro_rules! out {
+    ($($t:tt)*) => { write_stdout(format_args!($($t)*)) };
+}
+
+/// `println!` with [`out!`]'s handling of a closed pipe.
+macro_rules! outln {
+    ($($t:tt)*) => { write_stdout(format_args!("{}\n", format_args!($($t)*))) };
+}
+
+fn write_stdout(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("gilsim: cannot write to stdout: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// A deterministic simulator of how CPython runs work concurrently:
 /// cores, the GIL, threads.
 #[derive(Parser)]
@@ -213,9 +237,9 @@ fn main() -> ExitCode {
                 command_line: std::env::args().collect(),
             };
             commands::run(&args).map(|report| {
-                print!("{}", commands::summary_table(&report));
+                out!("{}", commands::summary_table(&report));
                 let end = report.runs.iter().map(|r| r.output.end).max().unwrap_or(0);
-                println!(
+                outln!(
                     "\n{} run(s), {} events simulated, up to {:.3} s of simulated time\nresults: {}",
                     report.runs.len(),
                     report.events(),
@@ -226,7 +250,7 @@ fn main() -> ExitCode {
         }
         Command::Check { file, set } => commands::check(&file, &set).map(|study| {
             let s = study.first();
-            println!(
+            outln!(
                 "{}: ok: scenario `{}` with {} workload(s) on {} core(s), Python {} ({})",
                 file.display(),
                 s.name,
@@ -240,7 +264,7 @@ fn main() -> ExitCode {
                 }
             );
             if !study.sweep_keys.is_empty() {
-                println!(
+                outln!(
                     "sweep: {} point(s) over {}; {} replication(s) each",
                     study.points.len(),
                     study.sweep_keys.join(", "),
@@ -264,7 +288,7 @@ fn main() -> ExitCode {
                     progress: !c.quiet,
                 })
             })
-            .map(|report| print!("{}", report.text)),
+            .map(|report| out!("{}", report.text)),
         Command::Merge {
             shards,
             out,
@@ -277,7 +301,7 @@ fn main() -> ExitCode {
             overrides: set,
         })
         .map(|(dir, rows)| {
-            println!(
+            outln!(
                 "merged {rows} rows into {}",
                 dir.join("results.csv").display()
             );
@@ -294,7 +318,7 @@ fn main() -> ExitCode {
             out: out.unwrap_or_else(|| "output/calibration/profile.toml".into()),
             progress: true,
         })
-        .map(|r| print!("{}", calibration::runner::summary(&r))),
+        .map(|r| out!("{}", calibration::runner::summary(&r))),
         Command::Validate {
             profile,
             python,
@@ -309,7 +333,7 @@ fn main() -> ExitCode {
             out: out.unwrap_or_else(|| "output/validation".into()),
             progress: true,
         })
-        .map(|r| println!("{}results: {}", r.table(), r.csv.display())),
+        .map(|r| outln!("{}results: {}", r.table(), r.csv.display())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
