@@ -447,7 +447,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     // rounds (OS latencies are not scaled); either way both are reported.
     // Not the default: on the development machine the loop's drift (0.79
     // to 1.19) did not carry over to the workloads reliably; scaling
-    // lowered the median error in three of six runs and raised it in three.
+    // lowered the median error in five of twelve runs and raised it in seven.
     let validate_loop_ns = summarize(&round_loop_ns, "ns", false).median;
     let speed = if validate_loop_ns.is_finite() && validate_loop_ns > 0.0 {
         validate_loop_ns / loop_ns
