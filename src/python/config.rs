@@ -174,8 +174,9 @@ pub struct ProcessConfig {
     /// (python/cpython `Lib/multiprocessing/context.py`). A scenario is one
     /// program: the first `api = "pool"` workload to start its pool pays
     /// it, the others find the modules imported; `ProcessPoolExecutor`
-    /// does not (its module imports them when the program imports it). Default: `procs.py` `pool_import_ns` on the
-    /// development machine (2 vCPUs, CPython 3.11, 2026-12-03): 7.3 to
+    /// does not (its module imports them when the program imports it).
+    /// Default: `procs.py` `pool_import_ns` on the development machine
+    /// (2 vCPUs, CPython 3.11, 2026-12-03): 7.3 to
     /// 9.9 ms, median 8.0 ms of 6 fresh interpreters (3.8: 23 ms; 3.13:
     /// 38 ms, once); a first `Pool(2)` took 9.1 ms more than a second one
     /// (median of 7, 2.7 to 16.3).

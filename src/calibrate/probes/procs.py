@@ -46,7 +46,8 @@
   a fresh interpreter (sys.executable -c) that has imported
   multiprocessing, as a program has when it calls Pool() for the first
   time: BaseContext.Pool and SimpleQueue import them then
-  (Lib/multiprocessing/context.py); median of `imports` interpreters.
+  (Lib/multiprocessing/context.py); median of 7 interpreters (fewer when
+  `scale` < 1, at least 3).
 """
 import concurrent.futures
 import gc
