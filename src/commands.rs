@@ -6,10 +6,11 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::time::{MS, Nanos};
-use crate::python::runtime::WorkloadResult;
 use crate::report::{
     atomic, chart, csv as results_csv, figures, gantt, manifest, pipeline, summary, trace,
 };
+use crate::results::WorkloadResult;
+use crate::results::columns::{COLUMNS, SWEEP_INSERT_AT};
 use crate::scenario::units::parse_duration;
 use crate::scenario::{self, Scenario, Study};
 use crate::simulation::RunOptions;
@@ -198,7 +199,7 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
             .join(format!("shard-{}-of-{}", s.index, s.count)),
         None => Path::new("output").join(name),
     });
-    let header = results_csv::header(&study.sweep_keys);
+    let header = crate::results::columns::header(&study.sweep_keys);
     let rows: Vec<results_csv::Row<'_>> = runs
         .iter()
         .flat_map(|run| {
@@ -435,7 +436,7 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
             .iter()
             .map(String::from)
             .collect();
-        if h.first().map(String::as_str) != Some("point") || h.len() < results_csv::COLUMNS.len() {
+        if h.first().map(String::as_str) != Some("point") || h.len() < COLUMNS.len() {
             return Err(Failure::Usage(format!(
                 "error: {} is not a gilsim results.csv\n",
                 file.display()
@@ -502,9 +503,8 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
     let mut files = Vec::new();
     write_tables(&out_dir, &header, &records, &mut files)?;
     // The sweep columns sit between `seed` and `workload`.
-    let sweep_count = header.len().saturating_sub(results_csv::COLUMNS.len());
-    let sweep_keys: Vec<String> =
-        header[results_csv::SWEEP_INSERT_AT..results_csv::SWEEP_INSERT_AT + sweep_count].to_vec();
+    let sweep_count = header.len().saturating_sub(COLUMNS.len());
+    let sweep_keys: Vec<String> = header[SWEEP_INSERT_AT..SWEEP_INSERT_AT + sweep_count].to_vec();
     let table = figures::Table {
         header: &header,
         records: &records,

@@ -27,9 +27,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::commands::{Failure, progress_bar};
-use crate::python::runtime::WorkloadResult;
 use crate::report::summary::mean_ci;
 use crate::report::{atomic, chart, csv as results_csv};
+use crate::results::WorkloadResult;
 use crate::scenario::{self, Study, StudyPoint};
 use crate::simulation::RunOptions;
 use crate::study;

@@ -6,6 +6,7 @@ pub mod engine;
 pub mod machine;
 pub mod python;
 pub mod report;
+pub mod results;
 pub mod scenario;
 pub mod simulation;
 pub mod study;

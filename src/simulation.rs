@@ -2,10 +2,9 @@
 
 use crate::engine::time::Nanos;
 use crate::engine::{self, EventQueue, Stop};
-use crate::python::runtime::{
-    Accounting, Deadlock, Event, LoopRecord, Runtime, StageCounts, WorkloadResult,
-};
-use crate::report::timeline::Timeline;
+use crate::python::runtime::{Event, LoopRecord, Runtime, StageCounts};
+use crate::results::timeline::Timeline;
+use crate::results::{Accounting, Deadlock, WorkloadResult};
 use crate::scenario::Scenario;
 
 /// Everything one run produced.

@@ -9,7 +9,7 @@
 use rayon::prelude::*;
 
 use crate::engine::random::replication_seed;
-use crate::python::runtime::Deadlock;
+use crate::results::Deadlock;
 use crate::scenario::Study;
 use crate::simulation::{self, RunOptions, RunOutput};
 

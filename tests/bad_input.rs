@@ -4,10 +4,11 @@
 
 use std::path::Path;
 
+use gilsim::engine::random::Dist;
 use gilsim::machine::MachineConfig;
 use gilsim::python::{Build, Handoff, PythonConfig};
 use gilsim::scenario::{Scenario, ScenarioError, SemaphoreDef, load, parse_str};
-use gilsim::workload::{Arrival, Dist, Model, Step, Workers};
+use gilsim::workload::{Arrival, Model, Step, Workers};
 use proptest::prelude::*;
 
 const PATH: &str = "scenarios/test.toml";

@@ -1,10 +1,10 @@
 //! Fitting recovers what the simulator itself generated: no real timing.
 
 use gilsim::calibrate::fit::{self, ConvoyTarget, Effort, IoLoop};
+use gilsim::engine::random::Dist;
 use gilsim::engine::time::{MS, US};
 use gilsim::machine::MachineConfig;
 use gilsim::python::PythonConfig;
-use gilsim::workload::Dist;
 
 #[test]
 fn fitting_recovers_a_known_wakeup_latency_median() {
@@ -180,7 +180,7 @@ fn fitting_recovers_a_known_pickle_message_from_pool_map() {
     let mut truth = PythonConfig::default();
     truth.process.pickle_message = 20 * US;
     // As procs.py's timed pools: multiprocessing.pool imported before.
-    truth.process.pool_import = gilsim::workload::Dist::Const(0);
+    truth.process.pool_import = gilsim::engine::random::Dist::Const(0);
     let targets: Vec<(fit::PoolMap, f64)> = [1, 16]
         .iter()
         .map(|&chunksize| {

@@ -8,8 +8,8 @@ use gilsim::calibrate::probes::{number, parse_output};
 use gilsim::calibrate::profile::{
     MachineInfo, Measurement, Parameter, Profile, PythonInfo, Source, Value,
 };
+use gilsim::engine::random::Dist;
 use gilsim::scenario::parse_str;
-use gilsim::workload::Dist;
 
 fn sample_profile() -> Profile {
     let mut parameters = BTreeMap::new();

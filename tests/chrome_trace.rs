@@ -8,8 +8,8 @@ use common::*;
 use std::collections::BTreeSet;
 
 use gilsim::engine::time::MS;
-use gilsim::report::timeline::Timeline;
 use gilsim::report::trace::chrome_trace;
+use gilsim::results::timeline::Timeline;
 use serde_json::Value;
 
 const CONVOY: &str = include_str!("../scenarios/convoy.toml");

@@ -33,7 +33,7 @@ workers = 1
 
 const MS: u64 = 1_000_000;
 
-fn row<'a>(o: &'a RunOutput, name: &str) -> &'a gilsim::python::runtime::WorkloadResult {
+fn row<'a>(o: &'a RunOutput, name: &str) -> &'a gilsim::results::WorkloadResult {
     o.workloads.iter().find(|w| w.workload == name).unwrap()
 }
 

@@ -6,12 +6,13 @@
 
 mod common;
 
+use gilsim::engine::random::Dist;
 use gilsim::engine::time::{MS, US};
 use gilsim::machine::MachineConfig;
 use gilsim::python::{Build, PyVersion, PythonConfig};
 use gilsim::scenario::Scenario;
 use gilsim::simulation::{RunOptions, run};
-use gilsim::workload::{Arrival, Dist, Model, RunWindow, StageChannel, Step, Workers, Workload};
+use gilsim::workload::{Arrival, Model, RunWindow, StageChannel, Step, Workers, Workload};
 use proptest::prelude::*;
 
 fn dist() -> impl Strategy<Value = Dist> {

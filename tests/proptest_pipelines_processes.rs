@@ -7,14 +7,15 @@
 
 mod common;
 
+use gilsim::engine::random::Dist;
 use gilsim::engine::time::{MS, US};
 use gilsim::machine::MachineConfig;
 use gilsim::python::{Build, PyVersion, PythonConfig};
 use gilsim::scenario::Scenario;
 use gilsim::simulation::{RunOptions, run};
 use gilsim::workload::{
-    Arrival, Dist, Model, ProcessApi, ProcessRun, RunWindow, StageChannel, StartMethod, Step,
-    Transfer, Workers, Workload,
+    Arrival, Model, ProcessApi, ProcessRun, RunWindow, StageChannel, StartMethod, Step, Transfer,
+    Workers, Workload,
 };
 use proptest::prelude::*;
 

@@ -8,12 +8,13 @@ use common::*;
 use std::fs;
 use std::path::Path;
 
+use gilsim::engine::random::Dist;
 use gilsim::engine::time::{MS, US};
 use gilsim::machine::MachineConfig;
 use gilsim::python::{Build, Handoff, PyVersion, PythonConfig};
-use gilsim::report::timeline::ThreadState;
+use gilsim::results::timeline::ThreadState;
 use gilsim::scenario::{Scenario, SemaphoreDef, parse_str};
-use gilsim::workload::{Arrival, Dist, Model, RunWindow, Step, Workers, Workload};
+use gilsim::workload::{Arrival, Model, RunWindow, Step, Workers, Workload};
 use proptest::prelude::*;
 
 fn shipped() -> Vec<Scenario> {

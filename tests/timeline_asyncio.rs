@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use gilsim::report::timeline::ThreadState;
+use gilsim::results::timeline::ThreadState;
 
 #[test]
 fn the_loop_thread_polls_blocked_and_runs_callbacks() {

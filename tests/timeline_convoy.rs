@@ -7,7 +7,7 @@ mod common;
 use common::*;
 
 use gilsim::engine::time::{MS, US};
-use gilsim::report::timeline::{MarkKind, ThreadState, Timeline};
+use gilsim::results::timeline::{MarkKind, ThreadState, Timeline};
 
 const CONVOY: &str = include_str!("../scenarios/convoy.toml");
 
@@ -21,7 +21,7 @@ fn traced(sets: &[&str]) -> Timeline {
     o.timeline.expect("a timeline")
 }
 
-fn io_lane(t: &Timeline) -> &gilsim::report::timeline::ThreadLane {
+fn io_lane(t: &Timeline) -> &gilsim::results::timeline::ThreadLane {
     t.threads
         .iter()
         .find(|l| l.label == "io/0")

@@ -4,7 +4,7 @@
 
 mod common;
 
-use gilsim::report::timeline::ThreadState;
+use gilsim::results::timeline::ThreadState;
 
 const HERD: &str = r#"
 name = "herd-timeline"

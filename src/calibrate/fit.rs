@@ -44,12 +44,12 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::engine::random::Dist;
 use crate::engine::time::{MS, Nanos, US};
 use crate::machine::MachineConfig;
 use crate::python::PythonConfig;
 use crate::scenario::{Scenario, parse_str};
 use crate::simulation::{RunOptions, run};
-use crate::workload::Dist;
 
 /// How hard a fit searches: `--quick` uses [`Effort::QUICK`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

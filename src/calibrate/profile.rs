@@ -25,10 +25,10 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
 use crate::machine::MachineConfig;
 use crate::python::PythonConfig;
-use crate::workload::Dist;
 
 /// How a parameter's value was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,10 +18,10 @@ use super::profile::{
 };
 use super::stats::{sigma_from_iqr, summarize};
 use crate::commands::Failure;
+use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
 use crate::machine::MachineConfig;
 use crate::python::{Build, PyVersion, PythonConfig};
-use crate::workload::Dist;
 
 /// Switch intervals of the convoy probe, µs.
 pub const CONVOY_INTERVALS_US: &[u64] = &[5000, 1000];

@@ -1,7 +1,7 @@
 //! Machine and OS scheduler parameters (`[machine]`, DESIGN 1.2).
 
+use crate::engine::random::Dist;
 use crate::engine::time::{MS, Nanos, US};
-use crate::workload::Dist;
 
 /// The cores and the OS scheduler's parameters.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,7 @@
 //! Interpreter parameters (`[python]`, DESIGN 1.3 and 1.5).
 
+use crate::engine::random::Dist;
 use crate::engine::time::{Nanos, US};
-use crate::workload::Dist;
 
 /// A CPython version, `major.minor`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

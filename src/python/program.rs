@@ -5,7 +5,8 @@
 //! and condition steps become `with cond:` around the call: `SyncEnter`, the
 //! call, (`SyncRestore` after a wait), `SyncExit`.
 
-use crate::workload::{Dist, Step};
+use crate::engine::random::Dist;
+use crate::workload::Step;
 
 /// One operation of a compiled program.
 #[derive(Debug, Clone, Copy, PartialEq)]

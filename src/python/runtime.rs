@@ -13,7 +13,7 @@
 //! `work_queue.get()` with the GIL released.
 //!
 //! When asked ([`Runtime::record_timeline`]), the runtime records a
-//! [`Timeline`](crate::report::timeline::Timeline) of a window: after each
+//! [`Timeline`](crate::results::timeline::Timeline) of a window: after each
 //! event inside it, the states of the threads that may have changed are
 //! derived again and their lanes updated (`runtime/record.rs`).
 
@@ -24,17 +24,19 @@ mod record;
 mod stages;
 
 pub use aio::{CallbackKind, LoopRecord};
-pub use stages::{QueueResult, StageCounts};
+pub use stages::StageCounts;
 
 use std::collections::VecDeque;
 
+use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
 use crate::engine::{EventQueue, Model, Stream};
 use crate::machine::{Machine, MachineEvent, Notice, ThreadId};
-use crate::report::stats::LatencyStats;
-use crate::report::timeline::MarkKind;
+use crate::results::latency::LatencyStats;
+use crate::results::timeline::MarkKind;
+use crate::results::{Accounting, Deadlock, SyncStat, WorkloadResult};
 use crate::scenario::Scenario;
-use crate::workload::{Arrival, Dist, Model as RunModel, Workers};
+use crate::workload::{Arrival, Model as RunModel, Workers};
 
 use super::config::{Build, PythonConfig};
 use super::gil::Gil;
@@ -303,89 +305,6 @@ impl Interp {
     }
 }
 
-/// Results of one workload, ready for `results.csv`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WorkloadResult {
-    /// Workload name.
-    pub workload: String,
-    /// Model name.
-    pub model: String,
-    /// Worker count as written in the scenario.
-    pub workers: String,
-    /// Cores of the machine.
-    pub cores: u32,
-    /// Tasks completed in the window.
-    pub tasks_completed: u64,
-    /// End of the window, in seconds.
-    pub sim_time_s: f64,
-    /// Tasks completed per second of window.
-    pub throughput_per_s: f64,
-    /// Latency mean, p50, p95, p99 and max, in ms (`None` without completions).
-    pub latency_ms: Option<[f64; 5]>,
-    /// Busy core time over cores × window.
-    pub cpu_utilization: f64,
-    /// GIL held time over the window (`None` without a GIL).
-    pub gil_held_fraction: Option<f64>,
-    /// The workload's threads' time waiting for the GIL over their lifetime in the window.
-    pub gil_wait_fraction: Option<f64>,
-    /// `switch_number` increments in the window.
-    pub gil_switches: Option<u64>,
-    /// Threads put on a core in the window.
-    pub context_switches: u64,
-    /// Peak resident memory of the run, in MB.
-    pub peak_rss_mb: f64,
-    /// Events the engine handled in the run.
-    pub events: u64,
-    /// Tasks arrived but not completed at the end.
-    pub tasks_in_flight: u64,
-    /// p99 of how late the event loop ran timers (callback start − deadline),
-    /// in ms; `None` for models without a loop, or without a timer in the window.
-    pub loop_lag_p99_ms: Option<f64>,
-    /// Share of the machine's busy core time spent on this workload's
-    /// messages (pickling, pipes, shared memory), over the whole run;
-    /// `None` for models that pass no messages.
-    pub ipc_cpu_fraction: Option<f64>,
-    /// The busiest lock or semaphore of the workload's program; `None` when
-    /// it uses none. Not a `results.csv` column (`gilsim compare` reports it).
-    pub sync: Option<SyncStat>,
-    /// The input queue's figures, for a pipeline stage (`after`).
-    pub queue: Option<QueueResult>,
-    /// The stage whose full queue this workload's threads waited on longest
-    /// in `put`, and that wait over their lifetime in the window; `None`
-    /// when they never blocked on one. Not a `results.csv` column.
-    pub blocked_on_stage: Option<(String, f64)>,
-}
-
-/// How busy one lock or semaphore was, and how long threads waited on it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SyncStat {
-    /// `` lock `NAME` `` or `` semaphore `NAME` ``.
-    pub what: String,
-    /// Time it was held (a semaphore: every permit taken) over the window.
-    pub busy_fraction: f64,
-    /// The workload's summed thread time blocked on it over the threads'
-    /// lifetime in the window, like `gil_wait_fraction`; `None` for
-    /// coroutines, which wait without blocking a thread.
-    pub wait_fraction: Option<f64>,
-}
-
-/// Totals used by the laws and by accounting checks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Accounting {
-    /// Core time spent in the workloads' `cpu`, `cpu_held` and `cpu_nogil` steps.
-    pub step_cpu: Nanos,
-    /// Core time spent in overheads: thread start, GIL release and return costs.
-    pub overhead_cpu: Nanos,
-    /// Core time spent in context switches.
-    pub switch_cpu: Nanos,
-    /// Busy core time measured by the machine.
-    pub busy: Nanos,
-    /// Bytes pickled by senders (process models).
-    pub bytes_pickled: u64,
-    /// Bytes unpickled by receivers (process models).
-    pub bytes_unpickled: u64,
-}
-
 /// The whole simulated Python program: machine, interpreter, workloads.
 pub struct Runtime {
     python: PythonConfig,
@@ -447,15 +366,6 @@ pub struct Runtime {
     stage_feeders: Vec<stages::StageFeeder>,
     /// Live coroutines (asyncio tasks).
     live_coros: u64,
-}
-
-/// A run that stopped with tasks blocked forever.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Deadlock {
-    /// When the last event happened.
-    pub at: Nanos,
-    /// One line per blocked thread: which workload and what it waits for.
-    pub blocked: Vec<String>,
 }
 
 impl Runtime {

@@ -1,60 +1,7 @@
 //! `results.csv`: one row per sweep point, replication and workload (DESIGN 4).
 
-use crate::python::runtime::WorkloadResult;
-
-/// The columns of `results.csv`, in order. New columns are appended, never inserted.
-pub const COLUMNS: &[&str] = &[
-    "point",
-    "replication",
-    "seed",
-    "workload",
-    "model",
-    "workers",
-    "cores",
-    "tasks_completed",
-    "sim_time_s",
-    "throughput_per_s",
-    "latency_mean_ms",
-    "latency_p50_ms",
-    "latency_p95_ms",
-    "latency_p99_ms",
-    "latency_max_ms",
-    "cpu_utilization",
-    "gil_held_fraction",
-    "gil_wait_fraction",
-    "gil_switches",
-    "context_switches",
-    "peak_rss_mb",
-    "events",
-    "tasks_in_flight",
-    "loop_lag_p99_ms",
-    "queue_wait_mean_ms",
-    "queue_len_mean",
-    "queue_len_max",
-    "blocked_put_fraction",
-];
-
-/// Index in [`COLUMNS`] of the first column after the sweep-key columns
-/// (`workload`): sweep columns go between `seed` and it.
-pub const SWEEP_INSERT_AT: usize = 3;
-
-/// The header: [`COLUMNS`] with one column per sweep key after `seed`. A
-/// sweep key that is also a column name (sweeping `seed`) is prefixed `sweep.`.
-pub fn header(sweep_keys: &[String]) -> Vec<String> {
-    let mut h: Vec<String> = COLUMNS[..SWEEP_INSERT_AT]
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    for k in sweep_keys {
-        if COLUMNS.contains(&k.as_str()) {
-            h.push(format!("sweep.{k}"));
-        } else {
-            h.push(k.clone());
-        }
-    }
-    h.extend(COLUMNS[SWEEP_INSERT_AT..].iter().map(|c| c.to_string()));
-    h
-}
+use crate::results::WorkloadResult;
+use crate::results::columns::COLUMNS;
 
 /// One row: where it sits in the study, and the workload's results.
 pub struct Row<'a> {

@@ -22,7 +22,7 @@ use crate::engine::time::Nanos;
 use crate::report::chart::{
     self, Axis, ChartError, INK, MUTED, draw_err, fit_text, text, text_width,
 };
-use crate::report::timeline::{CoreUse, MarkKind, ThreadState, Timeline};
+use crate::results::timeline::{CoreUse, MarkKind, ThreadState, Timeline};
 
 /// Width of a Gantt chart, in pixels.
 pub const WIDTH: u32 = 1100;
@@ -636,7 +636,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::timeline::{CoreLane, GilLane, Interval, Mark, ThreadLane};
+    use crate::results::timeline::{CoreLane, GilLane, Interval, Mark, ThreadLane};
 
     const US: Nanos = 1_000;
     const MS: Nanos = 1_000_000;

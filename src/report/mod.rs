@@ -7,7 +7,5 @@ pub mod figures;
 pub mod gantt;
 pub mod manifest;
 pub mod pipeline;
-pub mod stats;
 pub mod summary;
-pub mod timeline;
 pub mod trace;

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::csv::{COLUMNS, SWEEP_INSERT_AT};
+use crate::results::columns::{COLUMNS, SWEEP_INSERT_AT};
 
 /// The metric columns summarised (every numeric column after `cores`).
 pub fn metrics() -> &'static [&'static str] {

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::engine::time::Nanos;
-use crate::report::timeline::{CoreUse, MarkKind, Timeline};
+use crate::results::timeline::{CoreUse, MarkKind, Timeline};
 
 /// The machine's process id.
 pub const MACHINE_PID: usize = 1;

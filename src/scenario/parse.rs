@@ -15,12 +15,13 @@ use super::document::{Entry, Node, Table, Value, table_from_toml};
 use super::units::{UnitError, parse_duration, parse_rate, parse_size};
 use super::{Scenario, SemaphoreDef, Study, StudyPoint, SyncDef, overrides, sweep};
 use crate::calibrate::profile::{Profile, ProfileError};
+use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
 use crate::machine::MachineConfig;
 use crate::python::{Build, Handoff, PyVersion, PythonConfig};
 use crate::workload::{
-    Arrival, Dist, Model, ProcessApi, ProcessRun, RunWindow, StageChannel, StartMethod, Step,
-    Transfer, Workers, Workload,
+    Arrival, Model, ProcessApi, ProcessRun, RunWindow, StageChannel, StartMethod, Step, Transfer,
+    Workers, Workload,
 };
 
 /// Reads, overrides and validates the scenario file at `path`: the first

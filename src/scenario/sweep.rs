@@ -9,7 +9,7 @@
 use super::diagnostic::{Diag, Sources, Span};
 use super::document::{Entry, Node, Table, Value};
 use super::overrides::Axis;
-use crate::report::csv::COLUMNS;
+use crate::results::columns::COLUMNS;
 
 /// At most this many points in one sweep: a guard against a typo that
 /// multiplies lists into millions of runs.

@@ -1,10 +1,8 @@
 //! Workloads: what a task does (its steps), how tasks arrive, and how they are run.
 
-pub mod distribution;
 pub mod pipeline;
 pub mod step;
 
-pub use distribution::Dist;
 pub use step::Step;
 
 use crate::engine::time::Nanos;

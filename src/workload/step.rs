@@ -1,6 +1,6 @@
 //! The steps a task's program is made of (DESIGN 1.4).
 
-use super::distribution::Dist;
+use crate::engine::random::Dist;
 
 /// One step of a task's program.
 #[derive(Debug, Clone, PartialEq)]

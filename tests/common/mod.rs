@@ -136,7 +136,7 @@ pub fn is_subset(a: &[(u64, u64)], b: &[(u64, u64)]) -> bool {
 /// another holder; and, when the window is the statistics window, core busy
 /// time consistent with `cpu_utilization`.
 pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
-    use gilsim::report::timeline::{CoreUse, Interval, ThreadState};
+    use gilsim::results::timeline::{CoreUse, Interval, ThreadState};
     let t = o.timeline.as_ref().expect("a timeline was recorded");
     assert!(
         t.end <= o.end.max(t.start),
@@ -242,7 +242,7 @@ pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
         }
     }
     // Cross-checks, per thread.
-    let of = |lane: &gilsim::report::timeline::ThreadLane, states: &[ThreadState]| {
+    let of = |lane: &gilsim::results::timeline::ThreadLane, states: &[ThreadState]| {
         union(
             lane.intervals
                 .iter()
@@ -380,7 +380,7 @@ pub fn simulate_loop(s: &Scenario) -> RunOutput {
 }
 
 /// The result row of workload `name`.
-pub fn row<'a>(o: &'a RunOutput, name: &str) -> &'a gilsim::python::runtime::WorkloadResult {
+pub fn row<'a>(o: &'a RunOutput, name: &str) -> &'a gilsim::results::WorkloadResult {
     o.workloads
         .iter()
         .find(|w| w.workload == name)
@@ -391,7 +391,7 @@ pub fn row<'a>(o: &'a RunOutput, name: &str) -> &'a gilsim::python::runtime::Wor
 /// equals its arrival rate (its departure rate) × the mean wait, within
 /// `tolerance` of the mean number; the queue must form (more than 1 item).
 #[allow(dead_code)]
-pub fn assert_littles_law(r: &gilsim::python::runtime::WorkloadResult, tolerance: f64) {
+pub fn assert_littles_law(r: &gilsim::results::WorkloadResult, tolerance: f64) {
     let q = r.queue.expect("queue figures");
     let wait_s = q.wait_mean_ms.expect("items waited") / 1e3;
     let lambda = r.throughput_per_s;

@@ -55,11 +55,12 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use crate::engine::random::Dist;
 use crate::engine::time::{MS, Nanos};
 use crate::engine::{EventQueue, Stream};
 use crate::machine::ThreadId;
-use crate::report::stats::LatencyStats;
-use crate::workload::{Arrival, Dist, Model as RunModel, Workers};
+use crate::results::latency::LatencyStats;
+use crate::workload::{Arrival, Model as RunModel, Workers};
 
 use super::procs::Act;
 use super::{BurstKind, Call, Event, Next, Role, Runtime, Wait};

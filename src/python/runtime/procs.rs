@@ -59,10 +59,11 @@
 use std::collections::VecDeque;
 
 use crate::engine::EventQueue;
+use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::workload::{
-    Arrival, Dist, Model as RunModel, ProcessApi, ProcessRun, StartMethod, Transfer, Workers,
+    Arrival, Model as RunModel, ProcessApi, ProcessRun, StartMethod, Transfer, Workers,
 };
 
 use super::super::gil::Gil;

@@ -14,7 +14,7 @@
 
 use crate::engine::time::Nanos;
 use crate::machine::{SchedState, ThreadId};
-use crate::report::timeline::{
+use crate::results::timeline::{
     CoreLane, CoreUse, GilLane, Interval, Mark, MarkKind, ThreadLane, ThreadState, Timeline,
 };
 

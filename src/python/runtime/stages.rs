@@ -45,6 +45,7 @@ use std::collections::VecDeque;
 use crate::engine::EventQueue;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
+use crate::results::QueueResult;
 use crate::scenario::Scenario;
 use crate::workload::pipeline::Pipeline;
 use crate::workload::{Arrival, StageChannel};
@@ -125,20 +126,6 @@ pub struct StageCounts {
     pub taken: u64,
     /// The most items one upstream had not yet taken at once.
     pub most_held: u64,
-}
-
-/// A stage's queue figures for `results.csv`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct QueueResult {
-    /// Mean wait in the queue of the items taken in the window, ms.
-    pub wait_mean_ms: Option<f64>,
-    /// Time-weighted mean number of items in the queue over the window.
-    pub len_mean: f64,
-    /// Most items in the queue at once in the window.
-    pub len_max: u64,
-    /// Producers' time blocked on a full queue over the producers' lifetime
-    /// in the window (summed over the upstream workloads' threads).
-    pub blocked_put_fraction: f64,
 }
 
 impl Runtime {
