@@ -6,12 +6,12 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::engine::time::{MS, Nanos};
+use crate::engine::units::parse_duration;
 use crate::report::{
     atomic, chart, csv as results_csv, figures, gantt, manifest, pipeline, summary, trace,
 };
 use crate::results::WorkloadResult;
 use crate::results::columns::{COLUMNS, SWEEP_INSERT_AT};
-use crate::scenario::units::parse_duration;
 use crate::scenario::{self, Scenario, Study};
 use crate::simulation::RunOptions;
 use crate::study::{self, Run, Shard};

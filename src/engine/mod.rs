@@ -8,6 +8,7 @@
 pub mod queue;
 pub mod random;
 pub mod time;
+pub mod units;
 
 pub use queue::EventQueue;
 pub use random::Stream;

@@ -16,8 +16,8 @@ use super::chart::{LineChart, Point, Series};
 use std::collections::BTreeMap;
 
 use super::summary::mean_ci;
-use crate::scenario::ChartDef;
-use crate::scenario::units::parse_duration;
+use crate::engine::units::parse_duration;
+use crate::results::columns::ChartDef;
 
 /// A chart to write: `<name>.svg` and `<name>.png`.
 pub struct Figure {

@@ -53,3 +53,30 @@ pub fn header(sweep_keys: &[String]) -> Vec<String> {
     h.extend(COLUMNS[SWEEP_INSERT_AT..].iter().map(|c| c.to_string()));
     h
 }
+
+/// A `[[chart]]` table: one chart of `results.csv` columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartDef {
+    /// File name stem of the chart (`<name>.svg`, `<name>.png`).
+    pub name: String,
+    /// Title; default derived from the axes.
+    pub title: Option<String>,
+    /// The x axis: a sweep key or a `results.csv` column.
+    pub x: String,
+    /// The y axis: a numeric `results.csv` column.
+    pub y: String,
+    /// One line per value of this sweep key or column; default: one line per workload.
+    pub series: Option<String>,
+    /// Only the rows of this workload; default: every workload.
+    pub workload: Option<String>,
+    /// Legend names for the series values, in sweep order (for values too
+    /// long to show, such as step lists).
+    pub labels: Option<Vec<String>>,
+    /// Log x axis: `Some(true)` forces it, `Some(false)` forbids it, `None` decides from the data.
+    pub log_x: Option<bool>,
+    /// Log y axis, as `log_x`.
+    pub log_y: Option<bool>,
+}
+
+/// The `results.csv` columns that hold text, not numbers.
+pub const TEXT_COLUMNS: &[&str] = &["workload", "model", "workers"];

@@ -9,16 +9,15 @@ mod document;
 mod overrides;
 mod parse;
 pub mod sweep;
-pub mod units;
 
 pub use diagnostic::ScenarioError;
 pub use parse::{load, load_study, parse_str, parse_study_str};
-pub use sweep::ChartDef;
 
 use std::path::PathBuf;
 
 use crate::machine::MachineConfig;
 use crate::python::PythonConfig;
+use crate::results::columns::ChartDef;
 use crate::workload::{RunWindow, Workload};
 
 /// A named counting semaphore from `[semaphores]`.

@@ -12,11 +12,11 @@ use toml::de::DeTable;
 
 use super::diagnostic::{Diag, ScenarioError, Sources, Span};
 use super::document::{Entry, Node, Table, Value, table_from_toml};
-use super::units::{UnitError, parse_duration, parse_rate, parse_size};
 use super::{Scenario, SemaphoreDef, Study, StudyPoint, SyncDef, overrides, sweep};
 use crate::calibrate::profile::{Profile, ProfileError};
 use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
+use crate::engine::units::{UnitError, parse_duration, parse_rate, parse_size};
 use crate::machine::MachineConfig;
 use crate::python::{Build, Handoff, PyVersion, PythonConfig};
 use crate::workload::{

@@ -9,38 +9,11 @@
 use super::diagnostic::{Diag, Sources, Span};
 use super::document::{Entry, Node, Table, Value};
 use super::overrides::Axis;
-use crate::results::columns::COLUMNS;
+use crate::results::columns::{COLUMNS, ChartDef, TEXT_COLUMNS};
 
 /// At most this many points in one sweep: a guard against a typo that
 /// multiplies lists into millions of runs.
 pub const MAX_POINTS: usize = 100_000;
-
-/// A `[[chart]]` table: one chart of `results.csv` columns.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChartDef {
-    /// File name stem of the chart (`<name>.svg`, `<name>.png`).
-    pub name: String,
-    /// Title; default derived from the axes.
-    pub title: Option<String>,
-    /// The x axis: a sweep key or a `results.csv` column.
-    pub x: String,
-    /// The y axis: a numeric `results.csv` column.
-    pub y: String,
-    /// One line per value of this sweep key or column; default: one line per workload.
-    pub series: Option<String>,
-    /// Only the rows of this workload; default: every workload.
-    pub workload: Option<String>,
-    /// Legend names for the series values, in sweep order (for values too
-    /// long to show, such as step lists).
-    pub labels: Option<Vec<String>>,
-    /// Log x axis: `Some(true)` forces it, `Some(false)` forbids it, `None` decides from the data.
-    pub log_x: Option<bool>,
-    /// Log y axis, as `log_x`.
-    pub log_y: Option<bool>,
-}
-
-/// The `results.csv` columns that hold text, not numbers.
-pub const TEXT_COLUMNS: &[&str] = &["workload", "model", "workers"];
 
 /// Turns the `[sweep]` table into axes. A key may be quoted
 /// (`"machine.cores" = [...]`) or dotted (`machine.cores = [...]`, which TOML
