@@ -52,7 +52,7 @@ pub struct RunOptions {
 
 /// Runs `scenario` once with `seed`.
 pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOutput, Deadlock> {
-    let mut runtime = Runtime::new(scenario, seed);
+    let mut runtime = Runtime::new(scenario.system(), seed);
     if options.record_gil {
         runtime.record_gil();
     }

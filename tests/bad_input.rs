@@ -7,7 +7,8 @@ use std::path::Path;
 use gilsim::engine::random::Dist;
 use gilsim::machine::MachineConfig;
 use gilsim::python::{Build, Handoff, PythonConfig};
-use gilsim::scenario::{Scenario, ScenarioError, SemaphoreDef, load, parse_str};
+use gilsim::scenario::{Scenario, ScenarioError, load, parse_str};
+use gilsim::workload::SemaphoreDef;
 use gilsim::workload::{Arrival, Model, Step, Workers};
 use proptest::prelude::*;
 

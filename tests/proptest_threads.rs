@@ -10,9 +10,10 @@ use gilsim::engine::random::Dist;
 use gilsim::engine::time::{MS, US};
 use gilsim::machine::MachineConfig;
 use gilsim::python::{Build, Handoff, PyVersion, PythonConfig};
-use gilsim::scenario::{Scenario, SemaphoreDef, SyncDef};
+use gilsim::scenario::Scenario;
 use gilsim::simulation::{RunOptions, run};
 use gilsim::workload::{Arrival, Model, RunWindow, Step, Workers, Workload};
+use gilsim::workload::{SemaphoreDef, SyncDef};
 use proptest::prelude::*;
 
 fn dist() -> impl Strategy<Value = Dist> {

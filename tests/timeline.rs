@@ -13,7 +13,8 @@ use gilsim::engine::time::{MS, US};
 use gilsim::machine::MachineConfig;
 use gilsim::python::{Build, Handoff, PyVersion, PythonConfig};
 use gilsim::results::timeline::ThreadState;
-use gilsim::scenario::{Scenario, SemaphoreDef, parse_str};
+use gilsim::scenario::{Scenario, parse_str};
+use gilsim::workload::SemaphoreDef;
 use gilsim::workload::{Arrival, Model, RunWindow, Step, Workers, Workload};
 use proptest::prelude::*;
 

@@ -31,17 +31,39 @@ use std::collections::VecDeque;
 use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
 use crate::engine::{EventQueue, Model, Stream};
+use crate::machine::MachineConfig;
 use crate::machine::{Machine, MachineEvent, Notice, ThreadId};
 use crate::results::latency::LatencyStats;
 use crate::results::timeline::MarkKind;
 use crate::results::{Accounting, Deadlock, SyncStat, WorkloadResult};
-use crate::scenario::Scenario;
-use crate::workload::{Arrival, Model as RunModel, Workers};
+use crate::workload::{
+    Arrival, Model as RunModel, RunWindow, SemaphoreDef, SyncDef, Workers, Workload,
+};
 
 use super::config::{Build, PythonConfig};
 use super::gil::Gil;
 use super::program::{Op, compile};
 use super::sync::{Lock, Occupancy, Semaphore, Waitable};
+
+/// What the runtime simulates: the machine, the interpreter's settings, the
+/// program's workloads and synchronisation objects, and the statistics window.
+#[derive(Debug, Clone, Copy)]
+pub struct System<'a> {
+    /// Cores and OS scheduler.
+    pub machine: &'a MachineConfig,
+    /// Interpreter and GIL.
+    pub python: &'a PythonConfig,
+    /// `duration` and `warmup`.
+    pub window: RunWindow,
+    /// Semaphores, in file order.
+    pub semaphores: &'a [SemaphoreDef],
+    /// Lock names, in order of first use.
+    pub locks: &'a [String],
+    /// Events, then conditions.
+    pub syncs: &'a [SyncDef],
+    /// Workloads, in file order.
+    pub workloads: &'a [Workload],
+}
 
 /// Events of the Python runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -370,7 +392,7 @@ pub struct Runtime {
 
 impl Runtime {
     /// Builds the runtime for one run of `scenario` with `seed`.
-    pub fn new(scenario: &Scenario, seed: u64) -> Self {
+    pub fn new(scenario: System<'_>, seed: u64) -> Self {
         let python = scenario.python.clone();
         let cpu_scale = if python.build == Build::FreeThreaded {
             python.free_threaded_overhead
@@ -437,7 +459,7 @@ impl Runtime {
             free_threads: Vec::new(),
             workloads,
             locks: scenario.locks.iter().map(|_| Lock::default()).collect(),
-            lock_names: scenario.locks.clone(),
+            lock_names: scenario.locks.to_vec(),
             scenario_locks: scenario.locks.len(),
             sync_busy: vec![Occupancy::default(); scenario.locks.len() + scenario.semaphores.len()],
             semaphores: scenario

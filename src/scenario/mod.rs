@@ -17,26 +17,9 @@ use std::path::PathBuf;
 
 use crate::machine::MachineConfig;
 use crate::python::PythonConfig;
+use crate::python::runtime::System;
 use crate::results::columns::ChartDef;
-use crate::workload::{RunWindow, Workload};
-
-/// A named counting semaphore from `[semaphores]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SemaphoreDef {
-    /// Its name, as used in `semaphore` steps.
-    pub name: String,
-    /// How many holders it admits at once.
-    pub capacity: u32,
-}
-
-/// An event from `[events]` or a condition from `[conditions]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyncDef {
-    /// Its name, as used in the steps.
-    pub name: String,
-    /// `Some(initially set)` for an event, `None` for a condition.
-    pub event: Option<bool>,
-}
+use crate::workload::{RunWindow, SemaphoreDef, SyncDef, Workload};
 
 /// A validated scenario: everything a run needs, with defaults filled in.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +48,21 @@ pub struct Scenario {
     pub syncs: Vec<SyncDef>,
     /// Workloads, in file order.
     pub workloads: Vec<Workload>,
+}
+
+impl Scenario {
+    /// What the Python runtime simulates of this scenario.
+    pub fn system(&self) -> System<'_> {
+        System {
+            machine: &self.machine,
+            python: &self.python,
+            window: self.window,
+            semaphores: &self.semaphores,
+            locks: &self.locks,
+            syncs: &self.syncs,
+            workloads: &self.workloads,
+        }
+    }
 }
 
 /// One point of a study: the scenario with the sweep's values applied.

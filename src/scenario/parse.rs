@@ -12,7 +12,7 @@ use toml::de::DeTable;
 
 use super::diagnostic::{Diag, ScenarioError, Sources, Span};
 use super::document::{Entry, Node, Table, Value, table_from_toml};
-use super::{Scenario, SemaphoreDef, Study, StudyPoint, SyncDef, overrides, sweep};
+use super::{Scenario, Study, StudyPoint, overrides, sweep};
 use crate::calibrate::profile::{Profile, ProfileError};
 use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
@@ -23,6 +23,7 @@ use crate::workload::{
     Arrival, Model, ProcessApi, ProcessRun, RunWindow, StageChannel, StartMethod, Step, Transfer,
     Workers, Workload,
 };
+use crate::workload::{SemaphoreDef, SyncDef};
 
 /// Reads, overrides and validates the scenario file at `path`: the first
 /// point of its sweep (the whole scenario when it has none).

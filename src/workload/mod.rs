@@ -207,3 +207,21 @@ pub struct RunWindow {
     /// Statistics exclude completions before this time.
     pub warmup: Nanos,
 }
+
+/// A named counting semaphore from `[semaphores]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SemaphoreDef {
+    /// Its name, as used in `semaphore` steps.
+    pub name: String,
+    /// How many holders it admits at once.
+    pub capacity: u32,
+}
+
+/// An event from `[events]` or a condition from `[conditions]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncDef {
+    /// Its name, as used in the steps.
+    pub name: String,
+    /// `Some(initially set)` for an event, `None` for a condition.
+    pub event: Option<bool>,
+}

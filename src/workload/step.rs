@@ -21,17 +21,17 @@ pub enum Step {
     /// `await asyncio.to_thread(f)` (asyncio only): the nested steps run in
     /// the loop's default executor, a thread pool of the same interpreter.
     ToThread(Vec<Step>),
-    /// `with lock:` around nested steps; `lock` indexes [`crate::scenario::Scenario::locks`].
+    /// `with lock:` around nested steps; `lock` indexes the program's lock list (`Scenario::locks`).
     Lock { lock: usize, steps: Vec<Step> },
-    /// `with sem:` around nested steps; `semaphore` indexes [`crate::scenario::Scenario::semaphores`].
+    /// `with sem:` around nested steps; `semaphore` indexes its `[semaphores]` (`Scenario::semaphores`).
     Semaphore { semaphore: usize, steps: Vec<Step> },
-    /// `ev.wait()`; the index is into [`crate::scenario::Scenario::syncs`].
+    /// `ev.wait()`; the index is into its events then conditions (`Scenario::syncs`).
     WaitEvent(usize),
     /// `ev.set()`: wakes every waiter.
     SetEvent(usize),
     /// `ev.clear()`.
     ClearEvent(usize),
-    /// `with cond: cond.wait()` on a condition of [`crate::scenario::Scenario::syncs`].
+    /// `with cond: cond.wait()` on a condition of its events then conditions (`Scenario::syncs`).
     Wait(usize),
     /// `with cond: cond.notify(n)`; `n = None` is `notify_all()`.
     Notify { condition: usize, n: Option<u32> },

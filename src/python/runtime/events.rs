@@ -37,10 +37,9 @@ use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::python::program::Op;
 use crate::python::sync::{Lock, SyncKind, Waitable};
-use crate::scenario::Scenario;
 use crate::workload::{Model as RunModel, Step};
 
-use super::{BurstKind, Call, Event, Next, Runtime, Wait};
+use super::{BurstKind, Call, Event, Next, Runtime, System, Wait};
 
 /// The events and conditions each step of `steps` uses.
 fn uses(steps: &[Step], out: &mut Vec<usize>) {
@@ -69,9 +68,9 @@ impl Runtime {
     /// its condition, and picks their library from the workloads using them:
     /// asyncio for coroutines, multiprocessing if a process workload uses
     /// it, else threading.
-    pub(super) fn events_new(&mut self, scenario: &Scenario) {
+    pub(super) fn events_new(&mut self, scenario: System<'_>) {
         let mut kinds = vec![SyncKind::Threading; scenario.syncs.len()];
-        for w in &scenario.workloads {
+        for w in scenario.workloads {
             let mut used = Vec::new();
             uses(&w.steps, &mut used);
             for s in used {

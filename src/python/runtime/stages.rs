@@ -46,13 +46,12 @@ use crate::engine::EventQueue;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::results::QueueResult;
-use crate::scenario::Scenario;
 use crate::workload::pipeline::Pipeline;
 use crate::workload::{Arrival, StageChannel};
 
 use super::super::program::Op;
 use super::procs::{Act, Cost, Msg};
-use super::{BurstKind, Call, Event, Next, Role, Runtime, Wait, overlap};
+use super::{BurstKind, Call, Event, Next, Role, Runtime, System, Wait, overlap};
 
 /// One stage's queue and its statistics.
 pub(super) struct StageState {
@@ -130,7 +129,7 @@ pub struct StageCounts {
 
 impl Runtime {
     /// Builds the stages' queues and each workload's successors.
-    pub(super) fn stages_new(&mut self, scenario: &Scenario) {
+    pub(super) fn stages_new(&mut self, scenario: System<'_>) {
         let mut ups: Vec<Vec<usize>> = Vec::with_capacity(scenario.workloads.len());
         let mut links = Vec::new();
         for (w, wl) in scenario.workloads.iter().enumerate() {
