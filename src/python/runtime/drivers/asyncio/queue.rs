@@ -57,9 +57,9 @@ use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::workload::{Arrival, Model as RunModel, Workers};
 
-use super::super::procs::Act;
-use super::super::{Event, Runtime, overlap};
 use super::Cb;
+use crate::python::runtime::drivers::processes::Act;
+use crate::python::runtime::{Event, Runtime, overlap};
 
 impl Runtime {
     /// Starts each asyncio stage's consumer coroutines (with the loop).
@@ -81,7 +81,7 @@ impl Runtime {
     }
 
     /// After its steps: the coroutine's next put, or its return.
-    pub(super) fn coro_end(
+    pub(in crate::python::runtime) fn coro_end(
         &mut self,
         now: Nanos,
         tid: ThreadId,
@@ -132,7 +132,7 @@ impl Runtime {
     }
 
     /// `item = await q.get()` of a consumer coroutine of stage `w`.
-    pub(super) fn aio_get(
+    pub(in crate::python::runtime) fn aio_get(
         &mut self,
         now: Nanos,
         tid: ThreadId,
@@ -194,7 +194,7 @@ impl Runtime {
     }
 
     /// One line per asyncio stage whose full queue coroutines wait on.
-    pub(super) fn aio_queue_deadlock(&self) -> Vec<String> {
+    pub(in crate::python::runtime) fn aio_queue_deadlock(&self) -> Vec<String> {
         let Some(l) = self.aio.as_deref() else {
             return Vec::new();
         };

@@ -49,14 +49,14 @@ use crate::results::QueueResult;
 use crate::workload::pipeline::Pipeline;
 use crate::workload::{Arrival, StageChannel};
 
-use super::super::program::Op;
-use super::procs::{Act, Cost, Msg};
-use super::{BurstKind, Call, Event, Next, Role, Runtime, System, Wait, overlap};
+use crate::python::program::Op;
+use crate::python::runtime::drivers::processes::{Act, Cost, Msg};
+use crate::python::runtime::{BurstKind, Call, Event, Next, Role, Runtime, System, Wait, overlap};
 
 /// One stage's queue and its statistics.
-pub(super) struct StageState {
+pub(in crate::python::runtime) struct StageState {
     /// What carries the items.
-    pub(super) channel: StageChannel,
+    pub(in crate::python::runtime) channel: StageChannel,
     /// One item's pickled size.
     item_bytes: u64,
     /// `multiprocessing.Queue._wlock` (or the lock around a `Pipe`'s
@@ -93,7 +93,7 @@ pub(super) struct StageState {
 
 /// The `get` a stage's worker thread has yet to pay before its task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Get {
+pub(in crate::python::runtime) enum Get {
     /// Nothing due.
     None,
     /// `queue.Queue.get`.
@@ -106,7 +106,7 @@ pub(super) enum Get {
 
 /// A `multiprocessing.Queue`'s feeder thread in one producer process.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct StageFeeder {
+pub(in crate::python::runtime) struct StageFeeder {
     /// The producer's interpreter (its process).
     interp: usize,
     /// The stage it writes to.
@@ -129,7 +129,7 @@ pub struct StageCounts {
 
 impl Runtime {
     /// Builds the stages' queues and each workload's successors.
-    pub(super) fn stages_new(&mut self, scenario: System<'_>) {
+    pub(in crate::python::runtime) fn stages_new(&mut self, scenario: System<'_>) {
         let mut ups: Vec<Vec<usize>> = Vec::with_capacity(scenario.workloads.len());
         let mut links = Vec::new();
         for (w, wl) in scenario.workloads.iter().enumerate() {
@@ -194,7 +194,7 @@ impl Runtime {
 
     /// The producer's puts at the end of its task: `true` when all are done
     /// (the task may complete), `false` when a put started a burst or blocked.
-    pub(super) fn put_results(
+    pub(in crate::python::runtime) fn put_results(
         &mut self,
         now: Nanos,
         tid: ThreadId,
@@ -318,7 +318,7 @@ impl Runtime {
     }
 
     /// `Queue._feed`'s loop: take from the buffer, pickle, write under `_wlock`.
-    pub(super) fn stage_feeder_loop(&self, tid: ThreadId) -> Vec<Act> {
+    pub(in crate::python::runtime) fn stage_feeder_loop(&self, tid: ThreadId) -> Vec<Act> {
         let Some(f) = self.stage_feeders.iter().find(|f| f.tid == tid) else {
             return vec![Act::Exit];
         };
@@ -342,7 +342,7 @@ impl Runtime {
     }
 
     /// The stage a feeder thread writes to.
-    pub(super) fn stage_feeder_target(&self, tid: ThreadId) -> usize {
+    pub(in crate::python::runtime) fn stage_feeder_target(&self, tid: ThreadId) -> usize {
         self.stage_feeders
             .iter()
             .find(|f| f.tid == tid)
@@ -353,7 +353,7 @@ impl Runtime {
     /// it feeds: `_sem.acquire()` (blocking, GIL released, while the
     /// queue is full), then the put (`multiprocessing.Queue`: to this
     /// process's feeder; `Pipe`: pickled and written by the worker itself).
-    pub(super) fn agent_stage_put(
+    pub(in crate::python::runtime) fn agent_stage_put(
         &mut self,
         now: Nanos,
         tid: ThreadId,
@@ -395,7 +395,7 @@ impl Runtime {
 
     /// The item `msg` is written: a process stage's workers read it from
     /// their queue's pipe, a thread stage's workers take it from the work queue.
-    pub(super) fn stage_ready(
+    pub(in crate::python::runtime) fn stage_ready(
         &mut self,
         now: Nanos,
         stage: usize,
@@ -414,7 +414,12 @@ impl Runtime {
     /// The `get` a stage's worker thread pays before its task's steps:
     /// `queue.Queue.get` with the GIL, or a `multiprocessing.Queue` or
     /// `Pipe` read (GIL released) and unpickling (with it).
-    pub(super) fn run_get(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
+    pub(in crate::python::runtime) fn run_get(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
         let w = self.threads[tid].workload;
         let bytes = self.stages[w].as_ref().map_or(0, |s| s.item_bytes);
         match self.threads[tid].get_due {
@@ -442,7 +447,7 @@ impl Runtime {
 
     /// `not_full.wait()` without the GIL: `true` if the queue has room
     /// again (the thread goes on), else the thread blocks until a `get`.
-    pub(super) fn wait_not_full(
+    pub(in crate::python::runtime) fn wait_not_full(
         &mut self,
         now: Nanos,
         tid: ThreadId,
@@ -499,7 +504,7 @@ impl Runtime {
 
     /// Takes the next task of `w`'s queue for a worker; for a stage, counts
     /// the item's wait and notifies a blocked producer of each upstream.
-    pub(super) fn take_queued(
+    pub(in crate::python::runtime) fn take_queued(
         &mut self,
         now: Nanos,
         w: usize,
@@ -513,7 +518,7 @@ impl Runtime {
     /// A worker of stage `w` took an item that entered its queue at
     /// `entered`: counts its wait and notifies a blocked producer of each
     /// upstream (`not_full.notify()`, or `_sem.release()`).
-    pub(super) fn stage_taken(
+    pub(in crate::python::runtime) fn stage_taken(
         &mut self,
         now: Nanos,
         w: usize,
@@ -546,7 +551,7 @@ impl Runtime {
     }
 
     /// A worker of a stage took an item: `get` costs it `queue_get` first.
-    pub(super) fn note_get(&mut self, tid: ThreadId) {
+    pub(in crate::python::runtime) fn note_get(&mut self, tid: ThreadId) {
         let w = self.threads[tid].workload;
         if let Some(s) = self.stages[w].as_ref() {
             self.threads[tid].get_due = match s.channel {
@@ -569,14 +574,14 @@ impl Runtime {
     }
 
     /// At the warm-up's end the largest length restarts from the current one.
-    pub(super) fn stages_warmup_end(&mut self) {
+    pub(in crate::python::runtime) fn stages_warmup_end(&mut self) {
         for s in self.stages.iter_mut().flatten() {
             s.len_max = s.len;
         }
     }
 
     /// A producer's wait on a full queue ended at `now`.
-    pub(super) fn end_put_wait(&mut self, tid: ThreadId, now: Nanos) {
+    pub(in crate::python::runtime) fn end_put_wait(&mut self, tid: ThreadId, now: Nanos) {
         if let Some((since, stage)) = self.threads[tid].put_wait_since.take()
             && let Some(s) = self.stages[stage].as_mut()
         {
@@ -589,7 +594,11 @@ impl Runtime {
 
     /// The queue figures of stage `w` for the window ending at `end`
     /// (`None` for a workload that is not a stage).
-    pub(super) fn queue_result(&self, w: usize, end: Nanos) -> Option<QueueResult> {
+    pub(in crate::python::runtime) fn queue_result(
+        &self,
+        w: usize,
+        end: Nanos,
+    ) -> Option<QueueResult> {
         let s = self.stages[w].as_ref()?;
         let window = end.saturating_sub(self.warmup);
         let area =
@@ -607,7 +616,7 @@ impl Runtime {
     /// The time over which a producer's blocked puts are a fraction, in the
     /// window: its threads' lifetime, or for asyncio its coroutines' (the
     /// loop thread is shared by every asyncio workload).
-    pub(super) fn producer_life_ns(&self, w: usize) -> u128 {
+    pub(in crate::python::runtime) fn producer_life_ns(&self, w: usize) -> u128 {
         let wl = &self.workloads[w];
         match wl.model {
             crate::workload::Model::Asyncio => wl.coro_life_ns,
@@ -616,14 +625,14 @@ impl Runtime {
     }
 
     /// Whether upstream `slot` of `stage` may not put now (for `aio/queue.rs`).
-    pub(super) fn stage_is_full(&self, stage: usize, slot: usize) -> bool {
+    pub(in crate::python::runtime) fn stage_is_full(&self, stage: usize, slot: usize) -> bool {
         self.stage_full(stage, slot)
     }
 
     /// An item from upstream `slot` enters `stage` (for `aio/queue.rs`).
     /// For a `multiprocessing.Queue` stage (fed from the event loop's
     /// thread, workload `w`), the item goes to the main process's feeder.
-    pub(super) fn stage_put_item(
+    pub(in crate::python::runtime) fn stage_put_item(
         &mut self,
         now: Nanos,
         w: usize,
@@ -642,13 +651,19 @@ impl Runtime {
     }
 
     /// How many upstreams feed `stage` (0: not a stage).
-    pub(super) fn stage_slots(&self, stage: usize) -> usize {
+    pub(in crate::python::runtime) fn stage_slots(&self, stage: usize) -> usize {
         self.stages[stage].as_ref().map_or(0, |s| s.upstream.len())
     }
 
     /// A producer of workload `w` was blocked on `stage`'s full queue over
     /// `[since, now]` (a coroutine's suspended `put`, for `aio/queue.rs`).
-    pub(super) fn add_put_blocked(&mut self, w: usize, stage: usize, since: Nanos, now: Nanos) {
+    pub(in crate::python::runtime) fn add_put_blocked(
+        &mut self,
+        w: usize,
+        stage: usize,
+        since: Nanos,
+        now: Nanos,
+    ) {
         let blocked = u128::from(overlap(since, now, self.warmup));
         if let Some(s) = self.stages[stage].as_mut() {
             s.blocked_ns += blocked;

@@ -39,7 +39,7 @@ use crate::python::program::Op;
 use crate::python::sync::{Lock, SyncKind, Waitable};
 use crate::workload::{Model as RunModel, Step};
 
-use super::{BurstKind, Call, Event, Next, Runtime, System, Wait};
+use super::{BurstKind, Call, Event, Next, Runtime, System, Wait, overlap};
 
 /// The events and conditions each step of `steps` uses.
 fn uses(steps: &[Step], out: &mut Vec<usize>) {
@@ -64,6 +64,39 @@ fn uses(steps: &[Step], out: &mut Vec<usize>) {
 }
 
 impl Runtime {
+    /// Gives lock `l` to `holder` (or frees it) at `now`, counting its busy time.
+    pub(super) fn set_lock_holder(&mut self, l: usize, holder: Option<ThreadId>, now: Nanos) {
+        self.locks[l].holder = holder;
+        self.note_sync_busy(Wait::Lock(l), holder.is_some(), now);
+    }
+
+    /// A scenario lock or semaphore became busy (held, or every permit
+    /// taken) or free at `now`; the runtime's own locks are not counted.
+    pub(super) fn note_sync_busy(&mut self, on: Wait, busy: bool, now: Nanos) {
+        if let Some(i) = self.sync_index(on) {
+            self.sync_busy[i].set(busy, now, self.warmup);
+        }
+    }
+
+    /// Where a lock or semaphore wait is counted in `sync_wait_ns`.
+    pub(super) fn sync_index(&self, wait: Wait) -> Option<usize> {
+        // Locks past the scenario's are the runtime's own (a pool's queue locks).
+        let locks = self.scenario_locks;
+        match wait {
+            Wait::Lock(l) if l < locks => Some(l),
+            Wait::Semaphore(s) if s < self.semaphore_names.len() => Some(locks + s),
+            _ => None,
+        }
+    }
+
+    /// Ends a thread's lock or semaphore wait at `now`, counting its part in the window.
+    pub(super) fn end_sync_wait(&mut self, tid: ThreadId, now: Nanos) {
+        if let Some((since, i)) = self.threads[tid].sync_wait_since.take() {
+            let w = self.threads[tid].workload;
+            self.workloads[w].sync_wait_ns[i] += u128::from(overlap(since, now, self.warmup));
+        }
+    }
+
     /// Creates the scenario's events and conditions, each with the lock of
     /// its condition, and picks their library from the workloads using them:
     /// asyncio for coroutines, multiprocessing if a process workload uses

@@ -1,0 +1,496 @@
+//! The asyncio model (DESIGN 1.5): one event loop on one thread of the main
+//! interpreter, coroutines as small state machines over the compiled ops,
+//! and the loop's default executor for `to_thread`.
+//!
+//! The loop thread is an agent (`Role::Loop`) whose plan repeats
+//! `BaseEventLoop._run_once` (python/cpython `Lib/asyncio/base_events.py`):
+//!
+//! 1. [`Act::Poll`]: the timeout is 0 when callbacks are ready (or I/O events
+//!    wait to be read), else until the earliest timer, else infinite.
+//!    `self._selector.select(timeout)` releases the GIL: a poll that does not
+//!    wait costs `loop_poll` of CPU; one that waits blocks the thread (no core,
+//!    no GIL) until an I/O completion, a `call_soon_threadsafe` (the self-pipe)
+//!    or the timeout, rounded up to whole milliseconds as
+//!    `selectors.EpollSelector.select` does (python/cpython `Lib/selectors.py`:
+//!    `math.ceil(timeout * 1e3) * 1e-3`), plus the kernel's timer slack; its
+//!    return pays the wake-up latency, the return cost and `take_gil`.
+//! 2. [`Act::Collect`]: `_process_events` appends the I/O callbacks to
+//!    `_ready`, then every timer whose deadline has passed moves to `_ready`
+//!    (the heap is ordered by (deadline, sequence): equal deadlines fire in
+//!    `call_later` order); `ntodo = len(self._ready)`.
+//! 3. [`Act::Run`]: exactly `ntodo` callbacks, FIFO; a callback scheduled
+//!    meanwhile (`call_soon`) waits for the next pass. Each costs
+//!    `loop_callback` of CPU with the GIL; a `Task.__step` (python/cpython
+//!    `Lib/asyncio/tasks.py`) `task_step` more, then runs the coroutine's
+//!    operations until it awaits.
+//!
+//! Awaiting: `io` schedules its completion, whose callback (the future's
+//! `set_result`) is read by the next poll and schedules the task's wake-up
+//! step with `call_soon`; `sleep` is `call_later(delay,
+//! futures._set_result_unless_cancelled, ...)` (`Lib/asyncio/tasks.py`,
+//! `sleep`): the timer callback, then the wake-up step; `asyncio.sleep(0)`
+//! yields once (`call_soon` of the step). `asyncio.Lock` and
+//! `asyncio.Semaphore` (`Lib/asyncio/locks.py`): a release wakes the first
+//! waiter (`fut.set_result`, so its step is a `call_soon`) and the waiter
+//! owns the lock or permit when it runs; a free lock with waiters is not
+//! taken by a newcomer. `workers = N` is an `asyncio.Semaphore(N)` around
+//! each task. `blocking_io` and `cpu_nogil` block the loop thread itself
+//! (GIL released); `cpu` and `cpu_held` run on it with the GIL.
+//!
+//! `to_thread` (`Lib/asyncio/threads.py`: `loop.run_in_executor(None,
+//! func_call)`): `run_in_executor` (`Lib/asyncio/base_events.py`) creates
+//! the default `ThreadPoolExecutor` lazily; its threads
+//! (`min(32, (os.cpu_count() or 1) + 4)`, `Lib/concurrent/futures/thread.py`)
+//! start one per submit while none is idle, run the nested steps as any
+//! thread of the main interpreter (competing with the loop thread for the
+//! GIL), and hand the result back with `call_soon_threadsafe`, which appends
+//! the callback to `_ready` and writes to the self-pipe, waking the poll.
+//! `submit` costs the executor's `submit` (as `ThreadPoolExecutor.submit`) on
+//! the loop thread.
+//!
+//! Every asyncio workload of a scenario runs on the one loop; the loop
+//! thread and the executor threads belong to the first. Loop costs are drawn
+//! from `workload/NAME/loop` (NAME: the first asyncio workload), step
+//! durations from each coroutine's own workload's steps stream.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::engine::random::Dist;
+use crate::engine::time::{MS, Nanos};
+use crate::engine::{EventQueue, Stream};
+use crate::machine::ThreadId;
+use crate::results::latency::LatencyStats;
+use crate::workload::{Arrival, Model as RunModel, Workers};
+
+use crate::python::program::Op;
+use crate::python::runtime::drivers::processes::Act;
+use crate::python::runtime::{BurstKind, Call, Event, Next, Role, Runtime, Wait};
+
+mod coro;
+mod event_loop;
+mod executor;
+mod queue;
+
+/// A callback in the loop's ready queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cb {
+    /// A new task: the coroutine and its `Task` are created, the first step is scheduled.
+    Spawn(usize),
+    /// `Task.__step` of a coroutine.
+    Step(usize),
+    /// A `sleep` timer of a coroutine, due at `deadline`.
+    Timer { coro: usize, deadline: Nanos },
+    /// A future's `set_result` (awaited I/O done, or a `to_thread` result): schedules the step.
+    Done(usize),
+}
+
+/// The kind of a callback, in [`LoopRecord::Callback`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackKind {
+    /// A task's creation.
+    Spawn,
+    /// A `Task.__step`.
+    Step,
+    /// A timer's callback.
+    Timer,
+    /// A future's `set_result`.
+    Done,
+}
+
+/// What the loop did, when recorded (tests and laws).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopRecord {
+    /// A `_run_once` pass starts running `ntodo` callbacks at `at`; every
+    /// callback ready then has a sequence number below `ready_below`.
+    Pass {
+        at: Nanos,
+        ntodo: usize,
+        ready_below: u64,
+    },
+    /// A callback starts at `at`: its ready-queue sequence number, kind and coroutine serial.
+    Callback {
+        at: Nanos,
+        seq: u64,
+        kind: CallbackKind,
+        coro: u64,
+    },
+    /// A timer's callback ran at `at` for a deadline of `deadline`.
+    Timer { deadline: Nanos, at: Nanos },
+    /// A `blocking_io` call blocked the loop thread over `[from, to)`.
+    Blocking { from: Nanos, to: Nanos },
+}
+
+/// One coroutine (a `Task`).
+#[derive(Debug, Clone, Copy)]
+struct Coro {
+    workload: usize,
+    /// When its task arrived (a stage consumer: when its item entered the queue).
+    arrival: Nanos,
+    /// The next operation; past the ops, the puts already made into the
+    /// stages it feeds (`pc - ops.len()`, see `queue.rs`).
+    pc: usize,
+    /// Inside the workload's `workers` semaphore.
+    admitted: bool,
+    /// Creation order over the run.
+    serial: u64,
+    /// A stage's consumer coroutine, looping `item = await q.get()` (`queue.rs`).
+    consumer: bool,
+    /// A consumer holds an item (its get returned).
+    holding: bool,
+    /// Since when its lifetime (from its admission into the `workers`
+    /// semaphore) is not yet counted in the workload's `coro_life_ns`.
+    born: Nanos,
+    /// Not yet returned (false for a free slot).
+    live: bool,
+    /// Since when, and on which stage's full `asyncio.Queue`, it waits in `put`.
+    put_wait_since: Option<(Nanos, usize)>,
+}
+
+#[derive(Debug, Default)]
+struct AioLock {
+    holder: Option<usize>,
+    waiters: VecDeque<usize>,
+}
+
+#[derive(Debug, Default)]
+struct AioSem {
+    holders: u32,
+    waiters: VecDeque<usize>,
+}
+
+/// The event loop, its coroutines and its default executor.
+pub(in crate::python::runtime) struct EventLoop {
+    owner: usize,
+    thread: Option<ThreadId>,
+    rng: Stream,
+    coros: Vec<Coro>,
+    free: Vec<usize>,
+    serials: u64,
+    /// `_ready`: callbacks with their sequence numbers.
+    ready: VecDeque<(u64, Cb)>,
+    ready_seq: u64,
+    /// I/O events not yet read by a poll.
+    events: VecDeque<Cb>,
+    /// `_scheduled`: (deadline, sequence) → coroutine.
+    timers: BTreeMap<(Nanos, u64), usize>,
+    timer_seq: u64,
+    /// The loop thread is blocked in a poll that waits.
+    polling: bool,
+    exec_queue: VecDeque<usize>,
+    exec_threads: u32,
+    exec_max: u32,
+    locks: Vec<AioLock>,
+    sems: Vec<AioSem>,
+    /// Per workload: the `workers` semaphore (admitted count, waiters).
+    limits: Vec<AioSem>,
+    /// Per stage workload: its `asyncio.Queue`'s `_getters` (consumer coroutines).
+    getters: Vec<VecDeque<usize>>,
+    /// Per stage workload: its `_putters`, (upstream slot, coroutine), FIFO.
+    putters: Vec<VecDeque<(usize, usize)>>,
+    lag: LatencyStats,
+    log: Option<Vec<LoopRecord>>,
+}
+
+/// `selectors.EpollSelector.select`: the timeout rounded up to whole milliseconds.
+fn ceil_ms(ns: Nanos) -> Nanos {
+    ns.div_ceil(MS) * MS
+}
+
+impl Runtime {
+    /// Creates the loop if a workload runs on asyncio.
+    pub(in crate::python::runtime) fn aio_new(&mut self, cores: u32, seed: u64) {
+        let Some(owner) = self
+            .workloads
+            .iter()
+            .position(|w| w.model == RunModel::Asyncio)
+        else {
+            return;
+        };
+        let name = format!("workload/{}/loop", self.workloads[owner].name);
+        self.aio = Some(Box::new(EventLoop {
+            owner,
+            thread: None,
+            rng: Stream::new(seed, &name),
+            coros: Vec::new(),
+            free: Vec::new(),
+            serials: 0,
+            ready: VecDeque::new(),
+            ready_seq: 0,
+            events: VecDeque::new(),
+            timers: BTreeMap::new(),
+            timer_seq: 0,
+            polling: false,
+            exec_queue: VecDeque::new(),
+            exec_threads: 0,
+            // ThreadPoolExecutor's default max_workers (3.8+).
+            exec_max: cores.saturating_add(4).min(32),
+            locks: self.locks.iter().map(|_| AioLock::default()).collect(),
+            sems: self.semaphores.iter().map(|_| AioSem::default()).collect(),
+            limits: self.workloads.iter().map(|_| AioSem::default()).collect(),
+            getters: self.workloads.iter().map(|_| VecDeque::new()).collect(),
+            putters: self.workloads.iter().map(|_| VecDeque::new()).collect(),
+            lag: LatencyStats::new(),
+            log: None,
+        }));
+    }
+
+    fn lp(&mut self) -> &mut EventLoop {
+        match self.aio.as_deref_mut() {
+            Some(l) => l,
+            None => unreachable!("no event loop"),
+        }
+    }
+
+    /// The workload that owns the loop thread and the executor threads.
+    pub(in crate::python::runtime) fn aio_owner(&self) -> Option<usize> {
+        self.aio.as_deref().map(|l| l.owner)
+    }
+
+    /// Records what the loop does ([`LoopRecord`]).
+    pub fn record_loop(&mut self) {
+        if let Some(l) = self.aio.as_deref_mut() {
+            l.log = Some(Vec::new());
+        }
+    }
+
+    /// The loop's record, when recorded.
+    pub fn loop_log(&self) -> Option<&[LoopRecord]> {
+        self.aio.as_deref().and_then(|l| l.log.as_deref())
+    }
+
+    fn log(&mut self, r: LoopRecord) {
+        if let Some(log) = self.lp().log.as_mut() {
+            log.push(r);
+        }
+    }
+
+    /// p99 of the timers' lateness in the window, in ms (asyncio workloads only).
+    pub(in crate::python::runtime) fn loop_lag_p99_ms(&self, w: usize) -> Option<f64> {
+        if self.workloads[w].model != RunModel::Asyncio {
+            return None;
+        }
+        let l = self.aio.as_deref()?;
+        l.lag.quantile(0.99).map(|ns| ns as f64 / 1e6)
+    }
+
+    /// Starts the loop thread (the main thread, running `asyncio.run`) and `repeat` coroutines.
+    pub(in crate::python::runtime) fn aio_start(&mut self, q: &mut EventQueue<Event>) {
+        let Some(owner) = self.aio.as_deref().map(|l| l.owner) else {
+            return;
+        };
+        let tid = self.spawn(0, owner, Role::Loop, None, q);
+        self.lp().thread = Some(tid);
+        for w in 0..self.workloads.len() {
+            if self.workloads[w].model != RunModel::Asyncio
+                || self.workloads[w].arrival != Arrival::Forever
+            {
+                continue;
+            }
+            let n = match self.workloads[w].workers {
+                Workers::Fixed(n) => n,
+                _ => 1,
+            };
+            for _ in 0..n {
+                self.aio_arrive_one(0, w, q);
+            }
+        }
+        self.aio_start_consumers(q);
+    }
+
+    /// A task of an asyncio workload arrives: a coroutine to create on the loop.
+    pub(in crate::python::runtime) fn aio_arrive_one(
+        &mut self,
+        now: Nanos,
+        w: usize,
+        q: &mut EventQueue<Event>,
+    ) {
+        self.workloads[w].arrived += 1;
+        self.tasks_memory += self.workloads[w].memory;
+        self.new_coro(now, w, false, q);
+    }
+
+    /// Creates a coroutine of `w` on the loop (its `Task` spawn is an I/O
+    /// event read by the next poll); a `consumer` loops on its stage's queue.
+    fn new_coro(&mut self, now: Nanos, w: usize, consumer: bool, q: &mut EventQueue<Event>) {
+        self.live_coros += 1;
+        self.update_rss();
+        let l = self.lp();
+        let coro = Coro {
+            workload: w,
+            arrival: now,
+            pc: 0,
+            // A consumer is one of the stage's `workers`, not inside a semaphore.
+            admitted: consumer,
+            serial: l.serials,
+            consumer,
+            holding: false,
+            born: now,
+            live: true,
+            put_wait_since: None,
+        };
+        l.serials += 1;
+        let c = match l.free.pop() {
+            Some(c) => {
+                l.coros[c] = coro;
+                c
+            }
+            None => {
+                l.coros.push(coro);
+                l.coros.len() - 1
+            }
+        };
+        l.events.push_back(Cb::Spawn(c));
+        self.loop_notify(now, q);
+    }
+
+    /// An awaited I/O completed: its event waits for the next poll.
+    pub(in crate::python::runtime) fn aio_io_done(
+        &mut self,
+        now: Nanos,
+        coro: usize,
+        q: &mut EventQueue<Event>,
+    ) {
+        self.lp().events.push_back(Cb::Done(coro));
+        self.loop_notify(now, q);
+    }
+
+    /// Wakes the loop thread if it is blocked in a poll that waits.
+    fn loop_notify(&mut self, now: Nanos, q: &mut EventQueue<Event>) {
+        let l = self.lp();
+        if !l.polling {
+            return;
+        }
+        l.polling = false;
+        let Some(tid) = l.thread else { return };
+        self.threads[tid].epoch += 1;
+        self.wake(now, tid, Next::ReturnCost, q);
+    }
+
+    /// The loop thread's poll timed out (a `CallReturn` of its thread).
+    pub(in crate::python::runtime) fn aio_poll_returned(&mut self, tid: ThreadId) {
+        if let Some(l) = self.aio.as_deref_mut()
+            && l.thread == Some(tid)
+        {
+            l.polling = false;
+        }
+    }
+
+    fn call_soon(&mut self, cb: Cb) {
+        let l = self.lp();
+        l.ready.push_back((l.ready_seq, cb));
+        l.ready_seq += 1;
+    }
+
+    fn loop_cost(&mut self, dist: Dist) -> Nanos {
+        let d = dist.sample(&mut self.lp().rng);
+        self.overhead_cpu += d;
+        d
+    }
+
+    /// True for the threads this module drives.
+    pub(in crate::python::runtime) fn is_aio_role(role: Role) -> bool {
+        matches!(role, Role::Loop | Role::Executor)
+    }
+
+    /// The workload whose steps a thread runs now (an executor thread: its job's).
+    pub(in crate::python::runtime) fn steps_workload(&self, tid: ThreadId) -> usize {
+        let t = &self.threads[tid];
+        if t.role == Role::Executor
+            && let Some(Act::Slice(c)) = t.plan.front()
+            && let Some(l) = self.aio.as_deref()
+        {
+            return l.coros[*c].workload;
+        }
+        t.workload
+    }
+
+    /// The operation a loop or executor thread is at, if it runs a program.
+    fn aio_op(&self, tid: ThreadId) -> Option<Option<Op>> {
+        let t = &self.threads[tid];
+        let l = self.aio.as_deref()?;
+        match t.plan.front() {
+            // A consumer about to `get` runs Python (`Lib/asyncio/queues.py`).
+            Some(Act::Coro(c)) if l.coros[*c].consumer && !l.coros[*c].holding => Some(None),
+            Some(Act::Coro(c)) => {
+                let co = &l.coros[*c];
+                Some(self.workloads[co.workload].ops.get(co.pc).copied())
+            }
+            Some(Act::Slice(c)) => {
+                let co = &l.coros[*c];
+                Some(self.workloads[co.workload].ops.get(t.pc).copied())
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether a loop or executor thread is at an eval-breaker check point.
+    /// On the loop, a coroutine's awaits and `asyncio.Lock` operations are
+    /// Python; only `cpu_nogil` and `blocking_io` start with a call into C,
+    /// and the poll's `select` drops the GIL itself. On an executor thread,
+    /// the rules of any thread apply.
+    pub(in crate::python::runtime) fn aio_check_point(&self, tid: ThreadId) -> bool {
+        let executor = matches!(self.threads[tid].plan.front(), Some(Act::Slice(_)));
+        match self.aio_op(tid) {
+            Some(Some(Op::CpuNogil(_) | Op::BlockingIo(_))) => false,
+            Some(Some(Op::Io(_) | Op::Sleep(_) | Op::LockAcquire(_) | Op::LockRelease(_))) => {
+                !executor
+            }
+            Some(_) => true,
+            None => !matches!(self.threads[tid].plan.front(), Some(Act::Poll)),
+        }
+    }
+
+    /// Moves a loop or executor thread past its current operation.
+    pub(in crate::python::runtime) fn aio_advance(&mut self, tid: ThreadId) {
+        let t = &mut self.threads[tid];
+        match t.plan.front().copied() {
+            Some(Act::Coro(c)) => {
+                if let Some(l) = self.aio.as_deref_mut() {
+                    l.coros[c].pc += 1;
+                }
+            }
+            Some(Act::Slice(_)) => t.pc += 1,
+            _ => {
+                t.plan.pop_front();
+            }
+        }
+    }
+
+    /// One line per lock or semaphore that coroutines wait on, for a deadlock report.
+    pub(in crate::python::runtime) fn aio_deadlock(&self) -> Vec<String> {
+        let Some(l) = self.aio.as_deref() else {
+            return Vec::new();
+        };
+        let mut lines = Vec::new();
+        for (k, lock) in l.locks.iter().enumerate() {
+            if !lock.waiters.is_empty() {
+                lines.push(format!(
+                    "{} coroutine(s) wait for asyncio.Lock `{}`",
+                    lock.waiters.len(),
+                    self.lock_names[k]
+                ));
+            }
+        }
+        for (k, sem) in l.sems.iter().enumerate() {
+            if !sem.waiters.is_empty() {
+                lines.push(format!(
+                    "{} coroutine(s) wait for asyncio.Semaphore `{}`",
+                    sem.waiters.len(),
+                    self.semaphore_names[k]
+                ));
+            }
+        }
+        lines.extend(self.aio_queue_deadlock());
+        lines
+    }
+
+    /// Lane label of the loop and executor threads.
+    pub(in crate::python::runtime) fn aio_label(&self, tid: ThreadId) -> String {
+        let t = &self.threads[tid];
+        let name = &self.workloads[t.workload].name;
+        match t.role {
+            Role::Loop => format!("{name}/event-loop"),
+            _ => format!("{name}/executor-{}", t.index),
+        }
+    }
+}

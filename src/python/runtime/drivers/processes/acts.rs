@@ -1,0 +1,352 @@
+//! Runs an agent thread's next act: costs, channel reads and writes,
+//! process and thread starts, submissions and completions.
+
+use std::collections::VecDeque;
+
+use crate::engine::EventQueue;
+use crate::engine::time::Nanos;
+use crate::machine::ThreadId;
+use crate::workload::{ProcessApi, StartMethod};
+
+use super::*;
+
+impl Runtime {
+    /// Runs an agent's next act, holding its GIL (taken by [`Runtime::run`]).
+    pub(in crate::python::runtime) fn run_agent(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        let Some(act) = self.threads[tid].plan.front().copied() else {
+            self.refill(tid);
+            return true;
+        };
+        let w = self.threads[tid].workload;
+        match act {
+            Act::Program(arrival) => {
+                let t = &mut self.threads[tid];
+                t.task = Some(arrival);
+                match self.workloads[w].ops.get(t.pc).copied() {
+                    Some(op) => self.run_op(now, tid, op, q),
+                    None => {
+                        t.pc = 0;
+                        t.task = None;
+                        t.plan.pop_front();
+                        true
+                    }
+                }
+            }
+            Act::Held(cost) => {
+                let d = self.cost(tid, cost);
+                self.burst(
+                    now,
+                    tid,
+                    d,
+                    crate::python::runtime::BurstKind::Other,
+                    Next::StepDone,
+                    q,
+                );
+                false
+            }
+            Act::Nogil(cost) => {
+                let d = self.cost(tid, cost);
+                self.release_for(now, tid, Some(Call::Nogil(d)), q)
+            }
+            Act::Lock(op) => self.run_op(now, tid, op, q),
+            Act::Recv(ch) => {
+                if self.threads[tid].msg.is_none() {
+                    match self.channels[ch].msgs.pop_front() {
+                        Some(m) => self.threads[tid].msg = Some(m),
+                        None if self.manager_has_work(tid, ch) => {
+                            // Woken by a submit: fill the call queue first.
+                            self.threads[tid].plan.clear();
+                            return true;
+                        }
+                        None => return self.release_for(now, tid, Some(Call::Recv(ch)), q),
+                    }
+                }
+                self.threads[tid].plan.pop_front();
+                true
+            }
+            Act::Send(ch) => {
+                self.threads[tid].plan.pop_front();
+                if let Some(msg) = self.threads[tid].msg.take() {
+                    self.deliver(now, ch, msg, q);
+                }
+                true
+            }
+            Act::Discard => {
+                self.threads[tid].plan.pop_front();
+                self.threads[tid].msg = None;
+                true
+            }
+            Act::StartChild(task) => {
+                self.threads[tid].plan.pop_front();
+                let pool = self.pool(w);
+                if pool.run.start_method == StartMethod::Fork && !pool.sub {
+                    self.pool_mut(w).last_fork = Some(now);
+                }
+                self.start_child(now, w, task, q);
+                true
+            }
+            Act::ForkRequest(task) => {
+                self.threads[tid].plan.pop_front();
+                if !self.pool(w).forkserver {
+                    self.pool_mut(w).forkserver = true;
+                    let interp = self.new_interp(w, "forkserver", true);
+                    self.spawn_in(now, w, Role::ForkServer, None, interp, q);
+                }
+                let ch = self.pool(w).fork_requests;
+                let msg = Msg {
+                    tasks: task.into_iter().collect(),
+                    bytes: 0,
+                };
+                self.deliver(now, ch, msg, q);
+                true
+            }
+            Act::ForkChild => {
+                self.threads[tid].plan.pop_front();
+                let task = self.threads[tid].msg.as_mut().and_then(|m| m.tasks.pop());
+                self.start_child(now, w, task, q);
+                true
+            }
+            Act::StartThread(role) => {
+                self.threads[tid].plan.pop_front();
+                let home = if role == Role::SubWorker {
+                    let k = self.pool(w).processes;
+                    self.pool_mut(w).processes += 1;
+                    let interp = self.new_interp(w, &format!("interpreter/{k}"), false);
+                    self.pool_mut(w).interps.push(interp);
+                    interp
+                } else {
+                    0
+                };
+                let t = self.spawn_in(now, w, role, None, 0, q);
+                self.threads[t].home = home;
+                if role == Role::Manager {
+                    self.pool_mut(w).manager = Some(t);
+                }
+                true
+            }
+            Act::Submit => {
+                self.threads[tid].plan.pop_front();
+                let pool = self.pool(w);
+                let (taskq, workers, chunksize) = (pool.taskq, pool.workers, pool.run.chunksize);
+                let tasks: Vec<Nanos> = self.workloads[w].queue.drain(..).collect();
+                let size = chunksize.unwrap_or_else(|| default_chunksize(tasks.len(), workers));
+                let args = self.pool(w).run.args_bytes;
+                for chunk in tasks.chunks(size.max(1) as usize) {
+                    let msg = Msg {
+                        tasks: chunk.to_vec(),
+                        bytes: args * chunk.len() as u64,
+                    };
+                    self.deliver(now, taskq, msg, q);
+                }
+                true
+            }
+            Act::Enqueue => {
+                self.threads[tid].plan.pop_front();
+                let Some(arrival) = self.workloads[w].queue.pop_front() else {
+                    return true;
+                };
+                if self.pool(w).sub || self.pool(w).run.api == ProcessApi::Pool {
+                    // A task for a worker thread, or Pool.apply_async's one-task job.
+                    let msg = Msg {
+                        tasks: vec![arrival],
+                        bytes: self.pool(w).run.args_bytes,
+                    };
+                    let taskq = self.pool(w).taskq;
+                    self.deliver(now, taskq, msg, q);
+                    return true;
+                }
+                // Executor.map with a chunksize: one work item per chunk (_process_chunk).
+                let mut item = vec![arrival];
+                let size = if self.pool(w).rate {
+                    1
+                } else {
+                    self.pool(w).run.chunksize.unwrap_or(1)
+                };
+                while (item.len() as u64) < size {
+                    match self.workloads[w].queue.pop_front() {
+                        Some(a) => item.push(a),
+                        None => break,
+                    }
+                }
+                self.pool_mut(w).pending.push_back(item);
+                let (outq, manager) = (self.pool(w).outq, self.pool(w).manager);
+                if let Some(m) = manager
+                    && let Some(i) = self.channels[outq].waiters.iter().position(|&x| x == m)
+                {
+                    // `_executor_manager_thread_wakeup.wakeup()`.
+                    self.channels[outq].waiters.remove(i);
+                    self.wake(now, m, Next::ReturnCost, q);
+                }
+                true
+            }
+            Act::Fill => {
+                self.threads[tid].plan.pop_front();
+                let args = self.pool(w).run.args_bytes;
+                while self.pool(w).credit > 0 {
+                    let Some(tasks) = self.pool_mut(w).pending.pop_front() else {
+                        break;
+                    };
+                    self.pool_mut(w).credit -= 1;
+                    let taskq = self.pool(w).taskq;
+                    let msg = Msg {
+                        bytes: args * tasks.len() as u64,
+                        tasks,
+                    };
+                    self.deliver(now, taskq, msg, q);
+                }
+                true
+            }
+            Act::Credit => {
+                self.threads[tid].plan.pop_front();
+                self.pool_mut(w).credit += 1;
+                true
+            }
+            Act::Tasks => {
+                self.threads[tid].plan.pop_front();
+                let per_task = self.threads[tid].role == Role::ProcTask;
+                let mut acts = self.result_acts(w, per_task);
+                let result = self.pool(w).run.result_bytes;
+                let t = &mut self.threads[tid];
+                let tasks = t.msg.as_ref().map_or(Vec::new(), |m| m.tasks.clone());
+                if let Some(m) = t.msg.as_mut() {
+                    m.bytes = result * tasks.len() as u64;
+                }
+                for (i, &arrival) in tasks.iter().enumerate() {
+                    acts.insert(i, Act::Program(arrival));
+                }
+                for a in acts.into_iter().rev() {
+                    t.plan.push_front(a);
+                }
+                true
+            }
+            Act::Complete => {
+                self.threads[tid].plan.pop_front();
+                if self.pool(w).sub || self.pool(w).run.api == ProcessApi::Executor {
+                    self.pool_mut(w).idle += 1;
+                }
+                let Some(msg) = self.threads[tid].msg.take() else {
+                    return true;
+                };
+                let puts = self.successors[w].len();
+                if puts == 0 {
+                    for arrival in msg.tasks {
+                        self.count_completion(now, w, arrival);
+                    }
+                    return true;
+                }
+                // The parent puts each result into the stages it feeds
+                // (`for r in pool.imap(...): q.put(r)`), then it is done.
+                let t = &mut self.threads[tid];
+                for &arrival in msg.tasks.iter().rev() {
+                    t.plan.push_front(Act::IterationDone(arrival));
+                    for k in (0..puts).rev() {
+                        t.plan.push_front(Act::StagePut(k));
+                    }
+                }
+                true
+            }
+            Act::Exit => {
+                self.exit_process(now, tid, q);
+                false
+            }
+            Act::Block => self.release_for(now, tid, Some(Call::Await), q),
+            Act::Iterate => {
+                let t = &mut self.threads[tid];
+                t.plan.pop_front();
+                t.plan.push_front(Act::IterationDone(now));
+                t.plan.push_front(Act::Program(now));
+                self.workloads[w].arrived += 1;
+                self.add_task_memory(w);
+                true
+            }
+            Act::IterationDone(started) => {
+                self.threads[tid].plan.pop_front();
+                self.count_completion(now, w, started);
+                true
+            }
+            Act::SubmitNext => {
+                self.threads[tid].plan.pop_front();
+                if self.pool(w).per_task {
+                    let mut acts = VecDeque::new();
+                    let arrival = self.workloads[w].queue.pop_front();
+                    self.start_acts(w, Some(arrival.unwrap_or(now)), &mut acts);
+                    let t = &mut self.threads[tid];
+                    for a in acts.into_iter().rev() {
+                        t.plan.push_front(a);
+                    }
+                    return true;
+                }
+                let i = self.pool(w).submitted;
+                self.pool_mut(w).submitted += 1;
+                // _adjust_process_count / _adjust_thread_count: no new worker
+                // if the idle semaphore can be taken without blocking.
+                let pool = self.pool_mut(w);
+                let spawn = if pool.idle > 0 {
+                    pool.idle -= 1;
+                    false
+                } else {
+                    pool.processes < pool.workers
+                };
+                let acts = self.submit_acts(w, i, spawn);
+                let t = &mut self.threads[tid];
+                for a in acts.into_iter().rev() {
+                    t.plan.push_front(a);
+                }
+                true
+            }
+            Act::Switch => {
+                let t = &self.threads[tid];
+                let to = if t.interp == 0 { t.home } else { 0 };
+                self.release_for(now, tid, Some(Call::Switch(to)), q)
+            }
+            Act::StageTake => {
+                self.threads[tid].plan.pop_front();
+                let entered = self.threads[tid]
+                    .msg
+                    .as_ref()
+                    .and_then(|m| m.tasks.first().copied());
+                if let Some(entered) = entered {
+                    self.stage_taken(now, w, entered, q);
+                }
+                true
+            }
+            Act::StageTask => {
+                self.threads[tid].plan.pop_front();
+                let entered = self.threads[tid]
+                    .msg
+                    .take()
+                    .and_then(|m| m.tasks.first().copied());
+                let Some(entered) = entered else {
+                    return true;
+                };
+                let puts = self.successors[w].len();
+                let t = &mut self.threads[tid];
+                t.plan.push_front(Act::IterationDone(entered));
+                for k in (0..puts).rev() {
+                    t.plan.push_front(Act::StagePut(k));
+                }
+                t.plan.push_front(Act::Program(entered));
+                true
+            }
+            Act::StagePut(k) => self.agent_stage_put(now, tid, k, q),
+            Act::StageDeliver(stage) => {
+                self.threads[tid].plan.pop_front();
+                if let Some(msg) = self.threads[tid].msg.take() {
+                    self.stage_ready(now, stage, msg, q);
+                }
+                true
+            }
+            Act::Poll
+            | Act::Collect
+            | Act::Run(_)
+            | Act::Burn(_)
+            | Act::Coro(_)
+            | Act::Slice(_) => unreachable!("asyncio acts run in runtime/aio.rs"),
+        }
+    }
+}

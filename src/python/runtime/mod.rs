@@ -1,0 +1,711 @@
+//! The Python runtime model: threads running compiled programs on the
+//! machine, contending for the GIL, locks and semaphores.
+//!
+//! Each Python thread is an OS thread of [`crate::machine::Machine`] (same
+//! index). A thread's [`Next`] says what it does the next time the machine
+//! hands it control ([`Notice::Started`] after a wake-up, or
+//! [`Notice::BurstDone`]). [`Runtime::proceed`] runs that action and every
+//! zero-time action after it, until the thread starts a CPU burst or blocks.
+//!
+//! Pools follow python/cpython `Lib/concurrent/futures/thread.py`: a worker is
+//! started on `submit` only when no worker is idle and fewer than
+//! `max_workers` exist (`_adjust_thread_count`); idle workers block in
+//! `work_queue.get()` with the GIL released.
+//!
+//! When asked ([`Runtime::record_timeline`]), the runtime records a
+//! [`Timeline`](crate::results::timeline::Timeline) of a window: after each
+//! event inside it, the states of the threads that may have changed are
+//! derived again and their lanes updated (`runtime/record.rs`).
+
+mod accounting;
+mod drivers;
+mod gil_calls;
+mod interp;
+mod record;
+mod sync_ops;
+mod thread;
+
+pub use drivers::asyncio::{CallbackKind, LoopRecord};
+pub use drivers::stages::StageCounts;
+
+use drivers::{asyncio as aio, processes as procs, stages};
+
+use std::collections::VecDeque;
+
+use crate::engine::random::Dist;
+use crate::engine::time::Nanos;
+use crate::engine::{EventQueue, Model, Stream};
+use crate::machine::MachineConfig;
+use crate::machine::{Machine, MachineEvent, Notice, ThreadId};
+use crate::results::latency::LatencyStats;
+use crate::results::timeline::MarkKind;
+use crate::results::{Accounting, Deadlock, SyncStat, WorkloadResult};
+use crate::workload::{
+    Arrival, Model as RunModel, RunWindow, SemaphoreDef, SyncDef, Workers, Workload,
+};
+
+use super::config::{Build, PythonConfig};
+use super::gil::Gil;
+use super::program::{Op, compile};
+use super::sync::{Lock, Occupancy, Semaphore, Waitable};
+
+/// What the runtime simulates: the machine, the interpreter's settings, the
+/// program's workloads and synchronisation objects, and the statistics window.
+#[derive(Debug, Clone, Copy)]
+pub struct System<'a> {
+    /// Cores and OS scheduler.
+    pub machine: &'a MachineConfig,
+    /// Interpreter and GIL.
+    pub python: &'a PythonConfig,
+    /// `duration` and `warmup`.
+    pub window: RunWindow,
+    /// Semaphores, in file order.
+    pub semaphores: &'a [SemaphoreDef],
+    /// Lock names, in order of first use.
+    pub locks: &'a [String],
+    /// Events, then conditions.
+    pub syncs: &'a [SyncDef],
+    /// Workloads, in file order.
+    pub workloads: &'a [Workload],
+}
+
+/// Events of the Python runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// An event of the machine (cores, scheduler).
+    Machine(MachineEvent),
+    /// Tasks of `workload` arrive.
+    Arrival { workload: usize },
+    /// A GIL wait's timed wait expires (stale unless `epoch` matches).
+    GilTimeout { thread: ThreadId, epoch: u64 },
+    /// A blocking call (I/O, sleep) of `thread` returns (stale unless `epoch` matches).
+    CallReturn { thread: ThreadId, epoch: u64 },
+    /// The warm-up ends: counters are snapshotted.
+    WarmupEnd,
+    /// A coroutine's awaited I/O completes (asyncio).
+    AioDone { coro: usize },
+}
+
+impl From<MachineEvent> for Event {
+    fn from(e: MachineEvent) -> Self {
+        Event::Machine(e)
+    }
+}
+
+/// What a thread does the next time it has control of its core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Next {
+    /// A new thread's start-up (`thread_start`, without the GIL).
+    Bootstrap,
+    /// Take the GIL if needed, then run the operation at `pc`.
+    Run,
+    /// The burst of the operation at `pc` is complete.
+    StepDone,
+    /// A GIL-releasing call's burst is complete.
+    CallDone,
+    /// Back from a GIL-releasing call: pay its return cost, then run.
+    ReturnCost,
+    /// Woken from the GIL's condition variable (signalled or timed out).
+    GilRecheck { timed_out: bool },
+    /// Woken from `switch_cond` after a drop that had to wait for the switch.
+    SwitchWoken,
+    /// Woken after a lock release: try the lock again (without the GIL).
+    LockRecheck(usize),
+}
+
+/// What a blocked thread waits for (for deadlock reports and timelines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// Not blocked.
+    None,
+    /// On the GIL's condition variable.
+    Gil,
+    /// On `switch_cond`, for another thread to take the GIL.
+    Switch,
+    /// In blocking I/O or a sleep.
+    Call,
+    /// On a lock.
+    Lock(usize),
+    /// On a semaphore.
+    Semaphore(usize),
+    /// An idle pool worker waiting for a task.
+    Idle,
+    /// On an event's `set` or a condition's `notify` (`Scenario::syncs` index).
+    Sync(usize),
+    /// A multiprocessing notifier waiting for the sleepers it woke (`_woken_count`).
+    Woken(usize),
+    /// A producer in `put` on the full queue of this stage (`not_full.wait()`).
+    QueueFull(usize),
+}
+
+/// A GIL-releasing call a thread makes after dropping the GIL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    Nogil(Nanos),
+    Io(Nanos),
+    Sleep(Nanos),
+    Lock(usize),
+    Semaphore(usize),
+    Idle,
+    /// A `recv` on a channel (a pipe or a queue) with nothing to read yet.
+    Recv(usize),
+    /// Waiting for another process (the forkserver's reply), no core and no GIL.
+    Await,
+    /// Moves the thread to another interpreter (`_interpreters.exec` entering or leaving).
+    Switch(usize),
+    /// The event loop's `select` that waits, with its timeout (`None`: forever).
+    Poll(Option<Nanos>),
+    /// The blocking acquire of a condition's waiter lock (`Condition.wait`).
+    SyncWait(usize),
+    /// A multiprocessing notifier's `_woken_count.acquire()`.
+    Woken(usize),
+    /// `queue.Queue.put` on a full queue: (stage, upstream slot).
+    QueuePut(usize, usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BurstKind {
+    /// Pure-Python CPU: a drop request truncates it at the next check point.
+    Python,
+    /// Anything else: runs to its end.
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// A pool worker (or the main thread of a sequential workload).
+    Worker,
+    /// One thread per task; exits after it.
+    PerTask,
+    /// Loops the program forever.
+    Forever,
+    /// A process model's submitting thread: the parent's main thread.
+    ProcMain,
+    /// `Pool`'s `_task_handler` thread in the parent.
+    TaskHandler,
+    /// `Pool`'s `_result_handler` thread in the parent.
+    ResultHandler,
+    /// `ProcessPoolExecutor`'s `_ExecutorManagerThread` in the parent.
+    Manager,
+    /// The call queue's feeder thread (`multiprocessing.Queue._feed`) in the parent.
+    Feeder,
+    /// A stage's `multiprocessing.Queue` feeder thread in a producer's process.
+    StageFeeder,
+    /// The main thread of a pool's worker process.
+    ProcWorker,
+    /// The main thread of a `multiprocessing.Process` started for one task.
+    ProcTask,
+    /// The forkserver's main thread.
+    ForkServer,
+    /// An `InterpreterPoolExecutor` worker thread: it runs each task in its own subinterpreter.
+    SubWorker,
+    /// The thread running the asyncio event loop (the main thread, in `asyncio.run`).
+    Loop,
+    /// A thread of the event loop's default executor (`to_thread`).
+    Executor,
+}
+
+#[derive(Debug, Clone)]
+struct PyThread {
+    workload: usize,
+    /// The interpreter the thread runs in now (index into `Runtime::interps`).
+    interp: usize,
+    /// A subinterpreter worker's own interpreter (0 otherwise).
+    home: usize,
+    role: Role,
+    task: Option<Nanos>,
+    pc: usize,
+    holds_gil: bool,
+    next: Next,
+    burst: BurstKind,
+    /// Rest of a `cpu` step interrupted at a check point.
+    split_rest: Option<Nanos>,
+    /// The call to make once a switch wait ends.
+    pending_call: Option<Call>,
+    saved_switch: u64,
+    /// When the current GIL wait pass times out.
+    gil_deadline: Nanos,
+    epoch: u64,
+    wait: Wait,
+    gil_wait_since: Option<Nanos>,
+    /// Since when, and on which lock or semaphore ([`Runtime::sync_index`]), it waits.
+    sync_wait_since: Option<(Nanos, usize)>,
+    born: Nanos,
+    alive: bool,
+    /// Creation order over the run (a reused slot gets a new serial).
+    serial: u64,
+    /// Creation order within the workload: the `1` of `io/1`.
+    index: u32,
+    /// True for the threads of a process model, which follow `plan`.
+    agent: bool,
+    /// What an agent thread does next, front first.
+    plan: VecDeque<procs::Act>,
+    /// The message an agent thread holds (received, or being sent).
+    msg: Option<procs::Msg>,
+    /// Puts of the finished task's results already made (pipeline stages).
+    puts_done: usize,
+    /// A stage worker took an item: its `get` cost is still to pay.
+    get_due: stages::Get,
+    /// Where a thread's put into a `Pipe` stage is: 0 before pickling, 1
+    /// pickled (the write is next), 2 written.
+    put_phase: u8,
+    /// When the item of the put in progress entered its queue.
+    put_entered: Nanos,
+    /// A GIL-releasing call outside the program (a stage's pipe read or
+    /// write): its return must not move `pc`.
+    stage_call: bool,
+    /// The thread has put into a stage's queue (its life counts in `putter_life_ns`).
+    putter: bool,
+    /// Since when, and on which stage's full queue, it waits in `put`.
+    put_wait_since: Option<(Nanos, usize)>,
+}
+
+/// Per-workload state and statistics.
+struct WorkloadState {
+    name: String,
+    ops: Vec<Op>,
+    arrival: Arrival,
+    model: RunModel,
+    workers: Workers,
+    memory: u64,
+    steps_rng: Stream,
+    arrivals_rng: Stream,
+    runtime_rng: Stream,
+    queue: VecDeque<Nanos>,
+    idle: VecDeque<ThreadId>,
+    threads: u32,
+    /// Threads ever created.
+    spawned: u32,
+    arrived: u64,
+    completed: u64,
+    completed_in_window: u64,
+    latency: LatencyStats,
+    gil_wait_ns: u128,
+    thread_life_ns: u128,
+    /// Summed lifetime in the window of the threads that put into a stage.
+    putter_life_ns: u128,
+    /// Coroutine lifetime in the window, summed over its coroutines (asyncio).
+    coro_life_ns: u128,
+    /// Thread time blocked on each lock, then each semaphore, in the window.
+    sync_wait_ns: Vec<u128>,
+    /// Thread time blocked in `put` on each stage's full queue, in the window.
+    put_blocked_ns: Vec<u128>,
+    /// Draws of message costs (pickling, pipes): `workload/NAME/ipc`.
+    ipc_rng: Stream,
+    /// Core time spent on the workload's messages (pickling, unpickling,
+    /// pipe syscalls, shared-memory blocks), over the whole run.
+    ipc_cpu: Nanos,
+    /// The process pool, for a process model.
+    pool: Option<procs::PoolState>,
+}
+
+/// Counters snapshotted at the end of the warm-up.
+#[derive(Debug, Clone, Copy, Default)]
+struct Snapshot {
+    busy: Nanos,
+    context_switches: u64,
+}
+
+/// One interpreter: its GIL and the GIL's counters at the end of the warm-up.
+struct Interp {
+    gil: Gil,
+    snapshot_held: Nanos,
+    snapshot_switches: u64,
+}
+
+impl Interp {
+    fn new(gil: Gil) -> Self {
+        Interp {
+            gil,
+            snapshot_held: 0,
+            snapshot_switches: 0,
+        }
+    }
+
+    /// GIL held time and switches in the window ending at `end`.
+    fn window(&self, end: Nanos) -> (Nanos, u64) {
+        (
+            self.gil.held_time(end).saturating_sub(self.snapshot_held),
+            self.gil.switch_number() - self.snapshot_switches,
+        )
+    }
+}
+
+/// The whole simulated Python program: machine, interpreter, workloads.
+pub struct Runtime {
+    python: PythonConfig,
+    machine: Machine,
+    /// Interpreters: 0 is the main (parent) interpreter; process pools add one per worker process.
+    interps: Vec<Interp>,
+    /// Whether GIL logs are recorded (for interpreters created later, too).
+    record_gil: bool,
+    threads: Vec<PyThread>,
+    free_threads: Vec<ThreadId>,
+    workloads: Vec<WorkloadState>,
+    locks: Vec<Lock>,
+    lock_names: Vec<String>,
+    /// The scenario's locks come first in `locks`; the runtime's own follow.
+    scenario_locks: usize,
+    /// Busy time of each scenario lock, then each semaphore ([`Runtime::sync_index`]).
+    sync_busy: Vec<Occupancy>,
+    semaphores: Vec<Semaphore>,
+    semaphore_names: Vec<String>,
+    /// Events and conditions, in `Scenario::syncs` order (`runtime/events.rs`).
+    syncs: Vec<Waitable>,
+    warmup: Nanos,
+    duration: Option<Nanos>,
+    cpu_scale: f64,
+    slack_rng: Stream,
+    batch_left: u64,
+    open_loop: bool,
+    last_completion: Nanos,
+    live_threads: u64,
+    /// Live processes, the main one included.
+    live_processes: u64,
+    /// Resident memory of subinterpreters, in bytes.
+    subinterpreters_rss: u64,
+    /// Pipes and queues between threads and processes.
+    channels: Vec<procs::Channel>,
+    seed: u64,
+    tasks_memory: u64,
+    peak_rss: u64,
+    snapshot: Snapshot,
+    draining: bool,
+    step_cpu: Nanos,
+    overhead_cpu: Nanos,
+    /// Whether a `multiprocessing.Pool()` of the program has imported
+    /// its modules (`python.pool_import`: paid once per program).
+    pool_imported: bool,
+    bytes_pickled: u64,
+    bytes_unpickled: u64,
+    /// Threads ever created.
+    spawned: u64,
+    /// The timeline being recorded, if asked for.
+    recorder: Option<Box<record::Recorder>>,
+    /// The asyncio event loop, if a workload runs on it.
+    aio: Option<Box<aio::EventLoop>>,
+    /// Per workload: its stage queue, when it has `after`.
+    stages: Vec<Option<stages::StageState>>,
+    /// Per workload: the stages it feeds, with its slot among their upstreams.
+    successors: Vec<Vec<(usize, usize)>>,
+    /// The feeder threads of `multiprocessing.Queue` stages, one per producer process and stage.
+    stage_feeders: Vec<stages::StageFeeder>,
+    /// Live coroutines (asyncio tasks).
+    live_coros: u64,
+}
+
+impl Runtime {
+    /// Builds the runtime for one run of `scenario` with `seed`.
+    pub fn new(scenario: System<'_>, seed: u64) -> Self {
+        let python = scenario.python.clone();
+        let cpu_scale = if python.build == Build::FreeThreaded {
+            python.free_threaded_overhead
+        } else {
+            1.0
+        };
+        let workloads: Vec<WorkloadState> = scenario
+            .workloads
+            .iter()
+            .map(|w| WorkloadState {
+                name: w.name.clone(),
+                ops: compile(&w.steps),
+                arrival: w.arrival.clone(),
+                model: w.model.clone(),
+                workers: w.workers,
+                memory: w.memory_bytes,
+                steps_rng: Stream::new(seed, &format!("workload/{}/steps", w.name)),
+                arrivals_rng: Stream::new(seed, &format!("workload/{}/arrivals", w.name)),
+                runtime_rng: Stream::new(seed, &format!("workload/{}/runtime", w.name)),
+                queue: VecDeque::new(),
+                idle: VecDeque::new(),
+                threads: 0,
+                spawned: 0,
+                arrived: 0,
+                completed: 0,
+                completed_in_window: 0,
+                latency: LatencyStats::new(),
+                gil_wait_ns: 0,
+                thread_life_ns: 0,
+                putter_life_ns: 0,
+                coro_life_ns: 0,
+                sync_wait_ns: vec![0; scenario.locks.len() + scenario.semaphores.len()],
+                put_blocked_ns: vec![0; scenario.workloads.len()],
+                ipc_rng: Stream::new(seed, &format!("workload/{}/ipc", w.name)),
+                ipc_cpu: 0,
+                pool: None,
+            })
+            .collect();
+        let batch_left = scenario
+            .workloads
+            .iter()
+            .map(|w| {
+                if let Arrival::Batch(n) = w.arrival {
+                    n
+                } else {
+                    0
+                }
+            })
+            .sum();
+        let open_loop = scenario
+            .workloads
+            .iter()
+            .any(|w| !matches!(w.arrival, Arrival::Batch(_) | Arrival::After { .. }));
+        let mut runtime = Runtime {
+            interps: vec![Interp::new(Gil::new(
+                python.gil_handoff,
+                seed,
+                "interpreter/main/gil",
+            ))],
+            record_gil: false,
+            python,
+            machine: Machine::new(scenario.machine.clone(), seed),
+            threads: Vec::new(),
+            free_threads: Vec::new(),
+            workloads,
+            locks: scenario.locks.iter().map(|_| Lock::default()).collect(),
+            lock_names: scenario.locks.to_vec(),
+            scenario_locks: scenario.locks.len(),
+            sync_busy: vec![Occupancy::default(); scenario.locks.len() + scenario.semaphores.len()],
+            semaphores: scenario
+                .semaphores
+                .iter()
+                .map(|s| Semaphore::new(s.capacity))
+                .collect(),
+            semaphore_names: scenario.semaphores.iter().map(|s| s.name.clone()).collect(),
+            syncs: Vec::new(),
+            warmup: scenario.window.warmup,
+            duration: scenario.window.duration,
+            cpu_scale,
+            slack_rng: Stream::new(seed, "interpreter/main/timers"),
+            batch_left,
+            open_loop,
+            last_completion: 0,
+            live_threads: 0,
+            live_processes: 1,
+            subinterpreters_rss: 0,
+            channels: Vec::new(),
+            seed,
+            tasks_memory: 0,
+            peak_rss: 0,
+            snapshot: Snapshot::default(),
+            draining: false,
+            step_cpu: 0,
+            overhead_cpu: 0,
+            pool_imported: false,
+            bytes_pickled: 0,
+            bytes_unpickled: 0,
+            spawned: 0,
+            recorder: None,
+            aio: None,
+            stages: Vec::new(),
+            successors: Vec::new(),
+            stage_feeders: Vec::new(),
+            live_coros: 0,
+        };
+        runtime.events_new(scenario);
+        runtime.aio_new(scenario.machine.cores, seed);
+        runtime.stages_new(scenario);
+        runtime
+    }
+
+    /// Records every GIL acquisition and release (for tests and timelines).
+    pub fn record_gil(&mut self) {
+        self.record_gil = true;
+        for i in &mut self.interps {
+            i.gil.record();
+        }
+    }
+
+    /// The GIL's `(time, thread, acquired)` log, when recorded.
+    pub fn gil_log(&self) -> Option<&[(Nanos, ThreadId, bool)]> {
+        self.interps[0].gil.log()
+    }
+
+    /// Every interpreter's GIL log, by interpreter (0 = main), when recorded.
+    pub fn gil_logs(&self) -> Option<Vec<Vec<(Nanos, ThreadId, bool)>>> {
+        self.interps
+            .iter()
+            .map(|i| i.gil.log().map(<[_]>::to_vec))
+            .collect()
+    }
+
+    /// The most holders each semaphore ever had at once, in `[semaphores]` order.
+    pub fn semaphore_max_holders(&self) -> Vec<u32> {
+        self.semaphores.iter().map(|s| s.max_holders).collect()
+    }
+
+    /// Schedules the first events: arrivals, forever loops, the warm-up end.
+    pub fn start(&mut self, q: &mut EventQueue<Event>) {
+        self.update_rss();
+        self.aio_start(q);
+        if self.warmup > 0 {
+            q.schedule_at(self.warmup, Event::WarmupEnd);
+        }
+        for w in 0..self.workloads.len() {
+            match self.workloads[w].arrival {
+                Arrival::Batch(_) | Arrival::Rate(_) => {
+                    q.schedule_at(0, Event::Arrival { workload: w })
+                }
+                // Fed by its upstreams' puts (runtime/stages.rs); a stage on
+                // processes starts its workers at once.
+                Arrival::After { .. } => {
+                    if matches!(self.workloads[w].model, RunModel::Processes(_)) {
+                        self.arrive_processes(0, w, 0, q);
+                    }
+                }
+                // Started with the loop (aio_start).
+                Arrival::Forever if self.workloads[w].model == RunModel::Asyncio => {}
+                Arrival::Forever
+                    if matches!(
+                        self.workloads[w].model,
+                        RunModel::Processes(_) | RunModel::Subinterpreters(_)
+                    ) =>
+                {
+                    self.arrive_processes(0, w, 0, q);
+                }
+                Arrival::Forever => {
+                    let n = match (&self.workloads[w].model, self.workloads[w].workers) {
+                        (RunModel::Sequential, _) => 1,
+                        (_, Workers::Fixed(n)) => n,
+                        (_, Workers::PerTask | Workers::Unlimited) => 1,
+                    };
+                    for _ in 0..n {
+                        let tid = self.spawn(0, w, Role::Forever, Some(0), q);
+                        self.workloads[w].arrived += 1;
+                        self.add_task_memory(w);
+                        let _ = tid;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Keeps the run going after the last task, until no event is left.
+    pub fn set_draining(&mut self) {
+        self.draining = true;
+    }
+
+    /// True once every batch task is done and nothing else can arrive.
+    pub fn all_done(&self) -> bool {
+        !self.open_loop && self.batch_left == 0
+    }
+
+    /// Tasks still unfinished (arrived or not).
+    pub fn unfinished(&self) -> bool {
+        self.batch_left > 0 || self.workloads.iter().any(|w| w.arrived > w.completed)
+    }
+
+    /// Describes the blocked threads, for a deadlock report.
+    pub fn deadlock(&self, at: Nanos) -> Deadlock {
+        let mut blocked: Vec<String> = self
+            .threads
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.alive && t.task.is_some() && t.wait != Wait::None)
+            .map(|(i, t)| {
+                let what = match t.wait {
+                    Wait::Lock(l) => match self.locks[l].holder {
+                        Some(h) => format!("lock `{}` held by thread {h}", self.lock_names[l]),
+                        None => format!("lock `{}`", self.lock_names[l]),
+                    },
+                    Wait::Semaphore(s) => format!("semaphore `{}`", self.semaphore_names[s]),
+                    Wait::Gil => "the GIL".to_string(),
+                    Wait::Switch => "a GIL switch".to_string(),
+                    Wait::Call => "a blocking call".to_string(),
+                    Wait::Idle => "a task".to_string(),
+                    Wait::Sync(_) | Wait::Woken(_) => self.sync_wait_what(t.wait),
+                    Wait::QueueFull(d) => format!(
+                        "room in the queue of stage `{}` (a full queue.Queue)",
+                        self.workloads[d].name
+                    ),
+                    Wait::None => "nothing".to_string(),
+                };
+                format!(
+                    "thread {i} of workload `{}` waits for {what}",
+                    self.workloads[t.workload].name
+                )
+            })
+            .collect();
+        blocked.extend(self.aio_deadlock());
+        blocked.extend(self.sync_deadlock_lines());
+        Deadlock { at, blocked }
+    }
+
+    /// CPU accounting totals at `now`.
+    pub fn accounting(&self, now: Nanos) -> Accounting {
+        Accounting {
+            step_cpu: self.step_cpu,
+            overhead_cpu: self.overhead_cpu,
+            switch_cpu: self.machine.counters().switch_time,
+            busy: self.machine.busy_time(now),
+            bytes_pickled: self.bytes_pickled,
+            bytes_unpickled: self.bytes_unpickled,
+        }
+    }
+
+    /// The end of the statistics window: `duration`, else the last completion.
+    pub fn end_time(&self) -> Nanos {
+        self.duration.unwrap_or(self.last_completion)
+    }
+}
+
+/// Length of `[from, to]` inside `[warmup, ∞)`.
+fn overlap(from: Nanos, to: Nanos, warmup: Nanos) -> Nanos {
+    to.saturating_sub(from.max(warmup))
+}
+
+impl Model for Runtime {
+    type Event = Event;
+
+    fn handle(&mut self, now: Nanos, event: Event, q: &mut EventQueue<Event>) {
+        if self.recorder.is_some() {
+            self.record_before(now);
+        }
+        let mut proceeded = None;
+        match event {
+            Event::Machine(e) => match self.machine.handle(now, e, q) {
+                Some(Notice::Started(tid)) | Some(Notice::BurstDone(tid)) => {
+                    self.proceed(now, tid, q);
+                    proceeded = Some(tid);
+                }
+                None => {}
+            },
+            Event::Arrival { workload } => self.arrive(now, workload, q),
+            Event::GilTimeout { thread, epoch } => {
+                let i = self.threads[thread].interp;
+                if self.threads[thread].epoch == epoch && self.interps[i].gil.time_out(thread) {
+                    debug_assert_eq!(
+                        now, self.threads[thread].gil_deadline,
+                        "a stale GIL timeout matched thread {thread}"
+                    );
+                    self.wake(now, thread, Next::GilRecheck { timed_out: true }, q);
+                }
+            }
+            Event::CallReturn { thread, epoch } => {
+                if self.threads[thread].epoch == epoch {
+                    self.aio_poll_returned(thread);
+                    self.wake(now, thread, Next::ReturnCost, q);
+                }
+            }
+            Event::AioDone { coro } => self.aio_io_done(now, coro, q),
+            Event::WarmupEnd => {
+                self.snapshot = Snapshot {
+                    busy: self.machine.busy_time(now),
+                    context_switches: self.machine.counters().context_switches,
+                };
+                for i in &mut self.interps {
+                    i.snapshot_held = i.gil.held_time(now);
+                    i.snapshot_switches = i.gil.switch_number();
+                }
+                self.stages_warmup_end();
+            }
+        }
+        if self.recorder.is_some() {
+            self.record_after(now, proceeded);
+        }
+    }
+
+    fn finished(&self) -> bool {
+        !self.draining && self.duration.is_none() && self.all_done()
+    }
+}

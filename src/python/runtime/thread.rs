@@ -1,0 +1,234 @@
+//! OS threads of the Python program: their start, their end, blocking and
+//! waking them on the machine, CPU bursts, and the loop that runs a thread's
+//! zero-time actions until it starts a burst or blocks.
+
+use super::*;
+use crate::engine::EventQueue;
+use crate::engine::time::Nanos;
+use crate::machine::ThreadId;
+
+impl Runtime {
+    pub(super) fn spawn(
+        &mut self,
+        now: Nanos,
+        w: usize,
+        role: Role,
+        task: Option<Nanos>,
+        q: &mut EventQueue<Event>,
+    ) -> ThreadId {
+        self.spawn_in(now, w, role, task, 0, q)
+    }
+
+    /// Starts a thread of workload `w` in interpreter `interp`.
+    pub(super) fn spawn_in(
+        &mut self,
+        now: Nanos,
+        w: usize,
+        role: Role,
+        task: Option<Nanos>,
+        interp: usize,
+        q: &mut EventQueue<Event>,
+    ) -> ThreadId {
+        let main_thread = self.workloads[w].model == RunModel::Sequential
+            || role == Role::ProcMain
+            || role == Role::Loop;
+        let thread = PyThread {
+            workload: w,
+            interp,
+            home: 0,
+            role,
+            task,
+            pc: 0,
+            holds_gil: false,
+            next: if main_thread {
+                Next::Run
+            } else {
+                Next::Bootstrap
+            },
+            burst: BurstKind::Other,
+            split_rest: None,
+            pending_call: None,
+            saved_switch: 0,
+            gil_deadline: 0,
+            epoch: 0,
+            wait: Wait::None,
+            gil_wait_since: None,
+            sync_wait_since: None,
+            born: now,
+            alive: true,
+            serial: self.spawned,
+            index: self.workloads[w].spawned,
+            agent: procs::is_agent(role),
+            plan: VecDeque::new(),
+            msg: None,
+            puts_done: 0,
+            get_due: stages::Get::None,
+            put_phase: 0,
+            put_entered: 0,
+            stage_call: false,
+            putter: false,
+            put_wait_since: None,
+        };
+        self.spawned += 1;
+        self.workloads[w].spawned += 1;
+        let tid = match self.free_threads.pop() {
+            Some(tid) => {
+                // Keep counting epochs: a stale timeout of the slot's previous
+                // thread must never match the new one.
+                let epoch = self.threads[tid].epoch + 1;
+                self.threads[tid] = PyThread { epoch, ..thread };
+                self.machine.reset_thread(tid);
+                tid
+            }
+            None => {
+                let tid = self.machine.add_thread();
+                debug_assert_eq!(tid, self.threads.len());
+                self.threads.push(thread);
+                tid
+            }
+        };
+        self.workloads[w].threads += 1;
+        self.live_threads += 1;
+        self.update_rss();
+        self.machine.wake(now, tid, q);
+        tid
+    }
+
+    pub(super) fn block(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        wait: Wait,
+        q: &mut EventQueue<Event>,
+    ) {
+        self.threads[tid].wait = wait;
+        if let Some(i) = self.sync_index(wait) {
+            self.threads[tid].sync_wait_since = Some((now, i));
+        }
+        if let Wait::QueueFull(stage) = wait {
+            self.threads[tid].put_wait_since = Some((now, stage));
+        }
+        self.machine.block(now, tid, q);
+    }
+
+    pub(super) fn wake(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        next: Next,
+        q: &mut EventQueue<Event>,
+    ) {
+        self.end_sync_wait(tid, now);
+        self.end_put_wait(tid, now);
+        self.threads[tid].wait = Wait::None;
+        self.threads[tid].next = next;
+        self.machine.wake(now, tid, q);
+    }
+
+    pub(super) fn burst(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        cpu: Nanos,
+        kind: BurstKind,
+        next: Next,
+        q: &mut EventQueue<Event>,
+    ) {
+        self.threads[tid].burst = kind;
+        self.threads[tid].next = next;
+        self.machine.run_burst(now, tid, cpu, q);
+    }
+
+    pub(super) fn overhead(&mut self, tid: ThreadId, dist: Dist) -> Nanos {
+        let w = self.threads[tid].workload;
+        let d = dist.sample(&mut self.workloads[w].runtime_rng);
+        self.overhead_cpu += d;
+        d
+    }
+
+    /// Runs the thread's pending action and every zero-time action after it.
+    pub(super) fn proceed(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) {
+        loop {
+            let next = std::mem::replace(&mut self.threads[tid].next, Next::Run);
+            let more = match next {
+                Next::Bootstrap => {
+                    let d = match self.child_start(tid) {
+                        Some(dist) => self.start_overhead(tid, dist),
+                        None => self.overhead(tid, self.python.thread_start),
+                    };
+                    self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
+                    false
+                }
+                Next::ReturnCost => {
+                    let d = self.overhead(tid, self.python.release_overhead);
+                    self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
+                    false
+                }
+                Next::StepDone => {
+                    self.advance(tid);
+                    true
+                }
+                Next::CallDone => {
+                    self.advance(tid);
+                    self.threads[tid].next = Next::ReturnCost;
+                    true
+                }
+                Next::GilRecheck { timed_out } => {
+                    // take_gil's loop, after COND_TIMED_WAIT returned.
+                    let i = self.threads[tid].interp;
+                    if timed_out
+                        && self.interps[i].gil.locked()
+                        && self.interps[i].gil.switch_number() == self.threads[tid].saved_switch
+                    {
+                        self.record_mark(now, tid, MarkKind::DropRequest);
+                        self.request_drop(now, i, q);
+                    }
+                    self.take_gil(now, tid, q)
+                }
+                Next::SwitchWoken => match self.threads[tid].pending_call.take() {
+                    Some(call) => self.start_call(now, tid, call, q),
+                    None => true,
+                },
+                Next::LockRecheck(l) => {
+                    if self.locks[l].holder.is_none() {
+                        self.set_lock_holder(l, Some(tid), now);
+                        self.advance(tid);
+                        self.threads[tid].next = Next::ReturnCost;
+                        true
+                    } else {
+                        self.locks[l].waiters.push_back(tid);
+                        self.threads[tid].next = Next::LockRecheck(l);
+                        self.block(now, tid, Wait::Lock(l), q);
+                        false
+                    }
+                }
+                Next::Run => self.run(now, tid, q),
+            };
+            if !more {
+                return;
+            }
+        }
+    }
+
+    /// A thread's end: its GIL is dropped without waiting (the thread state is
+    /// deleted, `drop_gil(tstate = NULL)`), and its core and slot are freed.
+    pub(super) fn retire_thread(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) {
+        if self.threads[tid].holds_gil {
+            let i = self.threads[tid].interp;
+            let dropped = self.interps[i].gil.drop(now, tid, true);
+            self.threads[tid].holds_gil = false;
+            if let Some(waiter) = dropped.signalled {
+                self.threads[waiter].epoch += 1;
+                self.wake(now, waiter, Next::GilRecheck { timed_out: false }, q);
+            }
+        }
+        self.close_thread_intervals(tid, now);
+        let w = self.threads[tid].workload;
+        self.threads[tid].alive = false;
+        self.workloads[w].threads -= 1;
+        self.live_threads -= 1;
+        self.update_rss();
+        self.machine.exit(now, tid, q);
+        self.free_threads.push(tid);
+    }
+}
