@@ -1,13 +1,58 @@
-//! The op interpreter: runs the next compiled operation of whatever a thread
-//! executes, after taking the GIL and answering a drop request at a check point.
+//! The op interpreter: the one place where a workload's compiled operations
+//! run, whoever runs them.
+//!
+//! Four kinds of executor run a program: a thread on a task (a pool worker,
+//! a per-task or `forever` thread, or an agent thread of a process model at
+//! its `Program` act), a coroutine on the event loop's thread, and a
+//! coroutine's `to_thread` body on an executor thread. A [`Cursor`] says
+//! which one and where its position (`pc`) is kept. [`Runtime::run_op`]
+//! draws every step duration and runs every CPU operation the same way for
+//! all of them; what really differs is how an executor waits: a thread
+//! blocks in a call with the GIL released ([`Runtime::release_for`]), a
+//! coroutine suspends and is resumed by a callback of the loop
+//! (`drivers/asyncio/coro.rs`), and `threading` and `asyncio` locks are
+//! different objects. Those few operations branch on the cursor.
+//!
+//! [`Runtime::at_check_point`] is the one eval-breaker test (python/cpython
+//! `Python/ceval.c`: the breaker is checked at loop back edges, at a Python
+//! function's `RESUME` and on the return of most calls into C), for program
+//! operations and for the acts of the plans of process and loop threads.
 
-use super::*;
 use crate::engine::EventQueue;
+use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
+use crate::python::program::Op;
+
+use super::drivers::processes::Act;
+use super::{BurstKind, Call, Event, Next, Runtime, stages};
+
+/// Where an executor stands in a workload's compiled program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cursor {
+    /// A thread running a task's program: a pool worker, a per-task or
+    /// `forever` thread, or an agent thread at its `Program` act. The
+    /// position is the thread's `pc`.
+    Thread(ThreadId),
+    /// A coroutine on the loop thread; the position is the coroutine's.
+    Coro(usize),
+    /// Coroutine `c`'s `to_thread` body on executor thread `t`; the
+    /// position is the thread's `pc`.
+    Slice(ThreadId, usize),
+}
+
+/// What a thread on its core is about to do, for the check-point test.
+enum Position {
+    /// An operation of a program (`None`: past its end, no task yet, or a
+    /// consumer coroutine's `get`); `on_loop` for a coroutine.
+    Op { op: Option<Op>, on_loop: bool },
+    /// An act of a plan (`None`: the plan ran out).
+    Act(Option<Act>),
+}
 
 impl Runtime {
-    /// Takes the GIL if needed, answers a pending drop request, then runs the operation at `pc`.
+    /// Takes the GIL if needed, answers a pending drop request, then runs
+    /// what the thread executes next.
     pub(super) fn run(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
         if self.python.gil_enabled {
             if !self.threads[tid].holds_gil {
@@ -26,34 +71,63 @@ impl Runtime {
             return self.run_agent(now, tid, q);
         }
         let t = &self.threads[tid];
-        let w = t.workload;
         if t.task.is_none() {
             return self.next_task(now, tid, q);
         }
         if t.get_due != stages::Get::None {
             return self.run_get(now, tid, q);
         }
-        let t = &self.threads[tid];
-        let Some(&op) = self.workloads[w].ops.get(t.pc) else {
-            return self.complete_task(now, tid, q);
-        };
-        self.run_op(now, tid, op, q)
+        self.run_program(now, tid, Cursor::Thread(tid), q)
     }
 
-    /// Runs one operation of a task's program, with the GIL taken if needed.
-    pub(super) fn run_op(
+    /// Runs the operation at `cur` on thread `tid`, or ends the program when
+    /// `cur` is past its last operation (or at the end of a `to_thread` body).
+    pub(super) fn run_program(
         &mut self,
         now: Nanos,
         tid: ThreadId,
+        cur: Cursor,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        match (self.op_at(cur), cur) {
+            (Some(Op::ToThreadEnd) | None, Cursor::Slice(_, c)) => self.slice_end(now, tid, c, q),
+            (Some(op), _) => self.run_op(now, tid, cur, op, q),
+            (None, Cursor::Thread(_)) if self.threads[tid].agent => {
+                let t = &mut self.threads[tid];
+                t.pc = 0;
+                t.task = None;
+                t.plan.pop_front();
+                true
+            }
+            (None, Cursor::Thread(_)) => self.complete_task(now, tid, q),
+            (None, Cursor::Coro(c)) => self.coro_end(now, tid, c, q),
+        }
+    }
+
+    /// Runs one operation `op` at `cur` on thread `tid` (its GIL taken,
+    /// if the build has one).
+    fn run_op(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        cur: Cursor,
         op: Op,
         q: &mut EventQueue<Event>,
     ) -> bool {
+        let coro = match cur {
+            Cursor::Coro(c) => Some(c),
+            Cursor::Thread(_) | Cursor::Slice(..) => None,
+        };
+        let op = match coro {
+            Some(_) => self.aio_condition_lock(op),
+            None => op,
+        };
         match op {
             Op::Cpu(d) => {
                 let d = match self.threads[tid].split_rest.take() {
                     Some(rest) => rest,
                     None => {
-                        let d = self.step_duration(tid, d, self.cpu_scale);
+                        let d = self.step_duration(cur, d, self.cpu_scale);
                         self.step_cpu += d;
                         d
                     }
@@ -62,66 +136,66 @@ impl Runtime {
                 false
             }
             Op::CpuHeld(d) => {
-                let d = self.step_duration(tid, d, self.cpu_scale);
+                let d = self.step_duration(cur, d, self.cpu_scale);
                 self.step_cpu += d;
                 self.burst(now, tid, d, BurstKind::Other, Next::StepDone, q);
                 false
             }
             Op::CpuNogil(d) => {
-                let d = self.step_duration(tid, d, 1.0);
+                let d = self.step_duration(cur, d, 1.0);
                 self.step_cpu += d;
                 self.release_for(now, tid, Some(Call::Nogil(d)), q)
             }
-            Op::Io(d) | Op::BlockingIo(d) => {
-                let d = self.step_duration(tid, d, 1.0);
+            Op::Io(d) => {
+                let d = self.step_duration(cur, d, 1.0);
+                match coro {
+                    Some(c) => self.coro_io(now, tid, c, d, q),
+                    None => self.release_for(now, tid, Some(Call::Io(d)), q),
+                }
+            }
+            Op::BlockingIo(d) => {
+                let d = self.step_duration(cur, d, 1.0);
+                if coro.is_some() {
+                    self.log_blocking(now, d);
+                }
                 self.release_for(now, tid, Some(Call::Io(d)), q)
             }
-            // Only coroutines run these (runtime/aio.rs); the parser keeps them there.
-            Op::ToThread(_) | Op::ToThreadEnd => {
-                self.advance(tid);
-                true
-            }
             Op::Sleep(d) => {
-                let d = self.step_duration(tid, d, 1.0);
-                self.release_for(now, tid, Some(Call::Sleep(d)), q)
+                let d = self.step_duration(cur, d, 1.0);
+                match coro {
+                    Some(c) => self.coro_sleep(now, tid, c, d),
+                    None => self.release_for(now, tid, Some(Call::Sleep(d)), q),
+                }
             }
-            Op::LockAcquire(l) => {
-                if self.locks[l].holder.is_none() {
-                    self.set_lock_holder(l, Some(tid), now);
+            Op::ToThread(_) => match coro {
+                Some(c) => self.coro_to_thread(now, tid, c, q),
+                // Only coroutines run `to_thread`; the parser keeps it there.
+                None => {
                     self.advance(tid);
                     true
-                } else {
-                    self.release_for(now, tid, Some(Call::Lock(l)), q)
                 }
-            }
-            Op::LockRelease(l) => {
-                debug_assert_eq!(self.locks[l].holder, Some(tid));
-                self.set_lock_holder(l, None, now);
-                if let Some(waiter) = self.locks[l].waiters.pop_front() {
-                    self.wake(now, waiter, Next::LockRecheck(l), q);
-                }
+            },
+            Op::ToThreadEnd => {
+                debug_assert!(coro.is_none(), "a coroutine reached a to_thread body's end");
                 self.advance(tid);
                 true
             }
-            Op::SemAcquire(s) => {
-                if self.semaphores[s].try_acquire() {
-                    let full = self.semaphores[s].holders >= self.semaphores[s].capacity;
-                    self.note_sync_busy(Wait::Semaphore(s), full, now);
-                    self.advance(tid);
-                    true
-                } else {
-                    self.release_for(now, tid, Some(Call::Semaphore(s)), q)
-                }
-            }
-            Op::SemRelease(s) => {
-                let waiter = self.semaphores[s].release();
-                self.note_sync_busy(Wait::Semaphore(s), false, now);
-                if let Some(waiter) = waiter {
-                    self.wake(now, waiter, Next::ReturnCost, q);
-                }
-                self.advance(tid);
-                true
-            }
+            Op::LockAcquire(l) => match coro {
+                Some(c) => self.aio_lock_acquire(now, tid, c, l),
+                None => self.lock_acquire(now, tid, l, q),
+            },
+            Op::LockRelease(l) => match coro {
+                Some(c) => self.aio_lock_release(now, c, l),
+                None => self.lock_release(now, tid, l, q),
+            },
+            Op::SemAcquire(s) => match coro {
+                Some(c) => self.aio_sem_acquire(now, tid, c, s),
+                None => self.sem_acquire(now, tid, s, q),
+            },
+            Op::SemRelease(s) => match coro {
+                Some(c) => self.aio_sem_release(now, c, s),
+                None => self.sem_release(now, tid, s, q),
+            },
             Op::SyncEnter(_)
             | Op::SyncRestore(_)
             | Op::SyncExit(_)
@@ -129,7 +203,75 @@ impl Runtime {
             | Op::EventSet(_)
             | Op::EventClear(_)
             | Op::CondWait(_)
-            | Op::CondNotify(..) => self.run_sync_op(now, tid, op, q),
+            | Op::CondNotify(..) => match coro {
+                Some(c) => self.aio_sync_op(now, tid, c, op, q),
+                None => self.run_sync_op(now, tid, op, q),
+            },
+        }
+    }
+
+    /// The cursor of what thread `tid` executes now, or `None` when it is
+    /// at an act of its plan that is not a program.
+    fn cursor(&self, tid: ThreadId) -> Option<Cursor> {
+        let t = &self.threads[tid];
+        if !t.agent {
+            return Some(Cursor::Thread(tid));
+        }
+        match t.plan.front() {
+            Some(&Act::Coro(c)) => Some(Cursor::Coro(c)),
+            Some(&Act::Slice(c)) => Some(Cursor::Slice(tid, c)),
+            Some(Act::Program(_)) => Some(Cursor::Thread(tid)),
+            _ => None,
+        }
+    }
+
+    /// The workload whose program `cur` runs.
+    fn cursor_workload(&self, cur: Cursor) -> usize {
+        match cur {
+            Cursor::Thread(t) => self.threads[t].workload,
+            Cursor::Coro(c) | Cursor::Slice(_, c) => self.coro_workload(c),
+        }
+    }
+
+    /// The operation at `cur`; `None` past the program's end.
+    fn op_at(&self, cur: Cursor) -> Option<Op> {
+        let pc = match cur {
+            Cursor::Thread(t) | Cursor::Slice(t, _) => self.threads[t].pc,
+            Cursor::Coro(c) => self.coro_pc(c),
+        };
+        self.workloads[self.cursor_workload(cur)]
+            .ops
+            .get(pc)
+            .copied()
+    }
+
+    /// Moves a thread past its current operation: the next operation of
+    /// the program it runs, or its plan's next act.
+    pub(super) fn advance(&mut self, tid: ThreadId) {
+        if self.threads[tid].stage_call {
+            // The return of a stage's pipe call, outside the program.
+            self.threads[tid].stage_call = false;
+            return;
+        }
+        match self.cursor(tid) {
+            Some(Cursor::Coro(c)) => self.coro_advance(c),
+            Some(Cursor::Thread(t) | Cursor::Slice(t, _)) => self.threads[t].pc += 1,
+            None => {
+                self.threads[tid].plan.pop_front();
+            }
+        }
+    }
+
+    /// Draws a step's duration for the program at `cur` from its workload's
+    /// `workload/NAME/steps` stream, scaled by `scale` (the free-threaded
+    /// build's CPU overhead) and rounded to the nanosecond.
+    fn step_duration(&mut self, cur: Cursor, dist: Dist, scale: f64) -> Nanos {
+        let w = self.cursor_workload(cur);
+        let d = dist.sample(&mut self.workloads[w].steps_rng);
+        if scale == 1.0 {
+            d
+        } else {
+            libm::round(d as f64 * scale) as Nanos
         }
     }
 
@@ -138,44 +280,42 @@ impl Runtime {
     /// anything else. An operation that starts with a call into C (`io`,
     /// `sleep`, `cpu_nogil`, `lock.acquire`/`release`) does not: the call
     /// drops the GIL itself, and `drop_gil` then waits for the switch if a
-    /// request is pending (python/cpython `Python/ceval_gil.c`, FORCE_SWITCHING).
+    /// request is pending (python/cpython `Python/ceval_gil.c`,
+    /// FORCE_SWITCHING). In a coroutine, awaits and `asyncio.Lock`
+    /// operations are Python; only `cpu_nogil` and `blocking_io` call into
+    /// C. Among plan acts, the pickler and the loop's own Python (its
+    /// callbacks, reading the ready queue) are check points; the calls that
+    /// drop the GIL (pipe reads and writes, the poll's `select`) are not.
     pub(super) fn at_check_point(&self, tid: ThreadId) -> bool {
-        let t = &self.threads[tid];
-        if t.agent
-            && let Some(at) = self.agent_check_point(tid)
-        {
-            return at;
-        }
-        if t.task.is_none() {
-            return true;
-        }
-        match self.workloads[t.workload].ops.get(t.pc) {
-            Some(Op::CpuNogil(_) | Op::Io(_) | Op::Sleep(_) | Op::BlockingIo(_)) => false,
-            Some(Op::ToThread(_) | Op::ToThreadEnd) => true,
-            Some(Op::LockAcquire(_) | Op::LockRelease(_)) => false,
-            Some(Op::Cpu(_) | Op::CpuHeld(_) | Op::SemAcquire(_) | Op::SemRelease(_)) => true,
-            // `Event` and `Condition` methods are Python functions (`RESUME`).
-            Some(
-                Op::SyncEnter(_)
-                | Op::SyncRestore(_)
-                | Op::SyncExit(_)
-                | Op::EventWait(_)
-                | Op::EventSet(_)
-                | Op::EventClear(_)
-                | Op::CondWait(_)
-                | Op::CondNotify(..),
-            ) => true,
-            None => true,
+        match self.position(tid) {
+            Position::Op { op, on_loop } => match op {
+                Some(Op::CpuNogil(_) | Op::BlockingIo(_)) => false,
+                Some(Op::Io(_) | Op::Sleep(_) | Op::LockAcquire(_) | Op::LockRelease(_)) => on_loop,
+                // `Event` and `Condition` methods are Python functions (`RESUME`).
+                _ => true,
+            },
+            Position::Act(act) => matches!(
+                act,
+                None | Some(Act::Held(_) | Act::Burn(_) | Act::Collect | Act::Run(_))
+            ),
         }
     }
 
-    pub(super) fn step_duration(&mut self, tid: ThreadId, dist: Dist, scale: f64) -> Nanos {
-        let w = self.steps_workload(tid);
-        let d = dist.sample(&mut self.workloads[w].steps_rng);
-        if scale == 1.0 {
-            d
-        } else {
-            libm::round(d as f64 * scale) as Nanos
+    fn position(&self, tid: ThreadId) -> Position {
+        match self.cursor(tid) {
+            Some(Cursor::Coro(c)) if self.coro_at_get(c) => Position::Op {
+                op: None,
+                on_loop: true,
+            },
+            Some(Cursor::Thread(t)) if self.threads[t].task.is_none() => Position::Op {
+                op: None,
+                on_loop: false,
+            },
+            Some(cur) => Position::Op {
+                op: self.op_at(cur),
+                on_loop: matches!(cur, Cursor::Coro(_)),
+            },
+            None => Position::Act(self.threads[tid].plan.front().copied()),
         }
     }
 }

@@ -64,6 +64,77 @@ fn uses(steps: &[Step], out: &mut Vec<usize>) {
 }
 
 impl Runtime {
+    /// `lock.acquire()` on a thread: taken at once if free, else a blocking
+    /// acquire with the GIL released ([`Call::Lock`]).
+    pub(super) fn lock_acquire(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        l: usize,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        if self.locks[l].holder.is_none() {
+            self.set_lock_holder(l, Some(tid), now);
+            self.advance(tid);
+            true
+        } else {
+            self.release_for(now, tid, Some(Call::Lock(l)), q)
+        }
+    }
+
+    /// `lock.release()` on a thread: the first waiter is woken to try again.
+    pub(super) fn lock_release(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        l: usize,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        debug_assert_eq!(self.locks[l].holder, Some(tid));
+        self.set_lock_holder(l, None, now);
+        if let Some(waiter) = self.locks[l].waiters.pop_front() {
+            self.wake(now, waiter, Next::LockRecheck(l), q);
+        }
+        self.advance(tid);
+        true
+    }
+
+    /// `sem.acquire()` on a thread: a permit at once, else a blocking
+    /// acquire with the GIL released ([`Call::Semaphore`]).
+    pub(super) fn sem_acquire(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        s: usize,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        if self.semaphores[s].try_acquire() {
+            let full = self.semaphores[s].holders >= self.semaphores[s].capacity;
+            self.note_sync_busy(Wait::Semaphore(s), full, now);
+            self.advance(tid);
+            true
+        } else {
+            self.release_for(now, tid, Some(Call::Semaphore(s)), q)
+        }
+    }
+
+    /// `sem.release()` on a thread: the permit passes to the first waiter.
+    pub(super) fn sem_release(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        s: usize,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        let waiter = self.semaphores[s].release();
+        self.note_sync_busy(Wait::Semaphore(s), false, now);
+        if let Some(waiter) = waiter {
+            self.wake(now, waiter, Next::ReturnCost, q);
+        }
+        self.advance(tid);
+        true
+    }
+
     /// Gives lock `l` to `holder` (or frees it) at `now`, counting its busy time.
     pub(super) fn set_lock_holder(&mut self, l: usize, holder: Option<ThreadId>, now: Nanos) {
         self.locks[l].holder = holder;
@@ -142,11 +213,11 @@ impl Runtime {
         match op {
             Op::SyncEnter(s) => {
                 let l = self.syncs[s].lock;
-                self.run_op(now, tid, Op::LockAcquire(l), q)
+                self.lock_acquire(now, tid, l, q)
             }
             Op::SyncExit(s) => {
                 let l = self.syncs[s].lock;
-                self.run_op(now, tid, Op::LockRelease(l), q)
+                self.lock_release(now, tid, l, q)
             }
             Op::SyncRestore(s) => {
                 let l = self.syncs[s].lock;
@@ -158,7 +229,7 @@ impl Runtime {
                 if self.syncs[s].kind == SyncKind::Multiprocessing {
                     self.post_woken(now, s, q);
                 }
-                self.run_op(now, tid, Op::LockAcquire(l), q)
+                self.lock_acquire(now, tid, l, q)
             }
             Op::EventWait(s) if self.syncs[s].flag => {
                 let d = self.overhead(tid, self.python.sync_call);

@@ -3,12 +3,12 @@
 //! task's end.
 
 use crate::engine::EventQueue;
-use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::workload::{Arrival, Workers};
 
 use super::*;
+use crate::python::runtime::interp::Cursor;
 
 impl Runtime {
     /// Suspends the running coroutine: its task step ends.
@@ -16,21 +16,6 @@ impl Runtime {
         debug_assert!(matches!(self.threads[tid].plan.front(), Some(Act::Coro(_))));
         self.threads[tid].plan.pop_front();
         true
-    }
-
-    pub(in crate::python::runtime) fn coro_duration(
-        &mut self,
-        c: usize,
-        dist: Dist,
-        scale: f64,
-    ) -> Nanos {
-        let w = self.lp().coros[c].workload;
-        let d = dist.sample(&mut self.workloads[w].steps_rng);
-        if scale == 1.0 {
-            d
-        } else {
-            libm::round(d as f64 * scale) as Nanos
-        }
     }
 
     /// Runs a coroutine's operations on the loop thread until it awaits.
@@ -62,134 +47,145 @@ impl Runtime {
             co.admitted = true;
             co.born = now;
         }
-        let Some(op) = self.workloads[w].ops.get(co.pc).copied() else {
-            return self.coro_end(now, tid, c, q);
-        };
-        match self.aio_condition_lock(op) {
-            Op::Cpu(d) => {
-                let d = match self.threads[tid].split_rest.take() {
-                    Some(rest) => rest,
-                    None => {
-                        let d = self.coro_duration(c, d, self.cpu_scale);
-                        self.step_cpu += d;
-                        d
-                    }
-                };
-                self.burst(now, tid, d, BurstKind::Python, Next::StepDone, q);
-                false
-            }
-            Op::CpuHeld(d) => {
-                let d = self.coro_duration(c, d, self.cpu_scale);
-                self.step_cpu += d;
-                self.burst(now, tid, d, BurstKind::Other, Next::StepDone, q);
-                false
-            }
-            Op::CpuNogil(d) => {
-                let d = self.coro_duration(c, d, 1.0);
-                self.step_cpu += d;
-                self.release_for(now, tid, Some(Call::Nogil(d)), q)
-            }
-            Op::BlockingIo(d) => {
-                let d = self.coro_duration(c, d, 1.0);
-                self.log(LoopRecord::Blocking {
-                    from: now,
-                    to: now + d,
-                });
-                self.release_for(now, tid, Some(Call::Io(d)), q)
-            }
-            Op::Io(d) => {
-                let d = self.coro_duration(c, d, 1.0);
-                self.lp().coros[c].pc += 1;
-                q.schedule_at(now + d, Event::AioDone { coro: c });
-                self.suspend(tid)
-            }
-            Op::Sleep(d) => {
-                let d = self.coro_duration(c, d, 1.0);
-                let l = self.lp();
-                l.coros[c].pc += 1;
-                if d == 0 {
-                    // asyncio.sleep(0): a bare yield, the step is rescheduled.
-                    self.call_soon(Cb::Step(c));
-                } else {
-                    l.timers.insert((now + d, l.timer_seq), c);
-                    l.timer_seq += 1;
-                }
-                self.suspend(tid)
-            }
-            Op::LockAcquire(k) => {
-                let l = self.lp();
-                l.coros[c].pc += 1;
-                let lock = &mut l.locks[k];
-                if lock.holder.is_none() && lock.waiters.is_empty() {
-                    lock.holder = Some(c);
-                    self.note_sync_busy(Wait::Lock(k), true, now);
-                    true
-                } else {
-                    lock.waiters.push_back(c);
-                    self.suspend(tid)
-                }
-            }
-            Op::LockRelease(k) => {
-                let l = self.lp();
-                l.coros[c].pc += 1;
-                let lock = &mut l.locks[k];
-                lock.holder = lock.waiters.pop_front();
-                let next = lock.holder;
-                self.note_sync_busy(Wait::Lock(k), next.is_some(), now);
-                if let Some(next) = next {
-                    self.call_soon(Cb::Step(next));
-                }
-                true
-            }
-            Op::SemAcquire(s) => {
-                let cap = self.semaphores[s].capacity;
-                let l = self.lp();
-                l.coros[c].pc += 1;
-                let sem = &mut l.sems[s];
-                if sem.holders < cap && sem.waiters.is_empty() {
-                    sem.holders += 1;
-                    let holders = sem.holders;
-                    self.semaphores[s].max_holders = self.semaphores[s].max_holders.max(holders);
-                    self.note_sync_busy(Wait::Semaphore(s), holders >= cap, now);
-                    true
-                } else {
-                    sem.waiters.push_back(c);
-                    self.suspend(tid)
-                }
-            }
-            Op::SemRelease(s) => {
-                let l = self.lp();
-                l.coros[c].pc += 1;
-                match l.sems[s].waiters.pop_front() {
-                    // The permit passes to the first waiter.
-                    Some(next) => self.call_soon(Cb::Step(next)),
-                    None => {
-                        l.sems[s].holders -= 1;
-                        self.note_sync_busy(Wait::Semaphore(s), false, now);
-                    }
-                }
-                true
-            }
-            Op::ToThread(end) => {
-                // The body runs from the next operation; the coroutine
-                // resumes after `end` (its ToThreadEnd) once the result is back.
-                let _ = end;
-                self.exec_submit(now, c, co.pc + 1, q);
-                let d = self.loop_cost(self.python.process.submit);
-                // The submit's cost ends the step: the task awaits the future.
-                self.threads[tid].plan[0] = Act::Burn(d);
-                true
-            }
-            Op::ToThreadEnd => unreachable!("a coroutine reached the end of a to_thread body"),
-            op @ (Op::SyncEnter(_)
-            | Op::SyncRestore(_)
-            | Op::SyncExit(_)
-            | Op::EventWait(_)
-            | Op::EventSet(_)
-            | Op::EventClear(_)
-            | Op::CondWait(_)
-            | Op::CondNotify(..)) => self.aio_sync_op(now, tid, c, op, q),
+        self.run_program(now, tid, Cursor::Coro(c), q)
+    }
+
+    /// `await` of an I/O: the future resolves when it completes (an
+    /// [`Event::AioDone`] read by the next poll).
+    pub(in crate::python::runtime) fn coro_io(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        c: usize,
+        d: Nanos,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        self.coro_advance(c);
+        q.schedule_at(now + d, Event::AioDone { coro: c });
+        self.suspend(tid)
+    }
+
+    /// `await asyncio.sleep(d)`: a timer of the loop.
+    pub(in crate::python::runtime) fn coro_sleep(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        c: usize,
+        d: Nanos,
+    ) -> bool {
+        let l = self.lp();
+        l.coros[c].pc += 1;
+        if d == 0 {
+            // asyncio.sleep(0): a bare yield, the step is rescheduled.
+            self.call_soon(Cb::Step(c));
+        } else {
+            l.timers.insert((now + d, l.timer_seq), c);
+            l.timer_seq += 1;
         }
+        self.suspend(tid)
+    }
+
+    /// `await asyncio.to_thread(...)`: the body, from the next operation, goes
+    /// to the default executor; the coroutine resumes after the body's end
+    /// once the result is back.
+    pub(in crate::python::runtime) fn coro_to_thread(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        c: usize,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        let start = self.coro_pc(c) + 1;
+        self.exec_submit(now, c, start, q);
+        let d = self.loop_cost(self.python.process.submit);
+        // The submit's cost ends the step: the task awaits the future.
+        self.threads[tid].plan[0] = Act::Burn(d);
+        true
+    }
+
+    /// `await lock.acquire()` on an `asyncio.Lock`: taken at once if free
+    /// and nobody waits, else the coroutine waits in FIFO order.
+    pub(in crate::python::runtime) fn aio_lock_acquire(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        c: usize,
+        k: usize,
+    ) -> bool {
+        let l = self.lp();
+        l.coros[c].pc += 1;
+        let lock = &mut l.locks[k];
+        if lock.holder.is_none() && lock.waiters.is_empty() {
+            lock.holder = Some(c);
+            self.note_sync_busy(Wait::Lock(k), true, now);
+            true
+        } else {
+            lock.waiters.push_back(c);
+            self.suspend(tid)
+        }
+    }
+
+    /// `lock.release()` on an `asyncio.Lock`: the first waiter gets it.
+    pub(in crate::python::runtime) fn aio_lock_release(
+        &mut self,
+        now: Nanos,
+        c: usize,
+        k: usize,
+    ) -> bool {
+        let l = self.lp();
+        l.coros[c].pc += 1;
+        let lock = &mut l.locks[k];
+        lock.holder = lock.waiters.pop_front();
+        let next = lock.holder;
+        self.note_sync_busy(Wait::Lock(k), next.is_some(), now);
+        if let Some(next) = next {
+            self.call_soon(Cb::Step(next));
+        }
+        true
+    }
+
+    /// `await sem.acquire()` on an `asyncio.Semaphore`.
+    pub(in crate::python::runtime) fn aio_sem_acquire(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        c: usize,
+        s: usize,
+    ) -> bool {
+        let cap = self.semaphores[s].capacity;
+        let l = self.lp();
+        l.coros[c].pc += 1;
+        let sem = &mut l.sems[s];
+        if sem.holders < cap && sem.waiters.is_empty() {
+            sem.holders += 1;
+            let holders = sem.holders;
+            self.semaphores[s].max_holders = self.semaphores[s].max_holders.max(holders);
+            self.note_sync_busy(Wait::Semaphore(s), holders >= cap, now);
+            true
+        } else {
+            sem.waiters.push_back(c);
+            self.suspend(tid)
+        }
+    }
+
+    /// `sem.release()` on an `asyncio.Semaphore`.
+    pub(in crate::python::runtime) fn aio_sem_release(
+        &mut self,
+        now: Nanos,
+        c: usize,
+        s: usize,
+    ) -> bool {
+        let l = self.lp();
+        l.coros[c].pc += 1;
+        match l.sems[s].waiters.pop_front() {
+            // The permit passes to the first waiter.
+            Some(next) => self.call_soon(Cb::Step(next)),
+            None => {
+                l.sems[s].holders -= 1;
+                self.note_sync_busy(Wait::Semaphore(s), false, now);
+            }
+        }
+        true
     }
 
     /// An `asyncio.Condition`'s `async with cond:` and the re-acquire after

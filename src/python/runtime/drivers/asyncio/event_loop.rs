@@ -99,13 +99,7 @@ impl Runtime {
     }
 
     /// Starts one callback: its cost, then what it does.
-    pub(super) fn run_callback(
-        &mut self,
-        now: Nanos,
-        tid: ThreadId,
-        seq: u64,
-        cb: Cb,
-    ) {
+    pub(super) fn run_callback(&mut self, now: Nanos, tid: ThreadId, seq: u64, cb: Cb) {
         let a = self.python.asyncio.clone();
         let (kind, coro) = match cb {
             Cb::Spawn(c) => (CallbackKind::Spawn, c),
@@ -157,7 +151,7 @@ impl Runtime {
         timeout: Option<Nanos>,
         q: &mut EventQueue<Event>,
     ) -> bool {
-        self.aio_advance(tid);
+        self.advance(tid);
         let t = &mut self.threads[tid];
         t.epoch += 1;
         t.next = Next::ReturnCost;

@@ -8,6 +8,7 @@ use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 
 use super::*;
+use crate::python::runtime::interp::Cursor;
 
 impl Runtime {
     /// `run_in_executor`: an idle executor thread takes the job, or a new one starts.
@@ -69,23 +70,29 @@ impl Runtime {
         c: usize,
         q: &mut EventQueue<Event>,
     ) -> bool {
-        let w = self.lp().coros[c].workload;
-        let pc = self.threads[tid].pc;
-        match self.workloads[w].ops.get(pc).copied() {
-            Some(Op::ToThreadEnd) | None => {
-                let t = &mut self.threads[tid];
-                t.plan.pop_front();
-                t.task = None;
-                t.pc = 0;
-                let l = self.lp();
-                l.coros[c].pc = pc + 1;
-                // call_soon_threadsafe(future.set_result): straight into
-                // `_ready`, and a byte on the self-pipe wakes the poll.
-                self.call_soon(Cb::Done(c));
-                self.loop_notify(now, q);
-                true
-            }
-            Some(op) => self.run_op(now, tid, op, q),
-        }
+        self.run_program(now, tid, Cursor::Slice(tid, c), q)
+    }
+
+    /// The body is done: the result goes back to the loop, and the
+    /// coroutine resumes after the body's end.
+    pub(in crate::python::runtime) fn slice_end(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        c: usize,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        let t = &mut self.threads[tid];
+        let pc = t.pc;
+        t.plan.pop_front();
+        t.task = None;
+        t.pc = 0;
+        let l = self.lp();
+        l.coros[c].pc = pc + 1;
+        // call_soon_threadsafe(future.set_result): straight into
+        // `_ready`, and a byte on the self-pipe wakes the poll.
+        self.call_soon(Cb::Done(c));
+        self.loop_notify(now, q);
+        true
     }
 }

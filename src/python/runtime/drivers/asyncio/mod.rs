@@ -392,68 +392,37 @@ impl Runtime {
         matches!(role, Role::Loop | Role::Executor)
     }
 
-    /// The workload whose steps a thread runs now (an executor thread: its job's).
-    pub(in crate::python::runtime) fn steps_workload(&self, tid: ThreadId) -> usize {
-        let t = &self.threads[tid];
-        if t.role == Role::Executor
-            && let Some(Act::Slice(c)) = t.plan.front()
-            && let Some(l) = self.aio.as_deref()
-        {
-            return l.coros[*c].workload;
-        }
-        t.workload
+    /// The workload of coroutine `c`.
+    pub(in crate::python::runtime) fn coro_workload(&self, c: usize) -> usize {
+        self.aio.as_deref().map_or(0, |l| l.coros[c].workload)
     }
 
-    /// The operation a loop or executor thread is at, if it runs a program.
-    fn aio_op(&self, tid: ThreadId) -> Option<Option<Op>> {
-        let t = &self.threads[tid];
-        let l = self.aio.as_deref()?;
-        match t.plan.front() {
-            // A consumer about to `get` runs Python (`Lib/asyncio/queues.py`).
-            Some(Act::Coro(c)) if l.coros[*c].consumer && !l.coros[*c].holding => Some(None),
-            Some(Act::Coro(c)) => {
-                let co = &l.coros[*c];
-                Some(self.workloads[co.workload].ops.get(co.pc).copied())
-            }
-            Some(Act::Slice(c)) => {
-                let co = &l.coros[*c];
-                Some(self.workloads[co.workload].ops.get(t.pc).copied())
-            }
-            _ => None,
+    /// Coroutine `c`'s position in its program (past the end: the puts made).
+    pub(in crate::python::runtime) fn coro_pc(&self, c: usize) -> usize {
+        self.aio.as_deref().map_or(0, |l| l.coros[c].pc)
+    }
+
+    /// Moves coroutine `c` past its current operation.
+    pub(in crate::python::runtime) fn coro_advance(&mut self, c: usize) {
+        if let Some(l) = self.aio.as_deref_mut() {
+            l.coros[c].pc += 1;
         }
     }
 
-    /// Whether a loop or executor thread is at an eval-breaker check point.
-    /// On the loop, a coroutine's awaits and `asyncio.Lock` operations are
-    /// Python; only `cpu_nogil` and `blocking_io` start with a call into C,
-    /// and the poll's `select` drops the GIL itself. On an executor thread,
-    /// the rules of any thread apply.
-    pub(in crate::python::runtime) fn aio_check_point(&self, tid: ThreadId) -> bool {
-        let executor = matches!(self.threads[tid].plan.front(), Some(Act::Slice(_)));
-        match self.aio_op(tid) {
-            Some(Some(Op::CpuNogil(_) | Op::BlockingIo(_))) => false,
-            Some(Some(Op::Io(_) | Op::Sleep(_) | Op::LockAcquire(_) | Op::LockRelease(_))) => {
-                !executor
-            }
-            Some(_) => true,
-            None => !matches!(self.threads[tid].plan.front(), Some(Act::Poll)),
-        }
+    /// True when consumer coroutine `c` is about to `get` its next item
+    /// (Python code of `Lib/asyncio/queues.py`, not its program).
+    pub(in crate::python::runtime) fn coro_at_get(&self, c: usize) -> bool {
+        self.aio
+            .as_deref()
+            .is_some_and(|l| l.coros[c].consumer && !l.coros[c].holding)
     }
 
-    /// Moves a loop or executor thread past its current operation.
-    pub(in crate::python::runtime) fn aio_advance(&mut self, tid: ThreadId) {
-        let t = &mut self.threads[tid];
-        match t.plan.front().copied() {
-            Some(Act::Coro(c)) => {
-                if let Some(l) = self.aio.as_deref_mut() {
-                    l.coros[c].pc += 1;
-                }
-            }
-            Some(Act::Slice(_)) => t.pc += 1,
-            _ => {
-                t.plan.pop_front();
-            }
-        }
+    /// Records a `blocking_io` call that blocks the loop thread from `now` for `d`.
+    pub(in crate::python::runtime) fn log_blocking(&mut self, now: Nanos, d: Nanos) {
+        self.log(LoopRecord::Blocking {
+            from: now,
+            to: now + d,
+        });
     }
 
     /// One line per lock or semaphore that coroutines wait on, for a deadlock report.

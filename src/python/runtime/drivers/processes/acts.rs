@@ -9,6 +9,7 @@ use crate::machine::ThreadId;
 use crate::workload::{ProcessApi, StartMethod};
 
 use super::*;
+use crate::python::runtime::interp::Cursor;
 
 impl Runtime {
     /// Runs an agent's next act, holding its GIL (taken by [`Runtime::run`]).
@@ -25,17 +26,8 @@ impl Runtime {
         let w = self.threads[tid].workload;
         match act {
             Act::Program(arrival) => {
-                let t = &mut self.threads[tid];
-                t.task = Some(arrival);
-                match self.workloads[w].ops.get(t.pc).copied() {
-                    Some(op) => self.run_op(now, tid, op, q),
-                    None => {
-                        t.pc = 0;
-                        t.task = None;
-                        t.plan.pop_front();
-                        true
-                    }
-                }
+                self.threads[tid].task = Some(arrival);
+                self.run_program(now, tid, Cursor::Thread(tid), q)
             }
             Act::Held(cost) => {
                 let d = self.cost(tid, cost);
@@ -53,7 +45,11 @@ impl Runtime {
                 let d = self.cost(tid, cost);
                 self.release_for(now, tid, Some(Call::Nogil(d)), q)
             }
-            Act::Lock(op) => self.run_op(now, tid, op, q),
+            Act::Lock(op) => match op {
+                Op::LockAcquire(l) => self.lock_acquire(now, tid, l, q),
+                Op::LockRelease(l) => self.lock_release(now, tid, l, q),
+                _ => unreachable!("a pool's internal locks are only acquired and released"),
+            },
             Act::Recv(ch) => {
                 if self.threads[tid].msg.is_none() {
                     match self.channels[ch].msgs.pop_front() {

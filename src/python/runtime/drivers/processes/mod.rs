@@ -358,38 +358,6 @@ impl Runtime {
         self.deliver(now, subq, msg, q);
     }
 
-    /// Whether an agent's next act passes an eval-breaker check point:
-    /// `Some(true)` for Python code and the pickler, `Some(false)` for calls
-    /// into C that drop the GIL themselves, `None` inside a task's program.
-    pub(in crate::python::runtime) fn agent_check_point(&self, tid: ThreadId) -> Option<bool> {
-        if Self::is_aio_role(self.threads[tid].role) {
-            return Some(self.aio_check_point(tid));
-        }
-        match self.threads[tid].plan.front() {
-            None | Some(Act::Held(_)) => Some(true),
-            Some(Act::Program(_)) => None,
-            Some(_) => Some(false),
-        }
-    }
-
-    /// Moves a thread past its current operation: the next program
-    /// operation, or an agent's next act.
-    pub(in crate::python::runtime) fn advance(&mut self, tid: ThreadId) {
-        if Self::is_aio_role(self.threads[tid].role) {
-            return self.aio_advance(tid);
-        }
-        let t = &mut self.threads[tid];
-        if t.stage_call {
-            t.stage_call = false;
-            return;
-        }
-        if t.agent && !matches!(t.plan.front(), Some(Act::Program(_))) {
-            t.plan.pop_front();
-        } else {
-            t.pc += 1;
-        }
-    }
-
     /// True when the executor's manager, about to wait for a result, has
     /// work items it can move into the call queue.
     fn manager_has_work(&self, tid: ThreadId, ch: usize) -> bool {
