@@ -76,7 +76,8 @@ fn the_probes_are_python_3_8_syntax() {
     }
 }
 
-/// About 40 s on a 2-core machine: run with `cargo test --release -- --ignored`.
+/// About 40 s on a 2-core machine: run with
+/// `cargo test --release --test it -- --ignored calibrate_smoke`.
 #[test]
 #[ignore]
 fn calibrate_and_validate_quick_write_well_formed_files() {

@@ -1,7 +1,7 @@
 //! Golden outputs: every scenario in `scenarios/` reproduces its expected
 //! `results.csv` under `tests/golden/` byte for byte. A change that moves a
 //! number must update the golden file in the same commit and say why:
-//! `GILSIM_UPDATE_GOLDEN=1 cargo test --test golden` rewrites them.
+//! `GILSIM_UPDATE_GOLDEN=1 cargo test --test it golden` rewrites them.
 
 use std::fs;
 use std::path::Path;

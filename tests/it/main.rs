@@ -5,6 +5,10 @@
 //! properties (`proptest_*`), calibration and the command line. Shared helpers
 //! live in `common`. Run one behaviour with a filter, e.g.
 //! `cargo test --release --test it law_convoy`.
+//!
+//! Proptest keeps failing seeds in `tests/proptest-regressions/MODULE.txt`:
+//! its default path next to the directory holding the crate root `main.rs`,
+//! not beside the module's file.
 
 mod common;
 
