@@ -2,7 +2,7 @@
 //!
 //! Every stream is a ChaCha8 generator keyed by the scenario seed and a stable
 //! name (`seed ⊕ fnv1a("workload/jobs/arrivals")`, expanded with SplitMix64),
-//! so adding a workload never shifts another's draws (DESIGN 1.1). Samplers use
+//! so adding a workload never shifts another's draws (docs/MODEL.md#time-events-and-determinism). Samplers use
 //! only the raw 64-bit output and `libm`, so results do not depend on the
 //! version of `rand` or on the platform's maths library.
 
@@ -132,7 +132,8 @@ impl Stream {
 }
 
 // ----- durations: constants or draws ---------------------------------
-/// A duration: a constant or a distribution, in integer nanoseconds.
+/// A duration: a constant or a distribution, in integer nanoseconds
+/// (docs/MODEL.md#durations-and-distributions).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Dist {
     /// Always this many nanoseconds.

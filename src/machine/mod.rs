@@ -1,4 +1,4 @@
-//! Cores and the OS scheduler (DESIGN 1.2).
+//! Cores and the OS scheduler (docs/MODEL.md#the-machine-and-the-os-scheduler).
 //!
 //! The machine knows OS threads, not Python. A thread is blocked, runnable
 //! (in the one global run queue), dispatching (assigned to a core, paying a
@@ -14,8 +14,8 @@
 //!
 //! Fairness follows Linux CFS in spirit: virtual runtime, a time slice, a
 //! wake-up granularity, and sleeper placement at `min_vruntime - sleeper_credit`
-//! (`place_entity` in Linux's `kernel/sched/fair.c`). DESIGN 1.2 suggests a
-//! credit of `wakeup_granularity`; with it a waking thread can never preempt
+//! (`place_entity` in Linux's `kernel/sched/fair.c`; docs/MODEL.md#the-machine-and-the-os-scheduler).
+//! The credit is not `wakeup_granularity`: with it a waking thread can never preempt
 //! (it lands exactly one granularity below the running thread), whereas on a
 //! real 1-core machine a thread woken from a GIL wait runs at once (measured:
 //! about one I/O call per switch interval at 5 ms, 1 ms and 0.1 ms).

@@ -7,7 +7,7 @@ pub use step::Step;
 
 use crate::engine::time::Nanos;
 
-/// How tasks of a workload arrive (DESIGN 1.6).
+/// How tasks of a workload arrive (docs/MODEL.md#arrivals).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arrival {
     /// `tasks = N`: a batch of N tasks submitted at time 0.
@@ -33,7 +33,7 @@ pub enum Arrival {
     },
 }
 
-/// What carries a stage's items from its upstreams (DESIGN 1.6).
+/// What carries a stage's items from its upstreams (docs/MODEL.md#pipelines).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StageChannel {
     /// `queue.Queue`: both ends are threads of the main interpreter.
@@ -65,7 +65,7 @@ pub enum Model {
     Sequential,
     /// A `ThreadPoolExecutor` in the main interpreter.
     Threads,
-    /// Worker processes, each with its own interpreter and GIL (DESIGN 1.5).
+    /// Worker processes, each with its own interpreter and GIL (docs/MODEL.md#processes).
     Processes(ProcessRun),
     /// An `InterpreterPoolExecutor` (3.14): worker threads of one process,
     /// each with an interpreter and a GIL of its own. Only the run's

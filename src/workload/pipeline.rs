@@ -1,5 +1,5 @@
 //! The workload graph: workloads are nodes, `after` links are edges from
-//! the upstream workload to the stage it feeds (DESIGN 1.6). Built with
+//! the upstream workload to the stage it feeds (docs/MODEL.md#pipelines). Built with
 //! petgraph, so a cycle is found, and named, before anything runs.
 
 use petgraph::algo::tarjan_scc;

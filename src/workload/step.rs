@@ -1,4 +1,4 @@
-//! The steps a task's program is made of (DESIGN 1.4).
+//! The steps a task's program is made of (docs/MODEL.md#steps).
 
 use crate::engine::random::Dist;
 

@@ -1,4 +1,4 @@
-//! Recording a [`Timeline`] of the window `[start, end)` (DESIGN 4: the
+//! Recording a [`Timeline`] of the window `[start, end)` (docs/MODEL.md#timelines: the
 //! timeline chart and `trace.json`).
 //!
 //! States are derived, not announced: after every event handled inside the

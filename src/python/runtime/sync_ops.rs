@@ -1,4 +1,4 @@
-//! Events and conditions on threads and processes (DESIGN 1.4): `wait_event`,
+//! Events and conditions on threads and processes (docs/MODEL.md#events-and-conditions): `wait_event`,
 //! `set_event`, `clear_event`, `wait` and `notify` steps.
 //!
 //! Each step is `with cond:` around the call ([`Op::SyncEnter`], the call,

@@ -1,4 +1,4 @@
-//! The asyncio model (DESIGN 1.5): one event loop on one thread of the main
+//! The asyncio model (docs/MODEL.md#asyncio): one event loop on one thread of the main
 //! interpreter, coroutines as small state machines over the compiled ops,
 //! and the loop's default executor for `to_thread`.
 //!

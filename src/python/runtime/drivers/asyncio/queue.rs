@@ -34,7 +34,7 @@
 //!
 //! Each item is one task of the stage: it arrives when it enters the queue
 //! and completes when its consumer's last put returns (latency = completion
-//! − entry, DESIGN 4). A join (several `after`) keeps one buffer per
+//! − entry, docs/MODEL.md#measurements). A join (several `after`) keeps one buffer per
 //! upstream, as the thread version: an item enters the queue when every
 //! upstream has one, `queue` bounds each upstream's items not yet taken,
 //! and a get wakes the first blocked putter of each upstream.

@@ -1,5 +1,5 @@
 //! Process models: worker processes with interpreters and GILs of their
-//! own, fed through pipes (DESIGN 1.5).
+//! own, fed through pipes (docs/MODEL.md#processes).
 //!
 //! The threads of a process model are *agents*: each follows a plan of
 //! [`Act`]s, refilled by its role when empty. What they model:
