@@ -34,8 +34,8 @@ impl Runtime {
         let worker_gil: Vec<Option<(f64, u64)>> = (0..self.workloads.len())
             .map(|w| self.worker_gil_stats(w, end))
             .collect();
-        let loop_owner = self.aio_owner();
-        let owner_gil: Vec<(u128, u128)> = self
+        let _loop_owner = self.aio_owner();
+        let _owner_gil: Vec<(u128, u128)> = self
             .workloads
             .iter()
             .map(|w| (w.gil_wait_ns, w.thread_life_ns))
@@ -62,16 +62,7 @@ impl Runtime {
                 WorkloadResult {
                     workload: w.name.clone(),
                     model: w.model.name().to_string(),
-                    workers: match (&w.model, w.workers) {
-                        (RunModel::Sequential, _) => "1".to_string(),
-                        (_, Workers::Fixed(n)) => n.to_string(),
-                        (_, Workers::PerTask) => "per-task".to_string(),
-                        // An asyncio stage without `workers`: one consumer (aio/queue.rs).
-                        (RunModel::Asyncio, Workers::Unlimited) if self.stages[i].is_some() => {
-                            "1".to_string()
-                        }
-                        (_, Workers::Unlimited) => "unlimited".to_string(),
-                    },
+                    workers: self.workers_label(i),
                     cores,
                     tasks_completed: w.completed_in_window,
                     sim_time_s: end as f64 / 1e9,
@@ -83,12 +74,7 @@ impl Runtime {
                         None => frac(gil_held as f64, window as f64),
                     }),
                     gil_wait_fraction: gil.then(|| {
-                        // asyncio: the loop's threads (the loop and executor
-                        // threads) belong to the first asyncio workload.
-                        let (wait, life) = match (&w.model, loop_owner) {
-                            (RunModel::Asyncio, Some(o)) => owner_gil[o],
-                            _ => (w.gil_wait_ns, w.thread_life_ns),
-                        };
+                        let (wait, life) = self.gil_wait_of(i);
                         frac(wait as f64, life as f64)
                     }),
                     gil_switches: gil.then_some(worker_gil.map_or(switches, |(_, s)| s)),
@@ -151,7 +137,7 @@ impl Runtime {
         Some(SyncStat {
             what,
             busy_fraction: frac(busy as f64, window as f64),
-            wait_fraction: (w.model != RunModel::Asyncio)
+            wait_fraction: (w.driver != Driver::Asyncio)
                 .then(|| frac(w.sync_wait_ns[i] as f64, w.thread_life_ns as f64)),
         })
     }

@@ -65,10 +65,7 @@ impl Runtime {
             }
         }
         if self.threads[tid].agent {
-            if Self::is_aio_role(self.threads[tid].role) {
-                return self.run_aio(now, tid, q);
-            }
-            return self.run_agent(now, tid, q);
+            return self.run_act(now, tid, q);
         }
         let t = &self.threads[tid];
         if t.task.is_none() {

@@ -28,7 +28,7 @@ mod thread;
 pub use drivers::asyncio::{CallbackKind, LoopRecord};
 pub use drivers::stages::StageCounts;
 
-use drivers::{asyncio as aio, processes as procs, stages};
+use drivers::{Driver, asyncio as aio, processes as procs, stages};
 
 use std::collections::VecDeque;
 
@@ -266,6 +266,8 @@ struct WorkloadState {
     ops: Vec<Op>,
     arrival: Arrival,
     model: RunModel,
+    /// How its tasks run ([`Driver`]).
+    driver: Driver,
     workers: Workers,
     memory: u64,
     steps_rng: Stream,
@@ -411,6 +413,7 @@ impl Runtime {
                 ops: compile(&w.steps),
                 arrival: w.arrival.clone(),
                 model: w.model.clone(),
+                driver: Driver::of(&w.model, w.workers),
                 workers: w.workers,
                 memory: w.memory_bytes,
                 steps_rng: Stream::new(seed, &format!("workload/{}/steps", w.name)),
@@ -546,36 +549,7 @@ impl Runtime {
                 Arrival::Batch(_) | Arrival::Rate(_) => {
                     q.schedule_at(0, Event::Arrival { workload: w })
                 }
-                // Fed by its upstreams' puts (runtime/stages.rs); a stage on
-                // processes starts its workers at once.
-                Arrival::After { .. } => {
-                    if matches!(self.workloads[w].model, RunModel::Processes(_)) {
-                        self.arrive_processes(0, w, 0, q);
-                    }
-                }
-                // Started with the loop (aio_start).
-                Arrival::Forever if self.workloads[w].model == RunModel::Asyncio => {}
-                Arrival::Forever
-                    if matches!(
-                        self.workloads[w].model,
-                        RunModel::Processes(_) | RunModel::Subinterpreters(_)
-                    ) =>
-                {
-                    self.arrive_processes(0, w, 0, q);
-                }
-                Arrival::Forever => {
-                    let n = match (&self.workloads[w].model, self.workloads[w].workers) {
-                        (RunModel::Sequential, _) => 1,
-                        (_, Workers::Fixed(n)) => n,
-                        (_, Workers::PerTask | Workers::Unlimited) => 1,
-                    };
-                    for _ in 0..n {
-                        let tid = self.spawn(0, w, Role::Forever, Some(0), q);
-                        self.workloads[w].arrived += 1;
-                        self.add_task_memory(w);
-                        let _ = tid;
-                    }
-                }
+                Arrival::After { .. } | Arrival::Forever => self.start_workload(w, q),
             }
         }
     }
@@ -626,8 +600,7 @@ impl Runtime {
                 )
             })
             .collect();
-        blocked.extend(self.aio_deadlock());
-        blocked.extend(self.sync_deadlock_lines());
+        blocked.extend(self.model_deadlock_lines());
         Deadlock { at, blocked }
     }
 

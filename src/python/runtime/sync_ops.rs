@@ -37,9 +37,9 @@ use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::python::program::Op;
 use crate::python::sync::{Lock, SyncKind, Waitable};
-use crate::workload::{Model as RunModel, Step};
+use crate::workload::Step;
 
-use super::{BurstKind, Call, Event, Next, Runtime, System, Wait, overlap};
+use super::{BurstKind, Call, Driver, Event, Next, Runtime, System, Wait, overlap};
 
 /// The events and conditions each step of `steps` uses.
 fn uses(steps: &[Step], out: &mut Vec<usize>) {
@@ -178,9 +178,9 @@ impl Runtime {
             let mut used = Vec::new();
             uses(&w.steps, &mut used);
             for s in used {
-                match w.model {
-                    RunModel::Asyncio => kinds[s] = SyncKind::Asyncio,
-                    RunModel::Processes(_) if kinds[s] == SyncKind::Threading => {
+                match Driver::of(&w.model, w.workers).sync_kind() {
+                    Some(SyncKind::Asyncio) => kinds[s] = SyncKind::Asyncio,
+                    Some(SyncKind::Multiprocessing) if kinds[s] == SyncKind::Threading => {
                         kinds[s] = SyncKind::Multiprocessing
                     }
                     _ => {}

@@ -29,7 +29,7 @@ impl Runtime {
         interp: usize,
         q: &mut EventQueue<Event>,
     ) -> ThreadId {
-        let main_thread = self.workloads[w].model == RunModel::Sequential
+        let main_thread = self.workloads[w].driver == Driver::Sequential
             || role == Role::ProcMain
             || role == Role::Loop;
         let thread = PyThread {

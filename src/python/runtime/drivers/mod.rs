@@ -1,7 +1,224 @@
-//! One driver per run model: how its tasks arrive, which threads it starts
-//! and what they do besides running the workload's program.
+//! One driver per run model: how a workload's tasks arrive, which threads
+//! it starts, what those threads do besides running the workload's program,
+//! what a finished task's thread does next, and what the model adds to the
+//! results and to a deadlock report.
+//!
+//! [`Driver`] is picked once per workload from its `[workload.run]` table;
+//! every decision that depends on the run model goes through it, here.
+//! The runtime's core (threads on the machine, interpreters and their GILs,
+//! locks, accounting) knows no model. The drivers' own files:
+//!
+//! ```text
+//! threads.rs      sequential, ThreadPoolExecutor, per-task and forever threads
+//! processes/      multiprocessing.Pool, ProcessPoolExecutor, per-task Process,
+//!                 start methods, InterpreterPoolExecutor (subinterpreters)
+//! asyncio/        the event loop, coroutines, to_thread, asyncio.Queue stages
+//! stages.rs       queue.Queue, multiprocessing.Queue and Pipe between workloads
+//! ```
 
 pub(super) mod asyncio;
 pub(super) mod processes;
 pub(super) mod stages;
 pub(super) mod threads;
+
+use crate::engine::EventQueue;
+use crate::engine::time::Nanos;
+use crate::machine::ThreadId;
+use crate::python::sync::SyncKind;
+use crate::workload::{Arrival, Model as RunModel, Workers};
+
+use super::{Event, Role, Runtime};
+
+/// How a workload's tasks run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Driver {
+    /// `sequential`: the main thread runs the tasks one after another.
+    Sequential,
+    /// `threads`: a `ThreadPoolExecutor` of at most this many threads.
+    ThreadPool(u32),
+    /// `threads` with `workers = "per-task"`: a `threading.Thread` per task.
+    ThreadPerTask,
+    /// `processes`: worker processes (`drivers/processes`).
+    Processes,
+    /// `subinterpreters`: an `InterpreterPoolExecutor` (`drivers/processes`).
+    Subinterpreters,
+    /// `asyncio`: coroutines on the one event loop (`drivers/asyncio`).
+    Asyncio,
+}
+
+impl Driver {
+    /// The driver of a workload run as `model` with `workers`.
+    pub(super) fn of(model: &RunModel, workers: Workers) -> Driver {
+        match (model, workers) {
+            (RunModel::Sequential, _) => Driver::Sequential,
+            (RunModel::Threads, Workers::PerTask) => Driver::ThreadPerTask,
+            (RunModel::Threads, Workers::Fixed(n)) => Driver::ThreadPool(n),
+            (RunModel::Threads, Workers::Unlimited) => Driver::ThreadPool(1),
+            (RunModel::Processes(_), _) => Driver::Processes,
+            (RunModel::Subinterpreters(_), _) => Driver::Subinterpreters,
+            (RunModel::Asyncio, _) => Driver::Asyncio,
+        }
+    }
+
+    /// Whether the workload's threads are a process model's agents
+    /// (processes or subinterpreters).
+    pub(super) fn pools_interpreters(self) -> bool {
+        matches!(self, Driver::Processes | Driver::Subinterpreters)
+    }
+
+    /// The library whose events and conditions the workload uses.
+    pub(super) fn sync_kind(self) -> Option<SyncKind> {
+        match self {
+            Driver::Asyncio => Some(SyncKind::Asyncio),
+            Driver::Processes => Some(SyncKind::Multiprocessing),
+            _ => None,
+        }
+    }
+}
+
+impl Runtime {
+    /// Starts what workload `w` runs on before its first arrival: the
+    /// `forever` threads, a stage's or a `forever` workload's worker
+    /// processes. Arrivals are scheduled by the caller.
+    pub(super) fn start_workload(&mut self, w: usize, q: &mut EventQueue<Event>) {
+        let driver = self.workloads[w].driver;
+        match self.workloads[w].arrival {
+            Arrival::Batch(_) | Arrival::Rate(_) => {}
+            // Fed by its upstreams' puts (drivers/stages.rs); a stage on
+            // processes starts its workers at once.
+            Arrival::After { .. } => {
+                if driver == Driver::Processes {
+                    self.arrive_processes(0, w, 0, q);
+                }
+            }
+            // Started with the loop (`aio_start`).
+            Arrival::Forever if driver == Driver::Asyncio => {}
+            Arrival::Forever if driver.pools_interpreters() => self.arrive_processes(0, w, 0, q),
+            Arrival::Forever => {
+                let n = match driver {
+                    Driver::ThreadPool(n) => n,
+                    _ => 1,
+                };
+                for _ in 0..n {
+                    self.spawn(0, w, Role::Forever, Some(0), q);
+                    self.workloads[w].arrived += 1;
+                    self.add_task_memory(w);
+                }
+            }
+        }
+    }
+
+    /// Tasks of workload `w` arrive at `now` (a batch, or the next Poisson
+    /// arrival, which schedules the one after it).
+    pub(super) fn arrive(&mut self, now: Nanos, w: usize, q: &mut EventQueue<Event>) {
+        let count = match self.workloads[w].arrival {
+            Arrival::Batch(n) => n,
+            Arrival::Rate(per_s) => {
+                let gap = self.workloads[w].arrivals_rng.exp(1e9 / per_s);
+                let at = now.saturating_add(libm::round(gap) as Nanos);
+                if self.duration.is_none_or(|d| at <= d) {
+                    q.schedule_at(at, Event::Arrival { workload: w });
+                }
+                1
+            }
+            Arrival::Forever | Arrival::After { .. } => 0,
+        };
+        self.arrive_tasks(now, w, count, q);
+    }
+
+    /// `count` tasks of workload `w` arrive at `now`.
+    pub(super) fn arrive_tasks(
+        &mut self,
+        now: Nanos,
+        w: usize,
+        count: u64,
+        q: &mut EventQueue<Event>,
+    ) {
+        match self.workloads[w].driver {
+            Driver::Processes | Driver::Subinterpreters => self.arrive_processes(now, w, count, q),
+            Driver::Asyncio => {
+                for _ in 0..count {
+                    self.aio_arrive_one(now, w, q);
+                }
+            }
+            Driver::Sequential | Driver::ThreadPool(_) | Driver::ThreadPerTask => {
+                for _ in 0..count {
+                    self.workloads[w].arrived += 1;
+                    self.add_task_memory(w);
+                    self.enqueue_task(now, w, q);
+                }
+            }
+        }
+    }
+
+    /// Runs the next act of a thread that follows a plan of its model
+    /// (process and subinterpreter pools, stage feeders, the event loop and
+    /// its executor) rather than a task's program.
+    pub(super) fn run_act(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
+        if Self::is_aio_role(self.threads[tid].role) {
+            self.run_aio(now, tid, q)
+        } else {
+            self.run_agent(now, tid, q)
+        }
+    }
+
+    /// What a thread does once its task is complete: a pool worker takes the
+    /// next one, a `forever` thread loops; any other thread ends.
+    pub(super) fn after_task(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        w: usize,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        match self.threads[tid].role {
+            Role::Forever => {
+                self.threads[tid].task = Some(now);
+                self.workloads[w].arrived += 1;
+                self.add_task_memory(w);
+                true
+            }
+            Role::Worker => self.next_task(now, tid, q),
+            _ => {
+                self.retire_thread(now, tid, q);
+                false
+            }
+        }
+    }
+
+    /// The `workers` column of workload `w`.
+    pub(super) fn workers_label(&self, w: usize) -> String {
+        let wl = &self.workloads[w];
+        match (wl.driver, wl.workers) {
+            (Driver::Sequential, _) => "1".to_string(),
+            (_, Workers::Fixed(n)) => n.to_string(),
+            (_, Workers::PerTask) => "per-task".to_string(),
+            // An asyncio stage without `workers`: one consumer (asyncio/queue.rs).
+            (Driver::Asyncio, Workers::Unlimited) if self.stages[w].is_some() => "1".to_string(),
+            (_, Workers::Unlimited) => "unlimited".to_string(),
+        }
+    }
+
+    /// The thread time of workload `w` waiting for the GIL, and the threads'
+    /// lifetime it is a fraction of: an asyncio workload's are those of the
+    /// loop's threads (the loop and executor threads belong to the first
+    /// asyncio workload).
+    pub(super) fn gil_wait_of(&self, w: usize) -> (u128, u128) {
+        let owner = match (self.workloads[w].driver, self.aio_owner()) {
+            (Driver::Asyncio, Some(o)) => o,
+            _ => w,
+        };
+        (
+            self.workloads[owner].gil_wait_ns,
+            self.workloads[owner].thread_life_ns,
+        )
+    }
+
+    /// The lines a deadlock report adds for what the models' own waiters
+    /// (coroutines, multiprocessing notifiers) wait for.
+    pub(super) fn model_deadlock_lines(&self) -> Vec<String> {
+        let mut lines = self.aio_deadlock();
+        lines.extend(self.sync_deadlock_lines());
+        lines
+    }
+}

@@ -60,9 +60,10 @@ use crate::engine::time::{MS, Nanos};
 use crate::engine::{EventQueue, Stream};
 use crate::machine::ThreadId;
 use crate::results::latency::LatencyStats;
-use crate::workload::{Arrival, Model as RunModel, Workers};
+use crate::workload::{Arrival, Workers};
 
 use crate::python::program::Op;
+use crate::python::runtime::drivers::Driver;
 use crate::python::runtime::drivers::processes::Act;
 use crate::python::runtime::{BurstKind, Call, Event, Next, Role, Runtime, Wait};
 
@@ -202,7 +203,7 @@ impl Runtime {
         let Some(owner) = self
             .workloads
             .iter()
-            .position(|w| w.model == RunModel::Asyncio)
+            .position(|w| w.driver == Driver::Asyncio)
         else {
             return;
         };
@@ -266,7 +267,7 @@ impl Runtime {
 
     /// p99 of the timers' lateness in the window, in ms (asyncio workloads only).
     pub(in crate::python::runtime) fn loop_lag_p99_ms(&self, w: usize) -> Option<f64> {
-        if self.workloads[w].model != RunModel::Asyncio {
+        if self.workloads[w].driver != Driver::Asyncio {
             return None;
         }
         let l = self.aio.as_deref()?;
@@ -281,7 +282,7 @@ impl Runtime {
         let tid = self.spawn(0, owner, Role::Loop, None, q);
         self.lp().thread = Some(tid);
         for w in 0..self.workloads.len() {
-            if self.workloads[w].model != RunModel::Asyncio
+            if self.workloads[w].driver != Driver::Asyncio
                 || self.workloads[w].arrival != Arrival::Forever
             {
                 continue;

@@ -55,9 +55,10 @@
 use crate::engine::EventQueue;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
-use crate::workload::{Arrival, Model as RunModel, Workers};
+use crate::workload::{Arrival, Workers};
 
 use super::Cb;
+use crate::python::runtime::drivers::Driver;
 use crate::python::runtime::drivers::processes::Act;
 use crate::python::runtime::{Event, Runtime, overlap};
 
@@ -65,7 +66,7 @@ impl Runtime {
     /// Starts each asyncio stage's consumer coroutines (with the loop).
     pub(in crate::python::runtime) fn aio_start_consumers(&mut self, q: &mut EventQueue<Event>) {
         for w in 0..self.workloads.len() {
-            if self.workloads[w].model != RunModel::Asyncio
+            if self.workloads[w].driver != Driver::Asyncio
                 || !matches!(self.workloads[w].arrival, Arrival::After { .. })
             {
                 continue;

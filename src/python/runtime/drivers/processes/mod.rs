@@ -69,6 +69,7 @@ use crate::workload::{Arrival, Model as RunModel, ProcessRun, StartMethod, Trans
 
 use crate::python::gil::Gil;
 use crate::python::program::Op;
+use crate::python::runtime::drivers::Driver;
 use crate::python::runtime::{Call, Event, Interp, Next, Role, Runtime, Wait};
 use crate::python::sync::Lock;
 
@@ -291,7 +292,7 @@ impl Runtime {
         else {
             return;
         };
-        let sub = matches!(self.workloads[w].model, RunModel::Subinterpreters(_));
+        let sub = self.workloads[w].driver == Driver::Subinterpreters;
         for _ in 0..count {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
