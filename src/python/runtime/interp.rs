@@ -71,7 +71,7 @@ impl Runtime {
         if t.task.is_none() {
             return self.next_task(now, tid, q);
         }
-        if t.get_due != stages::Get::None {
+        if self.stage_threads[tid].get_due != stages::Get::None {
             return self.run_get(now, tid, q);
         }
         self.run_program(now, tid, Cursor::Thread(tid), q)
@@ -93,7 +93,7 @@ impl Runtime {
                 let t = &mut self.threads[tid];
                 t.pc = 0;
                 t.task = None;
-                t.plan.pop_front();
+                self.agents[tid].plan.pop_front();
                 true
             }
             (None, Cursor::Thread(_)) => self.complete_task(now, tid, q),
@@ -214,7 +214,7 @@ impl Runtime {
         if !t.agent {
             return Some(Cursor::Thread(tid));
         }
-        match t.plan.front() {
+        match self.agents[tid].plan.front() {
             Some(&Act::Coro(c)) => Some(Cursor::Coro(c)),
             Some(&Act::Slice(c)) => Some(Cursor::Slice(tid, c)),
             Some(Act::Program(_)) => Some(Cursor::Thread(tid)),
@@ -245,16 +245,16 @@ impl Runtime {
     /// Moves a thread past its current operation: the next operation of
     /// the program it runs, or its plan's next act.
     pub(super) fn advance(&mut self, tid: ThreadId) {
-        if self.threads[tid].stage_call {
+        if self.stage_threads[tid].stage_call {
             // The return of a stage's pipe call, outside the program.
-            self.threads[tid].stage_call = false;
+            self.stage_threads[tid].stage_call = false;
             return;
         }
         match self.cursor(tid) {
             Some(Cursor::Coro(c)) => self.coro_advance(c),
             Some(Cursor::Thread(t) | Cursor::Slice(t, _)) => self.threads[t].pc += 1,
             None => {
-                self.threads[tid].plan.pop_front();
+                self.agents[tid].plan.pop_front();
             }
         }
     }
@@ -312,7 +312,7 @@ impl Runtime {
                 op: self.op_at(cur),
                 on_loop: matches!(cur, Cursor::Coro(_)),
             },
-            None => Position::Act(self.threads[tid].plan.front().copied()),
+            None => Position::Act(self.agents[tid].plan.front().copied()),
         }
     }
 }

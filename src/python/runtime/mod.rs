@@ -210,8 +210,6 @@ struct PyThread {
     workload: usize,
     /// The interpreter the thread runs in now (index into `Runtime::interps`).
     interp: usize,
-    /// A subinterpreter worker's own interpreter (0 otherwise).
-    home: usize,
     role: Role,
     task: Option<Nanos>,
     pc: usize,
@@ -236,28 +234,9 @@ struct PyThread {
     serial: u64,
     /// Creation order within the workload: the `1` of `io/1`.
     index: u32,
-    /// True for the threads of a process model, which follow `plan`.
+    /// True for the threads that follow a plan of their model's acts
+    /// (`Runtime::agents`) rather than a task's program.
     agent: bool,
-    /// What an agent thread does next, front first.
-    plan: VecDeque<procs::Act>,
-    /// The message an agent thread holds (received, or being sent).
-    msg: Option<procs::Msg>,
-    /// Puts of the finished task's results already made (pipeline stages).
-    puts_done: usize,
-    /// A stage worker took an item: its `get` cost is still to pay.
-    get_due: stages::Get,
-    /// Where a thread's put into a `Pipe` stage is: 0 before pickling, 1
-    /// pickled (the write is next), 2 written.
-    put_phase: u8,
-    /// When the item of the put in progress entered its queue.
-    put_entered: Nanos,
-    /// A GIL-releasing call outside the program (a stage's pipe read or
-    /// write): its return must not move `pc`.
-    stage_call: bool,
-    /// The thread has put into a stage's queue (its life counts in `putter_life_ns`).
-    putter: bool,
-    /// Since when, and on which stage's full queue, it waits in `put`.
-    put_wait_since: Option<(Nanos, usize)>,
 }
 
 /// Per-workload state and statistics.
@@ -342,6 +321,11 @@ pub struct Runtime {
     /// Whether GIL logs are recorded (for interpreters created later, too).
     record_gil: bool,
     threads: Vec<PyThread>,
+    /// Per thread slot: the plan and message of a thread that follows its
+    /// model's acts (process models, stage feeders, the event loop).
+    agents: Vec<procs::AgentState>,
+    /// Per thread slot: a thread's part in pipeline stages (its puts and gets).
+    stage_threads: Vec<stages::StageThread>,
     free_threads: Vec<ThreadId>,
     workloads: Vec<WorkloadState>,
     locks: Vec<Lock>,
@@ -463,6 +447,8 @@ impl Runtime {
             python,
             machine: Machine::new(scenario.machine.clone(), seed),
             threads: Vec::new(),
+            agents: Vec::new(),
+            stage_threads: Vec::new(),
             free_threads: Vec::new(),
             workloads,
             locks: scenario.locks.iter().map(|_| Lock::default()).collect(),

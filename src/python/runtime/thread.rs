@@ -35,7 +35,6 @@ impl Runtime {
         let thread = PyThread {
             workload: w,
             interp,
-            home: 0,
             role,
             task,
             pc: 0,
@@ -59,15 +58,6 @@ impl Runtime {
             serial: self.spawned,
             index: self.workloads[w].spawned,
             agent: procs::is_agent(role),
-            plan: VecDeque::new(),
-            msg: None,
-            puts_done: 0,
-            get_due: stages::Get::None,
-            put_phase: 0,
-            put_entered: 0,
-            stage_call: false,
-            putter: false,
-            put_wait_since: None,
         };
         self.spawned += 1;
         self.workloads[w].spawned += 1;
@@ -77,6 +67,8 @@ impl Runtime {
                 // thread must never match the new one.
                 let epoch = self.threads[tid].epoch + 1;
                 self.threads[tid] = PyThread { epoch, ..thread };
+                self.agents[tid] = procs::AgentState::default();
+                self.stage_threads[tid] = stages::StageThread::default();
                 self.machine.reset_thread(tid);
                 tid
             }
@@ -84,6 +76,8 @@ impl Runtime {
                 let tid = self.machine.add_thread();
                 debug_assert_eq!(tid, self.threads.len());
                 self.threads.push(thread);
+                self.agents.push(procs::AgentState::default());
+                self.stage_threads.push(stages::StageThread::default());
                 tid
             }
         };
@@ -106,7 +100,7 @@ impl Runtime {
             self.threads[tid].sync_wait_since = Some((now, i));
         }
         if let Wait::QueueFull(stage) = wait {
-            self.threads[tid].put_wait_since = Some((now, stage));
+            self.stage_threads[tid].put_wait_since = Some((now, stage));
         }
         self.machine.block(now, tid, q);
     }

@@ -91,10 +91,33 @@ pub(in crate::python::runtime) struct StageState {
     most_held: u64,
 }
 
+/// A thread's part in pipeline stages, besides its core state
+/// (`Runtime::stage_threads`, by thread slot).
+#[derive(Debug, Clone, Copy, Default)]
+pub(in crate::python::runtime) struct StageThread {
+    /// Puts of the finished task's results already made.
+    pub(in crate::python::runtime) puts_done: usize,
+    /// A stage worker took an item: its `get` cost is still to pay.
+    pub(in crate::python::runtime) get_due: Get,
+    /// Where a put into a `Pipe` stage is: 0 before pickling, 1 pickled
+    /// (the write is next), 2 written.
+    pub(in crate::python::runtime) put_phase: u8,
+    /// When the item of the put in progress entered its queue.
+    pub(in crate::python::runtime) put_entered: Nanos,
+    /// A GIL-releasing call outside the program (a stage's pipe read or
+    /// write): its return must not move `pc`.
+    pub(in crate::python::runtime) stage_call: bool,
+    /// The thread has put into a stage's queue (its life counts in `putter_life_ns`).
+    pub(in crate::python::runtime) putter: bool,
+    /// Since when, and on which stage's full queue, it waits in `put`.
+    pub(in crate::python::runtime) put_wait_since: Option<(Nanos, usize)>,
+}
+
 /// The `get` a stage's worker thread has yet to pay before its task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(in crate::python::runtime) enum Get {
     /// Nothing due.
+    #[default]
     None,
     /// `queue.Queue.get`.
     Queue,
@@ -201,28 +224,27 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> bool {
         let w = self.threads[tid].workload;
-        let k = self.threads[tid].puts_done;
+        let k = self.stage_threads[tid].puts_done;
         let Some(&(stage, slot)) = self.successors[w].get(k) else {
-            self.threads[tid].puts_done = 0;
+            self.stage_threads[tid].puts_done = 0;
             return true;
         };
         let (channel, bytes) = self.stages[stage]
             .as_ref()
             .map_or((StageChannel::Queue, 0), |s| (s.channel, s.item_bytes));
-        match self.threads[tid].put_phase {
+        match self.stage_threads[tid].put_phase {
             1 => {
                 // Connection.send: the write, GIL released.
-                self.threads[tid].put_phase = 2;
-                self.threads[tid].stage_call = true;
+                self.stage_threads[tid].put_phase = 2;
+                self.stage_threads[tid].stage_call = true;
                 let d = self.item_cost(w, Cost::Write, bytes);
                 return self.release_for(now, tid, Some(Call::Nogil(d)), q);
             }
             2 => {
-                let t = &mut self.threads[tid];
-                t.put_phase = 0;
-                t.puts_done += 1;
+                self.stage_threads[tid].put_phase = 0;
+                self.stage_threads[tid].puts_done += 1;
                 let msg = Msg {
-                    tasks: vec![t.put_entered],
+                    tasks: vec![self.stage_threads[tid].put_entered],
                     bytes,
                 };
                 self.stage_ready(now, stage, msg, q);
@@ -235,20 +257,19 @@ impl Runtime {
         }
         match channel {
             StageChannel::Queue | StageChannel::AsyncioQueue => {
-                self.threads[tid].puts_done += 1;
+                self.stage_threads[tid].puts_done += 1;
                 self.stage_put(now, stage, slot, q);
             }
             StageChannel::MpQueue => {
-                self.threads[tid].puts_done += 1;
+                self.stage_threads[tid].puts_done += 1;
                 let interp = self.threads[tid].interp;
                 self.feed(now, w, interp, stage, q);
             }
             StageChannel::Pipe => {
                 // Connection.send: the pickle, with the GIL, then the write.
                 let entered = self.stage_admit(now, stage);
-                let t = &mut self.threads[tid];
-                t.put_phase = 1;
-                t.put_entered = entered;
+                self.stage_threads[tid].put_phase = 1;
+                self.stage_threads[tid].put_entered = entered;
                 let d = self.item_cost(w, Cost::Pickle, bytes);
                 self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
                 return false;
@@ -362,14 +383,14 @@ impl Runtime {
     ) -> bool {
         let w = self.threads[tid].workload;
         let Some(&(stage, slot)) = self.successors[w].get(k) else {
-            self.threads[tid].plan.pop_front();
+            self.agents[tid].plan.pop_front();
             return true;
         };
-        self.threads[tid].putter = true;
+        self.stage_threads[tid].putter = true;
         if self.stage_full(stage, slot) {
             return self.release_for(now, tid, Some(Call::QueuePut(stage, slot)), q);
         }
-        self.threads[tid].plan.pop_front();
+        self.agents[tid].plan.pop_front();
         let (channel, bytes) = self.stages[stage]
             .as_ref()
             .map_or((StageChannel::MpQueue, 0), |s| (s.channel, s.item_bytes));
@@ -377,19 +398,18 @@ impl Runtime {
             let entered = self.stage_admit(now, stage);
             let mut acts = vec![Act::Held(Cost::Pickle)];
             acts.extend(self.write_acts(stage));
-            let t = &mut self.threads[tid];
-            t.msg = Some(Msg {
+            self.agents[tid].msg = Some(Msg {
                 tasks: vec![entered],
                 bytes,
             });
             for a in acts.into_iter().rev() {
-                t.plan.push_front(a);
+                self.agents[tid].plan.push_front(a);
             }
             return true;
         }
         let interp = self.threads[tid].interp;
         self.feed(now, w, interp, stage, q);
-        self.threads[tid].plan.push_front(Act::Held(Cost::QueuePut));
+        self.agents[tid].plan.push_front(Act::Held(Cost::QueuePut));
         true
     }
 
@@ -422,22 +442,22 @@ impl Runtime {
     ) -> bool {
         let w = self.threads[tid].workload;
         let bytes = self.stages[w].as_ref().map_or(0, |s| s.item_bytes);
-        match self.threads[tid].get_due {
+        match self.stage_threads[tid].get_due {
             Get::None => true,
             Get::Queue => {
-                self.threads[tid].get_due = Get::None;
+                self.stage_threads[tid].get_due = Get::None;
                 let d = self.overhead(tid, self.python.queue_get);
                 self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
                 false
             }
             Get::Read => {
-                self.threads[tid].get_due = Get::Unpickle;
-                self.threads[tid].stage_call = true;
+                self.stage_threads[tid].get_due = Get::Unpickle;
+                self.stage_threads[tid].stage_call = true;
                 let d = self.item_cost(w, Cost::Read, bytes);
                 self.release_for(now, tid, Some(Call::Nogil(d)), q)
             }
             Get::Unpickle => {
-                self.threads[tid].get_due = Get::None;
+                self.stage_threads[tid].get_due = Get::None;
                 let d = self.item_cost(w, Cost::Unpickle, bytes);
                 self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
                 false
@@ -554,7 +574,7 @@ impl Runtime {
     pub(in crate::python::runtime) fn note_get(&mut self, tid: ThreadId) {
         let w = self.threads[tid].workload;
         if let Some(s) = self.stages[w].as_ref() {
-            self.threads[tid].get_due = match s.channel {
+            self.stage_threads[tid].get_due = match s.channel {
                 StageChannel::Queue | StageChannel::AsyncioQueue => Get::Queue,
                 StageChannel::MpQueue | StageChannel::Pipe => Get::Read,
             };
@@ -582,7 +602,7 @@ impl Runtime {
 
     /// A producer's wait on a full queue ended at `now`.
     pub(in crate::python::runtime) fn end_put_wait(&mut self, tid: ThreadId, now: Nanos) {
-        if let Some((since, stage)) = self.threads[tid].put_wait_since.take()
+        if let Some((since, stage)) = self.stage_threads[tid].put_wait_since.take()
             && let Some(s) = self.stages[stage].as_mut()
         {
             let blocked = u128::from(overlap(since, now, self.warmup));

@@ -13,8 +13,8 @@ use crate::python::runtime::interp::Cursor;
 impl Runtime {
     /// Suspends the running coroutine: its task step ends.
     pub(in crate::python::runtime) fn suspend(&mut self, tid: ThreadId) -> bool {
-        debug_assert!(matches!(self.threads[tid].plan.front(), Some(Act::Coro(_))));
-        self.threads[tid].plan.pop_front();
+        debug_assert!(matches!(self.agents[tid].plan.front(), Some(Act::Coro(_))));
+        self.agents[tid].plan.pop_front();
         true
     }
 
@@ -99,7 +99,7 @@ impl Runtime {
         self.exec_submit(now, c, start, q);
         let d = self.loop_cost(self.python.process.submit);
         // The submit's cost ends the step: the task awaits the future.
-        self.threads[tid].plan[0] = Act::Burn(d);
+        self.agents[tid].plan[0] = Act::Burn(d);
         true
     }
 

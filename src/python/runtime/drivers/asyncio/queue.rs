@@ -121,7 +121,7 @@ impl Runtime {
         let w = self.lp().coros[c].workload;
         self.stage_put_item(now, w, stage, slot, q);
         let d = self.loop_cost(self.python.queue_put);
-        self.threads[tid].plan.push_front(Act::Burn(d));
+        self.agents[tid].plan.push_front(Act::Burn(d));
         true
     }
 
@@ -161,7 +161,7 @@ impl Runtime {
             }
         }
         let d = self.loop_cost(self.python.queue_get);
-        self.threads[tid].plan.push_front(Act::Burn(d));
+        self.agents[tid].plan.push_front(Act::Burn(d));
         true
     }
 

@@ -19,7 +19,7 @@ impl Runtime {
         tid: ThreadId,
         q: &mut EventQueue<Event>,
     ) -> bool {
-        let Some(act) = self.threads[tid].plan.front().copied() else {
+        let Some(act) = self.agents[tid].plan.front().copied() else {
             self.refill(tid);
             return true;
         };
@@ -51,34 +51,34 @@ impl Runtime {
                 _ => unreachable!("a pool's internal locks are only acquired and released"),
             },
             Act::Recv(ch) => {
-                if self.threads[tid].msg.is_none() {
+                if self.agents[tid].msg.is_none() {
                     match self.channels[ch].msgs.pop_front() {
-                        Some(m) => self.threads[tid].msg = Some(m),
+                        Some(m) => self.agents[tid].msg = Some(m),
                         None if self.manager_has_work(tid, ch) => {
                             // Woken by a submit: fill the call queue first.
-                            self.threads[tid].plan.clear();
+                            self.agents[tid].plan.clear();
                             return true;
                         }
                         None => return self.release_for(now, tid, Some(Call::Recv(ch)), q),
                     }
                 }
-                self.threads[tid].plan.pop_front();
+                self.agents[tid].plan.pop_front();
                 true
             }
             Act::Send(ch) => {
-                self.threads[tid].plan.pop_front();
-                if let Some(msg) = self.threads[tid].msg.take() {
+                self.agents[tid].plan.pop_front();
+                if let Some(msg) = self.agents[tid].msg.take() {
                     self.deliver(now, ch, msg, q);
                 }
                 true
             }
             Act::Discard => {
-                self.threads[tid].plan.pop_front();
-                self.threads[tid].msg = None;
+                self.agents[tid].plan.pop_front();
+                self.agents[tid].msg = None;
                 true
             }
             Act::StartChild(task) => {
-                self.threads[tid].plan.pop_front();
+                self.agents[tid].plan.pop_front();
                 let pool = self.pool(w);
                 if pool.run.start_method == StartMethod::Fork && !pool.sub {
                     self.pool_mut(w).last_fork = Some(now);
@@ -87,7 +87,7 @@ impl Runtime {
                 true
             }
             Act::ForkRequest(task) => {
-                self.threads[tid].plan.pop_front();
+                self.agents[tid].plan.pop_front();
                 if !self.pool(w).forkserver {
                     self.pool_mut(w).forkserver = true;
                     let interp = self.new_interp(w, "forkserver", true);
@@ -102,13 +102,13 @@ impl Runtime {
                 true
             }
             Act::ForkChild => {
-                self.threads[tid].plan.pop_front();
-                let task = self.threads[tid].msg.as_mut().and_then(|m| m.tasks.pop());
+                self.agents[tid].plan.pop_front();
+                let task = self.agents[tid].msg.as_mut().and_then(|m| m.tasks.pop());
                 self.start_child(now, w, task, q);
                 true
             }
             Act::StartThread(role) => {
-                self.threads[tid].plan.pop_front();
+                self.agents[tid].plan.pop_front();
                 let home = if role == Role::SubWorker {
                     let k = self.pool(w).processes;
                     self.pool_mut(w).processes += 1;
@@ -119,14 +119,14 @@ impl Runtime {
                     0
                 };
                 let t = self.spawn_in(now, w, role, None, 0, q);
-                self.threads[t].home = home;
+                self.agents[t].home = home;
                 if role == Role::Manager {
                     self.pool_mut(w).manager = Some(t);
                 }
                 true
             }
             Act::Submit => {
-                self.threads[tid].plan.pop_front();
+                self.agents[tid].plan.pop_front();
                 let pool = self.pool(w);
                 let (taskq, workers, chunksize) = (pool.taskq, pool.workers, pool.run.chunksize);
                 let tasks: Vec<Nanos> = self.workloads[w].queue.drain(..).collect();
@@ -142,7 +142,7 @@ impl Runtime {
                 true
             }
             Act::Enqueue => {
-                self.threads[tid].plan.pop_front();
+                self.agents[tid].plan.pop_front();
                 let Some(arrival) = self.workloads[w].queue.pop_front() else {
                     return true;
                 };
@@ -181,7 +181,7 @@ impl Runtime {
                 true
             }
             Act::Fill => {
-                self.threads[tid].plan.pop_front();
+                self.agents[tid].plan.pop_front();
                 let args = self.pool(w).run.args_bytes;
                 while self.pool(w).credit > 0 {
                     let Some(tasks) = self.pool_mut(w).pending.pop_front() else {
@@ -198,34 +198,36 @@ impl Runtime {
                 true
             }
             Act::Credit => {
-                self.threads[tid].plan.pop_front();
+                self.agents[tid].plan.pop_front();
                 self.pool_mut(w).credit += 1;
                 true
             }
             Act::Tasks => {
-                self.threads[tid].plan.pop_front();
+                self.agents[tid].plan.pop_front();
                 let per_task = self.threads[tid].role == Role::ProcTask;
                 let mut acts = self.result_acts(w, per_task);
                 let result = self.pool(w).run.result_bytes;
-                let t = &mut self.threads[tid];
-                let tasks = t.msg.as_ref().map_or(Vec::new(), |m| m.tasks.clone());
-                if let Some(m) = t.msg.as_mut() {
+                let tasks = self.agents[tid]
+                    .msg
+                    .as_ref()
+                    .map_or(Vec::new(), |m| m.tasks.clone());
+                if let Some(m) = self.agents[tid].msg.as_mut() {
                     m.bytes = result * tasks.len() as u64;
                 }
                 for (i, &arrival) in tasks.iter().enumerate() {
                     acts.insert(i, Act::Program(arrival));
                 }
                 for a in acts.into_iter().rev() {
-                    t.plan.push_front(a);
+                    self.agents[tid].plan.push_front(a);
                 }
                 true
             }
             Act::Complete => {
-                self.threads[tid].plan.pop_front();
+                self.agents[tid].plan.pop_front();
                 if self.pool(w).sub || self.pool(w).run.api == ProcessApi::Executor {
                     self.pool_mut(w).idle += 1;
                 }
-                let Some(msg) = self.threads[tid].msg.take() else {
+                let Some(msg) = self.agents[tid].msg.take() else {
                     return true;
                 };
                 let puts = self.successors[w].len();
@@ -237,11 +239,12 @@ impl Runtime {
                 }
                 // The parent puts each result into the stages it feeds
                 // (`for r in pool.imap(...): q.put(r)`), then it is done.
-                let t = &mut self.threads[tid];
                 for &arrival in msg.tasks.iter().rev() {
-                    t.plan.push_front(Act::IterationDone(arrival));
+                    self.agents[tid]
+                        .plan
+                        .push_front(Act::IterationDone(arrival));
                     for k in (0..puts).rev() {
-                        t.plan.push_front(Act::StagePut(k));
+                        self.agents[tid].plan.push_front(Act::StagePut(k));
                     }
                 }
                 true
@@ -252,28 +255,26 @@ impl Runtime {
             }
             Act::Block => self.release_for(now, tid, Some(Call::Await), q),
             Act::Iterate => {
-                let t = &mut self.threads[tid];
-                t.plan.pop_front();
-                t.plan.push_front(Act::IterationDone(now));
-                t.plan.push_front(Act::Program(now));
+                self.agents[tid].plan.pop_front();
+                self.agents[tid].plan.push_front(Act::IterationDone(now));
+                self.agents[tid].plan.push_front(Act::Program(now));
                 self.workloads[w].arrived += 1;
                 self.add_task_memory(w);
                 true
             }
             Act::IterationDone(started) => {
-                self.threads[tid].plan.pop_front();
+                self.agents[tid].plan.pop_front();
                 self.count_completion(now, w, started);
                 true
             }
             Act::SubmitNext => {
-                self.threads[tid].plan.pop_front();
+                self.agents[tid].plan.pop_front();
                 if self.pool(w).per_task {
                     let mut acts = VecDeque::new();
                     let arrival = self.workloads[w].queue.pop_front();
                     self.start_acts(w, Some(arrival.unwrap_or(now)), &mut acts);
-                    let t = &mut self.threads[tid];
                     for a in acts.into_iter().rev() {
-                        t.plan.push_front(a);
+                        self.agents[tid].plan.push_front(a);
                     }
                     return true;
                 }
@@ -289,20 +290,23 @@ impl Runtime {
                     pool.processes < pool.workers
                 };
                 let acts = self.submit_acts(w, i, spawn);
-                let t = &mut self.threads[tid];
                 for a in acts.into_iter().rev() {
-                    t.plan.push_front(a);
+                    self.agents[tid].plan.push_front(a);
                 }
                 true
             }
             Act::Switch => {
                 let t = &self.threads[tid];
-                let to = if t.interp == 0 { t.home } else { 0 };
+                let to = if t.interp == 0 {
+                    self.agents[tid].home
+                } else {
+                    0
+                };
                 self.release_for(now, tid, Some(Call::Switch(to)), q)
             }
             Act::StageTake => {
-                self.threads[tid].plan.pop_front();
-                let entered = self.threads[tid]
+                self.agents[tid].plan.pop_front();
+                let entered = self.agents[tid]
                     .msg
                     .as_ref()
                     .and_then(|m| m.tasks.first().copied());
@@ -312,8 +316,8 @@ impl Runtime {
                 true
             }
             Act::StageTask => {
-                self.threads[tid].plan.pop_front();
-                let entered = self.threads[tid]
+                self.agents[tid].plan.pop_front();
+                let entered = self.agents[tid]
                     .msg
                     .take()
                     .and_then(|m| m.tasks.first().copied());
@@ -321,18 +325,19 @@ impl Runtime {
                     return true;
                 };
                 let puts = self.successors[w].len();
-                let t = &mut self.threads[tid];
-                t.plan.push_front(Act::IterationDone(entered));
+                self.agents[tid]
+                    .plan
+                    .push_front(Act::IterationDone(entered));
                 for k in (0..puts).rev() {
-                    t.plan.push_front(Act::StagePut(k));
+                    self.agents[tid].plan.push_front(Act::StagePut(k));
                 }
-                t.plan.push_front(Act::Program(entered));
+                self.agents[tid].plan.push_front(Act::Program(entered));
                 true
             }
             Act::StagePut(k) => self.agent_stage_put(now, tid, k, q),
             Act::StageDeliver(stage) => {
-                self.threads[tid].plan.pop_front();
-                if let Some(msg) = self.threads[tid].msg.take() {
+                self.agents[tid].plan.pop_front();
+                if let Some(msg) = self.agents[tid].msg.take() {
                     self.stage_ready(now, stage, msg, q);
                 }
                 true

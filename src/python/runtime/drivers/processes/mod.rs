@@ -188,6 +188,18 @@ pub(in crate::python::runtime) struct Msg {
     pub bytes: u64,
 }
 
+/// What a thread that follows its model's acts holds, besides its core
+/// state: its plan and its message (`Runtime::agents`, by thread slot).
+#[derive(Debug, Clone, Default)]
+pub(in crate::python::runtime) struct AgentState {
+    /// What it does next, front first.
+    pub(in crate::python::runtime) plan: VecDeque<Act>,
+    /// The message it holds (received, or being sent).
+    pub(in crate::python::runtime) msg: Option<Msg>,
+    /// A subinterpreter worker's own interpreter (0 otherwise).
+    pub(in crate::python::runtime) home: usize,
+}
+
 /// A pipe or queue: messages written and not yet read, and blocked readers.
 #[derive(Debug, Default)]
 pub(in crate::python::runtime) struct Channel {
@@ -343,7 +355,7 @@ impl Runtime {
             .iter()
             .any(|a| matches!(a, Act::Held(Cost::PoolImport)));
         let main = self.spawn_in(now, w, Role::ProcMain, None, 0, q);
-        self.threads[main].plan = plan;
+        self.agents[main].plan = plan;
         if rate {
             self.notify_arrival(now, w, q);
         }
@@ -383,7 +395,7 @@ impl Runtime {
             return true;
         }
         if let Some(m) = self.channels[ch].msgs.pop_front() {
-            self.threads[tid].msg = Some(m);
+            self.agents[tid].msg = Some(m);
             return true;
         }
         self.channels[ch].waiters.push_back(tid);
@@ -406,7 +418,7 @@ impl Runtime {
     ) {
         match self.channels[ch].waiters.pop_front() {
             Some(reader) => {
-                self.threads[reader].msg = Some(msg);
+                self.agents[reader].msg = Some(msg);
                 self.wake(now, reader, Next::ReturnCost, q);
             }
             None => self.channels[ch].msgs.push_back(msg),
@@ -454,23 +466,23 @@ impl Runtime {
                 tasks: vec![arrival],
                 bytes: run.args_bytes,
             };
-            let t = &mut self.threads[tid];
             if run.start_method != StartMethod::Fork {
                 // The process object and its arguments, written by the parent.
-                t.plan
+                self.agents[tid]
+                    .plan
                     .extend([Act::Nogil(Cost::Read), Act::Held(Cost::Unpickle)]);
                 if run.transfer == Transfer::SharedMemory {
-                    t.plan.push_back(Act::Held(Cost::ShmAttach));
+                    self.agents[tid].plan.push_back(Act::Held(Cost::ShmAttach));
                 }
             }
-            t.msg = Some(msg);
-            t.plan.push_back(Act::Tasks);
+            self.agents[tid].msg = Some(msg);
+            self.agents[tid].plan.push_back(Act::Tasks);
         }
     }
 
     /// A per-task child's end: its thread and its process go away.
     fn exit_process(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) {
-        self.threads[tid].plan.clear();
+        self.agents[tid].plan.clear();
         self.live_processes -= 1;
         self.retire_thread(now, tid, q);
     }
@@ -515,7 +527,7 @@ impl Runtime {
                 t.interp
             ),
             Role::ForkServer => "forkserver".to_string(),
-            Role::SubWorker => format!("interpreter-{}", t.home),
+            Role::SubWorker => format!("interpreter-{}", self.agents[tid].home),
             _ => format!("process-{}", t.interp),
         };
         format!("{name}/{what}")

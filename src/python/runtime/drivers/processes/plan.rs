@@ -147,7 +147,7 @@ impl Runtime {
         let t = &self.threads[tid];
         if t.role == Role::StageFeeder {
             let acts = self.stage_feeder_loop(tid);
-            self.threads[tid].plan.extend(acts);
+            self.agents[tid].plan.extend(acts);
             return;
         }
         let pool = self.pool(t.workload);
@@ -166,9 +166,9 @@ impl Runtime {
         };
         if pool.forever && matches!(t.role, Role::ProcWorker | Role::SubWorker) {
             if t.interp == 0 && t.role == Role::SubWorker {
-                self.threads[tid].plan.push_back(Act::Switch);
+                self.agents[tid].plan.push_back(Act::Switch);
             }
-            self.threads[tid].plan.push_back(Act::Iterate);
+            self.agents[tid].plan.push_back(Act::Iterate);
             return;
         }
         let acts: Vec<Act> = match t.role {
@@ -248,7 +248,7 @@ impl Runtime {
             }
             Role::Loop | Role::Executor => unreachable!("asyncio threads refill in runtime/aio.rs"),
         };
-        self.threads[tid].plan.extend(acts);
+        self.agents[tid].plan.extend(acts);
     }
 
     /// The acts a worker does after running a chunk: pickle and send its results.
