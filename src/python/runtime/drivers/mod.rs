@@ -222,3 +222,6 @@ impl Runtime {
         lines
     }
 }
+
+#[cfg(test)]
+mod tests;
