@@ -26,7 +26,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::commands::{Failure, progress_bar};
+use crate::failure::Failure;
+use crate::report::progress::{self, Counting};
 use crate::report::summary::mean_ci;
 use crate::report::{atomic, chart, csv as results_csv};
 use crate::results::WorkloadResult;
@@ -375,7 +376,12 @@ pub fn compare(args: &CompareArgs) -> Result<CompareReport, Failure> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let bar = progress_bar(plan.len(), args.progress);
+    let bar = progress::bar(
+        plan.len() as u64,
+        "simulating",
+        Counting::Runs,
+        args.progress,
+    );
     let runs = study::run(
         &study,
         &plan,

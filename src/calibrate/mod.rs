@@ -27,6 +27,8 @@ pub mod validate;
 
 use std::path::PathBuf;
 
+use crate::report::progress::{self, Counting};
+
 /// Options of `gilsim calibrate`.
 #[derive(Debug, Clone)]
 pub struct CalibrateArgs {
@@ -60,18 +62,8 @@ pub struct ValidateArgs {
     pub progress: bool,
 }
 
-/// A progress bar on standard error, hidden when disabled or not a terminal.
+/// A progress bar of calibration or validation steps on standard error,
+/// labelled `prefix`; hidden when not `enabled` (see [`progress::bar`]).
 pub(crate) fn progress_bar(len: u64, prefix: &str, enabled: bool) -> indicatif::ProgressBar {
-    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-    if !enabled {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} {msg} ({elapsed})")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_prefix(prefix.to_string());
-    bar
+    progress::bar(len, prefix, Counting::Steps, enabled)
 }
