@@ -9,6 +9,8 @@
 //! - [`runner`]: `gilsim calibrate`: run the probes, fit, write the profile.
 //! - [`validate`]: `gilsim validate`: real workloads not used for fitting,
 //!   run for real and simulated with the profile.
+//! - [`rows`]: the rows of `validation.csv` that `validate` fills and
+//!   `chart` draws.
 //!
 //! Calibrated and validated: the sequential and thread models, process
 //! pools (`costs`: process starts, pickling, pipes, `submit`; `fit`:
@@ -21,6 +23,7 @@ pub mod costs;
 pub mod fit;
 pub mod probes;
 pub mod profile;
+pub mod rows;
 pub mod runner;
 pub mod stats;
 pub mod validate;
