@@ -10,7 +10,9 @@ use crate::report::chart;
 /// What a panel of `compare.svg` plots against workers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Panel {
+    /// Mean throughput, tasks/s.
     Throughput,
+    /// Mean p99 latency, ms.
     P99,
 }
 
