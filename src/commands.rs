@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
 use crate::engine::time::{MS, Nanos};
 use crate::engine::units::parse_duration;
+use crate::failure::Failure;
+use crate::report::progress::{self, Counting};
 use crate::report::{
     atomic, chart, csv as results_csv, figures, gantt, manifest, pipeline, summary, trace,
 };
@@ -16,32 +16,6 @@ use crate::scenario::{self, Scenario, Study};
 use crate::simulation::RunOptions;
 use crate::study::{self, Run, Shard};
 use crate::workload::Arrival;
-
-/// Why a command failed, and the exit code it maps to.
-#[derive(Debug)]
-pub enum Failure {
-    /// A usage or scenario error: exit code 2. The message is already rendered.
-    Usage(String),
-    /// A failed run (deadlock, I/O error): exit code 1.
-    Run(String),
-}
-
-impl Failure {
-    /// The process exit code.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Failure::Usage(_) => 2,
-            Failure::Run(_) => 1,
-        }
-    }
-
-    /// The message for standard error.
-    pub fn message(&self) -> &str {
-        match self {
-            Failure::Usage(m) | Failure::Run(m) => m,
-        }
-    }
-}
 
 /// Arguments of `gilsim run`.
 #[derive(Debug, Clone, Default)]
@@ -109,22 +83,6 @@ fn io_failure(path: &Path, e: impl std::fmt::Display) -> Failure {
     Failure::Run(format!("cannot write {}: {e}", path.display()))
 }
 
-/// A progress bar on standard error for studies of more than one run; indicatif
-/// draws nothing when standard error is not a terminal.
-pub(crate) fn progress_bar(runs: usize, enabled: bool) -> ProgressBar {
-    if !enabled || runs < 2 {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(runs as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} runs, {elapsed} (eta {eta})")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_prefix("simulating");
-    bar
-}
-
 /// `gilsim run`: simulate every point and replication, then write
 /// `results.csv`, `summary.csv` (with replications) and `manifest.json`.
 pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
@@ -170,7 +128,12 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     let started = Instant::now();
-    let bar = progress_bar(plan.len(), args.progress);
+    let bar = progress::bar(
+        plan.len() as u64,
+        "simulating",
+        Counting::Runs,
+        args.progress,
+    );
     let options = |point: usize, replication: u32| RunOptions {
         trace_window: (traced == Some((point, replication))).then_some(window),
         ..RunOptions::default()

@@ -3,6 +3,7 @@ pub mod calibrate;
 pub mod commands;
 pub mod compare;
 pub mod engine;
+pub mod failure;
 pub mod machine;
 pub mod python;
 pub mod report;

@@ -8,7 +8,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::validate::Row;
+use super::rows::Row;
 use crate::report::chart::{
     Axis, ChartError, INK, MUTED, PALETTE, Scale, draw_err, png_with, svg_with, text,
 };

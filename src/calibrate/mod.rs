@@ -9,6 +9,8 @@
 //! - [`runner`]: `gilsim calibrate`: run the probes, fit, write the profile.
 //! - [`validate`]: `gilsim validate`: real workloads not used for fitting,
 //!   run for real and simulated with the profile.
+//! - [`rows`]: the rows of `validation.csv` that `validate` fills and
+//!   `chart` draws.
 //!
 //! Calibrated and validated: the sequential and thread models, process
 //! pools (`costs`: process starts, pickling, pipes, `submit`; `fit`:
@@ -21,11 +23,14 @@ pub mod costs;
 pub mod fit;
 pub mod probes;
 pub mod profile;
+pub mod rows;
 pub mod runner;
 pub mod stats;
 pub mod validate;
 
 use std::path::PathBuf;
+
+use crate::report::progress::{self, Counting};
 
 /// Options of `gilsim calibrate`.
 #[derive(Debug, Clone)]
@@ -60,18 +65,8 @@ pub struct ValidateArgs {
     pub progress: bool,
 }
 
-/// A progress bar on standard error, hidden when disabled or not a terminal.
+/// A progress bar of calibration or validation steps on standard error,
+/// labelled `prefix`; hidden when not `enabled` (see [`progress::bar`]).
 pub(crate) fn progress_bar(len: u64, prefix: &str, enabled: bool) -> indicatif::ProgressBar {
-    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-    if !enabled {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{prefix} [{bar:40}] {pos}/{len} {msg} ({elapsed})")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_prefix(prefix.to_string());
-    bar
+    progress::bar(len, prefix, Counting::Steps, enabled)
 }

@@ -17,9 +17,9 @@ use super::profile::{
     MachineInfo, Measurement, Parameter, Profile, PythonInfo, Source, Value, Value as ProfileValue,
 };
 use super::stats::{sigma_from_iqr, summarize};
-use crate::commands::Failure;
 use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
+use crate::failure::Failure;
 use crate::machine::MachineConfig;
 use crate::python::{Build, PyVersion, PythonConfig};
 

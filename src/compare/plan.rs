@@ -1,0 +1,188 @@
+//! Planning a comparison: the user's scenario pinned to its first sweep point,
+//! the workloads, models and worker counts to try, and each candidate's
+//! scenario loaded with its overrides, exactly as `gilsim run` would load it.
+//! A candidate whose scenario does not validate is excluded with the
+//! validation error as its reason.
+
+use super::args::{CompareArgs, MODELS};
+use super::candidate::Candidate;
+use crate::failure::Failure;
+use crate::scenario::{self, StudyPoint};
+
+/// Every candidate of a comparison, planned and loaded, before any runs.
+pub(super) struct Plan {
+    /// The scenario's name.
+    pub name: String,
+    /// The machine's cores.
+    pub cores: u32,
+    /// Replications per candidate.
+    pub reps: u32,
+    /// The workloads compared, in scenario order.
+    pub workloads: Vec<String>,
+    /// Notes for the user (the sweep ignored, the version raised).
+    pub notes: Vec<String>,
+    /// Every candidate, in output order, none run yet.
+    pub candidates: Vec<Candidate>,
+    /// The study points to run, one per candidate that loaded.
+    pub points: Vec<StudyPoint>,
+    /// For each candidate, the index of its point in `points`.
+    pub point_of: Vec<Option<usize>>,
+}
+
+/// The first line of a rendered scenario error, without `error: `.
+fn reason(e: &scenario::ScenarioError) -> String {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or("").trim();
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
+}
+
+/// Whether `v` is a Python 3 version below 3.`minor`.
+fn version_below(v: &crate::python::PyVersion, minor: u32) -> bool {
+    v.major == 3 && v.minor < minor
+}
+
+/// Plan every candidate and load its scenario; a usage error when the
+/// scenario does not load or a workload runs under none of the models.
+pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
+    let mut base_overrides = args.overrides.clone();
+    if let Some(c) = args.cores {
+        base_overrides.push(format!("machine.cores={c}"));
+    }
+    let reps = args.replications.unwrap_or(3).max(1);
+    base_overrides.push(format!("replications={reps}"));
+    let base = scenario::load_study(&args.file, &base_overrides)
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let mut notes = Vec::new();
+    // Pin the scenario's own sweep to its first point.
+    if !base.sweep_keys.is_empty() {
+        let at: Vec<String> = base
+            .sweep_keys
+            .iter()
+            .zip(&base.points[0].values)
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        notes.push(format!(
+            "note: the scenario's sweep is ignored: compare uses its first point ({})",
+            at.join(", ")
+        ));
+        base_overrides.extend(at);
+    }
+    let first = base.first().clone();
+    let cores = first.machine.cores;
+    let workloads: Vec<String> = match &args.workload {
+        Some(w) => {
+            if !first.workloads.iter().any(|x| &x.name == w) {
+                let names: Vec<&str> = first.workloads.iter().map(|x| x.name.as_str()).collect();
+                return Err(Failure::Usage(format!(
+                    "error: --workload `{w}`: the scenario has no such workload (it has: {})\n",
+                    names.join(", ")
+                )));
+            }
+            vec![w.clone()]
+        }
+        None => first.workloads.iter().map(|x| x.name.clone()).collect(),
+    };
+    let models = args
+        .models
+        .clone()
+        .unwrap_or_else(|| MODELS.iter().map(|m| m.to_string()).collect());
+    let workers = args.workers.clone().unwrap_or_else(|| {
+        let mut w = vec![1, cores, 2 * cores, 4 * cores, 32];
+        w.sort_unstable();
+        w.dedup();
+        w
+    });
+    let needs_313 = version_below(&first.python.version, 13);
+    if needs_313 && models.iter().any(|m| m == "threads-free-threaded") {
+        notes.push(format!(
+            "note: threads-free-threaded runs on python.version = 3.13 (the scenario has {}): there is no free-threaded build before 3.13",
+            first.python.version
+        ));
+    }
+
+    // Plan every candidate and load its scenario.
+    let mut candidates = Vec::new();
+    let mut points: Vec<StudyPoint> = Vec::new();
+    let mut point_of: Vec<Option<usize>> = Vec::new();
+    for w in &workloads {
+        for m in &models {
+            let counts: Vec<Option<u32>> = match m.as_str() {
+                "sequential" | "asyncio" => vec![None],
+                _ => workers.iter().map(|&n| Some(n)).collect(),
+            };
+            for n in counts {
+                let model = if m == "threads-free-threaded" {
+                    "threads"
+                } else {
+                    m
+                };
+                // A one-value sweep of the model: keys the model does not use are ignored.
+                let mut extra = vec![format!("sweep.workload.{w}.run.model=[\"{model}\"]")];
+                if let Some(n) = n {
+                    extra.push(format!("workload.{w}.run.workers={n}"));
+                } else if m == "asyncio" {
+                    // The scenario's pool size must not become the loop's semaphore.
+                    extra.push(format!("workload.{w}.run.workers=\"unlimited\""));
+                }
+                if m == "threads-free-threaded" {
+                    extra.push("python.build=free-threaded".into());
+                    if needs_313 {
+                        extra.push("python.version=\"3.13\"".into());
+                    }
+                }
+                let mut all = base_overrides.clone();
+                all.extend(extra.iter().cloned());
+                let (excluded, point) = match scenario::load_study(&args.file, &all) {
+                    Ok(study) => match study.points.into_iter().next() {
+                        Some(p) => (None, Some(p)),
+                        None => (Some("the scenario has no point to run".into()), None),
+                    },
+                    Err(e) => (Some(reason(&e)), None),
+                };
+                if let Some(mut p) = point {
+                    p.index = points.len();
+                    point_of.push(Some(points.len()));
+                    points.push(p);
+                } else {
+                    point_of.push(None);
+                }
+                candidates.push(Candidate {
+                    workload: w.clone(),
+                    model: m.clone(),
+                    workers: n,
+                    overrides: extra,
+                    excluded,
+                    metrics: None,
+                });
+            }
+        }
+    }
+    for w in &workloads {
+        let mine: Vec<&Candidate> = candidates.iter().filter(|c| &c.workload == w).collect();
+        if mine.iter().all(|c| c.excluded.is_some()) {
+            let mut msg = format!(
+                "error: workload `{w}` cannot run under any of the models compared ({}):\n",
+                models.join(", ")
+            );
+            let mut seen: Vec<&str> = Vec::new();
+            for c in mine {
+                let r = c.excluded.as_deref().unwrap_or("");
+                if !seen.contains(&r) {
+                    seen.push(r);
+                    msg.push_str(&format!("  {}: {r}\n", c.model));
+                }
+            }
+            return Err(Failure::Usage(msg));
+        }
+    }
+    Ok(Plan {
+        name: first.name.clone(),
+        cores,
+        reps,
+        workloads,
+        notes,
+        candidates,
+        points,
+        point_of,
+    })
+}

@@ -1,0 +1,29 @@
+//! [`Failure`]: why a command failed, and the exit code it maps to. A leaf
+//! module, so that every command (`run`, `compare`, `calibrate`, `validate`)
+//! can return it without importing the command layer.
+
+/// Why a command failed, and the exit code it maps to.
+#[derive(Debug)]
+pub enum Failure {
+    /// A usage or scenario error: exit code 2. The message is already rendered.
+    Usage(String),
+    /// A failed run (deadlock, I/O error): exit code 1.
+    Run(String),
+}
+
+impl Failure {
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) => 2,
+            Failure::Run(_) => 1,
+        }
+    }
+
+    /// The message for standard error.
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Usage(m) | Failure::Run(m) => m,
+        }
+    }
+}
