@@ -24,7 +24,7 @@ use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::python::program::Op;
 
-use super::drivers::processes::Act;
+use super::plan::Act;
 use super::{BurstKind, Call, Event, Next, Runtime, stages};
 
 /// Where an executor stands in a workload's compiled program.

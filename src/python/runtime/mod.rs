@@ -21,6 +21,7 @@ mod accounting;
 mod drivers;
 mod gil_calls;
 mod interp;
+mod plan;
 mod record;
 mod sync_ops;
 mod thread;
@@ -323,7 +324,7 @@ pub struct Runtime {
     threads: Vec<PyThread>,
     /// Per thread slot: the plan and message of a thread that follows its
     /// model's acts (process models, stage feeders, the event loop).
-    agents: Vec<procs::AgentState>,
+    agents: Vec<plan::AgentState>,
     /// Per thread slot: a thread's part in pipeline stages (its puts and gets).
     stage_threads: Vec<stages::StageThread>,
     free_threads: Vec<ThreadId>,
@@ -351,7 +352,7 @@ pub struct Runtime {
     /// Resident memory of subinterpreters, in bytes.
     subinterpreters_rss: u64,
     /// Pipes and queues between threads and processes.
-    channels: Vec<procs::Channel>,
+    channels: Vec<plan::Channel>,
     seed: u64,
     tasks_memory: u64,
     peak_rss: u64,

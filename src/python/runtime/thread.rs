@@ -57,7 +57,7 @@ impl Runtime {
             alive: true,
             serial: self.spawned,
             index: self.workloads[w].spawned,
-            agent: procs::is_agent(role),
+            agent: plan::is_agent(role),
         };
         self.spawned += 1;
         self.workloads[w].spawned += 1;
@@ -67,7 +67,7 @@ impl Runtime {
                 // thread must never match the new one.
                 let epoch = self.threads[tid].epoch + 1;
                 self.threads[tid] = PyThread { epoch, ..thread };
-                self.agents[tid] = procs::AgentState::default();
+                self.agents[tid] = plan::AgentState::default();
                 self.stage_threads[tid] = stages::StageThread::default();
                 self.machine.reset_thread(tid);
                 tid
@@ -76,7 +76,7 @@ impl Runtime {
                 let tid = self.machine.add_thread();
                 debug_assert_eq!(tid, self.threads.len());
                 self.threads.push(thread);
-                self.agents.push(procs::AgentState::default());
+                self.agents.push(plan::AgentState::default());
                 self.stage_threads.push(stages::StageThread::default());
                 tid
             }

@@ -50,7 +50,7 @@ use crate::workload::pipeline::Pipeline;
 use crate::workload::{Arrival, StageChannel};
 
 use crate::python::program::Op;
-use crate::python::runtime::drivers::processes::{Act, Cost, Msg};
+use crate::python::runtime::plan::{Act, Cost, Msg};
 use crate::python::runtime::{BurstKind, Call, Event, Next, Role, Runtime, System, Wait, overlap};
 
 /// One stage's queue and its statistics.

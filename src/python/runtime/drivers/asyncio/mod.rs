@@ -64,7 +64,7 @@ use crate::workload::{Arrival, Workers};
 
 use crate::python::program::Op;
 use crate::python::runtime::drivers::Driver;
-use crate::python::runtime::drivers::processes::Act;
+use crate::python::runtime::plan::Act;
 use crate::python::runtime::{BurstKind, Call, Event, Next, Role, Runtime, Wait};
 
 mod coro;

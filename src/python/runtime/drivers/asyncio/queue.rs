@@ -59,7 +59,7 @@ use crate::workload::{Arrival, Workers};
 
 use super::Cb;
 use crate::python::runtime::drivers::Driver;
-use crate::python::runtime::drivers::processes::Act;
+use crate::python::runtime::plan::Act;
 use crate::python::runtime::{Event, Runtime, overlap};
 
 impl Runtime {
