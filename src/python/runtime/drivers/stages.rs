@@ -638,8 +638,8 @@ impl Runtime {
     /// loop thread is shared by every asyncio workload).
     pub(in crate::python::runtime) fn producer_life_ns(&self, w: usize) -> u128 {
         let wl = &self.workloads[w];
-        match wl.model {
-            crate::workload::Model::Asyncio => wl.coro_life_ns,
+        match wl.driver {
+            super::Driver::Asyncio => wl.coro_life_ns,
             _ => wl.thread_life_ns,
         }
     }
