@@ -1,10 +1,12 @@
 //! The scenario schema's keys: which keys each table takes, and the error
 //! for a key that is not one of them (with where it belongs, or the
-//! closest valid key).
+//! closest valid key). The keys of `[machine]` and `[python]` are those of
+//! the parameter table ([`crate::python::params`]).
 
 use super::diagnostic::Diag;
 use super::document::{Entry, Table};
 use super::typed::{Res, join, list, suggest};
+use crate::python::params::{self, Section};
 
 /// Keys of the top level.
 pub(super) const TOP_KEYS: &[&str] = &[
@@ -22,64 +24,6 @@ pub(super) const TOP_KEYS: &[&str] = &[
     "workload",
     "sweep",
     "chart",
-];
-
-/// Keys of `[machine]`.
-pub(super) const MACHINE_KEYS: &[&str] = &[
-    "cores",
-    "os_timeslice",
-    "wakeup_granularity",
-    "sleeper_credit",
-    "idle_poll_window",
-    "context_switch",
-    "wakeup_latency_polling",
-    "wakeup_latency",
-    "timer_slack",
-];
-
-/// Keys of `[python]`.
-pub(super) const PYTHON_KEYS: &[&str] = &[
-    "version",
-    "build",
-    "switch_interval",
-    "profile",
-    "gil",
-    "gil_handoff",
-    "check_latency",
-    "thread_start",
-    "release_overhead",
-    "sync_call",
-    "sync_wake",
-    "queue_put",
-    "queue_get",
-    "free_threaded_overhead",
-    "process_rss",
-    "thread_rss",
-    "fork_start",
-    "spawn_start",
-    "forkserver_start",
-    "forkserver_server_start",
-    "submit",
-    "pool_import",
-    "pickle_message",
-    "pickle_ns_per_byte",
-    "unpickle_ns_per_byte",
-    "pipe_syscall",
-    "pipe_buffer",
-    "pipe_ns_per_byte_small",
-    "pipe_ns_per_byte_large",
-    "fork_ns_per_mib",
-    "cow_ns_per_mib",
-    "shm_create",
-    "shm_ns_per_byte",
-    "shm_attach",
-    "interpreter_start",
-    "interpreter_rss",
-    "loop_callback",
-    "task_step",
-    "coroutine_create",
-    "loop_poll",
-    "coroutine_rss",
 ];
 
 /// Keys of a `[[workload]]`.
@@ -106,9 +50,9 @@ pub(super) const PROCESS_POOL_KEYS: &[&str] = &["api", "chunksize", "start_metho
 
 /// Where a key of the schema belongs, for a key found in the wrong table.
 pub(super) fn home_of(key: &str) -> Option<&'static str> {
-    if MACHINE_KEYS.contains(&key) {
+    if params::find_in(Section::Machine, key).is_some() {
         Some("in [machine]")
-    } else if PYTHON_KEYS.contains(&key) {
+    } else if params::find_in(Section::Python, key).is_some() {
         Some("in [python]")
     } else if matches!(key, "model" | "workers") || PROCESS_POOL_KEYS.contains(&key) {
         Some("in [workload.run]")

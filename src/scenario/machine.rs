@@ -1,13 +1,13 @@
 //! `[machine]`: the cores and the OS scheduler.
 
-use super::diagnostic::Diag;
 use super::document::Entry;
-use super::keys::MACHINE_KEYS;
 use super::keys::check_keys;
-use super::typed::{Res, as_table, dist, duration, int_in, join};
+use super::param;
+use super::typed::{Res, as_table, join};
 use super::validator::Validator;
 use crate::calibrate::profile::Profile;
 use crate::machine::MachineConfig;
+use crate::python::params::{self, Section};
 
 impl Validator<'_> {
     /// The machine: the defaults, then the profile's values, then the
@@ -25,30 +25,19 @@ impl Validator<'_> {
             return Ok(m);
         };
         let table = as_table(&entry.value, "machine")?;
-        check_keys(table, "machine", "in [machine]", MACHINE_KEYS)?;
+        check_keys(
+            table,
+            "machine",
+            "in [machine]",
+            &params::names(Section::Machine),
+        )?;
         for e in &table.entries {
             let k = join("machine", &e.key);
-            let v = &e.value;
-            match e.key.as_str() {
-                "cores" => m.cores = int_in(v, &k, "cores", 1, 4096)? as u32,
-                "os_timeslice" => {
-                    m.os_timeslice = duration(v, &k)?;
-                    if m.os_timeslice == 0 {
-                        return Err(Diag::new(
-                            "os_timeslice must be greater than zero",
-                            &v.span,
-                            "expected a positive duration",
-                        )
-                        .key(k));
-                    }
-                }
-                "wakeup_granularity" => m.wakeup_granularity = duration(v, &k)?,
-                "sleeper_credit" => m.sleeper_credit = duration(v, &k)?,
-                "idle_poll_window" => m.idle_poll_window = duration(v, &k)?,
-                "context_switch" => m.context_switch = dist(v, &k)?,
-                "wakeup_latency_polling" => m.wakeup_latency_polling = dist(v, &k)?,
-                "wakeup_latency" => m.wakeup_latency = dist(v, &k)?,
-                _ => m.timer_slack = dist(v, &k)?,
+            // Every key is a parameter: `check_keys` refused the others.
+            if let Some(param) = params::find_in(Section::Machine, &e.key)
+                && let Some(slot) = param.machine_slot(&mut m)
+            {
+                param::set(param, slot, &e.value, &k)?;
             }
         }
         Ok(m)

@@ -8,7 +8,9 @@
 //!   owned, span-carrying TOML tree; `overrides`: `--set`; `sweep` and
 //!   `chart`: `[sweep]` and `[[chart]]`; `diagnostic`: the errors.
 //! - `typed`: reading a value of the tree as a typed value with errors at
-//!   its span; `keys`: each table's keys and the unknown-key error.
+//!   its span; `keys`: each table's keys and the unknown-key error;
+//!   `param`: a key of the parameter table ([`crate::python::params`]),
+//!   read as the kind the table gives and written where the table says.
 //! - One validator module per section, each an `impl` of the validator's
 //!   state (`validator`, which also reads the top-level keys): `profile`,
 //!   `machine`, `python`, `syncs` (`[semaphores]`, `[events]`,
@@ -22,6 +24,7 @@ mod keys;
 mod load;
 mod machine;
 mod overrides;
+mod param;
 mod profile;
 mod python;
 mod run;

@@ -2,10 +2,12 @@
 
 use super::diagnostic::{Diag, Origin};
 use super::document::{Entry, Node, Value};
-use super::keys::{PYTHON_KEYS, check_keys};
-use super::typed::{Res, as_str, as_table, dist, duration, join, number, size, type_error};
+use super::keys::check_keys;
+use super::param;
+use super::typed::{Res, as_str, as_table, join, type_error};
 use super::validator::Validator;
 use crate::calibrate::profile::Profile;
+use crate::python::params::{self, Section};
 use crate::python::{Build, Handoff, PyVersion, PythonConfig};
 
 impl Validator<'_> {
@@ -20,7 +22,12 @@ impl Validator<'_> {
             return Ok(PythonConfig::default());
         };
         let table = as_table(&entry.value, "python")?;
-        check_keys(table, "python", "in [python]", PYTHON_KEYS)?;
+        check_keys(
+            table,
+            "python",
+            "in [python]",
+            &params::names(Section::Python),
+        )?;
 
         let version = match table.get("version") {
             Some(e) => self.version(&e.value)?,
@@ -76,21 +83,8 @@ impl Validator<'_> {
             let k = join("python", &e.key);
             let v = &e.value;
             match e.key.as_str() {
-                "version" | "build" => {}
-                "switch_interval" => {
-                    let ns = duration(v, &k)?;
-                    if ns == 0 {
-                        return Err(Diag::new(
-                            "switch_interval must be greater than zero",
-                            &v.span,
-                            "sys.setswitchinterval refuses 0",
-                        )
-                        .key(k));
-                    }
-                    p.switch_interval_us = (ns / 1_000 + u64::from(ns % 1_000 >= 500)).max(1);
-                }
-                // Read before the other keys: see `Validator::profile`.
-                "profile" => {}
+                // Read before the other keys (see `Validator::profile`).
+                "version" | "build" | "profile" => {}
                 "gil" => {
                     let Value::Int(g) = v.value else {
                         return Err(type_error(v, &k, "an integer (0 or 1)"));
@@ -125,67 +119,13 @@ impl Validator<'_> {
                         }
                     }
                 }
-                "check_latency" => p.check_latency = dist(v, &k)?,
-                "thread_start" => p.thread_start = dist(v, &k)?,
-                "release_overhead" => p.release_overhead = dist(v, &k)?,
-                "sync_call" => p.sync_call = dist(v, &k)?,
-                "sync_wake" => p.sync_wake = dist(v, &k)?,
-                "queue_put" => p.queue_put = dist(v, &k)?,
-                "queue_get" => p.queue_get = dist(v, &k)?,
-                "free_threaded_overhead" => {
-                    let f = number(v, &k)?;
-                    if f < 1.0 {
-                        return Err(Diag::new(
-                            "free_threaded_overhead must be at least 1.0",
-                            &v.span,
-                            "a slow-down factor: 1.0 is no overhead",
-                        )
-                        .key(k));
+                // Every other key is a parameter: `check_keys` refused the others.
+                name => {
+                    if let Some(param) = params::find_in(Section::Python, name)
+                        && let Some(slot) = param.python_slot(&mut p)
+                    {
+                        param::set(param, slot, v, &k)?;
                     }
-                    p.free_threaded_overhead = f;
-                }
-                "process_rss" => p.process_rss = size(v, &k)?,
-                "thread_rss" => p.thread_rss = size(v, &k)?,
-                // Process costs (defaults in ProcessConfig).
-                "fork_start" => p.process.start_child[0] = dist(v, &k)?,
-                "spawn_start" => p.process.start_child[1] = dist(v, &k)?,
-                "forkserver_start" => p.process.start_child[2] = dist(v, &k)?,
-                "forkserver_server_start" => p.process.forkserver_start = dist(v, &k)?,
-                "submit" => p.process.submit = dist(v, &k)?,
-                "pool_import" => p.process.pool_import = dist(v, &k)?,
-                "interpreter_start" => p.process.interpreter_start = dist(v, &k)?,
-                "pickle_message" => p.process.pickle_message = duration(v, &k)?,
-                "pipe_syscall" => p.process.pipe_syscall = duration(v, &k)?,
-                "shm_create" => p.process.shm_create = duration(v, &k)?,
-                "shm_attach" => p.process.shm_attach = duration(v, &k)?,
-                "pipe_buffer" => p.process.pipe_buffer = size(v, &k)?,
-                "interpreter_rss" => p.process.interpreter_rss = size(v, &k)?,
-                // Event loop costs (defaults in AsyncioConfig).
-                "loop_callback" => p.asyncio.loop_callback = dist(v, &k)?,
-                "task_step" => p.asyncio.task_step = dist(v, &k)?,
-                "coroutine_create" => p.asyncio.coroutine_create = dist(v, &k)?,
-                "loop_poll" => p.asyncio.loop_poll = dist(v, &k)?,
-                "coroutine_rss" => p.asyncio.coroutine_rss = size(v, &k)?,
-                cost => {
-                    let (slot, unit) = match cost {
-                        "fork_ns_per_mib" => (&mut p.process.fork_ns_per_mib, "MiB of task memory"),
-                        "cow_ns_per_mib" => (&mut p.process.cow_ns_per_mib, "MiB of task memory"),
-                        "pickle_ns_per_byte" => (&mut p.process.pickle_ns_per_byte, "byte"),
-                        "unpickle_ns_per_byte" => (&mut p.process.unpickle_ns_per_byte, "byte"),
-                        "pipe_ns_per_byte_small" => (&mut p.process.pipe_ns_per_byte_small, "byte"),
-                        "pipe_ns_per_byte_large" => (&mut p.process.pipe_ns_per_byte_large, "byte"),
-                        _ => (&mut p.process.shm_ns_per_byte, "byte"),
-                    };
-                    let x = number(v, &k)?;
-                    if x < 0.0 {
-                        return Err(Diag::new(
-                            format!("`{cost}` must be at least 0"),
-                            &v.span,
-                            format!("nanoseconds per {unit}: a number ≥ 0"),
-                        )
-                        .key(k));
-                    }
-                    *slot = x;
                 }
             }
         }
