@@ -26,6 +26,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::calibrate::profile::load_for_scenario;
 use crate::commands::{Failure, progress_bar};
 use crate::report::summary::mean_ci;
 use crate::report::{atomic, chart, csv as results_csv};
@@ -238,7 +239,9 @@ pub fn compare(args: &CompareArgs) -> Result<CompareReport, Failure> {
     }
     let reps = args.replications.unwrap_or(3).max(1);
     base_overrides.push(format!("replications={reps}"));
-    let base = scenario::load_study(&args.file, &base_overrides)
+    let base = scenario::Reader::new(&base_overrides)
+        .with_profiles(load_for_scenario)
+        .load_study(&args.file)
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let mut notes = Vec::new();
     // Pin the scenario's own sweep to its first point.
@@ -320,7 +323,8 @@ pub fn compare(args: &CompareArgs) -> Result<CompareReport, Failure> {
                 }
                 let mut all = base_overrides.clone();
                 all.extend(extra.iter().cloned());
-                let (excluded, point) = match scenario::load_study(&args.file, &all) {
+                let reader = scenario::Reader::new(&all).with_profiles(load_for_scenario);
+                let (excluded, point) = match reader.load_study(&args.file) {
                     Ok(study) => match study.points.into_iter().next() {
                         Some(p) => (None, Some(p)),
                         None => (Some("the scenario has no point to run".into()), None),

@@ -413,8 +413,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
             },
         );
     }
-    let scratch = Profile::scratch(parameters.clone());
-    scratch.apply_python(&mut python);
+    super::profile::estimates(&parameters).apply_python(&mut python);
     bar.set_message("fitting wake-up latency (sleep)");
     match get("sleep_overshoot_ns") {
         Some(o) => {

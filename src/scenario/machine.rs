@@ -3,9 +3,9 @@
 use super::document::Entry;
 use super::keys::check_keys;
 use super::param;
+use super::profile::ProfileParams;
 use super::typed::{Res, as_table, join};
 use super::validator::Validator;
-use crate::calibrate::profile::Profile;
 use crate::machine::MachineConfig;
 use crate::python::params::{self, Section};
 
@@ -15,11 +15,11 @@ impl Validator<'_> {
     pub(super) fn machine(
         &self,
         entry: Option<&Entry>,
-        profile: Option<&(String, Profile)>,
+        profile: Option<&(String, ProfileParams)>,
     ) -> Res<MachineConfig> {
         let mut m = MachineConfig::default();
         if let Some((_, profile)) = profile {
-            profile.apply_machine(&mut m);
+            profile.values.apply_machine(&mut m);
         }
         let Some(entry) = entry else {
             return Ok(m);

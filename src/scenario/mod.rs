@@ -37,7 +37,8 @@ mod validator;
 mod workload;
 
 pub use diagnostic::ScenarioError;
-pub use load::{load, load_study, parse_str, parse_study_str};
+pub use load::{Reader, load, load_study, parse_str, parse_study_str};
+pub use profile::{ProfileLoadError, ProfileLoader, ProfileParams};
 
 use std::path::PathBuf;
 

@@ -4,9 +4,9 @@ use super::diagnostic::{Diag, Origin};
 use super::document::{Entry, Node, Value};
 use super::keys::check_keys;
 use super::param;
+use super::profile::ProfileParams;
 use super::typed::{Res, as_str, as_table, join, type_error};
 use super::validator::Validator;
-use crate::calibrate::profile::Profile;
 use crate::python::params::{self, Section};
 use crate::python::{Build, Handoff, PyVersion, PythonConfig};
 
@@ -16,7 +16,7 @@ impl Validator<'_> {
     pub(super) fn python(
         &self,
         entry: Option<&Entry>,
-        profile: Option<&(String, Profile)>,
+        profile: Option<&(String, ProfileParams)>,
     ) -> Res<PythonConfig> {
         let Some(entry) = entry else {
             return Ok(PythonConfig::default());
@@ -66,9 +66,9 @@ impl Validator<'_> {
         };
         let mut p = PythonConfig::defaults(version, build);
         if let Some((name, profile)) = profile {
-            profile.apply_python(&mut p);
+            profile.values.apply_python(&mut p);
             p.profile = name.clone();
-            let measured = &profile.python.version_short;
+            let measured = &profile.python_version;
             if *measured != version.to_string() {
                 let warning = format!(
                     "warning: profile {name} was measured with Python {measured}, the scenario says python.version = \"{version}\"; its values are used anyway"

@@ -9,6 +9,7 @@ use super::Scenario;
 use super::diagnostic::{Diag, Sources, Span};
 use super::document::{Table, Value};
 use super::keys::{TOP_KEYS, unknown_key};
+use super::profile::ProfileLoader;
 use super::stages::PendingAfter;
 use super::syncs::{semaphores, syncs};
 use super::typed::{Res, as_str, duration, int_in, missing, show_ns, type_error};
@@ -21,6 +22,8 @@ pub(super) struct Validator<'s> {
     pub(super) sources: &'s Sources<'s>,
     /// Workloads whose `run.model` is swept: keys their model does not use are ignored.
     pub(super) swept_models: &'s [String],
+    /// How a `[python] profile` path is loaded (`None`: it is refused).
+    pub(super) profiles: Option<ProfileLoader>,
     /// Warnings for standard error, each once per file (a profile's Python version).
     pub(super) warnings: &'s RefCell<Vec<String>>,
     /// The scenario has a `duration`.
@@ -51,6 +54,7 @@ impl<'s> Validator<'s> {
     pub(super) fn new(
         sources: &'s Sources<'s>,
         swept_models: &'s [String],
+        profiles: Option<ProfileLoader>,
         warnings: &'s RefCell<Vec<String>>,
     ) -> Self {
         Validator {
@@ -68,6 +72,7 @@ impl<'s> Validator<'s> {
             pending_after: Vec::new(),
             model: Model::Sequential,
             swept_models,
+            profiles,
             in_to_thread: false,
             warnings,
         }
