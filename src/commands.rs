@@ -64,14 +64,21 @@ impl RunReport {
     }
 }
 
-/// Loads and validates a scenario; maps errors to exit code 2.
+/// Loads and validates a scenario (a `[python] profile` read by
+/// calibrate's loader); maps errors to exit code 2.
 pub fn load(file: &Path, overrides: &[String]) -> Result<Scenario, Failure> {
-    scenario::load(file, overrides).map_err(|e| Failure::Usage(e.to_string()))
+    scenario::Reader::new(overrides)
+        .with_profiles(crate::calibrate::profile::load_for_scenario)
+        .load(file)
+        .map_err(|e| Failure::Usage(e.to_string()))
 }
 
 /// Loads and validates a scenario with every point of its sweep.
 pub fn load_study(file: &Path, overrides: &[String]) -> Result<Study, Failure> {
-    scenario::load_study(file, overrides).map_err(|e| Failure::Usage(e.to_string()))
+    scenario::Reader::new(overrides)
+        .with_profiles(crate::calibrate::profile::load_for_scenario)
+        .load_study(file)
+        .map_err(|e| Failure::Usage(e.to_string()))
 }
 
 /// `gilsim check FILE`: validates without running.

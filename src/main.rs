@@ -286,6 +286,7 @@ fn main() -> ExitCode {
                     out: c.out,
                     overrides: c.set,
                     progress: !c.quiet,
+                    profiles: Some(gilsim::calibrate::profile::load_for_scenario),
                 })
             })
             .map(|report| out!("{}", report.text)),

@@ -2,8 +2,11 @@
 //!
 //! Each repetition's raw fields are turned into parameter values at once
 //! ([`derive_procs`], [`derive_aio`]), so a derived value's median, spread
-//! and best-of-N are over repetitions like any measurement's. The mapping
-//! onto `ProcessConfig` and `AsyncioConfig` (src/python/config.rs):
+//! and best-of-N are over repetitions like any measurement's. Which
+//! parameter is the median of which derived measurement is in the parameter
+//! table (`src/python/params`, `Calibration::Measured`); how each is derived
+//! (the parameters of `ProcessConfig` and `AsyncioConfig`,
+//! src/python/config.rs):
 //!
 //! | parameter | from |
 //! | --- | --- |
@@ -184,107 +187,3 @@ pub fn derive_aio(map: &Map<String, Value>) -> Result<Vec<Derived>, ProbeError> 
         ),
     ])
 }
-
-/// How each measured parameter is obtained: (profile key, measurement, how).
-pub const MAPPING: &[(&str, &str, &str)] = &[
-    (
-        "python.pickle_ns_per_byte",
-        "proc.pickle_ns_per_byte",
-        "procs.py: ForkingPickler.dumps in the parent of distinct lists of floats (pickles of 256 KiB) streamed to a forked child, ns per byte (proc.pickle_isolated_ns_per_byte: one object's repeated pickle.dumps)",
-    ),
-    (
-        "python.unpickle_ns_per_byte",
-        "proc.unpickle_ns_per_byte",
-        "procs.py: ForkingPickler.loads in the child of those pickles, ns per byte (proc.unpickle_isolated_ns_per_byte: repeated pickle.loads)",
-    ),
-    (
-        "python.pipe_syscall",
-        "proc.pipe_syscall_ns",
-        "procs.py: half of os.write + os.read of 16 B on a pipe in one process",
-    ),
-    (
-        "python.pipe_ns_per_byte_small",
-        "proc.pipe_ns_per_byte_small",
-        "procs.py: (send_bytes/recv_bytes round trip to a forked echo at 64 KiB - at 16 B) / bytes / 2 sides",
-    ),
-    (
-        "python.pipe_ns_per_byte_large",
-        "proc.pipe_ns_per_byte_large",
-        "procs.py: least-squares slope of the round trip against size, from 64 KiB up, / 2 sides",
-    ),
-    (
-        "python.fork_ns_per_mib",
-        "proc.fork_ns_per_mib",
-        "procs.py: the parent's os.fork() (child exits at once, waitpid untimed) with about 64 MiB of lists of floats live - without them, per MiB of those objects (getsizeof(list) + count * getsizeof(1.0); procs.py records the resident MiB beside)",
-    ),
-    (
-        "python.cow_ns_per_mib",
-        "proc.cow_ns_per_mib",
-        "procs.py: ForkingPickler.dumps of lists of floats built before a fork whose child stays alive - of equal lists built after it (interleaved), per MiB of object memory (getsizeof(list) + count * getsizeof(1.0))",
-    ),
-    (
-        "python.fork_start_parent",
-        "proc.start_fork_parent_ns",
-        "procs.py: Process(target=noop).start() in the parent, fork",
-    ),
-    (
-        "python.spawn_start_parent",
-        "proc.start_spawn_parent_ns",
-        "procs.py: Process(target=noop).start() in the parent, spawn",
-    ),
-    (
-        "python.forkserver_start_parent",
-        "proc.start_forkserver_parent_ns",
-        "procs.py: Process(target=noop).start() in the parent, forkserver (server running)",
-    ),
-    (
-        "python.fork_start",
-        "proc.start_fork_child_ns",
-        "procs.py: start() + join() - start(), fork: the child's part, its exit included",
-    ),
-    (
-        "python.spawn_start",
-        "proc.start_spawn_child_ns",
-        "procs.py: start() + join() - start(), spawn",
-    ),
-    (
-        "python.forkserver_start",
-        "proc.start_forkserver_child_ns",
-        "procs.py: start() + join() - start(), forkserver (server running)",
-    ),
-    (
-        "python.forkserver_server_start",
-        "proc.forkserver_server_ns",
-        "procs.py: the first forkserver start (the server's own start included) - a later start + join",
-    ),
-    (
-        "python.submit",
-        "proc.submit_ns",
-        "procs.py: ProcessPoolExecutor(2).submit(noop) in the parent, per call, workers started",
-    ),
-    (
-        "python.pool_import",
-        "proc.pool_import_ns",
-        "procs.py: import multiprocessing.pool, multiprocessing.queues in a fresh interpreter that has imported multiprocessing (what a program's first Pool() imports, Lib/multiprocessing/context.py)",
-    ),
-    (
-        "python.loop_callback",
-        "aio.loop_callback_ns",
-        "aio.py: one of n callbacks ready in one pass (first to last start) + loop.call_soon",
-    ),
-    (
-        "python.loop_poll",
-        "aio.loop_poll_ns",
-        "aio.py: a self-rescheduling callback's pass (a poll with timeout 0) - loop_callback",
-    ),
-    (
-        "python.task_step",
-        "aio.task_step_ns",
-        "aio.py: a pass of `await asyncio.sleep(0)` in a Task - a self-rescheduling callback's pass",
-    ),
-    (
-        "python.coroutine_create",
-        "aio.coroutine_create_ns",
-        "aio.py: loop.create_task(coro()) - loop.call_soon (its first step pays a callback)",
-    ),
-];

@@ -9,8 +9,10 @@
 //!
 //! A scenario uses it with `[python] profile = "path"`: the profile's
 //! measured and fitted values replace the defaults, and the scenario's own
-//! keys still override the profile ([`Profile::apply_machine`],
-//! [`Profile::apply_python`]).
+//! keys still override the profile. The scenario layer does not read this
+//! format: the command line reads scenarios with [`load_for_scenario`], which
+//! turns a profile into parameter values ([`Profile::params`]) that the
+//! parameter table ([`crate::python::params`]) writes into the configuration.
 //!
 //! The built-in `reference` profile is no file: it is the defaults of
 //! `src/machine/config.rs` ([`MachineConfig::default`]) and
@@ -27,8 +29,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
-use crate::machine::MachineConfig;
-use crate::python::PythonConfig;
+use crate::python::params::{self, Estimate, ParamSet};
+use crate::scenario::{ProfileLoadError, ProfileParams};
 
 /// How a parameter's value was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -215,40 +217,9 @@ pub struct Profile {
     pub measurements: BTreeMap<String, Measurement>,
 }
 
-/// The keys a profile may set: scenario keys, plus the parent's side of a
-/// process start (`python.fork_start_parent`, ...), which no scenario key sets.
-pub const PARAMETER_KEYS: &[&str] = &[
-    "machine.context_switch",
-    "machine.wakeup_granularity",
-    "machine.os_timeslice",
-    "machine.wakeup_latency",
-    "machine.wakeup_latency_polling",
-    "machine.timer_slack",
-    "python.check_latency",
-    "python.thread_start",
-    "python.release_overhead",
-    "python.pickle_message",
-    "python.pickle_ns_per_byte",
-    "python.unpickle_ns_per_byte",
-    "python.pipe_syscall",
-    "python.pipe_ns_per_byte_small",
-    "python.pipe_ns_per_byte_large",
-    "python.fork_ns_per_mib",
-    "python.cow_ns_per_mib",
-    "python.submit",
-    "python.pool_import",
-    "python.fork_start",
-    "python.spawn_start",
-    "python.forkserver_start",
-    "python.fork_start_parent",
-    "python.spawn_start_parent",
-    "python.forkserver_start_parent",
-    "python.forkserver_server_start",
-    "python.loop_callback",
-    "python.task_step",
-    "python.coroutine_create",
-    "python.loop_poll",
-];
+/// The keys a profile may set: every parameter that `gilsim calibrate`
+/// measures, fits or records (from the parameter table).
+pub const PARAMETER_KEYS: &[&str] = params::PROFILE_KEYS;
 
 /// Why a profile could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -318,34 +289,6 @@ impl Profile {
         Ok(profile)
     }
 
-    /// A profile holding only `parameters` (no machine, interpreter or
-    /// measurements): applies values mid-calibration.
-    pub fn scratch(parameters: BTreeMap<String, Parameter>) -> Profile {
-        Profile {
-            gilsim_version: String::new(),
-            date: String::new(),
-            quick: false,
-            python: PythonInfo {
-                executable: String::new(),
-                version: String::new(),
-                version_short: String::new(),
-                gil_disabled: false,
-            },
-            machine: MachineInfo {
-                cores_online: 0,
-                cores_list: String::new(),
-                cores_used: 0,
-                pinned: false,
-                cpu_model: String::new(),
-                cpuidle_driver: String::new(),
-                kernel: String::new(),
-                load_average: String::new(),
-            },
-            parameters,
-            measurements: BTreeMap::new(),
-        }
-    }
-
     /// Reads a profile file.
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
         let shown = path.display().to_string();
@@ -363,128 +306,48 @@ impl Profile {
         Ok(())
     }
 
-    /// The measured or fitted distribution of `key`, if the profile has one.
-    pub fn value(&self, key: &str) -> Option<Dist> {
-        self.parameters
-            .get(key)
-            .filter(|p| p.source != Source::Default)
-            .and_then(|p| p.value.dist())
-    }
-
-    /// The measured or fitted plain number of `key` (ns per byte).
-    pub fn number(&self, key: &str) -> Option<f64> {
-        self.parameters
-            .get(key)
-            .filter(|p| p.source != Source::Default)
-            .and_then(|p| p.value.number())
-    }
-
-    /// A measured or fitted duration of `key` as whole nanoseconds (its median).
-    fn nanos(&self, key: &str) -> Option<Nanos> {
-        self.value(key).map(|d| match d {
-            Dist::Const(ns) => ns,
-            Dist::LogNormal { median, .. } => median,
-            other => libm::round(other.mean()) as Nanos,
-        })
-    }
-
-    /// Replaces the machine defaults with the profile's measured and fitted
-    /// values. The core count is the scenario's, never the profile's.
-    pub fn apply_machine(&self, m: &mut MachineConfig) {
-        for (key, slot) in [
-            ("machine.context_switch", &mut m.context_switch),
-            ("machine.wakeup_latency", &mut m.wakeup_latency),
-            (
-                "machine.wakeup_latency_polling",
-                &mut m.wakeup_latency_polling,
-            ),
-            ("machine.timer_slack", &mut m.timer_slack),
-        ] {
-            if let Some(d) = self.value(key) {
-                *slot = d;
-            }
-        }
-        for (key, slot) in [
-            ("machine.wakeup_granularity", &mut m.wakeup_granularity),
-            ("machine.os_timeslice", &mut m.os_timeslice),
-        ] {
-            if let Some(ns) = self.nanos(key) {
-                *slot = ns;
-            }
-        }
-    }
-
-    /// Replaces the interpreter defaults with the profile's measured and fitted values.
-    pub fn apply_python(&self, p: &mut PythonConfig) {
-        for (key, slot) in [
-            ("python.check_latency", &mut p.check_latency),
-            ("python.thread_start", &mut p.thread_start),
-            ("python.release_overhead", &mut p.release_overhead),
-            ("python.submit", &mut p.process.submit),
-            ("python.pool_import", &mut p.process.pool_import),
-            (
-                "python.forkserver_server_start",
-                &mut p.process.forkserver_start,
-            ),
-            ("python.loop_callback", &mut p.asyncio.loop_callback),
-            ("python.task_step", &mut p.asyncio.task_step),
-            ("python.coroutine_create", &mut p.asyncio.coroutine_create),
-            ("python.loop_poll", &mut p.asyncio.loop_poll),
-        ] {
-            if let Some(d) = self.value(key) {
-                *slot = d;
-            }
-        }
-        let [fork, spawn, forkserver] = &mut p.process.start_child;
-        let [fork_p, spawn_p, forkserver_p] = &mut p.process.start_parent;
-        for (key, slot) in [
-            ("python.fork_start", fork),
-            ("python.spawn_start", spawn),
-            ("python.forkserver_start", forkserver),
-            ("python.fork_start_parent", fork_p),
-            ("python.spawn_start_parent", spawn_p),
-            ("python.forkserver_start_parent", forkserver_p),
-        ] {
-            if let Some(d) = self.value(key) {
-                *slot = d;
-            }
-        }
-        for (key, slot) in [
-            ("python.pickle_message", &mut p.process.pickle_message),
-            ("python.pipe_syscall", &mut p.process.pipe_syscall),
-        ] {
-            if let Some(ns) = self.nanos(key) {
-                *slot = ns;
-            }
-        }
-        for (key, slot) in [
-            (
-                "python.pickle_ns_per_byte",
-                &mut p.process.pickle_ns_per_byte,
-            ),
-            (
-                "python.unpickle_ns_per_byte",
-                &mut p.process.unpickle_ns_per_byte,
-            ),
-            (
-                "python.pipe_ns_per_byte_small",
-                &mut p.process.pipe_ns_per_byte_small,
-            ),
-            (
-                "python.pipe_ns_per_byte_large",
-                &mut p.process.pipe_ns_per_byte_large,
-            ),
-            ("python.fork_ns_per_mib", &mut p.process.fork_ns_per_mib),
-            ("python.cow_ns_per_mib", &mut p.process.cow_ns_per_mib),
-        ] {
-            if let Some(x) = self.number(key) {
-                *slot = x;
-            }
-        }
+    /// Its measured and fitted values by key, for the parameter table to
+    /// write into a configuration (values recorded at their default are left out).
+    pub fn params(&self) -> ParamSet {
+        estimates(&self.parameters)
     }
 
     /// A measurement's median, if the profile has it.
     pub fn median(&self, name: &str) -> Option<f64> {
         self.measurements.get(name).map(|m| m.median)
+    }
+}
+
+/// The measured and fitted values among `parameters` (not those recorded
+/// at their default), by key. Keys that are not parameters are left out.
+pub fn estimates(parameters: &BTreeMap<String, Parameter>) -> ParamSet {
+    let mut set = ParamSet::default();
+    for (key, p) in parameters
+        .iter()
+        .filter(|(_, p)| p.source != Source::Default)
+    {
+        let estimate = match p.value.number() {
+            Some(value) => Estimate::Number(value),
+            None => match p.value.dist() {
+                Some(d) => Estimate::Dist(d),
+                None => continue,
+            },
+        };
+        // `from_toml` refused unknown keys; a scratch set has only known ones.
+        let _ = set.insert(key, estimate);
+    }
+    set
+}
+
+/// The profile loader of a scenario's `[python] profile = "path"`: the
+/// profile's measured and fitted values and the Python it was measured with.
+pub fn load_for_scenario(path: &Path) -> Result<ProfileParams, ProfileLoadError> {
+    match Profile::load(path) {
+        Ok(profile) => Ok(ProfileParams {
+            python_version: profile.python.version_short.clone(),
+            values: profile.params(),
+        }),
+        Err(e @ ProfileError::Read { .. }) => Err(ProfileLoadError::Unreadable(e.to_string())),
+        Err(e @ ProfileError::Parse { .. }) => Err(ProfileLoadError::Invalid(e.to_string())),
     }
 }

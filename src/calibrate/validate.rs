@@ -172,7 +172,9 @@ pub fn profile_configs(
         "name = \"validate\"\n[python]\nversion = \"{version}\"\nprofile = {shown}\n\
          [[workload]]\nname = \"w\"\ntasks = 1\nsteps = [ {{ cpu = \"1ms\" }} ]\n"
     );
-    let s = parse_str(&text, Path::new("validate.toml"), &[])
+    let s = crate::scenario::Reader::new(&[])
+        .with_profiles(super::profile::load_for_scenario)
+        .parse_str(&text, Path::new("validate.toml"))
         .map_err(|e| Failure::Usage(e.to_string()))?;
     Ok((s.machine, s.python))
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::failure::Failure;
+use crate::scenario::ProfileLoader;
 
 /// What `--goal` optimises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -121,4 +122,7 @@ pub struct CompareArgs {
     pub overrides: Vec<String>,
     /// Show a progress bar.
     pub progress: bool,
+    /// Reads the `[python] profile` a scenario names (calibrate's loader,
+    /// given by the command line); `None` refuses profiles other than `reference`.
+    pub profiles: Option<ProfileLoader>,
 }

@@ -50,7 +50,8 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
     }
     let reps = args.replications.unwrap_or(3).max(1);
     base_overrides.push(format!("replications={reps}"));
-    let base = scenario::load_study(&args.file, &base_overrides)
+    let base = reader(&base_overrides, args)
+        .load_study(&args.file)
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let mut notes = Vec::new();
     // Pin the scenario's own sweep to its first point.
@@ -132,7 +133,7 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
                 }
                 let mut all = base_overrides.clone();
                 all.extend(extra.iter().cloned());
-                let (excluded, point) = match scenario::load_study(&args.file, &all) {
+                let (excluded, point) = match reader(&all, args).load_study(&args.file) {
                     Ok(study) => match study.points.into_iter().next() {
                         Some(p) => (None, Some(p)),
                         None => (Some("the scenario has no point to run".into()), None),
@@ -185,4 +186,13 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
         points,
         point_of,
     })
+}
+
+/// Reads the scenario with `overrides` and the command's profile loader.
+fn reader<'a>(overrides: &'a [String], args: &CompareArgs) -> scenario::Reader<'a> {
+    let reader = scenario::Reader::new(overrides);
+    match args.profiles {
+        Some(loader) => reader.with_profiles(loader),
+        None => reader,
+    }
 }

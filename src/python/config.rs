@@ -270,41 +270,11 @@ impl PythonConfig {
     /// latencies of the OS, sizes and spreads are not.
     pub fn cpu_scaled(&self, factor: f64) -> PythonConfig {
         let mut p = self.clone();
-        let ns = |v: Nanos| libm::round(v as f64 * factor) as Nanos;
-        for d in [
-            &mut p.check_latency,
-            &mut p.release_overhead,
-            &mut p.sync_call,
-            &mut p.sync_wake,
-            &mut p.queue_put,
-            &mut p.queue_get,
-            &mut p.asyncio.loop_callback,
-            &mut p.asyncio.task_step,
-            &mut p.asyncio.coroutine_create,
-            &mut p.asyncio.loop_poll,
-            &mut p.process.submit,
-            &mut p.process.pool_import,
-        ] {
-            *d = d.scaled(factor);
-        }
-        let pr = &mut p.process;
-        for v in [
-            &mut pr.pickle_ns_per_byte,
-            &mut pr.unpickle_ns_per_byte,
-            &mut pr.pipe_ns_per_byte_small,
-            &mut pr.pipe_ns_per_byte_large,
-            &mut pr.shm_ns_per_byte,
-            &mut pr.cow_ns_per_mib,
-        ] {
-            *v *= factor;
-        }
-        for v in [
-            &mut pr.pickle_message,
-            &mut pr.pipe_syscall,
-            &mut pr.shm_create,
-            &mut pr.shm_attach,
-        ] {
-            *v = ns(*v);
+        // The parameter table says which costs are CPU work of the interpreter.
+        for param in super::params::TABLE.iter().filter(|q| q.cpu_work) {
+            if let Some(slot) = param.python_slot(&mut p) {
+                slot.scale(factor);
+            }
         }
         p
     }

@@ -1,6 +1,7 @@
 //! The Python runtime: interpreter parameters, the GIL, threads, locks.
 pub mod config;
 pub mod gil;
+pub mod params;
 pub mod program;
 pub mod runtime;
 pub mod sync;

@@ -3,15 +3,42 @@
 //! [`load`] reads a file, applies `--set` overrides and returns a validated
 //! [`Scenario`] or a [`ScenarioError`] that names the file, line, column and
 //! key, rendered like a compiler diagnostic.
+//!
+//! - `load`: the entry points, from bytes to a [`Study`]; `document`: the
+//!   owned, span-carrying TOML tree; `overrides`: `--set`; `sweep` and
+//!   `chart`: `[sweep]` and `[[chart]]`; `diagnostic`: the errors.
+//! - `typed`: reading a value of the tree as a typed value with errors at
+//!   its span; `keys`: each table's keys and the unknown-key error;
+//!   `param`: a key of the parameter table ([`crate::python::params`]),
+//!   read as the kind the table gives and written where the table says.
+//! - One validator module per section, each an `impl` of the validator's
+//!   state (`validator`, which also reads the top-level keys): `profile`,
+//!   `machine`, `python`, `syncs` (`[semaphores]`, `[events]`,
+//!   `[conditions]`), `workload`, `run` (`[workload.run]`), `steps` and
+//!   `stages` (`after`, `queue`, `channel` and the links).
 
+mod chart;
 pub mod diagnostic;
 mod document;
+mod keys;
+mod load;
+mod machine;
 mod overrides;
-mod parse;
+mod param;
+mod profile;
+mod python;
+mod run;
+mod stages;
+mod steps;
 pub mod sweep;
+mod syncs;
+mod typed;
+mod validator;
+mod workload;
 
 pub use diagnostic::ScenarioError;
-pub use parse::{load, load_study, parse_str, parse_study_str};
+pub use load::{Reader, load, load_study, parse_str, parse_study_str};
+pub use profile::{ProfileLoadError, ProfileLoader, ProfileParams};
 
 use std::path::PathBuf;
 

@@ -47,6 +47,11 @@ pub enum StageChannel {
 }
 
 impl StageChannel {
+    /// Whether a stage with several upstreams can join them on this channel.
+    pub fn joins(self) -> bool {
+        matches!(self, StageChannel::Queue | StageChannel::AsyncioQueue)
+    }
+
     /// The Python class, for messages and charts.
     pub fn python_name(self) -> &'static str {
         match self {
@@ -143,6 +148,15 @@ impl StartMethod {
 }
 
 impl Model {
+    /// Every model's name, in the order messages list them.
+    pub const NAMES: [&'static str; 5] = [
+        "sequential",
+        "threads",
+        "processes",
+        "asyncio",
+        "subinterpreters",
+    ];
+
     /// The name used in scenario files and in `results.csv`.
     pub fn name(&self) -> &'static str {
         match self {
@@ -153,6 +167,186 @@ impl Model {
             Model::Asyncio => "asyncio",
         }
     }
+
+    /// The oldest Python that has this model, as `(major, minor)`, with the
+    /// API that appeared then; `None` for models every supported version has.
+    pub fn needs_python(&self) -> Option<(u32, u32, &'static str)> {
+        match self {
+            Model::Subinterpreters(_) => Some((3, 14, "InterpreterPoolExecutor")),
+            _ => None,
+        }
+    }
+
+    /// Whether the tasks are coroutines on the event loop: `io` is awaited,
+    /// a blocking call blocks the loop thread, and there is no pool of
+    /// workers, only an optional semaphore around the tasks.
+    pub fn coroutines(&self) -> bool {
+        matches!(self, Model::Asyncio)
+    }
+
+    /// Whether the process pool keys (`api`, `chunksize`, `start_method`,
+    /// `transfer`) apply.
+    pub fn takes_pool_keys(&self) -> bool {
+        matches!(self, Model::Processes(_))
+    }
+
+    /// The run's payload sizes, for the models that pickle a task's
+    /// arguments and result (threads pass references).
+    pub fn payloads_mut(&mut self) -> Option<&mut ProcessRun> {
+        match self {
+            Model::Processes(run) | Model::Subinterpreters(run) => Some(run),
+            _ => None,
+        }
+    }
+
+    /// The worker count when `workers` is left out, on `cores` cores:
+    /// `ThreadPoolExecutor`'s `min(32, cores + 4)` (`Lib/concurrent/futures/thread.py`,
+    /// also `InterpreterPoolExecutor`'s), `os.cpu_count()` processes for
+    /// `Pool` and `ProcessPoolExecutor`, no limit on coroutines, one
+    /// sequential worker.
+    pub fn default_workers(&self, cores: u32) -> Workers {
+        match self {
+            Model::Threads | Model::Subinterpreters(_) => {
+                Workers::Fixed(cores.saturating_add(4).min(32))
+            }
+            Model::Processes(_) => Workers::Fixed(cores),
+            Model::Asyncio => Workers::Unlimited,
+            Model::Sequential => Workers::Fixed(1),
+        }
+    }
+
+    /// Whether the model runs on exactly one worker.
+    pub fn one_worker(&self) -> bool {
+        matches!(self, Model::Sequential)
+    }
+
+    /// `workers = "per-task"`: a new thread (or process) for every task.
+    pub fn per_task(&self) -> Support {
+        match self {
+            Model::Asyncio => Support::No,
+            Model::Subinterpreters(_) => Support::NotBuilt,
+            _ => Support::Yes,
+        }
+    }
+
+    /// `repeat = "forever"` with `workers = "per-task"`.
+    pub fn repeat_per_task(&self) -> Support {
+        match self {
+            Model::Processes(_) => Support::NotBuilt,
+            _ => Support::Yes,
+        }
+    }
+
+    /// `{ to_thread = true, steps = [...] }`: only a coroutine has an event
+    /// loop whose default executor runs the body.
+    pub fn to_thread(&self) -> Support {
+        if self.coroutines() {
+            Support::Yes
+        } else {
+            Support::No
+        }
+    }
+
+    /// Steps on events and conditions (`wait_event`, `set_event`,
+    /// `clear_event`, `wait`, `notify`).
+    pub fn sync_steps(&self) -> Support {
+        match self {
+            Model::Subinterpreters(_) => Support::NotBuilt,
+            _ => Support::Yes,
+        }
+    }
+
+    /// Which end of a stage's channel this model's workers are.
+    pub fn endpoint(&self) -> Endpoint {
+        match self {
+            Model::Sequential | Model::Threads => Endpoint::Thread,
+            Model::Processes(_) => Endpoint::Process,
+            Model::Asyncio => Endpoint::Loop,
+            Model::Subinterpreters(_) => Endpoint::Interpreter,
+        }
+    }
+
+    /// What carries items from a workload of this model to a `stage` of
+    /// model `stage`: `pipe` when the stage asks for `channel = "pipe"`,
+    /// `bounded` when its queue has a capacity. Or the link this version
+    /// does not build.
+    pub fn link(
+        &self,
+        stage: &Model,
+        pipe: bool,
+        bounded: bool,
+    ) -> Result<StageChannel, LinkRefusal> {
+        let (from, to) = (self.endpoint(), stage.endpoint());
+        if from == Endpoint::Interpreter || to == Endpoint::Interpreter {
+            return Err(LinkRefusal::Subinterpreters {
+                upstream: from == Endpoint::Interpreter,
+            });
+        }
+        if to == Endpoint::Loop && from != Endpoint::Loop {
+            return Err(LinkRefusal::LoopFedByOthers);
+        }
+        if from == Endpoint::Loop && to == Endpoint::Thread {
+            return Err(LinkRefusal::LoopToThreads);
+        }
+        if from == Endpoint::Loop && to == Endpoint::Process && bounded {
+            return Err(LinkRefusal::LoopToBoundedQueue);
+        }
+        if pipe {
+            if from == Endpoint::Loop {
+                return Err(LinkRefusal::PipeFromLoop);
+            }
+            return Ok(StageChannel::Pipe);
+        }
+        Ok(match (from, to) {
+            (Endpoint::Thread, Endpoint::Thread) => StageChannel::Queue,
+            (Endpoint::Loop, Endpoint::Loop) => StageChannel::AsyncioQueue,
+            _ => StageChannel::MpQueue,
+        })
+    }
+}
+
+/// Whether a model runs something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Support {
+    /// It does.
+    Yes,
+    /// It cannot: the model has no such thing.
+    No,
+    /// It could, but this version of gilsim does not simulate it yet.
+    NotBuilt,
+}
+
+/// Which side of a stage's channel a model's workers are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// Threads of the main interpreter (`sequential`, `threads`).
+    Thread,
+    /// Worker processes.
+    Process,
+    /// Coroutines on the event loop.
+    Loop,
+    /// Subinterpreters.
+    Interpreter,
+}
+
+/// A link between two workloads that this version of gilsim does not build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRefusal {
+    /// An end runs on subinterpreters: the upstream end when `upstream`.
+    Subinterpreters {
+        /// Whether it is the upstream end (else the stage).
+        upstream: bool,
+    },
+    /// An asyncio stage fed by a workload that is not asyncio: the get
+    /// would need `loop.run_in_executor`.
+    LoopFedByOthers,
+    /// Coroutines feeding threads: a `queue.Queue` between them.
+    LoopToThreads,
+    /// Coroutines feeding processes through a bounded
+    /// `multiprocessing.Queue`: a full queue's `put` would block the loop.
+    LoopToBoundedQueue,
+    /// Coroutines writing a `multiprocessing.Pipe`.
+    PipeFromLoop,
 }
 
 /// How many workers run a workload.

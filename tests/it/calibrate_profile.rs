@@ -9,7 +9,14 @@ use gilsim::calibrate::profile::{
     MachineInfo, Measurement, Parameter, Profile, PythonInfo, Source, Value,
 };
 use gilsim::engine::random::Dist;
-use gilsim::scenario::parse_str;
+use gilsim::scenario::{Reader, Scenario, ScenarioError};
+
+/// Parses a scenario whose profile is read by calibrate's loader, as the command line does.
+fn parse_str(text: &str, path: &Path, sets: &[String]) -> Result<Scenario, ScenarioError> {
+    Reader::new(sets)
+        .with_profiles(gilsim::calibrate::profile::load_for_scenario)
+        .parse_str(text, path)
+}
 
 fn sample_profile() -> Profile {
     let mut parameters = BTreeMap::new();
@@ -267,7 +274,10 @@ fn a_relative_profile_path_is_found_beside_the_scenario() {
         .unwrap();
     let scenario = dir.path().join("s.toml");
     std::fs::write(&scenario, scenario_text("\"prof.toml\"", "", "")).unwrap();
-    let s = gilsim::scenario::load(&scenario, &[]).expect("loads");
+    let s = Reader::new(&[])
+        .with_profiles(gilsim::calibrate::profile::load_for_scenario)
+        .load(&scenario)
+        .expect("loads");
     assert_eq!(s.python.profile, "prof.toml");
     assert_eq!(
         s.machine.wakeup_latency,

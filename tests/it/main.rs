@@ -1,7 +1,7 @@
 //! gilsim's integration tests, built as one test binary (`cargo test --test it`).
 //!
 //! Each module below is one behaviour and was once its own file under `tests/`:
-//! the laws (`law_*`), golden results, determinism, bad input, timelines,
+//! the laws (`law_*`), the layering of `src/` (`architecture`), golden results, determinism, bad input, timelines,
 //! properties (`proptest_*`), calibration and the command line. Shared helpers
 //! live in `common`. Run one behaviour with a filter, e.g.
 //! `cargo test --release --test it law_convoy`.
@@ -63,6 +63,7 @@ mod proptest_pipelines;
 mod proptest_pipelines_processes;
 mod proptest_processes;
 mod proptest_threads;
+mod readme_parameters;
 mod run_outputs;
 mod study_parallel;
 mod sweep_errors;

@@ -1,0 +1,172 @@
+//! `[python]`: the interpreter's version and build, the GIL, and every cost.
+
+use super::diagnostic::{Diag, Origin};
+use super::document::{Entry, Node, Value};
+use super::keys::check_keys;
+use super::param;
+use super::profile::ProfileParams;
+use super::typed::{Res, as_str, as_table, join, type_error};
+use super::validator::Validator;
+use crate::python::params::{self, Section};
+use crate::python::{Build, Handoff, PyVersion, PythonConfig};
+
+impl Validator<'_> {
+    /// The interpreter: the defaults of its version and build, then the
+    /// profile's values, then the table's keys.
+    pub(super) fn python(
+        &self,
+        entry: Option<&Entry>,
+        profile: Option<&(String, ProfileParams)>,
+    ) -> Res<PythonConfig> {
+        let Some(entry) = entry else {
+            return Ok(PythonConfig::default());
+        };
+        let table = as_table(&entry.value, "python")?;
+        check_keys(
+            table,
+            "python",
+            "in [python]",
+            &params::names(Section::Python),
+        )?;
+
+        let version = match table.get("version") {
+            Some(e) => self.version(&e.value)?,
+            None => PyVersion {
+                major: 3,
+                minor: 11,
+            },
+        };
+        let build = match table.get("build") {
+            Some(e) => {
+                let text = as_str(&e.value, "python.build")?;
+                let build = match text {
+                    "gil" => Build::Gil,
+                    "free-threaded" => Build::FreeThreaded,
+                    _ => {
+                        return Err(Diag::new(
+                            format!("unknown build \"{text}\""),
+                            &e.value.span,
+                            "expected \"gil\" or \"free-threaded\"",
+                        )
+                        .key("python.build"));
+                    }
+                };
+                if build == Build::FreeThreaded && version.minor < 13 {
+                    return Err(Diag::new(
+                        "the free-threaded build needs Python 3.13 or later",
+                        &e.value.span,
+                        format!("python.version is {version}"),
+                    )
+                    .key("python.build")
+                    .help("set python.version = \"3.13\" or \"3.14\""));
+                }
+                build
+            }
+            None => Build::Gil,
+        };
+        let mut p = PythonConfig::defaults(version, build);
+        if let Some((name, profile)) = profile {
+            profile.values.apply_python(&mut p);
+            p.profile = name.clone();
+            let measured = &profile.python_version;
+            if *measured != version.to_string() {
+                let warning = format!(
+                    "warning: profile {name} was measured with Python {measured}, the scenario says python.version = \"{version}\"; its values are used anyway"
+                );
+                let mut warnings = self.warnings.borrow_mut();
+                if !warnings.contains(&warning) {
+                    warnings.push(warning);
+                }
+            }
+        }
+        for e in &table.entries {
+            let k = join("python", &e.key);
+            let v = &e.value;
+            match e.key.as_str() {
+                // Read before the other keys (see `Validator::profile`).
+                "version" | "build" | "profile" => {}
+                "gil" => {
+                    let Value::Int(g) = v.value else {
+                        return Err(type_error(v, &k, "an integer (0 or 1)"));
+                    };
+                    if g != 0 && g != 1 {
+                        return Err(
+                            Diag::new("gil must be 0 or 1", &v.span, "expected 0 or 1").key(k)
+                        );
+                    }
+                    if build == Build::Gil && g == 0 {
+                        return Err(Diag::new(
+                            "`gil = 0` needs the free-threaded build",
+                            &v.span,
+                            "the default build always has a GIL",
+                        )
+                        .key(k)
+                        .help("set python.build = \"free-threaded\" (Python 3.13 or later), or remove `gil`"));
+                    }
+                    p.gil_enabled = build == Build::Gil || g == 1;
+                }
+                "gil_handoff" => {
+                    p.gil_handoff = match as_str(v, &k)? {
+                        "fifo" => Handoff::Fifo,
+                        "random" => Handoff::Random,
+                        other => {
+                            return Err(Diag::new(
+                                format!("unknown gil_handoff \"{other}\""),
+                                &v.span,
+                                "expected \"fifo\" or \"random\"",
+                            )
+                            .key(k));
+                        }
+                    }
+                }
+                // Every other key is a parameter: `check_keys` refused the others.
+                name => {
+                    if let Some(param) = params::find_in(Section::Python, name)
+                        && let Some(slot) = param.python_slot(&mut p)
+                    {
+                        param::set(param, slot, v, &k)?;
+                    }
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    /// `"3.8"` to `"3.14"`. From `--set`, an unquoted `3.12` (a TOML float)
+    /// is read as written.
+    pub(super) fn version(&self, node: &Node) -> Res<PyVersion> {
+        let key = "python.version";
+        let text = match &node.value {
+            Value::Str(s) => s.as_str(),
+            Value::Float(_) if matches!(node.span.origin, Origin::Override(_)) => {
+                self.sources.text(&node.span).unwrap_or_default()
+            }
+            Value::Float(_) => {
+                return Err(type_error(node, key, "a string").help(
+                    "quote the version: version = \"3.10\" (unquoted, 3.10 is the number 3.1)",
+                ));
+            }
+            _ => return Err(type_error(node, key, "a string like \"3.11\"")),
+        };
+        let minor = text
+            .strip_prefix("3.")
+            .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|m| m.parse::<u32>().ok())
+            .filter(|m| (8..=14).contains(m));
+        match minor {
+            Some(minor) => Ok(PyVersion { major: 3, minor }),
+            None => {
+                let mut diag = Diag::new(
+                    format!("unsupported Python version \"{text}\""),
+                    &node.span,
+                    "expected \"3.8\" to \"3.14\"",
+                )
+                .key(key);
+                if text.ends_with('t') {
+                    diag = diag.help("for a free-threaded build write version = \"3.13\" and build = \"free-threaded\"");
+                }
+                Err(diag)
+            }
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! Pipeline stages: a workload's `after`, `queue` and `channel`, and the
+//! links between workloads, resolved once every workload is known.
+
+use super::diagnostic::{Diag, Span};
+use super::document::{Node, Table, Value};
+use super::typed::{Res, as_str, int_in, join, type_error};
+use super::validator::Validator;
+use crate::workload::{Arrival, LinkRefusal, StageChannel, Workload};
+
+/// A stage's `after`, before the names are resolved.
+pub(super) struct PendingAfter {
+    /// The stage's index among the workloads.
+    pub(super) stage: usize,
+    /// The `after` value's span.
+    pub(super) span: Span,
+    /// Each upstream name, with its span.
+    pub(super) names: Vec<(String, Span)>,
+    /// `channel = "pipe"`, with the value's span.
+    pub(super) pipe: Option<Span>,
+}
+
+/// A stage's keys as written: `after` (its span and names), `queue`, `channel = "pipe"`.
+pub(super) struct StageSpec {
+    /// The `after` value's span.
+    pub(super) span: Span,
+    /// Each upstream name, with its span.
+    pub(super) names: Vec<(String, Span)>,
+    /// `queue`: the input queue's capacity (`None`: unbounded).
+    pub(super) capacity: Option<u64>,
+    /// `channel = "pipe"`, with the value's span.
+    pub(super) pipe: Option<Span>,
+}
+
+impl Validator<'_> {
+    /// A stage's `after`, `queue` and `channel`, or `None` for a workload
+    /// with arrivals of its own.
+    pub(super) fn after(&self, table: &Table, prefix: &str) -> Res<Option<StageSpec>> {
+        let pipe = match table.get("channel") {
+            Some(e) => {
+                let k = join(prefix, "channel");
+                match as_str(&e.value, &k)? {
+                    "pipe" => Some(e.value.span.clone()),
+                    "queue" => None,
+                    other => {
+                        return Err(Diag::new(
+                            format!("unknown channel \"{other}\""),
+                            &e.value.span,
+                            "expected \"queue\" (the default) or \"pipe\"",
+                        )
+                        .key(k)
+                        .help("\"queue\" is a queue.Queue, multiprocessing.Queue or asyncio.Queue by the models on both ends; \"pipe\" a multiprocessing.Pipe"));
+                    }
+                }
+            }
+            None => None,
+        };
+        if let (Some(span), None) = (&pipe, table.get("after")) {
+            return Err(Diag::new(
+                "`channel` is how a stage's items reach it: it needs `after`",
+                span,
+                "no `after` in this workload",
+            )
+            .key(join(prefix, "channel")));
+        }
+        let Some(after) = table.get("after") else {
+            if let Some(e) = table.get("queue") {
+                return Err(Diag::new(
+                    "`queue` is the capacity of a stage's input queue: it needs `after`",
+                    &e.key_span,
+                    "no `after` in this workload",
+                )
+                .key(join(prefix, "queue"))
+                .help("add after = \"producer\", naming the workload that feeds this one"));
+            }
+            return Ok(None);
+        };
+        let key = join(prefix, "after");
+        if let Some(e) = table
+            .entries
+            .iter()
+            .find(|e| matches!(e.key.as_str(), "tasks" | "rate" | "repeat"))
+        {
+            return Err(Diag::new(
+                format!(
+                    "a stage's tasks are the items its upstream puts in its queue: `{}` cannot be used with `after`",
+                    e.key
+                ),
+                &e.key_span,
+                "remove this",
+            )
+            .key(join(prefix, &e.key))
+            .secondary(&after.key_span, "this workload is a stage"));
+        }
+        let nodes: Vec<&Node> = match &after.value.value {
+            Value::Str(_) => vec![&after.value],
+            Value::Array(items) if !items.is_empty() => items.iter().collect(),
+            Value::Array(_) => {
+                return Err(Diag::new(
+                    "empty `after`",
+                    &after.value.span,
+                    "expected at least one workload name",
+                )
+                .key(key));
+            }
+            _ => {
+                return Err(type_error(
+                    &after.value,
+                    &key,
+                    "a workload name or an array of names",
+                ));
+            }
+        };
+        let mut names: Vec<(String, Span)> = Vec::new();
+        for node in nodes {
+            let name = as_str(node, &key)?;
+            if names.iter().any(|(n, _)| n == name) {
+                return Err(Diag::new(
+                    format!("`{name}` is named twice in `after`"),
+                    &node.span,
+                    "a second time",
+                )
+                .key(key));
+            }
+            names.push((name.to_string(), node.span.clone()));
+        }
+        let capacity = match table.get("queue") {
+            Some(e) => {
+                let k = join(prefix, "queue");
+                if matches!(e.value.value, Value::Int(0)) {
+                    return Err(Diag::new(
+                        "a queue of capacity 0 holds nothing",
+                        &e.value.span,
+                        "expected a capacity of at least 1",
+                    )
+                    .key(k)
+                    .help("for an unbounded queue (Python's maxsize = 0), leave `queue` out"));
+                }
+                Some(int_in(&e.value, &k, "queue", 1, i128::from(u64::MAX))? as u64)
+            }
+            None => None,
+        };
+        if let (Some(_), Some(e)) = (&pipe, table.get("queue")) {
+            return Err(Diag::new(
+                "a multiprocessing.Pipe has no maxsize: its capacity is the OS pipe buffer",
+                &e.key_span,
+                "not used with channel = \"pipe\"",
+            )
+            .key(join(prefix, "queue"))
+            .help("remove `queue`, or remove `channel` for a bounded multiprocessing.Queue"));
+        }
+        Ok(Some(StageSpec {
+            span: after.value.span.clone(),
+            names,
+            capacity,
+            pipe,
+        }))
+    }
+
+    /// Resolves every stage's `after` names, checks that the models on
+    /// both ends of each link are built, and refuses a cycle of links.
+    pub(super) fn link_stages(&mut self, workloads: &mut [Workload]) -> Res<()> {
+        let pending = std::mem::take(&mut self.pending_after);
+        let mut links = Vec::new();
+        for p in &pending {
+            let stage = &workloads[p.stage];
+            let key = format!("workload.{}.after", stage.name);
+            let mut ups = Vec::with_capacity(p.names.len());
+            let mut channel = None;
+            for (name, span) in &p.names {
+                let Some(u) = workloads.iter().position(|w| &w.name == name) else {
+                    let known: Vec<String> =
+                        workloads.iter().map(|w| format!("`{}`", w.name)).collect();
+                    return Err(Diag::new(
+                        format!("`after` names an unknown workload `{name}`"),
+                        span,
+                        "no workload has this name",
+                    )
+                    .key(key)
+                    .help(format!("the workloads are {}", known.join(", "))));
+                };
+                let c = stage_channel(&workloads[u], stage, p.pipe.is_some())
+                    .map_err(|(msg, label)| Diag::new(msg, span, label).key(key.clone()))?;
+                if !c.joins() && p.names.len() > 1 {
+                    return Err(Diag::new(
+                        format!(
+                            "a join over a {} is not built yet in this version of gilsim",
+                            c.python_name()
+                        ),
+                        &p.span,
+                        "not supported yet: joins of thread or asyncio workloads are",
+                    )
+                    .key(key.clone()));
+                }
+                channel = Some(c);
+                ups.push(u);
+                links.push((u, p.stage));
+            }
+            if let Arrival::After {
+                upstream,
+                channel: c,
+                ..
+            } = &mut workloads[p.stage].arrival
+            {
+                *upstream = ups;
+                *c = channel.unwrap_or(StageChannel::Queue);
+            }
+        }
+        let graph = crate::workload::pipeline::Pipeline::new(workloads.len(), &links);
+        if let Some(cycle) = graph.cycle() {
+            let names: Vec<&str> = cycle.iter().map(|&w| workloads[w].name.as_str()).collect();
+            // The stage after the first workload of the cycle names it in its `after`.
+            let closing = cycle[1];
+            let p = pending.iter().find(|p| p.stage == closing);
+            let span = p
+                .and_then(|p| {
+                    p.names
+                        .iter()
+                        .find(|(n, _)| n == names[0])
+                        .map(|(_, s)| s.clone())
+                })
+                .or_else(|| p.map(|p| p.span.clone()));
+            if let Some(span) = span {
+                return Err(Diag::new(
+                    format!("the `after` links form a cycle: {}", names.join(" -> ")),
+                    &span,
+                    "this link is part of the cycle",
+                )
+                .key(format!("workload.{}.after", workloads[closing].name))
+                .help("a pipeline flows one way: remove one of these links"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What carries items from `upstream` to `stage` (the models on both ends
+/// decide), or why no channel can: the message and the span's label.
+pub(super) fn stage_channel(
+    upstream: &Workload,
+    stage: &Workload,
+    pipe: bool,
+) -> Result<StageChannel, (String, &'static str)> {
+    let bounded = matches!(
+        stage.arrival,
+        Arrival::After {
+            capacity: Some(_),
+            ..
+        }
+    );
+    upstream
+        .model
+        .link(&stage.model, pipe, bounded)
+        .map_err(|refusal| refused_link(refusal, upstream, stage))
+}
+
+/// The message and label for a link the models refuse.
+fn refused_link(
+    refusal: LinkRefusal,
+    upstream: &Workload,
+    stage: &Workload,
+) -> (String, &'static str) {
+    match refusal {
+        LinkRefusal::Subinterpreters { upstream: up } => (
+            format!(
+                "pipelines with `{}` on subinterpreters are not built yet in this version of gilsim",
+                if up { &upstream.name } else { &stage.name }
+            ),
+            "not supported yet: stages on sequential, threads, processes or asyncio workloads are",
+        ),
+        LinkRefusal::LoopFedByOthers => (
+            format!(
+                "`{}` runs on the event loop: a stage fed by `{}` ({}) would need loop.run_in_executor around the get, which is not built yet in this version of gilsim",
+                stage.name,
+                upstream.name,
+                upstream.model.name()
+            ),
+            "not supported yet: an asyncio stage's upstream must be asyncio",
+        ),
+        LinkRefusal::LoopToThreads => (
+            format!(
+                "`{}` runs on the event loop and `{}` on threads: a queue.Queue between them is not built yet in this version of gilsim",
+                upstream.name, stage.name
+            ),
+            "not supported yet: asyncio feeds asyncio (asyncio.Queue) or processes (multiprocessing.Queue)",
+        ),
+        LinkRefusal::LoopToBoundedQueue => (
+            format!(
+                "`{}` runs on the event loop: a bounded multiprocessing.Queue's put would block the loop when full, which is not built yet in this version of gilsim",
+                upstream.name
+            ),
+            "not supported yet: leave `queue` out (an unbounded multiprocessing.Queue never blocks a put)",
+        ),
+        LinkRefusal::PipeFromLoop => (
+            format!(
+                "`{}` runs on the event loop: a multiprocessing.Pipe from a coroutine is not built yet in this version of gilsim",
+                upstream.name
+            ),
+            "not supported yet: `channel = \"pipe\"` links threads or processes",
+        ),
+    }
+}

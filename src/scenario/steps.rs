@@ -1,0 +1,433 @@
+//! A task's steps: compute, I/O and sleeps, locks and semaphores around
+//! nested steps, `to_thread`, and steps on events and conditions. What a
+//! step may do depends on the workload's run model, which the validator asks.
+
+use super::diagnostic::Diag;
+use super::document::{Entry, Node, Value};
+use super::typed::{Res, dist, int_in, join, list, suggest, type_error};
+use super::validator::Validator;
+use crate::engine::random::Dist;
+use crate::workload::{Step, Support};
+
+pub(super) const STEP_KINDS: &[&str] = &[
+    "cpu",
+    "cpu_held",
+    "cpu_nogil",
+    "io",
+    "sleep",
+    "blocking_io",
+    "lock",
+    "semaphore",
+    "to_thread",
+    "wait_event",
+    "set_event",
+    "clear_event",
+    "wait",
+    "notify",
+];
+
+/// Steps on an event (`[events]`) or a condition (`[conditions]`).
+pub(super) const SYNC_STEPS: &[&str] =
+    &["wait_event", "set_event", "clear_event", "wait", "notify"];
+
+impl Validator<'_> {
+    /// The steps array at `key`.
+    pub(super) fn steps(&mut self, node: &Node, key: &str) -> Res<Vec<Step>> {
+        let items = match &node.value {
+            Value::Array(items) => items,
+            Value::Table(_) => {
+                return Err(type_error(node, key, "an array of steps")
+                    .help("put the steps in brackets: steps = [ { io = \"1ms\" } ]"));
+            }
+            _ => return Err(type_error(node, key, "an array of steps")),
+        };
+        if items.is_empty() {
+            return Err(Diag::new(
+                "`steps` must not be empty",
+                &node.span,
+                "expected at least one step",
+            )
+            .key(key)
+            .help("for example steps = [ { cpu = \"10ms\" } ]"));
+        }
+        items
+            .iter()
+            .enumerate()
+            .map(|(j, item)| self.step(item, &format!("{key}[{j}]")))
+            .collect()
+    }
+
+    pub(super) fn step(&mut self, node: &Node, key: &str) -> Res<Step> {
+        let Value::Table(table) = &node.value else {
+            return Err(type_error(
+                node,
+                key,
+                "a step table like { cpu = \"10ms\" }",
+            ));
+        };
+        if table.entries.is_empty() {
+            return Err(
+                Diag::new("empty step", &node.span, "expected one step kind")
+                    .key(key)
+                    .help(format!("step kinds: {}", list(STEP_KINDS))),
+            );
+        }
+        for e in &table.entries {
+            let name = e.key.as_str();
+            if name == "steps" || name == "n" || STEP_KINDS.contains(&name) {
+                continue;
+            }
+            let mut diag = Diag::new(
+                format!("unknown step `{name}`"),
+                &e.key_span,
+                "not a step kind",
+            )
+            .key(join(key, name));
+            if let Some(close) = suggest(name, STEP_KINDS) {
+                diag = diag.help(format!("did you mean `{close}`?"));
+            }
+            return Err(diag.help(format!("step kinds: {}", list(STEP_KINDS))));
+        }
+        let nested = table.get("steps");
+        let mut kinds = table
+            .entries
+            .iter()
+            .filter(|e| e.key != "steps" && e.key != "n");
+        let Some(kind) = kinds.next() else {
+            if let Some(n) = table.get("n") {
+                return Err(Diag::new(
+                    "`n` needs a `notify` beside it",
+                    &n.key_span,
+                    "how many waiters of which condition?",
+                )
+                .key(join(key, "n"))
+                .help("write { notify = \"ready\", n = 2 }"));
+            }
+            let steps = nested.map_or(&node.span, |e| &e.key_span);
+            return Err(Diag::new(
+                "`steps` needs a `lock` or `semaphore` beside it",
+                steps,
+                "nested steps without a lock or semaphore",
+            )
+            .key(join(key, "steps"))
+            .help("write { lock = \"db\", steps = [ ... ] }, or list the steps directly"));
+        };
+        if let Some(second) = kinds.next() {
+            return Err(Diag::new(
+                format!(
+                    "a step has exactly one kind, found `{}` and `{}`",
+                    kind.key, second.key
+                ),
+                &second.key_span,
+                "second step kind",
+            )
+            .key(join(key, &second.key))
+            .help(format!(
+                "split it into two steps: {{ {} = ... }}, {{ {} = ... }}",
+                kind.key, second.key
+            )));
+        }
+        let k = join(key, &kind.key);
+        let v = &kind.value;
+        if kind.key == "to_thread" {
+            return self.parse_to_thread(kind, nested, key);
+        }
+        if let Some(n) = table.get("n").filter(|_| kind.key != "notify") {
+            return Err(Diag::new(
+                format!("`n` only goes with a `notify` step, not `{}`", kind.key),
+                &n.key_span,
+                "not a `notify` step",
+            )
+            .key(join(key, "n")));
+        }
+        if SYNC_STEPS.contains(&kind.key.as_str()) {
+            return self.parse_sync_step(kind, table.get("n"), nested, key);
+        }
+        let blocking_io: fn(Dist) -> Step = if self.model.coroutines() && !self.in_to_thread {
+            Step::BlockingIo
+        } else {
+            // Outside a coroutine, a blocking call is plain blocking I/O.
+            Step::Io
+        };
+        let simple: Option<fn(Dist) -> Step> = match kind.key.as_str() {
+            "cpu" => Some(Step::Cpu),
+            "cpu_held" => Some(Step::CpuHeld),
+            "cpu_nogil" => Some(Step::CpuNogil),
+            "io" => Some(Step::Io),
+            "blocking_io" => Some(blocking_io),
+            "sleep" => Some(Step::Sleep),
+            _ => None,
+        };
+        if let Some(make) = simple {
+            if let Some(steps) = nested {
+                return Err(Diag::new(
+                    "`steps` only goes with a `lock` or `semaphore` step",
+                    &steps.key_span,
+                    format!("a `{}` step has no nested steps", kind.key),
+                )
+                .key(join(key, "steps")));
+            }
+            return Ok(make(dist(v, &k)?));
+        }
+
+        // `lock` or `semaphore`: a name and nested steps.
+        let what = kind.key.as_str();
+        let name = match &v.value {
+            Value::Str(s) if !s.is_empty() => s.as_str(),
+            Value::Str(_) => {
+                return Err(Diag::new(
+                    format!("empty {what} name"),
+                    &v.span,
+                    format!("expected the {what}'s name"),
+                )
+                .key(k));
+            }
+            _ => {
+                return Err(type_error(v, &k, &format!("a {what} name (a string)"))
+                    .help(format!("write {{ {what} = \"name\", steps = [ ... ] }}")));
+            }
+        };
+        let Some(steps_entry) = nested else {
+            return Err(Diag::new(
+                format!("a `{what}` step needs `steps` beside it"),
+                &kind.key_span,
+                format!("what runs while the {what} is held?"),
+            )
+            .key(join(key, "steps"))
+            .help(format!(
+                "write {{ {what} = \"{name}\", steps = [ {{ io = \"2ms\" }} ] }}"
+            )));
+        };
+        if what == "lock" {
+            let lock = match self.locks.iter().position(|l| l == name) {
+                Some(i) => i,
+                None => {
+                    self.locks.push(name.to_string());
+                    self.locks.len() - 1
+                }
+            };
+            let steps = self.steps(&steps_entry.value, &join(key, "steps"))?;
+            Ok(Step::Lock { lock, steps })
+        } else {
+            let Some(semaphore) = self.semaphores.iter().position(|s| s.name == name) else {
+                let defined: Vec<&str> = self.semaphores.iter().map(|s| s.name.as_str()).collect();
+                let note = if defined.is_empty() {
+                    "no semaphores are defined".to_string()
+                } else {
+                    format!("defined semaphores: {}", list(&defined))
+                };
+                return Err(Diag::new(
+                    format!("unknown semaphore `{name}`"),
+                    &v.span,
+                    "not defined in [semaphores]",
+                )
+                .key(k)
+                .note(note)
+                .help(format!(
+                    "add `{name} = 3` (its capacity) under [semaphores]"
+                )));
+            };
+            let steps = self.steps(&steps_entry.value, &join(key, "steps"))?;
+            Ok(Step::Semaphore { semaphore, steps })
+        }
+    }
+}
+
+impl Validator<'_> {
+    /// `{ to_thread = true, steps = [ ... ] }`: `asyncio.to_thread` around the
+    /// nested steps, in an asyncio workload, not nested in another `to_thread`.
+    pub(super) fn parse_to_thread(
+        &mut self,
+        kind: &Entry,
+        nested: Option<&Entry>,
+        key: &str,
+    ) -> Res<Step> {
+        let k = join(key, "to_thread");
+        if self.model.to_thread() != Support::Yes {
+            return Err(Diag::new(
+                "`to_thread` steps are asyncio only",
+                &kind.key_span,
+                "this workload's model is not asyncio",
+            )
+            .key(k)
+            .help(
+                "use model = \"asyncio\", or list the steps directly (a thread already runs them)",
+            ));
+        }
+        if self.in_to_thread {
+            return Err(Diag::new(
+                "a `to_thread` step inside a `to_thread` body",
+                &kind.key_span,
+                "the body already runs in an executor thread",
+            )
+            .key(k)
+            .help("list the steps directly"));
+        }
+        match &kind.value.value {
+            Value::Bool(true) => {}
+            Value::Array(_) => {
+                return Err(Diag::new(
+                    "`to_thread` takes `true` and its steps beside it",
+                    &kind.value.span,
+                    "expected true",
+                )
+                .key(k)
+                .help("write { to_thread = true, steps = [ { cpu_nogil = \"5ms\" } ] }"));
+            }
+            _ => {
+                return Err(type_error(&kind.value, &k, "true")
+                    .help("write { to_thread = true, steps = [ { cpu_nogil = \"5ms\" } ] }"));
+            }
+        }
+        let Some(steps_entry) = nested else {
+            return Err(Diag::new(
+                "a `to_thread` step needs `steps` beside it",
+                &kind.key_span,
+                "what runs in the executor thread?",
+            )
+            .key(join(key, "steps"))
+            .help("write { to_thread = true, steps = [ { cpu_nogil = \"5ms\" } ] }"));
+        };
+        self.in_to_thread = true;
+        let steps = self.steps(&steps_entry.value, &join(key, "steps"));
+        self.in_to_thread = false;
+        Ok(Step::ToThread(steps?))
+    }
+}
+
+impl Validator<'_> {
+    /// `{ wait_event = "go" }`, `{ set_event = "go" }`, `{ clear_event = "go" }`,
+    /// `{ wait = "ready" }`, `{ notify = "ready" }` or `{ notify = "ready", n = 3 | "all" }`.
+    pub(super) fn parse_sync_step(
+        &mut self,
+        kind: &Entry,
+        n: Option<&Entry>,
+        nested: Option<&Entry>,
+        key: &str,
+    ) -> Res<Step> {
+        let what = kind.key.as_str();
+        let k = join(key, what);
+        let event = matches!(what, "wait_event" | "set_event" | "clear_event");
+        let (object, table) = if event {
+            ("event", "events")
+        } else {
+            ("condition", "conditions")
+        };
+        if let Some(steps) = nested {
+            return Err(Diag::new(
+                format!("`steps` does not go with a `{what}` step"),
+                &steps.key_span,
+                format!("a `{what}` step has no nested steps"),
+            )
+            .key(join(key, "steps"))
+            .help("list the steps that follow it after it"));
+        }
+        let name = match &kind.value.value {
+            Value::Str(s) if !s.is_empty() => s.as_str(),
+            _ => {
+                return Err(type_error(&kind.value, &k, &format!("the {object}'s name"))
+                    .help(format!("write {{ {what} = \"name\" }}")));
+            }
+        };
+        let found = self
+            .syncs
+            .iter()
+            .position(|s| s.name == name && s.event.is_some() == event);
+        let Some(index) = found else {
+            let defined: Vec<&str> = self
+                .syncs
+                .iter()
+                .filter(|s| s.event.is_some() == event)
+                .map(|s| s.name.as_str())
+                .collect();
+            let note = if defined.is_empty() {
+                format!("no {object}s are declared")
+            } else {
+                format!("declared {object}s: {}", list(&defined))
+            };
+            return Err(Diag::new(
+                format!("unknown {object} `{name}`"),
+                &kind.value.span,
+                format!("not declared in [{table}]"),
+            )
+            .key(k)
+            .note(note)
+            .help(format!("add `{name} = {{}}` under [{table}]")));
+        };
+        if self.model.sync_steps() != Support::Yes || self.in_to_thread {
+            let place = if self.in_to_thread {
+                "inside a `to_thread` body".to_string()
+            } else {
+                format!("on {}", self.model.name())
+            };
+            return Err(Diag::new(
+                format!("`{what}` steps {place} are not built yet in this version of gilsim"),
+                &kind.key_span,
+                "not supported yet",
+            )
+            .key(k));
+        }
+        let span = kind.key_span.clone();
+        match &self.sync_uses[index] {
+            Some((asyncio, first)) if *asyncio != self.model.coroutines() => {
+                let mut diag = Diag::new(
+                    format!(
+                        "{object} `{name}` is used both by coroutines and by threads or processes"
+                    ),
+                    &span,
+                    if self.model.coroutines() {
+                        "used in a coroutine here"
+                    } else {
+                        "used outside asyncio here"
+                    },
+                )
+                .key(k)
+                .note(format!(
+                    "an asyncio.{} is not thread-safe: a thread cannot wait on it or set it",
+                    if event { "Event" } else { "Condition" }
+                ))
+                .help(format!("declare a second {object} for the other side"));
+                if first.origin == span.origin {
+                    diag = diag.secondary(first, "first used here");
+                }
+                return Err(diag);
+            }
+            Some(_) => {}
+            None => self.sync_uses[index] = Some((self.model.coroutines(), span)),
+        }
+        Ok(match what {
+            "wait_event" => Step::WaitEvent(index),
+            "set_event" => Step::SetEvent(index),
+            "clear_event" => Step::ClearEvent(index),
+            "wait" => Step::Wait(index),
+            _ => Step::Notify {
+                condition: index,
+                n: notify_count(n, key)?,
+            },
+        })
+    }
+}
+
+/// `n` of a `notify` step: an integer ≥ 1 or `"all"`; default 1.
+pub(super) fn notify_count(n: Option<&Entry>, key: &str) -> Res<Option<u32>> {
+    let Some(n) = n else {
+        return Ok(Some(1));
+    };
+    let k = join(key, "n");
+    match &n.value.value {
+        Value::Str(s) if s == "all" => Ok(None),
+        Value::Int(_) => Ok(Some(
+            int_in(&n.value, &k, "n", 1, i128::from(u32::MAX))? as u32
+        )),
+        _ => Err(Diag::new(
+            format!(
+                "expected an integer ≥ 1 or \"all\", found {}",
+                n.value.value.type_name()
+            ),
+            &n.value.span,
+            "expected how many waiters to wake: an integer ≥ 1, or \"all\"",
+        )
+        .key(k)
+        .help("write n = 1, n = 3 or n = \"all\"")),
+    }
+}
