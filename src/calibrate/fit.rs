@@ -6,7 +6,7 @@
 //! and keeps the value that minimises an objective against the real run.
 //!
 //! - `machine.wakeup_latency_polling` (lognormal median and sigma), which
-//!   decides the convoy on 2 cores (DESIGN 1.2, 1.3, 6.1): the CPU thread
+//!   decides the convoy on 2 cores (docs/MODEL.md#the-convoy-effect): the CPU thread
 //!   goes back to waiting right after it loses a race for the GIL, so its
 //!   core is still polling when the next drop signals it. Objective = Σ over
 //!   the measured convoy configurations (switch intervals 5 ms and 1 ms, on
@@ -441,7 +441,7 @@ impl Latency {
 /// `sigmas`) to the convoy targets, plus the sleep target when given. On
 /// two cores the convoy is decided by the *polling* latency: the CPU thread
 /// goes back to waiting right after losing a race, so its core is still
-/// polling when the next drop signals it (DESIGN 1.2).
+/// polling when the next drop signals it (docs/MODEL.md#the-machine-and-the-os-scheduler).
 #[allow(clippy::too_many_arguments)]
 pub fn fit_latency_on_convoy(
     machine: &MachineConfig,

@@ -1,4 +1,4 @@
-//! Calibration and validation against real Python (DESIGN 2, issue 7).
+//! Calibration and validation against real Python (docs/MODEL.md#calibration-and-validation, issue 7).
 //!
 //! - [`probes`]: the embedded Python probes and how they are run.
 //! - [`profile`]: the profile file (`output/calibration/profile.toml`) and

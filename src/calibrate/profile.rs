@@ -1,4 +1,4 @@
-//! The calibration profile (`output/calibration/profile.toml`, DESIGN 2).
+//! The calibration profile (`output/calibration/profile.toml`, docs/MODEL.md#calibration-and-validation).
 //!
 //! A profile records, for the machine and interpreter it was measured on:
 //! every simulator parameter with its value, its spread and how it was
@@ -20,7 +20,7 @@
 //! give their sources (Linux CFS defaults for the scheduler, timer slack
 //! and sleeper credit; CPython's `Python/ceval_gil.c` for the switch
 //! interval; the wake-up latencies from a 2-core VM with the `haltpoll`
-//! cpuidle driver, DESIGN 1.2).
+//! cpuidle driver, docs/MODEL.md#the-machine-and-the-os-scheduler).
 
 use std::collections::BTreeMap;
 use std::path::Path;

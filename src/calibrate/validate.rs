@@ -583,7 +583,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     )];
     if let Some(h) = age_hours.filter(|&h| h > MAX_PROFILE_AGE_HOURS) {
         notes.push(format!(
-            "the profile was measured {h:.1} hours ago: machines drift within hours (DESIGN 2); \
+            "the profile was measured {h:.1} hours ago: machines drift within hours (see docs/MODEL.md#calibration-and-validation); \
              run `gilsim calibrate` right before `gilsim validate`"
         ));
     }

@@ -1,4 +1,4 @@
-//! Machine and OS scheduler parameters (`[machine]`, DESIGN 1.2).
+//! Machine and OS scheduler parameters (`[machine]`, docs/MODEL.md#the-machine-and-the-os-scheduler).
 
 use crate::engine::random::Dist;
 use crate::engine::time::{MS, Nanos, US};

@@ -1,4 +1,4 @@
-//! Interpreter parameters (`[python]`, DESIGN 1.3 and 1.5).
+//! Interpreter parameters (`[python]`, docs/MODEL.md#the-gil-and-its-races, docs/MODEL.md#run-models).
 
 use crate::engine::random::Dist;
 use crate::engine::time::{Nanos, US};
@@ -91,16 +91,16 @@ pub struct PythonConfig {
     pub asyncio: AsyncioConfig,
 }
 
-/// Costs of the asyncio event loop (DESIGN 1.5), each CPU on the loop
+/// Costs of the asyncio event loop (docs/MODEL.md#asyncio), each CPU on the loop
 /// thread with the GIL held, drawn from the `workload/NAME/loop` stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AsyncioConfig {
     /// One callback of `_run_once` (`Handle._run`, python/cpython
-    /// `Lib/asyncio/events.py`): DESIGN 1.5's default, 2.5 µs.
+    /// `Lib/asyncio/events.py`): default 2.5 µs, docs/MODEL.md#asyncio.
     pub loop_callback: Dist,
     /// One `Task.__step` (python/cpython `Lib/asyncio/tasks.py`) on top of its
     /// callback: resuming the coroutine with `send(None)` and handling what
-    /// it yields. DESIGN 1.5's default, 10 µs.
+    /// it yields. Default 10 µs, docs/MODEL.md#asyncio.
     pub task_step: Dist,
     /// Creating a coroutine object and its `Task` (`create_task`, an estimate, to calibrate).
     pub coroutine_create: Dist,
@@ -127,7 +127,7 @@ impl Default for AsyncioConfig {
     }
 }
 
-/// Costs of worker processes and of the messages between them (DESIGN 1.5).
+/// Costs of worker processes and of the messages between them (docs/MODEL.md#processes).
 ///
 /// Measured on this machine (2 vCPUs, Python 3.11.7, Linux) with
 /// `python3 tools/measure_ipc.py`, medians, unless noted:
@@ -160,7 +160,7 @@ pub struct ProcessConfig {
     /// Copy CPU per byte and side beyond the buffer: the writer and reader
     /// take turns through it (about 2.1 ns per byte both sides at 1 MiB, 2.8 at 16 MiB).
     pub pipe_ns_per_byte_large: f64,
-    /// Spread of every message cost: a lognormal around the computed median (DESIGN 1.2).
+    /// Spread of every message cost: a lognormal around the computed median (docs/MODEL.md#why-costs-have-a-spread).
     pub ipc_sigma: f64,
     /// CPU of `submit` (a `Future`, a work item, a wake-up of the manager
     /// thread) with the main GIL, per task of an executor (an estimate, to calibrate).
@@ -265,20 +265,6 @@ impl Default for ProcessConfig {
 }
 
 impl PythonConfig {
-    /// The interpreter on a CPU `factor` times slower (2.0: twice as slow):
-    /// every cost that is CPU work is scaled; start-up and wake-up
-    /// latencies of the OS, sizes and spreads are not.
-    pub fn cpu_scaled(&self, factor: f64) -> PythonConfig {
-        let mut p = self.clone();
-        // The parameter table says which costs are CPU work of the interpreter.
-        for param in super::params::TABLE.iter().filter(|q| q.cpu_work) {
-            if let Some(slot) = param.python_slot(&mut p) {
-                slot.scale(factor);
-            }
-        }
-        p
-    }
-
     /// Defaults for `version` and `build`.
     pub fn defaults(version: PyVersion, build: Build) -> Self {
         PythonConfig {

@@ -1,4 +1,4 @@
-//! `results.csv`: one row per sweep point, replication and workload (DESIGN 4).
+//! `results.csv`: one row per sweep point, replication and workload (docs/MODEL.md#measurements).
 
 use crate::results::WorkloadResult;
 use crate::results::columns::COLUMNS;

@@ -12,8 +12,8 @@ use toml::de::DeTable;
 
 use super::diagnostic::{Diag, ScenarioError, Sources, Span};
 use super::document::{Value, table_from_toml};
-use super::profile::ProfileLoader;
-use super::validator::Validator;
+use super::validate::Validator;
+use super::validate::profile::ProfileLoader;
 use super::{Scenario, Study, StudyPoint, chart, overrides, sweep};
 
 /// How scenario files are read: the `--set` overrides, and how a

@@ -22,23 +22,15 @@ pub mod diagnostic;
 mod document;
 mod keys;
 mod load;
-mod machine;
 mod overrides;
 mod param;
-mod profile;
-mod python;
-mod run;
-mod stages;
-mod steps;
 pub mod sweep;
-mod syncs;
 mod typed;
-mod validator;
-mod workload;
+mod validate;
 
 pub use diagnostic::ScenarioError;
 pub use load::{Reader, load, load_study, parse_str, parse_study_str};
-pub use profile::{ProfileLoadError, ProfileLoader, ProfileParams};
+pub use validate::profile::{ProfileLoadError, ProfileLoader, ProfileParams};
 
 use std::path::PathBuf;
 

@@ -1,13 +1,15 @@
 //! The typed reader: a value of the owned document read as a string,
 //! table, integer, number, duration, size or distribution, with errors that
-//! point at the value's span and name its dotted key.
+//! point at the value's span and name its dotted key; and the check that
+//! a table has only the keys it takes.
 
 use super::diagnostic::{Diag, Span};
-use super::document::{Node, Table, Value};
-use super::keys::check_keys;
+use super::document::{Entry, Node, Table, Value};
+use super::keys::{PROCESS_POOL_KEYS, TOP_KEYS, WORKLOAD_KEYS};
 use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
 use crate::engine::units::{UnitError, parse_duration, parse_size};
+use crate::python::params::{self, Section};
 
 /// A validation result: the value, or the first error.
 pub(super) type Res<T> = Result<T, Diag>;
@@ -368,5 +370,50 @@ pub(super) fn dist(node: &Node, key: &str) -> Res<Dist> {
             }
             Ok(Dist::LogNormal { median, sigma: s })
         }
+    }
+}
+
+/// Where a key of the schema belongs, for a key found in the wrong table.
+pub(super) fn home_of(key: &str) -> Option<&'static str> {
+    if params::find_in(Section::Machine, key).is_some() {
+        Some("in [machine]")
+    } else if params::find_in(Section::Python, key).is_some() {
+        Some("in [python]")
+    } else if matches!(key, "model" | "workers") || PROCESS_POOL_KEYS.contains(&key) {
+        Some("in [workload.run]")
+    } else if key != "name" && WORKLOAD_KEYS.contains(&key) {
+        Some("in [[workload]]")
+    } else if key != "name" && TOP_KEYS.contains(&key) {
+        Some("at the top level")
+    } else {
+        None
+    }
+}
+
+/// The error for a key not in `allowed`: where it belongs, or the closest valid key.
+pub(super) fn unknown_key(entry: &Entry, prefix: &str, place: &str, allowed: &[&str]) -> Diag {
+    let mut diag = Diag::new(
+        format!("unknown key `{}` {place}", entry.key),
+        &entry.key_span,
+        "unknown key",
+    )
+    .key(join(prefix, &entry.key));
+    if let Some(home) = home_of(&entry.key).filter(|home| !place.ends_with(home)) {
+        diag = diag.help(format!("`{}` belongs {home}", entry.key));
+    } else if let Some(close) = suggest(&entry.key, allowed) {
+        diag = diag.help(format!("did you mean `{close}`?"));
+    }
+    diag.help(format!("valid keys {place}: {}", list(allowed)))
+}
+
+/// Rejects keys not in `allowed`.
+pub(super) fn check_keys(table: &Table, prefix: &str, place: &str, allowed: &[&str]) -> Res<()> {
+    match table
+        .entries
+        .iter()
+        .find(|e| !allowed.contains(&e.key.as_str()))
+    {
+        Some(entry) => Err(unknown_key(entry, prefix, place, allowed)),
+        None => Ok(()),
     }
 }

@@ -1,6 +1,6 @@
 //! Law: an asyncio server and a thread in the same interpreter share the
 //! main GIL: a CPU-bound background thread slows the loop (each poll's
-//! return must win the GIL back, the convoy effect of DESIGN 6.1), and never
+//! return must win the GIL back, the convoy effect, docs/MODEL.md#the-convoy-effect), and never
 //! do two threads hold the GIL at once.
 
 use crate::common::*;

@@ -1,6 +1,6 @@
 //! Law: an I/O thread beside a CPU-bound thread loses about one switch
 //! interval per blocking call on two cores, far less on one core, and less
-//! as the interval shrinks (DESIGN 6 and 6.1; bpo-7946).
+//! as the interval shrinks (docs/MODEL.md#the-convoy-effect; bpo-7946).
 
 use crate::common::*;
 

@@ -1,5 +1,5 @@
 //! Law: pure-Python `cpu` work on threads does not get faster with more
-//! threads or cores; `cpu_nogil` and `io` work does (DESIGN 6).
+//! threads or cores; `cpu_nogil` and `io` work does (docs/MODEL.md#the-gil-and-its-races).
 
 use crate::common::*;
 

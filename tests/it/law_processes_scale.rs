@@ -1,5 +1,5 @@
 //! Law: processes scale pure-Python `cpu` work with workers up to the core
-//! count, and not beyond it (DESIGN 6): each worker process has a GIL of
+//! count, and not beyond it (docs/MODEL.md#processes): each worker process has a GIL of
 //! its own, so only cores limit it.
 
 use crate::common::*;

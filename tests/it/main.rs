@@ -12,6 +12,7 @@
 
 mod common;
 
+mod architecture;
 mod bad_input;
 mod calibrate_costs;
 mod calibrate_fit;

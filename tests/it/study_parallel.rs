@@ -1,6 +1,6 @@
 //! A study's outputs do not depend on how it was run: `--jobs 1`, `--jobs 4`
 //! and three shards merged give byte-identical `results.csv` and
-//! `summary.csv` (DESIGN 1.1 and 4).
+//! `summary.csv` (docs/MODEL.md#time-events-and-determinism).
 
 use std::fs;
 use std::path::Path;

@@ -1,4 +1,4 @@
-//! The convoy seen in a timeline (DESIGN 6.1, bpo-7946): on two cores the
+//! The convoy seen in a timeline (docs/MODEL.md#the-convoy-effect, bpo-7946): on two cores the
 //! I/O thread's long waits for the GIL last one switch interval plus timer
 //! slack, and each ends with the drop request it sets on the CPU thread; on
 //! one core long waits are rare against the calls the I/O thread makes.

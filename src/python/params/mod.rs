@@ -426,6 +426,22 @@ impl ParamSet {
     }
 }
 
+impl PythonConfig {
+    /// The interpreter on a CPU `factor` times slower (2.0: twice as slow):
+    /// every cost that is CPU work is scaled; start-up and wake-up
+    /// latencies of the OS, sizes and spreads are not.
+    pub fn cpu_scaled(&self, factor: f64) -> PythonConfig {
+        let mut p = self.clone();
+        // The parameter table says which costs are CPU work of the interpreter.
+        for param in TABLE.iter().filter(|q| q.cpu_work) {
+            if let Some(slot) = param.python_slot(&mut p) {
+                slot.scale(factor);
+            }
+        }
+        p
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,40 +1,40 @@
 //! Pipeline stages: a workload's `after`, `queue` and `channel`, and the
 //! links between workloads, resolved once every workload is known.
 
-use super::diagnostic::{Diag, Span};
-use super::document::{Node, Table, Value};
-use super::typed::{Res, as_str, int_in, join, type_error};
-use super::validator::Validator;
+use super::Validator;
+use crate::scenario::diagnostic::{Diag, Span};
+use crate::scenario::document::{Node, Table, Value};
+use crate::scenario::typed::{Res, as_str, int_in, join, type_error};
 use crate::workload::{Arrival, LinkRefusal, StageChannel, Workload};
 
 /// A stage's `after`, before the names are resolved.
-pub(super) struct PendingAfter {
+pub(in crate::scenario) struct PendingAfter {
     /// The stage's index among the workloads.
-    pub(super) stage: usize,
+    pub(in crate::scenario) stage: usize,
     /// The `after` value's span.
-    pub(super) span: Span,
+    pub(in crate::scenario) span: Span,
     /// Each upstream name, with its span.
-    pub(super) names: Vec<(String, Span)>,
+    pub(in crate::scenario) names: Vec<(String, Span)>,
     /// `channel = "pipe"`, with the value's span.
-    pub(super) pipe: Option<Span>,
+    pub(in crate::scenario) pipe: Option<Span>,
 }
 
 /// A stage's keys as written: `after` (its span and names), `queue`, `channel = "pipe"`.
-pub(super) struct StageSpec {
+pub(in crate::scenario) struct StageSpec {
     /// The `after` value's span.
-    pub(super) span: Span,
+    pub(in crate::scenario) span: Span,
     /// Each upstream name, with its span.
-    pub(super) names: Vec<(String, Span)>,
+    pub(in crate::scenario) names: Vec<(String, Span)>,
     /// `queue`: the input queue's capacity (`None`: unbounded).
-    pub(super) capacity: Option<u64>,
+    pub(in crate::scenario) capacity: Option<u64>,
     /// `channel = "pipe"`, with the value's span.
-    pub(super) pipe: Option<Span>,
+    pub(in crate::scenario) pipe: Option<Span>,
 }
 
 impl Validator<'_> {
     /// A stage's `after`, `queue` and `channel`, or `None` for a workload
     /// with arrivals of its own.
-    pub(super) fn after(&self, table: &Table, prefix: &str) -> Res<Option<StageSpec>> {
+    pub(in crate::scenario) fn after(&self, table: &Table, prefix: &str) -> Res<Option<StageSpec>> {
         let pipe = match table.get("channel") {
             Some(e) => {
                 let k = join(prefix, "channel");
@@ -158,7 +158,7 @@ impl Validator<'_> {
 
     /// Resolves every stage's `after` names, checks that the models on
     /// both ends of each link are built, and refuses a cycle of links.
-    pub(super) fn link_stages(&mut self, workloads: &mut [Workload]) -> Res<()> {
+    pub(in crate::scenario) fn link_stages(&mut self, workloads: &mut [Workload]) -> Res<()> {
         let pending = std::mem::take(&mut self.pending_after);
         let mut links = Vec::new();
         for p in &pending {
@@ -235,7 +235,7 @@ impl Validator<'_> {
 
 /// What carries items from `upstream` to `stage` (the models on both ends
 /// decide), or why no channel can: the message and the span's label.
-pub(super) fn stage_channel(
+pub(in crate::scenario) fn stage_channel(
     upstream: &Workload,
     stage: &Workload,
     pipe: bool,

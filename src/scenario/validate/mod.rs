@@ -3,17 +3,27 @@
 //! section in the order later ones depend on (profile, machine, python,
 //! semaphores, events and conditions, workloads, stage links).
 
+pub(super) mod machine;
+pub(super) mod profile;
+pub(super) mod python;
+pub(super) mod run;
+pub(super) mod stages;
+pub(super) mod steps;
+pub(super) mod syncs;
+pub(super) mod workload;
+
 use std::cell::RefCell;
 
-use super::Scenario;
-use super::diagnostic::{Diag, Sources, Span};
-use super::document::{Table, Value};
-use super::keys::{TOP_KEYS, unknown_key};
-use super::profile::ProfileLoader;
-use super::stages::PendingAfter;
-use super::syncs::{semaphores, syncs};
-use super::typed::{Res, as_str, duration, int_in, missing, show_ns, type_error};
+use self::profile::ProfileLoader;
+use self::stages::PendingAfter;
+use self::syncs::{semaphores, syncs};
 use crate::python::PyVersion;
+use crate::scenario::Scenario;
+use crate::scenario::diagnostic::{Diag, Sources, Span};
+use crate::scenario::document::{Table, Value};
+use crate::scenario::keys::TOP_KEYS;
+use crate::scenario::typed::unknown_key;
+use crate::scenario::typed::{Res, as_str, duration, int_in, missing, show_ns, type_error};
 use crate::workload::{Model, RunWindow, SemaphoreDef, SyncDef};
 
 /// Validation state: what later keys depend on.

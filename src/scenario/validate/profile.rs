@@ -8,11 +8,11 @@
 
 use std::path::Path;
 
-use super::diagnostic::Diag;
-use super::document::{Entry, Value};
-use super::typed::{Res, as_str};
-use super::validator::Validator;
+use super::Validator;
 use crate::python::params::ParamSet;
+use crate::scenario::diagnostic::Diag;
+use crate::scenario::document::{Entry, Value};
+use crate::scenario::typed::{Res, as_str};
 
 /// What a profile sets: the values it measured or fitted, and the Python
 /// it was measured with.
@@ -45,7 +45,10 @@ impl Validator<'_> {
     /// `[python]` are validated so that their keys override it. A relative
     /// path is looked up in the scenario file's folder, then in the current
     /// directory. Returns the name as given and the profile.
-    pub(super) fn profile(&self, python: Option<&Entry>) -> Res<Option<(String, ProfileParams)>> {
+    pub(in crate::scenario) fn profile(
+        &self,
+        python: Option<&Entry>,
+    ) -> Res<Option<(String, ProfileParams)>> {
         let Some(Value::Table(table)) = python.map(|e| &e.value.value) else {
             return Ok(None);
         };

@@ -1,19 +1,19 @@
 //! `[python]`: the interpreter's version and build, the GIL, and every cost.
 
-use super::diagnostic::{Diag, Origin};
-use super::document::{Entry, Node, Value};
-use super::keys::check_keys;
-use super::param;
+use super::Validator;
 use super::profile::ProfileParams;
-use super::typed::{Res, as_str, as_table, join, type_error};
-use super::validator::Validator;
 use crate::python::params::{self, Section};
 use crate::python::{Build, Handoff, PyVersion, PythonConfig};
+use crate::scenario::diagnostic::{Diag, Origin};
+use crate::scenario::document::{Entry, Node, Value};
+use crate::scenario::param;
+use crate::scenario::typed::check_keys;
+use crate::scenario::typed::{Res, as_str, as_table, join, type_error};
 
 impl Validator<'_> {
     /// The interpreter: the defaults of its version and build, then the
     /// profile's values, then the table's keys.
-    pub(super) fn python(
+    pub(in crate::scenario) fn python(
         &self,
         entry: Option<&Entry>,
         profile: Option<&(String, ProfileParams)>,
@@ -134,7 +134,7 @@ impl Validator<'_> {
 
     /// `"3.8"` to `"3.14"`. From `--set`, an unquoted `3.12` (a TOML float)
     /// is read as written.
-    pub(super) fn version(&self, node: &Node) -> Res<PyVersion> {
+    pub(in crate::scenario) fn version(&self, node: &Node) -> Res<PyVersion> {
         let key = "python.version";
         let text = match &node.value {
             Value::Str(s) => s.as_str(),

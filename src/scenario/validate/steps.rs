@@ -2,14 +2,14 @@
 //! nested steps, `to_thread`, and steps on events and conditions. What a
 //! step may do depends on the workload's run model, which the validator asks.
 
-use super::diagnostic::Diag;
-use super::document::{Entry, Node, Value};
-use super::typed::{Res, dist, int_in, join, list, suggest, type_error};
-use super::validator::Validator;
+use super::Validator;
 use crate::engine::random::Dist;
+use crate::scenario::diagnostic::Diag;
+use crate::scenario::document::{Entry, Node, Value};
+use crate::scenario::typed::{Res, dist, int_in, join, list, suggest, type_error};
 use crate::workload::{Step, Support};
 
-pub(super) const STEP_KINDS: &[&str] = &[
+pub(in crate::scenario) const STEP_KINDS: &[&str] = &[
     "cpu",
     "cpu_held",
     "cpu_nogil",
@@ -27,12 +27,12 @@ pub(super) const STEP_KINDS: &[&str] = &[
 ];
 
 /// Steps on an event (`[events]`) or a condition (`[conditions]`).
-pub(super) const SYNC_STEPS: &[&str] =
+pub(in crate::scenario) const SYNC_STEPS: &[&str] =
     &["wait_event", "set_event", "clear_event", "wait", "notify"];
 
 impl Validator<'_> {
     /// The steps array at `key`.
-    pub(super) fn steps(&mut self, node: &Node, key: &str) -> Res<Vec<Step>> {
+    pub(in crate::scenario) fn steps(&mut self, node: &Node, key: &str) -> Res<Vec<Step>> {
         let items = match &node.value {
             Value::Array(items) => items,
             Value::Table(_) => {
@@ -57,7 +57,7 @@ impl Validator<'_> {
             .collect()
     }
 
-    pub(super) fn step(&mut self, node: &Node, key: &str) -> Res<Step> {
+    pub(in crate::scenario) fn step(&mut self, node: &Node, key: &str) -> Res<Step> {
         let Value::Table(table) = &node.value else {
             return Err(type_error(
                 node,
@@ -236,7 +236,7 @@ impl Validator<'_> {
 impl Validator<'_> {
     /// `{ to_thread = true, steps = [ ... ] }`: `asyncio.to_thread` around the
     /// nested steps, in an asyncio workload, not nested in another `to_thread`.
-    pub(super) fn parse_to_thread(
+    pub(in crate::scenario) fn parse_to_thread(
         &mut self,
         kind: &Entry,
         nested: Option<&Entry>,
@@ -298,7 +298,7 @@ impl Validator<'_> {
 impl Validator<'_> {
     /// `{ wait_event = "go" }`, `{ set_event = "go" }`, `{ clear_event = "go" }`,
     /// `{ wait = "ready" }`, `{ notify = "ready" }` or `{ notify = "ready", n = 3 | "all" }`.
-    pub(super) fn parse_sync_step(
+    pub(in crate::scenario) fn parse_sync_step(
         &mut self,
         kind: &Entry,
         n: Option<&Entry>,
@@ -409,7 +409,7 @@ impl Validator<'_> {
 }
 
 /// `n` of a `notify` step: an integer ≥ 1 or `"all"`; default 1.
-pub(super) fn notify_count(n: Option<&Entry>, key: &str) -> Res<Option<u32>> {
+pub(in crate::scenario) fn notify_count(n: Option<&Entry>, key: &str) -> Res<Option<u32>> {
     let Some(n) = n else {
         return Ok(Some(1));
     };

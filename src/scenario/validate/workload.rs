@@ -1,21 +1,22 @@
 //! A `[[workload]]`: its name, payload sizes, run, arrival (or its stage
 //! keys), memory and steps, and the checks that join them.
 
-use super::diagnostic::{Diag, Span};
-use super::document::{Node, Table, Value};
-use super::keys::{WORKLOAD_KEYS, check_keys};
+use super::Validator;
 use super::stages::{PendingAfter, StageSpec};
-use super::typed::{
+use crate::engine::units::parse_rate;
+use crate::scenario::diagnostic::{Diag, Span};
+use crate::scenario::document::{Node, Table, Value};
+use crate::scenario::keys::WORKLOAD_KEYS;
+use crate::scenario::typed::check_keys;
+use crate::scenario::typed::{
     RATE_EXPECTED, Res, as_str, int_in, join, missing, size, type_error, unit_error,
 };
-use super::validator::Validator;
-use crate::engine::units::parse_rate;
 use crate::workload::{Arrival, StageChannel, Support, Workers, Workload};
 
 impl Validator<'_> {
     /// The workload at `index` of `[[workload]]`; `names` holds the names
     /// seen so far, with their spans.
-    pub(super) fn workload(
+    pub(in crate::scenario) fn workload(
         &mut self,
         index: usize,
         item: &Node,
@@ -168,7 +169,12 @@ impl Validator<'_> {
     }
 
     /// How the tasks arrive: `tasks`, `rate` or `repeat` (one of them).
-    pub(super) fn arrival(&self, table: &Table, item: &Node, prefix: &str) -> Res<Arrival> {
+    pub(in crate::scenario) fn arrival(
+        &self,
+        table: &Table,
+        item: &Node,
+        prefix: &str,
+    ) -> Res<Arrival> {
         let mut arrivals = table
             .entries
             .iter()

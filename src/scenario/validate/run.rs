@@ -1,16 +1,21 @@
 //! `[workload.run]`: the model, the workers, and a process pool's keys.
 
-use super::diagnostic::Diag;
-use super::document::{Entry, Table, Value};
-use super::keys::{PROCESS_POOL_KEYS, RUN_KEYS, check_keys};
-use super::typed::{Res, as_str, as_table, int_in, join, missing, suggest, type_error};
-use super::validator::Validator;
+use super::Validator;
+use crate::scenario::diagnostic::Diag;
+use crate::scenario::document::{Entry, Table, Value};
+use crate::scenario::keys::{PROCESS_POOL_KEYS, RUN_KEYS};
+use crate::scenario::typed::check_keys;
+use crate::scenario::typed::{Res, as_str, as_table, int_in, join, missing, suggest, type_error};
 use crate::workload::{Model, ProcessApi, ProcessRun, StartMethod, Support, Transfer, Workers};
 
 impl Validator<'_> {
     /// The run of the workload at `prefix`: its model and worker count
     /// (sequential with one worker when the table is left out).
-    pub(super) fn run(&self, entry: Option<&Entry>, prefix: &str) -> Res<(Model, Workers)> {
+    pub(in crate::scenario) fn run(
+        &self,
+        entry: Option<&Entry>,
+        prefix: &str,
+    ) -> Res<(Model, Workers)> {
         let Some(entry) = entry else {
             return Ok((Model::Sequential, Workers::Fixed(1)));
         };
@@ -196,7 +201,7 @@ impl Validator<'_> {
     }
 
     /// The keys of a `processes` run: `api`, `chunksize`, `start_method`, `transfer`.
-    pub(super) fn process_run(&self, table: &Table, key: &str) -> Res<Model> {
+    pub(in crate::scenario) fn process_run(&self, table: &Table, key: &str) -> Res<Model> {
         let api = match table.get("api") {
             None => ProcessApi::Pool,
             Some(e) => {
@@ -279,7 +284,7 @@ impl Validator<'_> {
 
     /// A stage on processes runs `workers` long-lived `multiprocessing.Process`es
     /// that loop on its queue: the pool keys that shape a `map` do not apply.
-    pub(super) fn process_stage_keys(
+    pub(in crate::scenario) fn process_stage_keys(
         &self,
         table: &Table,
         prefix: &str,

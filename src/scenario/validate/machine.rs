@@ -1,18 +1,18 @@
 //! `[machine]`: the cores and the OS scheduler.
 
-use super::document::Entry;
-use super::keys::check_keys;
-use super::param;
+use super::Validator;
 use super::profile::ProfileParams;
-use super::typed::{Res, as_table, join};
-use super::validator::Validator;
 use crate::machine::MachineConfig;
 use crate::python::params::{self, Section};
+use crate::scenario::document::Entry;
+use crate::scenario::param;
+use crate::scenario::typed::check_keys;
+use crate::scenario::typed::{Res, as_table, join};
 
 impl Validator<'_> {
     /// The machine: the defaults, then the profile's values, then the
     /// table's keys.
-    pub(super) fn machine(
+    pub(in crate::scenario) fn machine(
         &self,
         entry: Option<&Entry>,
         profile: Option<&(String, ProfileParams)>,

@@ -1,14 +1,14 @@
 //! `[semaphores]`, `[events]` and `[conditions]`: the synchronisation
 //! objects that steps name.
 
-use super::diagnostic::Diag;
-use super::document::{Entry, Value};
-use super::keys::check_keys;
-use super::typed::{Res, as_table, int_in, join, type_error};
+use crate::scenario::diagnostic::Diag;
+use crate::scenario::document::{Entry, Value};
+use crate::scenario::typed::check_keys;
+use crate::scenario::typed::{Res, as_table, int_in, join, type_error};
 use crate::workload::{SemaphoreDef, SyncDef};
 
 /// `[semaphores]`: `name = capacity`, in file order.
-pub(super) fn semaphores(entry: Option<&Entry>) -> Res<Vec<SemaphoreDef>> {
+pub(in crate::scenario) fn semaphores(entry: Option<&Entry>) -> Res<Vec<SemaphoreDef>> {
     let Some(entry) = entry else {
         return Ok(Vec::new());
     };
@@ -34,7 +34,10 @@ pub(super) fn semaphores(entry: Option<&Entry>) -> Res<Vec<SemaphoreDef>> {
 }
 
 /// `[events]` (`go = {}` or `go = { set = true }`) and `[conditions]` (`ready = {}`).
-pub(super) fn syncs(events: Option<&Entry>, conditions: Option<&Entry>) -> Res<Vec<SyncDef>> {
+pub(in crate::scenario) fn syncs(
+    events: Option<&Entry>,
+    conditions: Option<&Entry>,
+) -> Res<Vec<SyncDef>> {
     let mut defs = Vec::new();
     for (entry, event) in [(events, true), (conditions, false)] {
         let Some(entry) = entry else { continue };
