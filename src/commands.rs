@@ -145,20 +145,13 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
         trace_window: (traced == Some((point, replication))).then_some(window),
         ..RunOptions::default()
     };
-    let runs = study::run(&study, &plan, jobs, options, || bar.inc(1))
-        .map_err(|f| {
-            bar.finish_and_clear();
-            let mut msg = format!(
-                "deadlock in point {} replication {}: no event remains at t = {:.6} s while tasks are unfinished\n",
-                f.point,
-                f.replication,
-                f.deadlock.at as f64 / 1e9
-            );
-            for line in &f.deadlock.blocked {
-                msg.push_str(&format!("  {line}\n"));
-            }
-            Failure::Run(msg)
-        })?;
+    let runs = study::run(&study, &plan, jobs, options, || bar.inc(1)).map_err(|f| {
+        bar.finish_and_clear();
+        Failure::Run(
+            f.deadlock
+                .report(&format!("point {} replication {}", f.point, f.replication)),
+        )
+    })?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
 

@@ -48,15 +48,10 @@ pub(super) fn run(
             .iter()
             .position(|p| *p == Some(f.point))
             .map_or(String::new(), |i| candidates[i].label());
-        let mut msg = format!(
-            "deadlock in candidate {c} replication {}: no event remains at t = {:.6} s while tasks are unfinished\n",
-            f.replication,
-            f.deadlock.at as f64 / 1e9
-        );
-        for line in &f.deadlock.blocked {
-            msg.push_str(&format!("  {line}\n"));
-        }
-        Failure::Run(msg)
+        Failure::Run(
+            f.deadlock
+                .report(&format!("candidate {c} replication {}", f.replication)),
+        )
     })?;
     bar.finish_and_clear();
     for (c, p) in candidates.iter_mut().zip(point_of) {

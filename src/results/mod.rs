@@ -114,3 +114,18 @@ pub struct Deadlock {
     /// One line per blocked thread: which workload and what it waits for.
     pub blocked: Vec<String>,
 }
+
+impl Deadlock {
+    /// The report of this deadlock in `run` (e.g. "point 3 replication 0"):
+    /// when it happened, then one indented line per blocked thread.
+    pub fn report(&self, run: &str) -> String {
+        let mut msg = format!(
+            "deadlock in {run}: no event remains at t = {:.6} s while tasks are unfinished\n",
+            self.at as f64 / 1e9
+        );
+        for line in &self.blocked {
+            msg.push_str(&format!("  {line}\n"));
+        }
+        msg
+    }
+}
