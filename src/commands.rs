@@ -86,10 +86,6 @@ pub fn check(file: &Path, overrides: &[String]) -> Result<Study, Failure> {
     load_study(file, overrides)
 }
 
-fn io_failure(path: &Path, e: impl std::fmt::Display) -> Failure {
-    Failure::Run(format!("cannot write {}: {e}", path.display()))
-}
-
 /// `gilsim run`: simulate every point and replication, then write
 /// `results.csv`, `summary.csv` (with replications) and `manifest.json`.
 pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
@@ -237,7 +233,7 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     let json = serde_json::to_vec_pretty(&m)
         .map_err(|e| Failure::Run(format!("cannot render manifest.json: {e}")))?;
     let manifest_path = out_dir.join("manifest.json");
-    atomic::write(&manifest_path, &json).map_err(|e| io_failure(&manifest_path, e))?;
+    atomic::write(&manifest_path, &json).map_err(|e| Failure::cannot_write(&manifest_path, e))?;
     Ok(RunReport {
         study,
         runs,
@@ -257,7 +253,7 @@ fn write_file(
     files: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let path = out_dir.join(name);
-    atomic::write(&path, bytes).map_err(|e| io_failure(&path, e))?;
+    atomic::write(&path, bytes).map_err(|e| Failure::cannot_write(&path, e))?;
     files.push(name.to_string());
     Ok(())
 }
@@ -346,7 +342,7 @@ fn write_tables(
     let bytes = results_csv::render_records(header, records)
         .map_err(|e| Failure::Run(format!("cannot render results.csv: {e}")))?;
     let path = out_dir.join("results.csv");
-    atomic::write(&path, &bytes).map_err(|e| io_failure(&path, e))?;
+    atomic::write(&path, &bytes).map_err(|e| Failure::cannot_write(&path, e))?;
     files.push("results.csv".to_string());
     let replicated = records.iter().any(|r| r[1] != "0");
     if replicated {
@@ -354,7 +350,7 @@ fn write_tables(
         let bytes = results_csv::render_records(&h, &rows)
             .map_err(|e| Failure::Run(format!("cannot render summary.csv: {e}")))?;
         let path = out_dir.join("summary.csv");
-        atomic::write(&path, &bytes).map_err(|e| io_failure(&path, e))?;
+        atomic::write(&path, &bytes).map_err(|e| Failure::cannot_write(&path, e))?;
         files.push("summary.csv".to_string());
     }
     Ok(())

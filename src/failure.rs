@@ -20,6 +20,11 @@ impl Failure {
         }
     }
 
+    /// A file that could not be written: a failed run.
+    pub fn cannot_write(path: &std::path::Path, e: impl std::fmt::Display) -> Failure {
+        Failure::Run(format!("cannot write {}: {e}", path.display()))
+    }
+
     /// The message for standard error.
     pub fn message(&self) -> &str {
         match self {

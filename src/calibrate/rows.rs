@@ -42,7 +42,7 @@ impl Row {
 /// Writes `validation.csv` atomically.
 pub fn write_csv(path: &Path, rows: &[Row]) -> Result<(), Failure> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| Failure::Run(format!("cannot write {}: {e}", path.display()));
+    let fail = |e: csv::Error| Failure::cannot_write(path, e);
     w.write_record([
         "workload",
         "metric",
@@ -72,9 +72,6 @@ pub fn write_csv(path: &Path, rows: &[Row]) -> Result<(), Failure> {
         ])
         .map_err(fail)?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
-    crate::report::atomic::write(path, &bytes)
-        .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))
+    let bytes = w.into_inner().map_err(|e| Failure::cannot_write(path, e))?;
+    crate::report::atomic::write(path, &bytes).map_err(|e| Failure::cannot_write(path, e))
 }

@@ -262,7 +262,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
     };
     profile
         .write(&args.out)
-        .map_err(|e| Failure::Run(format!("cannot write {}: {e}", args.out.display())))?;
+        .map_err(|e| Failure::cannot_write(&args.out, e))?;
     Ok(CalibrateReport {
         profile,
         path: args.out.clone(),

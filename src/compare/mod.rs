@@ -131,6 +131,5 @@ pub fn compare(args: &CompareArgs) -> Result<CompareReport, Failure> {
 /// Write `bytes` to `out_dir/name` atomically.
 fn write(out_dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Failure> {
     let path = out_dir.join(name);
-    atomic::write(&path, bytes)
-        .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))
+    atomic::write(&path, bytes).map_err(|e| Failure::cannot_write(&path, e))
 }
