@@ -15,8 +15,8 @@
 //! parameter table ([`crate::python::params`]) writes into the configuration.
 //!
 //! The built-in `reference` profile is no file: it is the defaults of
-//! `src/machine/config.rs` ([`MachineConfig::default`]) and
-//! `src/python/config.rs` ([`PythonConfig::defaults`]), whose doc comments
+//! `src/machine/config.rs` (`MachineConfig::default`) and
+//! `src/python/config.rs` (`PythonConfig::defaults`), whose doc comments
 //! give their sources (Linux CFS defaults for the scheduler, timer slack
 //! and sleeper credit; CPython's `Python/ceval_gil.c` for the switch
 //! interval; the wake-up latencies from a 2-core VM with the `haltpoll`

@@ -1,4 +1,4 @@
-//! The README's parameter tables, rendered from [`TABLE`](super::TABLE).
+//! The README's parameter tables, rendered from [`TABLE`].
 //!
 //! Each table sits between a marker line `<!-- parameters: NAME -->` (NAME
 //! a [`Group`] or `calibration`) and `<!-- /parameters -->`; [`splice`]

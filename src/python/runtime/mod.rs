@@ -1,21 +1,24 @@
-//! The Python runtime model: threads running compiled programs on the
-//! machine, contending for the GIL, locks and semaphores.
+//! The Python runtime: the shared core every run model stands on.
 //!
-//! Each Python thread is an OS thread of [`crate::machine::Machine`] (same
-//! index). A thread's [`Next`] says what it does the next time the machine
-//! hands it control ([`Notice::Started`] after a wake-up, or
-//! [`Notice::BurstDone`]). [`Runtime::proceed`] runs that action and every
-//! zero-time action after it, until the thread starts a CPU burst or blocks.
+//! ```text
+//!   engine event ─► Runtime::handle ─► machine (cores, run queue) ─► Notice::Started / BurstDone
+//!                                          │
+//!        thread.rs: Runtime::proceed runs the thread's Next action and every
+//!        zero-time action after it, until it starts a CPU burst or blocks
+//!                                          │
+//!        interp.rs: take the GIL (gil_calls.rs), answer a drop request at a
+//!        check point, then run the next op of a program ─── or ─── a driver's act
+//!                                          │                    (drivers/: threads,
+//!        sync_ops.rs: locks, semaphores, events, conditions     processes, asyncio, stages)
+//!        accounting.rs: completions, waits, memory, results;  record.rs: timelines
+//! ```
 //!
-//! Pools follow python/cpython `Lib/concurrent/futures/thread.py`: a worker is
-//! started on `submit` only when no worker is idle and fewer than
-//! `max_workers` exist (`_adjust_thread_count`); idle workers block in
-//! `work_queue.get()` with the GIL released.
-//!
-//! When asked ([`Runtime::record_timeline`]), the runtime records a
-//! [`Timeline`](crate::results::timeline::Timeline) of a window: after each
-//! event inside it, the states of the threads that may have changed are
-//! derived again and their lanes updated (`runtime/record.rs`).
+//! The core owns the OS threads (each Python thread is the machine thread of
+//! the same index, [`crate::machine::Machine`]), the interpreters and their
+//! GILs, locks, semaphores, events and conditions, and the accounting. What
+//! depends on the run model is behind `drivers::Driver`; a thread's
+//! `Next` says what it does the next time the machine hands it control.
+//! The semantics are in docs/MODEL.md.
 
 mod accounting;
 mod drivers;
