@@ -125,6 +125,10 @@ impl Runtime {
                 self.burst(now, tid, d, BurstKind::Other, Next::CallDone, q);
                 false
             }
+            Call::NogilAside(d) => {
+                self.burst(now, tid, d, BurstKind::Other, Next::AsideDone, q);
+                false
+            }
             Call::Io(d) | Call::Sleep(d) => {
                 let late = if matches!(call, Call::Sleep(_)) {
                     self.slack()

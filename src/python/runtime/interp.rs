@@ -209,6 +209,7 @@ impl Runtime {
 
     /// The cursor of what thread `tid` executes now, or `None` when it is
     /// at an act of its plan that is not a program.
+    #[inline]
     fn cursor(&self, tid: ThreadId) -> Option<Cursor> {
         let t = &self.threads[tid];
         if !t.agent {
@@ -223,6 +224,7 @@ impl Runtime {
     }
 
     /// The workload whose program `cur` runs.
+    #[inline]
     fn cursor_workload(&self, cur: Cursor) -> usize {
         match cur {
             Cursor::Thread(t) => self.threads[t].workload,
@@ -231,6 +233,7 @@ impl Runtime {
     }
 
     /// The operation at `cur`; `None` past the program's end.
+    #[inline]
     fn op_at(&self, cur: Cursor) -> Option<Op> {
         let pc = match cur {
             Cursor::Thread(t) | Cursor::Slice(t, _) => self.threads[t].pc,
@@ -244,12 +247,8 @@ impl Runtime {
 
     /// Moves a thread past its current operation: the next operation of
     /// the program it runs, or its plan's next act.
+    #[inline]
     pub(super) fn advance(&mut self, tid: ThreadId) {
-        if self.stage_threads[tid].stage_call {
-            // The return of a stage's pipe call, outside the program.
-            self.stage_threads[tid].stage_call = false;
-            return;
-        }
         match self.cursor(tid) {
             Some(Cursor::Coro(c)) => self.coro_advance(c),
             Some(Cursor::Thread(t) | Cursor::Slice(t, _)) => self.threads[t].pc += 1,
@@ -262,6 +261,7 @@ impl Runtime {
     /// Draws a step's duration for the program at `cur` from its workload's
     /// `workload/NAME/steps` stream, scaled by `scale` (the free-threaded
     /// build's CPU overhead) and rounded to the nanosecond.
+    #[inline]
     fn step_duration(&mut self, cur: Cursor, dist: Dist, scale: f64) -> Nanos {
         let w = self.cursor_workload(cur);
         let d = dist.sample(&mut self.workloads[w].steps_rng);
@@ -298,6 +298,7 @@ impl Runtime {
         }
     }
 
+    #[inline]
     fn position(&self, tid: ThreadId) -> Position {
         match self.cursor(tid) {
             Some(Cursor::Coro(c)) if self.coro_at_get(c) => Position::Op {

@@ -107,6 +107,9 @@ enum Next {
     StepDone,
     /// A GIL-releasing call's burst is complete.
     CallDone,
+    /// The burst of a GIL-releasing call outside the program (a stage's
+    /// pipe read or write) is complete: the program does not move.
+    AsideDone,
     /// Back from a GIL-releasing call: pay its return cost, then run.
     ReturnCost,
     /// Woken from the GIL's condition variable (signalled or timed out).
@@ -146,6 +149,9 @@ pub enum Wait {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Call {
     Nogil(Nanos),
+    /// A C call that releases the GIL outside the program (a stage's pipe
+    /// read or write): its return does not move the program.
+    NogilAside(Nanos),
     Io(Nanos),
     Sleep(Nanos),
     Lock(usize),

@@ -162,6 +162,10 @@ impl Runtime {
                     self.advance(tid);
                     true
                 }
+                Next::AsideDone => {
+                    self.threads[tid].next = Next::ReturnCost;
+                    true
+                }
                 Next::CallDone => {
                     self.advance(tid);
                     self.threads[tid].next = Next::ReturnCost;

@@ -104,9 +104,6 @@ pub(in crate::python::runtime) struct StageThread {
     pub(in crate::python::runtime) put_phase: u8,
     /// When the item of the put in progress entered its queue.
     pub(in crate::python::runtime) put_entered: Nanos,
-    /// A GIL-releasing call outside the program (a stage's pipe read or
-    /// write): its return must not move `pc`.
-    pub(in crate::python::runtime) stage_call: bool,
     /// The thread has put into a stage's queue (its life counts in `putter_life_ns`).
     pub(in crate::python::runtime) putter: bool,
     /// Since when, and on which stage's full queue, it waits in `put`.
@@ -236,9 +233,8 @@ impl Runtime {
             1 => {
                 // Connection.send: the write, GIL released.
                 self.stage_threads[tid].put_phase = 2;
-                self.stage_threads[tid].stage_call = true;
                 let d = self.item_cost(w, Cost::Write, bytes);
-                return self.release_for(now, tid, Some(Call::Nogil(d)), q);
+                return self.release_for(now, tid, Some(Call::NogilAside(d)), q);
             }
             2 => {
                 self.stage_threads[tid].put_phase = 0;
@@ -452,9 +448,8 @@ impl Runtime {
             }
             Get::Read => {
                 self.stage_threads[tid].get_due = Get::Unpickle;
-                self.stage_threads[tid].stage_call = true;
                 let d = self.item_cost(w, Cost::Read, bytes);
-                self.release_for(now, tid, Some(Call::Nogil(d)), q)
+                self.release_for(now, tid, Some(Call::NogilAside(d)), q)
             }
             Get::Unpickle => {
                 self.stage_threads[tid].get_due = Get::None;
