@@ -79,6 +79,7 @@ impl Runtime {
 
     /// Runs the operation at `cur` on thread `tid`, or ends the program when
     /// `cur` is past its last operation (or at the end of a `to_thread` body).
+    #[inline]
     pub(super) fn run_program(
         &mut self,
         now: Nanos,
@@ -86,18 +87,34 @@ impl Runtime {
         cur: Cursor,
         q: &mut EventQueue<Event>,
     ) -> bool {
-        match (self.op_at(cur), cur) {
-            (Some(Op::ToThreadEnd) | None, Cursor::Slice(_, c)) => self.slice_end(now, tid, c, q),
-            (Some(op), _) => self.run_op(now, tid, cur, op, q),
-            (None, Cursor::Thread(_)) if self.threads[tid].agent => {
+        match self.op_at(cur) {
+            Some(Op::ToThreadEnd) if matches!(cur, Cursor::Slice(..)) => {
+                self.program_end(now, tid, cur, q)
+            }
+            Some(op) => self.run_op(now, tid, cur, op, q),
+            None => self.program_end(now, tid, cur, q),
+        }
+    }
+
+    /// What follows the last operation of a program, by executor.
+    fn program_end(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        cur: Cursor,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        match cur {
+            Cursor::Slice(_, c) => self.slice_end(now, tid, c, q),
+            Cursor::Coro(c) => self.coro_end(now, tid, c, q),
+            Cursor::Thread(_) if self.threads[tid].agent => {
                 let t = &mut self.threads[tid];
                 t.pc = 0;
                 t.task = None;
                 self.agents[tid].plan.pop_front();
                 true
             }
-            (None, Cursor::Thread(_)) => self.complete_task(now, tid, q),
-            (None, Cursor::Coro(c)) => self.coro_end(now, tid, c, q),
+            Cursor::Thread(_) => self.complete_task(now, tid, q),
         }
     }
 
@@ -224,7 +241,7 @@ impl Runtime {
     }
 
     /// The workload whose program `cur` runs.
-    #[inline]
+    #[inline(always)]
     fn cursor_workload(&self, cur: Cursor) -> usize {
         match cur {
             Cursor::Thread(t) => self.threads[t].workload,
@@ -233,7 +250,7 @@ impl Runtime {
     }
 
     /// The operation at `cur`; `None` past the program's end.
-    #[inline]
+    #[inline(always)]
     fn op_at(&self, cur: Cursor) -> Option<Op> {
         let pc = match cur {
             Cursor::Thread(t) | Cursor::Slice(t, _) => self.threads[t].pc,
