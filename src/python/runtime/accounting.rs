@@ -137,7 +137,7 @@ impl Runtime {
         Some(SyncStat {
             what,
             busy_fraction: frac(busy as f64, window as f64),
-            wait_fraction: (w.driver != Driver::Asyncio)
+            wait_fraction: (!w.driver.coroutines())
                 .then(|| frac(w.sync_wait_ns[i] as f64, w.thread_life_ns as f64)),
         })
     }

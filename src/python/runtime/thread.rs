@@ -29,7 +29,7 @@ impl Runtime {
         interp: usize,
         q: &mut EventQueue<Event>,
     ) -> ThreadId {
-        let main_thread = self.workloads[w].driver == Driver::Sequential
+        let main_thread = self.workloads[w].driver.runs_on_main_thread()
             || role == Role::ProcMain
             || role == Role::Loop;
         let thread = PyThread {

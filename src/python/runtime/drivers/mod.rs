@@ -66,6 +66,18 @@ impl Driver {
         matches!(self, Driver::Processes | Driver::Subinterpreters)
     }
 
+    /// Whether the tasks run on the program's main thread, started with the
+    /// program (no `thread_start`).
+    pub(super) fn runs_on_main_thread(self) -> bool {
+        self == Driver::Sequential
+    }
+
+    /// Whether the tasks are coroutines: they wait without blocking a
+    /// thread, so their waits and lifetimes are counted per coroutine.
+    pub(super) fn coroutines(self) -> bool {
+        self == Driver::Asyncio
+    }
+
     /// The library whose events and conditions the workload uses.
     pub(super) fn sync_kind(self) -> Option<SyncKind> {
         match self {

@@ -633,9 +633,10 @@ impl Runtime {
     /// loop thread is shared by every asyncio workload).
     pub(in crate::python::runtime) fn producer_life_ns(&self, w: usize) -> u128 {
         let wl = &self.workloads[w];
-        match wl.driver {
-            super::Driver::Asyncio => wl.coro_life_ns,
-            _ => wl.thread_life_ns,
+        if wl.driver.coroutines() {
+            wl.coro_life_ns
+        } else {
+            wl.thread_life_ns
         }
     }
 
