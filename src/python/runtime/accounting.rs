@@ -147,9 +147,9 @@ impl Runtime {
             self.end_sync_wait(tid, now);
             self.threads[tid].sync_wait_since = Some((now, i));
         }
-        if let Some((_, stage)) = self.stage_threads[tid].put_wait_since {
+        if let Some((_, stage)) = self.models.stage_threads[tid].put_wait_since {
             self.end_put_wait(tid, now);
-            self.stage_threads[tid].put_wait_since = Some((now, stage));
+            self.models.stage_threads[tid].put_wait_since = Some((now, stage));
         }
         let t = &mut self.threads[tid];
         let w = t.workload;
@@ -158,7 +158,7 @@ impl Runtime {
         }
         let life = u128::from(overlap(t.born, now, self.warmup));
         self.workloads[w].thread_life_ns += life;
-        if self.stage_threads[tid].putter {
+        if self.models.stage_threads[tid].putter {
             self.workloads[w].putter_life_ns += life;
         }
         t.born = now;

@@ -71,7 +71,7 @@ impl Runtime {
         if t.task.is_none() {
             return self.next_task(now, tid, q);
         }
-        if self.stage_threads[tid].get_due != stages::Get::None {
+        if self.models.stage_threads[tid].get_due != stages::Get::None {
             return self.run_get(now, tid, q);
         }
         self.run_program(now, tid, Cursor::Thread(tid), q)
@@ -111,7 +111,7 @@ impl Runtime {
                 let t = &mut self.threads[tid];
                 t.pc = 0;
                 t.task = None;
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 true
             }
             Cursor::Thread(_) => self.complete_task(now, tid, q),
@@ -232,7 +232,7 @@ impl Runtime {
         if !t.agent {
             return Some(Cursor::Thread(tid));
         }
-        match self.agents[tid].plan.front() {
+        match self.models.agents[tid].plan.front() {
             Some(&Act::Coro(c)) => Some(Cursor::Coro(c)),
             Some(&Act::Slice(c)) => Some(Cursor::Slice(tid, c)),
             Some(Act::Program(_)) => Some(Cursor::Thread(tid)),
@@ -270,7 +270,7 @@ impl Runtime {
             Some(Cursor::Coro(c)) => self.coro_advance(c),
             Some(Cursor::Thread(t) | Cursor::Slice(t, _)) => self.threads[t].pc += 1,
             None => {
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
             }
         }
     }
@@ -330,7 +330,7 @@ impl Runtime {
                 op: self.op_at(cur),
                 on_loop: matches!(cur, Cursor::Coro(_)),
             },
-            None => Position::Act(self.agents[tid].plan.front().copied()),
+            None => Position::Act(self.models.agents[tid].plan.front().copied()),
         }
     }
 }

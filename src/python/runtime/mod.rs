@@ -32,7 +32,7 @@ mod thread;
 pub use drivers::asyncio::{CallbackKind, LoopRecord};
 pub use drivers::stages::StageCounts;
 
-use drivers::{Driver, asyncio as aio, processes as procs, stages};
+use drivers::{Driver, processes as procs, stages};
 
 use std::collections::VecDeque;
 
@@ -331,11 +331,6 @@ pub struct Runtime {
     /// Whether GIL logs are recorded (for interpreters created later, too).
     record_gil: bool,
     threads: Vec<PyThread>,
-    /// Per thread slot: the plan and message of a thread that follows its
-    /// model's acts (process models, stage feeders, the event loop).
-    agents: Vec<plan::AgentState>,
-    /// Per thread slot: a thread's part in pipeline stages (its puts and gets).
-    stage_threads: Vec<stages::StageThread>,
     free_threads: Vec<ThreadId>,
     workloads: Vec<WorkloadState>,
     locks: Vec<Lock>,
@@ -360,8 +355,6 @@ pub struct Runtime {
     live_processes: u64,
     /// Resident memory of subinterpreters, in bytes.
     subinterpreters_rss: u64,
-    /// Pipes and queues between threads and processes.
-    channels: Vec<plan::Channel>,
     seed: u64,
     tasks_memory: u64,
     peak_rss: u64,
@@ -369,25 +362,16 @@ pub struct Runtime {
     draining: bool,
     step_cpu: Nanos,
     overhead_cpu: Nanos,
-    /// Whether a `multiprocessing.Pool()` of the program has imported
-    /// its modules (`python.pool_import`: paid once per program).
-    pool_imported: bool,
     bytes_pickled: u64,
     bytes_unpickled: u64,
     /// Threads ever created.
     spawned: u64,
     /// The timeline being recorded, if asked for.
     recorder: Option<Box<record::Recorder>>,
-    /// The asyncio event loop, if a workload runs on it.
-    aio: Option<Box<aio::EventLoop>>,
-    /// Per workload: its stage queue, when it has `after`.
-    stages: Vec<Option<stages::StageState>>,
-    /// Per workload: the stages it feeds, with its slot among their upstreams.
-    successors: Vec<Vec<(usize, usize)>>,
-    /// The feeder threads of `multiprocessing.Queue` stages, one per producer process and stage.
-    stage_feeders: Vec<stages::StageFeeder>,
     /// Live coroutines (asyncio tasks).
     live_coros: u64,
+    /// What the drivers keep beside the core ([`drivers::ModelState`]).
+    models: drivers::ModelState,
 }
 
 impl Runtime {
@@ -457,8 +441,6 @@ impl Runtime {
             python,
             machine: Machine::new(scenario.machine.clone(), seed),
             threads: Vec::new(),
-            agents: Vec::new(),
-            stage_threads: Vec::new(),
             free_threads: Vec::new(),
             workloads,
             locks: scenario.locks.iter().map(|_| Lock::default()).collect(),
@@ -482,7 +464,6 @@ impl Runtime {
             live_threads: 0,
             live_processes: 1,
             subinterpreters_rss: 0,
-            channels: Vec::new(),
             seed,
             tasks_memory: 0,
             peak_rss: 0,
@@ -490,16 +471,12 @@ impl Runtime {
             draining: false,
             step_cpu: 0,
             overhead_cpu: 0,
-            pool_imported: false,
             bytes_pickled: 0,
             bytes_unpickled: 0,
             spawned: 0,
             recorder: None,
-            aio: None,
-            stages: Vec::new(),
-            successors: Vec::new(),
-            stage_feeders: Vec::new(),
             live_coros: 0,
+            models: drivers::ModelState::default(),
         };
         runtime.events_new(scenario);
         runtime.aio_new(scenario.machine.cores, seed);

@@ -67,8 +67,8 @@ impl Runtime {
                 // thread must never match the new one.
                 let epoch = self.threads[tid].epoch + 1;
                 self.threads[tid] = PyThread { epoch, ..thread };
-                self.agents[tid] = plan::AgentState::default();
-                self.stage_threads[tid] = stages::StageThread::default();
+                self.models.agents[tid] = plan::AgentState::default();
+                self.models.stage_threads[tid] = stages::StageThread::default();
                 self.machine.reset_thread(tid);
                 tid
             }
@@ -76,8 +76,10 @@ impl Runtime {
                 let tid = self.machine.add_thread();
                 debug_assert_eq!(tid, self.threads.len());
                 self.threads.push(thread);
-                self.agents.push(plan::AgentState::default());
-                self.stage_threads.push(stages::StageThread::default());
+                self.models.agents.push(plan::AgentState::default());
+                self.models
+                    .stage_threads
+                    .push(stages::StageThread::default());
                 tid
             }
         };
@@ -100,7 +102,7 @@ impl Runtime {
             self.threads[tid].sync_wait_since = Some((now, i));
         }
         if let Wait::QueueFull(stage) = wait {
-            self.stage_threads[tid].put_wait_since = Some((now, stage));
+            self.models.stage_threads[tid].put_wait_since = Some((now, stage));
         }
         self.machine.block(now, tid, q);
     }

@@ -27,7 +27,36 @@ use crate::machine::ThreadId;
 use crate::python::sync::SyncKind;
 use crate::workload::{Arrival, Model as RunModel, Workers};
 
+use super::plan::{AgentState, Channel};
 use super::{Event, Role, Runtime};
+use asyncio::EventLoop;
+use stages::{StageFeeder, StageState, StageThread};
+
+/// What the drivers keep beside the core: agent threads' plans, threads'
+/// part in stages, pipes and queues, the event loop, the stage queues and
+/// links.
+#[derive(Default)]
+pub(super) struct ModelState {
+    /// Per thread slot: the plan and message of a thread that follows its
+    /// model's acts (process models, stage feeders, the event loop).
+    pub(super) agents: Vec<AgentState>,
+    /// Per thread slot: a thread's part in pipeline stages (its puts and gets).
+    pub(super) stage_threads: Vec<StageThread>,
+    /// Pipes and queues between threads and processes.
+    pub(super) channels: Vec<Channel>,
+    /// Whether a `multiprocessing.Pool()` of the program has imported its
+    /// modules (`python.pool_import`: paid once per program).
+    pub(super) pool_imported: bool,
+    /// The asyncio event loop, if a workload runs on it.
+    pub(super) aio: Option<Box<EventLoop>>,
+    /// Per workload: its stage queue, when it has `after`.
+    pub(super) stages: Vec<Option<StageState>>,
+    /// Per workload: the stages it feeds, with its slot among their upstreams.
+    pub(super) successors: Vec<Vec<(usize, usize)>>,
+    /// The feeder threads of `multiprocessing.Queue` stages, one per
+    /// producer process and stage.
+    pub(super) stage_feeders: Vec<StageFeeder>,
+}
 
 /// How a workload's tasks run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,7 +235,9 @@ impl Runtime {
             (_, Workers::Fixed(n)) => n.to_string(),
             (_, Workers::PerTask) => "per-task".to_string(),
             // An asyncio stage without `workers`: one consumer (asyncio/queue.rs).
-            (Driver::Asyncio, Workers::Unlimited) if self.stages[w].is_some() => "1".to_string(),
+            (Driver::Asyncio, Workers::Unlimited) if self.models.stages[w].is_some() => {
+                "1".to_string()
+            }
             (_, Workers::Unlimited) => "unlimited".to_string(),
         }
     }

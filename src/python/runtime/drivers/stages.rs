@@ -191,23 +191,23 @@ impl Runtime {
                 _ => (None, Vec::new()),
             };
             links.extend(up.iter().map(|&u| (u, w)));
-            self.stages.push(stage);
+            self.models.stages.push(stage);
             ups.push(up);
         }
-        for w in 0..self.stages.len() {
-            let piped = self.stages[w]
+        for w in 0..self.models.stages.len() {
+            let piped = self.models.stages[w]
                 .as_ref()
                 .is_some_and(|s| matches!(s.channel, StageChannel::MpQueue | StageChannel::Pipe));
             if piped {
                 let name = format!("{}: the queue's _wlock", scenario.workloads[w].name);
                 let l = self.new_lock(name);
-                if let Some(s) = self.stages[w].as_mut() {
+                if let Some(s) = self.models.stages[w].as_mut() {
                     s.wlock = Some(l);
                 }
             }
         }
         let graph = Pipeline::new(scenario.workloads.len(), &links);
-        self.successors = (0..scenario.workloads.len())
+        self.models.successors = (0..scenario.workloads.len())
             .map(|w| graph.successors(w, &ups))
             .collect();
     }
@@ -221,26 +221,26 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> bool {
         let w = self.threads[tid].workload;
-        let k = self.stage_threads[tid].puts_done;
-        let Some(&(stage, slot)) = self.successors[w].get(k) else {
-            self.stage_threads[tid].puts_done = 0;
+        let k = self.models.stage_threads[tid].puts_done;
+        let Some(&(stage, slot)) = self.models.successors[w].get(k) else {
+            self.models.stage_threads[tid].puts_done = 0;
             return true;
         };
-        let (channel, bytes) = self.stages[stage]
+        let (channel, bytes) = self.models.stages[stage]
             .as_ref()
             .map_or((StageChannel::Queue, 0), |s| (s.channel, s.item_bytes));
-        match self.stage_threads[tid].put_phase {
+        match self.models.stage_threads[tid].put_phase {
             1 => {
                 // Connection.send: the write, GIL released.
-                self.stage_threads[tid].put_phase = 2;
+                self.models.stage_threads[tid].put_phase = 2;
                 let d = self.item_cost(w, Cost::Write, bytes);
                 return self.release_for(now, tid, Some(Call::NogilAside(d)), q);
             }
             2 => {
-                self.stage_threads[tid].put_phase = 0;
-                self.stage_threads[tid].puts_done += 1;
+                self.models.stage_threads[tid].put_phase = 0;
+                self.models.stage_threads[tid].puts_done += 1;
                 let msg = Msg {
-                    tasks: vec![self.stage_threads[tid].put_entered],
+                    tasks: vec![self.models.stage_threads[tid].put_entered],
                     bytes,
                 };
                 self.stage_ready(now, stage, msg, q);
@@ -253,19 +253,19 @@ impl Runtime {
         }
         match channel {
             StageChannel::Queue | StageChannel::AsyncioQueue => {
-                self.stage_threads[tid].puts_done += 1;
+                self.models.stage_threads[tid].puts_done += 1;
                 self.stage_put(now, stage, slot, q);
             }
             StageChannel::MpQueue => {
-                self.stage_threads[tid].puts_done += 1;
+                self.models.stage_threads[tid].puts_done += 1;
                 let interp = self.threads[tid].interp;
                 self.feed(now, w, interp, stage, q);
             }
             StageChannel::Pipe => {
                 // Connection.send: the pickle, with the GIL, then the write.
                 let entered = self.stage_admit(now, stage);
-                self.stage_threads[tid].put_phase = 1;
-                self.stage_threads[tid].put_entered = entered;
+                self.models.stage_threads[tid].put_phase = 1;
+                self.models.stage_threads[tid].put_entered = entered;
                 let d = self.item_cost(w, Cost::Pickle, bytes);
                 self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
                 return false;
@@ -280,14 +280,14 @@ impl Runtime {
     /// counted in the queue (it holds a slot of `_sem` until a get), not yet
     /// readable. Returns when it entered the queue.
     fn stage_admit(&mut self, now: Nanos, stage: usize) -> Nanos {
-        if let Some(s) = self.stages[stage].as_mut() {
+        if let Some(s) = self.models.stages[stage].as_mut() {
             s.put += 1;
         }
         self.batch_left += 1;
         self.workloads[stage].arrived += 1;
         self.add_task_memory(stage);
         self.set_queue_len(stage, now, 1);
-        if let Some(s) = self.stages[stage].as_mut() {
+        if let Some(s) = self.models.stages[stage].as_mut() {
             s.most_held = s.most_held.max(s.len);
         }
         now
@@ -307,6 +307,7 @@ impl Runtime {
     ) {
         let entered = self.stage_admit(now, stage);
         let buffer = match self
+            .models
             .stage_feeders
             .iter()
             .find(|f| f.interp == interp && f.stage == stage)
@@ -317,7 +318,7 @@ impl Runtime {
                 let tid = self.spawn_in(now, w, Role::StageFeeder, None, interp, q);
                 // The feeder is not one of the workload's `workers`.
                 self.workloads[w].threads -= 1;
-                self.stage_feeders.push(StageFeeder {
+                self.models.stage_feeders.push(StageFeeder {
                     interp,
                     stage,
                     buffer,
@@ -326,7 +327,9 @@ impl Runtime {
                 buffer
             }
         };
-        let bytes = self.stages[stage].as_ref().map_or(0, |s| s.item_bytes);
+        let bytes = self.models.stages[stage]
+            .as_ref()
+            .map_or(0, |s| s.item_bytes);
         let msg = Msg {
             tasks: vec![entered],
             bytes,
@@ -336,7 +339,7 @@ impl Runtime {
 
     /// `Queue._feed`'s loop: take from the buffer, pickle, write under `_wlock`.
     pub(in crate::python::runtime) fn stage_feeder_loop(&self, tid: ThreadId) -> Vec<Act> {
-        let Some(f) = self.stage_feeders.iter().find(|f| f.tid == tid) else {
+        let Some(f) = self.models.stage_feeders.iter().find(|f| f.tid == tid) else {
             return vec![Act::Exit];
         };
         let mut acts = vec![Act::Recv(f.buffer), Act::Held(Cost::Pickle)];
@@ -346,7 +349,7 @@ impl Runtime {
 
     /// The write of the held item to `stage`, under its `_wlock`.
     fn write_acts(&self, stage: usize) -> Vec<Act> {
-        let wlock = self.stages[stage].as_ref().and_then(|s| s.wlock);
+        let wlock = self.models.stages[stage].as_ref().and_then(|s| s.wlock);
         let mut acts = Vec::new();
         if let Some(l) = wlock {
             acts.push(Act::Lock(Op::LockAcquire(l)));
@@ -360,7 +363,8 @@ impl Runtime {
 
     /// The stage a feeder thread writes to.
     pub(in crate::python::runtime) fn stage_feeder_target(&self, tid: ThreadId) -> usize {
-        self.stage_feeders
+        self.models
+            .stage_feeders
             .iter()
             .find(|f| f.tid == tid)
             .map_or(self.threads[tid].workload, |f| f.stage)
@@ -378,34 +382,36 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> bool {
         let w = self.threads[tid].workload;
-        let Some(&(stage, slot)) = self.successors[w].get(k) else {
-            self.agents[tid].plan.pop_front();
+        let Some(&(stage, slot)) = self.models.successors[w].get(k) else {
+            self.models.agents[tid].plan.pop_front();
             return true;
         };
-        self.stage_threads[tid].putter = true;
+        self.models.stage_threads[tid].putter = true;
         if self.stage_full(stage, slot) {
             return self.release_for(now, tid, Some(Call::QueuePut(stage, slot)), q);
         }
-        self.agents[tid].plan.pop_front();
-        let (channel, bytes) = self.stages[stage]
+        self.models.agents[tid].plan.pop_front();
+        let (channel, bytes) = self.models.stages[stage]
             .as_ref()
             .map_or((StageChannel::MpQueue, 0), |s| (s.channel, s.item_bytes));
         if channel == StageChannel::Pipe {
             let entered = self.stage_admit(now, stage);
             let mut acts = vec![Act::Held(Cost::Pickle)];
             acts.extend(self.write_acts(stage));
-            self.agents[tid].msg = Some(Msg {
+            self.models.agents[tid].msg = Some(Msg {
                 tasks: vec![entered],
                 bytes,
             });
             for a in acts.into_iter().rev() {
-                self.agents[tid].plan.push_front(a);
+                self.models.agents[tid].plan.push_front(a);
             }
             return true;
         }
         let interp = self.threads[tid].interp;
         self.feed(now, w, interp, stage, q);
-        self.agents[tid].plan.push_front(Act::Held(Cost::QueuePut));
+        self.models.agents[tid]
+            .plan
+            .push_front(Act::Held(Cost::QueuePut));
         true
     }
 
@@ -437,22 +443,22 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> bool {
         let w = self.threads[tid].workload;
-        let bytes = self.stages[w].as_ref().map_or(0, |s| s.item_bytes);
-        match self.stage_threads[tid].get_due {
+        let bytes = self.models.stages[w].as_ref().map_or(0, |s| s.item_bytes);
+        match self.models.stage_threads[tid].get_due {
             Get::None => true,
             Get::Queue => {
-                self.stage_threads[tid].get_due = Get::None;
+                self.models.stage_threads[tid].get_due = Get::None;
                 let d = self.overhead(tid, self.python.queue_get);
                 self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
                 false
             }
             Get::Read => {
-                self.stage_threads[tid].get_due = Get::Unpickle;
+                self.models.stage_threads[tid].get_due = Get::Unpickle;
                 let d = self.item_cost(w, Cost::Read, bytes);
                 self.release_for(now, tid, Some(Call::NogilAside(d)), q)
             }
             Get::Unpickle => {
-                self.stage_threads[tid].get_due = Get::None;
+                self.models.stage_threads[tid].get_due = Get::None;
                 let d = self.item_cost(w, Cost::Unpickle, bytes);
                 self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
                 false
@@ -474,7 +480,7 @@ impl Runtime {
         if !self.stage_full(stage, slot) {
             return true;
         }
-        if let Some(s) = self.stages[stage].as_mut() {
+        if let Some(s) = self.models.stages[stage].as_mut() {
             s.putters.push_back((slot, tid));
         }
         self.block(now, tid, Wait::QueueFull(stage), q);
@@ -483,7 +489,7 @@ impl Runtime {
 
     /// Whether upstream `slot` of `stage` has `queue` items not yet taken.
     fn stage_full(&self, stage: usize, slot: usize) -> bool {
-        self.stages[stage].as_ref().is_some_and(|s| {
+        self.models.stages[stage].as_ref().is_some_and(|s| {
             s.capacity
                 .is_some_and(|c| s.partial[slot].len() as u64 + s.len >= c)
         })
@@ -491,7 +497,7 @@ impl Runtime {
 
     /// An item from upstream `slot` arrives at `stage`.
     fn stage_put(&mut self, now: Nanos, stage: usize, slot: usize, q: &mut EventQueue<Event>) {
-        let Some(s) = self.stages[stage].as_mut() else {
+        let Some(s) = self.models.stages[stage].as_mut() else {
             return;
         };
         s.put += 1;
@@ -511,7 +517,7 @@ impl Runtime {
         self.set_queue_len(stage, now, 1);
         self.enqueue_task(now, stage, q);
         let queued = self.workloads[stage].queue.len() as u64;
-        if let Some(s) = self.stages[stage].as_mut() {
+        if let Some(s) = self.models.stages[stage].as_mut() {
             let held = s.partial.iter().map(|p| p.len() as u64).max().unwrap_or(0) + queued;
             s.most_held = s.most_held.max(held);
         }
@@ -540,13 +546,13 @@ impl Runtime {
         entered: Nanos,
         q: &mut EventQueue<Event>,
     ) {
-        if self.stages[w].is_none() {
+        if self.models.stages[w].is_none() {
             return;
         }
         self.set_queue_len(w, now, -1);
         let warmup = self.warmup;
         let mut woken = Vec::new();
-        if let Some(s) = self.stages[w].as_mut() {
+        if let Some(s) = self.models.stages[w].as_mut() {
             s.taken += 1;
             if now >= warmup {
                 s.wait_ns += u128::from(now - entered);
@@ -568,8 +574,8 @@ impl Runtime {
     /// A worker of a stage took an item: `get` costs it `queue_get` first.
     pub(in crate::python::runtime) fn note_get(&mut self, tid: ThreadId) {
         let w = self.threads[tid].workload;
-        if let Some(s) = self.stages[w].as_ref() {
-            self.stage_threads[tid].get_due = match s.channel {
+        if let Some(s) = self.models.stages[w].as_ref() {
+            self.models.stage_threads[tid].get_due = match s.channel {
                 StageChannel::Queue | StageChannel::AsyncioQueue => Get::Queue,
                 StageChannel::MpQueue | StageChannel::Pipe => Get::Read,
             };
@@ -578,7 +584,7 @@ impl Runtime {
 
     fn set_queue_len(&mut self, stage: usize, now: Nanos, delta: i64) {
         let warmup = self.warmup;
-        if let Some(s) = self.stages[stage].as_mut() {
+        if let Some(s) = self.models.stages[stage].as_mut() {
             s.len_area += u128::from(s.len) * u128::from(overlap(s.len_since, now, warmup));
             s.len_since = now;
             s.len = s.len.saturating_add_signed(delta);
@@ -590,15 +596,15 @@ impl Runtime {
 
     /// At the warm-up's end the largest length restarts from the current one.
     pub(in crate::python::runtime) fn stages_warmup_end(&mut self) {
-        for s in self.stages.iter_mut().flatten() {
+        for s in self.models.stages.iter_mut().flatten() {
             s.len_max = s.len;
         }
     }
 
     /// A producer's wait on a full queue ended at `now`.
     pub(in crate::python::runtime) fn end_put_wait(&mut self, tid: ThreadId, now: Nanos) {
-        if let Some((since, stage)) = self.stage_threads[tid].put_wait_since.take()
-            && let Some(s) = self.stages[stage].as_mut()
+        if let Some((since, stage)) = self.models.stage_threads[tid].put_wait_since.take()
+            && let Some(s) = self.models.stages[stage].as_mut()
         {
             let blocked = u128::from(overlap(since, now, self.warmup));
             s.blocked_ns += blocked;
@@ -614,7 +620,7 @@ impl Runtime {
         w: usize,
         end: Nanos,
     ) -> Option<QueueResult> {
-        let s = self.stages[w].as_ref()?;
+        let s = self.models.stages[w].as_ref()?;
         let window = end.saturating_sub(self.warmup);
         let area =
             s.len_area + u128::from(s.len) * u128::from(overlap(s.len_since, end, self.warmup));
@@ -656,7 +662,7 @@ impl Runtime {
         slot: usize,
         q: &mut EventQueue<Event>,
     ) {
-        if self.stages[stage]
+        if self.models.stages[stage]
             .as_ref()
             .is_some_and(|s| s.channel == StageChannel::MpQueue)
         {
@@ -668,7 +674,9 @@ impl Runtime {
 
     /// How many upstreams feed `stage` (0: not a stage).
     pub(in crate::python::runtime) fn stage_slots(&self, stage: usize) -> usize {
-        self.stages[stage].as_ref().map_or(0, |s| s.upstream.len())
+        self.models.stages[stage]
+            .as_ref()
+            .map_or(0, |s| s.upstream.len())
     }
 
     /// A producer of workload `w` was blocked on `stage`'s full queue over
@@ -681,7 +689,7 @@ impl Runtime {
         now: Nanos,
     ) {
         let blocked = u128::from(overlap(since, now, self.warmup));
-        if let Some(s) = self.stages[stage].as_mut() {
+        if let Some(s) = self.models.stages[stage].as_mut() {
             s.blocked_ns += blocked;
         }
         self.workloads[w].put_blocked_ns[stage] += blocked;
@@ -690,7 +698,8 @@ impl Runtime {
     /// What went through each stage's queue over the run, per workload
     /// (`None` for a workload that is not a stage).
     pub fn stage_counts(&self) -> Vec<Option<StageCounts>> {
-        self.stages
+        self.models
+            .stages
             .iter()
             .map(|s| {
                 s.as_ref().map(|s| StageCounts {

@@ -17,7 +17,7 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> bool {
         let w = self.threads[tid].workload;
-        if !self.successors[w].is_empty() && !self.put_results(now, tid, q) {
+        if !self.models.successors[w].is_empty() && !self.put_results(now, tid, q) {
             return false;
         }
         let t = &mut self.threads[tid];
@@ -68,7 +68,7 @@ impl Runtime {
         w: usize,
         q: &mut EventQueue<Event>,
     ) {
-        if self.stages[w]
+        if self.models.stages[w]
             .as_ref()
             .is_some_and(|s| s.channel == crate::workload::StageChannel::AsyncioQueue)
         {

@@ -13,8 +13,11 @@ use crate::python::runtime::interp::Cursor;
 impl Runtime {
     /// Suspends the running coroutine: its task step ends.
     pub(in crate::python::runtime) fn suspend(&mut self, tid: ThreadId) -> bool {
-        debug_assert!(matches!(self.agents[tid].plan.front(), Some(Act::Coro(_))));
-        self.agents[tid].plan.pop_front();
+        debug_assert!(matches!(
+            self.models.agents[tid].plan.front(),
+            Some(Act::Coro(_))
+        ));
+        self.models.agents[tid].plan.pop_front();
         true
     }
 
@@ -99,7 +102,7 @@ impl Runtime {
         self.exec_submit(now, c, start, q);
         let d = self.loop_cost(self.python.process.submit);
         // The submit's cost ends the step: the task awaits the future.
-        self.agents[tid].plan[0] = Act::Burn(d);
+        self.models.agents[tid].plan[0] = Act::Burn(d);
         true
     }
 

@@ -17,9 +17,11 @@ impl Runtime {
         tid: ThreadId,
         q: &mut EventQueue<Event>,
     ) -> bool {
-        let Some(act) = self.agents[tid].plan.front().copied() else {
+        let Some(act) = self.models.agents[tid].plan.front().copied() else {
             if self.threads[tid].role == Role::Loop {
-                self.agents[tid].plan.extend([Act::Poll, Act::Collect]);
+                self.models.agents[tid]
+                    .plan
+                    .extend([Act::Poll, Act::Collect]);
                 return true;
             }
             return self.executor_next(now, tid, q);
@@ -50,7 +52,7 @@ impl Runtime {
                 }
             }
             Act::Collect => {
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 let l = self.lp();
                 l.polling = false;
                 while let Some(cb) = l.events.pop_front() {
@@ -73,18 +75,18 @@ impl Runtime {
                     ntodo,
                     ready_below,
                 });
-                self.agents[tid].plan.push_back(Act::Run(ntodo));
+                self.models.agents[tid].plan.push_back(Act::Run(ntodo));
                 true
             }
             Act::Run(0) => {
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 true
             }
             Act::Run(n) => {
                 let Some((seq, cb)) = self.lp().ready.pop_front() else {
                     unreachable!("fewer ready callbacks than ntodo");
                 };
-                self.agents[tid].plan[0] = Act::Run(n - 1);
+                self.models.agents[tid].plan[0] = Act::Run(n - 1);
                 self.run_callback(now, tid, seq, cb);
                 true
             }
@@ -117,13 +119,13 @@ impl Runtime {
         match cb {
             Cb::Spawn(c) => {
                 let d = self.loop_cost(a.loop_callback) + self.loop_cost(a.coroutine_create);
-                self.agents[tid].plan.push_front(Act::Burn(d));
+                self.models.agents[tid].plan.push_front(Act::Burn(d));
                 self.call_soon(Cb::Step(c));
             }
             Cb::Step(c) => {
                 let d = self.loop_cost(a.loop_callback) + self.loop_cost(a.task_step);
-                self.agents[tid].plan.push_front(Act::Coro(c));
-                self.agents[tid].plan.push_front(Act::Burn(d));
+                self.models.agents[tid].plan.push_front(Act::Coro(c));
+                self.models.agents[tid].plan.push_front(Act::Burn(d));
             }
             Cb::Timer { coro, deadline } => {
                 debug_assert!(now >= deadline, "a timer fired early");
@@ -132,12 +134,12 @@ impl Runtime {
                 }
                 self.log(LoopRecord::Timer { deadline, at: now });
                 let d = self.loop_cost(a.loop_callback);
-                self.agents[tid].plan.push_front(Act::Burn(d));
+                self.models.agents[tid].plan.push_front(Act::Burn(d));
                 self.call_soon(Cb::Step(coro));
             }
             Cb::Done(c) => {
                 let d = self.loop_cost(a.loop_callback);
-                self.agents[tid].plan.push_front(Act::Burn(d));
+                self.models.agents[tid].plan.push_front(Act::Burn(d));
                 self.call_soon(Cb::Step(c));
             }
         }

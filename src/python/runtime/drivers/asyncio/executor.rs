@@ -42,8 +42,8 @@ impl Runtime {
         let t = &mut self.threads[tid];
         t.pc = co.pc;
         t.task = Some(co.arrival);
-        self.agents[tid].plan.clear();
-        self.agents[tid].plan.push_back(Act::Slice(c));
+        self.models.agents[tid].plan.clear();
+        self.models.agents[tid].plan.push_back(Act::Slice(c));
     }
 
     /// An executor thread without a job takes the next one or goes idle.
@@ -84,7 +84,7 @@ impl Runtime {
     ) -> bool {
         let t = &mut self.threads[tid];
         let pc = t.pc;
-        self.agents[tid].plan.pop_front();
+        self.models.agents[tid].plan.pop_front();
         t.task = None;
         t.pc = 0;
         let l = self.lp();

@@ -208,7 +208,7 @@ impl Runtime {
             return;
         };
         let name = format!("workload/{}/loop", self.workloads[owner].name);
-        self.aio = Some(Box::new(EventLoop {
+        self.models.aio = Some(Box::new(EventLoop {
             owner,
             thread: None,
             rng: Stream::new(seed, &name),
@@ -236,7 +236,7 @@ impl Runtime {
     }
 
     fn lp(&mut self) -> &mut EventLoop {
-        match self.aio.as_deref_mut() {
+        match self.models.aio.as_deref_mut() {
             Some(l) => l,
             None => unreachable!("no event loop"),
         }
@@ -244,19 +244,19 @@ impl Runtime {
 
     /// The workload that owns the loop thread and the executor threads.
     pub(in crate::python::runtime) fn aio_owner(&self) -> Option<usize> {
-        self.aio.as_deref().map(|l| l.owner)
+        self.models.aio.as_deref().map(|l| l.owner)
     }
 
     /// Records what the loop does ([`LoopRecord`]).
     pub fn record_loop(&mut self) {
-        if let Some(l) = self.aio.as_deref_mut() {
+        if let Some(l) = self.models.aio.as_deref_mut() {
             l.log = Some(Vec::new());
         }
     }
 
     /// The loop's record, when recorded.
     pub fn loop_log(&self) -> Option<&[LoopRecord]> {
-        self.aio.as_deref().and_then(|l| l.log.as_deref())
+        self.models.aio.as_deref().and_then(|l| l.log.as_deref())
     }
 
     fn log(&mut self, r: LoopRecord) {
@@ -270,13 +270,13 @@ impl Runtime {
         if self.workloads[w].driver != Driver::Asyncio {
             return None;
         }
-        let l = self.aio.as_deref()?;
+        let l = self.models.aio.as_deref()?;
         l.lag.quantile(0.99).map(|ns| ns as f64 / 1e6)
     }
 
     /// Starts the loop thread (the main thread, running `asyncio.run`) and `repeat` coroutines.
     pub(in crate::python::runtime) fn aio_start(&mut self, q: &mut EventQueue<Event>) {
-        let Some(owner) = self.aio.as_deref().map(|l| l.owner) else {
+        let Some(owner) = self.models.aio.as_deref().map(|l| l.owner) else {
             return;
         };
         let tid = self.spawn(0, owner, Role::Loop, None, q);
@@ -369,7 +369,7 @@ impl Runtime {
 
     /// The loop thread's poll timed out (a `CallReturn` of its thread).
     pub(in crate::python::runtime) fn aio_poll_returned(&mut self, tid: ThreadId) {
-        if let Some(l) = self.aio.as_deref_mut()
+        if let Some(l) = self.models.aio.as_deref_mut()
             && l.thread == Some(tid)
         {
             l.polling = false;
@@ -395,17 +395,20 @@ impl Runtime {
 
     /// The workload of coroutine `c`.
     pub(in crate::python::runtime) fn coro_workload(&self, c: usize) -> usize {
-        self.aio.as_deref().map_or(0, |l| l.coros[c].workload)
+        self.models
+            .aio
+            .as_deref()
+            .map_or(0, |l| l.coros[c].workload)
     }
 
     /// Coroutine `c`'s position in its program (past the end: the puts made).
     pub(in crate::python::runtime) fn coro_pc(&self, c: usize) -> usize {
-        self.aio.as_deref().map_or(0, |l| l.coros[c].pc)
+        self.models.aio.as_deref().map_or(0, |l| l.coros[c].pc)
     }
 
     /// Moves coroutine `c` past its current operation.
     pub(in crate::python::runtime) fn coro_advance(&mut self, c: usize) {
-        if let Some(l) = self.aio.as_deref_mut() {
+        if let Some(l) = self.models.aio.as_deref_mut() {
             l.coros[c].pc += 1;
         }
     }
@@ -413,7 +416,8 @@ impl Runtime {
     /// True when consumer coroutine `c` is about to `get` its next item
     /// (Python code of `Lib/asyncio/queues.py`, not its program).
     pub(in crate::python::runtime) fn coro_at_get(&self, c: usize) -> bool {
-        self.aio
+        self.models
+            .aio
             .as_deref()
             .is_some_and(|l| l.coros[c].consumer && !l.coros[c].holding)
     }
@@ -428,7 +432,7 @@ impl Runtime {
 
     /// One line per lock or semaphore that coroutines wait on, for a deadlock report.
     pub(in crate::python::runtime) fn aio_deadlock(&self) -> Vec<String> {
-        let Some(l) = self.aio.as_deref() else {
+        let Some(l) = self.models.aio.as_deref() else {
             return Vec::new();
         };
         let mut lines = Vec::new();

@@ -92,7 +92,7 @@ impl Runtime {
         let co = self.lp().coros[c];
         let w = co.workload;
         let k = co.pc - self.workloads[w].ops.len();
-        match self.successors[w].get(k).copied() {
+        match self.models.successors[w].get(k).copied() {
             Some((stage, slot)) => self.aio_put(now, tid, c, stage, slot, q),
             None => self.complete_coro(now, tid, c),
         }
@@ -121,7 +121,7 @@ impl Runtime {
         let w = self.lp().coros[c].workload;
         self.stage_put_item(now, w, stage, slot, q);
         let d = self.loop_cost(self.python.queue_put);
-        self.agents[tid].plan.push_front(Act::Burn(d));
+        self.models.agents[tid].plan.push_front(Act::Burn(d));
         true
     }
 
@@ -161,7 +161,7 @@ impl Runtime {
             }
         }
         let d = self.loop_cost(self.python.queue_get);
-        self.agents[tid].plan.push_front(Act::Burn(d));
+        self.models.agents[tid].plan.push_front(Act::Burn(d));
         true
     }
 
@@ -176,7 +176,7 @@ impl Runtime {
 
     /// Counts live coroutines' lifetime and blocked puts up to `end`.
     pub(in crate::python::runtime) fn aio_close_intervals(&mut self, end: Nanos) {
-        let Some(l) = self.aio.as_deref() else {
+        let Some(l) = self.models.aio.as_deref() else {
             return;
         };
         let warmup = self.warmup;
@@ -196,7 +196,7 @@ impl Runtime {
 
     /// One line per asyncio stage whose full queue coroutines wait on.
     pub(in crate::python::runtime) fn aio_queue_deadlock(&self) -> Vec<String> {
-        let Some(l) = self.aio.as_deref() else {
+        let Some(l) = self.models.aio.as_deref() else {
             return Vec::new();
         };
         l.putters

@@ -19,7 +19,7 @@ impl Runtime {
         tid: ThreadId,
         q: &mut EventQueue<Event>,
     ) -> bool {
-        let Some(act) = self.agents[tid].plan.front().copied() else {
+        let Some(act) = self.models.agents[tid].plan.front().copied() else {
             self.refill(tid);
             return true;
         };
@@ -51,34 +51,34 @@ impl Runtime {
                 _ => unreachable!("a pool's internal locks are only acquired and released"),
             },
             Act::Recv(ch) => {
-                if self.agents[tid].msg.is_none() {
-                    match self.channels[ch].msgs.pop_front() {
-                        Some(m) => self.agents[tid].msg = Some(m),
+                if self.models.agents[tid].msg.is_none() {
+                    match self.models.channels[ch].msgs.pop_front() {
+                        Some(m) => self.models.agents[tid].msg = Some(m),
                         None if self.manager_has_work(tid, ch) => {
                             // Woken by a submit: fill the call queue first.
-                            self.agents[tid].plan.clear();
+                            self.models.agents[tid].plan.clear();
                             return true;
                         }
                         None => return self.release_for(now, tid, Some(Call::Recv(ch)), q),
                     }
                 }
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 true
             }
             Act::Send(ch) => {
-                self.agents[tid].plan.pop_front();
-                if let Some(msg) = self.agents[tid].msg.take() {
+                self.models.agents[tid].plan.pop_front();
+                if let Some(msg) = self.models.agents[tid].msg.take() {
                     self.deliver(now, ch, msg, q);
                 }
                 true
             }
             Act::Discard => {
-                self.agents[tid].plan.pop_front();
-                self.agents[tid].msg = None;
+                self.models.agents[tid].plan.pop_front();
+                self.models.agents[tid].msg = None;
                 true
             }
             Act::StartChild(task) => {
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 let pool = self.pool(w);
                 if pool.run.start_method == StartMethod::Fork && !pool.sub {
                     self.pool_mut(w).last_fork = Some(now);
@@ -87,7 +87,7 @@ impl Runtime {
                 true
             }
             Act::ForkRequest(task) => {
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 if !self.pool(w).forkserver {
                     self.pool_mut(w).forkserver = true;
                     let interp = self.new_interp(w, "forkserver", true);
@@ -102,13 +102,16 @@ impl Runtime {
                 true
             }
             Act::ForkChild => {
-                self.agents[tid].plan.pop_front();
-                let task = self.agents[tid].msg.as_mut().and_then(|m| m.tasks.pop());
+                self.models.agents[tid].plan.pop_front();
+                let task = self.models.agents[tid]
+                    .msg
+                    .as_mut()
+                    .and_then(|m| m.tasks.pop());
                 self.start_child(now, w, task, q);
                 true
             }
             Act::StartThread(role) => {
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 let home = if role == Role::SubWorker {
                     let k = self.pool(w).processes;
                     self.pool_mut(w).processes += 1;
@@ -119,14 +122,14 @@ impl Runtime {
                     0
                 };
                 let t = self.spawn_in(now, w, role, None, 0, q);
-                self.agents[t].home = home;
+                self.models.agents[t].home = home;
                 if role == Role::Manager {
                     self.pool_mut(w).manager = Some(t);
                 }
                 true
             }
             Act::Submit => {
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 let pool = self.pool(w);
                 let (taskq, workers, chunksize) = (pool.taskq, pool.workers, pool.run.chunksize);
                 let tasks: Vec<Nanos> = self.workloads[w].queue.drain(..).collect();
@@ -142,7 +145,7 @@ impl Runtime {
                 true
             }
             Act::Enqueue => {
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 let Some(arrival) = self.workloads[w].queue.pop_front() else {
                     return true;
                 };
@@ -172,16 +175,19 @@ impl Runtime {
                 self.pool_mut(w).pending.push_back(item);
                 let (outq, manager) = (self.pool(w).outq, self.pool(w).manager);
                 if let Some(m) = manager
-                    && let Some(i) = self.channels[outq].waiters.iter().position(|&x| x == m)
+                    && let Some(i) = self.models.channels[outq]
+                        .waiters
+                        .iter()
+                        .position(|&x| x == m)
                 {
                     // `_executor_manager_thread_wakeup.wakeup()`.
-                    self.channels[outq].waiters.remove(i);
+                    self.models.channels[outq].waiters.remove(i);
                     self.wake(now, m, Next::ReturnCost, q);
                 }
                 true
             }
             Act::Fill => {
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 let args = self.pool(w).run.args_bytes;
                 while self.pool(w).credit > 0 {
                     let Some(tasks) = self.pool_mut(w).pending.pop_front() else {
@@ -198,39 +204,39 @@ impl Runtime {
                 true
             }
             Act::Credit => {
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 self.pool_mut(w).credit += 1;
                 true
             }
             Act::Tasks => {
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 let per_task = self.threads[tid].role == Role::ProcTask;
                 let mut acts = self.result_acts(w, per_task);
                 let result = self.pool(w).run.result_bytes;
-                let tasks = self.agents[tid]
+                let tasks = self.models.agents[tid]
                     .msg
                     .as_ref()
                     .map_or(Vec::new(), |m| m.tasks.clone());
-                if let Some(m) = self.agents[tid].msg.as_mut() {
+                if let Some(m) = self.models.agents[tid].msg.as_mut() {
                     m.bytes = result * tasks.len() as u64;
                 }
                 for (i, &arrival) in tasks.iter().enumerate() {
                     acts.insert(i, Act::Program(arrival));
                 }
                 for a in acts.into_iter().rev() {
-                    self.agents[tid].plan.push_front(a);
+                    self.models.agents[tid].plan.push_front(a);
                 }
                 true
             }
             Act::Complete => {
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 if self.pool(w).sub || self.pool(w).run.api == ProcessApi::Executor {
                     self.pool_mut(w).idle += 1;
                 }
-                let Some(msg) = self.agents[tid].msg.take() else {
+                let Some(msg) = self.models.agents[tid].msg.take() else {
                     return true;
                 };
-                let puts = self.successors[w].len();
+                let puts = self.models.successors[w].len();
                 if puts == 0 {
                     for arrival in msg.tasks {
                         self.count_completion(now, w, arrival);
@@ -240,11 +246,11 @@ impl Runtime {
                 // The parent puts each result into the stages it feeds
                 // (`for r in pool.imap(...): q.put(r)`), then it is done.
                 for &arrival in msg.tasks.iter().rev() {
-                    self.agents[tid]
+                    self.models.agents[tid]
                         .plan
                         .push_front(Act::IterationDone(arrival));
                     for k in (0..puts).rev() {
-                        self.agents[tid].plan.push_front(Act::StagePut(k));
+                        self.models.agents[tid].plan.push_front(Act::StagePut(k));
                     }
                 }
                 true
@@ -255,26 +261,28 @@ impl Runtime {
             }
             Act::Block => self.release_for(now, tid, Some(Call::Await), q),
             Act::Iterate => {
-                self.agents[tid].plan.pop_front();
-                self.agents[tid].plan.push_front(Act::IterationDone(now));
-                self.agents[tid].plan.push_front(Act::Program(now));
+                self.models.agents[tid].plan.pop_front();
+                self.models.agents[tid]
+                    .plan
+                    .push_front(Act::IterationDone(now));
+                self.models.agents[tid].plan.push_front(Act::Program(now));
                 self.workloads[w].arrived += 1;
                 self.add_task_memory(w);
                 true
             }
             Act::IterationDone(started) => {
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 self.count_completion(now, w, started);
                 true
             }
             Act::SubmitNext => {
-                self.agents[tid].plan.pop_front();
+                self.models.agents[tid].plan.pop_front();
                 if self.pool(w).per_task {
                     let mut acts = VecDeque::new();
                     let arrival = self.workloads[w].queue.pop_front();
                     self.start_acts(w, Some(arrival.unwrap_or(now)), &mut acts);
                     for a in acts.into_iter().rev() {
-                        self.agents[tid].plan.push_front(a);
+                        self.models.agents[tid].plan.push_front(a);
                     }
                     return true;
                 }
@@ -291,22 +299,22 @@ impl Runtime {
                 };
                 let acts = self.submit_acts(w, i, spawn);
                 for a in acts.into_iter().rev() {
-                    self.agents[tid].plan.push_front(a);
+                    self.models.agents[tid].plan.push_front(a);
                 }
                 true
             }
             Act::Switch => {
                 let t = &self.threads[tid];
                 let to = if t.interp == 0 {
-                    self.agents[tid].home
+                    self.models.agents[tid].home
                 } else {
                     0
                 };
                 self.release_for(now, tid, Some(Call::Switch(to)), q)
             }
             Act::StageTake => {
-                self.agents[tid].plan.pop_front();
-                let entered = self.agents[tid]
+                self.models.agents[tid].plan.pop_front();
+                let entered = self.models.agents[tid]
                     .msg
                     .as_ref()
                     .and_then(|m| m.tasks.first().copied());
@@ -316,28 +324,30 @@ impl Runtime {
                 true
             }
             Act::StageTask => {
-                self.agents[tid].plan.pop_front();
-                let entered = self.agents[tid]
+                self.models.agents[tid].plan.pop_front();
+                let entered = self.models.agents[tid]
                     .msg
                     .take()
                     .and_then(|m| m.tasks.first().copied());
                 let Some(entered) = entered else {
                     return true;
                 };
-                let puts = self.successors[w].len();
-                self.agents[tid]
+                let puts = self.models.successors[w].len();
+                self.models.agents[tid]
                     .plan
                     .push_front(Act::IterationDone(entered));
                 for k in (0..puts).rev() {
-                    self.agents[tid].plan.push_front(Act::StagePut(k));
+                    self.models.agents[tid].plan.push_front(Act::StagePut(k));
                 }
-                self.agents[tid].plan.push_front(Act::Program(entered));
+                self.models.agents[tid]
+                    .plan
+                    .push_front(Act::Program(entered));
                 true
             }
             Act::StagePut(k) => self.agent_stage_put(now, tid, k, q),
             Act::StageDeliver(stage) => {
-                self.agents[tid].plan.pop_front();
-                if let Some(msg) = self.agents[tid].msg.take() {
+                self.models.agents[tid].plan.pop_front();
+                if let Some(msg) = self.models.agents[tid].msg.take() {
                     self.stage_ready(now, stage, msg, q);
                 }
                 true

@@ -47,12 +47,12 @@ impl Runtime {
             return d;
         }
         if t.role == Role::StageFeeder || self.workloads[w].pool.is_none() {
-            let bytes = self.agents[tid].msg.as_ref().map_or(0, |m| m.bytes);
+            let bytes = self.models.agents[tid].msg.as_ref().map_or(0, |m| m.bytes);
             return self.item_cost(w, cost, bytes);
         }
         let run = self.pool(w).run;
         let p = &self.python.process;
-        let payload = self.agents[tid].msg.as_ref().map_or(0, |m| m.bytes);
+        let payload = self.models.agents[tid].msg.as_ref().map_or(0, |m| m.bytes);
         // An empty payload (no `result_bytes`) needs no block.
         let shm = run.transfer == Transfer::SharedMemory && payload > 0;
         if matches!(cost, Cost::ShmCreate | Cost::ShmAttach) && !shm {
@@ -60,7 +60,7 @@ impl Runtime {
         }
         // With shared memory only handles are pickled and piped: one per task.
         let handles = |tasks: usize| p.shm_handle_bytes * tasks as u64;
-        let held = match &self.agents[tid].msg {
+        let held = match &self.models.agents[tid].msg {
             Some(m) if shm => handles(m.tasks.len()),
             _ => payload,
         };
@@ -94,7 +94,7 @@ impl Runtime {
         // With shared memory the arguments are serialised into the block
         // just before (ShmCreate, same thread): charged here all the same.
         // Once per page holds because the parent pickles each task once.
-        let cow_extra = match (&self.agents[tid].msg, self.pool(w).last_fork) {
+        let cow_extra = match (&self.models.agents[tid].msg, self.pool(w).last_fork) {
             (Some(m), Some(at))
                 if cost == Cost::Pickle
                     && fork

@@ -143,8 +143,8 @@ impl Runtime {
     }
 
     pub(in crate::python::runtime) fn new_channel(&mut self) -> usize {
-        self.channels.push(Channel::default());
-        self.channels.len() - 1
+        self.models.channels.push(Channel::default());
+        self.models.channels.len() - 1
     }
 
     pub(in crate::python::runtime) fn new_lock(&mut self, name: String) -> usize {
@@ -213,11 +213,11 @@ impl Runtime {
         };
         self.workloads[w].pool = Some(pool);
         let plan = self.main_plan(w);
-        self.pool_imported |= plan
+        self.models.pool_imported |= plan
             .iter()
             .any(|a| matches!(a, Act::Held(Cost::PoolImport)));
         let main = self.spawn_in(now, w, Role::ProcMain, None, 0, q);
-        self.agents[main].plan = plan;
+        self.models.agents[main].plan = plan;
         if rate {
             self.notify_arrival(now, w, q);
         }
@@ -256,11 +256,11 @@ impl Runtime {
         if self.manager_has_work(tid, ch) {
             return true;
         }
-        if let Some(m) = self.channels[ch].msgs.pop_front() {
-            self.agents[tid].msg = Some(m);
+        if let Some(m) = self.models.channels[ch].msgs.pop_front() {
+            self.models.agents[tid].msg = Some(m);
             return true;
         }
-        self.channels[ch].waiters.push_back(tid);
+        self.models.channels[ch].waiters.push_back(tid);
         let wait = if self.threads[tid].role == Role::ProcMain {
             Wait::Call
         } else {
@@ -278,12 +278,12 @@ impl Runtime {
         msg: Msg,
         q: &mut EventQueue<Event>,
     ) {
-        match self.channels[ch].waiters.pop_front() {
+        match self.models.channels[ch].waiters.pop_front() {
             Some(reader) => {
-                self.agents[reader].msg = Some(msg);
+                self.models.agents[reader].msg = Some(msg);
                 self.wake(now, reader, Next::ReturnCost, q);
             }
-            None => self.channels[ch].msgs.push_back(msg),
+            None => self.models.channels[ch].msgs.push_back(msg),
         }
     }
 
@@ -330,21 +330,23 @@ impl Runtime {
             };
             if run.start_method != StartMethod::Fork {
                 // The process object and its arguments, written by the parent.
-                self.agents[tid]
+                self.models.agents[tid]
                     .plan
                     .extend([Act::Nogil(Cost::Read), Act::Held(Cost::Unpickle)]);
                 if run.transfer == Transfer::SharedMemory {
-                    self.agents[tid].plan.push_back(Act::Held(Cost::ShmAttach));
+                    self.models.agents[tid]
+                        .plan
+                        .push_back(Act::Held(Cost::ShmAttach));
                 }
             }
-            self.agents[tid].msg = Some(msg);
-            self.agents[tid].plan.push_back(Act::Tasks);
+            self.models.agents[tid].msg = Some(msg);
+            self.models.agents[tid].plan.push_back(Act::Tasks);
         }
     }
 
     /// A per-task child's end: its thread and its process go away.
     fn exit_process(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) {
-        self.agents[tid].plan.clear();
+        self.models.agents[tid].plan.clear();
         self.live_processes -= 1;
         self.retire_thread(now, tid, q);
     }
@@ -389,7 +391,7 @@ impl Runtime {
                 t.interp
             ),
             Role::ForkServer => "forkserver".to_string(),
-            Role::SubWorker => format!("interpreter-{}", self.agents[tid].home),
+            Role::SubWorker => format!("interpreter-{}", self.models.agents[tid].home),
             _ => format!("process-{}", t.interp),
         };
         format!("{name}/{what}")

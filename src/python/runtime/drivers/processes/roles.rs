@@ -45,7 +45,7 @@ impl Runtime {
             // context.py: the program's first Pool() imports
             // multiprocessing.pool (and SimpleQueue multiprocessing.queues)
             // before any worker starts.
-            if !self.pool_imported {
+            if !self.models.pool_imported {
                 plan.push_back(Act::Held(Cost::PoolImport));
             }
             for _ in 0..pool.workers {
@@ -147,7 +147,7 @@ impl Runtime {
         let t = &self.threads[tid];
         if t.role == Role::StageFeeder {
             let acts = self.stage_feeder_loop(tid);
-            self.agents[tid].plan.extend(acts);
+            self.models.agents[tid].plan.extend(acts);
             return;
         }
         let pool = self.pool(t.workload);
@@ -166,9 +166,9 @@ impl Runtime {
         };
         if pool.forever && matches!(t.role, Role::ProcWorker | Role::SubWorker) {
             if t.interp == 0 && t.role == Role::SubWorker {
-                self.agents[tid].plan.push_back(Act::Switch);
+                self.models.agents[tid].plan.push_back(Act::Switch);
             }
-            self.agents[tid].plan.push_back(Act::Iterate);
+            self.models.agents[tid].plan.push_back(Act::Iterate);
             return;
         }
         let acts: Vec<Act> = match t.role {
@@ -248,7 +248,7 @@ impl Runtime {
             }
             Role::Loop | Role::Executor => unreachable!("asyncio threads refill in runtime/aio.rs"),
         };
-        self.agents[tid].plan.extend(acts);
+        self.models.agents[tid].plan.extend(acts);
     }
 
     /// The acts a worker does after running a chunk: pickle and send its results.
