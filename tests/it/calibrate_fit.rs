@@ -5,6 +5,7 @@ use gilsim::engine::random::Dist;
 use gilsim::engine::time::{MS, US};
 use gilsim::machine::MachineConfig;
 use gilsim::python::PythonConfig;
+use gilsim::scenario::builder::step;
 
 #[test]
 fn fitting_recovers_a_known_wakeup_latency_median() {
@@ -218,11 +219,8 @@ fn an_asyncio_fan_out_is_simulated() {
         &PythonConfig::default(),
         2,
         &[
-            (1, "[ { cpu = \"20ms\" } ]".to_string()),
-            (
-                100,
-                "[ { cpu = \"10us\" }, { sleep = \"5ms\" } ]".to_string(),
-            ),
+            (1, vec![step::cpu(20 * MS)]),
+            (100, vec![step::cpu(10 * US), step::sleep(5 * MS)]),
         ],
     )
     .expect("builds");
