@@ -47,9 +47,6 @@ use crate::python::PythonConfig;
 use crate::scenario::Scenario;
 use crate::scenario::builder::{ScenarioBuilder, StepSpec, WorkloadBuilder, step};
 
-#[cfg(test)]
-mod same_as_text;
-
 /// A profile older than this is reported as stale.
 pub const MAX_PROFILE_AGE_HOURS: f64 = 2.0;
 

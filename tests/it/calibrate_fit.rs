@@ -256,3 +256,47 @@ fn a_pool_map_row_declares_its_arguments_memory_and_pays_for_it() {
         b - a
     );
 }
+
+#[test]
+fn the_convoy_probe_is_this_scenario() {
+    let text = r#"
+name = "calibrate-convoy"
+seed = 1
+duration = "1100ms"
+warmup = "100ms"
+[[workload]]
+name = "io"
+repeat = "forever"
+steps = [ { cpu = "250ns" }, { cpu_nogil = { lognormal = { median = "900ns", sigma = 0.3 } } } ]
+[workload.run]
+model = "threads"
+workers = 1
+[[workload]]
+name = "cpu"
+repeat = "forever"
+steps = [ { cpu = "10ms" } ]
+[workload.run]
+model = "threads"
+workers = 2
+"#;
+    let mut expected =
+        gilsim::scenario::parse_str(text, std::path::Path::new("calibration.toml"), &[])
+            .expect("parses");
+    let python = PythonConfig::default();
+    expected.machine.cores = 4;
+    expected.python.switch_interval_us = 1000;
+    let io = IoLoop {
+        python_ns: 250,
+        call_ns: 900,
+    };
+    let s = fit::convoy_scenario(
+        &MachineConfig::default(),
+        &python,
+        &io,
+        4,
+        1000,
+        2,
+        1_000 * MS,
+    );
+    assert_eq!(s, expected);
+}
