@@ -41,6 +41,21 @@ pub fn build_set(b: ScenarioBuilder, sets: &[Override]) -> Scenario {
     }
 }
 
+/// `w` run on the model named `model` (`sequential`, `threads`,
+/// `processes`, `asyncio` or `subinterpreters`) with `workers` workers.
+pub fn on_model(w: WorkloadBuilder, model: &str, workers: u32) -> WorkloadBuilder {
+    match model {
+        "sequential" => w.sequential(),
+        "threads" => w.threads(workers),
+        "processes" => w.processes(workers),
+        "asyncio" => w
+            .asyncio()
+            .workers(gilsim::workload::Workers::Fixed(workers)),
+        "subinterpreters" => w.subinterpreters(workers),
+        other => panic!("no model named {other}"),
+    }
+}
+
 /// Runs once with the scenario's seed, recording GIL hand-offs.
 pub fn simulate(s: &Scenario) -> RunOutput {
     match run(
