@@ -344,7 +344,6 @@ enum ArrivalSpec {
     After {
         names: Vec<String>,
         queue: Option<u64>,
-        pipe: bool,
     },
 }
 
@@ -364,6 +363,7 @@ struct RunSpec {
 pub struct WorkloadBuilder {
     name: String,
     arrival: Option<ArrivalSpec>,
+    pipe: bool,
     steps: Vec<StepSpec>,
     args_bytes: Option<u64>,
     result_bytes: Option<u64>,
@@ -378,6 +378,7 @@ impl WorkloadBuilder {
         WorkloadBuilder {
             name: name.to_string(),
             arrival: None,
+            pipe: false,
             steps: Vec::new(),
             args_bytes: None,
             result_bytes: None,
@@ -415,16 +416,14 @@ impl WorkloadBuilder {
         self.arrival = Some(ArrivalSpec::After {
             names: names.into_iter().map(Into::into).collect(),
             queue,
-            pipe: false,
         });
         self
     }
 
-    /// `channel = "pipe"` on a stage (after [`WorkloadBuilder::after`]).
+    /// `channel = "pipe"`: a stage's items come through a
+    /// `multiprocessing.Pipe` (a workload without `after` is refused, as in a file).
     pub fn pipe(mut self) -> Self {
-        if let Some(ArrivalSpec::After { pipe, .. }) = &mut self.arrival {
-            *pipe = true;
-        }
+        self.pipe = true;
         self
     }
 
@@ -548,7 +547,7 @@ impl WorkloadBuilder {
             Some(ArrivalSpec::Tasks(n)) => keys.push(("tasks".into(), Toml::Int(i128::from(*n)))),
             Some(ArrivalSpec::Rate(r)) => keys.push(("rate".into(), Toml::Str(format!("{r}/s")))),
             Some(ArrivalSpec::Forever) => keys.push(("repeat".into(), Toml::Str("forever".into()))),
-            Some(ArrivalSpec::After { names, queue, pipe }) => {
+            Some(ArrivalSpec::After { names, queue }) => {
                 let after = match names.as_slice() {
                     [one] => Toml::Str(one.clone()),
                     _ => Toml::Array(names.iter().map(|n| Toml::Str(n.clone())).collect()),
@@ -557,10 +556,10 @@ impl WorkloadBuilder {
                 if let Some(q) = queue {
                     keys.push(("queue".into(), Toml::Int(i128::from(*q))));
                 }
-                if *pipe {
-                    keys.push(("channel".into(), Toml::Str("pipe".into())));
-                }
             }
+        }
+        if self.pipe {
+            keys.push(("channel".into(), Toml::Str("pipe".into())));
         }
         let sizes = [
             ("args_bytes", self.args_bytes),

@@ -436,6 +436,19 @@ fn invalid_scenarios_get_the_files_errors() {
     let [a, b] = errors(key, b);
     assert_eq!(a, b);
 
+    let pipe = "name = \"t\"\n[[workload]]\nname = \"w\"\ntasks = 1\nchannel = \"pipe\"\n\
+                steps = [ { cpu = \"1ms\" } ]\n";
+    let b = one(WorkloadBuilder::new("w")
+        .tasks(1)
+        .pipe()
+        .steps(vec![step::cpu(MS)]));
+    let [a, b] = errors(pipe, b);
+    assert_eq!(a, b);
+    assert_eq!(
+        a.0,
+        "`channel` is how a stage's items reach it: it needs `after`"
+    );
+
     let no_steps = "name = \"t\"\n[[workload]]\nname = \"w\"\ntasks = 1\n";
     let [a, b] = errors(no_steps, one(WorkloadBuilder::new("w").tasks(1)));
     assert_eq!(a, b);
