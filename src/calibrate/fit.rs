@@ -39,8 +39,9 @@
 //! Every simulation uses fixed seeds ([`SEEDS`]; the rate is the geometric
 //! mean over them), candidates are evaluated in parallel but reduced in
 //! grid order, so the same measurements always give the same fit.
-
-use std::path::Path;
+//!
+//! The probes' scenarios (convoy, sleep, hand-off, `Pool.map`, asyncio
+//! fan-out) are written with the scenario builder in `scenarios`.
 
 use rayon::prelude::*;
 
@@ -48,8 +49,15 @@ use crate::engine::random::Dist;
 use crate::engine::time::{MS, Nanos, US};
 use crate::machine::MachineConfig;
 use crate::python::PythonConfig;
-use crate::scenario::{Scenario, parse_str};
+use crate::scenario::Scenario;
 use crate::simulation::{RunOptions, run};
+
+mod scenarios;
+
+pub use scenarios::{
+    PoolMap, asyncio_scenario, convoy_scenario, float_list_memory, handoff_scenario,
+    pool_map_scenario, sleep_scenario,
+};
 
 /// How hard a fit searches: `--quick` uses [`Effort::QUICK`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,54 +153,6 @@ pub struct CheckFit {
     pub objective_range: f64,
     /// Objective at the chosen (or default) value.
     pub objective: f64,
-}
-
-fn build(
-    text: &str,
-    machine: &MachineConfig,
-    python: &PythonConfig,
-    cores: u32,
-    interval_us: u64,
-) -> Scenario {
-    let mut s = match parse_str(text, Path::new("calibration.toml"), &[]) {
-        Ok(s) => s,
-        // The text is generated here from numbers only: it always parses.
-        Err(e) => unreachable!("generated calibration scenario does not parse: {e}"),
-    };
-    s.machine = machine.clone();
-    s.machine.cores = cores.max(1);
-    s.python = python.clone();
-    s.python.switch_interval_us = interval_us.max(1);
-    s
-}
-
-/// The convoy probe as a scenario: the I/O loop beside `cpu_threads`
-/// CPU-bound threads, `seconds_ns` of simulated time after 100 ms of warm-up.
-pub fn convoy_scenario(
-    machine: &MachineConfig,
-    python: &PythonConfig,
-    io: &IoLoop,
-    cores: u32,
-    interval_us: u64,
-    cpu_threads: u32,
-    seconds_ns: Nanos,
-) -> Scenario {
-    let mut text = format!(
-        "name = \"calibrate-convoy\"\nseed = 1\nduration = \"{}ns\"\nwarmup = \"100ms\"\n\
-         [[workload]]\nname = \"io\"\nrepeat = \"forever\"\n\
-         steps = [ {{ cpu = \"{}ns\" }}, {{ cpu_nogil = {{ lognormal = {{ median = \"{}ns\", sigma = 0.3 }} }} }} ]\n\
-         [workload.run]\nmodel = \"threads\"\nworkers = 1\n",
-        seconds_ns + 100 * MS,
-        io.python_ns.max(1),
-        io.call_ns.max(1)
-    );
-    if cpu_threads > 0 {
-        text.push_str(&format!(
-            "[[workload]]\nname = \"cpu\"\nrepeat = \"forever\"\nsteps = [ {{ cpu = \"10ms\" }} ]\n\
-             [workload.run]\nmodel = \"threads\"\nworkers = {cpu_threads}\n"
-        ));
-    }
-    build(&text, machine, python, cores, interval_us)
 }
 
 /// The I/O thread's simulated calls per second with one seed (0 when it made none).
@@ -335,14 +295,6 @@ pub fn fit_wakeup_latency(
     effort: Effort,
 ) -> LogNormalFit {
     fit_wakeup_latency_with(machine, python, io, targets, SIGMAS, effort)
-}
-
-/// The sleep probe as a scenario: one thread looping `time.sleep(1 ms)`.
-pub fn sleep_scenario(machine: &MachineConfig, python: &PythonConfig, cores: u32) -> Scenario {
-    let text = "name = \"calibrate-sleep\"\nseed = 1\nduration = \"300ms\"\n\
-                [[workload]]\nname = \"s\"\nrepeat = \"forever\"\nsteps = [ { sleep = \"1ms\" } ]\n\
-                [workload.run]\nmodel = \"threads\"\nworkers = 1\n";
-    build(text, machine, python, cores, 5000)
 }
 
 /// How late the simulated `time.sleep(1 ms)` returns: the median loop
@@ -494,23 +446,6 @@ pub fn fit_latency_on_convoy(
         objective: f64::NAN,
         evaluations: 0,
     })
-}
-
-/// Two CPU-bound threads at `interval_us` on `cores`, as the hand-off probe.
-pub fn handoff_scenario(
-    machine: &MachineConfig,
-    python: &PythonConfig,
-    cores: u32,
-    interval_us: u64,
-) -> Scenario {
-    let mut text = String::from("name = \"calibrate-handoff\"\nseed = 1\nduration = \"1s\"\n");
-    for name in ["a", "b"] {
-        text.push_str(&format!(
-            "[[workload]]\nname = \"{name}\"\nrepeat = \"forever\"\nsteps = [ {{ cpu = \"10ms\" }} ]\n\
-             [workload.run]\nmodel = \"threads\"\nworkers = 1\n"
-        ));
-    }
-    build(&text, machine, python, cores, interval_us)
 }
 
 /// The simulated median GIL hand-off (a release, then another thread's
@@ -734,66 +669,6 @@ pub fn fit_sleep_latency(
     }
 }
 
-/// A `multiprocessing.Pool(workers)` (fork) mapping `tasks` calls.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PoolMap {
-    /// Worker processes.
-    pub workers: u32,
-    /// Tasks mapped.
-    pub tasks: u32,
-    /// `Pool.map`'s chunksize.
-    pub chunksize: u32,
-    /// The task's steps, as TOML (`[ { cpu = "1us" } ]`).
-    pub steps: String,
-    /// Pickled size of a task's arguments.
-    pub args_bytes: u64,
-    /// Pickled size of a task's result.
-    pub result_bytes: u64,
-    /// Memory of a task's argument objects in the parent (the workload's
-    /// `memory`; 0: none declared), which a fork's page-table copy and the
-    /// copy-on-write faults of pickling them scale with.
-    pub memory_bytes: u64,
-}
-
-/// Object memory of the list of floats that `workload.py`'s `process_map`
-/// builds for a pickle of about `payload_bytes` (`count = payload_bytes // 9`
-/// floats): 24 B per float, 8 B per list slot, 56 B of list header
-/// (CPython 3.11, 64-bit).
-pub fn float_list_memory(payload_bytes: u64) -> u64 {
-    let count = (payload_bytes / 9).max(1);
-    count * 24 + 56 + count * 8
-}
-
-/// A [`PoolMap`] as a scenario on `cores` cores.
-pub fn pool_map_scenario(
-    machine: &MachineConfig,
-    python: &PythonConfig,
-    cores: u32,
-    m: &PoolMap,
-) -> Option<Scenario> {
-    let memory = if m.memory_bytes > 0 {
-        format!("memory = \"{}B\"\n", m.memory_bytes)
-    } else {
-        String::new()
-    };
-    let text = format!(
-        "name = \"calibrate-pool-map\"\nseed = 1\n[[workload]]\nname = \"pool\"\ntasks = {}\nsteps = {}\n\
-         args_bytes = \"{}B\"\nresult_bytes = \"{}B\"\n{memory}\
-         [workload.run]\nmodel = \"processes\"\napi = \"pool\"\nworkers = {}\nchunksize = {}\nstart_method = \"fork\"\n",
-        m.tasks.max(1),
-        m.steps,
-        m.args_bytes,
-        m.result_bytes,
-        m.workers.max(1),
-        m.chunksize.max(1)
-    );
-    let mut s = parse_str(&text, Path::new("calibration.toml"), &[]).ok()?;
-    s.machine = machine.clone();
-    s.machine.cores = cores.max(1);
-    s.python = python.clone();
-    Some(s)
-}
-
 /// The first workload's simulated makespan (`sim_time_s`), mean over [`SEEDS`]; NaN on failure.
 pub fn simulated_makespan(s: &Scenario) -> f64 {
     let mut total = 0.0;
@@ -856,28 +731,6 @@ pub fn fit_pickle_message(
         objective_start: start,
         evaluations: evaluations + 1,
     }
-}
-
-/// An asyncio fan-out on one event loop: per workload, `tasks` coroutines
-/// arriving at once and running `steps` (TOML); on `cores` cores.
-pub fn asyncio_scenario(
-    machine: &MachineConfig,
-    python: &PythonConfig,
-    cores: u32,
-    workloads: &[(u32, String)],
-) -> Option<Scenario> {
-    let mut text = String::from("name = \"validate-asyncio\"\nseed = 1\n");
-    for (i, (tasks, steps)) in workloads.iter().enumerate() {
-        text.push_str(&format!(
-            "[[workload]]\nname = \"w{i}\"\ntasks = {}\nsteps = {steps}\n[workload.run]\nmodel = \"asyncio\"\n",
-            (*tasks).max(1)
-        ));
-    }
-    let mut s = parse_str(&text, Path::new("validate.toml"), &[]).ok()?;
-    s.machine = machine.clone();
-    s.machine.cores = cores.max(1);
-    s.python = python.clone();
-    Some(s)
 }
 
 /// The latest simulated end over all workloads (`sim_time_s`), mean over [`SEEDS`]; NaN on failure.

@@ -28,9 +28,11 @@ use super::CalibrateArgs;
 use super::fit;
 use super::probes::{self, ProbeDir, ProbeError};
 use super::profile::{MachineInfo, Parameter, Profile, PythonInfo};
+use crate::engine::time::US;
 use crate::failure::Failure;
 use crate::machine::MachineConfig;
 use crate::python::{Build, PyVersion, PythonConfig};
+use crate::scenario::builder::step;
 
 /// Switch intervals of the convoy probe, µs.
 pub const CONVOY_INTERVALS_US: &[u64] = &[5000, 1000];
@@ -278,7 +280,7 @@ pub fn map_probe(tasks: u32, chunksize: u32) -> fit::PoolMap {
         workers: 2,
         tasks,
         chunksize,
-        steps: "[ { cpu = \"1us\" } ]".into(),
+        steps: vec![step::cpu(US)],
         args_bytes: 5,
         result_bytes: 2,
         memory_bytes: 0,

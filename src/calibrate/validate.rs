@@ -40,12 +40,12 @@ pub use super::rows::Row;
 use super::rows::write_csv;
 use super::runner::utc_now;
 use super::stats::summarize;
-use crate::engine::time::{MS, Nanos};
+use crate::engine::time::{MS, Nanos, US};
 use crate::failure::Failure;
 use crate::machine::MachineConfig;
 use crate::python::PythonConfig;
-use crate::scenario::parse_str;
-use crate::simulation::{RunOptions, run};
+use crate::scenario::Scenario;
+use crate::scenario::builder::{ScenarioBuilder, StepSpec, WorkloadBuilder, step};
 
 /// A profile older than this is reported as stale.
 pub const MAX_PROFILE_AGE_HOURS: f64 = 2.0;
@@ -160,7 +160,6 @@ pub fn profile_configs(
     path: &Path,
     profile: &Profile,
 ) -> Result<(MachineConfig, PythonConfig), Failure> {
-    let shown = toml::Value::String(path.display().to_string()).to_string();
     let minor = profile
         .python
         .version_short
@@ -168,13 +167,18 @@ pub fn profile_configs(
         .and_then(|m| m.parse::<u32>().ok())
         .unwrap_or(11);
     let version = super::runner::sim_version(minor);
-    let text = format!(
-        "name = \"validate\"\n[python]\nversion = \"{version}\"\nprofile = {shown}\n\
-         [[workload]]\nname = \"w\"\ntasks = 1\nsteps = [ {{ cpu = \"1ms\" }} ]\n"
-    );
-    let s = crate::scenario::Reader::new(&[])
-        .with_profiles(super::profile::load_for_scenario)
-        .parse_str(&text, Path::new("validate.toml"))
+    let s = ScenarioBuilder::new("validate")
+        .path("validate.toml")
+        .python("version", version.to_string())
+        .python("profile", path.display().to_string())
+        .workload(
+            WorkloadBuilder::new("w")
+                .tasks(1)
+                .steps(vec![step::cpu(MS)]),
+        )
+        .build_with(
+            &crate::scenario::Reader::new(&[]).with_profiles(super::profile::load_for_scenario),
+        )
         .map_err(|e| Failure::Usage(e.to_string()))?;
     Ok((s.machine, s.python))
 }
@@ -193,17 +197,18 @@ struct Case {
 enum Sim {
     /// A thread pool batch: makespan.
     Pool {
-        header: &'static str,
+        /// `[semaphores]`: name and capacity.
+        semaphores: &'static [(&'static str, u32)],
         workers: u32,
         tasks: u32,
-        steps: String,
+        steps: Vec<StepSpec>,
     },
     /// The convoy probe: I/O calls per second.
     Convoy { count: u32, interval_us: u64 },
     /// A `multiprocessing.Pool.map`: makespan.
     ProcessMap(fit::PoolMap),
     /// An asyncio fan-out (coroutine count and steps per workload): makespan.
-    Asyncio(Vec<(u32, String)>),
+    Asyncio(Vec<(u32, Vec<StepSpec>)>),
 }
 
 impl Sim {
@@ -218,19 +223,20 @@ impl Sim {
     ) -> f64 {
         match self {
             Sim::Pool {
-                header,
+                semaphores,
                 workers,
                 tasks,
                 steps,
-            } => pool_makespan(
-                header,
+            } => pool_scenario(
+                semaphores,
                 machine,
                 python,
                 cores.unwrap_or(profile_cores),
                 *workers,
                 *tasks,
                 steps,
-            ),
+            )
+            .map_or(f64::NAN, |s| fit::simulated_makespan(&s)),
             Sim::ProcessMap(m) => {
                 fit::pool_map_scenario(machine, python, cores.unwrap_or(profile_cores), m)
                     .map_or(f64::NAN, |s| fit::simulated_makespan(&s))
@@ -288,33 +294,32 @@ impl Sim {
     }
 }
 
-fn pool_makespan(
-    header: &str,
+/// A thread pool of `workers` running `tasks` tasks of `steps`, beside
+/// `semaphores`, on `cores` cores; `None` when it does not validate.
+fn pool_scenario(
+    semaphores: &[(&str, u32)],
     machine: &MachineConfig,
     python: &PythonConfig,
     cores: u32,
     workers: u32,
     tasks: u32,
-    steps: &str,
-) -> f64 {
-    let text = format!(
-        "name = \"validate-pool\"\nseed = 1\n{header}[[workload]]\nname = \"pool\"\ntasks = {tasks}\nsteps = {steps}\n\
-         [workload.run]\nmodel = \"threads\"\nworkers = {workers}\n"
-    );
-    let Ok(mut s) = parse_str(&text, Path::new("validate.toml"), &[]) else {
-        return f64::NAN;
-    };
+    steps: &[StepSpec],
+) -> Option<Scenario> {
+    let mut b = ScenarioBuilder::new("validate-pool")
+        .path("validate.toml")
+        .seed(1);
+    for &(name, capacity) in semaphores {
+        b = b.semaphore(name, capacity);
+    }
+    let pool = WorkloadBuilder::new("pool")
+        .tasks(u64::from(tasks))
+        .steps(steps.to_vec())
+        .threads(workers);
+    let mut s = b.workload(pool).build().ok()?;
     s.machine = machine.clone();
     s.machine.cores = cores;
     s.python = python.clone();
-    let mut total = 0.0;
-    for &seed in fit::SEEDS {
-        match run(&s, seed, RunOptions::default()) {
-            Ok(o) => total += o.workloads.first().map_or(f64::NAN, |w| w.sim_time_s),
-            Err(_) => return f64::NAN,
-        }
-    }
-    total / fit::SEEDS.len() as f64
+    Some(s)
 }
 
 /// `gilsim validate`.
@@ -669,7 +674,7 @@ fn suite(
             options: json!({"kind": "cpu_pool", "workers": workers, "tasks": tasks, "iterations": iterations, "cores": pinned}),
             field: "makespan_s",
             higher: false,
-            sim: Sim::Pool { header: "", workers, tasks, steps: format!("[ {{ cpu = \"{cpu_ns}ns\" }} ]") },
+            sim: Sim::Pool { semaphores: &[], workers, tasks, steps: vec![step::cpu(cpu_ns)] },
         });
     }
     // A lock held across a sleep and a loop; a semaphore of 3 around the same.
@@ -683,7 +688,12 @@ fn suite(
         options: json!({"kind": "lock_pool", "workers": 4, "tasks": sync_tasks, "iterations": small, "sleep_s": 0.001, "cores": pinned}),
         field: "makespan_s",
         higher: false,
-        sim: Sim::Pool { header: "", workers: 4, tasks: sync_tasks, steps: format!("[ {{ cpu = \"{small_ns}ns\" }}, {{ lock = \"l\", steps = [ {{ sleep = \"1ms\" }}, {{ cpu = \"{small_ns}ns\" }} ] }} ]") },
+        sim: Sim::Pool {
+            semaphores: &[],
+            workers: 4,
+            tasks: sync_tasks,
+            steps: vec![step::cpu(small_ns), step::lock("l", vec![step::sleep(MS), step::cpu(small_ns)])],
+        },
     });
     cases.push(Case {
         workload: "semaphore-pool-8".into(),
@@ -692,7 +702,12 @@ fn suite(
         options: json!({"kind": "sem_pool", "workers": 8, "tasks": sync_tasks, "iterations": small, "sleep_s": 0.004, "capacity": 3, "cores": pinned}),
         field: "makespan_s",
         higher: false,
-        sim: Sim::Pool { header: "[semaphores]\ns = 3\n", workers: 8, tasks: sync_tasks, steps: format!("[ {{ semaphore = \"s\", steps = [ {{ sleep = \"4ms\" }}, {{ cpu = \"{small_ns}ns\" }} ] }} ]") },
+        sim: Sim::Pool {
+            semaphores: &[("s", 3)],
+            workers: 8,
+            tasks: sync_tasks,
+            steps: vec![step::semaphore("s", vec![step::sleep(4 * MS), step::cpu(small_ns)])],
+        },
     });
     for workers in [1u32, 4] {
         let hash_ns = ((mib << 20) as f64 / (sha_mb_s * 1e6) * 1e9).round() as Nanos;
@@ -703,7 +718,7 @@ fn suite(
             options: json!({"kind": "hash_pool", "workers": workers, "tasks": tasks, "mib": mib, "cores": pinned}),
             field: "makespan_s",
             higher: false,
-            sim: Sim::Pool { header: "", workers, tasks, steps: format!("[ {{ cpu = \"2us\" }}, {{ cpu_nogil = \"{hash_ns}ns\" }} ]") },
+            sim: Sim::Pool { semaphores: &[], workers, tasks, steps: vec![step::cpu(2 * US), step::cpu_nogil(hash_ns)] },
         });
     }
     // Pool.map with payloads (lists of floats, pickled size as given, their
@@ -729,7 +744,7 @@ fn suite(
                 workers: cores,
                 tasks: map_tasks,
                 chunksize,
-                steps: format!("[ {{ cpu = \"{map_ns}ns\" }} ]"),
+                steps: vec![step::cpu(map_ns)],
                 args_bytes: payload,
                 result_bytes: 2,
                 // The real arguments are built before Pool() forks its
@@ -749,13 +764,15 @@ fn suite(
     let fan = if quick { 1000u32 } else { 2000 };
     let heavy = iterations * 5;
     let heavy_ns = (heavy as f64 * loop_ns).round() as Nanos;
-    let light_steps = format!(
-        "[ {{ cpu = \"{light_ns}ns\" }}, {{ sleep = \"5ms\" }}, {{ cpu = \"{light_ns}ns\" }} ]"
-    );
+    let light_steps = vec![
+        step::cpu(light_ns),
+        step::sleep(5 * MS),
+        step::cpu(light_ns),
+    ];
     for (name, heavies) in [("asyncio-fanout", 0u32), ("asyncio-fanout-cpu-heavy", 1)] {
         let mut workloads = Vec::new();
         if heavies > 0 {
-            workloads.push((heavies, format!("[ {{ cpu = \"{heavy_ns}ns\" }} ]")));
+            workloads.push((heavies, vec![step::cpu(heavy_ns)]));
         }
         workloads.push((fan, light_steps.clone()));
         cases.push(Case {

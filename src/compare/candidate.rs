@@ -3,6 +3,7 @@
 
 use crate::report::summary::mean_ci;
 use crate::results::WorkloadResult;
+use crate::scenario::builder::Override;
 
 /// Aggregated metrics of one candidate that ran.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +44,7 @@ pub struct Candidate {
     /// Worker count; `None` for sequential and asyncio (one point).
     pub workers: Option<u32>,
     /// The overrides added to the user's.
-    pub overrides: Vec<String>,
+    pub overrides: Vec<Override>,
     /// Why it did not run (the validation error), or `None`.
     pub excluded: Option<String>,
     /// Its results, when it ran.

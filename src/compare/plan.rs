@@ -7,6 +7,7 @@
 use super::args::{CompareArgs, MODELS};
 use super::candidate::Candidate;
 use crate::failure::Failure;
+use crate::scenario::builder::{self, Override};
 use crate::scenario::{self, StudyPoint};
 
 /// Every candidate of a comparison, planned and loaded, before any runs.
@@ -46,21 +47,22 @@ fn version_below(v: &crate::python::PyVersion, minor: u32) -> bool {
 pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
     let mut base_overrides = args.overrides.clone();
     if let Some(c) = args.cores {
-        base_overrides.push(format!("machine.cores={c}"));
+        base_overrides.push(Override::new("machine.cores", c).to_arg());
     }
     let reps = args.replications.unwrap_or(3).max(1);
-    base_overrides.push(format!("replications={reps}"));
+    base_overrides.push(Override::new("replications", reps).to_arg());
     let base = reader(&base_overrides, args)
         .load_study(&args.file)
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let mut notes = Vec::new();
     // Pin the scenario's own sweep to its first point.
     if !base.sweep_keys.is_empty() {
+        // The point's values as `results.csv` shows them, read back as `--set` reads them.
         let at: Vec<String> = base
             .sweep_keys
             .iter()
             .zip(&base.points[0].values)
-            .map(|(k, v)| format!("{k}={v}"))
+            .map(|(k, v)| Override::text(k, v).to_arg())
             .collect();
         notes.push(format!(
             "note: the scenario's sweep is ignored: compare uses its first point ({})",
@@ -118,21 +120,24 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
                     m
                 };
                 // A one-value sweep of the model: keys the model does not use are ignored.
-                let mut extra = vec![format!("sweep.workload.{w}.run.model=[\"{model}\"]")];
+                let mut extra = vec![Override::sweep(
+                    &format!("workload.{w}.run.model"),
+                    vec![model.into()],
+                )];
                 if let Some(n) = n {
-                    extra.push(format!("workload.{w}.run.workers={n}"));
+                    extra.push(Override::workload(w, "run.workers", n));
                 } else if m == "asyncio" {
                     // The scenario's pool size must not become the loop's semaphore.
-                    extra.push(format!("workload.{w}.run.workers=\"unlimited\""));
+                    extra.push(Override::workload(w, "run.workers", "unlimited"));
                 }
                 if m == "threads-free-threaded" {
-                    extra.push("python.build=free-threaded".into());
+                    extra.push(Override::new("python.build", "free-threaded"));
                     if needs_313 {
-                        extra.push("python.version=\"3.13\"".into());
+                        extra.push(Override::new("python.version", "3.13"));
                     }
                 }
                 let mut all = base_overrides.clone();
-                all.extend(extra.iter().cloned());
+                all.extend(builder::args(&extra));
                 let (excluded, point) = match reader(&all, args).load_study(&args.file) {
                     Ok(study) => match study.points.into_iter().next() {
                         Some(p) => (None, Some(p)),

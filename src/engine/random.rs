@@ -209,6 +209,13 @@ impl Dist {
     }
 }
 
+impl From<Nanos> for Dist {
+    /// A constant duration of `ns` nanoseconds.
+    fn from(ns: Nanos) -> Dist {
+        Dist::Const(ns)
+    }
+}
+
 fn round_ns(x: f64) -> Nanos {
     if x <= 0.0 || x.is_nan() {
         0

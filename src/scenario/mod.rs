@@ -4,6 +4,8 @@
 //! [`Scenario`] or a [`ScenarioError`] that names the file, line, column and
 //! key, rendered like a compiler diagnostic.
 //!
+//! - [`builder`]: scenarios written in Rust with types, rendered as a TOML
+//!   document and read like a file; typed `--set` overrides.
 //! - `load`: the entry points, from bytes to a [`Study`]; `document`: the
 //!   owned, span-carrying TOML tree; `overrides`: `--set`; `sweep` and
 //!   `chart`: `[sweep]` and `[[chart]]`; `diagnostic`: the errors.
@@ -17,6 +19,7 @@
 //!   `[conditions]`), `workload`, `run` (`[workload.run]`), `steps` and
 //!   `stages` (`after`, `queue`, `channel` and the links).
 
+pub mod builder;
 mod chart;
 pub mod diagnostic;
 mod document;

@@ -106,6 +106,16 @@ pub enum Transfer {
     SharedMemory,
 }
 
+impl Transfer {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Transfer::Pickle => "pickle",
+            Transfer::SharedMemory => "shared_memory",
+        }
+    }
+}
+
 /// The process pool API (`api`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProcessApi {

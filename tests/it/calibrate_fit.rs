@@ -5,6 +5,7 @@ use gilsim::engine::random::Dist;
 use gilsim::engine::time::{MS, US};
 use gilsim::machine::MachineConfig;
 use gilsim::python::PythonConfig;
+use gilsim::scenario::builder::step;
 
 #[test]
 fn fitting_recovers_a_known_wakeup_latency_median() {
@@ -218,11 +219,8 @@ fn an_asyncio_fan_out_is_simulated() {
         &PythonConfig::default(),
         2,
         &[
-            (1, "[ { cpu = \"20ms\" } ]".to_string()),
-            (
-                100,
-                "[ { cpu = \"10us\" }, { sleep = \"5ms\" } ]".to_string(),
-            ),
+            (1, vec![step::cpu(20 * MS)]),
+            (100, vec![step::cpu(10 * US), step::sleep(5 * MS)]),
         ],
     )
     .expect("builds");
@@ -257,4 +255,48 @@ fn a_pool_map_row_declares_its_arguments_memory_and_pays_for_it() {
         "+{} s for {cow} s of faults",
         b - a
     );
+}
+
+#[test]
+fn the_convoy_probe_is_this_scenario() {
+    let text = r#"
+name = "calibrate-convoy"
+seed = 1
+duration = "1100ms"
+warmup = "100ms"
+[[workload]]
+name = "io"
+repeat = "forever"
+steps = [ { cpu = "250ns" }, { cpu_nogil = { lognormal = { median = "900ns", sigma = 0.3 } } } ]
+[workload.run]
+model = "threads"
+workers = 1
+[[workload]]
+name = "cpu"
+repeat = "forever"
+steps = [ { cpu = "10ms" } ]
+[workload.run]
+model = "threads"
+workers = 2
+"#;
+    let mut expected =
+        gilsim::scenario::parse_str(text, std::path::Path::new("calibration.toml"), &[])
+            .expect("parses");
+    let python = PythonConfig::default();
+    expected.machine.cores = 4;
+    expected.python.switch_interval_us = 1000;
+    let io = IoLoop {
+        python_ns: 250,
+        call_ns: 900,
+    };
+    let s = fit::convoy_scenario(
+        &MachineConfig::default(),
+        &python,
+        &io,
+        4,
+        1000,
+        2,
+        1_000 * MS,
+    );
+    assert_eq!(s, expected);
 }

@@ -10,36 +10,30 @@
 
 use crate::common::*;
 
-fn lock_loop(outside: &str) -> gilsim::simulation::RunOutput {
-    let s = scenario(&format!(
-        r#"
-name = "equal-times"
-seed = 4
-duration = "200ms"
-[machine]
-cores = 2
-[[workload]]
-name = "first"
-repeat = "forever"
-steps = [ {outside} {{ lock = "l", steps = [ {{ cpu_nogil = "100us" }} ] }} ]
-[workload.run]
-model = "threads"
-workers = 1
-[[workload]]
-name = "second"
-repeat = "forever"
-steps = [ {outside} {{ lock = "l", steps = [ {{ cpu_nogil = "100us" }} ] }} ]
-[workload.run]
-model = "threads"
-workers = 1
-"#
-    ));
-    simulate(&s)
+use gilsim::engine::time::{MS, US};
+
+/// Two threads each looping `outside` then 100 µs under lock `l`.
+fn lock_loop(outside: Vec<StepSpec>) -> gilsim::simulation::RunOutput {
+    let mut steps = outside;
+    steps.push(step::lock("l", vec![step::cpu_nogil(100 * US)]));
+    let looping = |name: &str| {
+        WorkloadBuilder::new(name)
+            .forever()
+            .steps(steps.clone())
+            .threads(1)
+    };
+    let b = ScenarioBuilder::new("equal-times")
+        .seed(4)
+        .duration(200 * MS)
+        .cores(2)
+        .workload(looping("first"))
+        .workload(looping("second"));
+    simulate(&build(b))
 }
 
 #[test]
 fn release_and_reacquire_in_one_instant_keeps_the_lock() {
-    let o = lock_loop("");
+    let o = lock_loop(Vec::new());
     let done: Vec<u64> = o.workloads.iter().map(|w| w.tasks_completed).collect();
     // One thread holds the lock in every iteration; the other never gets it
     // once the first has looped (it may have won the very first acquire).
@@ -49,7 +43,7 @@ fn release_and_reacquire_in_one_instant_keeps_the_lock() {
 
 #[test]
 fn work_outside_the_lock_lets_the_woken_waiter_in() {
-    let o = lock_loop(r#"{ cpu_nogil = "200us" },"#);
+    let o = lock_loop(vec![step::cpu_nogil(200 * US)]);
     for w in &o.workloads {
         assert!(
             w.tasks_completed > 100,

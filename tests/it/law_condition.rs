@@ -2,38 +2,52 @@
 //! first (FIFO); `n = "all"` wakes every one; a `wait` whose notify never
 //! comes ends in the deadlock report (exit 1) naming each waiting thread.
 
-use crate::common;
+use crate::common::{self, ScenarioBuilder, StepSpec, WorkloadBuilder, on_model, step};
 
 use std::process::Command;
 
+use gilsim::engine::random::Dist;
+use gilsim::engine::time::{MS, US};
 use gilsim::simulation::RunOutput;
 
 /// Three waiters that enter `wait` 3, 6 and 9 ms after they start (one
-/// workload each, so their order is known); a notifier that runs `notifies`
-/// at 20 ms, 30 ms, ... after it starts. The first Pool()'s imports are
-/// left out (`pool_import`), so the processes start within the 8 ms slack.
-fn scenario(notifies: &[&str], model: &str) -> String {
-    let mut steps = String::new();
+/// workload each, so their order is known); a notifier that notifies
+/// `notifies` waiters (`None`: all) at 20 ms, 30 ms, ... after it starts.
+/// The first Pool()'s imports are left out (`pool_import`), so the
+/// processes start within the 8 ms slack.
+fn scenario(notifies: &[Option<u32>], model: &str) -> ScenarioBuilder {
+    let mut steps = Vec::new();
     for (i, n) in notifies.iter().enumerate() {
         let gap = if i == 0 { 20 } else { 10 };
-        steps.push_str(&format!(
-            "{{ sleep = \"{gap}ms\" }}, {{ notify = \"ready\"{n} }}, "
-        ));
+        steps.push(step::sleep(gap * MS));
+        steps.push(StepSpec::Notify {
+            condition: "ready".into(),
+            n: *n,
+        });
     }
-    let mut s = format!(
-        "name = \"cond\"\nseed = 5\n[machine]\ncores = 4\n[python]\npool_import = \"0ns\"\n[conditions]\nready = {{}}\n\
-         [[workload]]\nname = \"notifier\"\ntasks = 1\nsteps = [ {steps}{{ cpu = \"10us\" }} ]\n\
-         [workload.run]\nmodel = \"{model}\"\nworkers = 1\n"
-    );
+    steps.push(step::cpu(10 * US));
+    let mut b = ScenarioBuilder::new("cond")
+        .seed(5)
+        .cores(4)
+        .python("pool_import", Dist::Const(0))
+        .condition("ready")
+        .workload(on_model(
+            WorkloadBuilder::new("notifier").tasks(1).steps(steps),
+            model,
+            1,
+        ));
     for k in 1..=3 {
-        s.push_str(&format!(
-            "[[workload]]\nname = \"w{k}\"\ntasks = 1\n\
-             steps = [ {{ sleep = \"{}ms\" }}, {{ wait = \"ready\" }}, {{ cpu = \"100us\" }} ]\n\
-             [workload.run]\nmodel = \"{model}\"\nworkers = 1\n",
-            3 * k
+        b = b.workload(on_model(
+            WorkloadBuilder::new(&format!("w{k}")).tasks(1).steps(vec![
+                step::sleep(3 * k * MS),
+                step::wait("ready"),
+                step::cpu(100 * US),
+            ]),
+            model,
+            1,
         ));
     }
-    s
+    b
 }
 
 /// Completion time (latency, every task arrived at 0) of each waiter, in ms.
@@ -75,7 +89,10 @@ fn run_cli(toml: &str) -> (Option<i32>, String) {
 #[test]
 fn notify_wakes_one_waiter_in_fifo_order() {
     for model in ["threads", "processes", "asyncio"] {
-        let o = common::simulate(&common::scenario(&scenario(&["", "", ""], model)));
+        let o = common::simulate(&common::build(scenario(
+            &[Some(1), Some(1), Some(1)],
+            model,
+        )));
         let done = done_ms(&o);
         // Notifies at about 20, 30 and 40 ms (plus start-up): one waiter each, first come first.
         for (k, &t) in done.iter().enumerate() {
@@ -92,7 +109,7 @@ fn notify_wakes_one_waiter_in_fifo_order() {
 #[test]
 fn notify_all_wakes_every_waiter() {
     for model in ["threads", "processes", "asyncio"] {
-        let o = common::simulate(&common::scenario(&scenario(&[", n = \"all\""], model)));
+        let o = common::simulate(&common::build(scenario(&[None], model)));
         let done = done_ms(&o);
         for (k, &t) in done.iter().enumerate() {
             assert!(
@@ -106,7 +123,7 @@ fn notify_all_wakes_every_waiter() {
 
 #[test]
 fn notify_two_wakes_the_first_two() {
-    let o = common::simulate(&common::scenario(&scenario(&[", n = 2", ""], "threads")));
+    let o = common::simulate(&common::build(scenario(&[Some(2), Some(1)], "threads")));
     let done = done_ms(&o);
     assert!(done[0] < 28.0 && done[1] < 28.0, "{done:?}");
     assert!(
@@ -118,7 +135,7 @@ fn notify_two_wakes_the_first_two() {
 #[test]
 fn a_lost_notify_is_a_deadlock_naming_the_waiting_threads() {
     // One notify for three waiters: w2 and w3 wait forever.
-    let (code, stderr) = run_cli(&scenario(&[""], "threads"));
+    let (code, stderr) = run_cli(&scenario(&[Some(1)], "threads").to_toml());
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("deadlock"), "{stderr}");
     for w in ["w2", "w3"] {
@@ -137,13 +154,13 @@ fn a_lost_notify_is_a_deadlock_naming_the_waiting_threads() {
 
 #[test]
 fn a_lost_notify_among_processes_and_coroutines_is_a_deadlock() {
-    let (code, stderr) = run_cli(&scenario(&[""], "processes"));
+    let (code, stderr) = run_cli(&scenario(&[Some(1)], "processes").to_toml());
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
         stderr.contains("of workload `w3` waits for a `notify` of condition `ready`"),
         "{stderr}"
     );
-    let (code, stderr) = run_cli(&scenario(&[""], "asyncio"));
+    let (code, stderr) = run_cli(&scenario(&[Some(1)], "asyncio").to_toml());
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
         stderr.contains("2 coroutine(s) wait for a `notify` of asyncio.Condition `ready`"),

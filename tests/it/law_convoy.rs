@@ -4,60 +4,43 @@
 
 use crate::common::*;
 
-const HEADER: &str = r#"
-name = "convoy"
-seed = 11
-duration = "2s"
-warmup = "100ms"
-[machine]
-cores = 2
-[python]
-switch_interval = "5ms"
-"#;
+use gilsim::engine::time::{MS, Nanos, S, US};
 
-/// The I/O thread; `CALL` is replaced by its call step.
-const IO_THREAD: &str = r#"
-[[workload]]
-name = "io"
-repeat = "forever"
-steps = [ { cpu = "2us" }, CALL ]
-[workload.run]
-model = "threads"
-workers = 1
-"#;
+/// A blocking call that waits.
+fn blocking_io() -> StepSpec {
+    step::io(10 * US)
+}
 
-const CPU_THREAD: &str = r#"
-[[workload]]
-name = "cpu"
-repeat = "forever"
-steps = [ { cpu = "10ms" } ]
-[workload.run]
-model = "threads"
-workers = 1
-"#;
-
-const BLOCKING_IO: &str = r#"{ io = "10us" }"#;
 /// A call that releases the GIL without waiting (a pipe write with room).
-const NON_WAITING_CALL: &str = r#"{ cpu_nogil = "1us" }"#;
+fn non_waiting_call() -> StepSpec {
+    step::cpu_nogil(US)
+}
 
-fn io_rate(call: &str, with_cpu_thread: bool, sets: &[&str]) -> f64 {
-    let mut toml = format!("{HEADER}{}", IO_THREAD.replace("CALL", call));
+/// The I/O thread's calls per second: it loops 2 µs of Python and `call`,
+/// beside a CPU-bound thread when `with_cpu_thread`, on `cores` cores
+/// with a switch interval of `interval`.
+fn io_rate(call: StepSpec, with_cpu_thread: bool, cores: u32, interval: Nanos) -> f64 {
+    let loop_forever =
+        |name: &str, steps| WorkloadBuilder::new(name).forever().steps(steps).threads(1);
+    let mut b = ScenarioBuilder::new("convoy")
+        .seed(11)
+        .duration(2 * S)
+        .warmup(100 * MS)
+        .cores(cores)
+        .switch_interval(interval)
+        .workload(loop_forever("io", vec![step::cpu(2 * US), call]));
     if with_cpu_thread {
-        toml.push_str(CPU_THREAD);
+        b = b.workload(loop_forever("cpu", vec![step::cpu(10 * MS)]));
     }
-    let o = simulate(&scenario_with(&toml, sets));
+    let o = simulate(&build(b));
     assert_single_holder(&o);
     throughput(&o, "io")
 }
 
 #[test]
 fn blocking_io_loses_about_one_interval_per_call_on_two_cores() {
-    for (interval, secs) in [("5ms", 0.005), ("1ms", 0.001)] {
-        let rate = io_rate(
-            BLOCKING_IO,
-            true,
-            &[&format!("python.switch_interval={interval}")],
-        );
+    for (interval, ns, secs) in [("5ms", 5 * MS, 0.005), ("1ms", MS, 0.001)] {
+        let rate = io_rate(blocking_io(), true, 2, ns);
         let per_interval = rate * secs;
         // One call per interval; timer slack and wake-ups stretch each wait a little.
         assert!(
@@ -70,9 +53,8 @@ fn blocking_io_loses_about_one_interval_per_call_on_two_cores() {
 #[test]
 fn non_waiting_calls_convoy_on_two_cores_but_hardly_on_one() {
     for cores in [1, 2] {
-        let core_set = format!("machine.cores={cores}");
-        let alone = io_rate(NON_WAITING_CALL, false, &[&core_set]);
-        let beside_cpu = io_rate(NON_WAITING_CALL, true, &[&core_set]);
+        let alone = io_rate(non_waiting_call(), false, cores, 5 * MS);
+        let beside_cpu = io_rate(non_waiting_call(), true, cores, 5 * MS);
         let slowdown = alone / beside_cpu;
         if cores == 2 {
             assert!(slowdown >= 100.0, "2 cores: slowdown {slowdown}");
@@ -84,12 +66,13 @@ fn non_waiting_calls_convoy_on_two_cores_but_hardly_on_one() {
 
 #[test]
 fn a_smaller_switch_interval_shrinks_the_convoy() {
-    for call in [BLOCKING_IO, NON_WAITING_CALL] {
-        let at_5ms = io_rate(call, true, &["python.switch_interval=5ms"]);
-        let at_100us = io_rate(call, true, &["python.switch_interval=100us"]);
+    for call in [blocking_io(), non_waiting_call()] {
+        let at_5ms = io_rate(call.clone(), true, 2, 5 * MS);
+        let at_100us = io_rate(call.clone(), true, 2, 100 * US);
         assert!(
             at_100us / at_5ms >= 10.0,
-            "{call}: 0.1 ms recovers only {}x",
+            "{}: 0.1 ms recovers only {}x",
+            call.to_toml(),
             at_100us / at_5ms
         );
     }

@@ -4,33 +4,32 @@
 
 use crate::common::*;
 
-const MANY_SMALL: &str = r#"
-name = "chunks"
-seed = 2
-[machine]
-cores = 4
-[[workload]]
-name = "jobs"
-tasks = 4000
-steps = [ { cpu = "20us" } ]
-[workload.run]
-model = "processes"
-workers = 4
-chunksize = 1
-"#;
+use gilsim::engine::time::US;
+use gilsim::workload::ProcessApi;
 
-fn run(chunksize: u32) -> (f64, f64) {
-    run_api("pool", chunksize)
+/// 4000 tasks of 20 µs on a pool of 4 processes on 4 cores, through
+/// `api`, `chunksize` tasks per message (`None`: the API's default).
+fn many_small(api: ProcessApi, chunksize: Option<u64>) -> ScenarioBuilder {
+    let mut jobs = WorkloadBuilder::new("jobs")
+        .tasks(4000)
+        .steps(vec![step::cpu(20 * US)])
+        .processes(4)
+        .api(api);
+    if let Some(c) = chunksize {
+        jobs = jobs.chunksize(c);
+    }
+    ScenarioBuilder::new("chunks")
+        .seed(2)
+        .cores(4)
+        .workload(jobs)
 }
 
-fn run_api(api: &str, chunksize: u32) -> (f64, f64) {
-    let s = scenario_with(
-        MANY_SMALL,
-        &[
-            &format!("workload.jobs.run.chunksize={chunksize}"),
-            &format!("workload.jobs.run.api={api}"),
-        ],
-    );
+fn run(chunksize: u64) -> (f64, f64) {
+    run_api(ProcessApi::Pool, chunksize)
+}
+
+fn run_api(api: ProcessApi, chunksize: u64) -> (f64, f64) {
+    let s = build(many_small(api, Some(chunksize)));
     let o = simulate(&s);
     assert_single_holder(&o);
     assert_eq!(o.workloads[0].tasks_completed, 4000);
@@ -55,8 +54,8 @@ fn chunksize_one_costs_more_per_task_than_a_large_chunksize() {
 
 #[test]
 fn the_executor_pays_per_call_too() {
-    let (one, one_overhead) = run_api("executor", 1);
-    let (large, large_overhead) = run_api("executor", 250);
+    let (one, one_overhead) = run_api(ProcessApi::Executor, 1);
+    let (large, large_overhead) = run_api(ProcessApi::Executor, 250);
     println!(
         "executor chunksize 1: {one:.4} s, {one_overhead:.0} ns per task; \
          250: {large:.4} s, {large_overhead:.0} ns"
@@ -68,7 +67,7 @@ fn the_executor_pays_per_call_too() {
 #[test]
 fn the_default_chunksize_is_pools() {
     // ceil(4000 / (4 × 4)) = 250: the same run as chunksize = 250.
-    let s = scenario(&MANY_SMALL.replace("chunksize = 1\n", ""));
+    let s = build(many_small(ProcessApi::Pool, None));
     let o = simulate(&s);
     let (large, _) = run(250);
     assert_eq!(o.workloads[0].sim_time_s, large);

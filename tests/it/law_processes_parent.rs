@@ -5,30 +5,24 @@
 
 use crate::common::*;
 
-const POOL: &str = r#"
-name = "parent"
-seed = 21
-[machine]
-cores = 8
-[[workload]]
-name = "jobs"
-tasks = 2000
-steps = [ { cpu = "200us" } ]
-[workload.run]
-model = "processes"
-workers = 4
-chunksize = 1
-"#;
+use gilsim::engine::time::{MS, S, US};
+use gilsim::workload::{ProcessApi, StartMethod};
 
-const BUSY_PARENT: &str = r#"
-[[workload]]
-name = "busy"
-tasks = 4
-steps = [ { cpu = "500ms" } ]
-[workload.run]
-model = "threads"
-workers = 2
-"#;
+/// How a workload runs: sets its `[workload.run]`.
+type Run = fn(WorkloadBuilder) -> WorkloadBuilder;
+
+/// The parent's scenario: seed 21, 8 cores.
+fn parent() -> ScenarioBuilder {
+    ScenarioBuilder::new("parent").seed(21).cores(8)
+}
+
+/// Tasks of 200 µs of Python on a pool of 4 processes, one task per message.
+fn jobs() -> WorkloadBuilder {
+    WorkloadBuilder::new("jobs")
+        .steps(vec![step::cpu(200 * US)])
+        .processes(4)
+        .chunksize(1)
+}
 
 fn makespan_of(o: &gilsim::simulation::RunOutput, name: &str) -> f64 {
     let w = o
@@ -43,9 +37,16 @@ fn makespan_of(o: &gilsim::simulation::RunOutput, name: &str) -> f64 {
 
 #[test]
 fn a_busy_parent_gil_slows_the_pool() {
-    let alone = simulate(&scenario(POOL));
+    let alone = parent().workload(jobs().tasks(2000));
+    let busy = alone.clone().workload(
+        WorkloadBuilder::new("busy")
+            .tasks(4)
+            .steps(vec![step::cpu(500 * MS)])
+            .threads(2),
+    );
+    let alone = simulate(&build(alone));
     assert_single_holder(&alone);
-    let busy = simulate(&scenario(&format!("{POOL}{BUSY_PARENT}")));
+    let busy = simulate(&build(busy));
     assert_single_holder(&busy);
     let (a, b) = (makespan_of(&alone, "jobs"), makespan_of(&busy, "jobs"));
     println!("pool alone {a:.4} s, beside CPU-bound threads in the parent {b:.4} s");
@@ -54,15 +55,13 @@ fn a_busy_parent_gil_slows_the_pool() {
 
 #[test]
 fn open_loop_work_completes_at_its_rate() {
-    for api in ["pool", "executor"] {
-        let s = scenario_with(
-            &POOL.replace("tasks = 2000", "rate = \"2000/s\"").replace(
-                "name = \"parent\"\n",
-                "name = \"parent\"\nduration = \"2s\"\nwarmup = \"200ms\"\n",
-            ),
-            &[&format!("workload.jobs.run.api={api}")],
-        );
-        let o = simulate(&s);
+    for api in [ProcessApi::Pool, ProcessApi::Executor] {
+        let b = parent()
+            .duration(2 * S)
+            .warmup(200 * MS)
+            .workload(jobs().rate(2000.0).api(api));
+        let api = api.name();
+        let o = simulate(&build(b));
         assert_single_holder(&o);
         let w = &o.workloads[0];
         println!(
@@ -88,19 +87,24 @@ fn open_loop_work_completes_at_its_rate() {
 fn a_lightly_loaded_executor_starts_only_the_workers_it_needs() {
     // ProcessPoolExecutor (spawn) and InterpreterPoolExecutor reuse an idle
     // worker before starting another (_adjust_process_count, _adjust_thread_count).
-    for (model, extra) in [
-        (
-            "processes",
-            "api = \"executor\"\nstart_method = \"spawn\"\n",
-        ),
-        ("subinterpreters", ""),
-    ] {
-        let s = scenario(&format!(
-            "name = \"light\"\nseed = 3\nduration = \"3s\"\n[machine]\ncores = 4\n[python]\nversion = \"3.14\"\n\
-             [[workload]]\nname = \"jobs\"\nrate = \"5/s\"\nsteps = [ {{ cpu = \"200us\" }} ]\n\
-             [workload.run]\nmodel = \"{model}\"\nworkers = 4\n{extra}"
-        ));
-        let o = simulate(&s);
+    let runs: [(&str, Run); 2] = [
+        ("processes", |w| {
+            w.processes(4)
+                .api(ProcessApi::Executor)
+                .start_method(StartMethod::Spawn)
+        }),
+        ("subinterpreters", |w| w.subinterpreters(4)),
+    ];
+    for (model, run) in runs {
+        let b = ScenarioBuilder::new("light")
+            .seed(3)
+            .duration(3 * S)
+            .cores(4)
+            .python("version", "3.14")
+            .workload(run(WorkloadBuilder::new("jobs")
+                .rate(5.0)
+                .steps(vec![step::cpu(200 * US)])));
+        let o = simulate(&build(b));
         assert_single_holder(&o);
         let interpreters = o.gil_logs.as_ref().expect("logs").len();
         println!("{model}: {interpreters} interpreters for 5 tasks/s");
@@ -111,12 +115,22 @@ fn a_lightly_loaded_executor_starts_only_the_workers_it_needs() {
 
 #[test]
 fn per_task_processes_take_open_loop_work() {
-    let toml = "name = \"per-task-rate\"\nseed = 3\nduration = \"2s\"\nwarmup = \"200ms\"\n[machine]\ncores = 4\n\
-         [[workload]]\nname = \"jobs\"\nrate = \"50/s\"\nsteps = [ { cpu = \"2ms\" } ]\n\
-         [workload.run]\nmodel = \"processes\"\nworkers = \"per-task\"\nstart_method = \"fork\"\n";
-    let per_task = simulate(&scenario(toml));
+    let at_50 = |run: Run| {
+        ScenarioBuilder::new("per-task-rate")
+            .seed(3)
+            .duration(2 * S)
+            .warmup(200 * MS)
+            .cores(4)
+            .workload(
+                run(WorkloadBuilder::new("jobs")
+                    .rate(50.0)
+                    .steps(vec![step::cpu(2 * MS)]))
+                .start_method(StartMethod::Fork),
+            )
+    };
+    let per_task = simulate(&build(at_50(|w| w.per_task_processes())));
     assert_single_holder(&per_task);
-    let pool = simulate(&scenario_with(toml, &["workload.jobs.run.workers=4"]));
+    let pool = simulate(&build(at_50(|w| w.processes(4))));
     let (a, b) = (&per_task.workloads[0], &pool.workloads[0]);
     let (la, lb) = (
         a.latency_ms.expect("completions"),

@@ -6,30 +6,20 @@
 
 use crate::common::*;
 
-const BATCH: &str = r#"
-name = "payload"
-seed = 11
-[machine]
-cores = 4
-[[workload]]
-name = "jobs"
-tasks = 200
-args_bytes = "1KB"
-steps = [ { cpu = "1ms" } ]
-[workload.run]
-model = "threads"
-workers = 4
-"#;
+use gilsim::engine::time::{MS, Nanos, US};
 
-fn makespan(model: &str, cpu: &str, args: &str) -> f64 {
-    let s = scenario_with(
-        BATCH,
-        &[
-            &format!("workload.jobs.run.model={model}"),
-            &format!("workload.jobs.steps=[{{cpu=\"{cpu}\"}}]"),
-            &format!("workload.jobs.args_bytes={args}"),
-        ],
-    );
+/// The makespan of 200 tasks of `cpu` whose arguments pickle to
+/// `args_bytes`, on 4 threads or 4 processes (`model`) and 4 cores.
+fn makespan(model: &str, cpu: Nanos, args_bytes: u64) -> f64 {
+    let jobs = WorkloadBuilder::new("jobs")
+        .tasks(200)
+        .args_bytes(args_bytes)
+        .steps(vec![step::cpu(cpu)]);
+    let b = ScenarioBuilder::new("payload")
+        .seed(11)
+        .cores(4)
+        .workload(on_model(jobs, model, 4));
+    let s = build(b);
     let o = simulate(&s);
     assert_single_holder(&o);
     assert_eq!(o.workloads[0].tasks_completed, 200);
@@ -38,9 +28,9 @@ fn makespan(model: &str, cpu: &str, args: &str) -> f64 {
 
 #[test]
 fn a_large_payload_makes_processes_slower_than_threads() {
-    let threads = makespan("threads", "1ms", "1KB");
-    let small = makespan("processes", "1ms", "1KB");
-    let large = makespan("processes", "1ms", "4MB");
+    let threads = makespan("threads", MS, 1_000);
+    let small = makespan("processes", MS, 1_000);
+    let large = makespan("processes", MS, 4_000_000);
     println!("threads {threads:.4} s, processes 1KB {small:.4} s, 4MB {large:.4} s");
     assert!(
         small < threads / 2.0,
@@ -53,10 +43,10 @@ fn a_large_payload_makes_processes_slower_than_threads() {
 }
 
 /// The smallest task CPU on a grid at which processes beat threads.
-fn crossover(args: &str) -> f64 {
-    for us in [50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000] {
-        let cpu = format!("{us}us");
-        if makespan("processes", &cpu, args) < makespan("threads", &cpu, args) {
+fn crossover(args_bytes: u64) -> f64 {
+    for us in [50u32, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000] {
+        let cpu = u64::from(us) * US;
+        if makespan("processes", cpu, args_bytes) < makespan("threads", cpu, args_bytes) {
             return f64::from(us);
         }
     }
@@ -65,8 +55,8 @@ fn crossover(args: &str) -> f64 {
 
 #[test]
 fn the_crossover_moves_with_args_bytes() {
-    let small = crossover("10KB");
-    let large = crossover("1MB");
+    let small = crossover(10_000);
+    let large = crossover(1_000_000);
     println!("processes beat threads from {small} us per task at 10KB, from {large} us at 1MB");
     assert!(small.is_finite() && large.is_finite());
     assert!(

@@ -4,34 +4,20 @@
 
 use crate::common::*;
 
-const POOL: &str = r#"
-name = "scale"
-seed = 5
-[machine]
-cores = 4
-[[workload]]
-name = "jobs"
-tasks = 160
-steps = [ { cpu = "10ms" } ]
-[workload.run]
-model = "processes"
-api = "pool"
-workers = 1
-"#;
+use gilsim::engine::time::{MS, S};
+use gilsim::workload::ProcessApi;
 
-fn makespan(model: &str, workers: u32, extra: &[&str]) -> f64 {
-    let mut sets = vec![
-        format!("workload.jobs.run.model={model}"),
-        format!("workload.jobs.run.workers={workers}"),
-    ];
-    sets.extend(extra.iter().map(|s| s.to_string()));
-    let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
-    let toml = if model == "threads" {
-        POOL.replace("api = \"pool\"\n", "")
-    } else {
-        POOL.to_string()
-    };
-    let s = scenario_with(&toml, &sets);
+/// The makespan of 160 tasks of 10 ms of Python on 4 cores, run as `run` says.
+fn makespan(run: impl FnOnce(WorkloadBuilder) -> WorkloadBuilder) -> f64 {
+    let jobs = WorkloadBuilder::new("jobs")
+        .tasks(160)
+        .steps(vec![step::cpu(10 * MS)]);
+    let s = build(
+        ScenarioBuilder::new("scale")
+            .seed(5)
+            .cores(4)
+            .workload(run(jobs)),
+    );
     let o = simulate(&s);
     assert_single_holder(&o);
     assert_eq!(o.workloads[0].tasks_completed, 160);
@@ -41,10 +27,10 @@ fn makespan(model: &str, workers: u32, extra: &[&str]) -> f64 {
 
 #[test]
 fn four_processes_on_four_cores_are_at_least_3_5_times_one() {
-    for api in ["pool", "executor"] {
-        let api = format!("workload.jobs.run.api={api}");
-        let one = makespan("processes", 1, &[&api]);
-        let four = makespan("processes", 4, &[&api]);
+    for api in [ProcessApi::Pool, ProcessApi::Executor] {
+        let one = makespan(|w| w.processes(1).api(api));
+        let four = makespan(|w| w.processes(4).api(api));
+        let api = api.name();
         println!(
             "{api}: 1 worker {one:.4} s, 4 workers {four:.4} s, speed-up {:.3}",
             one / four
@@ -60,9 +46,9 @@ fn four_processes_on_four_cores_are_at_least_3_5_times_one() {
 
 #[test]
 fn processes_do_not_scale_beyond_the_cores() {
-    let four = makespan("processes", 4, &[]);
-    let eight = makespan("processes", 8, &[]);
-    let one = makespan("processes", 1, &[]);
+    let four = makespan(|w| w.processes(4));
+    let eight = makespan(|w| w.processes(8));
+    let one = makespan(|w| w.processes(1));
     println!("1: {one:.4} s, 4: {four:.4} s, 8: {eight:.4} s");
     assert!(
         one / eight <= 4.0,
@@ -77,8 +63,8 @@ fn processes_do_not_scale_beyond_the_cores() {
 
 #[test]
 fn threads_do_not_scale_where_processes_do() {
-    let threads = makespan("threads", 4, &[]);
-    let processes = makespan("processes", 4, &[]);
+    let threads = makespan(|w| w.threads(4));
+    let processes = makespan(|w| w.processes(4));
     assert!(
         threads > 3.0 * processes,
         "threads {threads} s against processes {processes} s"
@@ -87,23 +73,20 @@ fn threads_do_not_scale_where_processes_do() {
 
 #[test]
 fn forever_workers_each_loop_in_their_own_process() {
-    let toml = r#"
-name = "spin"
-seed = 5
-duration = "1s"
-warmup = "100ms"
-[machine]
-cores = 4
-[[workload]]
-name = "spin"
-repeat = "forever"
-steps = [ { cpu = "10ms" } ]
-[workload.run]
-model = "processes"
-workers = 4
-"#;
     for model in ["processes", "threads"] {
-        let s = scenario_with(toml, &[&format!("workload.spin.run.model={model}")]);
+        let b = ScenarioBuilder::new("spin")
+            .seed(5)
+            .duration(S)
+            .warmup(100 * MS)
+            .cores(4)
+            .workload(on_model(
+                WorkloadBuilder::new("spin")
+                    .forever()
+                    .steps(vec![step::cpu(10 * MS)]),
+                model,
+                4,
+            ));
+        let s = build(b);
         let o = simulate(&s);
         assert_single_holder(&o);
         let t = o.workloads[0].throughput_per_s;

@@ -6,30 +6,22 @@
 
 use crate::common::*;
 
-const BATCH: &str = r#"
-name = "shm"
-seed = 12
-[machine]
-cores = 4
-[[workload]]
-name = "jobs"
-tasks = 200
-args_bytes = "1KB"
-steps = [ { cpu = "1ms" } ]
-[workload.run]
-model = "processes"
-workers = 4
-chunksize = 1
-"#;
+use gilsim::engine::time::MS;
+use gilsim::workload::Transfer;
 
-fn run(args: &str, transfer: &str) -> (f64, u64) {
-    let s = scenario_with(
-        BATCH,
-        &[
-            &format!("workload.jobs.args_bytes={args}"),
-            &format!("workload.jobs.run.transfer={transfer}"),
-        ],
+/// 200 tasks of 1 ms whose arguments are `args_bytes`, moved by
+/// `transfer`, on a pool of 4 processes (one task per message) on 4 cores.
+fn run(args_bytes: u64, transfer: Transfer) -> (f64, u64) {
+    let b = ScenarioBuilder::new("shm").seed(12).cores(4).workload(
+        WorkloadBuilder::new("jobs")
+            .tasks(200)
+            .args_bytes(args_bytes)
+            .steps(vec![step::cpu(MS)])
+            .processes(4)
+            .chunksize(1)
+            .transfer(transfer),
     );
+    let s = build(b);
     let o = simulate(&s);
     assert_single_holder(&o);
     assert_eq!(o.workloads[0].tasks_completed, 200);
@@ -39,10 +31,10 @@ fn run(args: &str, transfer: &str) -> (f64, u64) {
 
 #[test]
 fn shared_memory_pays_for_large_payloads_only() {
-    let (small_pickle, _) = run("1KB", "pickle");
-    let (small_shm, _) = run("1KB", "shared_memory");
-    let (large_pickle, pickled) = run("2MB", "pickle");
-    let (large_shm, handles) = run("2MB", "shared_memory");
+    let (small_pickle, _) = run(1_000, Transfer::Pickle);
+    let (small_shm, _) = run(1_000, Transfer::SharedMemory);
+    let (large_pickle, pickled) = run(2_000_000, Transfer::Pickle);
+    let (large_shm, handles) = run(2_000_000, Transfer::SharedMemory);
     println!(
         "1KB: pickle {small_pickle:.4} s, shared memory {small_shm:.4} s; \
          2MB: pickle {large_pickle:.4} s, shared memory {large_shm:.4} s"

@@ -8,33 +8,33 @@
 
 use crate::common::*;
 
+use gilsim::engine::random::Dist;
+use gilsim::engine::time::{MS, US};
 use gilsim::python::runtime::LoopRecord;
+use gilsim::workload::Workers;
 use proptest::prelude::*;
 
-fn leaf() -> impl Strategy<Value = String> {
+fn leaf() -> impl Strategy<Value = StepSpec> {
     prop_oneof![
-        (0u32..2000).prop_map(|us| format!("{{ cpu = \"{us}us\" }}")),
-        (1u32..1000).prop_map(|us| format!("{{ cpu_held = {{ exp = \"{us}us\" }} }}")),
-        (0u32..1000).prop_map(|us| format!("{{ cpu_nogil = \"{us}us\" }}")),
-        (1u32..3000).prop_map(|us| format!("{{ io = {{ exp = \"{us}us\" }} }}")),
-        (0u32..3000).prop_map(|us| format!("{{ sleep = \"{us}us\" }}")),
-        (1u32..500).prop_map(|us| format!("{{ blocking_io = \"{us}us\" }}")),
-        (0u32..500)
-            .prop_map(|us| format!("{{ lock = \"l\", steps = [ {{ sleep = \"{us}us\" }} ] }}")),
-        (0u32..500)
-            .prop_map(|us| format!("{{ semaphore = \"s\", steps = [ {{ io = \"{us}us\" }} ] }}")),
-        (0u32..1000, 0u32..1000).prop_map(|(a, b)| format!(
-            "{{ to_thread = true, steps = [ {{ cpu = \"{a}us\" }}, {{ cpu_nogil = \"{b}us\" }} ] }}"
-        )),
-        Just("{ wait_event = \"go\" }".to_string()),
-        Just("{ set_event = \"go\" }".to_string()),
-        Just("{ notify = \"c\", n = \"all\" }".to_string()),
+        (0u64..2000).prop_map(|us| step::cpu(us * US)),
+        (1u64..1000).prop_map(|us| step::cpu_held(Dist::Exp { mean: us * US })),
+        (0u64..1000).prop_map(|us| step::cpu_nogil(us * US)),
+        (1u64..3000).prop_map(|us| step::io(Dist::Exp { mean: us * US })),
+        (0u64..3000).prop_map(|us| step::sleep(us * US)),
+        (1u64..500).prop_map(|us| step::blocking_io(us * US)),
+        (0u64..500).prop_map(|us| step::lock("l", vec![step::sleep(us * US)])),
+        (0u64..500).prop_map(|us| step::semaphore("s", vec![step::io(us * US)])),
+        (0u64..1000, 0u64..1000)
+            .prop_map(|(a, b)| step::to_thread(vec![step::cpu(a * US), step::cpu_nogil(b * US)])),
+        Just(step::wait_event("go")),
+        Just(step::set_event("go")),
+        Just(step::notify_all("c")),
     ]
 }
 
 #[derive(Debug, Clone)]
 struct Case {
-    toml: String,
+    scenario: ScenarioBuilder,
     tasks: u64,
     threads: bool,
 }
@@ -47,36 +47,50 @@ fn case() -> impl Strategy<Value = Case> {
         prop_oneof![Just(None), (1u32..8).prop_map(Some)],
         (any::<bool>(), any::<bool>()),
         any::<u64>(),
-        0u32..5000,
+        0u64..5000,
     )
-        .prop_map(|(cores, steps, tasks, workers, (threads, free), seed, set_at)| {
-            let workers = workers.map_or(String::new(), |n| format!("workers = {n}\n"));
-            let python = if free {
-                "version = \"3.14\"\nbuild = \"free-threaded\""
-            } else {
-                "version = \"3.12\""
-            };
-            let mut toml = format!(
-                "name = \"prop\"\nseed = {seed}\n[machine]\ncores = {cores}\n[python]\n{python}\n\
-                 [semaphores]\ns = 2\n[events]\ngo = {{}}\n[conditions]\nc = {{}}\n[[workload]]\nname = \"w\"\ntasks = {tasks}\nmemory = \"1KB\"\n\
-                 steps = [ {} ]\n[workload.run]\nmodel = \"asyncio\"\n{workers}",
-                steps.join(", ")
-            );
-            if threads {
-                toml += "[[workload]]\nname = \"bg\"\ntasks = 5\nsteps = [ { cpu = \"2ms\" }, { io = \"1ms\" } ]\n\
-                         [workload.run]\nmodel = \"threads\"\nworkers = 2\n";
-            }
-            toml += &format!(
-                "[[workload]]\nname = \"setter\"\ntasks = 1\n\
-                 steps = [ {{ sleep = \"{set_at}us\" }}, {{ set_event = \"go\" }} ]\n\
-                 [workload.run]\nmodel = \"asyncio\"\n"
-            );
-            Case {
-                toml,
-                tasks,
-                threads,
-            }
-        })
+        .prop_map(
+            |(cores, steps, tasks, workers, (threads, free), seed, set_at)| {
+                let mut b = ScenarioBuilder::new("prop").seed(seed).cores(cores);
+                b = if free {
+                    b.python("version", "3.14").python("build", "free-threaded")
+                } else {
+                    b.python("version", "3.12")
+                };
+                let mut w = WorkloadBuilder::new("w")
+                    .tasks(tasks)
+                    .memory(1000)
+                    .steps(steps)
+                    .asyncio();
+                if let Some(n) = workers {
+                    w = w.workers(Workers::Fixed(n));
+                }
+                b = b
+                    .semaphore("s", 2)
+                    .event("go", false)
+                    .condition("c")
+                    .workload(w);
+                if threads {
+                    b = b.workload(
+                        WorkloadBuilder::new("bg")
+                            .tasks(5)
+                            .steps(vec![step::cpu(2 * MS), step::io(MS)])
+                            .threads(2),
+                    );
+                }
+                let b = b.workload(
+                    WorkloadBuilder::new("setter")
+                        .tasks(1)
+                        .steps(vec![step::sleep(set_at * US), step::set_event("go")])
+                        .asyncio(),
+                );
+                Case {
+                    scenario: b,
+                    tasks,
+                    threads,
+                }
+            },
+        )
 }
 
 proptest! {
@@ -84,12 +98,12 @@ proptest! {
 
     #[test]
     fn random_asyncio_scenarios_keep_the_invariants(c in case()) {
-        let s = scenario(&c.toml);
+        let s = build(c.scenario.clone());
         let o = simulate_loop(&s);
         assert_single_holder(&o);
         let a = o.accounting;
-        prop_assert_eq!(a.busy, a.step_cpu + a.overhead_cpu + a.switch_cpu, "{}", c.toml);
-        prop_assert_eq!(o.workloads[0].tasks_completed, c.tasks, "{}", c.toml);
+        prop_assert_eq!(a.busy, a.step_cpu + a.overhead_cpu + a.switch_cpu, "{}", c.scenario.to_toml());
+        prop_assert_eq!(o.workloads[0].tasks_completed, c.tasks, "{}", c.scenario.to_toml());
         prop_assert_eq!(o.workloads[0].tasks_in_flight, 0);
         if c.threads {
             prop_assert_eq!(o.workloads[1].tasks_completed, 5);
@@ -120,7 +134,7 @@ proptest! {
 
     #[test]
     fn random_asyncio_timelines_keep_their_invariants(c in case()) {
-        let s = scenario(&c.toml);
+        let s = build(c.scenario.clone());
         let o = simulate_traced(&s, 0, u64::MAX);
         assert_timeline_invariants(&s, &o);
     }

@@ -4,15 +4,13 @@
 //! or an open-loop source): no deadlock, at most one GIL holder, queues never
 //! over capacity, every item consumed exactly once, work conserved.
 
-use crate::common;
+use crate::common::{self, ScenarioBuilder, StepSpec, WorkloadBuilder, step};
 
 use gilsim::engine::random::Dist;
 use gilsim::engine::time::{MS, US};
-use gilsim::machine::MachineConfig;
-use gilsim::python::{Build, PyVersion, PythonConfig};
 use gilsim::scenario::Scenario;
 use gilsim::simulation::{RunOptions, run};
-use gilsim::workload::{Arrival, Model, RunWindow, StageChannel, Step, Workers, Workload};
+use gilsim::workload::{Model, Workers};
 use proptest::prelude::*;
 
 fn dist() -> impl Strategy<Value = Dist> {
@@ -22,12 +20,12 @@ fn dist() -> impl Strategy<Value = Dist> {
     ]
 }
 
-fn steps() -> impl Strategy<Value = Vec<Step>> {
+fn steps() -> impl Strategy<Value = Vec<StepSpec>> {
     prop::collection::vec(
         prop_oneof![
-            dist().prop_map(Step::Cpu),
-            dist().prop_map(Step::CpuNogil),
-            dist().prop_map(Step::Io),
+            dist().prop_map(step::cpu),
+            dist().prop_map(step::cpu_nogil),
+            dist().prop_map(step::io),
         ],
         1..3,
     )
@@ -41,14 +39,14 @@ fn workers() -> impl Strategy<Value = (Model, Workers)> {
     ]
 }
 
-fn workload(name: &str, arrival: Arrival, steps: Vec<Step>, run: (Model, Workers)) -> Workload {
-    Workload {
-        name: name.into(),
-        arrival,
-        steps,
-        model: run.0,
-        workers: run.1,
-        memory_bytes: 0,
+/// A workload run as `run` says: sequential, threads or coroutines.
+fn workload(w: WorkloadBuilder, steps: Vec<StepSpec>, run: (Model, Workers)) -> WorkloadBuilder {
+    let w = w.steps(steps);
+    match run {
+        (Model::Sequential, _) => w.sequential(),
+        (Model::Threads, Workers::Fixed(n)) => w.threads(n),
+        (Model::Threads, _) => w.per_task_threads(),
+        (_, workers) => w.asyncio().workers(workers),
     }
 }
 
@@ -93,75 +91,34 @@ fn case() -> impl Strategy<Value = Case> {
                     (true, _) => (Model::Asyncio, Workers::Unlimited),
                 };
                 let (r0, r1, r2) = (on_loop(r0), on_loop(r1), on_loop(r2));
-                let channel = if aio {
-                    StageChannel::AsyncioQueue
+                let mut b = ScenarioBuilder::new("prop")
+                    .seed(seed)
+                    .cores(cores)
+                    .python("version", "3.13");
+                if free_threaded {
+                    b = b.python("build", "free-threaded");
+                }
+                let source = workload(WorkloadBuilder::new("source"), s0, r0);
+                b = if open_loop {
+                    b.duration(300 * MS)
+                        .workload(source.rate(tasks as f64 * 50.0))
                 } else {
-                    StageChannel::Queue
+                    b.workload(source.tasks(tasks))
                 };
-                let build = if free_threaded {
-                    Build::FreeThreaded
+                let end = if join {
+                    vec!["source", "mid"]
                 } else {
-                    Build::Gil
+                    vec!["mid"]
                 };
-                let python = PythonConfig::defaults(
-                    PyVersion {
-                        major: 3,
-                        minor: 13,
-                    },
-                    build,
-                );
-                let source = if open_loop {
-                    Arrival::Rate(tasks as f64 * 50.0)
-                } else {
-                    Arrival::Batch(tasks)
-                };
-                let end_upstream = if join { vec![0, 1] } else { vec![1] };
-                let scenario = Scenario {
-                    path: "prop.toml".into(),
-                    name: "prop".into(),
-                    description: String::new(),
-                    seed,
-                    window: RunWindow {
-                        duration: open_loop.then_some(300 * MS),
-                        warmup: 0,
-                    },
-                    replications: 1,
-                    machine: MachineConfig {
-                        cores,
-                        ..MachineConfig::default()
-                    },
-                    python,
-                    semaphores: Vec::new(),
-                    locks: Vec::new(),
-                    syncs: Vec::new(),
-                    workloads: vec![
-                        workload("source", source, s0, r0),
-                        workload(
-                            "mid",
-                            Arrival::After {
-                                upstream: vec![0],
-                                capacity: c1,
-                                channel,
-                                item_bytes: 0,
-                            },
-                            s1,
-                            r1,
-                        ),
-                        workload(
-                            "end",
-                            Arrival::After {
-                                upstream: end_upstream,
-                                capacity: c2,
-                                channel,
-                                item_bytes: 0,
-                            },
-                            s2,
-                            r2,
-                        ),
-                    ],
-                };
+                let b = b
+                    .workload(workload(
+                        WorkloadBuilder::new("mid").after(["source"], c1),
+                        s1,
+                        r1,
+                    ))
+                    .workload(workload(WorkloadBuilder::new("end").after(end, c2), s2, r2));
                 Case {
-                    scenario,
+                    scenario: b.path("prop.toml").build().expect("a valid scenario"),
                     tasks: (!open_loop).then_some(tasks),
                     capacities: vec![None, c1, c2],
                     join,

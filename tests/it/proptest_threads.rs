@@ -4,16 +4,13 @@
 //! event that a second workload sets (and nothing clears), sets, and
 //! notifies of a condition nobody waits on.
 
-use crate::common;
+use crate::common::{self, ScenarioBuilder, StepSpec, WorkloadBuilder, step};
 
 use gilsim::engine::random::Dist;
 use gilsim::engine::time::{MS, US};
-use gilsim::machine::MachineConfig;
-use gilsim::python::{Build, Handoff, PyVersion, PythonConfig};
 use gilsim::scenario::Scenario;
 use gilsim::simulation::{RunOptions, run};
-use gilsim::workload::{Arrival, Model, RunWindow, Step, Workers, Workload};
-use gilsim::workload::{SemaphoreDef, SyncDef};
+use gilsim::workload::{Arrival, Workers};
 use proptest::prelude::*;
 
 fn dist() -> impl Strategy<Value = Dist> {
@@ -27,25 +24,25 @@ fn dist() -> impl Strategy<Value = Dist> {
     ]
 }
 
-fn leaf() -> impl Strategy<Value = Step> {
+fn leaf() -> impl Strategy<Value = StepSpec> {
     prop_oneof![
-        dist().prop_map(Step::Cpu),
-        dist().prop_map(Step::CpuHeld),
-        dist().prop_map(Step::CpuNogil),
-        dist().prop_map(Step::Io),
-        dist().prop_map(Step::Sleep),
+        dist().prop_map(step::cpu),
+        dist().prop_map(step::cpu_held),
+        dist().prop_map(step::cpu_nogil),
+        dist().prop_map(step::io),
+        dist().prop_map(step::sleep),
     ]
 }
 
-fn step() -> impl Strategy<Value = Step> {
+fn step() -> impl Strategy<Value = StepSpec> {
     prop_oneof![
         3 => leaf(),
-        1 => prop::collection::vec(leaf(), 1..3).prop_map(|steps| Step::Lock { lock: 0, steps }),
-        1 => prop::collection::vec(leaf(), 1..3).prop_map(|steps| Step::Semaphore { semaphore: 0, steps }),
-        1 => Just(Step::WaitEvent(0)),
-        1 => Just(Step::SetEvent(0)),
+        1 => prop::collection::vec(leaf(), 1..3).prop_map(|steps| step::lock("l", steps)),
+        1 => prop::collection::vec(leaf(), 1..3).prop_map(|steps| step::semaphore("s", steps)),
+        1 => Just(step::wait_event("go")),
+        1 => Just(step::set_event("go")),
         1 => prop_oneof![Just(None), (1u32..3).prop_map(Some)]
-            .prop_map(|n| Step::Notify { condition: 1, n }),
+            .prop_map(|n| StepSpec::Notify { condition: "ready".into(), n }),
     ]
 }
 
@@ -77,78 +74,36 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 open_loop,
                 setter_sleep,
             )| {
-                let build = if free_threaded {
-                    Build::FreeThreaded
-                } else {
-                    Build::Gil
-                };
-                let mut python = PythonConfig::defaults(
-                    PyVersion {
-                        major: 3,
-                        minor: 13,
-                    },
-                    build,
-                );
-                python.switch_interval_us = interval;
-                python.gil_handoff = if random {
-                    Handoff::Random
-                } else {
-                    Handoff::Fifo
-                };
-                Scenario {
-                    path: "prop.toml".into(),
-                    name: "prop".into(),
-                    description: String::new(),
-                    seed,
-                    window: RunWindow {
-                        // An open-loop workload needs an end, as the parser demands.
-                        duration: open_loop.then_some(200 * MS),
-                        warmup: 0,
-                    },
-                    replications: 1,
-                    machine: MachineConfig {
-                        cores,
-                        ..MachineConfig::default()
-                    },
-                    python,
-                    semaphores: vec![SemaphoreDef {
-                        name: "s".into(),
-                        capacity,
-                    }],
-                    locks: vec!["l".into()],
-                    syncs: vec![
-                        SyncDef {
-                            name: "go".into(),
-                            event: Some(false),
-                        },
-                        SyncDef {
-                            name: "ready".into(),
-                            event: None,
-                        },
-                    ],
-                    workloads: vec![
-                        Workload {
-                            name: "w".into(),
-                            arrival: if open_loop {
-                                Arrival::Rate(tasks as f64 * 100.0)
-                            } else {
-                                Arrival::Batch(tasks)
-                            },
-                            steps,
-                            model: Model::Threads,
-                            workers,
-                            memory_bytes: 1000,
-                        },
-                        Workload {
-                            name: "setter".into(),
-                            arrival: Arrival::Batch(1),
-                            steps: vec![Step::Sleep(setter_sleep), Step::SetEvent(0)],
-                            model: Model::Threads,
-                            workers: Workers::Fixed(1),
-                            memory_bytes: 0,
-                        },
-                    ],
+                let mut b = ScenarioBuilder::new("prop")
+                    .seed(seed)
+                    .cores(cores)
+                    .python("version", "3.13")
+                    .switch_interval(interval * US)
+                    .python("gil_handoff", if random { "random" } else { "fifo" })
+                    .semaphore("s", capacity)
+                    .event("go", false)
+                    .condition("ready");
+                if free_threaded {
+                    b = b.python("build", "free-threaded");
                 }
+                let w = WorkloadBuilder::new("w").steps(steps).memory(1000);
+                let w = match workers {
+                    Workers::Fixed(n) => w.threads(n),
+                    _ => w.per_task_threads(),
+                };
+                b = if open_loop {
+                    // An open-loop workload needs an end, as the parser demands.
+                    b.duration(200 * MS).workload(w.rate(tasks as f64 * 100.0))
+                } else {
+                    b.workload(w.tasks(tasks))
+                };
+                let b = b.workload(
+                    WorkloadBuilder::new("setter")
+                        .tasks(1)
+                        .steps(vec![step::sleep(setter_sleep), step::set_event("go")])
+                        .threads(1),
+                );
+                b.path("prop.toml").build().expect("a valid scenario")
             },
         )
 }

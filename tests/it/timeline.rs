@@ -9,12 +9,9 @@ use std::path::Path;
 
 use gilsim::engine::random::Dist;
 use gilsim::engine::time::{MS, US};
-use gilsim::machine::MachineConfig;
-use gilsim::python::{Build, Handoff, PyVersion, PythonConfig};
 use gilsim::results::timeline::ThreadState;
 use gilsim::scenario::{Scenario, parse_str};
-use gilsim::workload::SemaphoreDef;
-use gilsim::workload::{Arrival, Model, RunWindow, Step, Workers, Workload};
+use gilsim::workload::Workers;
 use proptest::prelude::*;
 
 fn shipped() -> Vec<Scenario> {
@@ -160,18 +157,18 @@ fn dist() -> impl Strategy<Value = Dist> {
     ]
 }
 
-fn step() -> impl Strategy<Value = Step> {
+fn step() -> impl Strategy<Value = StepSpec> {
     let leaf = prop_oneof![
-        dist().prop_map(Step::Cpu),
-        dist().prop_map(Step::CpuHeld),
-        dist().prop_map(Step::CpuNogil),
-        dist().prop_map(Step::Io),
-        dist().prop_map(Step::Sleep),
+        dist().prop_map(step::cpu),
+        dist().prop_map(step::cpu_held),
+        dist().prop_map(step::cpu_nogil),
+        dist().prop_map(step::io),
+        dist().prop_map(step::sleep),
     ];
     prop_oneof![
         3 => leaf.clone(),
-        1 => prop::collection::vec(leaf.clone(), 1..3).prop_map(|steps| Step::Lock { lock: 0, steps }),
-        1 => prop::collection::vec(leaf, 1..3).prop_map(|steps| Step::Semaphore { semaphore: 0, steps }),
+        1 => prop::collection::vec(leaf.clone(), 1..3).prop_map(|steps| step::lock("l", steps)),
+        1 => prop::collection::vec(leaf, 1..3).prop_map(|steps| step::semaphore("s", steps)),
     ]
 }
 
@@ -188,31 +185,27 @@ prop_compose! {
         start in 0u64..30_000,
         len in 0u64..200_000,
     ) -> (Scenario, u64, u64) {
-        let build = if free_threaded { Build::FreeThreaded } else { Build::Gil };
-        let mut python = PythonConfig::defaults(PyVersion { major: 3, minor: 13 }, build);
-        python.switch_interval_us = interval;
-        python.gil_handoff = Handoff::Fifo;
-        let s = Scenario {
-            path: "prop.toml".into(),
-            name: "prop".into(),
-            description: String::new(),
-            seed,
-            window: RunWindow { duration: open_loop.then_some(100 * MS), warmup: 0 },
-            replications: 1,
-            machine: MachineConfig { cores, ..MachineConfig::default() },
-            python,
-            semaphores: vec![SemaphoreDef { name: "s".into(), capacity: 2 }],
-            locks: vec!["l".into()],
-            syncs: Vec::new(),
-            workloads: vec![Workload {
-                name: "w".into(),
-                arrival: if open_loop { Arrival::Rate(tasks as f64 * 100.0) } else { Arrival::Batch(tasks) },
-                steps,
-                model: Model::Threads,
-                workers,
-                memory_bytes: 0,
-            }],
+        let mut b = ScenarioBuilder::new("prop")
+            .seed(seed)
+            .cores(cores)
+            .python("version", "3.13")
+            .switch_interval(interval * US)
+            .python("gil_handoff", "fifo")
+            .semaphore("s", 2);
+        if free_threaded {
+            b = b.python("build", "free-threaded");
+        }
+        let w = WorkloadBuilder::new("w").steps(steps);
+        let w = match workers {
+            Workers::Fixed(n) => w.threads(n),
+            _ => w.per_task_threads(),
         };
+        let b = if open_loop {
+            b.duration(100 * MS).workload(w.rate(tasks as f64 * 100.0))
+        } else {
+            b.workload(w.tasks(tasks))
+        };
+        let s = b.path("prop.toml").build().expect("a valid scenario");
         (s, start * US, (start + len) * US)
     }
 }

@@ -1,9 +1,11 @@
-//! Helpers shared by the integration tests: scenarios from TOML text, one-run shortcuts.
+//! Helpers shared by the integration tests: scenarios from TOML text or
+//! from the scenario builder, one-run shortcuts.
 #![allow(dead_code)]
 
 use std::path::Path;
 
-use gilsim::scenario::{Scenario, parse_str};
+pub use gilsim::scenario::builder::{Override, ScenarioBuilder, StepSpec, WorkloadBuilder, step};
+use gilsim::scenario::{Reader, Scenario, parse_str};
 use gilsim::simulation::{RunOptions, RunOutput, run};
 
 /// Parses a scenario from TOML text, panicking with the rendered diagnostic on error.
@@ -20,6 +22,37 @@ pub fn scenario_with(toml: &str, sets: &[&str]) -> Scenario {
     match parse_str(toml, Path::new("test.toml"), &sets) {
         Ok(s) => s,
         Err(e) => panic!("test scenario does not parse:\n{e}"),
+    }
+}
+
+/// A builder's scenario, read as `test.toml`, panicking with the rendered
+/// diagnostic and the TOML on error.
+pub fn build(b: ScenarioBuilder) -> Scenario {
+    build_set(b, &[])
+}
+
+/// A builder's scenario with typed `--set` overrides applied, read as `test.toml`.
+pub fn build_set(b: ScenarioBuilder, sets: &[Override]) -> Scenario {
+    let b = b.path("test.toml");
+    let sets = gilsim::scenario::builder::args(sets);
+    match b.build_with(&Reader::new(&sets)) {
+        Ok(s) => s,
+        Err(e) => panic!("test scenario does not parse:\n{e}\n{}", b.to_toml()),
+    }
+}
+
+/// `w` run on the model named `model` (`sequential`, `threads`,
+/// `processes`, `asyncio` or `subinterpreters`) with `workers` workers.
+pub fn on_model(w: WorkloadBuilder, model: &str, workers: u32) -> WorkloadBuilder {
+    match model {
+        "sequential" => w.sequential(),
+        "threads" => w.threads(workers),
+        "processes" => w.processes(workers),
+        "asyncio" => w
+            .asyncio()
+            .workers(gilsim::workload::Workers::Fixed(workers)),
+        "subinterpreters" => w.subinterpreters(workers),
+        other => panic!("no model named {other}"),
     }
 }
 
