@@ -33,6 +33,7 @@ impl LatencyStats {
     }
 
     /// Records one latency.
+    #[inline]
     pub fn record(&mut self, latency: Nanos) {
         // The histogram cannot hold 0; a zero latency is recorded as 1 ns.
         let _ = self.histogram.record(latency.max(1));

@@ -164,11 +164,13 @@ impl Runtime {
         t.born = now;
     }
 
+    #[inline]
     pub(super) fn add_task_memory(&mut self, w: usize) {
         self.tasks_memory += self.workloads[w].memory;
         self.update_rss();
     }
 
+    #[inline]
     pub(super) fn update_rss(&mut self) {
         let rss = self.python.process_rss * self.live_processes
             + self.subinterpreters_rss
@@ -179,6 +181,7 @@ impl Runtime {
     }
 
     /// Counts a completed task of workload `w` that arrived at `arrival`.
+    #[inline]
     pub(super) fn count_completion(&mut self, now: Nanos, w: usize, arrival: Nanos) {
         let wl = &mut self.workloads[w];
         wl.completed += 1;

@@ -191,6 +191,7 @@ impl Runtime {
         }
     }
 
+    #[inline]
     pub(super) fn slack(&mut self) -> Nanos {
         self.machine
             .config()

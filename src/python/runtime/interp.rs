@@ -79,7 +79,7 @@ impl Runtime {
 
     /// Runs the operation at `cur` on thread `tid`, or ends the program when
     /// `cur` is past its last operation (or at the end of a `to_thread` body).
-    #[inline]
+    #[inline(always)]
     pub(super) fn run_program(
         &mut self,
         now: Nanos,

@@ -136,6 +136,7 @@ impl Runtime {
     }
 
     /// Gives lock `l` to `holder` (or frees it) at `now`, counting its busy time.
+    #[inline]
     pub(super) fn set_lock_holder(&mut self, l: usize, holder: Option<ThreadId>, now: Nanos) {
         self.locks[l].holder = holder;
         self.note_sync_busy(Wait::Lock(l), holder.is_some(), now);
@@ -143,6 +144,7 @@ impl Runtime {
 
     /// A scenario lock or semaphore became busy (held, or every permit
     /// taken) or free at `now`; the runtime's own locks are not counted.
+    #[inline]
     pub(super) fn note_sync_busy(&mut self, on: Wait, busy: bool, now: Nanos) {
         if let Some(i) = self.sync_index(on) {
             self.sync_busy[i].set(busy, now, self.warmup);
@@ -150,6 +152,7 @@ impl Runtime {
     }
 
     /// Where a lock or semaphore wait is counted in `sync_wait_ns`.
+    #[inline]
     pub(super) fn sync_index(&self, wait: Wait) -> Option<usize> {
         // Locks past the scenario's are the runtime's own (a pool's queue locks).
         let locks = self.scenario_locks;
@@ -161,6 +164,7 @@ impl Runtime {
     }
 
     /// Ends a thread's lock or semaphore wait at `now`, counting its part in the window.
+    #[inline]
     pub(super) fn end_sync_wait(&mut self, tid: ThreadId, now: Nanos) {
         if let Some((since, i)) = self.threads[tid].sync_wait_since.take() {
             let w = self.threads[tid].workload;

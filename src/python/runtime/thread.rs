@@ -90,6 +90,7 @@ impl Runtime {
         tid
     }
 
+    #[inline]
     pub(super) fn block(
         &mut self,
         now: Nanos,
@@ -107,6 +108,7 @@ impl Runtime {
         self.machine.block(now, tid, q);
     }
 
+    #[inline]
     pub(super) fn wake(
         &mut self,
         now: Nanos,
@@ -121,6 +123,7 @@ impl Runtime {
         self.machine.wake(now, tid, q);
     }
 
+    #[inline]
     pub(super) fn burst(
         &mut self,
         now: Nanos,
@@ -135,6 +138,7 @@ impl Runtime {
         self.machine.run_burst(now, tid, cpu, q);
     }
 
+    #[inline]
     pub(super) fn overhead(&mut self, tid: ThreadId, dist: Dist) -> Nanos {
         let w = self.threads[tid].workload;
         let d = dist.sample(&mut self.workloads[w].runtime_rng);

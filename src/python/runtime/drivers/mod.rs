@@ -195,6 +195,7 @@ impl Runtime {
     /// Runs the next act of a thread that follows a plan of its model
     /// (process and subinterpreter pools, stage feeders, the event loop and
     /// its executor) rather than a task's program.
+    #[inline]
     pub(super) fn run_act(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
         if Self::is_aio_role(self.threads[tid].role) {
             self.run_aio(now, tid, q)
@@ -205,6 +206,7 @@ impl Runtime {
 
     /// What a thread does once its task is complete: a pool worker takes the
     /// next one, a `forever` thread loops; any other thread ends.
+    #[inline]
     pub(super) fn after_task(
         &mut self,
         now: Nanos,

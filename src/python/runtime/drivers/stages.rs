@@ -525,6 +525,7 @@ impl Runtime {
 
     /// Takes the next task of `w`'s queue for a worker; for a stage, counts
     /// the item's wait and notifies a blocked producer of each upstream.
+    #[inline]
     pub(in crate::python::runtime) fn take_queued(
         &mut self,
         now: Nanos,
@@ -572,6 +573,7 @@ impl Runtime {
     }
 
     /// A worker of a stage took an item: `get` costs it `queue_get` first.
+    #[inline]
     pub(in crate::python::runtime) fn note_get(&mut self, tid: ThreadId) {
         let w = self.threads[tid].workload;
         if let Some(s) = self.models.stages[w].as_ref() {
@@ -602,6 +604,7 @@ impl Runtime {
     }
 
     /// A producer's wait on a full queue ended at `now`.
+    #[inline]
     pub(in crate::python::runtime) fn end_put_wait(&mut self, tid: ThreadId, now: Nanos) {
         if let Some((since, stage)) = self.models.stage_threads[tid].put_wait_since.take()
             && let Some(s) = self.models.stages[stage].as_mut()

@@ -30,6 +30,7 @@ impl Runtime {
     }
 
     /// A pool worker without a task takes the next queued one or goes idle.
+    #[inline]
     pub(in crate::python::runtime) fn next_task(
         &mut self,
         now: Nanos,

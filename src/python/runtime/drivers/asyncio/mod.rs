@@ -389,6 +389,7 @@ impl Runtime {
     }
 
     /// True for the threads this module drives.
+    #[inline]
     pub(in crate::python::runtime) fn is_aio_role(role: Role) -> bool {
         matches!(role, Role::Loop | Role::Executor)
     }
@@ -407,6 +408,7 @@ impl Runtime {
     }
 
     /// Moves coroutine `c` past its current operation.
+    #[inline]
     pub(in crate::python::runtime) fn coro_advance(&mut self, c: usize) {
         if let Some(l) = self.models.aio.as_deref_mut() {
             l.coros[c].pc += 1;
