@@ -6,6 +6,21 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+/// What the commands' own layer (compare, calibrate) may import: everything
+/// below it.
+const BELOW_COMMANDS: &[&str] = &[
+    "engine",
+    "machine",
+    "workload",
+    "python",
+    "scenario",
+    "simulation",
+    "study",
+    "report",
+    "results",
+    "failure",
+];
+
 /// What each top-level module of the library may import, lowest layer first.
 const ALLOWED: &[(&str, &[&str])] = &[
     ("engine", &[]),
@@ -27,36 +42,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "study",
         &["engine", "python", "scenario", "simulation", "results"],
     ),
-    (
-        "compare",
-        &[
-            "engine",
-            "machine",
-            "workload",
-            "python",
-            "scenario",
-            "simulation",
-            "study",
-            "report",
-            "results",
-            "failure",
-        ],
-    ),
-    (
-        "calibrate",
-        &[
-            "engine",
-            "machine",
-            "workload",
-            "python",
-            "scenario",
-            "simulation",
-            "study",
-            "report",
-            "results",
-            "failure",
-        ],
-    ),
+    ("compare", BELOW_COMMANDS),
+    ("calibrate", BELOW_COMMANDS),
     (
         "commands",
         &[
