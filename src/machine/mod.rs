@@ -85,6 +85,11 @@ struct Core {
     epoch: u64,
     /// Bumped whenever the core's pending slice event becomes stale.
     slice_epoch: u64,
+    /// When the running thread was put on the core: its slices end at
+    /// `slice_start + k × os_timeslice`.
+    slice_start: Nanos,
+    /// True while a slice event for the running thread is pending.
+    slice_armed: bool,
     idle_since: Nanos,
     /// When the running thread's current accounting period started.
     run_since: Nanos,
@@ -125,6 +130,8 @@ impl Machine {
                 current: None,
                 epoch: 0,
                 slice_epoch: 0,
+                slice_start: 0,
+                slice_armed: false,
                 idle_since: 0,
                 run_since: 0,
                 busy_since: None,
@@ -264,7 +271,7 @@ impl Machine {
             return;
         }
         self.place_sleeper(now, tid);
-        self.enqueue(tid);
+        self.enqueue(now, tid, q);
         self.check_wakeup_preemption(now, tid, q);
     }
 
@@ -357,7 +364,11 @@ impl Machine {
                 }
                 c.run_since = now;
                 c.epoch += 1;
-                self.schedule_slice(now, core, q);
+                c.slice_start = now;
+                c.slice_armed = false;
+                if !self.run_queue.is_empty() {
+                    self.schedule_slice(now + self.config.os_timeslice, core, q);
+                }
                 match self.threads[tid].burst {
                     Some(rest) => {
                         self.run_burst(now, tid, rest, q);
@@ -387,8 +398,14 @@ impl Machine {
                 if self.cores[core].slice_epoch != epoch || self.cores[core].current.is_none() {
                     return None;
                 }
+                self.cores[core].slice_armed = false;
+                if self.run_queue.is_empty() {
+                    // Nobody waits: the next slice ends unobserved, so it is
+                    // armed only when a thread enters the run queue.
+                    return None;
+                }
                 if !self.preempt_if_behind(now, core, 0, q) {
-                    self.schedule_slice(now, core, q);
+                    self.schedule_slice(now + self.config.os_timeslice, core, q);
                 }
                 None
             }
@@ -448,18 +465,39 @@ impl Machine {
         }
     }
 
+    /// Arms the slice of the thread running on `core` to end at `at`.
     fn schedule_slice<E: From<MachineEvent>>(
         &mut self,
-        now: Nanos,
+        at: Nanos,
         core: usize,
         q: &mut EventQueue<E>,
     ) {
-        self.cores[core].slice_epoch += 1;
-        let epoch = self.cores[core].slice_epoch;
-        q.schedule_at(
-            now + self.config.os_timeslice,
-            MachineEvent::SliceEnd { core, epoch }.into(),
-        );
+        let c = &mut self.cores[core];
+        c.slice_epoch += 1;
+        c.slice_armed = true;
+        let epoch = c.slice_epoch;
+        q.schedule_at(at, MachineEvent::SliceEnd { core, epoch }.into());
+    }
+
+    /// A slice's end matters only when a thread waits for a core: when the
+    /// run queue stops being empty, every running thread's slice is armed
+    /// at its next boundary (`slice_start + k × os_timeslice`, the first at
+    /// or after `now`), as if slices had been ticking all along.
+    fn arm_slices<E: From<MachineEvent>>(&mut self, now: Nanos, q: &mut EventQueue<E>) {
+        let slice = self.config.os_timeslice.max(1);
+        for core in 0..self.cores.len() {
+            let c = &self.cores[core];
+            let running = c
+                .current
+                .is_some_and(|tid| matches!(self.threads[tid].state, SchedState::Running(_)));
+            if !running || c.slice_armed {
+                continue;
+            }
+            let ran = now - c.slice_start;
+            let k = ran.div_ceil(slice).max(1);
+            let at = c.slice_start + k * slice;
+            self.schedule_slice(at, core, q);
+        }
     }
 
     fn leave_core<E: From<MachineEvent>>(
@@ -479,6 +517,7 @@ impl Machine {
         self.cores[core].current = None;
         self.cores[core].epoch += 1;
         self.cores[core].slice_epoch += 1;
+        self.cores[core].slice_armed = false;
         self.dispatch_next(now, core, q);
     }
 
@@ -488,10 +527,11 @@ impl Machine {
         };
         self.account(now, core);
         self.set_state(tid, SchedState::Runnable);
-        self.enqueue(tid);
+        self.enqueue(now, tid, q);
         self.cores[core].current = None;
         self.cores[core].epoch += 1;
         self.cores[core].slice_epoch += 1;
+        self.cores[core].slice_armed = false;
         self.dispatch_next(now, core, q);
     }
 
@@ -572,7 +612,10 @@ impl Machine {
         t.vruntime = t.vruntime.max(floor);
     }
 
-    fn enqueue(&mut self, tid: ThreadId) {
+    fn enqueue<E: From<MachineEvent>>(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<E>) {
+        if self.run_queue.is_empty() {
+            self.arm_slices(now, q);
+        }
         self.set_state(tid, SchedState::Runnable);
         self.run_queue
             .insert((self.threads[tid].vruntime, self.queue_seq, tid));
