@@ -38,10 +38,10 @@ pub enum MachineEvent {
     Dispatched { core: usize, epoch: u64 },
     /// The burst running on `core` is complete.
     BurstEnd { core: usize, epoch: u64 },
-    /// The time slice on `core` has expired.
+    /// The time slice on `core` has expired (stale unless `epoch` matches).
     SliceEnd { core: usize, epoch: u64 },
-    /// A waking thread may preempt the thread on `core` (Linux's
-    /// `need_resched`: acted on after the current handler, never inside it).
+    /// A waking thread may preempt the thread on `core`, after the events
+    /// already due at this instant (see [`Machine::settle`]).
     Resched { core: usize },
 }
 
@@ -83,13 +83,9 @@ struct Core {
     current: Option<ThreadId>,
     /// Bumped whenever the core's pending dispatch or burst event becomes stale.
     epoch: u64,
-    /// Bumped whenever the core's pending slice event becomes stale.
-    slice_epoch: u64,
     /// When the running thread was put on the core: its slices end at
     /// `slice_start + k × os_timeslice`.
     slice_start: Nanos,
-    /// True while a slice event for the running thread is pending.
-    slice_armed: bool,
     idle_since: Nanos,
     /// When the running thread's current accounting period started.
     run_since: Nanos,
@@ -120,6 +116,18 @@ pub struct Machine {
     /// Threads whose [`SchedState`] changed since the last
     /// [`Machine::drain_changes`], while change tracking is on.
     changes: Option<Vec<ThreadId>>,
+    /// The one pending slice end that will preempt first, if any: its core
+    /// and time (see [`Machine::settle`]).
+    slice_armed: Option<(usize, Nanos)>,
+    /// Bumped whenever the pending slice event becomes stale.
+    slice_epoch: u64,
+    /// True when the run queue or a core's thread changed since the last
+    /// [`Machine::settle`].
+    slices_dirty: bool,
+    /// Cores a waking thread may preempt, in the order of the wake-ups
+    /// (Linux's `need_resched`: acted on by [`Machine::settle`], after the
+    /// model's handler, never inside it).
+    resched: Vec<usize>,
 }
 
 impl Machine {
@@ -129,9 +137,7 @@ impl Machine {
             .map(|_| Core {
                 current: None,
                 epoch: 0,
-                slice_epoch: 0,
                 slice_start: 0,
-                slice_armed: false,
                 idle_since: 0,
                 run_since: 0,
                 busy_since: None,
@@ -148,6 +154,10 @@ impl Machine {
             rng: Stream::new(seed, "machine/scheduler"),
             counters: MachineCounters::default(),
             changes: None,
+            slice_armed: None,
+            slice_epoch: 0,
+            slices_dirty: false,
+            resched: Vec::new(),
         }
     }
 
@@ -271,7 +281,7 @@ impl Machine {
             return;
         }
         self.place_sleeper(now, tid);
-        self.enqueue(now, tid, q);
+        self.enqueue(tid);
         self.check_wakeup_preemption(now, tid, q);
     }
 
@@ -365,10 +375,7 @@ impl Machine {
                 c.run_since = now;
                 c.epoch += 1;
                 c.slice_start = now;
-                c.slice_armed = false;
-                if !self.run_queue.is_empty() {
-                    self.schedule_slice(now + self.config.os_timeslice, core, q);
-                }
+                self.slices_dirty = true;
                 match self.threads[tid].burst {
                     Some(rest) => {
                         self.run_burst(now, tid, rest, q);
@@ -387,28 +394,35 @@ impl Machine {
                 Some(Notice::BurstDone(tid))
             }
             MachineEvent::Resched { core } => {
-                let tid = self.cores[core].current?;
-                if matches!(self.threads[tid].state, SchedState::Running(_)) {
-                    let margin = self.config.wakeup_granularity;
-                    self.preempt_if_behind(now, core, margin, q);
-                }
+                self.resched_now(now, core, q);
                 None
             }
             MachineEvent::SliceEnd { core, epoch } => {
-                if self.cores[core].slice_epoch != epoch || self.cores[core].current.is_none() {
+                if self.slice_epoch != epoch {
                     return None;
                 }
-                self.cores[core].slice_armed = false;
-                if self.run_queue.is_empty() {
-                    // Nobody waits: the next slice ends unobserved, so it is
-                    // armed only when a thread enters the run queue.
-                    return None;
-                }
-                if !self.preempt_if_behind(now, core, 0, q) {
-                    self.schedule_slice(now + self.config.os_timeslice, core, q);
-                }
+                self.slice_armed = None;
+                self.slices_dirty = true;
+                self.preempt_if_behind(now, core, 0, q);
                 None
             }
+        }
+    }
+
+    /// Linux's `need_resched` on `core`: the running thread gives way if the
+    /// run queue's head is more than `wakeup_granularity` behind it.
+    fn resched_now<E: From<MachineEvent>>(
+        &mut self,
+        now: Nanos,
+        core: usize,
+        q: &mut EventQueue<E>,
+    ) {
+        let Some(tid) = self.cores[core].current else {
+            return;
+        };
+        if matches!(self.threads[tid].state, SchedState::Running(_)) {
+            let margin = self.config.wakeup_granularity;
+            self.preempt_if_behind(now, core, margin, q);
         }
     }
 
@@ -465,39 +479,57 @@ impl Machine {
         }
     }
 
-    /// Arms the slice of the thread running on `core` to end at `at`.
-    fn schedule_slice<E: From<MachineEvent>>(
-        &mut self,
-        at: Nanos,
-        core: usize,
-        q: &mut EventQueue<E>,
-    ) {
-        let c = &mut self.cores[core];
-        c.slice_epoch += 1;
-        c.slice_armed = true;
-        let epoch = c.slice_epoch;
-        q.schedule_at(at, MachineEvent::SliceEnd { core, epoch }.into());
+    /// Acts on the wake-up preemptions the handler asked for, then
+    /// schedules the one slice end that matters after anything that can
+    /// change it (the run queue, a core's thread). The model calls it at the
+    /// end of each of its handlers.
+    ///
+    /// A slice end preempts the running thread when the run queue's lowest
+    /// virtual runtime is below its own, and changes nothing otherwise. A
+    /// running thread's virtual runtime grows with its core time, the queued
+    /// ones' stay put, so until the queue or a core's thread changes, the
+    /// first preemption is at the earliest boundary (`slice_start + k ×
+    /// os_timeslice`, at or after now) where some running thread is behind
+    /// the queue's head: only that boundary is an event. The preemptions are
+    /// those of a slice event on every boundary of every core.
+    pub fn settle<E: From<MachineEvent>>(&mut self, now: Nanos, q: &mut EventQueue<E>) {
+        for i in 0..self.resched.len() {
+            let core = self.resched[i];
+            self.resched_now(now, core, q);
+        }
+        self.resched.clear();
+        if !self.slices_dirty {
+            return;
+        }
+        self.slices_dirty = false;
+        let next = self.first_slice_preemption(now);
+        if next == self.slice_armed {
+            return;
+        }
+        self.slice_epoch += 1;
+        self.slice_armed = next;
+        if let Some((core, at)) = next {
+            let epoch = self.slice_epoch;
+            q.schedule_at(at, MachineEvent::SliceEnd { core, epoch }.into());
+        }
     }
 
-    /// A slice's end matters only when a thread waits for a core: when the
-    /// run queue stops being empty, every running thread's slice is armed
-    /// at its next boundary (`slice_start + k × os_timeslice`, the first at
-    /// or after `now`), as if slices had been ticking all along.
-    fn arm_slices<E: From<MachineEvent>>(&mut self, now: Nanos, q: &mut EventQueue<E>) {
+    /// The earliest (time, core) at which a slice end preempts, if the run
+    /// queue is not empty; the lowest core among equal times.
+    fn first_slice_preemption(&self, now: Nanos) -> Option<(usize, Nanos)> {
+        let &(head, _, _) = self.run_queue.first()?;
         let slice = self.config.os_timeslice.max(1);
-        for core in 0..self.cores.len() {
-            let c = &self.cores[core];
-            let running = c
-                .current
-                .is_some_and(|tid| matches!(self.threads[tid].state, SchedState::Running(_)));
-            if !running || c.slice_armed {
-                continue;
-            }
-            let ran = now - c.slice_start;
-            let k = ran.div_ceil(slice).max(1);
-            let at = c.slice_start + k * slice;
-            self.schedule_slice(at, core, q);
-        }
+        (0..self.cores.len())
+            .filter_map(|core| {
+                let v = self.running_vruntime(core, now)?;
+                // Behind the head from `now + head - v + 1` on.
+                let from = if v > head { now } else { now + (head - v) + 1 };
+                let start = self.cores[core].slice_start;
+                let k = (from - start).div_ceil(slice).max(1);
+                Some((start + k * slice, core))
+            })
+            .min()
+            .map(|(at, core)| (core, at))
     }
 
     fn leave_core<E: From<MachineEvent>>(
@@ -516,8 +548,7 @@ impl Machine {
         self.threads[tid].burst = None;
         self.cores[core].current = None;
         self.cores[core].epoch += 1;
-        self.cores[core].slice_epoch += 1;
-        self.cores[core].slice_armed = false;
+        self.slices_dirty = true;
         self.dispatch_next(now, core, q);
     }
 
@@ -527,11 +558,10 @@ impl Machine {
         };
         self.account(now, core);
         self.set_state(tid, SchedState::Runnable);
-        self.enqueue(now, tid, q);
+        self.enqueue(tid);
         self.cores[core].current = None;
         self.cores[core].epoch += 1;
-        self.cores[core].slice_epoch += 1;
-        self.cores[core].slice_armed = false;
+        self.slices_dirty = true;
         self.dispatch_next(now, core, q);
     }
 
@@ -544,6 +574,7 @@ impl Machine {
     ) {
         if let Some(&(v, seq, next)) = self.run_queue.first() {
             self.run_queue.remove(&(v, seq, next));
+            self.slices_dirty = true;
             let cost = self.config.context_switch.sample(&mut self.rng);
             self.counters.switch_time += cost;
             self.assign(now, core, next, cost, true, q);
@@ -612,10 +643,8 @@ impl Machine {
         t.vruntime = t.vruntime.max(floor);
     }
 
-    fn enqueue<E: From<MachineEvent>>(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<E>) {
-        if self.run_queue.is_empty() {
-            self.arm_slices(now, q);
-        }
+    fn enqueue(&mut self, tid: ThreadId) {
+        self.slices_dirty = true;
         self.set_state(tid, SchedState::Runnable);
         self.run_queue
             .insert((self.threads[tid].vruntime, self.queue_seq, tid));
@@ -637,7 +666,14 @@ impl Machine {
         if let Some((v, core)) = victim
             && v > self.threads[tid].vruntime + self.config.wakeup_granularity
         {
-            q.schedule_at(now, MachineEvent::Resched { core }.into());
+            // Acted on after the handler and after any event already due
+            // now: at the handler's end (settle) when none is, else as an
+            // event queued behind them.
+            if q.peek_time() == Some(now) {
+                q.schedule_at(now, MachineEvent::Resched { core }.into());
+            } else {
+                self.resched.push(core);
+            }
         }
     }
 

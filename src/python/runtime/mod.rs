@@ -525,6 +525,7 @@ impl Runtime {
                 Arrival::After { .. } | Arrival::Forever => self.start_workload(w, q),
             }
         }
+        self.machine.settle(0, q);
     }
 
     /// Keeps the run going after the last task, until no event is left.
@@ -646,6 +647,7 @@ impl Model for Runtime {
                 self.stages_warmup_end();
             }
         }
+        self.machine.settle(now, q);
         if self.recorder.is_some() {
             self.record_after(now, proceeded);
         }
