@@ -214,6 +214,13 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     }
 
     let scenario_bytes = std::fs::read(&args.file).unwrap_or_default();
+    let events: u64 = runs.iter().map(|r| r.output.events).sum();
+    let simulated_s: f64 = runs.iter().map(|r| r.output.end as f64 / 1e9).sum();
+    let tasks_completed: u64 = runs
+        .iter()
+        .flat_map(|r| &r.output.workloads)
+        .map(|w| w.tasks_completed)
+        .sum();
     let m = manifest::Manifest {
         gilsim_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: args.file.display().to_string(),
@@ -226,8 +233,12 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
         shard: args.shard.map(|s| format!("{}/{}", s.index, s.count)),
         runs: runs.len(),
         jobs,
-        events: runs.iter().map(|r| r.output.events).sum(),
+        events,
+        stale_events: runs.iter().map(|r| r.output.stale_events).sum(),
+        simulated_s,
+        tasks_completed,
         wall_time_s: wall,
+        speed: manifest::Speed::new(events, simulated_s, tasks_completed, wall),
         files: files.clone(),
     };
     let json = serde_json::to_vec_pretty(&m)

@@ -101,6 +101,9 @@ pub struct MachineCounters {
     pub context_switches: u64,
     /// Core time spent switching between threads.
     pub switch_time: Nanos,
+    /// Events that arrived after what they were for had changed (a burst
+    /// cut short, a dispatch undone, a slice end superseded): nothing happened.
+    pub stale_events: u64,
 }
 
 /// The cores, the run queue and the threads' scheduling state.
@@ -363,6 +366,7 @@ impl Machine {
         match event {
             MachineEvent::Dispatched { core, epoch } => {
                 if self.cores[core].epoch != epoch {
+                    self.counters.stale_events += 1;
                     return None;
                 }
                 let tid = self.cores[core].current?;
@@ -386,6 +390,7 @@ impl Machine {
             }
             MachineEvent::BurstEnd { core, epoch } => {
                 if self.cores[core].epoch != epoch {
+                    self.counters.stale_events += 1;
                     return None;
                 }
                 let tid = self.cores[core].current?;
@@ -399,6 +404,7 @@ impl Machine {
             }
             MachineEvent::SliceEnd { core, epoch } => {
                 if self.slice_epoch != epoch {
+                    self.counters.stale_events += 1;
                     return None;
                 }
                 self.slice_armed = None;

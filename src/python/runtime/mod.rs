@@ -362,6 +362,8 @@ pub struct Runtime {
     draining: bool,
     step_cpu: Nanos,
     overhead_cpu: Nanos,
+    /// GIL timeouts and call returns that came after their wait had ended.
+    stale_events: u64,
     bytes_pickled: u64,
     bytes_unpickled: u64,
     /// Threads ever created.
@@ -471,6 +473,7 @@ impl Runtime {
             draining: false,
             step_cpu: 0,
             overhead_cpu: 0,
+            stale_events: 0,
             bytes_pickled: 0,
             bytes_unpickled: 0,
             spawned: 0,
@@ -590,6 +593,12 @@ impl Runtime {
         }
     }
 
+    /// Events handled that changed nothing because what they were for had
+    /// changed meanwhile (their epoch no longer matched).
+    pub fn stale_events(&self) -> u64 {
+        self.stale_events + self.machine.counters().stale_events
+    }
+
     /// The end of the statistics window: `duration`, else the last completion.
     pub fn end_time(&self) -> Nanos {
         self.duration.unwrap_or(self.last_completion)
@@ -626,12 +635,16 @@ impl Model for Runtime {
                         "a stale GIL timeout matched thread {thread}"
                     );
                     self.wake(now, thread, Next::GilRecheck { timed_out: true }, q);
+                } else {
+                    self.stale_events += 1;
                 }
             }
             Event::CallReturn { thread, epoch } => {
                 if self.threads[thread].epoch == epoch {
                     self.aio_poll_returned(thread);
                     self.wake(now, thread, Next::ReturnCost, q);
+                } else {
+                    self.stale_events += 1;
                 }
             }
             Event::AioDone { coro } => self.aio_io_done(now, coro, q),
