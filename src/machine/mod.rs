@@ -26,7 +26,7 @@ pub use config::MachineConfig;
 use std::collections::BTreeSet;
 
 use crate::engine::time::Nanos;
-use crate::engine::{EventQueue, Stream};
+use crate::engine::{EventQueue, Stream, Timer};
 
 /// Index of an OS thread in the machine.
 pub type ThreadId = usize;
@@ -83,6 +83,8 @@ struct Core {
     current: Option<ThreadId>,
     /// Bumped whenever the core's pending dispatch or burst event becomes stale.
     epoch: u64,
+    /// The core's pending dispatch or burst end, cancelled when it becomes stale.
+    timer: Option<Timer>,
     /// When the running thread was put on the core: its slices end at
     /// `slice_start + k × os_timeslice`.
     slice_start: Nanos,
@@ -124,6 +126,8 @@ pub struct Machine {
     slice_armed: Option<(usize, Nanos)>,
     /// Bumped whenever the pending slice event becomes stale.
     slice_epoch: u64,
+    /// The pending slice end, cancelled when superseded.
+    slice_timer: Option<Timer>,
     /// True when the run queue or a core's thread changed since the last
     /// [`Machine::settle`].
     slices_dirty: bool,
@@ -140,6 +144,7 @@ impl Machine {
             .map(|_| Core {
                 current: None,
                 epoch: 0,
+                timer: None,
                 slice_start: 0,
                 idle_since: 0,
                 run_since: 0,
@@ -159,6 +164,7 @@ impl Machine {
             changes: None,
             slice_armed: None,
             slice_epoch: 0,
+            slice_timer: None,
             slices_dirty: false,
             resched: Vec::new(),
         }
@@ -304,7 +310,27 @@ impl Machine {
         self.threads[tid].burst = Some(cpu);
         self.cores[core].epoch += 1;
         let epoch = self.cores[core].epoch;
-        q.schedule_at(now + cpu, MachineEvent::BurstEnd { core, epoch }.into());
+        self.set_core_timer(core, now + cpu, MachineEvent::BurstEnd { core, epoch }, q);
+    }
+
+    /// Replaces the core's pending dispatch or burst end with `event` at `at`.
+    #[inline]
+    fn set_core_timer<E: From<MachineEvent>>(
+        &mut self,
+        core: usize,
+        at: Nanos,
+        event: MachineEvent,
+        q: &mut EventQueue<E>,
+    ) {
+        self.cancel_core_timer(core, q);
+        self.cores[core].timer = Some(q.schedule_timer(at, event.into()));
+    }
+
+    #[inline]
+    fn cancel_core_timer<E>(&mut self, core: usize, q: &mut EventQueue<E>) {
+        if let Some(t) = self.cores[core].timer.take() {
+            q.cancel(t);
+        }
     }
 
     /// CPU still to run in the thread's burst at `now`, if it has one.
@@ -378,6 +404,7 @@ impl Machine {
                 }
                 c.run_since = now;
                 c.epoch += 1;
+                c.timer = None;
                 c.slice_start = now;
                 self.slices_dirty = true;
                 match self.threads[tid].burst {
@@ -408,6 +435,7 @@ impl Machine {
                     return None;
                 }
                 self.slice_armed = None;
+                self.slice_timer = None;
                 self.slices_dirty = true;
                 self.preempt_if_behind(now, core, 0, q);
                 None
@@ -514,9 +542,13 @@ impl Machine {
         }
         self.slice_epoch += 1;
         self.slice_armed = next;
+        if let Some(t) = self.slice_timer.take() {
+            q.cancel(t);
+        }
         if let Some((core, at)) = next {
             let epoch = self.slice_epoch;
-            q.schedule_at(at, MachineEvent::SliceEnd { core, epoch }.into());
+            self.slice_timer =
+                Some(q.schedule_timer(at, MachineEvent::SliceEnd { core, epoch }.into()));
         }
     }
 
@@ -554,6 +586,7 @@ impl Machine {
         self.threads[tid].burst = None;
         self.cores[core].current = None;
         self.cores[core].epoch += 1;
+        self.cancel_core_timer(core, q);
         self.slices_dirty = true;
         self.dispatch_next(now, core, q);
     }
@@ -567,6 +600,7 @@ impl Machine {
         self.enqueue(tid);
         self.cores[core].current = None;
         self.cores[core].epoch += 1;
+        self.cancel_core_timer(core, q);
         self.slices_dirty = true;
         self.dispatch_next(now, core, q);
     }
@@ -616,7 +650,12 @@ impl Machine {
         }
         self.counters.context_switches += 1;
         let epoch = c.epoch;
-        q.schedule_at(now + delay, MachineEvent::Dispatched { core, epoch }.into());
+        self.set_core_timer(
+            core,
+            now + delay,
+            MachineEvent::Dispatched { core, epoch },
+            q,
+        );
     }
 
     /// The idle core to wake on: the thread's last core if idle, else the one idle the shortest time.
