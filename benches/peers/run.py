@@ -82,7 +82,11 @@ GNU_TIME = Path("/usr/bin/time")
 
 
 def timed(cmd):
-    """Runs cmd; returns (wall seconds, peak RSS in MB, stdout). Exits on failure.
+    """Runs cmd; returns (wall s, CPU s, peak RSS in MB, stdout). Exits on failure.
+
+    CPU seconds are user + system time of the process and its children
+    (wait4): unlike wall time, they leave out the time spent waiting for a
+    core behind other processes, so they move less on a busy machine.
 
     The peak RSS comes from GNU time (/usr/bin/time -f %M) when it is
     installed: Linux carries a process's peak RSS across exec, so the
@@ -105,7 +109,8 @@ def timed(cmd):
         if GNU_TIME.is_file():
             rss_file.seek(0)
             rss_kib = int(rss_file.read().split()[-1])
-        return wall, rss_kib / 1024, out.read()
+        cpu = usage.ru_utime + usage.ru_stime
+        return wall, cpu, rss_kib / 1024, out.read()
 
 
 def run_gilsim(binary, scenario, work, tag, sets=()):
@@ -113,7 +118,7 @@ def run_gilsim(binary, scenario, work, tag, sets=()):
     cmd = [binary, "run", HERE / scenario, "--out", out_dir, "--quiet"]
     for s in sets:
         cmd += ["--set", s]
-    wall, rss, _ = timed(cmd)
+    wall, cpu, rss, _ = timed(cmd)
     manifest = json.loads((out_dir / "manifest.json").read_text())
     with open(out_dir / "results.csv", newline="") as f:
         row = next(csv.DictReader(f))
@@ -122,6 +127,7 @@ def run_gilsim(binary, scenario, work, tag, sets=()):
     extra = {k: v for k, v in manifest.items() if "per_" in k and isinstance(v, (int, float))}
     return {
         "wall_s": wall,
+        "cpu_s": cpu,
         "run_s": float(manifest["wall_time_s"]),
         "rss_mb": rss,
         "customers": tasks,
@@ -133,9 +139,9 @@ def run_gilsim(binary, scenario, work, tag, sets=()):
 
 
 def run_peer(python, script, args):
-    wall, rss, out = timed([python, HERE / script, *args])
+    wall, cpu, rss, out = timed([python, HERE / script, *args])
     result = json.loads(out.strip().splitlines()[-1])
-    result.update(wall_s=wall, rss_mb=rss)
+    result.update(wall_s=wall, cpu_s=cpu, rss_mb=rss)
     return result
 
 
@@ -155,25 +161,36 @@ def pair(name, pairs, gilsim_once, peer_once, peer_name, describe):
         runs["gilsim"].append(gilsim_once(i))
         runs[peer_name].append(peer_once(i))
         g, p = runs["gilsim"][-1], runs[peer_name][-1]
-        print(f"   pair {i + 1}: gilsim {g['wall_s']:.2f} s, {peer_name} {p['wall_s']:.2f} s, load {load()}")
+        p["load_after"] = load()
+        print(f"   pair {i + 1}: gilsim {g['wall_s']:.2f} s (CPU {g['cpu_s']:.2f}), "
+              f"{peer_name} {p['wall_s']:.2f} s (CPU {p['cpu_s']:.2f}), load {p['load_after']}")
     g, p = runs["gilsim"], runs[peer_name]
     gw = [r["wall_s"] for r in g]
     pw = [r["wall_s"] for r in p]
     ratios = [b / a for a, b in zip(gw, pw)]
-    print(f"   {'':10} {'wall s, median (min-max)':>26} {'in-run s':>20} {'peak RSS MB':>12}")
+    cpu_ratios = [b["cpu_s"] / a["cpu_s"] for a, b in zip(g, p)]
+    print(f"   {'':10} {'wall s, median (min-max)':>26} {'CPU s (user+sys)':>22} {'in-run s':>22} {'peak RSS MB':>12}")
     for label, rs in (("gilsim", g), (peer_name, p)):
-        print(f"   {label:10} {spread([r['wall_s'] for r in rs]):>26} "
-              f"{spread([r['run_s'] for r in rs]):>20} {statistics.median(r['rss_mb'] for r in rs):>12.1f}")
-    print(f"   ratio {peer_name} / gilsim: {statistics.median(pw) / statistics.median(gw):.2f} of the medians "
-          f"(per pair {min(ratios):.2f}-{max(ratios):.2f}); in-run: "
-          f"{statistics.median(r['run_s'] for r in p) / statistics.median(r['run_s'] for r in g):.2f}")
+        print(f"   {label:10} {spread([r['wall_s'] for r in rs]):>26} {spread([r['cpu_s'] for r in rs]):>22} "
+              f"{spread([r['run_s'] for r in rs]):>22} {statistics.median(r['rss_mb'] for r in rs):>12.1f}")
+    med = statistics.median
+    print(f"   ratio {peer_name} / gilsim, of the medians: wall {med(pw) / med(gw):.2f} "
+          f"(per pair {min(ratios):.2f}-{max(ratios):.2f}), CPU {med(r['cpu_s'] for r in p) / med(r['cpu_s'] for r in g):.2f} "
+          f"(per pair {min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}), "
+          f"in-run {med(r['run_s'] for r in p) / med(r['run_s'] for r in g):.2f}")
+    print(f"   {peer_name} {p[-1]['version']} on CPython {p[-1]['python']}")
     last = g[-1]
     print(f"   gilsim events: {last['events']:,} for {last['customers']:,} customers completed = "
           f"{last['events_per_customer']:.1f} events per customer")
     for key, value in last["manifest_rates"].items():
         print(f"   manifest {key}: {value:,.1f}")
     describe(g[-1], p[-1])
-    return {"gilsim": g, peer_name: p, "ratio_of_medians": statistics.median(pw) / statistics.median(gw)}
+    return {
+        "gilsim": g,
+        peer_name: p,
+        "wall_ratio_of_medians": med(pw) / med(gw),
+        "cpu_ratio_of_medians": med(r["cpu_s"] for r in p) / med(r["cpu_s"] for r in g),
+    }
 
 
 def main():
