@@ -82,7 +82,7 @@ GNU_TIME = Path("/usr/bin/time")
 
 
 def timed(cmd):
-    """Runs cmd; returns (wall s, CPU s, peak RSS in MB, stdout). Exits on failure.
+    """Runs cmd; returns (wall s, CPU s, peak RSS in MiB, stdout). Exits on failure.
 
     CPU seconds are user + system time of the process and its children
     (wait4): unlike wall time, they leave out the time spent waiting for a
@@ -169,7 +169,7 @@ def pair(name, pairs, gilsim_once, peer_once, peer_name, describe):
     pw = [r["wall_s"] for r in p]
     ratios = [b / a for a, b in zip(gw, pw)]
     cpu_ratios = [b["cpu_s"] / a["cpu_s"] for a, b in zip(g, p)]
-    print(f"   {'':10} {'wall s, median (min-max)':>26} {'CPU s (user+sys)':>22} {'in-run s':>22} {'peak RSS MB':>12}")
+    print(f"   {'':10} {'wall s, median (min-max)':>26} {'CPU s (user+sys)':>22} {'in-run s':>22} {'peak RSS MiB':>12}")
     for label, rs in (("gilsim", g), (peer_name, p)):
         print(f"   {label:10} {spread([r['wall_s'] for r in rs]):>26} {spread([r['cpu_s'] for r in rs]):>22} "
               f"{spread([r['run_s'] for r in rs]):>22} {statistics.median(r['rss_mb'] for r in rs):>12.1f}")
@@ -270,7 +270,7 @@ def main():
                 rs = [run_gilsim(binary, "asyncflow.toml", work, f"mem-{seconds}-{i}", [f"duration={seconds}s"])
                       for i in range(args.memory_reps)]
                 report["memory"][seconds] = rs
-                print(f"   gilsim {seconds:>4} s simulated: peak RSS {spread([r['rss_mb'] for r in rs], '{:.1f}')} MB, "
+                print(f"   gilsim {seconds:>4} s simulated: peak RSS {spread([r['rss_mb'] for r in rs], '{:.1f}')} MiB, "
                       f"{rs[0]['events']:,} events, wall {spread([r['wall_s'] for r in rs])} s")
             rss = {s: statistics.median(r["rss_mb"] for r in rs) for s, rs in report["memory"].items()}
             lo, hi = min(durations), max(durations)
@@ -281,7 +281,7 @@ def main():
                 for seconds in durations:
                     r = run_peer(af_py, "asyncflow_peer.py", ["--duration", str(seconds)])
                     report["memory_peer"][seconds] = r
-                    print(f"   asyncflow {seconds:>4} s simulated: peak RSS {r['rss_mb']:.1f} MB, wall {r['wall_s']:.2f} s")
+                    print(f"   asyncflow {seconds:>4} s simulated: peak RSS {r['rss_mb']:.1f} MiB, wall {r['wall_s']:.2f} s")
 
     report["load_after"] = load()
     print(f"\nload average after: {report['load_after']}")
