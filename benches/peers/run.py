@@ -169,10 +169,10 @@ def pair(name, pairs, gilsim_once, peer_once, peer_name, describe):
     pw = [r["wall_s"] for r in p]
     ratios = [b / a for a, b in zip(gw, pw)]
     cpu_ratios = [b["cpu_s"] / a["cpu_s"] for a, b in zip(g, p)]
-    print(f"   {'':10} {'wall s, median (min-max)':>26} {'CPU s (user+sys)':>22} {'in-run s':>22} {'peak RSS MiB':>12}")
+    print(f"   {'':10} {'wall s, median (min-max)':>26} {'CPU s (user+sys)':>22} {'in-run s':>22} {'peak RSS MiB':>13}")
     for label, rs in (("gilsim", g), (peer_name, p)):
         print(f"   {label:10} {spread([r['wall_s'] for r in rs]):>26} {spread([r['cpu_s'] for r in rs]):>22} "
-              f"{spread([r['run_s'] for r in rs]):>22} {statistics.median(r['rss_mb'] for r in rs):>12.1f}")
+              f"{spread([r['run_s'] for r in rs]):>22} {statistics.median(r['rss_mb'] for r in rs):>13.1f}")
     med = statistics.median
     print(f"   ratio {peer_name} / gilsim, of the medians: wall {med(pw) / med(gw):.2f} "
           f"(per pair {min(ratios):.2f}-{max(ratios):.2f}), CPU {med(r['cpu_s'] for r in p) / med(r['cpu_s'] for r in g):.2f} "
