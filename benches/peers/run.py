@@ -124,7 +124,10 @@ def run_gilsim(binary, scenario, work, tag, sets=()):
         row = next(csv.DictReader(f))
     tasks = int(row["tasks_completed"])
     events = int(manifest["events"])
-    extra = {k: v for k, v in manifest.items() if "per_" in k and isinstance(v, (int, float))}
+    # Rates and counts that newer manifests carry (top level or under "speed").
+    flat = {**manifest, **(manifest.get("speed") or {})}
+    extra = {k: v for k, v in flat.items()
+             if ("per_" in k or k == "stale_events") and isinstance(v, (int, float))}
     return {
         "wall_s": wall,
         "cpu_s": cpu,
