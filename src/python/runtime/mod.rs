@@ -38,7 +38,7 @@ use std::collections::VecDeque;
 
 use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
-use crate::engine::{EventQueue, Model, Stream};
+use crate::engine::{EventQueue, Model, Stream, Timer};
 use crate::machine::MachineConfig;
 use crate::machine::{Machine, MachineEvent, Notice, ThreadId};
 use crate::results::latency::LatencyStats;
@@ -234,6 +234,8 @@ struct PyThread {
     /// When the current GIL wait pass times out.
     gil_deadline: Nanos,
     epoch: u64,
+    /// The pending GIL timeout or call return, cancelled when the wait ends otherwise.
+    timer: Option<Timer>,
     wait: Wait,
     gil_wait_since: Option<Nanos>,
     /// Since when, and on which lock or semaphore ([`Runtime::sync_index`]), it waits.
@@ -628,6 +630,9 @@ impl Model for Runtime {
             },
             Event::Arrival { workload } => self.arrive(now, workload, q),
             Event::GilTimeout { thread, epoch } => {
+                if self.threads[thread].epoch == epoch {
+                    self.threads[thread].timer = None;
+                }
                 let i = self.threads[thread].interp;
                 if self.threads[thread].epoch == epoch && self.interps[i].gil.time_out(thread) {
                     debug_assert_eq!(
@@ -641,6 +646,7 @@ impl Model for Runtime {
             }
             Event::CallReturn { thread, epoch } => {
                 if self.threads[thread].epoch == epoch {
+                    self.threads[thread].timer = None;
                     self.aio_poll_returned(thread);
                     self.wake(now, thread, Next::ReturnCost, q);
                 } else {

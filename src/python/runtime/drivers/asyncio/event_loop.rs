@@ -159,7 +159,8 @@ impl Runtime {
         t.next = Next::ReturnCost;
         let epoch = t.epoch;
         if let Some(timeout) = timeout {
-            q.schedule_at(now + timeout, Event::CallReturn { thread: tid, epoch });
+            let event = Event::CallReturn { thread: tid, epoch };
+            self.arm_timed_wait(tid, now + timeout, event, q);
         }
         self.lp().polling = true;
         self.block(now, tid, Wait::Call, q);
