@@ -135,7 +135,7 @@ impl Runtime {
             Cost::Unpickle => self.bytes_unpickled += held,
             _ => {}
         }
-        let d = dist.sample(&mut self.workloads[w].ipc_rng) + libm::round(fork_extra) as Nanos;
+        let d = dist.sample(&mut self.workloads[w].ipc_rng) + fork_extra.round() as Nanos;
         self.overhead_cpu += d;
         if !matches!(
             cost,
