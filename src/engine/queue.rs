@@ -26,6 +26,10 @@ use super::time::Nanos;
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Key {
     time: Nanos,
+    /// When the event was scheduled: ordering by `(time, born, seq)` is
+    /// ordering by `(time, seq)`, since `seq` grows with `born`, and lets an
+    /// event be placed as if it had been scheduled earlier.
+    born: Nanos,
     seq: u64,
     slot: u32,
 }
@@ -52,6 +56,8 @@ pub struct EventQueue<E> {
     now: Nanos,
     popped: u64,
     cancelled: u64,
+    /// The key of the event handled last.
+    last: Key,
     /// Keys in the heap whose event was cancelled.
     dead_keys: usize,
 }
@@ -73,6 +79,12 @@ impl<E> EventQueue<E> {
             now: 0,
             popped: 0,
             cancelled: 0,
+            last: Key {
+                time: 0,
+                born: 0,
+                seq: 0,
+                slot: 0,
+            },
             dead_keys: 0,
         }
     }
@@ -85,7 +97,7 @@ impl<E> EventQueue<E> {
     /// Schedules `event` at absolute time `time`. Scheduling in the past is a model bug.
     #[inline]
     pub fn schedule_at(&mut self, time: Nanos, event: E) {
-        self.push(time, event);
+        self.push(time, self.now, event);
     }
 
     /// Schedules `event` `delay` nanoseconds from now.
@@ -97,11 +109,31 @@ impl<E> EventQueue<E> {
     /// returns a handle to cancel it with.
     #[inline]
     pub fn schedule_timer(&mut self, time: Nanos, event: E) -> Timer {
-        let slot = self.push(time, event);
+        let slot = self.push(time, self.now, event);
         Timer {
             slot,
             generation: self.slots[slot as usize].generation,
         }
+    }
+
+    /// Schedules `event` at `time` as if it had been scheduled at `born`
+    /// (not after now) before anything else scheduled then: among events
+    /// due at `time`, it comes after those scheduled before `born` and
+    /// before those scheduled at or after it. For an event that stands for
+    /// one the model skipped (a time-slice end that preempted nobody).
+    pub fn schedule_timer_as_if(&mut self, time: Nanos, born: Nanos, event: E) -> Timer {
+        let slot = self.push_key(time, born.min(self.now), 0, event);
+        Timer {
+            slot,
+            generation: self.slots[slot as usize].generation,
+        }
+    }
+
+    /// True when an event due at `time` and scheduled at `born` (before
+    /// anything else scheduled then) would already have been handled: it
+    /// comes before the event being handled.
+    pub fn has_passed(&self, time: Nanos, born: Nanos) -> bool {
+        (time, born, 0) < (self.last.time, self.last.born, self.last.seq)
     }
 
     /// Withdraws the timer's event if it is still pending; returns whether it was.
@@ -130,6 +162,7 @@ impl<E> EventQueue<E> {
             match event {
                 Some(event) => {
                     self.now = key.time;
+                    self.last = key;
                     self.popped += 1;
                     return Some((key.time, event));
                 }
@@ -182,7 +215,14 @@ impl<E> EventQueue<E> {
     }
 
     #[inline]
-    fn push(&mut self, time: Nanos, event: E) -> u32 {
+    fn push(&mut self, time: Nanos, born: Nanos, event: E) -> u32 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.push_key(time, born, seq, event)
+    }
+
+    #[inline]
+    fn push_key(&mut self, time: Nanos, born: Nanos, seq: u64, event: E) -> u32 {
         debug_assert!(time >= self.now, "event scheduled in the past");
         let time = time.max(self.now);
         let slot = match self.free_slots.pop() {
@@ -200,10 +240,10 @@ impl<E> EventQueue<E> {
         };
         let key = Key {
             time,
-            seq: self.next_seq,
+            born,
+            seq,
             slot,
         };
-        self.next_seq += 1;
         self.heap.push(Reverse(key));
         slot
     }
@@ -258,6 +298,27 @@ mod tests {
         assert!(!q.cancel(d));
         assert_eq!(q.pop(), None);
         assert_eq!((q.events_handled(), q.cancelled()), (3, 1));
+    }
+
+    #[test]
+    fn an_event_placed_as_if_scheduled_earlier_goes_before_later_ones() {
+        let mut q = EventQueue::new();
+        q.schedule_at(10, "born at 0");
+        q.schedule_at(1, "tick");
+        assert_eq!(q.pop(), Some((1, "tick")));
+        q.schedule_at(10, "born at 1");
+        q.schedule_at(3, "tock");
+        assert_eq!(q.pop(), Some((3, "tock")));
+        q.schedule_at(10, "born at 3");
+        q.schedule_timer_as_if(10, 1, "as if born at 1");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(
+            order,
+            vec!["born at 0", "as if born at 1", "born at 1", "born at 3"]
+        );
+        // The last handled was born at 3: an event due at 10 born at 1 came before it.
+        assert!(q.has_passed(10, 1));
+        assert!(!q.has_passed(10, 4));
     }
 
     #[derive(Debug, Clone)]

@@ -536,7 +536,7 @@ impl Machine {
             return;
         }
         self.slices_dirty = false;
-        let next = self.first_slice_preemption(now);
+        let next = self.first_slice_preemption(now, q);
         if next == self.slice_armed {
             return;
         }
@@ -547,14 +547,17 @@ impl Machine {
         }
         if let Some((core, at)) = next {
             let epoch = self.slice_epoch;
-            self.slice_timer =
-                Some(q.schedule_timer(at, MachineEvent::SliceEnd { core, epoch }.into()));
+            // Where a slice event renewed at every boundary would stand: scheduled
+            // one slice earlier, by the previous boundary's event or the dispatch.
+            let born = at - self.config.os_timeslice.max(1);
+            let event = MachineEvent::SliceEnd { core, epoch }.into();
+            self.slice_timer = Some(q.schedule_timer_as_if(at, born, event));
         }
     }
 
     /// The earliest (time, core) at which a slice end preempts, if the run
     /// queue is not empty; the lowest core among equal times.
-    fn first_slice_preemption(&self, now: Nanos) -> Option<(usize, Nanos)> {
+    fn first_slice_preemption<E>(&self, now: Nanos, q: &EventQueue<E>) -> Option<(usize, Nanos)> {
         let &(head, _, _) = self.run_queue.first()?;
         let slice = self.config.os_timeslice.max(1);
         (0..self.cores.len())
@@ -563,7 +566,12 @@ impl Machine {
                 // Behind the head from `now + head - v + 1` on.
                 let from = if v > head { now } else { now + (head - v) + 1 };
                 let start = self.cores[core].slice_start;
-                let k = (from - start).div_ceil(slice).max(1);
+                let mut k = (from - start).div_ceil(slice).max(1);
+                // A boundary at this very instant whose event would have come
+                // before the one being handled has passed already.
+                if start + k * slice == now && q.has_passed(now, now - slice) {
+                    k += 1;
+                }
                 Some((start + k * slice, core))
             })
             .min()
