@@ -26,6 +26,7 @@ mod deadlock;
 mod determinism;
 mod equal_times;
 mod events_errors;
+mod every_value_checked;
 mod gil_voluntary_drop;
 mod golden;
 mod law_asyncio_bad_input;
