@@ -90,6 +90,7 @@ pub fn check(file: &Path, overrides: &[String]) -> Result<Study, Failure> {
 /// `results.csv`, `summary.csv` (with replications) and `manifest.json`.
 pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     let mut study = load_study(&args.file, &args.overrides)?;
+    check_out(args.out.as_deref())?;
     if let Some(seed) = args.seed {
         for p in &mut study.points {
             p.scenario.seed = seed;
@@ -151,13 +152,7 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
 
-    let name = &study.first().name;
-    let out_dir = args.out.clone().unwrap_or_else(|| match args.shard {
-        Some(s) => Path::new("output")
-            .join(name)
-            .join(format!("shard-{}-of-{}", s.index, s.count)),
-        None => Path::new("output").join(name),
-    });
+    let out_dir = out_dir(args, &study);
     let header = crate::results::columns::header(&study.sweep_keys);
     let rows: Vec<results_csv::Row<'_>> = runs
         .iter()
@@ -240,6 +235,40 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
         out_dir,
         files,
     })
+}
+
+/// Where `gilsim run` writes: `--out DIR` or `output/<name>`, and a shard
+/// under it in its own `shard-K-of-N/`, so that shards given the same
+/// `--out` never write over each other.
+fn out_dir(args: &RunArgs, study: &Study) -> PathBuf {
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&study.first().name));
+    match args.shard {
+        Some(s) => s.out_dir(&dir),
+        None => dir,
+    }
+}
+
+/// Refuses an output folder that cannot be one: empty, or an existing
+/// file. Checked before anything runs.
+fn check_out(out: Option<&Path>) -> Result<(), Failure> {
+    let Some(out) = out else {
+        return Ok(());
+    };
+    if out.as_os_str().is_empty() {
+        return Err(Failure::Usage(
+            "error: --out is empty: give the folder to write into\n".into(),
+        ));
+    }
+    if out.exists() && !out.is_dir() {
+        return Err(Failure::Usage(format!(
+            "error: --out {} is a file, not a folder\n",
+            out.display()
+        )));
+    }
+    Ok(())
 }
 
 /// The default `--trace-window` length, after the warm-up: long enough to
@@ -378,10 +407,13 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
             "error: give the shard folders or results.csv files to merge\n".into(),
         ));
     }
+    let shards = shard_folders(&args.shards);
+    check_shards(&shards)?;
+    check_out(args.out.as_deref())?;
     let mut header: Option<Vec<String>> = None;
     let mut records: Vec<Vec<String>> = Vec::new();
     let mut seen: std::collections::BTreeMap<(u64, u64), String> = Default::default();
-    for shard in &args.shards {
+    for shard in &shards {
         let file = if shard.is_dir() {
             shard.join("results.csv")
         } else {
@@ -407,7 +439,7 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
                 return Err(Failure::Usage(format!(
                     "error: {} has other columns than {}: shards of different studies cannot be merged\n",
                     file.display(),
-                    args.shards[0].display()
+                    shards[0].display()
                 )));
             }
             Some(_) => {}
@@ -447,7 +479,7 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
     let out_dir = match &args.out {
         Some(o) => o.clone(),
         None => {
-            let first = &args.shards[0];
+            let first = &shards[0];
             let folder = if first.is_dir() {
                 first.clone()
             } else {
@@ -475,6 +507,118 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
     };
     write_figures(&out_dir, &figures::figures(&table, &charts), &mut files)?;
     Ok((out_dir, records.len()))
+}
+
+/// The shards to merge: each argument, or, for a folder with no
+/// `results.csv` that holds `shard-K-of-N/` folders (what `run --shard K/N
+/// --out DIR` writes), those folders in shard order.
+fn shard_folders(given: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for path in given {
+        if !path.is_dir() || path.join("results.csv").exists() {
+            out.push(path.clone());
+            continue;
+        }
+        let mut found: Vec<(usize, usize, PathBuf)> = std::fs::read_dir(path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let s = Shard::from_folder(e.file_name().to_str()?)?;
+                e.path().is_dir().then(|| (s.count, s.index, e.path()))
+            })
+            .collect();
+        if found.is_empty() {
+            out.push(path.clone());
+        } else {
+            found.sort();
+            out.extend(found.into_iter().map(|(_, _, p)| p));
+        }
+    }
+    out
+}
+
+/// What a shard folder's `manifest.json` says of the study it ran.
+#[derive(Debug, PartialEq)]
+struct ShardOf {
+    shard: Shard,
+    /// The scenario's SHA-256, the --set overrides and the seed: shards of
+    /// one study have the same.
+    study: (String, serde_json::Value, serde_json::Value),
+}
+
+/// Reads `dir/manifest.json` of a shard folder; `None` for a `results.csv`
+/// file, or a folder without a shard's manifest.
+fn shard_of(dir: &Path) -> Option<ShardOf> {
+    let text = std::fs::read(dir.join("manifest.json")).ok()?;
+    let m: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    let shard = Shard::parse(m.get("shard")?.as_str()?).ok()?;
+    Some(ShardOf {
+        shard,
+        study: (
+            m.get("scenario_sha256")?.as_str()?.to_string(),
+            m.get("overrides").cloned().unwrap_or_default(),
+            m.get("seed").cloned().unwrap_or_default(),
+        ),
+    })
+}
+
+/// When every shard given is a shard folder with its manifest: refuses
+/// shards of different studies or splits, and a merge that lacks some
+/// shards of the split (it would lose their points). `results.csv` files
+/// are merged as given.
+fn check_shards(shards: &[PathBuf]) -> Result<(), Failure> {
+    let Some(read) = shards
+        .iter()
+        .map(|p| shard_of(p).map(|s| (p, s)))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(());
+    };
+    let Some((first_path, first)) = read.first() else {
+        return Ok(());
+    };
+    for (path, s) in &read[1..] {
+        if s.study != first.study {
+            return Err(Failure::Usage(format!(
+                "error: {} and {} are shards of different studies (scenario, --set or seed): they cannot be merged\n",
+                first_path.display(),
+                path.display()
+            )));
+        }
+        if s.shard.count != first.shard.count {
+            return Err(Failure::Usage(format!(
+                "error: {} is shard {}/{} and {} shard {}/{}: shards of different splits cannot be merged\n",
+                first_path.display(),
+                first.shard.index,
+                first.shard.count,
+                path.display(),
+                s.shard.index,
+                s.shard.count
+            )));
+        }
+    }
+    let count = first.shard.count;
+    let mut given: Vec<usize> = read.iter().map(|(_, s)| s.shard.index).collect();
+    given.sort_unstable();
+    given.dedup();
+    if given.len() < read.len() {
+        // A shard given twice: its rows are refused, naming both places.
+        return Ok(());
+    }
+    let missing: Vec<String> = (0..count)
+        .filter(|k| !read.iter().any(|(_, s)| s.shard.index == *k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Failure::Usage(format!(
+            "error: shard {} missing: the merge would lack their points\n\
+             help: run them with `gilsim run FILE --shard K/N --out DIR`, then `gilsim merge DIR`; \
+             to merge part of a study on purpose, give the shards' results.csv files\n",
+            missing.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// Rows shown on the terminal before the table is cut short.

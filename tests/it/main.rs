@@ -67,6 +67,7 @@ mod proptest_processes;
 mod proptest_threads;
 mod readme_parameters;
 mod run_outputs;
+mod shards;
 mod study_parallel;
 mod sweep_errors;
 mod timeline;
