@@ -6,9 +6,10 @@ use std::time::Instant;
 use crate::engine::time::{MS, Nanos};
 use crate::engine::units::parse_duration;
 use crate::failure::Failure;
+use crate::report::atomic::OutputSet;
 use crate::report::progress::{self, Counting};
 use crate::report::{
-    atomic, chart, csv as results_csv, figures, gantt, manifest, pipeline, summary, trace,
+    chart, csv as results_csv, figures, gantt, manifest, pipeline, summary, trace,
 };
 use crate::results::WorkloadResult;
 use crate::results::columns::{COLUMNS, SWEEP_INSERT_AT};
@@ -171,19 +172,17 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
         })
         .collect();
     let records = results_csv::records(&rows);
-    let mut files = Vec::new();
-    write_tables(&out_dir, &header, &records, &mut files)?;
+    // Every file goes into a staging folder and is moved into `out_dir` once
+    // all are written: a run killed on the way leaves the previous ones.
+    let mut out = OutputSet::begin(&out_dir).map_err(|e| Failure::cannot_write(&out_dir, e))?;
+    write_tables(&mut out, &header, &records)?;
     let table = figures::Table {
         header: &header,
         records: &records,
         sweep_keys: &study.sweep_keys,
     };
-    write_figures(
-        &out_dir,
-        &figures::figures(&table, &study.charts),
-        &mut files,
-    )?;
-    write_pipeline(&out_dir, &study, traced_point, &table, &mut files)?;
+    write_figures(&mut out, &figures::figures(&table, &study.charts))?;
+    write_pipeline(&mut out, &study, traced_point, &table)?;
     if let Some(t) = runs.iter().find_map(|r| r.output.timeline.as_ref()) {
         let p = &study.points[traced_point];
         let mut title = p.scenario.name.clone();
@@ -200,14 +199,15 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
             .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
         let png = gantt::render_png(t, &title)
             .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
-        write_file(&out_dir, "timeline.svg", svg.as_bytes(), &mut files)?;
-        write_file(&out_dir, "timeline.png", &png, &mut files)?;
+        write_file(&mut out, "timeline.svg", svg.as_bytes())?;
+        write_file(&mut out, "timeline.png", &png)?;
         if args.trace {
             let json = trace::chrome_trace(t, &p.scenario.name);
-            write_file(&out_dir, "trace.json", &json, &mut files)?;
+            write_file(&mut out, "trace.json", &json)?;
         }
     }
 
+    let files = out.names().to_vec();
     let scenario_bytes = std::fs::read(&args.file).unwrap_or_default();
     let m = manifest::Manifest {
         gilsim_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -227,8 +227,9 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     };
     let json = serde_json::to_vec_pretty(&m)
         .map_err(|e| Failure::Run(format!("cannot render manifest.json: {e}")))?;
-    let manifest_path = out_dir.join("manifest.json");
-    atomic::write(&manifest_path, &json).map_err(|e| Failure::cannot_write(&manifest_path, e))?;
+    write_file(&mut out, "manifest.json", &json)?;
+    out.commit()
+        .map_err(|e| Failure::cannot_write(&out_dir, e))?;
     Ok(RunReport {
         study,
         runs,
@@ -275,25 +276,18 @@ fn check_out(out: Option<&Path>) -> Result<(), Failure> {
 /// show many 5 ms switch intervals, short enough to stay a few MB.
 pub const DEFAULT_TRACE_WINDOW: Nanos = 100 * MS;
 
-fn write_file(
-    out_dir: &Path,
-    name: &str,
-    bytes: &[u8],
-    files: &mut Vec<String>,
-) -> Result<(), Failure> {
-    let path = out_dir.join(name);
-    atomic::write(&path, bytes).map_err(|e| Failure::cannot_write(&path, e))?;
-    files.push(name.to_string());
-    Ok(())
+/// Writes one file of the output set.
+fn write_file(out: &mut OutputSet, name: &str, bytes: &[u8]) -> Result<(), Failure> {
+    out.write(name, bytes)
+        .map_err(|e| Failure::cannot_write(&out.dir().join(name), e))
 }
 
 /// Writes `pipeline.svg`/`.png` for sweep point `point` when the scenario has `after` stages.
 fn write_pipeline(
-    out_dir: &Path,
+    out: &mut OutputSet,
     study: &Study,
     point: usize,
     table: &figures::Table<'_>,
-    files: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let Some(p) = study.points.get(point) else {
         return Ok(());
@@ -316,24 +310,20 @@ fn write_pipeline(
     let fail = |e: chart::ChartError| Failure::Run(format!("cannot draw pipeline: {e}"));
     let svg = pipeline::render_svg(&c).map_err(fail)?;
     let png = pipeline::render_png(&c).map_err(fail)?;
-    write_file(out_dir, "pipeline.svg", svg.as_bytes(), files)?;
-    write_file(out_dir, "pipeline.png", &png, files)?;
+    write_file(out, "pipeline.svg", svg.as_bytes())?;
+    write_file(out, "pipeline.png", &png)?;
     Ok(())
 }
 
 /// Writes each figure as `<name>.svg` and `<name>.png`.
-fn write_figures(
-    out_dir: &Path,
-    figures: &[figures::Figure],
-    files: &mut Vec<String>,
-) -> Result<(), Failure> {
+fn write_figures(out: &mut OutputSet, figures: &[figures::Figure]) -> Result<(), Failure> {
     for f in figures {
         let svg = chart::render_svg(&f.chart)
             .map_err(|e| Failure::Run(format!("cannot draw {}: {e}", f.name)))?;
         let png = chart::render_png(&f.chart)
             .map_err(|e| Failure::Run(format!("cannot draw {}: {e}", f.name)))?;
-        write_file(out_dir, &format!("{}.svg", f.name), svg.as_bytes(), files)?;
-        write_file(out_dir, &format!("{}.png", f.name), &png, files)?;
+        write_file(out, &format!("{}.svg", f.name), svg.as_bytes())?;
+        write_file(out, &format!("{}.png", f.name), &png)?;
     }
     Ok(())
 }
@@ -363,24 +353,19 @@ pub fn parse_trace_window(text: &str) -> Result<(Nanos, Nanos), String> {
 
 /// Writes `results.csv`, and `summary.csv` when some point has more than one replication.
 fn write_tables(
-    out_dir: &Path,
+    out: &mut OutputSet,
     header: &[String],
     records: &[Vec<String>],
-    files: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let bytes = results_csv::render_records(header, records)
         .map_err(|e| Failure::Run(format!("cannot render results.csv: {e}")))?;
-    let path = out_dir.join("results.csv");
-    atomic::write(&path, &bytes).map_err(|e| Failure::cannot_write(&path, e))?;
-    files.push("results.csv".to_string());
+    write_file(out, "results.csv", &bytes)?;
     let replicated = records.iter().any(|r| r[1] != "0");
     if replicated {
         let (h, rows) = summary::table(header, records);
         let bytes = results_csv::render_records(&h, &rows)
             .map_err(|e| Failure::Run(format!("cannot render summary.csv: {e}")))?;
-        let path = out_dir.join("summary.csv");
-        atomic::write(&path, &bytes).map_err(|e| Failure::cannot_write(&path, e))?;
-        files.push("summary.csv".to_string());
+        write_file(out, "summary.csv", &bytes)?;
     }
     Ok(())
 }
@@ -491,8 +476,8 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
                 .unwrap_or_else(|| PathBuf::from("."))
         }
     };
-    let mut files = Vec::new();
-    write_tables(&out_dir, &header, &records, &mut files)?;
+    let mut out = OutputSet::begin(&out_dir).map_err(|e| Failure::cannot_write(&out_dir, e))?;
+    write_tables(&mut out, &header, &records)?;
     // The sweep columns sit between `seed` and `workload`.
     let sweep_count = header.len().saturating_sub(COLUMNS.len());
     let sweep_keys: Vec<String> = header[SWEEP_INSERT_AT..SWEEP_INSERT_AT + sweep_count].to_vec();
@@ -505,7 +490,9 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
         Some(file) => load_study(file, &args.overrides)?.charts,
         None => Vec::new(),
     };
-    write_figures(&out_dir, &figures::figures(&table, &charts), &mut files)?;
+    write_figures(&mut out, &figures::figures(&table, &charts))?;
+    out.commit()
+        .map_err(|e| Failure::cannot_write(&out_dir, e))?;
     Ok((out_dir, records.len()))
 }
 

@@ -27,6 +27,7 @@ mod determinism;
 mod equal_times;
 mod events_errors;
 mod every_value_checked;
+mod faults;
 mod gil_voluntary_drop;
 mod golden;
 mod law_asyncio_bad_input;
