@@ -120,14 +120,20 @@ fn chart(
             )
             .key(format!("{prefix}.x")));
         };
+        // A dotted name is a scenario key: it may be unknown only because
+        // the sweep that lists it cannot be read.
+        let follow_up = |d: Diag, name: &str| if name.contains('.') { d.follow_up() } else { d };
         if !known_axis(&x) {
-            return Err(Diag::new(
-                format!("unknown column `{x}` for the x axis"),
-                &x_span,
-                "not a sweep key or a results.csv column",
-            )
-            .key(format!("{prefix}.x"))
-            .note(choices()));
+            return Err(follow_up(
+                Diag::new(
+                    format!("unknown column `{x}` for the x axis"),
+                    &x_span,
+                    "not a sweep key or a results.csv column",
+                )
+                .key(format!("{prefix}.x"))
+                .note(choices()),
+                &x,
+            ));
         }
         let Some((y, y_span)) = text("y")? else {
             return Err(Diag::new(
@@ -153,13 +159,16 @@ fn chart(
         }
         let series = match text("series")? {
             Some((s, span)) if !known_axis(&s) => {
-                return Err(Diag::new(
-                    format!("unknown column `{s}` for the series"),
-                    &span,
-                    "not a sweep key or a results.csv column",
-                )
-                .key(format!("{prefix}.series"))
-                .note(choices()));
+                return Err(follow_up(
+                    Diag::new(
+                        format!("unknown column `{s}` for the series"),
+                        &span,
+                        "not a sweep key or a results.csv column",
+                    )
+                    .key(format!("{prefix}.series"))
+                    .note(choices()),
+                    &s,
+                ));
             }
             Some((s, _)) => Some(s),
             None => None,

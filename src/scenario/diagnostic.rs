@@ -68,6 +68,10 @@ pub(crate) struct DiagInner {
     /// The value is refused for what other keys say (the model, the
     /// version, a section), not for its own type or range.
     pub relational: bool,
+    /// The error may only follow from another one (a workload that cannot
+    /// be named, a sweep that cannot be read): shown only when there is no
+    /// other error.
+    pub follow_up: bool,
 }
 
 impl Diag {
@@ -81,6 +85,7 @@ impl Diag {
             helps: Vec::new(),
             secondary: None,
             relational: false,
+            follow_up: false,
         }))
     }
 
@@ -96,6 +101,19 @@ impl Diag {
     /// Whether the error is about the value together with other keys.
     pub fn is_relational(&self) -> bool {
         self.0.relational
+    }
+
+    /// Marks the error as one that may only follow from another (a sweep
+    /// key naming a workload whose name cannot be read): it is shown only
+    /// when the file has no other error.
+    pub fn follow_up(mut self) -> Self {
+        self.0.follow_up = true;
+        self
+    }
+
+    /// Whether the error may only follow from another.
+    pub fn is_follow_up(&self) -> bool {
+        self.0.follow_up
     }
 
     /// Where the error points.
@@ -338,6 +356,7 @@ fn render_one(diag: Diag, sources: &Sources<'_>) -> Diagnostic {
         helps,
         secondary,
         relational: _,
+        follow_up: _,
     } = *diag.0;
     let path_text = sources.path.display().to_string();
     let mut messages: Vec<(Level<'static>, String)> = Vec::new();

@@ -267,6 +267,10 @@ fn parse_document(
         &mut errors,
     );
     if !errors.is_empty() {
+        // What may only follow from another error is shown when it is alone.
+        if errors.iter().any(|d| !d.is_follow_up()) {
+            errors.retain(|d| !d.is_follow_up());
+        }
         return Err(errors);
     }
     for w in warnings.borrow().iter() {

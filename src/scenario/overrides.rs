@@ -209,16 +209,19 @@ pub(crate) fn set(
                 .help(format!("for example workload.{name}.tasks = 10")));
             }
             let known = workload_names(table);
+            let unnamed = some_unnamed(table);
             match find_workload(table, name) {
                 Some(found) => table = found,
                 None => {
-                    return Err(Diag::new(
+                    let diag = Diag::new(
                         format!("no workload named `{name}`"),
                         name_span,
                         "not the name of a [[workload]]",
                     )
                     .key(&key)
-                    .note(known));
+                    .note(known);
+                    // It may be the workload whose name cannot be read.
+                    return Err(if unnamed { diag.follow_up() } else { diag });
                 }
             }
             path = format!("workload.{name}");
@@ -300,6 +303,26 @@ fn find_workload<'t>(root: &'t mut Table, name: &str) -> Option<&'t mut Table> {
         }
         _ => None,
     })
+}
+
+/// Whether some workload has no name that can be read (or `workload` is
+/// not an array of tables): its own error says so.
+fn some_unnamed(root: &Table) -> bool {
+    match root.get("workload").map(|e| &e.value.value) {
+        Some(Value::Array(items)) => items.iter().any(|item| match &item.value {
+            Value::Table(t) => match t.get("name").map(|e| &e.value.value) {
+                Some(Value::Str(n)) => {
+                    n.is_empty()
+                        || !n
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                }
+                _ => true,
+            },
+            _ => true,
+        }),
+        _ => true,
+    }
 }
 
 /// "workloads: a, b" for messages.

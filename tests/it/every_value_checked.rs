@@ -424,6 +424,62 @@ fn a_stage_of_a_workload_with_an_error_is_not_refused_for_it() {
 }
 
 #[test]
+fn a_key_written_where_it_is_not_read_is_not_also_missing() {
+    // A misspelled duration: `rate` is not refused for lack of one.
+    let text = format!(
+        "name = \"t\"\nduraton = \"1s\"\n{}",
+        WORKLOAD.replace("tasks = 4", "rate = \"10/s\"")
+    );
+    one_error(&text, "duraton", "duraton");
+    // The version in [machine]: the free-threaded build is not refused for it.
+    let text = format!(
+        "name = \"t\"\n[machine]\nversion = \"3.13\"\n[python]\nbuild = \"free-threaded\"\n{WORKLOAD}"
+    );
+    one_error(&text, "version", "machine.version");
+    // A misspelled [python]: what its version would allow is not refused.
+    let text = format!(
+        "name = \"t\"\n[pyhton]\nversion = \"3.14\"\n{}",
+        WORKLOAD.replace("\"threads\"", "\"subinterpreters\"")
+    );
+    one_error(&text, "pyhton", "pyhton");
+    // The model outside [workload.run]: its steps are not refused for it.
+    let text = "name = \"t\"\n[[workload]]\nname = \"jobs\"\ntasks = 4\nmodel = \"asyncio\"\n\
+                steps = [ { to_thread = true, steps = [ { cpu_nogil = \"1ms\" } ] } ]\n";
+    one_error(text, "model", "workload[0].model");
+    // A misspelled run table, with a sweep of its workers.
+    let text = "name = \"t\"\n[[workload]]\nname = \"jobs\"\ntasks = 4\nsteps = [ { cpu = \"1ms\" } ]\n\
+                [workload.rnu]\nmodel = \"threads\"\n[sweep]\n\"workload.jobs.run.workers\" = [1, 2]\n";
+    one_error(text, "rnu", "workload[0].rnu");
+    // Misspelled workers: `repeat` on asyncio is not refused for lack of them.
+    let text = "name = \"t\"\nduration = \"1s\"\n[[workload]]\nname = \"jobs\"\nrepeat = \"forever\"\n\
+                steps = [ { sleep = \"1ms\" } ]\n[workload.run]\nmodel = \"asyncio\"\nworkres = 2\n";
+    one_error(text, "workres", "workload.jobs.run.workres");
+    // An event declared in the wrong table: its uses are not refused.
+    let text = "name = \"t\"\n[python]\ngo = {}\n[[workload]]\nname = \"jobs\"\ntasks = 4\n\
+                steps = [ { wait_event = \"go\" }, { set_event = \"go\" } ]\n";
+    one_error(text, "go =", "python.go");
+    // A stage without `after` and without tasks: one error, the arrival.
+    let text = format!(
+        "name = \"t\"\n{}",
+        WORKLOAD.replace("tasks = 4", "queue = 4")
+    );
+    one_error(&text, "[[workload]]", "workload.jobs");
+    // An empty workload: one error, not one per missing key.
+    let text = format!("name = \"t\"\n[[workload]]\n{WORKLOAD}");
+    one_error(&text, "[[workload]]\n", "workload[0]");
+}
+
+#[test]
+fn a_sweep_key_naming_a_workload_whose_name_is_wrong_is_not_refused() {
+    let text = "name = \"t\"\n[[workload]]\nname = \"my jobs\"\ntasks = 4\nsteps = [ { cpu = \"1ms\" } ]\n\
+                [sweep]\n\"workload.jobs.tasks\" = [1, 2]\n";
+    one_error(text, "\"my jobs\"", "workload[0].name");
+    // Alone, it is an error.
+    let text = text.replace("my jobs", "work");
+    one_error(&text, "jobs.tasks", "workload.jobs.tasks");
+}
+
+#[test]
 fn a_lock_name_that_holds_the_steps_is_one_error() {
     let text = format!(
         "name = \"t\"\n{}",

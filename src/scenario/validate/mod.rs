@@ -43,6 +43,13 @@ pub(super) struct Validator<'s> {
     pub(super) warnings: &'s RefCell<Vec<String>>,
     /// Every error found so far, in the order found.
     errors: RefCell<Vec<Diag>>,
+    /// The keys refused as unknown so far, and the valid key each looks
+    /// like (a `version` in `[machine]`, a `verison` in `[python]`): what
+    /// they would set is not known.
+    unknown_keys: RefCell<Vec<(String, Option<&'static str>)>>,
+    /// The file has a misspelled `[[workload]]`: which table each workload
+    /// key belongs to is not known, so neither are their models nor links.
+    pub(super) workloads_misspelled: bool,
     /// The scenario has a `duration` (or one that is wrong: what needs
     /// one is then not refused for lack of it).
     pub(super) has_duration: bool,
@@ -92,6 +99,8 @@ impl<'s> Validator<'s> {
         Validator {
             sources,
             errors: RefCell::new(Vec::new()),
+            unknown_keys: RefCell::new(Vec::new()),
+            workloads_misspelled: false,
             has_duration: false,
             cores: 1,
             version: PyVersion {
@@ -156,10 +165,24 @@ impl<'s> Validator<'s> {
         for entry in &table.entries {
             if !allowed.contains(&entry.key.as_str()) {
                 self.report(unknown_key(entry, prefix, place, allowed));
+                let close = crate::scenario::typed::suggest(&entry.key, KNOWN_KEYS);
+                self.unknown_keys
+                    .borrow_mut()
+                    .push((entry.key.clone(), close));
                 all = false;
             }
         }
         all
+    }
+
+    /// Whether `key` was written where it is not read: refused as an
+    /// unknown key, or misspelled (`duraton`). What it sets is then not
+    /// known, and what depends on it is not checked.
+    pub(super) fn lost(&self, key: &str) -> bool {
+        self.unknown_keys
+            .borrow()
+            .iter()
+            .any(|(k, close)| k == key || *close == Some(key))
     }
 
     /// Validates the document of one point into a scenario, or returns
@@ -197,7 +220,7 @@ impl<'s> Validator<'s> {
             Some(e) => self.ok(positive_duration(e)).map(Some),
             None => Some(None),
         };
-        self.has_duration = duration_value != Some(None);
+        self.has_duration = duration_value != Some(None) || self.lost("duration");
         let warmup = match root.get("warmup") {
             Some(e) => self.or(warmup(e, duration_value.flatten()), 0),
             None => 0,
@@ -213,7 +236,8 @@ impl<'s> Validator<'s> {
         });
         let machine = self.machine(root.get("machine"), profile.as_ref());
         self.cores = machine.cores;
-        let python = self.python(root.get("python"), profile.as_ref());
+        let python_misspelled = misspelled(root, TOP_KEYS, &["python"]);
+        let python = self.python(root.get("python"), profile.as_ref(), python_misspelled);
         self.version = python.version;
         // A section whose name is misspelled (`[semaphore]`) is refused at
         // its name: the objects it declares are not refused where used.
@@ -226,6 +250,7 @@ impl<'s> Validator<'s> {
         self.syncs = self.syncs(root.get("events"), root.get("conditions"));
         self.sync_uses = vec![None; self.syncs.len()];
 
+        self.workloads_misspelled = misspelled(root, TOP_KEYS, &["workload"]);
         let Some(workload_entry) = root.get("workload") else {
             if misspelled(root, TOP_KEYS, &["workload"]) {
                 return None;
@@ -246,6 +271,8 @@ impl<'s> Validator<'s> {
                 );
             }
             Value::Array(items) => items,
+            // `[workload.run]` under a misspelled `[[workloads]]`: one error.
+            Value::Table(_) if misspelled(root, TOP_KEYS, &["workload"]) => return None,
             Value::Table(_) => {
                 return self.fail(
                     type_error(
@@ -331,6 +358,11 @@ impl<'s> Validator<'s> {
         Some(name.to_string())
     }
 }
+
+/// The keys whose loss matters to other checks (see `Validator::lost`).
+const KNOWN_KEYS: &[&str] = &[
+    "duration", "version", "build", "model", "workers", "run", "workload",
+];
 
 /// `duration`: greater than zero.
 fn positive_duration(e: &Entry) -> Res<u64> {

@@ -13,12 +13,21 @@ impl Validator<'_> {
     /// The interpreter: the defaults of its version and build, then the
     /// profile's values, then the table's keys (a key that is wrong keeps
     /// the value before it, and its error is recorded).
+    /// `misspelled`: the file has a misspelled `[python]` (`[pyton]`),
+    /// whose version and build are not read.
     pub(in crate::scenario) fn python(
         &mut self,
         entry: Option<&Entry>,
         profile: Option<&(String, ProfileParams)>,
+        misspelled: bool,
     ) -> PythonConfig {
+        // A version or build written where it is not read (in a misspelled
+        // section, or in [machine]) is not known: what depends on it is
+        // not checked.
+        let version_lost = misspelled || self.lost("version");
+        let build_lost = misspelled || self.lost("build");
         let Some(entry) = entry else {
+            self.version_known = !version_lost;
             return PythonConfig::default();
         };
         let Some(table) = self.ok(as_table(&entry.value, "python")) else {
@@ -41,11 +50,15 @@ impl Validator<'_> {
                 self.version_known = false;
                 default_version
             }),
-            None => default_version,
+            None => {
+                self.version_known = !version_lost;
+                default_version
+            }
         };
         // `None`: a build that cannot be read.
         let build = match table.get("build") {
             Some(e) => self.ok(self.build(e, version)),
+            None if build_lost => None,
             None => Some(Build::Gil),
         };
         let mut p = PythonConfig::defaults(version, build.unwrap_or(Build::Gil));

@@ -13,12 +13,18 @@ impl Validator<'_> {
     /// The run of the workload at `prefix`: its model and worker count
     /// (sequential with one worker when the table is left out). `None` when
     /// the model cannot be read; the workers are `None` when they cannot.
+    /// `misplaced`: the workload has a `model` outside its run table (an
+    /// error of its own): the model is not known.
     pub(in crate::scenario) fn run(
         &self,
         entry: Option<&Entry>,
         prefix: &str,
+        misplaced: bool,
     ) -> Option<(Model, Option<Workers>)> {
         let Some(entry) = entry else {
+            if misplaced {
+                return None;
+            }
             return Some((Model::Sequential, Some(Workers::Fixed(1))));
         };
         let key = join(prefix, "run");
@@ -31,7 +37,7 @@ impl Validator<'_> {
 
         let model_key = join(&key, "model");
         let Some(model_entry) = table.get("model") else {
-            if misspelled(table, &allowed, &["model"]) {
+            if misplaced || misspelled(table, &allowed, &["model"]) {
                 return None;
             }
             return self.fail(
@@ -121,6 +127,7 @@ impl Validator<'_> {
         }
 
         let workers = match table.get("workers") {
+            None if misspelled(table, &allowed, &["workers"]) => None,
             None => Some(model.default_workers(self.cores)),
             Some(e) => self.ok(self.workers(&model, model_swept, e, &key)),
         };

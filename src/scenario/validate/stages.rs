@@ -59,6 +59,14 @@ impl Validator<'_> {
             None => None,
         };
         let Some(after) = table.get("after") else {
+            // Without an arrival either, "missing arrival" says to add `after`.
+            let own_arrival = table
+                .entries
+                .iter()
+                .any(|e| matches!(e.key.as_str(), "tasks" | "rate" | "repeat"));
+            if !own_arrival {
+                return Some(None);
+            }
             if let Some(span) = &pipe {
                 self.report(
                     Diag::new(
@@ -199,6 +207,10 @@ impl Validator<'_> {
         names: &[(String, Span)],
     ) {
         let pending = std::mem::take(&mut self.pending_after);
+        if self.workloads_misspelled {
+            // Which workload each table belongs to is not known.
+            return;
+        }
         let mut links = Vec::new();
         for p in &pending {
             let Some(stage) = &workloads[p.stage] else {

@@ -254,7 +254,8 @@ impl Validator<'_> {
         if let Some(i) = self.semaphores.iter().position(|s| s.name == name) {
             return Some(i);
         }
-        if !self.semaphores_known {
+        if !self.semaphores_known || self.lost(name) {
+            // Not read, or declared where it is not read (its own error).
             return None;
         }
         let defined: Vec<&str> = self.semaphores.iter().map(|s| s.name.as_str()).collect();
@@ -395,11 +396,13 @@ impl Validator<'_> {
             .iter()
             .position(|s| s.name == name && s.event.is_some() == event);
         let Some(index) = found else {
-            if !(if event {
+            let known = if event {
                 self.events_known
             } else {
                 self.conditions_known
-            }) {
+            };
+            if !known || self.lost(name) {
+                // Not read, or declared where it is not read (its own error).
                 return None;
             }
             let defined: Vec<&str> = self

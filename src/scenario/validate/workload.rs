@@ -31,6 +31,14 @@ impl Validator<'_> {
                 return self.fail(type_error(item, &anonymous, "a [[workload]] table"));
             }
         };
+        if table.entries.is_empty() {
+            self.unnamed_workload = true;
+            return self.fail(
+                Diag::new("empty [[workload]]", &item.span, "no keys in this workload")
+                    .key(anonymous)
+                    .help("give it name, steps and tasks, e.g. name = \"jobs\", tasks = 10, steps = [ { cpu = \"10ms\" } ]"),
+            );
+        }
         self.known_keys(table, &anonymous, "in [[workload]]", WORKLOAD_KEYS);
 
         let name = self.workload_name(table, item, &anonymous, names);
@@ -48,7 +56,12 @@ impl Validator<'_> {
                 *slot = self.or(size(&e.value, &join(&prefix, k)), 0);
             }
         }
-        let run = self.run(table.get("run"), &prefix);
+        // A `model` outside the run table, a misspelled `run`, a misspelled
+        // [[workload]]: the model is not known.
+        let misplaced = table.get("model").is_some()
+            || misspelled(table, WORKLOAD_KEYS, &["run"])
+            || self.workloads_misspelled;
+        let run = self.run(table.get("run"), &prefix, misplaced);
         let (mut model, workers) = match run {
             Some((model, workers)) => (Some(model), workers),
             None => (None, None),
