@@ -121,6 +121,11 @@ impl Diag {
         &self.0.span
     }
 
+    /// The one-line message.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+
     pub fn key(mut self, key: impl Into<String>) -> Self {
         let key = key.into();
         if !key.is_empty() {

@@ -8,6 +8,7 @@
 //! where it is written.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::path::Path;
 
 use toml::de::DeTable;
@@ -213,16 +214,49 @@ fn parse_document(
     let validate =
         |doc: &Table| Validator::new(sources, &swept_models, profiles, &warnings).scenario(doc);
     let mut points = Vec::with_capacity(count.unwrap_or(0));
+    // Each point's errors, once: an error outside the sweep is in all of them.
+    let mut seen = HashSet::new();
+    let mut add = |errors: &mut Vec<Diag>, d: Diag| {
+        let span = d.span();
+        if seen.insert((span.origin, span.range.clone(), d.message().to_string())) {
+            errors.push(d);
+        }
+    };
+    // Which value of each sweep list has been validated in some point.
+    let mut tried: Vec<Vec<bool>> = axes
+        .iter()
+        .map(|a| match &a.values.value {
+            Value::Array(items) => vec![false; items.len()],
+            _ => Vec::new(),
+        })
+        .collect();
     for index in 0..count.unwrap_or(0) {
+        let at = sweep::indices(&axes, index);
+        // Once there is an error the study will not run, and what matters
+        // is the errors: a point is validated when it holds a sweep value
+        // no validated point held (each value is checked, not each of the
+        // combinations: those are checked once these errors are fixed).
+        let fresh = at
+            .iter()
+            .zip(&tried)
+            .any(|(&i, t)| t.get(i) == Some(&false));
+        if index > 0 && !errors.is_empty() && !fresh {
+            continue;
+        }
+        for (&i, t) in at.iter().zip(tried.iter_mut()) {
+            if let Some(v) = t.get_mut(i) {
+                *v = true;
+            }
+        }
         let doc = match point_doc(index) {
             Ok(doc) => doc,
             Err(d) => {
-                errors.push(d);
+                add(&mut errors, d);
                 continue;
             }
         };
         match validate(&doc) {
-            Ok(scenario) => points.push(StudyPoint {
+            Ok(scenario) if errors.is_empty() => points.push(StudyPoint {
                 index,
                 values: sweep::choose(&axes, index)
                     .iter()
@@ -230,7 +264,12 @@ fn parse_document(
                     .collect(),
                 scenario,
             }),
-            Err(found) => errors.extend(found),
+            Ok(_) => {}
+            Err(found) => {
+                for d in found {
+                    add(&mut errors, d);
+                }
+            }
         }
     }
     // A value something replaces is still checked where it is written: its

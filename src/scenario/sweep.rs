@@ -160,6 +160,26 @@ fn check_axis(axis: &Axis, root: &Table) -> Result<Option<Node>, Diag> {
     overrides::set(&mut root.clone(), &axis.segments, first.clone())
 }
 
+/// The index in its list of the value each axis takes at point `index`
+/// (last axis fastest).
+pub(crate) fn indices(axes: &[Axis], index: usize) -> Vec<usize> {
+    let mut rest = index;
+    let mut at: Vec<usize> = axes
+        .iter()
+        .rev()
+        .map(|axis| match &axis.values.value {
+            Value::Array(items) if !items.is_empty() => {
+                let i = rest % items.len();
+                rest /= items.len();
+                i
+            }
+            _ => 0,
+        })
+        .collect();
+    at.reverse();
+    at
+}
+
 /// The value each axis takes at point `index` (last axis fastest).
 pub(crate) fn choose(axes: &[Axis], index: usize) -> Vec<&Node> {
     let mut rest = index;

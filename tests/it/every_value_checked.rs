@@ -302,6 +302,26 @@ fn an_error_in_every_point_of_a_sweep_is_reported_once() {
     assert_eq!(e.location(), Some(at(&text, "-4", 0)));
 }
 
+/// Once a file has an error, the points of a large sweep are validated
+/// until each sweep value has been in one: every value is still checked.
+#[test]
+fn every_value_of_a_large_sweep_is_checked_once_there_is_an_error() {
+    let cores: Vec<String> = (1..=99).map(|c| c.to_string()).collect();
+    let workers: Vec<String> = (1..=999).map(|w| w.to_string()).collect();
+    let sweep = format!(
+        "\"machine.cores\" = [{}, 0]\n\"workload.jobs.run.workers\" = [{}, \"many\"]",
+        cores.join(", "),
+        workers.join(", ")
+    );
+    let text = scenario("2", "\"5ms\"", &sweep).replace("tasks = 4", "tasks = -4");
+    let e = fails(&text, &[]);
+    let list = listed(&e);
+    assert_eq!(list.len(), 3, "{e}");
+    assert_eq!(list[0].0, Some(at(&text, "-4", 0)));
+    assert_eq!(list[1].0, Some(at(&text, "0]", 0)));
+    assert_eq!(list[2].0, Some(at(&text, "\"many\"", 0)));
+}
+
 #[test]
 fn two_bad_charts_are_two_errors() {
     let text = scenario("2", "\"5ms\"", SWEEP_CORES)
