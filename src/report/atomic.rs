@@ -2,7 +2,7 @@
 //! half-written file under a result's name, nor destroys the previous
 //! results.
 //!
-//! - [`write`]: one file, written to a temporary name in the same folder,
+//! - [`write()`]: one file, written to a temporary name in the same folder,
 //!   then renamed.
 //! - [`OutputSet`]: the files of one command (`results.csv`, the charts,
 //!   `manifest.json`...) as a set: written into a staging folder
@@ -13,7 +13,7 @@
 //!   microseconds) are finished by the next command that writes into
 //!   `DIR` if the process dies among them. The next command also removes
 //!   what a killed one left: a staging folder without `COMMIT`, and the
-//!   temporary files of [`write`].
+//!   temporary files of [`write()`].
 
 use std::fs;
 use std::io::{self, Write};
@@ -161,7 +161,7 @@ fn roll_forward(dir: &Path, staging: &Path) -> io::Result<()> {
 
 /// Finishes what a command killed while writing into `dir` left: a
 /// committed staging folder is moved into place, one that is not is
-/// removed, and so are [`write`]'s temporary files. What belongs to a
+/// removed, and so are [`write()`]'s temporary files. What belongs to a
 /// process still running is left alone.
 pub fn recover(dir: &Path) -> io::Result<()> {
     let Ok(entries) = fs::read_dir(dir) else {
@@ -190,7 +190,7 @@ pub fn recover(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// The process id in a temporary name of [`write`], `.NAME.tmp-PID`.
+/// The process id in a temporary name of [`write()`], `.NAME.tmp-PID`.
 fn temporary_of(name: &str) -> Option<u32> {
     let (stem, pid) = name.rsplit_once(".tmp-")?;
     if !stem.starts_with('.') || stem.len() < 2 {
