@@ -67,7 +67,7 @@ enum Command {
         /// Runs in parallel (default: one per core). Results do not depend on it.
         #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
         jobs: Option<u32>,
-        /// Run only the sweep points whose index is K mod N (K from 0), into shard-K-of-N/ under the output folder; merge the shards with `gilsim merge`.
+        /// Run only shard K of N (K from 0): the sweep's points split into N shards of about equal estimated cost, into shard-K-of-N/ under the output folder; merge the shards with `gilsim merge`.
         #[arg(long, value_name = "K/N", value_parser = parse_shard)]
         shard: Option<Shard>,
         /// Write timeline.svg/.png (a Gantt chart of every thread, core and GIL) and trace.json (Perfetto, chrome://tracing) of one run.

@@ -3,8 +3,10 @@
 //! Runs are independent, so they go to a rayon pool of `jobs` threads; the
 //! results are put back in (point, replication) order before anything is
 //! written, so the outputs are byte-identical whatever `jobs` is and
-//! whatever order runs finish in. A shard `K/N` keeps the points whose index
-//! is K mod N.
+//! whatever order runs finish in. A shard `K/N` keeps the points
+//! [`assign`] gives it: shards of about equal estimated cost.
+
+pub mod cost;
 
 use rayon::prelude::*;
 
@@ -13,7 +15,7 @@ use crate::results::Deadlock;
 use crate::scenario::Study;
 use crate::simulation::{self, RunOptions, RunOutput};
 
-/// `--shard K/N`: run the points whose index is K mod N.
+/// `--shard K/N`: run the points [`assign`] gives shard K of N.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
     /// This shard, from 0.
@@ -42,11 +44,6 @@ impl Shard {
             ));
         }
         Ok(Shard { index, count })
-    }
-
-    /// True when this shard runs point `index`.
-    pub fn has(&self, point: usize) -> bool {
-        point % self.count == self.index
     }
 
     /// The shard's own folder, `shard-K-of-N`: under `output/<name>/`, or
@@ -99,15 +96,43 @@ pub struct Failed {
     pub deadlock: Deadlock,
 }
 
+/// The shard of each point when `study` is split `count` ways, by point
+/// index: points in decreasing estimated cost ([`cost::point_cost`]; equal
+/// costs by index), each to the shard with the least cost so far (the
+/// lowest-numbered of equals). Longest-processing-time-first keeps the
+/// slowest shard within 4/3 of the best split of the estimates, and depends
+/// only on the study, so every shard of an array computes the same split.
+pub fn assign(study: &Study, count: usize) -> Vec<usize> {
+    let count = count.max(1);
+    let mut order: Vec<(u128, usize)> = study
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (cost::point_cost(&p.scenario), i))
+        .collect();
+    order.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut load = vec![0u128; count];
+    let mut shard_of = vec![0; study.points.len()];
+    for (c, i) in order {
+        let k = (0..count).min_by_key(|&k| (load[k], k)).unwrap_or(0);
+        load[k] = load[k].saturating_add(c);
+        shard_of[i] = k;
+    }
+    shard_of
+}
+
 /// The (point, replication) pairs a study runs, in output order.
 pub fn plan(study: &Study, shard: Option<Shard>) -> Vec<(usize, u32)> {
+    let shard_of = shard.map(|s| assign(study, s.count));
     let mut runs = Vec::new();
-    for p in &study.points {
-        if shard.is_some_and(|s| !s.has(p.index)) {
+    for (i, p) in study.points.iter().enumerate() {
+        if let (Some(s), Some(of)) = (shard, &shard_of)
+            && of[i] != s.index
+        {
             continue;
         }
         for r in 0..p.scenario.replications {
-            runs.push((p.index, r));
+            runs.push((i, r));
         }
     }
     runs

@@ -40,7 +40,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("report", &["engine", "results", "failure"]),
     (
         "study",
-        &["engine", "python", "scenario", "simulation", "results"],
+        &[
+            "engine",
+            "workload",
+            "python",
+            "scenario",
+            "simulation",
+            "results",
+        ],
     ),
     ("compare", BELOW_COMMANDS),
     ("calibrate", BELOW_COMMANDS),
