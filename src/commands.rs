@@ -1,5 +1,7 @@
 //! What the `gilsim` subcommands do, apart from parsing arguments.
 
+pub mod slurm;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

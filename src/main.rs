@@ -122,6 +122,34 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE", requires = "scenario")]
         set: Vec<String>,
     },
+    /// Write the sbatch scripts that run a study as a Slurm job array of shards, then merge them; print how to submit them.
+    #[command(
+        after_help = "Example:\n  gilsim slurm big.toml --shards 16 --out /shared/big --sbatch-option=--partition=short\n\n\
+        Writes DIR/slurm/array.sbatch (task K runs `gilsim run FILE --shard K/N --out DIR`) and DIR/slurm/merge.sbatch \
+        (`gilsim merge DIR`, submitted with --dependency=afterok on the array), DIR/slurm/logs/ for their output, and prints \
+        the sbatch commands and a GNU parallel line for one machine. Paths are made absolute: DIR must be on a file system \
+        every node sees. Exit code 2 on a usage or scenario error."
+    )]
+    Slurm {
+        /// The scenario file (TOML).
+        file: PathBuf,
+        /// Number of shards (array tasks), at most the number of sweep points.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        shards: u32,
+        /// Output folder of the shards and the merged results (default: output/<scenario name>).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Override a scenario key in every task and the merge: --set machine.cores=4
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// An #SBATCH line for both jobs, such as --sbatch-option=--partition=short (repeatable).
+        #[arg(
+            long = "sbatch-option",
+            value_name = "OPTION",
+            allow_hyphen_values = true
+        )]
+        sbatch_option: Vec<String>,
+    },
     /// Measure this machine and Python with probes, fit what they cannot measure, write a profile.
     #[command(after_help = "Example:\n  gilsim calibrate --quick --cores 0,1\n\n\
         Writes output/calibration/profile.toml (or --out FILE); use it with [python] profile = \"output/calibration/profile.toml\".")]
@@ -306,6 +334,32 @@ fn main() -> ExitCode {
             outln!(
                 "merged {rows} rows into {}",
                 dir.join("results.csv").display()
+            );
+        }),
+        Command::Slurm {
+            file,
+            shards,
+            out,
+            set,
+            sbatch_option,
+        } => commands::slurm::slurm(&commands::slurm::SlurmArgs {
+            file,
+            shards: shards as usize,
+            out,
+            overrides: set,
+            sbatch_options: sbatch_option,
+            gilsim: None,
+        })
+        .map(|plan| {
+            outln!(
+                "wrote {} and {} ({} points in {shards} shards)\n\n\
+                 Submit the array, then the merge once every task has succeeded:\n  {}\n\n\
+                 Or on one machine, with GNU parallel:\n  {}",
+                plan.array_script.display(),
+                plan.merge_script.display(),
+                plan.points,
+                plan.submit,
+                plan.parallel
             );
         }),
         Command::Calibrate {
