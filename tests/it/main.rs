@@ -70,6 +70,7 @@ mod proptest_threads;
 mod readme_parameters;
 mod run_outputs;
 mod shards;
+mod slurm;
 mod study_parallel;
 mod sweep_errors;
 mod timeline;

@@ -53,7 +53,7 @@ fn ok(dir: &Path, args: &[&str]) {
 }
 
 /// Every file under `dir`, by path relative to it.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -109,8 +109,12 @@ fn four_shards_with_one_out_merge_to_the_unsharded_run_byte_for_byte() {
             "shard-3-of-4"
         ]
     );
-    // Each shard holds its own points (K mod 4), two replications each.
-    for k in 0..4u32 {
+    // Each shard holds the points the cost-balanced split gives it, two
+    // replications each, and every point is in one shard.
+    let study = gilsim::commands::load_study(&dir.join("study.toml"), &[]).expect("study");
+    let shard_of = gilsim::study::assign(&study, 4);
+    let mut seen = Vec::new();
+    for k in 0..4usize {
         let csv = fs::read_to_string(dir.join(format!("shared/shard-{k}-of-4/results.csv")))
             .expect("a shard's results.csv");
         let points: Vec<u32> = csv
@@ -123,9 +127,16 @@ fn four_shards_with_one_out_merge_to_the_unsharded_run_byte_for_byte() {
                     .expect("point")
             })
             .collect();
-        assert_eq!(points.len(), 4, "{csv}");
-        assert!(points.iter().all(|p| p % 4 == k), "{csv}");
+        let mine: Vec<u32> = (0..8u32).filter(|&p| shard_of[p as usize] == k).collect();
+        assert!(!mine.is_empty(), "shard {k} has no points: {shard_of:?}");
+        let expected: Vec<u32> = mine.iter().flat_map(|&p| [p, p]).collect();
+        let mut got = points.clone();
+        got.sort_unstable();
+        assert_eq!(got, expected, "{csv}");
+        seen.extend(mine);
     }
+    seen.sort_unstable();
+    assert_eq!(seen, (0..8).collect::<Vec<u32>>());
 
     // Merged by naming the folders, or by naming the --out that holds them.
     let shard = |k: u32| format!("shared/shard-{k}-of-4");

@@ -71,15 +71,26 @@ fn jobs_and_shards_do_not_change_a_byte() {
     assert_eq!(String::from_utf8_lossy(&summary).lines().count(), 13);
     assert_eq!(summary, read(&four, "summary.csv"));
     assert_eq!(summary, read(&shards, "summary.csv"));
-    // A shard alone holds only its points.
+    // A shard alone holds only its points: those the cost-balanced split
+    // gives it.
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/convoy.toml");
+    let sets: Vec<String> = SWEEP
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|s| s.to_string())
+        .collect();
+    let study = gilsim::commands::load_study(&scenario, &sets).unwrap();
+    let split = gilsim::study::assign(&study, 3);
     let shard1 = String::from_utf8(read(&shards.join("shard-1-of-3"), "results.csv")).unwrap();
-    assert!(
-        shard1
-            .lines()
-            .skip(1)
-            .all(|l| l.starts_with("1,") || l.starts_with("4,")),
-        "{shard1}"
-    );
+    let points: std::collections::BTreeSet<usize> = shard1
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    let mine: std::collections::BTreeSet<usize> = (0..6).filter(|&p| split[p] == 1).collect();
+    assert!(!mine.is_empty(), "{split:?}");
+    assert_eq!(points, mine, "{shard1}");
 }
 
 #[test]
