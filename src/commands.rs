@@ -406,7 +406,7 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
         ));
     }
     let shards = shard_folders(&args.shards);
-    check_shards(&shards)?;
+    let study_points = check_shards(&shards)?;
     check_out(args.out.as_deref())?;
     let mut header: Option<Vec<String>> = None;
     let mut records: Vec<Vec<String>> = Vec::new();
@@ -464,6 +464,21 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
         }
         for k in here {
             seen.insert(k, file.display().to_string());
+        }
+    }
+    if let Some(points) = study_points {
+        let present: std::collections::BTreeSet<u64> = seen.keys().map(|k| k.0).collect();
+        let missing: Vec<String> = (0..points)
+            .filter(|p| !present.contains(p))
+            .map(|p| p.to_string())
+            .collect();
+        if !missing.is_empty() {
+            return Err(Failure::Usage(format!(
+                "error: point(s) {} of the study's {points} are in no shard: the shards were split \
+                 another way (by another gilsim version?) or a results.csv lost rows; \
+                 run the shards again with one gilsim\n",
+                missing.join(", ")
+            )));
         }
     }
     let header = header.unwrap_or_default();
@@ -542,6 +557,8 @@ fn shard_folders(given: &[PathBuf]) -> Vec<PathBuf> {
 #[derive(Debug, PartialEq)]
 struct ShardOf {
     shard: Shard,
+    /// The study's sweep points.
+    points: Option<u64>,
     /// The scenario's SHA-256, the --set overrides and the seed: shards of
     /// one study have the same.
     study: (String, serde_json::Value, serde_json::Value),
@@ -555,6 +572,7 @@ fn shard_of(dir: &Path) -> Option<ShardOf> {
     let shard = Shard::parse(m.get("shard")?.as_str()?).ok()?;
     Some(ShardOf {
         shard,
+        points: m.get("points").and_then(serde_json::Value::as_u64),
         study: (
             m.get("scenario_sha256")?.as_str()?.to_string(),
             m.get("overrides").cloned().unwrap_or_default(),
@@ -565,18 +583,19 @@ fn shard_of(dir: &Path) -> Option<ShardOf> {
 
 /// When every shard given is a shard folder with its manifest: refuses
 /// shards of different studies or splits, and a merge that lacks some
-/// shards of the split (it would lose their points). `results.csv` files
-/// are merged as given.
-fn check_shards(shards: &[PathBuf]) -> Result<(), Failure> {
+/// shards of the split (it would lose their points). Returns the study's
+/// point count when the shards are a whole split, for the merge to check
+/// that every point is in one. `results.csv` files are merged as given.
+fn check_shards(shards: &[PathBuf]) -> Result<Option<u64>, Failure> {
     let Some(read) = shards
         .iter()
         .map(|p| shard_of(p).map(|s| (p, s)))
         .collect::<Option<Vec<_>>>()
     else {
-        return Ok(());
+        return Ok(None);
     };
     let Some((first_path, first)) = read.first() else {
-        return Ok(());
+        return Ok(None);
     };
     for (path, s) in &read[1..] {
         if s.study != first.study {
@@ -604,7 +623,7 @@ fn check_shards(shards: &[PathBuf]) -> Result<(), Failure> {
     given.dedup();
     if given.len() < read.len() {
         // A shard given twice: its rows are refused, naming both places.
-        return Ok(());
+        return Ok(None);
     }
     let missing: Vec<String> = (0..count)
         .filter(|k| !read.iter().any(|(_, s)| s.shard.index == *k))
@@ -618,7 +637,7 @@ fn check_shards(shards: &[PathBuf]) -> Result<(), Failure> {
             missing.join(", ")
         )));
     }
-    Ok(())
+    Ok(first.points)
 }
 
 /// Rows shown on the terminal before the table is cut short.

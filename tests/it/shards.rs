@@ -287,3 +287,48 @@ fn an_out_that_is_already_the_shards_folder_is_used_as_it_is() {
     ok(dir, &["run", "study.toml", "--shard", "0/2", "-q"]);
     assert!(dir.join("output/sharded/shard-0-of-2/results.csv").exists());
 }
+
+#[test]
+fn a_merge_of_whole_split_that_lacks_a_point_is_refused() {
+    // Shards split another way (another gilsim) leave points in no shard:
+    // here a shard's results.csv lost the rows of its first point.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    fs::write(dir.join("study.toml"), STUDY).expect("write");
+    for k in 0..2 {
+        ok(
+            dir,
+            &[
+                "run",
+                "study.toml",
+                "--shard",
+                &format!("{k}/2"),
+                "--out",
+                "out",
+                "-q",
+            ],
+        );
+    }
+    let csv = dir.join("out/shard-1-of-2/results.csv");
+    let text = fs::read_to_string(&csv).expect("results");
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    let rows: Vec<&str> = lines.collect();
+    let first = rows[0].split(',').next().expect("point").to_string();
+    let kept: Vec<&str> = rows
+        .iter()
+        .copied()
+        .filter(|r| r.split(',').next() != Some(first.as_str()))
+        .collect();
+    assert!(kept.len() < rows.len());
+    fs::write(&csv, format!("{header}\n{}\n", kept.join("\n"))).expect("write");
+    let (code, stderr) = gilsim(dir, &["merge", "out"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "point(s) {first} of the study's 8 are in no shard"
+        )),
+        "{stderr}"
+    );
+    assert!(!dir.join("out/results.csv").exists(), "nothing written");
+}
