@@ -24,6 +24,7 @@ repo=$(pwd)
 started=$(date +%s)
 
 say() { echo "slurm test: $*"; }
+trap 'echo "slurm test: FAILED: stopped by a signal (a time limit?)" >&2; exit 143' TERM INT
 fail() { echo "slurm test: FAILED: $*" >&2; exit 1; }
 
 base=${GILSIM_SLURM_DIR:-${TMPDIR:-/tmp}/gilsim-slurm-test}
@@ -43,9 +44,10 @@ if [ ${#need[@]} -gt 0 ]; then
     command -v apt-get >/dev/null || fail "${need[*]} missing and there is no apt-get: install Slurm and munge another way"
     say "installing ${need[*]} with apt-get"
     export DEBIAN_FRONTEND=noninteractive
-    if ! timeout 150 apt-get install -y -q slurm-wlm munge >"$base.apt.log" 2>&1; then
-        timeout 60 apt-get update -q >>"$base.apt.log" 2>&1 || true
-        timeout 150 apt-get install -y -q slurm-wlm munge >>"$base.apt.log" 2>&1 \
+    apt=(apt-get -y -q -o DPkg::Lock::Timeout=30)
+    if ! timeout 80 "${apt[@]}" install slurm-wlm munge >"$base.apt.log" 2>&1; then
+        timeout 40 "${apt[@]}" update >>"$base.apt.log" 2>&1 || true
+        timeout 80 "${apt[@]}" install slurm-wlm munge >>"$base.apt.log" 2>&1 \
             || { tail -20 "$base.apt.log" >&2; fail "apt-get install slurm-wlm munge failed (log: $base.apt.log)"; }
     fi
 fi
