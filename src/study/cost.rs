@@ -29,9 +29,9 @@ const EVENTS_PER_FORCED_SWITCH: f64 = 3.0;
 /// interpreter (the convoy, docs/MODEL.md#the-convoy-effect) completes
 /// about one call per switch interval when a second core lets a CPU-bound
 /// thread take the GIL during each call, and shares the one core with them
-/// otherwise. Anything else it reads from the steps alone: expect it to be
-/// off several times either way, and to rank points better than it
-/// measures them.
+/// otherwise. Anything else it reads from the steps alone: in absolute
+/// terms it can be off several times either way; it is meant to rank the
+/// points of a study, not to predict their times.
 pub fn run_cost(s: &Scenario) -> u64 {
     let cores = f64::from(s.machine.cores.max(1));
     let switch = s.python.switch_interval() as f64;
