@@ -14,7 +14,7 @@ use super::diagnostic::{Diag, ScenarioError, Sources, Span};
 use super::document::{Value, table_from_toml};
 use super::validate::Validator;
 use super::validate::profile::ProfileLoader;
-use super::{Scenario, Study, StudyPoint, chart, overrides, sweep};
+use super::{Scenario, Study, StudyPoint, chart, limits, overrides, sweep};
 
 /// How scenario files are read: the `--set` overrides, and how a
 /// `[python] profile` path is loaded. [`load`], [`load_study`],
@@ -175,6 +175,7 @@ fn parse_document(sources: &Sources<'_>, profiles: Option<ProfileLoader>) -> Res
         .collect();
     let warnings = RefCell::new(Vec::new());
     let mut points = Vec::with_capacity(count);
+    let mut runs: u64 = 0;
     for index in 0..count {
         let chosen = sweep::choose(&axes, index);
         let mut doc = root.clone();
@@ -183,6 +184,9 @@ fn parse_document(sources: &Sources<'_>, profiles: Option<ProfileLoader>) -> Res
         }
         let mut validator = Validator::new(sources, &swept_models, profiles, &warnings);
         let scenario = validator.scenario(&doc)?;
+        limits::check_point(&scenario, &doc)?;
+        runs += u64::from(scenario.replications);
+        limits::check_runs(runs, index + 1, &doc)?;
         points.push(StudyPoint {
             index,
             values: chosen.iter().map(|v| sweep::display(v, sources)).collect(),

@@ -85,6 +85,15 @@ impl Runtime {
         };
         self.workloads[w].threads += 1;
         self.live_threads += 1;
+        if self.live_threads > crate::workload::limits::MAX_THREADS {
+            self.stop_too_large(format!(
+                "the program runs {} threads at once at t = {:.6} s, more than Linux runs ({}: PID_MAX_LIMIT, a pid per thread): workload `{}` starts them",
+                self.live_threads,
+                now as f64 / 1e9,
+                crate::workload::limits::MAX_THREADS,
+                self.workloads[w].name,
+            ));
+        }
         self.update_rss();
         self.machine.wake(now, tid, q);
         tid

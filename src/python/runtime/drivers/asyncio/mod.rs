@@ -306,7 +306,7 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) {
         self.workloads[w].arrived += 1;
-        self.tasks_memory += self.workloads[w].memory;
+        self.tasks_memory = self.tasks_memory.saturating_add(self.workloads[w].memory);
         self.new_coro(now, w, false, q);
     }
 

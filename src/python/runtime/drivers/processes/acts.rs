@@ -132,7 +132,7 @@ impl Runtime {
                 self.models.agents[tid].plan.pop_front();
                 let pool = self.pool(w);
                 let (taskq, workers, chunksize) = (pool.taskq, pool.workers, pool.run.chunksize);
-                let tasks: Vec<Nanos> = self.workloads[w].queue.drain(..).collect();
+                let tasks: Vec<Nanos> = self.workloads[w].queue.take_all();
                 let size = chunksize.unwrap_or_else(|| default_chunksize(tasks.len(), workers));
                 let args = self.pool(w).run.args_bytes;
                 for chunk in tasks.chunks(size.max(1) as usize) {
