@@ -34,8 +34,8 @@ mod typed;
 mod validate;
 
 pub use diagnostic::ScenarioError;
-pub use size::{EVENTS_PER_SECOND, StudySize};
 pub use load::{Reader, load, load_study, parse_str, parse_study_str};
+pub use size::{EVENTS_PER_SECOND, StudySize};
 pub use validate::profile::{ProfileLoadError, ProfileLoader, ProfileParams};
 
 use std::path::PathBuf;

@@ -111,9 +111,9 @@ fn run_estimate(s: &Scenario) -> (Nanos, f64) {
                 // Each iteration also takes and drops the GIL, a few µs.
                 d / (cpu + wait + 5_000.0) * parallel(w, f64::MAX)
             }
-            Arrival::After { upstream, .. } => {
-                upstream.first().map_or(0.0, |&u| tasks.get(u).copied().unwrap_or(0.0))
-            }
+            Arrival::After { upstream, .. } => upstream
+                .first()
+                .map_or(0.0, |&u| tasks.get(u).copied().unwrap_or(0.0)),
         };
         let n = tasks[i];
         let runs_at_once = parallel(w, n);

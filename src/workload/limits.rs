@@ -62,9 +62,7 @@ impl Workload {
                 _ => (u64::from(n), true),
             },
             (Model::Threads, Workers::Unlimited) => (1, false),
-            (Model::Threads | Model::Processes(_), Workers::PerTask) => {
-                (batch.unwrap_or(0), false)
-            }
+            (Model::Threads | Model::Processes(_), Workers::PerTask) => (batch.unwrap_or(0), false),
             // Every worker process has a main thread (and, feeding a
             // stage, a feeder thread): a pid each.
             (Model::Processes(_), Workers::Fixed(n)) => {

@@ -176,7 +176,10 @@ impl Runtime {
             self.python.process_rss.saturating_mul(self.live_processes),
             self.subinterpreters_rss,
             self.python.thread_rss.saturating_mul(self.live_threads),
-            self.python.asyncio.coroutine_rss.saturating_mul(self.live_coros),
+            self.python
+                .asyncio
+                .coroutine_rss
+                .saturating_mul(self.live_coros),
             self.tasks_memory,
         ]
         .into_iter()
