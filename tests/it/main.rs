@@ -62,6 +62,7 @@ mod law_semaphore;
 mod law_subinterpreters;
 mod limits;
 mod proptest_asyncio;
+mod proptest_limits;
 mod proptest_pipelines;
 mod proptest_pipelines_processes;
 mod proptest_processes;
