@@ -163,6 +163,9 @@ fn stopped(stop: Stop, runtime: &Runtime, queue: &EventQueue<Event>) -> Result<(
     match stop {
         Stop::EventLimit => Err(RunError::EventLimit { events, at }),
         Stop::WallLimit => Err(RunError::WallLimit { events, at }),
+        Stop::EndOfTime => Err(RunError::TooLarge(format!(
+            "simulated time ran past the end of gilsim's clock (2^64 ns, 584 years) after {events} events: a step or a run this long is not simulated"
+        ))),
         Stop::Exhausted | Stop::Horizon | Stop::Finished => Ok(()),
     }
 }

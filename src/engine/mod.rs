@@ -41,6 +41,10 @@ pub enum Stop {
     EventLimit,
     /// [`Budget::deadline`] passed on the wall clock.
     WallLimit,
+    /// The next event lies at the end of the clock (`Nanos::MAX`, 584
+    /// years): times that would pass it are saturated there, so the run
+    /// cannot go on.
+    EndOfTime,
 }
 
 /// Bounds on one run: how many events it may handle, and until when (on the
@@ -77,6 +81,7 @@ pub fn run<M: Model>(
         match (queue.peek_time(), horizon) {
             (None, _) => return Stop::Exhausted,
             (Some(t), Some(h)) if t > h => return Stop::Horizon,
+            (Some(Nanos::MAX), _) => return Stop::EndOfTime,
             _ => {}
         }
         if queue.events_handled() >= max_events {

@@ -284,7 +284,10 @@ impl Machine {
         self.threads[tid].burst = Some(cpu);
         self.cores[core].epoch += 1;
         let epoch = self.cores[core].epoch;
-        q.schedule_at(now + cpu, MachineEvent::BurstEnd { core, epoch }.into());
+        q.schedule_at(
+            now.saturating_add(cpu),
+            MachineEvent::BurstEnd { core, epoch }.into(),
+        );
     }
 
     /// CPU still to run in the thread's burst at `now`, if it has one.
@@ -457,7 +460,7 @@ impl Machine {
         self.cores[core].slice_epoch += 1;
         let epoch = self.cores[core].slice_epoch;
         q.schedule_at(
-            now + self.config.os_timeslice,
+            now.saturating_add(self.config.os_timeslice),
             MachineEvent::SliceEnd { core, epoch }.into(),
         );
     }
@@ -539,7 +542,10 @@ impl Machine {
         }
         self.counters.context_switches += 1;
         let epoch = c.epoch;
-        q.schedule_at(now + delay, MachineEvent::Dispatched { core, epoch }.into());
+        q.schedule_at(
+            now.saturating_add(delay),
+            MachineEvent::Dispatched { core, epoch }.into(),
+        );
     }
 
     /// The idle core to wake on: the thread's last core if idle, else the one idle the shortest time.

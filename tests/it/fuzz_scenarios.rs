@@ -17,15 +17,21 @@ use std::time::Duration;
 use harness::{Outcome, exercise};
 use mutate::{Rng, mutate};
 
-/// The seed scenarios: `scenarios/`, `scenarios/compare/` and `tests/fuzz-seeds/`.
+/// The seed scenarios: `scenarios/`, `scenarios/compare/`,
+/// `tests/fuzz-seeds/` and the crashes the fuzzers found (`tests/fuzz-regressions/`).
 fn seeds() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<PathBuf> = ["scenarios", "scenarios/compare", "tests/fuzz-seeds"]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(root.join(d)).expect("a seed folder"))
-        .map(|e| e.expect("a seed file").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
+    let mut files: Vec<PathBuf> = [
+        "scenarios",
+        "scenarios/compare",
+        "tests/fuzz-seeds",
+        "tests/fuzz-regressions",
+    ]
+    .iter()
+    .flat_map(|d| std::fs::read_dir(root.join(d)).expect("a seed folder"))
+    .map(|e| e.expect("a seed file").path())
+    .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+    .collect();
     files.sort();
     files
         .iter()
@@ -111,5 +117,27 @@ fn mutated_scenarios_never_panic_abort_or_hang() {
     assert!(
         ran + stopped + deadlock >= cases / 20,
         "too few ran: {counts:?}"
+    );
+}
+
+/// The first run of `file` in `tests/fuzz-regressions/`, without a budget.
+fn regression(file: &str) -> Result<gilsim::simulation::RunOutput, gilsim::simulation::RunError> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz-regressions")
+        .join(file);
+    let text = std::fs::read_to_string(&path).expect("a regression scenario");
+    exercise(&text);
+    let study = gilsim::scenario::parse_study_str(&text, &path, &[]).expect("it validates");
+    let s = &study.points[0].scenario;
+    gilsim::simulation::run(s, s.seed, gilsim::simulation::RunOptions::default())
+}
+
+#[test]
+fn a_step_to_the_end_of_the_clock_stops_the_run_there() {
+    let e = regression("sleep-to-the-end-of-time.toml").expect_err("584 years of I/O");
+    assert!(
+        e.report("run").contains("end of gilsim's clock"),
+        "{}",
+        e.report("run")
     );
 }

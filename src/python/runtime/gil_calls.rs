@@ -40,7 +40,7 @@ impl Runtime {
         t.epoch += 1;
         t.gil_wait_since.get_or_insert(now);
         let epoch = t.epoch;
-        t.gil_deadline = now + interval + slack;
+        t.gil_deadline = now.saturating_add(interval).saturating_add(slack);
         self.interps[i].gil.wait(tid);
         q.schedule_at(t.gil_deadline, Event::GilTimeout { thread: tid, epoch });
         self.block(now, tid, Wait::Gil, q);
@@ -140,7 +140,10 @@ impl Runtime {
                 t.epoch += 1;
                 t.next = Next::ReturnCost;
                 let epoch = t.epoch;
-                q.schedule_at(now + d + late, Event::CallReturn { thread: tid, epoch });
+                q.schedule_at(
+                    now.saturating_add(d).saturating_add(late),
+                    Event::CallReturn { thread: tid, epoch },
+                );
                 self.block(now, tid, Wait::Call, q);
                 false
             }

@@ -418,8 +418,10 @@ fn rename_key(text: &str, rng: &mut Rng) -> String {
     let eq = eqs[rng.below(eqs.len())] - 1;
     let before = text[..eq].trim_end_matches([' ', '\t']);
     let start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '"' || c == '.'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == '"' || c == '.'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let mut out = String::with_capacity(text.len() + 16);
     out.push_str(&text[..start]);
     out.push_str(rng.pick(KEYS));

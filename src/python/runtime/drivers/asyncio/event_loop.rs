@@ -159,7 +159,10 @@ impl Runtime {
         t.next = Next::ReturnCost;
         let epoch = t.epoch;
         if let Some(timeout) = timeout {
-            q.schedule_at(now + timeout, Event::CallReturn { thread: tid, epoch });
+            q.schedule_at(
+                now.saturating_add(timeout),
+                Event::CallReturn { thread: tid, epoch },
+            );
         }
         self.lp().polling = true;
         self.block(now, tid, Wait::Call, q);

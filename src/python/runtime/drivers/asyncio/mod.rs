@@ -428,7 +428,7 @@ impl Runtime {
     pub(in crate::python::runtime) fn log_blocking(&mut self, now: Nanos, d: Nanos) {
         self.log(LoopRecord::Blocking {
             from: now,
-            to: now + d,
+            to: now.saturating_add(d),
         });
     }
 
