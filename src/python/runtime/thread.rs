@@ -151,7 +151,7 @@ impl Runtime {
     pub(super) fn overhead(&mut self, tid: ThreadId, dist: Dist) -> Nanos {
         let w = self.threads[tid].workload;
         let d = dist.sample(&mut self.workloads[w].runtime_rng);
-        self.overhead_cpu += d;
+        self.overhead_cpu = self.overhead_cpu.saturating_add(d);
         d
     }
 

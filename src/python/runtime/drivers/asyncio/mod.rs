@@ -384,7 +384,7 @@ impl Runtime {
 
     fn loop_cost(&mut self, dist: Dist) -> Nanos {
         let d = dist.sample(&mut self.lp().rng);
-        self.overhead_cpu += d;
+        self.overhead_cpu = self.overhead_cpu.saturating_add(d);
         d
     }
 

@@ -138,7 +138,7 @@ impl Runtime {
                 for chunk in tasks.chunks(size.max(1) as usize) {
                     let msg = Msg {
                         tasks: chunk.to_vec(),
-                        bytes: args * chunk.len() as u64,
+                        bytes: args.saturating_mul(chunk.len() as u64),
                     };
                     self.deliver(now, taskq, msg, q);
                 }
@@ -196,7 +196,7 @@ impl Runtime {
                     self.pool_mut(w).credit -= 1;
                     let taskq = self.pool(w).taskq;
                     let msg = Msg {
-                        bytes: args * tasks.len() as u64,
+                        bytes: args.saturating_mul(tasks.len() as u64),
                         tasks,
                     };
                     self.deliver(now, taskq, msg, q);
@@ -218,7 +218,7 @@ impl Runtime {
                     .as_ref()
                     .map_or(Vec::new(), |m| m.tasks.clone());
                 if let Some(m) = self.models.agents[tid].msg.as_mut() {
-                    m.bytes = result * tasks.len() as u64;
+                    m.bytes = result.saturating_mul(tasks.len() as u64);
                 }
                 for (i, &arrival) in tasks.iter().enumerate() {
                     acts.insert(i, Act::Program(arrival));
