@@ -1,8 +1,8 @@
 //! The CI slot of the scenario fuzzing (docs/FUZZING.md): mutated copies
 //! of every bundled and test scenario are read, checked and run under an
 //! event budget, and none may panic, abort or hang. The cases are a fixed
-//! sequence of seeds (`GILSIM_FUZZ_CASES` sets how many; default 50000,
-//! about 20 s in release), so a failure is reproduced by its seed, and its text is
+//! sequence of seeds (`GILSIM_FUZZ_CASES` sets how many; default 100000,
+//! about 15 s in release), so a failure is reproduced by its seed, and its text is
 //! written to `target/fuzz-failure.toml`.
 
 #[path = "fuzz_scenarios/harness.rs"]
@@ -59,7 +59,7 @@ fn mutated_scenarios_never_panic_abort_or_hang() {
     let cases: u64 = std::env::var("GILSIM_FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(50_000);
+        .unwrap_or(100_000);
     let seeds = seeds();
     assert!(seeds.len() > 40, "the seed scenarios were found");
     // The cases run on a worker thread that names each before running it,
