@@ -231,8 +231,11 @@ impl Machine {
     pub fn busy_time(&self, now: Nanos) -> Nanos {
         self.cores
             .iter()
-            .map(|c| c.busy_total + c.busy_since.map_or(0, |s| now - s))
-            .sum()
+            .map(|c| {
+                c.busy_total
+                    .saturating_add(c.busy_since.map_or(0, |s| now - s))
+            })
+            .fold(0, Nanos::saturating_add)
     }
 
     /// Makes a blocked thread runnable at once: on an idle core after a
@@ -415,7 +418,7 @@ impl Machine {
         let behind = self
             .run_queue
             .first()
-            .is_some_and(|&(qv, _, _)| v > qv + margin);
+            .is_some_and(|&(qv, _, _)| v > qv.saturating_add(margin));
         if behind {
             self.preempt(now, core, q);
         }
@@ -446,7 +449,7 @@ impl Machine {
             if let Some(b) = self.threads[tid].burst.as_mut() {
                 *b = b.saturating_sub(ran);
             }
-            self.threads[tid].vruntime += ran;
+            self.threads[tid].vruntime = self.threads[tid].vruntime.saturating_add(ran);
             c.run_since = now;
         }
     }
@@ -508,12 +511,12 @@ impl Machine {
         if let Some(&(v, seq, next)) = self.run_queue.first() {
             self.run_queue.remove(&(v, seq, next));
             let cost = self.config.context_switch.sample(&mut self.rng);
-            self.counters.switch_time += cost;
+            self.counters.switch_time = self.counters.switch_time.saturating_add(cost);
             self.assign(now, core, next, cost, true, q);
         } else {
             let c = &mut self.cores[core];
             if let Some(s) = c.busy_since.take() {
-                c.busy_total += now - s;
+                c.busy_total = c.busy_total.saturating_add(now - s);
             }
             c.idle_since = now;
         }
@@ -538,7 +541,7 @@ impl Machine {
                 c.busy_since = Some(now);
             }
         } else if let Some(s) = c.busy_since.take() {
-            c.busy_total += now - s;
+            c.busy_total = c.busy_total.saturating_add(now - s);
         }
         self.counters.context_switches += 1;
         let epoch = c.epoch;
@@ -598,7 +601,9 @@ impl Machine {
             .filter_map(|core| self.running_vruntime(core, now).map(|v| (v, core)))
             .max_by_key(|&(v, core)| (v, std::cmp::Reverse(core)));
         if let Some((v, core)) = victim
-            && v > self.threads[tid].vruntime + self.config.wakeup_granularity
+            && v > self.threads[tid]
+                .vruntime
+                .saturating_add(self.config.wakeup_granularity)
         {
             q.schedule_at(now, MachineEvent::Resched { core }.into());
         }
@@ -609,6 +614,6 @@ impl Machine {
         let c = &self.cores[core];
         let tid = c.current?;
         matches!(self.threads[tid].state, SchedState::Running(_))
-            .then(|| self.threads[tid].vruntime + (now - c.run_since))
+            .then(|| self.threads[tid].vruntime.saturating_add(now - c.run_since))
     }
 }

@@ -141,3 +141,10 @@ fn a_step_to_the_end_of_the_clock_stops_the_run_there() {
         e.report("run")
     );
 }
+
+#[test]
+fn a_context_switch_near_the_end_of_the_clock_saturates_the_switch_time() {
+    let o = regression("context-switch-of-584-years.toml").expect("the 30 s window ends it");
+    assert_eq!(o.accounting.switch_cpu, u64::MAX, "saturated, not wrapped");
+    assert!(o.workloads.iter().all(|w| w.sim_time_s <= 30.0));
+}
