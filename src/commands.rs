@@ -6,9 +6,10 @@ use std::time::Instant;
 use crate::engine::time::{MS, Nanos};
 use crate::engine::units::parse_duration;
 use crate::failure::Failure;
+use crate::report::atomic::OutputSet;
 use crate::report::progress::{self, Counting};
 use crate::report::{
-    atomic, chart, csv as results_csv, figures, gantt, manifest, pipeline, summary, trace,
+    chart, csv as results_csv, figures, gantt, manifest, pipeline, summary, trace,
 };
 use crate::results::WorkloadResult;
 use crate::results::columns::{COLUMNS, SWEEP_INSERT_AT};
@@ -143,6 +144,7 @@ fn wall_text(s: f64) -> String {
 /// `results.csv`, `summary.csv` (with replications) and `manifest.json`.
 pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     let mut study = load_study(&args.file, &args.overrides)?;
+    check_out(args.out.as_deref())?;
     if let Some(seed) = args.seed {
         for p in &mut study.points {
             p.scenario.seed = seed;
@@ -207,13 +209,7 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
 
-    let name = &study.first().name;
-    let out_dir = args.out.clone().unwrap_or_else(|| match args.shard {
-        Some(s) => Path::new("output")
-            .join(name)
-            .join(format!("shard-{}-of-{}", s.index, s.count)),
-        None => Path::new("output").join(name),
-    });
+    let out_dir = out_dir(args, &study);
     let header = crate::results::columns::header(&study.sweep_keys);
     let rows: Vec<results_csv::Row<'_>> = runs
         .iter()
@@ -232,19 +228,17 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
         })
         .collect();
     let records = results_csv::records(&rows);
-    let mut files = Vec::new();
-    write_tables(&out_dir, &header, &records, &mut files)?;
+    // Every file goes into a staging folder and is moved into `out_dir` once
+    // all are written: a run killed on the way leaves the previous ones.
+    let mut out = OutputSet::begin(&out_dir).map_err(|e| Failure::cannot_write(&out_dir, e))?;
+    write_tables(&mut out, &header, &records)?;
     let table = figures::Table {
         header: &header,
         records: &records,
         sweep_keys: &study.sweep_keys,
     };
-    write_figures(
-        &out_dir,
-        &figures::figures(&table, &study.charts),
-        &mut files,
-    )?;
-    write_pipeline(&out_dir, &study, traced_point, &table, &mut files)?;
+    write_figures(&mut out, &figures::figures(&table, &study.charts))?;
+    write_pipeline(&mut out, &study, traced_point, &table)?;
     if let Some(t) = runs.iter().find_map(|r| r.output.timeline.as_ref()) {
         let p = &study.points[traced_point];
         let mut title = p.scenario.name.clone();
@@ -261,15 +255,23 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
             .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
         let png = gantt::render_png(t, &title)
             .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
-        write_file(&out_dir, "timeline.svg", svg.as_bytes(), &mut files)?;
-        write_file(&out_dir, "timeline.png", &png, &mut files)?;
+        write_file(&mut out, "timeline.svg", svg.as_bytes())?;
+        write_file(&mut out, "timeline.png", &png)?;
         if args.trace {
             let json = trace::chrome_trace(t, &p.scenario.name);
-            write_file(&out_dir, "trace.json", &json, &mut files)?;
+            write_file(&mut out, "trace.json", &json)?;
         }
     }
 
+    let files = out.names().to_vec();
     let scenario_bytes = std::fs::read(&args.file).unwrap_or_default();
+    let events: u64 = runs.iter().map(|r| r.output.events).sum();
+    let simulated_s: f64 = runs.iter().map(|r| r.output.end as f64 / 1e9).sum();
+    let tasks_completed: u64 = runs
+        .iter()
+        .flat_map(|r| &r.output.workloads)
+        .map(|w| w.tasks_completed)
+        .sum();
     let m = manifest::Manifest {
         gilsim_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: args.file.display().to_string(),
@@ -282,14 +284,19 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
         shard: args.shard.map(|s| format!("{}/{}", s.index, s.count)),
         runs: runs.len(),
         jobs,
-        events: runs.iter().map(|r| r.output.events).sum(),
+        events,
+        stale_events: runs.iter().map(|r| r.output.stale_events).sum(),
+        simulated_s,
+        tasks_completed,
         wall_time_s: wall,
+        speed: manifest::Speed::new(events, simulated_s, tasks_completed, wall),
         files: files.clone(),
     };
     let json = serde_json::to_vec_pretty(&m)
         .map_err(|e| Failure::Run(format!("cannot render manifest.json: {e}")))?;
-    let manifest_path = out_dir.join("manifest.json");
-    atomic::write(&manifest_path, &json).map_err(|e| Failure::cannot_write(&manifest_path, e))?;
+    write_file(&mut out, "manifest.json", &json)?;
+    out.commit()
+        .map_err(|e| Failure::cannot_write(&out_dir, e))?;
     Ok(RunReport {
         study,
         runs,
@@ -298,29 +305,56 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     })
 }
 
+/// Where `gilsim run` writes: `--out DIR` or `output/<name>`, and a shard
+/// under it in its own `shard-K-of-N/`, so that shards given the same
+/// `--out` never write over each other.
+fn out_dir(args: &RunArgs, study: &Study) -> PathBuf {
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("output").join(&study.first().name));
+    match args.shard {
+        Some(s) => s.out_dir(&dir),
+        None => dir,
+    }
+}
+
+/// Refuses an output folder that cannot be one: empty, or an existing
+/// file. Checked before anything runs.
+fn check_out(out: Option<&Path>) -> Result<(), Failure> {
+    let Some(out) = out else {
+        return Ok(());
+    };
+    if out.as_os_str().is_empty() {
+        return Err(Failure::Usage(
+            "error: --out is empty: give the folder to write into\n".into(),
+        ));
+    }
+    if out.exists() && !out.is_dir() {
+        return Err(Failure::Usage(format!(
+            "error: --out {} is a file, not a folder\n",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
 /// The default `--trace-window` length, after the warm-up: long enough to
 /// show many 5 ms switch intervals, short enough to stay a few MB.
 pub const DEFAULT_TRACE_WINDOW: Nanos = 100 * MS;
 
-fn write_file(
-    out_dir: &Path,
-    name: &str,
-    bytes: &[u8],
-    files: &mut Vec<String>,
-) -> Result<(), Failure> {
-    let path = out_dir.join(name);
-    atomic::write(&path, bytes).map_err(|e| Failure::cannot_write(&path, e))?;
-    files.push(name.to_string());
-    Ok(())
+/// Writes one file of the output set.
+fn write_file(out: &mut OutputSet, name: &str, bytes: &[u8]) -> Result<(), Failure> {
+    out.write(name, bytes)
+        .map_err(|e| Failure::cannot_write(&out.dir().join(name), e))
 }
 
 /// Writes `pipeline.svg`/`.png` for sweep point `point` when the scenario has `after` stages.
 fn write_pipeline(
-    out_dir: &Path,
+    out: &mut OutputSet,
     study: &Study,
     point: usize,
     table: &figures::Table<'_>,
-    files: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let Some(p) = study.points.get(point) else {
         return Ok(());
@@ -343,24 +377,20 @@ fn write_pipeline(
     let fail = |e: chart::ChartError| Failure::Run(format!("cannot draw pipeline: {e}"));
     let svg = pipeline::render_svg(&c).map_err(fail)?;
     let png = pipeline::render_png(&c).map_err(fail)?;
-    write_file(out_dir, "pipeline.svg", svg.as_bytes(), files)?;
-    write_file(out_dir, "pipeline.png", &png, files)?;
+    write_file(out, "pipeline.svg", svg.as_bytes())?;
+    write_file(out, "pipeline.png", &png)?;
     Ok(())
 }
 
 /// Writes each figure as `<name>.svg` and `<name>.png`.
-fn write_figures(
-    out_dir: &Path,
-    figures: &[figures::Figure],
-    files: &mut Vec<String>,
-) -> Result<(), Failure> {
+fn write_figures(out: &mut OutputSet, figures: &[figures::Figure]) -> Result<(), Failure> {
     for f in figures {
         let svg = chart::render_svg(&f.chart)
             .map_err(|e| Failure::Run(format!("cannot draw {}: {e}", f.name)))?;
         let png = chart::render_png(&f.chart)
             .map_err(|e| Failure::Run(format!("cannot draw {}: {e}", f.name)))?;
-        write_file(out_dir, &format!("{}.svg", f.name), svg.as_bytes(), files)?;
-        write_file(out_dir, &format!("{}.png", f.name), &png, files)?;
+        write_file(out, &format!("{}.svg", f.name), svg.as_bytes())?;
+        write_file(out, &format!("{}.png", f.name), &png)?;
     }
     Ok(())
 }
@@ -416,24 +446,19 @@ pub fn parse_max_wall(text: &str) -> Result<std::time::Duration, String> {
 
 /// Writes `results.csv`, and `summary.csv` when some point has more than one replication.
 fn write_tables(
-    out_dir: &Path,
+    out: &mut OutputSet,
     header: &[String],
     records: &[Vec<String>],
-    files: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let bytes = results_csv::render_records(header, records)
         .map_err(|e| Failure::Run(format!("cannot render results.csv: {e}")))?;
-    let path = out_dir.join("results.csv");
-    atomic::write(&path, &bytes).map_err(|e| Failure::cannot_write(&path, e))?;
-    files.push("results.csv".to_string());
+    write_file(out, "results.csv", &bytes)?;
     let replicated = records.iter().any(|r| r[1] != "0");
     if replicated {
         let (h, rows) = summary::table(header, records);
         let bytes = results_csv::render_records(&h, &rows)
             .map_err(|e| Failure::Run(format!("cannot render summary.csv: {e}")))?;
-        let path = out_dir.join("summary.csv");
-        atomic::write(&path, &bytes).map_err(|e| Failure::cannot_write(&path, e))?;
-        files.push("summary.csv".to_string());
+        write_file(out, "summary.csv", &bytes)?;
     }
     Ok(())
 }
@@ -460,10 +485,13 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
             "error: give the shard folders or results.csv files to merge\n".into(),
         ));
     }
+    let shards = shard_folders(&args.shards);
+    check_shards(&shards)?;
+    check_out(args.out.as_deref())?;
     let mut header: Option<Vec<String>> = None;
     let mut records: Vec<Vec<String>> = Vec::new();
     let mut seen: std::collections::BTreeMap<(u64, u64), String> = Default::default();
-    for shard in &args.shards {
+    for shard in &shards {
         let file = if shard.is_dir() {
             shard.join("results.csv")
         } else {
@@ -489,7 +517,7 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
                 return Err(Failure::Usage(format!(
                     "error: {} has other columns than {}: shards of different studies cannot be merged\n",
                     file.display(),
-                    args.shards[0].display()
+                    shards[0].display()
                 )));
             }
             Some(_) => {}
@@ -529,7 +557,7 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
     let out_dir = match &args.out {
         Some(o) => o.clone(),
         None => {
-            let first = &args.shards[0];
+            let first = &shards[0];
             let folder = if first.is_dir() {
                 first.clone()
             } else {
@@ -541,8 +569,8 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
                 .unwrap_or_else(|| PathBuf::from("."))
         }
     };
-    let mut files = Vec::new();
-    write_tables(&out_dir, &header, &records, &mut files)?;
+    let mut out = OutputSet::begin(&out_dir).map_err(|e| Failure::cannot_write(&out_dir, e))?;
+    write_tables(&mut out, &header, &records)?;
     // The sweep columns sit between `seed` and `workload`.
     let sweep_count = header.len().saturating_sub(COLUMNS.len());
     let sweep_keys: Vec<String> = header[SWEEP_INSERT_AT..SWEEP_INSERT_AT + sweep_count].to_vec();
@@ -555,8 +583,122 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
         Some(file) => load_study(file, &args.overrides)?.charts,
         None => Vec::new(),
     };
-    write_figures(&out_dir, &figures::figures(&table, &charts), &mut files)?;
+    write_figures(&mut out, &figures::figures(&table, &charts))?;
+    out.commit()
+        .map_err(|e| Failure::cannot_write(&out_dir, e))?;
     Ok((out_dir, records.len()))
+}
+
+/// The shards to merge: each argument, or, for a folder with no
+/// `results.csv` that holds `shard-K-of-N/` folders (what `run --shard K/N
+/// --out DIR` writes), those folders in shard order.
+fn shard_folders(given: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for path in given {
+        if !path.is_dir() || path.join("results.csv").exists() {
+            out.push(path.clone());
+            continue;
+        }
+        let mut found: Vec<(usize, usize, PathBuf)> = std::fs::read_dir(path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let s = Shard::from_folder(e.file_name().to_str()?)?;
+                e.path().is_dir().then(|| (s.count, s.index, e.path()))
+            })
+            .collect();
+        if found.is_empty() {
+            out.push(path.clone());
+        } else {
+            found.sort();
+            out.extend(found.into_iter().map(|(_, _, p)| p));
+        }
+    }
+    out
+}
+
+/// What a shard folder's `manifest.json` says of the study it ran.
+#[derive(Debug, PartialEq)]
+struct ShardOf {
+    shard: Shard,
+    /// The scenario's SHA-256, the --set overrides and the seed: shards of
+    /// one study have the same.
+    study: (String, serde_json::Value, serde_json::Value),
+}
+
+/// Reads `dir/manifest.json` of a shard folder; `None` for a `results.csv`
+/// file, or a folder without a shard's manifest.
+fn shard_of(dir: &Path) -> Option<ShardOf> {
+    let text = std::fs::read(dir.join("manifest.json")).ok()?;
+    let m: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    let shard = Shard::parse(m.get("shard")?.as_str()?).ok()?;
+    Some(ShardOf {
+        shard,
+        study: (
+            m.get("scenario_sha256")?.as_str()?.to_string(),
+            m.get("overrides").cloned().unwrap_or_default(),
+            m.get("seed").cloned().unwrap_or_default(),
+        ),
+    })
+}
+
+/// When every shard given is a shard folder with its manifest: refuses
+/// shards of different studies or splits, and a merge that lacks some
+/// shards of the split (it would lose their points). `results.csv` files
+/// are merged as given.
+fn check_shards(shards: &[PathBuf]) -> Result<(), Failure> {
+    let Some(read) = shards
+        .iter()
+        .map(|p| shard_of(p).map(|s| (p, s)))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Ok(());
+    };
+    let Some((first_path, first)) = read.first() else {
+        return Ok(());
+    };
+    for (path, s) in &read[1..] {
+        if s.study != first.study {
+            return Err(Failure::Usage(format!(
+                "error: {} and {} are shards of different studies (scenario, --set or seed): they cannot be merged\n",
+                first_path.display(),
+                path.display()
+            )));
+        }
+        if s.shard.count != first.shard.count {
+            return Err(Failure::Usage(format!(
+                "error: {} is shard {}/{} and {} shard {}/{}: shards of different splits cannot be merged\n",
+                first_path.display(),
+                first.shard.index,
+                first.shard.count,
+                path.display(),
+                s.shard.index,
+                s.shard.count
+            )));
+        }
+    }
+    let count = first.shard.count;
+    let mut given: Vec<usize> = read.iter().map(|(_, s)| s.shard.index).collect();
+    given.sort_unstable();
+    given.dedup();
+    if given.len() < read.len() {
+        // A shard given twice: its rows are refused, naming both places.
+        return Ok(());
+    }
+    let missing: Vec<String> = (0..count)
+        .filter(|k| !read.iter().any(|(_, s)| s.shard.index == *k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Failure::Usage(format!(
+            "error: shard {} missing: the merge would lack their points\n\
+             help: run them with `gilsim run FILE --shard K/N --out DIR`, then `gilsim merge DIR`; \
+             to merge part of a study on purpose, give the shards' results.csv files\n",
+            missing.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// Rows shown on the terminal before the table is cut short.

@@ -67,7 +67,7 @@ enum Command {
         /// Runs in parallel (default: one per core). Results do not depend on it.
         #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
         jobs: Option<u32>,
-        /// Run only the sweep points whose index is K mod N (K from 0); merge the shards with `gilsim merge`.
+        /// Run only the sweep points whose index is K mod N (K from 0), into shard-K-of-N/ under the output folder; merge the shards with `gilsim merge`.
         #[arg(long, value_name = "K/N", value_parser = parse_shard)]
         shard: Option<Shard>,
         /// Write timeline.svg/.png (a Gantt chart of every thread, core and GIL) and trace.json (Perfetto, chrome://tracing) of one run.
@@ -105,12 +105,13 @@ enum Command {
     Compare(CompareCli),
     /// Join the results.csv of shards (from `run --shard K/N`) into one, in point order.
     #[command(
-        after_help = "Example:\n  gilsim run study.toml --shard 0/2 && gilsim run study.toml --shard 1/2\n  \
-        gilsim merge output/study/shard-0-of-2 output/study/shard-1-of-2\n\n\
-        Writes results.csv (and summary.csv with replications) into --out DIR, by default the folder above the first shard."
+        after_help = "Example:\n  gilsim run study.toml --shard 0/2 --out big && gilsim run study.toml --shard 1/2 --out big\n  \
+        gilsim merge big    # or: gilsim merge big/shard-0-of-2 big/shard-1-of-2\n\n\
+        Writes results.csv (and summary.csv with replications) into --out DIR, by default the folder above the first shard. \
+        Refuses shard folders whose manifests show a missing shard or another study; give results.csv files to merge part of a study."
     )]
     Merge {
-        /// Shard folders, or their results.csv files.
+        /// Shard folders, a folder holding shard-K-of-N/ folders, or results.csv files.
         #[arg(required = true)]
         shards: Vec<PathBuf>,
         /// Output folder.

@@ -16,6 +16,8 @@ pub struct RunOutput {
     pub workloads: Vec<WorkloadResult>,
     /// Events handled.
     pub events: u64,
+    /// Of `events`, those that changed nothing (what they were for had changed).
+    pub stale_events: u64,
     /// End of the statistics window.
     pub end: Nanos,
     /// CPU accounting totals at the end.
@@ -130,6 +132,7 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
     }
     let end = runtime.end_time();
     let events = queue.events_handled();
+    let stale_events = runtime.stale_events();
     let workloads = runtime.results(end, events);
     let timeline = runtime.take_timeline(end);
     let mut accounted_at = end;
@@ -143,6 +146,7 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
         seed,
         workloads,
         events,
+        stale_events,
         end,
         accounting: runtime.accounting(accounted_at),
         gil_log: runtime.gil_log().map(<[_]>::to_vec),

@@ -48,6 +48,33 @@ impl Shard {
     pub fn has(&self, point: usize) -> bool {
         point % self.count == self.index
     }
+
+    /// The shard's own folder, `shard-K-of-N`: under `output/<name>/`, or
+    /// under `--out DIR`, so that shards never write over each other.
+    pub fn folder(&self) -> String {
+        format!("shard-{}-of-{}", self.index, self.count)
+    }
+
+    /// Reads a shard folder's name, `shard-K-of-N`.
+    pub fn from_folder(name: &str) -> Option<Shard> {
+        let (k, n) = name.strip_prefix("shard-")?.split_once("-of-")?;
+        let shard = Shard {
+            index: k.parse().ok()?,
+            count: n.parse().ok()?,
+        };
+        (shard.index < shard.count && shard.folder() == name).then_some(shard)
+    }
+
+    /// Where this shard writes, given `--out DIR` (or `output/<name>`):
+    /// `DIR/shard-K-of-N`, or `DIR` itself when it is already this shard's
+    /// folder.
+    pub fn out_dir(&self, dir: &std::path::Path) -> std::path::PathBuf {
+        if dir.file_name().and_then(|n| n.to_str()) == Some(self.folder().as_str()) {
+            dir.to_path_buf()
+        } else {
+            dir.join(self.folder())
+        }
+    }
 }
 
 /// `--max-events N` and `--max-wall DURATION`: bounds on every run of a

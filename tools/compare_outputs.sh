@@ -6,6 +6,8 @@
 #   tools/compare_outputs.sh OLD_GILSIM NEW_GILSIM
 #
 # Exit 0 when every results.csv, summary.csv and compare.csv is identical.
+# IGNORE_COLUMNS=events (comma-separated names) compares the files without
+# those columns, for a change that only moves event counts.
 set -euo pipefail
 old=${1:?usage: compare_outputs.sh OLD_GILSIM NEW_GILSIM}
 new=${2:?usage: compare_outputs.sh OLD_GILSIM NEW_GILSIM}
@@ -27,6 +29,21 @@ for f in scenarios/compare/*.toml; do
 done
 while IFS= read -r rel; do
   checked=$((checked + 1))
+  if [ -n "${IGNORE_COLUMNS:-}" ]; then
+    for side in old new; do
+      python3 - "$work/$side/$rel" "$IGNORE_COLUMNS" <<'PY'
+import csv, sys
+path, drop = sys.argv[1], set(sys.argv[2].split(","))
+with open(path, newline="") as f:
+    rows = list(csv.reader(f))
+keep = [i for i, name in enumerate(rows[0]) if name not in drop] if rows else []
+with open(path, "w", newline="") as f:
+    w = csv.writer(f, lineterminator="\n")
+    for row in rows:
+        w.writerow([row[i] for i in keep if i < len(row)])
+PY
+    done
+  fi
   if ! cmp -s "$work/old/$rel" "$work/new/$rel"; then
     echo "DIFFERS: $rel"
     differ=$((differ + 1))

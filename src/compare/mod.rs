@@ -53,7 +53,7 @@ pub use csv::CSV_COLUMNS;
 pub use rank::ranked;
 
 use crate::failure::Failure;
-use crate::report::atomic;
+use crate::report::atomic::OutputSet;
 use crate::report::chart::{render_row_png, render_row_svg};
 use chart::{Panel, model_chart};
 use plan::Plan;
@@ -96,7 +96,9 @@ pub fn compare(args: &CompareArgs) -> Result<CompareReport, Failure> {
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&name).join("compare"));
     let csv = csv::render(&candidates, cores)?;
-    write(&out_dir, "compare.csv", &csv)?;
+    // All files or none: a compare killed while it writes leaves the previous ones.
+    let mut out = OutputSet::begin(&out_dir).map_err(|e| Failure::cannot_write(&out_dir, e))?;
+    write(&mut out, "compare.csv", &csv)?;
     for (i, w) in workloads.iter().enumerate() {
         let charts = [
             model_chart(&name, w, &candidates, Panel::Throughput),
@@ -111,9 +113,11 @@ pub fn compare(args: &CompareArgs) -> Result<CompareReport, Failure> {
             .map_err(|e| Failure::Run(format!("cannot draw {stem}: {e}")))?;
         let png = render_row_png(&charts)
             .map_err(|e| Failure::Run(format!("cannot draw {stem}: {e}")))?;
-        write(&out_dir, &format!("{stem}.svg"), svg.as_bytes())?;
-        write(&out_dir, &format!("{stem}.png"), &png)?;
+        write(&mut out, &format!("{stem}.svg"), svg.as_bytes())?;
+        write(&mut out, &format!("{stem}.png"), &png)?;
     }
+    out.commit()
+        .map_err(|e| Failure::cannot_write(&out_dir, e))?;
 
     let mut text = String::new();
     for n in &notes {
@@ -135,8 +139,8 @@ pub fn compare(args: &CompareArgs) -> Result<CompareReport, Failure> {
     })
 }
 
-/// Write `bytes` to `out_dir/name` atomically.
-fn write(out_dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Failure> {
-    let path = out_dir.join(name);
-    atomic::write(&path, bytes).map_err(|e| Failure::cannot_write(&path, e))
+/// Writes one file of the output set.
+fn write(out: &mut OutputSet, name: &str, bytes: &[u8]) -> Result<(), Failure> {
+    out.write(name, bytes)
+        .map_err(|e| Failure::cannot_write(&out.dir().join(name), e))
 }

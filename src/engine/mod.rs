@@ -10,7 +10,7 @@ pub mod random;
 pub mod time;
 pub mod units;
 
-pub use queue::EventQueue;
+pub use queue::{EventQueue, Timer};
 pub use random::Stream;
 pub use time::Nanos;
 

@@ -3,8 +3,9 @@
 //! Every stream is a ChaCha8 generator keyed by the scenario seed and a stable
 //! name (`seed ⊕ fnv1a("workload/jobs/arrivals")`, expanded with SplitMix64),
 //! so adding a workload never shifts another's draws (docs/MODEL.md#time-events-and-determinism). Samplers use
-//! only the raw 64-bit output and `libm`, so results do not depend on the
-//! version of `rand` or on the platform's maths library.
+//! only the raw 64-bit output, `libm`, and `sqrt` and `round` (exact by
+//! IEEE 754, so the hardware's give the same bits), so results do not
+//! depend on the version of `rand` or on the platform's maths library.
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
@@ -103,7 +104,7 @@ impl Stream {
         }
         let u1 = self.unit_open_low();
         let u2 = self.unit();
-        let r = libm::sqrt(-2.0 * libm::log(u1));
+        let r = (-2.0 * libm::log(u1)).sqrt();
         let theta = 2.0 * std::f64::consts::PI * u2;
         self.spare_normal = Some(r * libm::sin(theta));
         r * libm::cos(theta)
@@ -222,7 +223,7 @@ fn round_ns(x: f64) -> Nanos {
     } else if x >= u64::MAX as f64 {
         u64::MAX
     } else {
-        libm::round(x) as Nanos
+        x.round() as Nanos
     }
 }
 

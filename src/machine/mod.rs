@@ -26,7 +26,7 @@ pub use config::MachineConfig;
 use std::collections::BTreeSet;
 
 use crate::engine::time::Nanos;
-use crate::engine::{EventQueue, Stream};
+use crate::engine::{EventQueue, Stream, Timer};
 
 /// Index of an OS thread in the machine.
 pub type ThreadId = usize;
@@ -38,10 +38,10 @@ pub enum MachineEvent {
     Dispatched { core: usize, epoch: u64 },
     /// The burst running on `core` is complete.
     BurstEnd { core: usize, epoch: u64 },
-    /// The time slice on `core` has expired.
+    /// The time slice on `core` has expired (stale unless `epoch` matches).
     SliceEnd { core: usize, epoch: u64 },
-    /// A waking thread may preempt the thread on `core` (Linux's
-    /// `need_resched`: acted on after the current handler, never inside it).
+    /// A waking thread may preempt the thread on `core`, after the events
+    /// already due at this instant (see [`Machine::settle`]).
     Resched { core: usize },
 }
 
@@ -83,8 +83,11 @@ struct Core {
     current: Option<ThreadId>,
     /// Bumped whenever the core's pending dispatch or burst event becomes stale.
     epoch: u64,
-    /// Bumped whenever the core's pending slice event becomes stale.
-    slice_epoch: u64,
+    /// The core's pending dispatch or burst end, cancelled when it becomes stale.
+    timer: Option<Timer>,
+    /// When the running thread was put on the core: its slices end at
+    /// `slice_start + k × os_timeslice`.
+    slice_start: Nanos,
     idle_since: Nanos,
     /// When the running thread's current accounting period started.
     run_since: Nanos,
@@ -100,6 +103,9 @@ pub struct MachineCounters {
     pub context_switches: u64,
     /// Core time spent switching between threads.
     pub switch_time: Nanos,
+    /// Events that arrived after what they were for had changed (a burst
+    /// cut short, a dispatch undone, a slice end superseded): nothing happened.
+    pub stale_events: u64,
 }
 
 /// The cores, the run queue and the threads' scheduling state.
@@ -115,6 +121,20 @@ pub struct Machine {
     /// Threads whose [`SchedState`] changed since the last
     /// [`Machine::drain_changes`], while change tracking is on.
     changes: Option<Vec<ThreadId>>,
+    /// The one pending slice end that will preempt first, if any: its core
+    /// and time (see [`Machine::settle`]).
+    slice_armed: Option<(usize, Nanos)>,
+    /// Bumped whenever the pending slice event becomes stale.
+    slice_epoch: u64,
+    /// The pending slice end, cancelled when superseded.
+    slice_timer: Option<Timer>,
+    /// True when the run queue or a core's thread changed since the last
+    /// [`Machine::settle`].
+    slices_dirty: bool,
+    /// Cores a waking thread may preempt, in the order of the wake-ups
+    /// (Linux's `need_resched`: acted on by [`Machine::settle`], after the
+    /// model's handler, never inside it).
+    resched: Vec<usize>,
 }
 
 impl Machine {
@@ -124,7 +144,8 @@ impl Machine {
             .map(|_| Core {
                 current: None,
                 epoch: 0,
-                slice_epoch: 0,
+                timer: None,
+                slice_start: 0,
                 idle_since: 0,
                 run_since: 0,
                 busy_since: None,
@@ -141,6 +162,11 @@ impl Machine {
             rng: Stream::new(seed, "machine/scheduler"),
             counters: MachineCounters::default(),
             changes: None,
+            slice_armed: None,
+            slice_epoch: 0,
+            slice_timer: None,
+            slices_dirty: false,
+            resched: Vec::new(),
         }
     }
 
@@ -287,10 +313,32 @@ impl Machine {
         self.threads[tid].burst = Some(cpu);
         self.cores[core].epoch += 1;
         let epoch = self.cores[core].epoch;
-        q.schedule_at(
+        self.set_core_timer(
+            core,
             now.saturating_add(cpu),
-            MachineEvent::BurstEnd { core, epoch }.into(),
+            MachineEvent::BurstEnd { core, epoch },
+            q,
         );
+    }
+
+    /// Replaces the core's pending dispatch or burst end with `event` at `at`.
+    #[inline]
+    fn set_core_timer<E: From<MachineEvent>>(
+        &mut self,
+        core: usize,
+        at: Nanos,
+        event: MachineEvent,
+        q: &mut EventQueue<E>,
+    ) {
+        self.cancel_core_timer(core, q);
+        self.cores[core].timer = Some(q.schedule_timer(at, event.into()));
+    }
+
+    #[inline]
+    fn cancel_core_timer<E>(&mut self, core: usize, q: &mut EventQueue<E>) {
+        if let Some(t) = self.cores[core].timer.take() {
+            q.cancel(t);
+        }
     }
 
     /// CPU still to run in the thread's burst at `now`, if it has one.
@@ -352,6 +400,7 @@ impl Machine {
         match event {
             MachineEvent::Dispatched { core, epoch } => {
                 if self.cores[core].epoch != epoch {
+                    self.counters.stale_events += 1;
                     return None;
                 }
                 let tid = self.cores[core].current?;
@@ -363,7 +412,9 @@ impl Machine {
                 }
                 c.run_since = now;
                 c.epoch += 1;
-                self.schedule_slice(now, core, q);
+                c.timer = None;
+                c.slice_start = now;
+                self.slices_dirty = true;
                 match self.threads[tid].burst {
                     Some(rest) => {
                         self.run_burst(now, tid, rest, q);
@@ -374,6 +425,7 @@ impl Machine {
             }
             MachineEvent::BurstEnd { core, epoch } => {
                 if self.cores[core].epoch != epoch {
+                    self.counters.stale_events += 1;
                     return None;
                 }
                 let tid = self.cores[core].current?;
@@ -382,22 +434,37 @@ impl Machine {
                 Some(Notice::BurstDone(tid))
             }
             MachineEvent::Resched { core } => {
-                let tid = self.cores[core].current?;
-                if matches!(self.threads[tid].state, SchedState::Running(_)) {
-                    let margin = self.config.wakeup_granularity;
-                    self.preempt_if_behind(now, core, margin, q);
-                }
+                self.resched_now(now, core, q);
                 None
             }
             MachineEvent::SliceEnd { core, epoch } => {
-                if self.cores[core].slice_epoch != epoch || self.cores[core].current.is_none() {
+                if self.slice_epoch != epoch {
+                    self.counters.stale_events += 1;
                     return None;
                 }
-                if !self.preempt_if_behind(now, core, 0, q) {
-                    self.schedule_slice(now, core, q);
-                }
+                self.slice_armed = None;
+                self.slice_timer = None;
+                self.slices_dirty = true;
+                self.preempt_if_behind(now, core, 0, q);
                 None
             }
+        }
+    }
+
+    /// Linux's `need_resched` on `core`: the running thread gives way if the
+    /// run queue's head is more than `wakeup_granularity` behind it.
+    fn resched_now<E: From<MachineEvent>>(
+        &mut self,
+        now: Nanos,
+        core: usize,
+        q: &mut EventQueue<E>,
+    ) {
+        let Some(tid) = self.cores[core].current else {
+            return;
+        };
+        if matches!(self.threads[tid].state, SchedState::Running(_)) {
+            let margin = self.config.wakeup_granularity;
+            self.preempt_if_behind(now, core, margin, q);
         }
     }
 
@@ -454,18 +521,69 @@ impl Machine {
         }
     }
 
-    fn schedule_slice<E: From<MachineEvent>>(
-        &mut self,
-        now: Nanos,
-        core: usize,
-        q: &mut EventQueue<E>,
-    ) {
-        self.cores[core].slice_epoch += 1;
-        let epoch = self.cores[core].slice_epoch;
-        q.schedule_at(
-            now.saturating_add(self.config.os_timeslice),
-            MachineEvent::SliceEnd { core, epoch }.into(),
-        );
+    /// Acts on the wake-up preemptions the handler asked for, then
+    /// schedules the one slice end that matters after anything that can
+    /// change it (the run queue, a core's thread). The model calls it at the
+    /// end of each of its handlers.
+    ///
+    /// A slice end preempts the running thread when the run queue's lowest
+    /// virtual runtime is below its own, and changes nothing otherwise. A
+    /// running thread's virtual runtime grows with its core time, the queued
+    /// ones' stay put, so until the queue or a core's thread changes, the
+    /// first preemption is at the earliest boundary (`slice_start + k ×
+    /// os_timeslice`, at or after now) where some running thread is behind
+    /// the queue's head: only that boundary is an event. The preemptions are
+    /// those of a slice event on every boundary of every core.
+    pub fn settle<E: From<MachineEvent>>(&mut self, now: Nanos, q: &mut EventQueue<E>) {
+        for i in 0..self.resched.len() {
+            let core = self.resched[i];
+            self.resched_now(now, core, q);
+        }
+        self.resched.clear();
+        if !self.slices_dirty {
+            return;
+        }
+        self.slices_dirty = false;
+        let next = self.first_slice_preemption(now, q);
+        if next == self.slice_armed {
+            return;
+        }
+        self.slice_epoch += 1;
+        self.slice_armed = next;
+        if let Some(t) = self.slice_timer.take() {
+            q.cancel(t);
+        }
+        if let Some((core, at)) = next {
+            let epoch = self.slice_epoch;
+            // Where a slice event renewed at every boundary would stand: scheduled
+            // one slice earlier, by the previous boundary's event or the dispatch.
+            let born = at - self.config.os_timeslice.max(1);
+            let event = MachineEvent::SliceEnd { core, epoch }.into();
+            self.slice_timer = Some(q.schedule_timer_as_if(at, born, event));
+        }
+    }
+
+    /// The earliest (time, core) at which a slice end preempts, if the run
+    /// queue is not empty; the lowest core among equal times.
+    fn first_slice_preemption<E>(&self, now: Nanos, q: &EventQueue<E>) -> Option<(usize, Nanos)> {
+        let &(head, _, _) = self.run_queue.first()?;
+        let slice = self.config.os_timeslice.max(1);
+        (0..self.cores.len())
+            .filter_map(|core| {
+                let v = self.running_vruntime(core, now)?;
+                // Behind the head from `now + head - v + 1` on.
+                let from = if v > head { now } else { now + (head - v) + 1 };
+                let start = self.cores[core].slice_start;
+                let mut k = (from - start).div_ceil(slice).max(1);
+                // A boundary at this very instant whose event would have come
+                // before the one being handled has passed already.
+                if start + k * slice == now && q.has_passed(now, now - slice) {
+                    k += 1;
+                }
+                Some((start + k * slice, core))
+            })
+            .min()
+            .map(|(at, core)| (core, at))
     }
 
     fn leave_core<E: From<MachineEvent>>(
@@ -484,7 +602,8 @@ impl Machine {
         self.threads[tid].burst = None;
         self.cores[core].current = None;
         self.cores[core].epoch += 1;
-        self.cores[core].slice_epoch += 1;
+        self.cancel_core_timer(core, q);
+        self.slices_dirty = true;
         self.dispatch_next(now, core, q);
     }
 
@@ -497,7 +616,8 @@ impl Machine {
         self.enqueue(tid);
         self.cores[core].current = None;
         self.cores[core].epoch += 1;
-        self.cores[core].slice_epoch += 1;
+        self.cancel_core_timer(core, q);
+        self.slices_dirty = true;
         self.dispatch_next(now, core, q);
     }
 
@@ -510,6 +630,7 @@ impl Machine {
     ) {
         if let Some(&(v, seq, next)) = self.run_queue.first() {
             self.run_queue.remove(&(v, seq, next));
+            self.slices_dirty = true;
             let cost = self.config.context_switch.sample(&mut self.rng);
             self.counters.switch_time = self.counters.switch_time.saturating_add(cost);
             self.assign(now, core, next, cost, true, q);
@@ -545,9 +666,11 @@ impl Machine {
         }
         self.counters.context_switches += 1;
         let epoch = c.epoch;
-        q.schedule_at(
+        self.set_core_timer(
+            core,
             now.saturating_add(delay),
-            MachineEvent::Dispatched { core, epoch }.into(),
+            MachineEvent::Dispatched { core, epoch },
+            q,
         );
     }
 
@@ -582,6 +705,7 @@ impl Machine {
     }
 
     fn enqueue(&mut self, tid: ThreadId) {
+        self.slices_dirty = true;
         self.set_state(tid, SchedState::Runnable);
         self.run_queue
             .insert((self.threads[tid].vruntime, self.queue_seq, tid));
@@ -605,7 +729,14 @@ impl Machine {
                 .vruntime
                 .saturating_add(self.config.wakeup_granularity)
         {
-            q.schedule_at(now, MachineEvent::Resched { core }.into());
+            // Acted on after the handler and after any event already due
+            // now: at the handler's end (settle) when none is, else as an
+            // event queued behind them.
+            if q.peek_time() == Some(now) {
+                q.schedule_at(now, MachineEvent::Resched { core }.into());
+            } else {
+                self.resched.push(core);
+            }
         }
     }
 

@@ -30,10 +30,47 @@ pub struct Manifest {
     pub jobs: usize,
     /// Events simulated, over all runs.
     pub events: u64,
+    /// Of `events`, those that found what they were for already changed (a
+    /// burst cut short, a timeout after its wait ended) and did nothing.
+    pub stale_events: u64,
+    /// Simulated time, summed over all runs, in seconds.
+    pub simulated_s: f64,
+    /// Tasks completed, over all runs and workloads.
+    pub tasks_completed: u64,
     /// Wall-clock time of the simulation, in seconds.
     pub wall_time_s: f64,
+    /// How fast the simulator ran: events and simulated seconds per wall
+    /// second, and how dense the model is: events per simulated second and
+    /// per completed task (the triplet OMNeT++ reports, plus the last).
+    pub speed: Speed,
     /// Files written next to the manifest.
     pub files: Vec<String>,
+}
+
+/// Simulation speed and model density, derived from a manifest's counts.
+#[derive(Debug, Serialize)]
+pub struct Speed {
+    /// Events handled per wall-clock second.
+    pub events_per_wall_s: f64,
+    /// Simulated seconds per wall-clock second.
+    pub simulated_s_per_wall_s: f64,
+    /// Events per simulated second.
+    pub events_per_simulated_s: f64,
+    /// Events per completed task (`null` when no task completed).
+    pub events_per_task: Option<f64>,
+}
+
+impl Speed {
+    /// The ratios of `events`, `simulated_s` and `tasks` over `wall_s`.
+    pub fn new(events: u64, simulated_s: f64, tasks: u64, wall_s: f64) -> Speed {
+        let per = |x: f64, y: f64| if y > 0.0 { x / y } else { 0.0 };
+        Speed {
+            events_per_wall_s: per(events as f64, wall_s),
+            simulated_s_per_wall_s: per(simulated_s, wall_s),
+            events_per_simulated_s: per(events as f64, simulated_s),
+            events_per_task: (tasks > 0).then(|| events as f64 / tasks as f64),
+        }
+    }
 }
 
 /// Hex SHA-256 of `bytes`.

@@ -2,34 +2,58 @@
 //! chart plots, checked against the sweep and the columns.
 
 use super::diagnostic::{Diag, Span};
-use super::document::{Entry, Value};
+use super::document::{Entry, Node, Value};
 use crate::results::columns::{COLUMNS, ChartDef, TEXT_COLUMNS};
 
 /// Validates the `[[chart]]` tables against the sweep keys (with those a
-/// `--set` pinned: their chart shows a single value) and the columns.
+/// `--set` pinned: their chart shows a single value), the columns and the
+/// workloads (`None`: not known, a `workload` is not checked). The first
+/// error of each table is recorded in `errors`.
 pub(crate) fn charts(
     entry: Option<&Entry>,
     sweep_keys: &[String],
     series_counts: &[(String, usize)],
-    workloads: &[&str],
-) -> Result<Vec<ChartDef>, Diag> {
+    workloads: Option<&[String]>,
+    errors: &mut Vec<Diag>,
+) -> Vec<ChartDef> {
     let Some(entry) = entry else {
-        return Ok(Vec::new());
+        return Vec::new();
     };
     let items = match &entry.value.value {
         Value::Array(items) => items,
         other => {
-            return Err(Diag::new(
-                format!("expected an array of tables, found {}", other.type_name()),
-                &entry.value.span,
-                "expected [[chart]] tables",
-            )
-            .key("chart")
-            .help("write [[chart]], with double brackets"));
+            errors.push(
+                Diag::new(
+                    format!("expected an array of tables, found {}", other.type_name()),
+                    &entry.value.span,
+                    "expected [[chart]] tables",
+                )
+                .key("chart")
+                .help("write [[chart]], with double brackets"),
+            );
+            return Vec::new();
         }
     };
     let mut out: Vec<ChartDef> = Vec::new();
     for (i, item) in items.iter().enumerate() {
+        match chart(i, item, sweep_keys, series_counts, workloads, &out) {
+            Ok(c) => out.push(c),
+            Err(d) => errors.push(d),
+        }
+    }
+    out
+}
+
+/// The `[[chart]]` table at `i`; `earlier` are the charts before it.
+fn chart(
+    i: usize,
+    item: &Node,
+    sweep_keys: &[String],
+    series_counts: &[(String, usize)],
+    workloads: Option<&[String]>,
+    earlier: &[ChartDef],
+) -> Result<ChartDef, Diag> {
+    {
         let prefix = format!("chart[{i}]");
         let Value::Table(t) = &item.value else {
             return Err(Diag::new(
@@ -96,14 +120,20 @@ pub(crate) fn charts(
             )
             .key(format!("{prefix}.x")));
         };
+        // A dotted name is a scenario key: it may be unknown only because
+        // the sweep that lists it cannot be read.
+        let follow_up = |d: Diag, name: &str| if name.contains('.') { d.follow_up() } else { d };
         if !known_axis(&x) {
-            return Err(Diag::new(
-                format!("unknown column `{x}` for the x axis"),
-                &x_span,
-                "not a sweep key or a results.csv column",
-            )
-            .key(format!("{prefix}.x"))
-            .note(choices()));
+            return Err(follow_up(
+                Diag::new(
+                    format!("unknown column `{x}` for the x axis"),
+                    &x_span,
+                    "not a sweep key or a results.csv column",
+                )
+                .key(format!("{prefix}.x"))
+                .note(choices()),
+                &x,
+            ));
         }
         let Some((y, y_span)) = text("y")? else {
             return Err(Diag::new(
@@ -129,20 +159,27 @@ pub(crate) fn charts(
         }
         let series = match text("series")? {
             Some((s, span)) if !known_axis(&s) => {
-                return Err(Diag::new(
-                    format!("unknown column `{s}` for the series"),
-                    &span,
-                    "not a sweep key or a results.csv column",
-                )
-                .key(format!("{prefix}.series"))
-                .note(choices()));
+                return Err(follow_up(
+                    Diag::new(
+                        format!("unknown column `{s}` for the series"),
+                        &span,
+                        "not a sweep key or a results.csv column",
+                    )
+                    .key(format!("{prefix}.series"))
+                    .note(choices()),
+                    &s,
+                ));
             }
             Some((s, _)) => Some(s),
             None => None,
         };
         let workload = match text("workload")? {
-            Some((w, span)) if !workloads.contains(&w.as_str()) => {
-                let known: Vec<String> = workloads.iter().map(|w| format!("`{w}`")).collect();
+            Some((w, span)) if workloads.is_some_and(|names| !names.contains(&w)) => {
+                let known: Vec<String> = workloads
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|w| format!("`{w}`"))
+                    .collect();
                 return Err(Diag::new(
                     format!("no workload named `{w}`"),
                     &span,
@@ -220,8 +257,8 @@ pub(crate) fn charts(
                 }
                 if matches!(
                     n.as_str(),
-                    "throughput" | "latency" | "timeline" | "results" | "summary"
-                ) || out.iter().any(|c| c.name == n)
+                    "throughput" | "latency" | "timeline" | "pipeline" | "results" | "summary"
+                ) || earlier.iter().any(|c| c.name == n)
                 {
                     return Err(Diag::new(
                         format!("chart name \"{n}\" is already taken"),
@@ -234,7 +271,7 @@ pub(crate) fn charts(
             }
             None => format!("chart-{i}"),
         };
-        out.push(ChartDef {
+        Ok(ChartDef {
             name,
             title: text("title")?.map(|(t, _)| t),
             x,
@@ -244,7 +281,6 @@ pub(crate) fn charts(
             labels,
             log_x: flag("log_x")?,
             log_y: flag("log_y")?,
-        });
+        })
     }
-    Ok(out)
 }

@@ -5,6 +5,10 @@
 //! offending source line underlined (rendered by `annotate-snippets`, plain
 //! text). An error in a `--set KEY=VALUE` argument shows that argument
 //! instead of a file line.
+//!
+//! A file with several independent mistakes gets them all, in file order
+//! (the `--set` arguments first), as a compiler reports them: up to
+//! [`SHOWN`], then how many more there are.
 
 use std::fmt;
 use std::ops::Range;
@@ -12,8 +16,11 @@ use std::path::{Path, PathBuf};
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
+/// How many errors of one file are rendered; the others are counted.
+pub const SHOWN: usize = 20;
+
 /// Which text a span points into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Origin {
     /// The scenario file.
     File,
@@ -58,6 +65,13 @@ pub(crate) struct DiagInner {
     pub notes: Vec<String>,
     pub helps: Vec<String>,
     pub secondary: Option<(Span, String)>,
+    /// The value is refused for what other keys say (the model, the
+    /// version, a section), not for its own type or range.
+    pub relational: bool,
+    /// The error may only follow from another one (a workload that cannot
+    /// be named, a sweep that cannot be read): shown only when there is no
+    /// other error.
+    pub follow_up: bool,
 }
 
 impl Diag {
@@ -70,7 +84,46 @@ impl Diag {
             notes: Vec::new(),
             helps: Vec::new(),
             secondary: None,
+            relational: false,
+            follow_up: false,
         }))
+    }
+
+    /// Marks the error as one about the value together with other keys
+    /// (`model` and `python.version`, a step and `[semaphores]`), not about
+    /// the value alone: a value a sweep or a `--set` replaces is checked on
+    /// its own, so only its type and range errors are reported.
+    pub fn relational(mut self) -> Self {
+        self.0.relational = true;
+        self
+    }
+
+    /// Whether the error is about the value together with other keys.
+    pub fn is_relational(&self) -> bool {
+        self.0.relational
+    }
+
+    /// Marks the error as one that may only follow from another (a sweep
+    /// key naming a workload whose name cannot be read): it is shown only
+    /// when the file has no other error.
+    pub fn follow_up(mut self) -> Self {
+        self.0.follow_up = true;
+        self
+    }
+
+    /// Whether the error may only follow from another.
+    pub fn is_follow_up(&self) -> bool {
+        self.0.follow_up
+    }
+
+    /// Where the error points.
+    pub fn span(&self) -> &Span {
+        &self.0.span
+    }
+
+    /// The one-line message.
+    pub fn message(&self) -> &str {
+        &self.0.message
     }
 
     pub fn key(mut self, key: impl Into<String>) -> Self {
@@ -128,35 +181,82 @@ impl Sources<'_> {
     }
 }
 
-/// An invalid scenario: the rendered diagnostic and where it points.
+/// One error of a scenario file: the rendered diagnostic and where it points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    message: String,
+    key: Option<String>,
+    location: Option<(usize, usize)>,
+    set_argument: Option<String>,
+    rendered: String,
+}
+
+impl Diagnostic {
+    /// The 1-based line and column in the scenario file, if the error is in
+    /// the file (not in a `--set` argument, nor about reading the file).
+    pub fn location(&self) -> Option<(usize, usize)> {
+        self.location
+    }
+
+    /// The dotted key the error is about (`workload.jobs.steps[1].io`), if any.
+    pub fn key(&self) -> Option<&str> {
+        self.key.as_deref()
+    }
+
+    /// The one-line message (the diagnostic's title).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The `--set KEY=VALUE` argument the error is in, if it is in one.
+    pub fn set_argument(&self) -> Option<&str> {
+        self.set_argument.as_deref()
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.rendered)
+    }
+}
+
+/// An invalid scenario: every error found in it (at least one), the first
+/// first. [`location`](Self::location), [`key`](Self::key),
+/// [`message`](Self::message) and [`set_argument`](Self::set_argument) are
+/// the first error's; [`errors`](Self::errors) has each one rendered, and
+/// the whole error displays them all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScenarioError(Box<ErrorInner>);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct ErrorInner {
-    message: String,
-    key: Option<String>,
-    location: Option<(usize, usize)>,
     path: PathBuf,
-    set_argument: Option<String>,
-    rendered: String,
+    /// The errors rendered, at most [`SHOWN`], never empty.
+    shown: Vec<Diagnostic>,
+    /// Every error found, shown or not.
+    total: usize,
 }
 
 impl ScenarioError {
-    /// The 1-based line and column in the scenario file, if the error is in
-    /// the file (not in a `--set` argument, nor about reading the file).
+    fn first(&self) -> &Diagnostic {
+        &self.0.shown[0]
+    }
+
+    /// The 1-based line and column of the first error in the scenario file,
+    /// if it is in the file (not in a `--set` argument, nor about reading
+    /// the file).
     pub fn location(&self) -> Option<(usize, usize)> {
-        self.0.location
+        self.first().location
     }
 
-    /// The dotted key the error is about (`workload.jobs.steps[1].io`), if any.
+    /// The dotted key the first error is about (`workload.jobs.steps[1].io`), if any.
     pub fn key(&self) -> Option<&str> {
-        self.0.key.as_deref()
+        self.first().key()
     }
 
-    /// The one-line message (the diagnostic's title).
+    /// The first error's one-line message (the diagnostic's title).
     pub fn message(&self) -> &str {
-        &self.0.message
+        self.first().message()
     }
 
     /// The scenario file's path, as given.
@@ -164,9 +264,20 @@ impl ScenarioError {
         &self.0.path
     }
 
-    /// The `--set KEY=VALUE` argument the error is in, if it is in one.
+    /// The `--set KEY=VALUE` argument the first error is in, if it is in one.
     pub fn set_argument(&self) -> Option<&str> {
-        self.0.set_argument.as_deref()
+        self.first().set_argument()
+    }
+
+    /// The errors rendered, in order: the `--set` arguments', then the
+    /// file's by position, then what the file lacks; at most [`SHOWN`].
+    pub fn errors(&self) -> &[Diagnostic] {
+        &self.0.shown
+    }
+
+    /// How many distinct errors the file has, rendered or not.
+    pub fn count(&self) -> usize {
+        self.0.total
     }
 
     /// An error with no source position (the file cannot be read).
@@ -175,88 +286,165 @@ impl ScenarioError {
             Level::ERROR.primary_title(message.as_str()),
         )]);
         ScenarioError(Box::new(ErrorInner {
-            message,
-            key: None,
-            location: None,
             path: path.to_path_buf(),
-            set_argument: None,
-            rendered,
+            shown: vec![Diagnostic {
+                message,
+                key: None,
+                location: None,
+                set_argument: None,
+                rendered,
+            }],
+            total: 1,
         }))
     }
 
     /// Renders `diag` against the texts it points into.
     pub(crate) fn render(diag: Diag, sources: &Sources<'_>) -> Self {
-        let DiagInner {
-            message,
-            span,
-            label,
-            key,
-            notes,
-            helps,
-            secondary,
-        } = *diag.0;
-        let path_text = sources.path.display().to_string();
-        let mut messages: Vec<(Level<'static>, String)> = Vec::new();
-        let (snippet, location, set_argument) = match span.origin {
-            Origin::File => {
-                let (range, location) = normalize(sources.file, &span.range);
-                let mut snippet = Snippet::source(sources.file)
-                    .path(path_text.as_str())
-                    .annotation(AnnotationKind::Primary.span(range).label(label));
-                match secondary {
-                    Some((other, text)) if other.origin == Origin::File => {
-                        let (range, _) = normalize(sources.file, &other.range);
-                        snippet =
-                            snippet.annotation(AnnotationKind::Context.span(range).label(text));
-                    }
-                    Some((_, text)) => messages.push((Level::NOTE, text)),
-                    None => {}
-                }
-                (snippet, Some(location), None)
-            }
-            Origin::Override(i) => {
-                let argument = sources.overrides.get(i).cloned().unwrap_or_default();
-                let shown = format!("--set {argument}");
-                let start = "--set ".len();
-                let range = clamp(&shown, start + span.range.start..start + span.range.end);
-                let snippet = Snippet::source(shown.clone())
-                    .line_numbering(false)
-                    .annotation(AnnotationKind::Primary.span(range).label(label));
-                messages.push((Level::NOTE, format!("in {shown}")));
-                if let Some((_, text)) = secondary {
-                    messages.push((Level::NOTE, text));
-                }
-                (snippet, None, Some(argument))
-            }
-        };
-        if let Some(key) = &key {
-            messages.push((Level::NOTE, format!("key `{key}`")));
-        }
-        messages.extend(notes.into_iter().map(|n| (Level::NOTE, n)));
-        messages.extend(helps.into_iter().map(|h| (Level::HELP, h)));
-        let group = Level::ERROR
-            .primary_title(message.as_str())
-            .element(snippet)
-            .elements(
-                messages
-                    .iter()
-                    .map(|(level, text)| level.clone().message(text.as_str())),
-            );
-        let rendered = Renderer::plain().render(&[group]);
+        Self::render_all(vec![diag], sources)
+    }
+
+    /// Renders the errors of one file: distinct ones (by place and
+    /// message), the `--set` arguments' first, then the file's by position,
+    /// then what the whole file lacks; at most [`SHOWN`] of them. `diags`
+    /// must not be empty.
+    pub(crate) fn render_all(diags: Vec<Diag>, sources: &Sources<'_>) -> Self {
+        let mut seen = std::collections::HashSet::new();
+        let mut diags: Vec<Diag> = diags
+            .into_iter()
+            .filter(|d| {
+                seen.insert((
+                    d.0.span.origin,
+                    d.0.span.range.start,
+                    d.0.span.range.end,
+                    d.0.message.clone(),
+                ))
+            })
+            .collect();
+        // Stable: errors at one place keep the order they were found in.
+        // What the whole file lacks (an empty span at its start: no
+        // `name`, no [[workload]]) comes after what is wrong in it.
+        diags.sort_by_key(|d| {
+            let span = &d.0.span;
+            let origin = match span.origin {
+                Origin::Override(i) => (0, i),
+                Origin::File if span.range == (0..0) => (2, 0),
+                Origin::File => (1, 0),
+            };
+            (origin, span.range.start)
+        });
+        let total = diags.len();
+        let shown: Vec<Diagnostic> = diags
+            .into_iter()
+            .take(SHOWN)
+            .map(|d| render_one(d, sources))
+            .collect();
+        assert!(
+            !shown.is_empty(),
+            "a scenario error has at least one diagnostic"
+        );
         ScenarioError(Box::new(ErrorInner {
-            message,
-            key,
-            location,
             path: sources.path.to_path_buf(),
-            set_argument,
-            rendered,
+            shown,
+            total,
         }))
     }
 }
 
+/// Renders one diagnostic against the texts it points into.
+fn render_one(diag: Diag, sources: &Sources<'_>) -> Diagnostic {
+    let DiagInner {
+        message,
+        span,
+        label,
+        key,
+        notes,
+        helps,
+        secondary,
+        relational: _,
+        follow_up: _,
+    } = *diag.0;
+    let path_text = sources.path.display().to_string();
+    let mut messages: Vec<(Level<'static>, String)> = Vec::new();
+    let (snippet, location, set_argument) = match span.origin {
+        Origin::File => {
+            let (range, location) = normalize(sources.file, &span.range);
+            let mut snippet = Snippet::source(sources.file)
+                .path(path_text.as_str())
+                .annotation(AnnotationKind::Primary.span(range).label(label));
+            match secondary {
+                Some((other, text)) if other.origin == Origin::File => {
+                    let (range, _) = normalize(sources.file, &other.range);
+                    snippet = snippet.annotation(AnnotationKind::Context.span(range).label(text));
+                }
+                Some((_, text)) => messages.push((Level::NOTE, text)),
+                None => {}
+            }
+            (snippet, Some(location), None)
+        }
+        Origin::Override(i) => {
+            let argument = sources.overrides.get(i).cloned().unwrap_or_default();
+            let shown = format!("--set {argument}");
+            let start = "--set ".len();
+            let range = clamp(&shown, start + span.range.start..start + span.range.end);
+            let snippet = Snippet::source(shown.clone())
+                .line_numbering(false)
+                .annotation(AnnotationKind::Primary.span(range).label(label));
+            messages.push((Level::NOTE, format!("in {shown}")));
+            if let Some((_, text)) = secondary {
+                messages.push((Level::NOTE, text));
+            }
+            (snippet, None, Some(argument))
+        }
+    };
+    if let Some(key) = &key {
+        messages.push((Level::NOTE, format!("key `{key}`")));
+    }
+    messages.extend(notes.into_iter().map(|n| (Level::NOTE, n)));
+    messages.extend(helps.into_iter().map(|h| (Level::HELP, h)));
+    let group = Level::ERROR
+        .primary_title(message.as_str())
+        .element(snippet)
+        .elements(
+            messages
+                .iter()
+                .map(|(level, text)| level.clone().message(text.as_str())),
+        );
+    let rendered = Renderer::plain().render(&[group]);
+    Diagnostic {
+        message,
+        key,
+        location,
+        set_argument,
+        rendered,
+    }
+}
+
 impl fmt::Display for ScenarioError {
+    /// The errors shown, a blank line between them; with more than one, a
+    /// last line that counts them (and says how many are not shown).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.rendered)
+        let shown = &self.0.shown;
+        for (i, d) in shown.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n\n")?;
+            }
+            f.write_str(d.rendered.trim_end_matches('\n'))?;
+        }
+        let total = self.0.total;
+        if total > 1 {
+            write!(f, "\n\nerror: {total} errors in {}", self.0.path.display())?;
+            if total > shown.len() {
+                write!(
+                    f,
+                    ": the first {} are shown above, and {} more",
+                    shown.len(),
+                    total - shown.len()
+                )?;
+            }
+        } else if shown[0].rendered.ends_with('\n') {
+            f.write_str("\n")?;
+        }
+        Ok(())
     }
 }
 

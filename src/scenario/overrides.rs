@@ -26,18 +26,47 @@ pub(crate) struct Axis {
     pub values: Node,
 }
 
+/// A value written in the file (or in an earlier `--set`) that a `--set`
+/// or the sweep replaces: it is still checked where it is written.
+#[derive(Debug, Clone)]
+pub(crate) struct Shadowed {
+    /// Where it goes in the document.
+    pub segments: Vec<(String, Span)>,
+    /// The value as written.
+    pub node: Node,
+}
+
 /// Applies every override in order; later ones win. `sweep.KEY=[...]`
 /// replaces (or adds) a sweep list; any other key is set in the document and
-/// removed from the sweep, so `--set machine.cores=1` pins a swept key.
+/// removed from the sweep, so `--set machine.cores=1` pins a swept key. An
+/// override that is wrong is left out and its error recorded; what each
+/// replaces goes to `shadowed`.
 pub(crate) fn apply(
     root: &mut Table,
     axes: &mut Vec<Axis>,
     overrides: &[String],
-) -> Result<(), Diag> {
+    errors: &mut Vec<Diag>,
+    shadowed: &mut Vec<Shadowed>,
+) {
     for (index, argument) in overrides.iter().enumerate() {
-        apply_one(root, axes, index, argument)?;
+        if let Err(d) = apply_one(root, axes, index, argument, shadowed) {
+            errors.push(d);
+        }
     }
-    Ok(())
+}
+
+/// Each value of a sweep list, for `shadowed`.
+fn axis_values(axis: &Axis) -> Vec<Shadowed> {
+    match &axis.values.value {
+        Value::Array(items) => items
+            .iter()
+            .map(|node| Shadowed {
+                segments: axis.segments.clone(),
+                node: node.clone(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Trims `text[range]` and returns the trimmed range.
@@ -53,6 +82,7 @@ fn apply_one(
     axes: &mut Vec<Axis>,
     index: usize,
     argument: &str,
+    shadowed: &mut Vec<Shadowed>,
 ) -> Result<(), Diag> {
     let whole = Span::set(index, 0..argument.len());
     let Some(eq) = argument.find('=') else {
@@ -120,19 +150,35 @@ fn apply_one(
             values: value,
         };
         match axes.iter_mut().find(|a| a.key == axis_key) {
-            Some(existing) => *existing = axis,
+            Some(existing) => {
+                shadowed.extend(axis_values(existing));
+                *existing = axis;
+            }
             None => axes.push(axis),
         }
         return Ok(());
     }
+    let replaced = set(root, &segments, value)?;
+    shadowed.extend(replaced.map(|node| Shadowed {
+        segments: segments.clone(),
+        node,
+    }));
+    for axis in axes.iter().filter(|a| a.key == key) {
+        shadowed.extend(axis_values(axis));
+    }
     axes.retain(|a| a.key != key);
-    set(root, &segments, value)
+    Ok(())
 }
 
 /// Sets the value at a dotted path (`machine.cores`, `workload.jobs.run.workers`),
 /// creating missing tables on the way; a workload is addressed by its name.
-/// Errors point at the segment spans.
-pub(crate) fn set(root: &mut Table, segments: &[(String, Span)], value: Node) -> Result<(), Diag> {
+/// Returns the value it replaces, if there was one. Errors point at the
+/// segment spans.
+pub(crate) fn set(
+    root: &mut Table,
+    segments: &[(String, Span)],
+    value: Node,
+) -> Result<Option<Node>, Diag> {
     let key: String = segments
         .iter()
         .map(|(s, _)| s.as_str())
@@ -144,7 +190,7 @@ pub(crate) fn set(root: &mut Table, segments: &[(String, Span)], value: Node) ->
             range: a.range.start..b.range.end,
         },
         (Some((_, a)), _) => a.clone(),
-        _ => return Ok(()),
+        _ => return Ok(None),
     };
     let mut table: &mut Table = root;
     let mut path = String::new();
@@ -163,16 +209,19 @@ pub(crate) fn set(root: &mut Table, segments: &[(String, Span)], value: Node) ->
                 .help(format!("for example workload.{name}.tasks = 10")));
             }
             let known = workload_names(table);
+            let unnamed = some_unnamed(table);
             match find_workload(table, name) {
                 Some(found) => table = found,
                 None => {
-                    return Err(Diag::new(
+                    let diag = Diag::new(
                         format!("no workload named `{name}`"),
                         name_span,
                         "not the name of a [[workload]]",
                     )
                     .key(&key)
-                    .note(known));
+                    .note(known);
+                    // It may be the workload whose name cannot be read.
+                    return Err(if unnamed { diag.follow_up() } else { diag });
                 }
             }
             path = format!("workload.{name}");
@@ -215,14 +264,16 @@ pub(crate) fn set(root: &mut Table, segments: &[(String, Span)], value: Node) ->
 
     let (last, span) = (segments[i].0.as_str(), &segments[i].1);
     match table.get_mut(last) {
-        Some(entry) => entry.value = value,
-        None => table.entries.push(Entry {
-            key: last.to_string(),
-            key_span: span.clone(),
-            value,
-        }),
+        Some(entry) => Ok(Some(std::mem::replace(&mut entry.value, value))),
+        None => {
+            table.entries.push(Entry {
+                key: last.to_string(),
+                key_span: span.clone(),
+                value,
+            });
+            Ok(None)
+        }
     }
-    Ok(())
 }
 
 /// VALUE as a TOML value, or as a string when it is not one.
@@ -252,6 +303,26 @@ fn find_workload<'t>(root: &'t mut Table, name: &str) -> Option<&'t mut Table> {
         }
         _ => None,
     })
+}
+
+/// Whether some workload has no name that can be read (or `workload` is
+/// not an array of tables): its own error says so.
+fn some_unnamed(root: &Table) -> bool {
+    match root.get("workload").map(|e| &e.value.value) {
+        Some(Value::Array(items)) => items.iter().any(|item| match &item.value {
+            Value::Table(t) => match t.get("name").map(|e| &e.value.value) {
+                Some(Value::Str(n)) => {
+                    n.is_empty()
+                        || !n
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                }
+                _ => true,
+            },
+            _ => true,
+        }),
+        _ => true,
+    }
 }
 
 /// "workloads: a, b" for messages.

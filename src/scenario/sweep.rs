@@ -7,7 +7,7 @@
 
 use super::diagnostic::{Diag, Sources, Span};
 use super::document::{Entry, Node, Table, Value};
-use super::overrides::Axis;
+use super::overrides::{self, Axis, Shadowed};
 
 /// At most this many points in one sweep: a guard against a typo that
 /// multiplies lists into millions of runs.
@@ -73,60 +73,111 @@ fn split_key(key: &str, span: &Span, sources: &Sources<'_>) -> Vec<(String, Span
         .collect()
 }
 
-/// Checks each axis holds a non-empty list and that the product is not absurd.
-/// Returns the number of points.
-pub(crate) fn check_axes(axes: &[Axis]) -> Result<usize, Diag> {
-    let mut points: usize = 1;
-    for axis in axes {
-        let key = format!("sweep.{}", axis.key);
-        match &axis.values.value {
-            Value::Array(items) if items.is_empty() => {
-                return Err(Diag::new(
-                    format!("the sweep list of `{}` is empty", axis.key),
-                    &axis.values.span,
-                    "expected at least one value",
-                )
-                .key(key)
-                .help("give the values to try, e.g. [1, 2, 4], or remove the key"));
-            }
-            Value::Array(items) => {
-                points = points.saturating_mul(items.len());
-            }
-            other => {
-                return Err(Diag::new(
-                    format!("expected a list of values, found {}", other.type_name()),
-                    &axis.values.span,
-                    "a sweep key takes a list",
-                )
-                .key(key)
-                .help(format!(
-                    "write \"{}\" = [ ... ] with the values to try",
-                    axis.key
-                )));
-            }
+/// Checks each axis holds a non-empty list and a key that can be set in
+/// `root`, and that the product is not absurd. An axis that is wrong is
+/// left out and its error recorded; the value each axis replaces in `root`
+/// goes to `shadowed`. Returns the number of points, or `None` when there
+/// are too many to validate.
+pub(crate) fn check_axes(
+    axes: &mut Vec<Axis>,
+    root: &Table,
+    errors: &mut Vec<Diag>,
+    shadowed: &mut Vec<Shadowed>,
+) -> Option<usize> {
+    axes.retain(|axis| match check_axis(axis, root) {
+        Ok(replaced) => {
+            shadowed.extend(replaced.map(|node| Shadowed {
+                segments: axis.segments.clone(),
+                node,
+            }));
+            true
         }
-        if axis.key == "sweep" || axis.segments.first().is_some_and(|(s, _)| s == "sweep") {
-            return Err(Diag::new(
-                "a sweep cannot sweep itself",
-                &axis.segments[0].1,
-                "not a scenario key",
-            )
-            .key(key));
+        Err(d) => {
+            errors.push(d);
+            false
         }
-    }
+    });
+    let points = axes
+        .iter()
+        .fold(1usize, |points, axis| match &axis.values.value {
+            Value::Array(items) => points.saturating_mul(items.len()),
+            _ => points,
+        });
     if points > MAX_POINTS {
         let span = axes
             .last()
             .map_or(Span::file(0..0), |a| a.values.span.clone());
-        return Err(Diag::new(
-            format!("the sweep has {points} points, more than {MAX_POINTS}"),
-            &span,
-            "too many combinations",
-        )
-        .key("sweep")
-        .help("split the study into several files, or use --shard K/N"));
+        errors.push(
+            Diag::new(
+                format!("the sweep has {points} points, more than {MAX_POINTS}"),
+                &span,
+                "too many combinations",
+            )
+            .key("sweep")
+            .help("split the study into several files, or use --shard K/N"),
+        );
+        return None;
     }
-    Ok(points)
+    Some(points)
+}
+
+/// One axis: a non-empty list, at a key that can be set. Returns the
+/// value of `root` the axis replaces, if there is one.
+fn check_axis(axis: &Axis, root: &Table) -> Result<Option<Node>, Diag> {
+    let key = format!("sweep.{}", axis.key);
+    let first = match &axis.values.value {
+        Value::Array(items) if items.is_empty() => {
+            return Err(Diag::new(
+                format!("the sweep list of `{}` is empty", axis.key),
+                &axis.values.span,
+                "expected at least one value",
+            )
+            .key(key)
+            .help("give the values to try, e.g. [1, 2, 4], or remove the key"));
+        }
+        Value::Array(items) => &items[0],
+        other => {
+            return Err(Diag::new(
+                format!("expected a list of values, found {}", other.type_name()),
+                &axis.values.span,
+                "a sweep key takes a list",
+            )
+            .key(key)
+            .help(format!(
+                "write \"{}\" = [ ... ] with the values to try",
+                axis.key
+            )));
+        }
+    };
+    if axis.key == "sweep" || axis.segments.first().is_some_and(|(s, _)| s == "sweep") {
+        return Err(Diag::new(
+            "a sweep cannot sweep itself",
+            &axis.segments[0].1,
+            "not a scenario key",
+        )
+        .key(key));
+    }
+    overrides::set(&mut root.clone(), &axis.segments, first.clone())
+}
+
+/// The index in its list of the value each axis takes at point `index`
+/// (last axis fastest).
+pub(crate) fn indices(axes: &[Axis], index: usize) -> Vec<usize> {
+    let mut rest = index;
+    let mut at: Vec<usize> = axes
+        .iter()
+        .rev()
+        .map(|axis| match &axis.values.value {
+            Value::Array(items) if !items.is_empty() => {
+                let i = rest % items.len();
+                rest /= items.len();
+                i
+            }
+            _ => 0,
+        })
+        .collect();
+    at.reverse();
+    at
 }
 
 /// The value each axis takes at point `index` (last axis fastest).

@@ -406,6 +406,16 @@ pub(super) fn unknown_key(entry: &Entry, prefix: &str, place: &str, allowed: &[&
     diag.help(format!("valid keys {place}: {}", list(allowed)))
 }
 
+/// Whether `table` has a key not in `allowed` that looks like a misspelling
+/// of one of `wanted`: its own error says so, and "missing `wanted`" would
+/// only repeat it.
+pub(super) fn misspelled(table: &Table, allowed: &[&str], wanted: &[&str]) -> bool {
+    table.entries.iter().any(|e| {
+        !allowed.contains(&e.key.as_str())
+            && suggest(&e.key, allowed).is_some_and(|close| wanted.contains(&close))
+    })
+}
+
 /// Rejects keys not in `allowed`.
 pub(super) fn check_keys(table: &Table, prefix: &str, place: &str, allowed: &[&str]) -> Res<()> {
     match table

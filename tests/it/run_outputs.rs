@@ -72,6 +72,29 @@ fn a_traced_replicated_sweep_writes_every_file() {
     let manifest: serde_json::Value =
         serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["runs"], 12);
+    let results = fs::read_to_string(out.join("results.csv")).unwrap();
+    let column = |name: &str| -> Vec<f64> {
+        let mut lines = results.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let i = header.iter().position(|h| *h == name).unwrap();
+        lines
+            .map(|l| l.split(',').nth(i).unwrap().parse().unwrap())
+            .collect()
+    };
+    // `events` repeats on every workload row of a run; convoy has two workloads.
+    let events: f64 = column("events").iter().step_by(2).sum();
+    let tasks: f64 = column("tasks_completed").iter().sum();
+    assert_eq!(manifest["events"].as_f64().unwrap(), events);
+    assert_eq!(manifest["tasks_completed"].as_f64().unwrap(), tasks);
+    assert!(manifest["stale_events"].as_f64().unwrap() < events);
+    assert!((manifest["simulated_s"].as_f64().unwrap() - 12.0 * 0.4).abs() < 1e-9);
+    let speed = &manifest["speed"];
+    let per_task = speed["events_per_task"].as_f64().unwrap();
+    assert!((per_task - events / tasks).abs() < 1e-6 * per_task);
+    let per_sim_s = speed["events_per_simulated_s"].as_f64().unwrap();
+    assert!((per_sim_s - events / 4.8).abs() < 1e-6 * per_sim_s);
+    assert!(speed["events_per_wall_s"].as_f64().unwrap() > 0.0);
+    assert!(speed["simulated_s_per_wall_s"].as_f64().unwrap() > 0.0);
     assert!(
         manifest["files"]
             .as_array()

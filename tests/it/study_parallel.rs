@@ -53,14 +53,12 @@ fn jobs_and_shards_do_not_change_a_byte() {
     );
     run(&one, &["--jobs", "1"]);
     run(&four, &["--jobs", "4"]);
+    // One --out for every shard: each writes its own shard-K-of-3/.
     for k in 0..3 {
-        run(
-            &shards.join(format!("shard-{k}")),
-            &["--shard", &format!("{k}/3"), "--jobs", "2"],
-        );
+        run(&shards, &["--shard", &format!("{k}/3"), "--jobs", "2"]);
     }
     // Merge in a scrambled order.
-    let s = |k: u32| shards.join(format!("shard-{k}")).display().to_string();
+    let s = |k: u32| shards.join(format!("shard-{k}-of-3")).display().to_string();
     gilsim(&["merge", &s(2), &s(0), &s(1)]);
 
     let read = |dir: &Path, f: &str| fs::read(dir.join(f)).unwrap();
@@ -74,7 +72,7 @@ fn jobs_and_shards_do_not_change_a_byte() {
     assert_eq!(summary, read(&four, "summary.csv"));
     assert_eq!(summary, read(&shards, "summary.csv"));
     // A shard alone holds only its points.
-    let shard1 = String::from_utf8(read(&shards.join("shard-1"), "results.csv")).unwrap();
+    let shard1 = String::from_utf8(read(&shards.join("shard-1-of-3"), "results.csv")).unwrap();
     assert!(
         shard1
             .lines()
@@ -87,7 +85,7 @@ fn jobs_and_shards_do_not_change_a_byte() {
 #[test]
 fn merging_overlapping_shards_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let a = tmp.path().join("a");
+    let a = tmp.path().join("a").join("shard-0-of-2");
     run(&a, &["--shard", "0/2"]);
     let o = Command::new(env!("CARGO_BIN_EXE_gilsim"))
         .args(["merge", a.to_str().unwrap(), a.to_str().unwrap(), "--out"])

@@ -41,8 +41,9 @@ impl Runtime {
         t.gil_wait_since.get_or_insert(now);
         let epoch = t.epoch;
         t.gil_deadline = now.saturating_add(interval).saturating_add(slack);
+        let deadline = t.gil_deadline;
         self.interps[i].gil.wait(tid);
-        q.schedule_at(t.gil_deadline, Event::GilTimeout { thread: tid, epoch });
+        self.arm_timed_wait(tid, deadline, Event::GilTimeout { thread: tid, epoch }, q);
         self.block(now, tid, Wait::Gil, q);
         false
     }
@@ -93,7 +94,7 @@ impl Runtime {
         let dropped = self.interps[i].gil.drop(now, tid, false);
         self.threads[tid].holds_gil = false;
         if let Some(waiter) = dropped.signalled {
-            self.threads[waiter].epoch += 1;
+            self.end_timed_wait(waiter, q);
             self.wake(now, waiter, Next::GilRecheck { timed_out: false }, q);
         }
         if dropped.must_wait_for_switch {
@@ -140,10 +141,8 @@ impl Runtime {
                 t.epoch += 1;
                 t.next = Next::ReturnCost;
                 let epoch = t.epoch;
-                q.schedule_at(
-                    now.saturating_add(d).saturating_add(late),
-                    Event::CallReturn { thread: tid, epoch },
-                );
+                let event = Event::CallReturn { thread: tid, epoch };
+                self.arm_timed_wait(tid, now.saturating_add(d).saturating_add(late), event, q);
                 self.block(now, tid, Wait::Call, q);
                 false
             }

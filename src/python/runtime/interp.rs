@@ -285,7 +285,7 @@ impl Runtime {
         if scale == 1.0 {
             d
         } else {
-            libm::round(d as f64 * scale) as Nanos
+            (d as f64 * scale).round() as Nanos
         }
     }
 

@@ -39,7 +39,7 @@ use std::collections::VecDeque;
 
 use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
-use crate::engine::{EventQueue, Model, Stream};
+use crate::engine::{EventQueue, Model, Stream, Timer};
 use crate::machine::MachineConfig;
 use crate::machine::{Machine, MachineEvent, Notice, ThreadId};
 use crate::results::latency::LatencyStats;
@@ -235,6 +235,8 @@ struct PyThread {
     /// When the current GIL wait pass times out.
     gil_deadline: Nanos,
     epoch: u64,
+    /// The pending GIL timeout or call return, cancelled when the wait ends otherwise.
+    timer: Option<Timer>,
     wait: Wait,
     gil_wait_since: Option<Nanos>,
     /// Since when, and on which lock or semaphore ([`Runtime::sync_index`]), it waits.
@@ -364,6 +366,8 @@ pub struct Runtime {
     draining: bool,
     step_cpu: Nanos,
     overhead_cpu: Nanos,
+    /// GIL timeouts and call returns that came after their wait had ended.
+    stale_events: u64,
     bytes_pickled: u64,
     bytes_unpickled: u64,
     /// Threads ever created.
@@ -475,6 +479,7 @@ impl Runtime {
             draining: false,
             step_cpu: 0,
             overhead_cpu: 0,
+            stale_events: 0,
             bytes_pickled: 0,
             bytes_unpickled: 0,
             spawned: 0,
@@ -530,6 +535,7 @@ impl Runtime {
                 Arrival::After { .. } | Arrival::Forever => self.start_workload(w, q),
             }
         }
+        self.machine.settle(0, q);
     }
 
     /// Why the run was stopped for holding more than gilsim holds at once
@@ -606,6 +612,12 @@ impl Runtime {
         }
     }
 
+    /// Events handled that changed nothing because what they were for had
+    /// changed meanwhile (their epoch no longer matched).
+    pub fn stale_events(&self) -> u64 {
+        self.stale_events + self.machine.counters().stale_events
+    }
+
     /// The end of the statistics window: `duration`, else the last completion.
     pub fn end_time(&self) -> Nanos {
         self.duration.unwrap_or(self.last_completion)
@@ -635,6 +647,9 @@ impl Model for Runtime {
             },
             Event::Arrival { workload } => self.arrive(now, workload, q),
             Event::GilTimeout { thread, epoch } => {
+                if self.threads[thread].epoch == epoch {
+                    self.threads[thread].timer = None;
+                }
                 let i = self.threads[thread].interp;
                 if self.threads[thread].epoch == epoch && self.interps[i].gil.time_out(thread) {
                     debug_assert_eq!(
@@ -642,12 +657,17 @@ impl Model for Runtime {
                         "a stale GIL timeout matched thread {thread}"
                     );
                     self.wake(now, thread, Next::GilRecheck { timed_out: true }, q);
+                } else {
+                    self.stale_events += 1;
                 }
             }
             Event::CallReturn { thread, epoch } => {
                 if self.threads[thread].epoch == epoch {
+                    self.threads[thread].timer = None;
                     self.aio_poll_returned(thread);
                     self.wake(now, thread, Next::ReturnCost, q);
+                } else {
+                    self.stale_events += 1;
                 }
             }
             Event::AioDone { coro } => self.aio_io_done(now, coro, q),
@@ -663,6 +683,7 @@ impl Model for Runtime {
                 self.stages_warmup_end();
             }
         }
+        self.machine.settle(now, q);
         if self.recorder.is_some() {
             self.record_after(now, proceeded);
         }

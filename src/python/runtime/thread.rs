@@ -50,6 +50,7 @@ impl Runtime {
             saved_switch: 0,
             gil_deadline: 0,
             epoch: 0,
+            timer: None,
             wait: Wait::None,
             gil_wait_since: None,
             sync_wait_since: None,
@@ -130,6 +131,32 @@ impl Runtime {
         self.threads[tid].wait = Wait::None;
         self.threads[tid].next = next;
         self.machine.wake(now, tid, q);
+    }
+
+    /// Starts a timed wait of `tid`: `event` (of its new epoch) at `at`,
+    /// replacing any pending one.
+    #[inline]
+    pub(super) fn arm_timed_wait(
+        &mut self,
+        tid: ThreadId,
+        at: Nanos,
+        event: Event,
+        q: &mut EventQueue<Event>,
+    ) {
+        if let Some(t) = self.threads[tid].timer.take() {
+            q.cancel(t);
+        }
+        self.threads[tid].timer = Some(q.schedule_timer(at, event));
+    }
+
+    /// Ends `tid`'s wait before its timeout: a new epoch, and the pending
+    /// timeout or return withdrawn.
+    #[inline]
+    pub(super) fn end_timed_wait(&mut self, tid: ThreadId, q: &mut EventQueue<Event>) {
+        self.threads[tid].epoch += 1;
+        if let Some(t) = self.threads[tid].timer.take() {
+            q.cancel(t);
+        }
     }
 
     #[inline]
@@ -231,7 +258,7 @@ impl Runtime {
             let dropped = self.interps[i].gil.drop(now, tid, true);
             self.threads[tid].holds_gil = false;
             if let Some(waiter) = dropped.signalled {
-                self.threads[waiter].epoch += 1;
+                self.end_timed_wait(waiter, q);
                 self.wake(now, waiter, Next::GilRecheck { timed_out: false }, q);
             }
         }

@@ -6,40 +6,43 @@ use crate::machine::MachineConfig;
 use crate::python::params::{self, Section};
 use crate::scenario::document::Entry;
 use crate::scenario::param;
-use crate::scenario::typed::check_keys;
-use crate::scenario::typed::{Res, as_table, join};
+use crate::scenario::typed::{as_table, join};
 
 impl Validator<'_> {
     /// The machine: the defaults, then the profile's values, then the
-    /// table's keys.
+    /// table's keys (a key that is wrong keeps the value before it, and its
+    /// error is recorded).
     pub(in crate::scenario) fn machine(
         &self,
         entry: Option<&Entry>,
         profile: Option<&(String, ProfileParams)>,
-    ) -> Res<MachineConfig> {
+    ) -> MachineConfig {
         let mut m = MachineConfig::default();
         if let Some((_, profile)) = profile {
             profile.values.apply_machine(&mut m);
         }
         let Some(entry) = entry else {
-            return Ok(m);
+            return m;
         };
-        let table = as_table(&entry.value, "machine")?;
-        check_keys(
+        let Some(table) = self.ok(as_table(&entry.value, "machine")) else {
+            return m;
+        };
+        self.known_keys(
             table,
             "machine",
             "in [machine]",
             &params::names(Section::Machine),
-        )?;
+        );
         for e in &table.entries {
             let k = join("machine", &e.key);
-            // Every key is a parameter: `check_keys` refused the others.
+            // Every other key was refused by `known_keys`.
             if let Some(param) = params::find_in(Section::Machine, &e.key)
                 && let Some(slot) = param.machine_slot(&mut m)
+                && let Err(d) = param::set(param, slot, &e.value, &k)
             {
-                param::set(param, slot, &e.value, &k)?;
+                self.report(d);
             }
         }
-        Ok(m)
+        m
     }
 }

@@ -4,7 +4,7 @@
 use super::Validator;
 use crate::scenario::diagnostic::{Diag, Span};
 use crate::scenario::document::{Node, Table, Value};
-use crate::scenario::typed::{Res, as_str, int_in, join, type_error};
+use crate::scenario::typed::{as_str, int_in, join, type_error};
 use crate::workload::{Arrival, LinkRefusal, StageChannel, Workload};
 
 /// A stage's `after`, before the names are resolved.
@@ -32,78 +32,101 @@ pub(in crate::scenario) struct StageSpec {
 }
 
 impl Validator<'_> {
-    /// A stage's `after`, `queue` and `channel`, or `None` for a workload
-    /// with arrivals of its own.
-    pub(in crate::scenario) fn after(&self, table: &Table, prefix: &str) -> Res<Option<StageSpec>> {
+    /// A stage's `after`, `queue` and `channel`: `Some(None)` for a
+    /// workload with arrivals of its own, `None` for a stage whose `after`
+    /// cannot be read (the errors are recorded).
+    pub(in crate::scenario) fn after(
+        &self,
+        table: &Table,
+        prefix: &str,
+    ) -> Option<Option<StageSpec>> {
         let pipe = match table.get("channel") {
             Some(e) => {
                 let k = join(prefix, "channel");
-                match as_str(&e.value, &k)? {
-                    "pipe" => Some(e.value.span.clone()),
-                    "queue" => None,
-                    other => {
-                        return Err(Diag::new(
-                            format!("unknown channel \"{other}\""),
-                            &e.value.span,
-                            "expected \"queue\" (the default) or \"pipe\"",
-                        )
-                        .key(k)
-                        .help("\"queue\" is a queue.Queue, multiprocessing.Queue or asyncio.Queue by the models on both ends; \"pipe\" a multiprocessing.Pipe"));
-                    }
-                }
+                let channel = as_str(&e.value, &k).and_then(|text| match text {
+                    "pipe" => Ok(Some(e.value.span.clone())),
+                    "queue" => Ok(None),
+                    other => Err(Diag::new(
+                        format!("unknown channel \"{other}\""),
+                        &e.value.span,
+                        "expected \"queue\" (the default) or \"pipe\"",
+                    )
+                    .key(k.as_str())
+                    .help("\"queue\" is a queue.Queue, multiprocessing.Queue or asyncio.Queue by the models on both ends; \"pipe\" a multiprocessing.Pipe")),
+                });
+                self.or(channel, None)
             }
             None => None,
         };
-        if let (Some(span), None) = (&pipe, table.get("after")) {
-            return Err(Diag::new(
-                "`channel` is how a stage's items reach it: it needs `after`",
-                span,
-                "no `after` in this workload",
-            )
-            .key(join(prefix, "channel")));
-        }
         let Some(after) = table.get("after") else {
-            if let Some(e) = table.get("queue") {
-                return Err(Diag::new(
-                    "`queue` is the capacity of a stage's input queue: it needs `after`",
-                    &e.key_span,
-                    "no `after` in this workload",
-                )
-                .key(join(prefix, "queue"))
-                .help("add after = \"producer\", naming the workload that feeds this one"));
+            // Without an arrival either, "missing arrival" says to add `after`.
+            let own_arrival = table
+                .entries
+                .iter()
+                .any(|e| matches!(e.key.as_str(), "tasks" | "rate" | "repeat"));
+            if !own_arrival {
+                return Some(None);
             }
-            return Ok(None);
+            if let Some(span) = &pipe {
+                self.report(
+                    Diag::new(
+                        "`channel` is how a stage's items reach it: it needs `after`",
+                        span,
+                        "no `after` in this workload",
+                    )
+                    .key(join(prefix, "channel"))
+                    .relational(),
+                );
+            }
+            if let Some(e) = table.get("queue") {
+                self.report(
+                    Diag::new(
+                        "`queue` is the capacity of a stage's input queue: it needs `after`",
+                        &e.key_span,
+                        "no `after` in this workload",
+                    )
+                    .key(join(prefix, "queue"))
+                    .help("add after = \"producer\", naming the workload that feeds this one")
+                    .relational(),
+                );
+            }
+            return Some(None);
         };
         let key = join(prefix, "after");
-        if let Some(e) = table
+        for e in table
             .entries
             .iter()
-            .find(|e| matches!(e.key.as_str(), "tasks" | "rate" | "repeat"))
+            .filter(|e| matches!(e.key.as_str(), "tasks" | "rate" | "repeat"))
         {
-            return Err(Diag::new(
-                format!(
-                    "a stage's tasks are the items its upstream puts in its queue: `{}` cannot be used with `after`",
-                    e.key
-                ),
-                &e.key_span,
-                "remove this",
-            )
-            .key(join(prefix, &e.key))
-            .secondary(&after.key_span, "this workload is a stage"));
+            self.report(
+                Diag::new(
+                    format!(
+                        "a stage's tasks are the items its upstream puts in its queue: `{}` cannot be used with `after`",
+                        e.key
+                    ),
+                    &e.key_span,
+                    "remove this",
+                )
+                .key(join(prefix, &e.key))
+                .secondary(&after.key_span, "this workload is a stage")
+                .relational(),
+            );
         }
         let nodes: Vec<&Node> = match &after.value.value {
             Value::Str(_) => vec![&after.value],
             Value::Array(items) if !items.is_empty() => items.iter().collect(),
             Value::Array(_) => {
-                return Err(Diag::new(
-                    "empty `after`",
-                    &after.value.span,
-                    "expected at least one workload name",
-                )
-                .key(key));
+                return self.fail(
+                    Diag::new(
+                        "empty `after`",
+                        &after.value.span,
+                        "expected at least one workload name",
+                    )
+                    .key(key),
+                );
             }
             _ => {
-                return Err(type_error(
+                return self.fail(type_error(
                     &after.value,
                     &key,
                     "a workload name or an array of names",
@@ -111,15 +134,22 @@ impl Validator<'_> {
             }
         };
         let mut names: Vec<(String, Span)> = Vec::new();
+        let mut names_read = true;
         for node in nodes {
-            let name = as_str(node, &key)?;
+            let Some(name) = self.ok(as_str(node, &key)) else {
+                names_read = false;
+                continue;
+            };
             if names.iter().any(|(n, _)| n == name) {
-                return Err(Diag::new(
-                    format!("`{name}` is named twice in `after`"),
-                    &node.span,
-                    "a second time",
-                )
-                .key(key));
+                self.report(
+                    Diag::new(
+                        format!("`{name}` is named twice in `after`"),
+                        &node.span,
+                        "a second time",
+                    )
+                    .key(key.as_str()),
+                );
+                continue;
             }
             names.push((name.to_string(), node.span.clone()));
         }
@@ -127,28 +157,39 @@ impl Validator<'_> {
             Some(e) => {
                 let k = join(prefix, "queue");
                 if matches!(e.value.value, Value::Int(0)) {
-                    return Err(Diag::new(
-                        "a queue of capacity 0 holds nothing",
-                        &e.value.span,
-                        "expected a capacity of at least 1",
-                    )
-                    .key(k)
-                    .help("for an unbounded queue (Python's maxsize = 0), leave `queue` out"));
+                    self.report(
+                        Diag::new(
+                            "a queue of capacity 0 holds nothing",
+                            &e.value.span,
+                            "expected a capacity of at least 1",
+                        )
+                        .key(k)
+                        .help("for an unbounded queue (Python's maxsize = 0), leave `queue` out"),
+                    );
+                    None
+                } else {
+                    self.ok(int_in(&e.value, &k, "queue", 1, i128::from(u64::MAX)))
+                        .map(|c| c as u64)
                 }
-                Some(int_in(&e.value, &k, "queue", 1, i128::from(u64::MAX))? as u64)
             }
             None => None,
         };
         if let (Some(_), Some(e)) = (&pipe, table.get("queue")) {
-            return Err(Diag::new(
-                "a multiprocessing.Pipe has no maxsize: its capacity is the OS pipe buffer",
-                &e.key_span,
-                "not used with channel = \"pipe\"",
-            )
-            .key(join(prefix, "queue"))
-            .help("remove `queue`, or remove `channel` for a bounded multiprocessing.Queue"));
+            self.report(
+                Diag::new(
+                    "a multiprocessing.Pipe has no maxsize: its capacity is the OS pipe buffer",
+                    &e.key_span,
+                    "not used with channel = \"pipe\"",
+                )
+                .key(join(prefix, "queue"))
+                .help("remove `queue`, or remove `channel` for a bounded multiprocessing.Queue")
+                .relational(),
+            );
         }
-        Ok(Some(StageSpec {
+        if !names_read {
+            return None;
+        }
+        Some(Some(StageSpec {
             span: after.value.span.clone(),
             names,
             capacity,
@@ -158,48 +199,95 @@ impl Validator<'_> {
 
     /// Resolves every stage's `after` names, checks that the models on
     /// both ends of each link are built, and refuses a cycle of links.
-    pub(in crate::scenario) fn link_stages(&mut self, workloads: &mut [Workload]) -> Res<()> {
+    /// `names` are the workloads' names as read; a link to or from a
+    /// workload that could not be read is not checked.
+    pub(in crate::scenario) fn link_stages(
+        &mut self,
+        workloads: &mut [Option<Workload>],
+        names: &[(String, Span)],
+    ) {
         let pending = std::mem::take(&mut self.pending_after);
+        if self.workloads_misspelled {
+            // Which workload each table belongs to is not known.
+            return;
+        }
         let mut links = Vec::new();
         for p in &pending {
-            let stage = &workloads[p.stage];
+            let Some(stage) = &workloads[p.stage] else {
+                continue;
+            };
             let key = format!("workload.{}.after", stage.name);
             let mut ups = Vec::with_capacity(p.names.len());
             let mut channel = None;
+            let mut complete = true;
             for (name, span) in &p.names {
-                let Some(u) = workloads.iter().position(|w| &w.name == name) else {
-                    let known: Vec<String> =
-                        workloads.iter().map(|w| format!("`{}`", w.name)).collect();
-                    return Err(Diag::new(
-                        format!("`after` names an unknown workload `{name}`"),
-                        span,
-                        "no workload has this name",
-                    )
-                    .key(key)
-                    .help(format!("the workloads are {}", known.join(", "))));
+                let found = workloads
+                    .iter()
+                    .position(|w| w.as_ref().is_some_and(|w| &w.name == name));
+                let Some(u) = found else {
+                    complete = false;
+                    if names.iter().any(|(n, _)| n == name) || self.unnamed_workload {
+                        // The workload is there but could not be read, or
+                        // may be the one whose name could not be: its own
+                        // error says what is wrong.
+                        continue;
+                    }
+                    let known: Vec<String> = names.iter().map(|(n, _)| format!("`{n}`")).collect();
+                    self.report(
+                        Diag::new(
+                            format!("`after` names an unknown workload `{name}`"),
+                            span,
+                            "no workload has this name",
+                        )
+                        .key(key.as_str())
+                        .help(format!("the workloads are {}", known.join(", ")))
+                        .relational(),
+                    );
+                    continue;
                 };
-                let c = stage_channel(&workloads[u], stage, p.pipe.is_some())
-                    .map_err(|(msg, label)| Diag::new(msg, span, label).key(key.clone()))?;
+                let Some(upstream) = &workloads[u] else {
+                    unreachable!("found among the workloads read")
+                };
+                let c = match stage_channel(upstream, stage, p.pipe.is_some()) {
+                    Ok(c) => c,
+                    Err((msg, label)) => {
+                        self.report(Diag::new(msg, span, label).key(key.as_str()).relational());
+                        complete = false;
+                        continue;
+                    }
+                };
                 if !c.joins() && p.names.len() > 1 {
-                    return Err(Diag::new(
-                        format!(
-                            "a join over a {} is not built yet in this version of gilsim",
-                            c.python_name()
-                        ),
-                        &p.span,
-                        "not supported yet: joins of thread or asyncio workloads are",
-                    )
-                    .key(key.clone()));
+                    self.report(
+                        Diag::new(
+                            format!(
+                                "a join over a {} is not built yet in this version of gilsim",
+                                c.python_name()
+                            ),
+                            &p.span,
+                            "not supported yet: joins of thread or asyncio workloads are",
+                        )
+                        .key(key.as_str())
+                        .relational(),
+                    );
+                    complete = false;
+                    break;
                 }
                 channel = Some(c);
                 ups.push(u);
                 links.push((u, p.stage));
             }
-            if let Arrival::After {
-                upstream,
-                channel: c,
+            if !complete {
+                continue;
+            }
+            if let Some(Workload {
+                arrival:
+                    Arrival::After {
+                        upstream,
+                        channel: c,
+                        ..
+                    },
                 ..
-            } = &mut workloads[p.stage].arrival
+            }) = &mut workloads[p.stage]
             {
                 *upstream = ups;
                 *c = channel.unwrap_or(StageChannel::Queue);
@@ -207,7 +295,8 @@ impl Validator<'_> {
         }
         let graph = crate::workload::pipeline::Pipeline::new(workloads.len(), &links);
         if let Some(cycle) = graph.cycle() {
-            let names: Vec<&str> = cycle.iter().map(|&w| workloads[w].name.as_str()).collect();
+            let name = |w: usize| workloads[w].as_ref().map_or("", |w| w.name.as_str());
+            let names: Vec<&str> = cycle.iter().map(|&w| name(w)).collect();
             // The stage after the first workload of the cycle names it in its `after`.
             let closing = cycle[1];
             let p = pending.iter().find(|p| p.stage == closing);
@@ -220,16 +309,18 @@ impl Validator<'_> {
                 })
                 .or_else(|| p.map(|p| p.span.clone()));
             if let Some(span) = span {
-                return Err(Diag::new(
-                    format!("the `after` links form a cycle: {}", names.join(" -> ")),
-                    &span,
-                    "this link is part of the cycle",
-                )
-                .key(format!("workload.{}.after", workloads[closing].name))
-                .help("a pipeline flows one way: remove one of these links"));
+                self.report(
+                    Diag::new(
+                        format!("the `after` links form a cycle: {}", names.join(" -> ")),
+                        &span,
+                        "this link is part of the cycle",
+                    )
+                    .key(format!("workload.{}.after", name(closing)))
+                    .help("a pipeline flows one way: remove one of these links")
+                    .relational(),
+                );
             }
         }
-        Ok(())
     }
 }
 

@@ -31,47 +31,58 @@ pub(in crate::scenario) const SYNC_STEPS: &[&str] =
     &["wait_event", "set_event", "clear_event", "wait", "notify"];
 
 impl Validator<'_> {
-    /// The steps array at `key`.
-    pub(in crate::scenario) fn steps(&mut self, node: &Node, key: &str) -> Res<Vec<Step>> {
+    /// The steps array at `key`: the steps that could be read (the errors
+    /// of the others are recorded).
+    pub(in crate::scenario) fn steps(&mut self, node: &Node, key: &str) -> Vec<Step> {
         let items = match &node.value {
             Value::Array(items) => items,
             Value::Table(_) => {
-                return Err(type_error(node, key, "an array of steps")
-                    .help("put the steps in brackets: steps = [ { io = \"1ms\" } ]"));
+                self.report(
+                    type_error(node, key, "an array of steps")
+                        .help("put the steps in brackets: steps = [ { io = \"1ms\" } ]"),
+                );
+                return Vec::new();
             }
-            _ => return Err(type_error(node, key, "an array of steps")),
+            _ => {
+                self.report(type_error(node, key, "an array of steps"));
+                return Vec::new();
+            }
         };
         if items.is_empty() {
-            return Err(Diag::new(
-                "`steps` must not be empty",
-                &node.span,
-                "expected at least one step",
-            )
-            .key(key)
-            .help("for example steps = [ { cpu = \"10ms\" } ]"));
+            self.report(
+                Diag::new(
+                    "`steps` must not be empty",
+                    &node.span,
+                    "expected at least one step",
+                )
+                .key(key)
+                .help("for example steps = [ { cpu = \"10ms\" } ]"),
+            );
         }
         items
             .iter()
             .enumerate()
-            .map(|(j, item)| self.step(item, &format!("{key}[{j}]")))
+            .filter_map(|(j, item)| self.step(item, &format!("{key}[{j}]")))
             .collect()
     }
 
-    pub(in crate::scenario) fn step(&mut self, node: &Node, key: &str) -> Res<Step> {
+    /// One step; `None` when it cannot be read (the errors are recorded).
+    pub(in crate::scenario) fn step(&mut self, node: &Node, key: &str) -> Option<Step> {
         let Value::Table(table) = &node.value else {
-            return Err(type_error(
+            return self.fail(type_error(
                 node,
                 key,
                 "a step table like { cpu = \"10ms\" }",
             ));
         };
         if table.entries.is_empty() {
-            return Err(
+            return self.fail(
                 Diag::new("empty step", &node.span, "expected one step kind")
                     .key(key)
                     .help(format!("step kinds: {}", list(STEP_KINDS))),
             );
         }
+        let mut unknown = false;
         for e in &table.entries {
             let name = e.key.as_str();
             if name == "steps" || name == "n" || STEP_KINDS.contains(&name) {
@@ -86,7 +97,11 @@ impl Validator<'_> {
             if let Some(close) = suggest(name, STEP_KINDS) {
                 diag = diag.help(format!("did you mean `{close}`?"));
             }
-            return Err(diag.help(format!("step kinds: {}", list(STEP_KINDS))));
+            self.report(diag.help(format!("step kinds: {}", list(STEP_KINDS))));
+            unknown = true;
+        }
+        if unknown {
+            return None;
         }
         let nested = table.get("steps");
         let mut kinds = table
@@ -95,37 +110,43 @@ impl Validator<'_> {
             .filter(|e| e.key != "steps" && e.key != "n");
         let Some(kind) = kinds.next() else {
             if let Some(n) = table.get("n") {
-                return Err(Diag::new(
-                    "`n` needs a `notify` beside it",
-                    &n.key_span,
-                    "how many waiters of which condition?",
-                )
-                .key(join(key, "n"))
-                .help("write { notify = \"ready\", n = 2 }"));
+                return self.fail(
+                    Diag::new(
+                        "`n` needs a `notify` beside it",
+                        &n.key_span,
+                        "how many waiters of which condition?",
+                    )
+                    .key(join(key, "n"))
+                    .help("write { notify = \"ready\", n = 2 }"),
+                );
             }
             let steps = nested.map_or(&node.span, |e| &e.key_span);
-            return Err(Diag::new(
-                "`steps` needs a `lock` or `semaphore` beside it",
-                steps,
-                "nested steps without a lock or semaphore",
-            )
-            .key(join(key, "steps"))
-            .help("write { lock = \"db\", steps = [ ... ] }, or list the steps directly"));
+            return self.fail(
+                Diag::new(
+                    "`steps` needs a `lock` or `semaphore` beside it",
+                    steps,
+                    "nested steps without a lock or semaphore",
+                )
+                .key(join(key, "steps"))
+                .help("write { lock = \"db\", steps = [ ... ] }, or list the steps directly"),
+            );
         };
         if let Some(second) = kinds.next() {
-            return Err(Diag::new(
-                format!(
-                    "a step has exactly one kind, found `{}` and `{}`",
+            return self.fail(
+                Diag::new(
+                    format!(
+                        "a step has exactly one kind, found `{}` and `{}`",
+                        kind.key, second.key
+                    ),
+                    &second.key_span,
+                    "second step kind",
+                )
+                .key(join(key, &second.key))
+                .help(format!(
+                    "split it into two steps: {{ {} = ... }}, {{ {} = ... }}",
                     kind.key, second.key
-                ),
-                &second.key_span,
-                "second step kind",
-            )
-            .key(join(key, &second.key))
-            .help(format!(
-                "split it into two steps: {{ {} = ... }}, {{ {} = ... }}",
-                kind.key, second.key
-            )));
+                )),
+            );
         }
         let k = join(key, &kind.key);
         let v = &kind.value;
@@ -133,12 +154,14 @@ impl Validator<'_> {
             return self.parse_to_thread(kind, nested, key);
         }
         if let Some(n) = table.get("n").filter(|_| kind.key != "notify") {
-            return Err(Diag::new(
-                format!("`n` only goes with a `notify` step, not `{}`", kind.key),
-                &n.key_span,
-                "not a `notify` step",
-            )
-            .key(join(key, "n")));
+            return self.fail(
+                Diag::new(
+                    format!("`n` only goes with a `notify` step, not `{}`", kind.key),
+                    &n.key_span,
+                    "not a `notify` step",
+                )
+                .key(join(key, "n")),
+            );
         }
         if SYNC_STEPS.contains(&kind.key.as_str()) {
             return self.parse_sync_step(kind, table.get("n"), nested, key);
@@ -160,76 +183,100 @@ impl Validator<'_> {
         };
         if let Some(make) = simple {
             if let Some(steps) = nested {
-                return Err(Diag::new(
-                    "`steps` only goes with a `lock` or `semaphore` step",
-                    &steps.key_span,
-                    format!("a `{}` step has no nested steps", kind.key),
-                )
-                .key(join(key, "steps")));
+                self.report(
+                    Diag::new(
+                        "`steps` only goes with a `lock` or `semaphore` step",
+                        &steps.key_span,
+                        format!("a `{}` step has no nested steps", kind.key),
+                    )
+                    .key(join(key, "steps")),
+                );
             }
-            return Ok(make(dist(v, &k)?));
+            return self.ok(dist(v, &k)).map(make);
         }
 
         // `lock` or `semaphore`: a name and nested steps.
         let what = kind.key.as_str();
         let name = match &v.value {
-            Value::Str(s) if !s.is_empty() => s.as_str(),
-            Value::Str(_) => {
-                return Err(Diag::new(
+            Value::Str(s) if !s.is_empty() => Some(s.as_str()),
+            Value::Str(_) => self.fail(
+                Diag::new(
                     format!("empty {what} name"),
                     &v.span,
                     format!("expected the {what}'s name"),
                 )
-                .key(k));
-            }
-            _ => {
-                return Err(type_error(v, &k, &format!("a {what} name (a string)"))
-                    .help(format!("write {{ {what} = \"name\", steps = [ ... ] }}")));
-            }
+                .key(k.as_str()),
+            ),
+            _ => self.fail(
+                type_error(v, &k, &format!("a {what} name (a string)"))
+                    .help(format!("write {{ {what} = \"name\", steps = [ ... ] }}")),
+            ),
         };
         let Some(steps_entry) = nested else {
-            return Err(Diag::new(
-                format!("a `{what}` step needs `steps` beside it"),
-                &kind.key_span,
-                format!("what runs while the {what} is held?"),
-            )
-            .key(join(key, "steps"))
-            .help(format!(
-                "write {{ {what} = \"{name}\", steps = [ {{ io = \"2ms\" }} ] }}"
-            )));
+            // The steps may be inside a wrong name, as in
+            // { lock = { steps = [...] } }: its error says enough.
+            let name = name?;
+            return self.fail(
+                Diag::new(
+                    format!("a `{what}` step needs `steps` beside it"),
+                    &kind.key_span,
+                    format!("what runs while the {what} is held?"),
+                )
+                .key(join(key, "steps"))
+                .help(format!(
+                    "write {{ {what} = \"{name}\", steps = [ {{ io = \"2ms\" }} ] }}"
+                )),
+            );
         };
         if what == "lock" {
-            let lock = match self.locks.iter().position(|l| l == name) {
+            let lock = name.map(|name| match self.locks.iter().position(|l| l == name) {
                 Some(i) => i,
                 None => {
                     self.locks.push(name.to_string());
                     self.locks.len() - 1
                 }
-            };
-            let steps = self.steps(&steps_entry.value, &join(key, "steps"))?;
-            Ok(Step::Lock { lock, steps })
+            });
+            let steps = self.steps(&steps_entry.value, &join(key, "steps"));
+            Some(Step::Lock { lock: lock?, steps })
         } else {
-            let Some(semaphore) = self.semaphores.iter().position(|s| s.name == name) else {
-                let defined: Vec<&str> = self.semaphores.iter().map(|s| s.name.as_str()).collect();
-                let note = if defined.is_empty() {
-                    "no semaphores are defined".to_string()
-                } else {
-                    format!("defined semaphores: {}", list(&defined))
-                };
-                return Err(Diag::new(
-                    format!("unknown semaphore `{name}`"),
-                    &v.span,
-                    "not defined in [semaphores]",
-                )
-                .key(k)
-                .note(note)
-                .help(format!(
-                    "add `{name} = 3` (its capacity) under [semaphores]"
-                )));
-            };
-            let steps = self.steps(&steps_entry.value, &join(key, "steps"))?;
-            Ok(Step::Semaphore { semaphore, steps })
+            let semaphore = name.and_then(|name| self.semaphore(name, v, &k));
+            let steps = self.steps(&steps_entry.value, &join(key, "steps"));
+            Some(Step::Semaphore {
+                semaphore: semaphore?,
+                steps,
+            })
         }
+    }
+
+    /// The index of semaphore `name` in `[semaphores]`; `None` when it is
+    /// not defined (an error, unless `[semaphores]` could not be read).
+    fn semaphore(&self, name: &str, v: &Node, k: &str) -> Option<usize> {
+        if let Some(i) = self.semaphores.iter().position(|s| s.name == name) {
+            return Some(i);
+        }
+        if !self.semaphores_known || self.lost(name) {
+            // Not read, or declared where it is not read (its own error).
+            return None;
+        }
+        let defined: Vec<&str> = self.semaphores.iter().map(|s| s.name.as_str()).collect();
+        let note = if defined.is_empty() {
+            "no semaphores are defined".to_string()
+        } else {
+            format!("defined semaphores: {}", list(&defined))
+        };
+        self.fail(
+            Diag::new(
+                format!("unknown semaphore `{name}`"),
+                &v.span,
+                "not defined in [semaphores]",
+            )
+            .key(k)
+            .note(note)
+            .help(format!(
+                "add `{name} = 3` (its capacity) under [semaphores]"
+            ))
+            .relational(),
+        )
     }
 }
 
@@ -241,57 +288,68 @@ impl Validator<'_> {
         kind: &Entry,
         nested: Option<&Entry>,
         key: &str,
-    ) -> Res<Step> {
+    ) -> Option<Step> {
         let k = join(key, "to_thread");
-        if self.model.to_thread() != Support::Yes {
-            return Err(Diag::new(
-                "`to_thread` steps are asyncio only",
-                &kind.key_span,
-                "this workload's model is not asyncio",
-            )
-            .key(k)
-            .help(
-                "use model = \"asyncio\", or list the steps directly (a thread already runs them)",
-            ));
+        if self.model_known && self.model.to_thread() != Support::Yes {
+            return self.fail(
+                Diag::new(
+                    "`to_thread` steps are asyncio only",
+                    &kind.key_span,
+                    "this workload's model is not asyncio",
+                )
+                .key(k)
+                .help(
+                    "use model = \"asyncio\", or list the steps directly (a thread already runs them)",
+                )
+                .relational(),
+            );
         }
         if self.in_to_thread {
-            return Err(Diag::new(
-                "a `to_thread` step inside a `to_thread` body",
-                &kind.key_span,
-                "the body already runs in an executor thread",
-            )
-            .key(k)
-            .help("list the steps directly"));
+            return self.fail(
+                Diag::new(
+                    "a `to_thread` step inside a `to_thread` body",
+                    &kind.key_span,
+                    "the body already runs in an executor thread",
+                )
+                .key(k)
+                .help("list the steps directly"),
+            );
         }
         match &kind.value.value {
             Value::Bool(true) => {}
             Value::Array(_) => {
-                return Err(Diag::new(
-                    "`to_thread` takes `true` and its steps beside it",
-                    &kind.value.span,
-                    "expected true",
-                )
-                .key(k)
-                .help("write { to_thread = true, steps = [ { cpu_nogil = \"5ms\" } ] }"));
+                return self.fail(
+                    Diag::new(
+                        "`to_thread` takes `true` and its steps beside it",
+                        &kind.value.span,
+                        "expected true",
+                    )
+                    .key(k)
+                    .help("write { to_thread = true, steps = [ { cpu_nogil = \"5ms\" } ] }"),
+                );
             }
             _ => {
-                return Err(type_error(&kind.value, &k, "true")
-                    .help("write { to_thread = true, steps = [ { cpu_nogil = \"5ms\" } ] }"));
+                return self.fail(
+                    type_error(&kind.value, &k, "true")
+                        .help("write { to_thread = true, steps = [ { cpu_nogil = \"5ms\" } ] }"),
+                );
             }
         }
         let Some(steps_entry) = nested else {
-            return Err(Diag::new(
-                "a `to_thread` step needs `steps` beside it",
-                &kind.key_span,
-                "what runs in the executor thread?",
-            )
-            .key(join(key, "steps"))
-            .help("write { to_thread = true, steps = [ { cpu_nogil = \"5ms\" } ] }"));
+            return self.fail(
+                Diag::new(
+                    "a `to_thread` step needs `steps` beside it",
+                    &kind.key_span,
+                    "what runs in the executor thread?",
+                )
+                .key(join(key, "steps"))
+                .help("write { to_thread = true, steps = [ { cpu_nogil = \"5ms\" } ] }"),
+            );
         };
         self.in_to_thread = true;
         let steps = self.steps(&steps_entry.value, &join(key, "steps"));
         self.in_to_thread = false;
-        Ok(Step::ToThread(steps?))
+        Some(Step::ToThread(steps))
     }
 }
 
@@ -304,7 +362,7 @@ impl Validator<'_> {
         n: Option<&Entry>,
         nested: Option<&Entry>,
         key: &str,
-    ) -> Res<Step> {
+    ) -> Option<Step> {
         let what = kind.key.as_str();
         let k = join(key, what);
         let event = matches!(what, "wait_event" | "set_event" | "clear_event");
@@ -314,19 +372,23 @@ impl Validator<'_> {
             ("condition", "conditions")
         };
         if let Some(steps) = nested {
-            return Err(Diag::new(
-                format!("`steps` does not go with a `{what}` step"),
-                &steps.key_span,
-                format!("a `{what}` step has no nested steps"),
-            )
-            .key(join(key, "steps"))
-            .help("list the steps that follow it after it"));
+            return self.fail(
+                Diag::new(
+                    format!("`steps` does not go with a `{what}` step"),
+                    &steps.key_span,
+                    format!("a `{what}` step has no nested steps"),
+                )
+                .key(join(key, "steps"))
+                .help("list the steps that follow it after it"),
+            );
         }
         let name = match &kind.value.value {
             Value::Str(s) if !s.is_empty() => s.as_str(),
             _ => {
-                return Err(type_error(&kind.value, &k, &format!("the {object}'s name"))
-                    .help(format!("write {{ {what} = \"name\" }}")));
+                return self.fail(
+                    type_error(&kind.value, &k, &format!("the {object}'s name"))
+                        .help(format!("write {{ {what} = \"name\" }}")),
+                );
             }
         };
         let found = self
@@ -334,6 +396,15 @@ impl Validator<'_> {
             .iter()
             .position(|s| s.name == name && s.event.is_some() == event);
         let Some(index) = found else {
+            let known = if event {
+                self.events_known
+            } else {
+                self.conditions_known
+            };
+            if !known || self.lost(name) {
+                // Not read, or declared where it is not read (its own error).
+                return None;
+            }
             let defined: Vec<&str> = self
                 .syncs
                 .iter()
@@ -345,27 +416,36 @@ impl Validator<'_> {
             } else {
                 format!("declared {object}s: {}", list(&defined))
             };
-            return Err(Diag::new(
-                format!("unknown {object} `{name}`"),
-                &kind.value.span,
-                format!("not declared in [{table}]"),
-            )
-            .key(k)
-            .note(note)
-            .help(format!("add `{name} = {{}}` under [{table}]")));
+            return self.fail(
+                Diag::new(
+                    format!("unknown {object} `{name}`"),
+                    &kind.value.span,
+                    format!("not declared in [{table}]"),
+                )
+                .key(k)
+                .note(note)
+                .help(format!("add `{name} = {{}}` under [{table}]"))
+                .relational(),
+            );
         };
+        if !self.model_known {
+            return None;
+        }
         if self.model.sync_steps() != Support::Yes || self.in_to_thread {
             let place = if self.in_to_thread {
                 "inside a `to_thread` body".to_string()
             } else {
                 format!("on {}", self.model.name())
             };
-            return Err(Diag::new(
-                format!("`{what}` steps {place} are not built yet in this version of gilsim"),
-                &kind.key_span,
-                "not supported yet",
-            )
-            .key(k));
+            return self.fail(
+                Diag::new(
+                    format!("`{what}` steps {place} are not built yet in this version of gilsim"),
+                    &kind.key_span,
+                    "not supported yet",
+                )
+                .key(k)
+                .relational(),
+            );
         }
         let span = kind.key_span.clone();
         match &self.sync_uses[index] {
@@ -386,23 +466,24 @@ impl Validator<'_> {
                     "an asyncio.{} is not thread-safe: a thread cannot wait on it or set it",
                     if event { "Event" } else { "Condition" }
                 ))
-                .help(format!("declare a second {object} for the other side"));
+                .help(format!("declare a second {object} for the other side"))
+                .relational();
                 if first.origin == span.origin {
                     diag = diag.secondary(first, "first used here");
                 }
-                return Err(diag);
+                return self.fail(diag);
             }
             Some(_) => {}
             None => self.sync_uses[index] = Some((self.model.coroutines(), span)),
         }
-        Ok(match what {
+        Some(match what {
             "wait_event" => Step::WaitEvent(index),
             "set_event" => Step::SetEvent(index),
             "clear_event" => Step::ClearEvent(index),
             "wait" => Step::Wait(index),
             _ => Step::Notify {
                 condition: index,
-                n: notify_count(n, key)?,
+                n: self.ok(notify_count(n, key))?,
             },
         })
     }

@@ -156,7 +156,7 @@ impl Runtime {
             Arrival::Batch(n) => n,
             Arrival::Rate(per_s) => {
                 let gap = self.workloads[w].arrivals_rng.exp(1e9 / per_s);
-                let at = now.saturating_add(libm::round(gap) as Nanos);
+                let at = now.saturating_add(gap.round() as Nanos);
                 if self.duration.is_none_or(|d| at <= d) {
                     q.schedule_at(at, Event::Arrival { workload: w });
                 }

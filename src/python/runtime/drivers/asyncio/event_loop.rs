@@ -168,10 +168,8 @@ impl Runtime {
         t.next = Next::ReturnCost;
         let epoch = t.epoch;
         if let Some(timeout) = timeout {
-            q.schedule_at(
-                now.saturating_add(timeout),
-                Event::CallReturn { thread: tid, epoch },
-            );
+            let event = Event::CallReturn { thread: tid, epoch };
+            self.arm_timed_wait(tid, now.saturating_add(timeout), event, q);
         }
         self.lp().polling = true;
         self.block(now, tid, Wait::Call, q);

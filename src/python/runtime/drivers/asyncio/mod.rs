@@ -363,7 +363,7 @@ impl Runtime {
         }
         l.polling = false;
         let Some(tid) = l.thread else { return };
-        self.threads[tid].epoch += 1;
+        self.end_timed_wait(tid, q);
         self.wake(now, tid, Next::ReturnCost, q);
     }
 

@@ -137,7 +137,7 @@ impl Runtime {
         }
         let d = dist
             .sample(&mut self.workloads[w].ipc_rng)
-            .saturating_add(libm::round(fork_extra) as Nanos);
+            .saturating_add(fork_extra.round() as Nanos);
         self.overhead_cpu = self.overhead_cpu.saturating_add(d);
         if !matches!(
             cost,
