@@ -115,12 +115,13 @@ fn stable_manifest(bytes: &[u8]) -> serde_json::Value {
     let mut m: serde_json::Value = serde_json::from_slice(bytes).expect("a whole manifest.json");
     let o = m.as_object_mut().expect("an object");
     o.remove("wall_time_s");
+    o.remove("speed");
     o.remove("command_line");
     m
 }
 
 /// Whether the file `name` is the one in `set` (manifest.json: but for
-/// the wall time and the command line).
+/// the wall time, the speeds derived from it and the command line).
 fn same(name: &str, bytes: &[u8], set: &BTreeMap<String, Vec<u8>>) -> bool {
     match set.get(name) {
         Some(want) if name == "manifest.json" => stable_manifest(bytes) == stable_manifest(want),
