@@ -120,8 +120,11 @@ fn mutated_scenarios_never_panic_abort_or_hang() {
     );
 }
 
-/// The first run of `file` in `tests/fuzz-regressions/`, without a budget.
-fn regression(file: &str) -> Result<gilsim::simulation::RunOutput, gilsim::simulation::RunError> {
+/// The first run of `file` in `tests/fuzz-regressions/`, within `max_events`.
+fn regression_within(
+    file: &str,
+    max_events: Option<u64>,
+) -> Result<gilsim::simulation::RunOutput, gilsim::simulation::RunError> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fuzz-regressions")
         .join(file);
@@ -129,7 +132,19 @@ fn regression(file: &str) -> Result<gilsim::simulation::RunOutput, gilsim::simul
     exercise(&text);
     let study = gilsim::scenario::parse_study_str(&text, &path, &[]).expect("it validates");
     let s = &study.points[0].scenario;
-    gilsim::simulation::run(s, s.seed, gilsim::simulation::RunOptions::default())
+    let options = gilsim::simulation::RunOptions {
+        budget: gilsim::engine::Budget {
+            max_events,
+            deadline: None,
+        },
+        ..gilsim::simulation::RunOptions::default()
+    };
+    gilsim::simulation::run(s, s.seed, options)
+}
+
+/// The first run of `file` in `tests/fuzz-regressions/`, without a budget.
+fn regression(file: &str) -> Result<gilsim::simulation::RunOutput, gilsim::simulation::RunError> {
+    regression_within(file, None)
 }
 
 #[test]
@@ -147,4 +162,19 @@ fn a_context_switch_near_the_end_of_the_clock_saturates_the_switch_time() {
     let o = regression("context-switch-of-584-years.toml").expect("the 30 s window ends it");
     assert_eq!(o.accounting.switch_cpu, u64::MAX, "saturated, not wrapped");
     assert!(o.workloads.iter().all(|w| w.sim_time_s <= 30.0));
+}
+
+#[test]
+fn a_batch_of_2_pow_64_minus_1_tasks_feeding_stages_never_ends() {
+    // The count of tasks left saturates: the run goes on until its budget.
+    let e = regression_within("endless-batch-into-stages.toml", Some(20_000))
+        .expect_err("an endless batch");
+    assert!(
+        matches!(
+            e,
+            gilsim::simulation::RunError::EventLimit { events: 20_000, .. }
+        ),
+        "{}",
+        e.report("run")
+    );
 }

@@ -290,7 +290,7 @@ impl Runtime {
         if let Some(s) = self.models.stages[stage].as_mut() {
             s.put += 1;
         }
-        self.batch_left += 1;
+        self.batch_left = self.batch_left.saturating_add(1);
         self.workloads[stage].arrived += 1;
         self.add_task_memory(stage);
         self.set_queue_len(stage, now, 1);
@@ -517,8 +517,9 @@ impl Runtime {
                 p.pop_front();
             }
         }
-        // One more task to wait for before a batch run ends.
-        self.batch_left += 1;
+        // One more task to wait for before a batch run ends (saturated by a
+        // batch of 2^64 - 1 tasks upstream, which never ends).
+        self.batch_left = self.batch_left.saturating_add(1);
         self.workloads[stage].arrived += 1;
         self.add_task_memory(stage);
         self.set_queue_len(stage, now, 1);
