@@ -572,15 +572,21 @@ impl Machine {
             .filter_map(|core| {
                 let v = self.running_vruntime(core, now)?;
                 // Behind the head from `now + head - v + 1` on.
-                let from = if v > head { now } else { now + (head - v) + 1 };
+                let from = if v > head {
+                    now
+                } else {
+                    now.saturating_add(head - v).saturating_add(1)
+                };
                 let start = self.cores[core].slice_start;
+                // A boundary past the end of the clock never comes.
+                let boundary = |k: u64| k.checked_mul(slice).and_then(|d| start.checked_add(d));
                 let mut k = (from - start).div_ceil(slice).max(1);
                 // A boundary at this very instant whose event would have come
                 // before the one being handled has passed already.
-                if start + k * slice == now && q.has_passed(now, now - slice) {
+                if boundary(k) == Some(now) && q.has_passed(now, now - slice) {
                     k += 1;
                 }
-                Some((start + k * slice, core))
+                Some((boundary(k)?, core))
             })
             .min()
             .map(|(at, core)| (core, at))

@@ -178,3 +178,21 @@ fn a_batch_of_2_pow_64_minus_1_tasks_feeding_stages_never_ends() {
         e.report("run")
     );
 }
+
+#[test]
+fn a_time_slice_past_the_end_of_the_clock_never_ends() {
+    let o = regression("time-slice-of-584-years.toml").expect("the 30 s window ends it");
+    assert_eq!(o.end, 30_000_000_000);
+    // A slice that ends past the clock runs like one that ends past the
+    // window: no boundary comes in either.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz-regressions/time-slice-of-584-years.toml");
+    let text = std::fs::read_to_string(&path)
+        .expect("the regression scenario")
+        .replace("\"18446744073s\"", "\"100000s\"");
+    let study = gilsim::scenario::parse_study_str(&text, &path, &[]).expect("it validates");
+    let s = &study.points[0].scenario;
+    let long = gilsim::simulation::run(s, s.seed, gilsim::simulation::RunOptions::default())
+        .expect("the 30 s window ends it");
+    assert_eq!((long.events, &long.workloads), (o.events, &o.workloads));
+}
