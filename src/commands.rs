@@ -45,6 +45,9 @@ pub struct RunArgs {
     pub trace_point: Option<usize>,
     /// The command line, for the manifest.
     pub command_line: Vec<String>,
+    /// `--max-events`, `--max-wall`: a run that reaches one fails the
+    /// command (exit 1) and nothing is written.
+    pub limits: study::Limits,
 }
 
 /// What `gilsim run` produced.
@@ -87,6 +90,56 @@ pub fn load_study(file: &Path, overrides: &[String]) -> Result<Study, Failure> {
 /// `gilsim check FILE`: validates without running.
 pub fn check(file: &Path, overrides: &[String]) -> Result<Study, Failure> {
     load_study(file, overrides)
+}
+
+/// What `gilsim check` prints of a study's size: points × replications ×
+/// simulated time, and a rough cost.
+pub fn size_text(study: &Study) -> String {
+    let size = study.size();
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let secs = |ns: f64| ns / 1e9;
+    format!(
+        "size: {} point(s) × replications = {} run(s), up to {:.3} s of simulated time each, {:.3} s in all\n\
+         rough cost: about {} events, {} of wall time on {jobs} core(s) \
+         (a heuristic from the steps and arrivals, not a measurement: it can be off several times either way)\n",
+        size.points,
+        size.runs,
+        secs(size.longest_run as f64),
+        secs(size.simulated as f64),
+        approx(size.events),
+        wall_text(size.wall_seconds(jobs)),
+    )
+}
+
+/// A count to two significant figures: "1.2 million".
+fn approx(n: f64) -> String {
+    let (value, unit) = if n >= 1e12 {
+        (n / 1e12, " trillion")
+    } else if n >= 1e9 {
+        (n / 1e9, " billion")
+    } else if n >= 1e6 {
+        (n / 1e6, " million")
+    } else if n >= 1e3 {
+        (n / 1e3, " thousand")
+    } else {
+        return format!("{n:.0}");
+    };
+    format!("{value:.2}{unit}")
+}
+
+/// A wall time in the largest unit that keeps it readable.
+fn wall_text(s: f64) -> String {
+    if s < 1.0 {
+        "under a second".to_string()
+    } else if s < 120.0 {
+        format!("~{s:.0} s")
+    } else if s < 7200.0 {
+        format!("~{:.0} min", s / 60.0)
+    } else if s < 172_800.0 {
+        format!("~{:.0} h", s / 3600.0)
+    } else {
+        format!("~{:.0} days", s / 86_400.0)
+    }
 }
 
 /// `gilsim run`: simulate every point and replication, then write
@@ -141,16 +194,19 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
         Counting::Runs,
         args.progress,
     );
+    let budget = args.limits.budget(started);
     let options = |point: usize, replication: u32| RunOptions {
         trace_window: (traced == Some((point, replication))).then_some(window),
+        budget,
         ..RunOptions::default()
     };
     let runs = study::run(&study, &plan, jobs, options, || bar.inc(1)).map_err(|f| {
         bar.finish_and_clear();
-        Failure::Run(
-            f.deadlock
-                .report(&format!("point {} replication {}", f.point, f.replication)),
-        )
+        Failure::Run(format!(
+            "{}nothing was written: the previous outputs, if any, are as they were\n",
+            f.error
+                .report(&format!("point {} replication {}", f.point, f.replication))
+        ))
     })?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
@@ -362,6 +418,32 @@ pub fn parse_trace_window(text: &str) -> Result<(Nanos, Nanos), String> {
         ));
     }
     Ok((start, end))
+}
+
+/// Parses `--max-wall`: a duration such as `500ms`, `90s`, `10min` or `2h`.
+pub fn parse_max_wall(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let hours = |n: &str, per: u64| {
+        n.trim()
+            .parse::<u64>()
+            .ok()
+            .and_then(|n| n.checked_mul(per))
+            .map(std::time::Duration::from_secs)
+    };
+    let parsed = if let Some(n) = t.strip_suffix("min") {
+        hours(n, 60)
+    } else if let Some(n) = t.strip_suffix('h') {
+        hours(n, 3600)
+    } else {
+        parse_duration(t).ok().map(std::time::Duration::from_nanos)
+    };
+    match parsed {
+        Some(d) if !d.is_zero() => Ok(d),
+        Some(_) => Err(format!("`{text}` is zero: give a positive duration")),
+        None => Err(format!(
+            "`{text}` is not a duration such as 500ms, 90s, 10min or 2h"
+        )),
+    }
 }
 
 /// Writes `results.csv`, and `summary.csv` when some point has more than one replication.

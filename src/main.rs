@@ -82,6 +82,8 @@ enum Command {
         /// No progress bar.
         #[arg(long, short = 'q')]
         quiet: bool,
+        #[command(flatten)]
+        limits: LimitsCli,
     },
     /// Validate a scenario (every point of its sweep) without running it.
     #[command(
@@ -225,6 +227,28 @@ struct CompareCli {
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
+    #[command(flatten)]
+    limits: LimitsCli,
+}
+
+/// `--max-events` and `--max-wall` of `run` and `compare`.
+#[derive(clap::Args)]
+struct LimitsCli {
+    /// Fail (exit 1, nothing written) a run that handles more than N events: the same event on every machine.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_events: Option<u64>,
+    /// Fail (exit 1, nothing written) when the runs take longer than this on the wall clock: 90s, 10min, 2h.
+    #[arg(long, value_name = "DURATION", value_parser = commands::parse_max_wall)]
+    max_wall: Option<std::time::Duration>,
+}
+
+impl LimitsCli {
+    fn limits(&self) -> gilsim::study::Limits {
+        gilsim::study::Limits {
+            max_events: self.max_events,
+            max_wall: self.max_wall,
+        }
+    }
 }
 
 fn parse_shard(text: &str) -> Result<Shard, String> {
@@ -251,6 +275,7 @@ fn main() -> ExitCode {
             trace_window,
             trace_point,
             quiet,
+            limits,
         } => {
             let args = RunArgs {
                 file,
@@ -264,6 +289,7 @@ fn main() -> ExitCode {
                 trace_window,
                 trace_point,
                 command_line: std::env::args().collect(),
+                limits: limits.limits(),
             };
             commands::run(&args).map(|report| {
                 out!("{}", commands::summary_table(&report));
@@ -300,6 +326,7 @@ fn main() -> ExitCode {
                     s.replications
                 );
             }
+            out!("{}", commands::size_text(&study));
         }),
         Command::Compare(c) => compare::args_lists(c.models.as_deref(), c.workers.as_deref())
             .and_then(|(models, workers)| {
@@ -315,6 +342,7 @@ fn main() -> ExitCode {
                     out: c.out,
                     overrides: c.set,
                     progress: !c.quiet,
+                    limits: c.limits.limits(),
                     profiles: Some(gilsim::calibrate::profile::load_for_scenario),
                 })
             })

@@ -1,7 +1,7 @@
 //! One run of a scenario: build the runtime, drive the engine, collect results.
 
 use crate::engine::time::Nanos;
-use crate::engine::{self, EventQueue, Stop};
+use crate::engine::{self, Budget, EventQueue, Stop};
 use crate::python::runtime::{Event, LoopRecord, Runtime, StageCounts};
 use crate::results::timeline::Timeline;
 use crate::results::{Accounting, Deadlock, WorkloadResult};
@@ -50,10 +50,63 @@ pub struct RunOptions {
     pub trace_window: Option<(Nanos, Nanos)>,
     /// Record the asyncio event loop's passes, callbacks and timers.
     pub record_loop: bool,
+    /// `--max-events`, `--max-wall`: a run that reaches either fails
+    /// ([`RunError::EventLimit`], [`RunError::WallLimit`]); one that does
+    /// not is unchanged.
+    pub budget: Budget,
+}
+
+/// Why a run produced no output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunError {
+    /// No event was left while tasks were unfinished.
+    Deadlock(Deadlock),
+    /// `--max-events`: this many events were handled and more remained.
+    EventLimit {
+        /// The limit.
+        events: u64,
+        /// Simulated time when the run stopped.
+        at: Nanos,
+    },
+    /// `--max-wall`: the wall-clock deadline passed.
+    WallLimit {
+        /// Events handled by then.
+        events: u64,
+        /// Simulated time when the run stopped.
+        at: Nanos,
+    },
+    /// The program grew past what gilsim holds ([`crate::workload::limits`]).
+    TooLarge(String),
+}
+
+impl RunError {
+    /// The message for `run` (e.g. "point 3 replication 0").
+    pub fn report(&self, run: &str) -> String {
+        match self {
+            RunError::Deadlock(d) => d.report(run),
+            RunError::EventLimit { events, at } => format!(
+                "error: {run} stopped by --max-events {events}: it had handled {events} events at t = {:.6} s of simulated time and was not done\n",
+                *at as f64 / 1e9
+            ),
+            RunError::WallLimit { events, at } => format!(
+                "error: {run} stopped by --max-wall after {events} events, at t = {:.6} s of simulated time\n",
+                *at as f64 / 1e9
+            ),
+            RunError::TooLarge(why) => format!("error: {run} stopped: {why}\n"),
+        }
+    }
+
+    /// The deadlock, if that is what stopped the run.
+    pub fn deadlock(&self) -> Option<&Deadlock> {
+        match self {
+            RunError::Deadlock(d) => Some(d),
+            _ => None,
+        }
+    }
 }
 
 /// Runs `scenario` once with `seed`.
-pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOutput, Deadlock> {
+pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOutput, RunError> {
     let mut runtime = Runtime::new(scenario.system(), seed);
     if options.record_gil {
         runtime.record_gil();
@@ -66,10 +119,16 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
     }
     let mut queue: EventQueue<Event> = EventQueue::new();
     runtime.start(&mut queue);
-    let stop = engine::run(&mut runtime, &mut queue, scenario.window.duration);
+    let stop = engine::run(
+        &mut runtime,
+        &mut queue,
+        scenario.window.duration,
+        options.budget,
+    );
     let now = queue.now();
+    stopped(stop, &runtime, &queue)?;
     if stop == Stop::Exhausted && runtime.unfinished() {
-        return Err(runtime.deadlock(now));
+        return Err(RunError::Deadlock(runtime.deadlock(now)));
     }
     let end = runtime.end_time();
     let events = queue.events_handled();
@@ -79,7 +138,8 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
     let mut accounted_at = end;
     if options.drain && scenario.window.duration.is_none() {
         runtime.set_draining();
-        engine::run(&mut runtime, &mut queue, None);
+        let stop = engine::run(&mut runtime, &mut queue, None, options.budget);
+        stopped(stop, &runtime, &queue)?;
         accounted_at = queue.now().max(end);
     }
     Ok(RunOutput {
@@ -96,4 +156,20 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
         loop_log: runtime.loop_log().map(<[_]>::to_vec),
         stages: runtime.stage_counts(),
     })
+}
+
+/// The error of a run that a limit stopped: the budget, or the runtime's own.
+fn stopped(stop: Stop, runtime: &Runtime, queue: &EventQueue<Event>) -> Result<(), RunError> {
+    if let Some(why) = runtime.too_large() {
+        return Err(RunError::TooLarge(why.to_string()));
+    }
+    let (events, at) = (queue.events_handled(), queue.now());
+    match stop {
+        Stop::EventLimit => Err(RunError::EventLimit { events, at }),
+        Stop::WallLimit => Err(RunError::WallLimit { events, at }),
+        Stop::EndOfTime => Err(RunError::TooLarge(format!(
+            "simulated time ran past the end of gilsim's clock (2^64 ns, 584 years) after {events} events: a step or a run this long is not simulated"
+        ))),
+        Stop::Exhausted | Stop::Horizon | Stop::Finished => Ok(()),
+    }
 }

@@ -10,10 +10,10 @@ pub mod cost;
 
 use rayon::prelude::*;
 
+use crate::engine::Budget;
 use crate::engine::random::replication_seed;
-use crate::results::Deadlock;
 use crate::scenario::Study;
-use crate::simulation::{self, RunOptions, RunOutput};
+use crate::simulation::{self, RunError, RunOptions, RunOutput};
 
 /// `--shard K/N`: run the points [`assign`] gives shard K of N.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +74,27 @@ impl Shard {
     }
 }
 
+/// `--max-events N` and `--max-wall DURATION`: bounds on every run of a
+/// study. A run that reaches one fails, and the study writes nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Events one run may handle (deterministic: the same event everywhere).
+    pub max_events: Option<u64>,
+    /// Wall-clock time the whole study may take, from `started`.
+    pub max_wall: Option<std::time::Duration>,
+}
+
+impl Limits {
+    /// The engine's budget for a run of a study that started at `started`.
+    pub fn budget(&self, started: std::time::Instant) -> Budget {
+        Budget {
+            max_events: self.max_events,
+            // A limit too far to represent is no limit.
+            deadline: self.max_wall.and_then(|d| started.checked_add(d)),
+        }
+    }
+}
+
 /// One run of a study.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
@@ -92,8 +113,8 @@ pub struct Failed {
     pub point: usize,
     /// Replication index.
     pub replication: u32,
-    /// The deadlock that stopped it.
-    pub deadlock: Deadlock,
+    /// What stopped it: a deadlock, or a limit.
+    pub error: RunError,
 }
 
 /// The shard of each point when `study` is split `count` ways, by point
@@ -159,10 +180,10 @@ pub fn run(
                 replication,
                 output,
             }),
-            Err(deadlock) => Err(Failed {
+            Err(error) => Err(Failed {
                 point,
                 replication,
-                deadlock,
+                error,
             }),
         }
     };

@@ -122,6 +122,9 @@ pub struct CompareArgs {
     pub overrides: Vec<String>,
     /// Show a progress bar.
     pub progress: bool,
+    /// `--max-events`, `--max-wall`: a candidate's run that reaches one
+    /// fails the comparison (exit 1), which writes nothing.
+    pub limits: crate::study::Limits,
     /// Reads the `[python] profile` a scenario names (calibrate's loader,
     /// given by the command line); `None` refuses profiles other than `reference`.
     pub profiles: Option<ProfileLoader>,

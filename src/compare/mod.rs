@@ -82,7 +82,14 @@ pub fn compare(args: &CompareArgs) -> Result<CompareReport, Failure> {
         points,
         point_of,
     } = plan::plan(args)?;
-    run::run(points, &point_of, &mut candidates, args.jobs, args.progress)?;
+    run::run(
+        points,
+        &point_of,
+        &mut candidates,
+        args.jobs,
+        args.progress,
+        args.limits,
+    )?;
 
     let out_dir = args
         .out

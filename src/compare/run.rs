@@ -18,7 +18,9 @@ pub(super) fn run(
     candidates: &mut [Candidate],
     jobs: Option<usize>,
     show_progress: bool,
+    limits: study::Limits,
 ) -> Result<(), Failure> {
+    let budget = limits.budget(std::time::Instant::now());
     // Run every candidate's replications in one batch.
     let study = Study {
         sweep_keys: Vec::new(),
@@ -39,7 +41,10 @@ pub(super) fn run(
         &study,
         &plan,
         jobs,
-        |_, _| RunOptions::default(),
+        |_, _| RunOptions {
+            budget,
+            ..RunOptions::default()
+        },
         || bar.inc(1),
     )
     .map_err(|f| {
@@ -48,10 +53,11 @@ pub(super) fn run(
             .iter()
             .position(|p| *p == Some(f.point))
             .map_or(String::new(), |i| candidates[i].label());
-        Failure::Run(
-            f.deadlock
-                .report(&format!("candidate {c} replication {}", f.replication)),
-        )
+        Failure::Run(format!(
+            "{}nothing was written\n",
+            f.error
+                .report(&format!("candidate {c} replication {}", f.replication))
+        ))
     })?;
     bar.finish_and_clear();
     for (c, p) in candidates.iter_mut().zip(point_of) {

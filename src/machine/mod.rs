@@ -257,8 +257,11 @@ impl Machine {
     pub fn busy_time(&self, now: Nanos) -> Nanos {
         self.cores
             .iter()
-            .map(|c| c.busy_total + c.busy_since.map_or(0, |s| now - s))
-            .sum()
+            .map(|c| {
+                c.busy_total
+                    .saturating_add(c.busy_since.map_or(0, |s| now - s))
+            })
+            .fold(0, Nanos::saturating_add)
     }
 
     /// Makes a blocked thread runnable at once: on an idle core after a
@@ -310,7 +313,12 @@ impl Machine {
         self.threads[tid].burst = Some(cpu);
         self.cores[core].epoch += 1;
         let epoch = self.cores[core].epoch;
-        self.set_core_timer(core, now + cpu, MachineEvent::BurstEnd { core, epoch }, q);
+        self.set_core_timer(
+            core,
+            now.saturating_add(cpu),
+            MachineEvent::BurstEnd { core, epoch },
+            q,
+        );
     }
 
     /// Replaces the core's pending dispatch or burst end with `event` at `at`.
@@ -477,7 +485,7 @@ impl Machine {
         let behind = self
             .run_queue
             .first()
-            .is_some_and(|&(qv, _, _)| v > qv + margin);
+            .is_some_and(|&(qv, _, _)| v > qv.saturating_add(margin));
         if behind {
             self.preempt(now, core, q);
         }
@@ -508,7 +516,7 @@ impl Machine {
             if let Some(b) = self.threads[tid].burst.as_mut() {
                 *b = b.saturating_sub(ran);
             }
-            self.threads[tid].vruntime += ran;
+            self.threads[tid].vruntime = self.threads[tid].vruntime.saturating_add(ran);
             c.run_since = now;
         }
     }
@@ -564,15 +572,21 @@ impl Machine {
             .filter_map(|core| {
                 let v = self.running_vruntime(core, now)?;
                 // Behind the head from `now + head - v + 1` on.
-                let from = if v > head { now } else { now + (head - v) + 1 };
+                let from = if v > head {
+                    now
+                } else {
+                    now.saturating_add(head - v).saturating_add(1)
+                };
                 let start = self.cores[core].slice_start;
+                // A boundary past the end of the clock never comes.
+                let boundary = |k: u64| k.checked_mul(slice).and_then(|d| start.checked_add(d));
                 let mut k = (from - start).div_ceil(slice).max(1);
                 // A boundary at this very instant whose event would have come
                 // before the one being handled has passed already.
-                if start + k * slice == now && q.has_passed(now, now - slice) {
+                if boundary(k) == Some(now) && q.has_passed(now, now - slice) {
                     k += 1;
                 }
-                Some((start + k * slice, core))
+                Some((boundary(k)?, core))
             })
             .min()
             .map(|(at, core)| (core, at))
@@ -624,12 +638,12 @@ impl Machine {
             self.run_queue.remove(&(v, seq, next));
             self.slices_dirty = true;
             let cost = self.config.context_switch.sample(&mut self.rng);
-            self.counters.switch_time += cost;
+            self.counters.switch_time = self.counters.switch_time.saturating_add(cost);
             self.assign(now, core, next, cost, true, q);
         } else {
             let c = &mut self.cores[core];
             if let Some(s) = c.busy_since.take() {
-                c.busy_total += now - s;
+                c.busy_total = c.busy_total.saturating_add(now - s);
             }
             c.idle_since = now;
         }
@@ -654,13 +668,13 @@ impl Machine {
                 c.busy_since = Some(now);
             }
         } else if let Some(s) = c.busy_since.take() {
-            c.busy_total += now - s;
+            c.busy_total = c.busy_total.saturating_add(now - s);
         }
         self.counters.context_switches += 1;
         let epoch = c.epoch;
         self.set_core_timer(
             core,
-            now + delay,
+            now.saturating_add(delay),
             MachineEvent::Dispatched { core, epoch },
             q,
         );
@@ -717,7 +731,9 @@ impl Machine {
             .filter_map(|core| self.running_vruntime(core, now).map(|v| (v, core)))
             .max_by_key(|&(v, core)| (v, std::cmp::Reverse(core)));
         if let Some((v, core)) = victim
-            && v > self.threads[tid].vruntime + self.config.wakeup_granularity
+            && v > self.threads[tid]
+                .vruntime
+                .saturating_add(self.config.wakeup_granularity)
         {
             // Acted on after the handler and after any event already due
             // now: at the handler's end (settle) when none is, else as an
@@ -735,6 +751,6 @@ impl Machine {
         let c = &self.cores[core];
         let tid = c.current?;
         matches!(self.threads[tid].state, SchedState::Running(_))
-            .then(|| self.threads[tid].vruntime + (now - c.run_since))
+            .then(|| self.threads[tid].vruntime.saturating_add(now - c.run_since))
     }
 }

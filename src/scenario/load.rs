@@ -18,7 +18,7 @@ use super::document::{Table, Value, table_from_toml};
 use super::overrides::Shadowed;
 use super::validate::Validator;
 use super::validate::profile::ProfileLoader;
-use super::{Scenario, Study, StudyPoint, chart, overrides, sweep};
+use super::{Scenario, Study, StudyPoint, chart, limits, overrides, sweep};
 
 /// How scenario files are read: the `--set` overrides, and how a
 /// `[python] profile` path is loaded. [`load`], [`load_study`],
@@ -214,6 +214,7 @@ fn parse_document(
     let validate =
         |doc: &Table| Validator::new(sources, &swept_models, profiles, &warnings).scenario(doc);
     let mut points = Vec::with_capacity(count.unwrap_or(0));
+    let (mut runs, mut too_many_runs) = (0u64, false);
     // Each point's errors, once: an error outside the sweep is in all of them.
     let mut seen = HashSet::new();
     let mut add = |errors: &mut Vec<Diag>, d: Diag| {
@@ -256,15 +257,28 @@ fn parse_document(
             }
         };
         match validate(&doc) {
-            Ok(scenario) if errors.is_empty() => points.push(StudyPoint {
-                index,
-                values: sweep::choose(&axes, index)
-                    .iter()
-                    .map(|v| sweep::display(v, sources))
-                    .collect(),
-                scenario,
-            }),
-            Ok(_) => {}
+            Ok(scenario) => {
+                // What cannot fit, at the key that asks for it; the study's
+                // runs once, when they pass the cap.
+                let mut refused = limits::check_point(&scenario, &doc).err();
+                runs += u64::from(scenario.replications);
+                if refused.is_none() && !too_many_runs {
+                    refused = limits::check_runs(runs, index + 1, &doc).err();
+                    too_many_runs = refused.is_some();
+                }
+                match refused {
+                    Some(d) => add(&mut errors, d),
+                    None if errors.is_empty() => points.push(StudyPoint {
+                        index,
+                        values: sweep::choose(&axes, index)
+                            .iter()
+                            .map(|v| sweep::display(v, sources))
+                            .collect(),
+                        scenario,
+                    }),
+                    None => {}
+                }
+            }
             Err(found) => {
                 for d in found {
                     add(&mut errors, d);

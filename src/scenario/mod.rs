@@ -24,15 +24,18 @@ mod chart;
 pub mod diagnostic;
 mod document;
 mod keys;
+mod limits;
 mod load;
 mod overrides;
 mod param;
+mod size;
 pub mod sweep;
 mod typed;
 mod validate;
 
 pub use diagnostic::ScenarioError;
 pub use load::{Reader, load, load_study, parse_str, parse_study_str};
+pub use size::{EVENTS_PER_SECOND, StudySize};
 pub use validate::profile::{ProfileLoadError, ProfileLoader, ProfileParams};
 
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
 //! Workloads: what a task does (its steps), how tasks arrive, and how they are run.
 
+pub mod limits;
 pub mod pipeline;
 pub mod step;
 

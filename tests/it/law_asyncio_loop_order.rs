@@ -109,6 +109,7 @@ steps = [ { lock = "a", steps = [ { lock = "a", steps = [ { cpu = "1ms" } ] } ] 
 model = "asyncio"
 "#,
     );
-    let d = gilsim::simulation::run(&s, s.seed, Default::default()).unwrap_err();
+    let e = gilsim::simulation::run(&s, s.seed, Default::default()).unwrap_err();
+    let d = e.deadlock().expect("stopped by a deadlock");
     assert_eq!(d.blocked, vec!["2 coroutine(s) wait for asyncio.Lock `a`"]);
 }

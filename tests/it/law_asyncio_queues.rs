@@ -329,6 +329,7 @@ workers = 1
     );
     let d = gilsim::simulation::run(&s, s.seed, gilsim::simulation::RunOptions::default())
         .expect_err("the consumer waits for its own lock");
+    let d = d.deadlock().expect("stopped by a deadlock");
     // One item taken (stuck in the lock), one in the queue, four producers suspended.
     assert_eq!(
         d.blocked,

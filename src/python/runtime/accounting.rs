@@ -166,17 +166,24 @@ impl Runtime {
 
     #[inline]
     pub(super) fn add_task_memory(&mut self, w: usize) {
-        self.tasks_memory += self.workloads[w].memory;
+        self.tasks_memory = self.tasks_memory.saturating_add(self.workloads[w].memory);
         self.update_rss();
     }
 
     #[inline]
     pub(super) fn update_rss(&mut self) {
-        let rss = self.python.process_rss * self.live_processes
-            + self.subinterpreters_rss
-            + self.python.thread_rss * self.live_threads
-            + self.python.asyncio.coroutine_rss * self.live_coros
-            + self.tasks_memory;
+        let rss = [
+            self.python.process_rss.saturating_mul(self.live_processes),
+            self.subinterpreters_rss,
+            self.python.thread_rss.saturating_mul(self.live_threads),
+            self.python
+                .asyncio
+                .coroutine_rss
+                .saturating_mul(self.live_coros),
+            self.tasks_memory,
+        ]
+        .into_iter()
+        .fold(0, u64::saturating_add);
         self.peak_rss = self.peak_rss.max(rss);
     }
 
@@ -193,6 +200,6 @@ impl Runtime {
             self.batch_left -= 1;
         }
         self.last_completion = now;
-        self.tasks_memory -= self.workloads[w].memory;
+        self.tasks_memory = self.tasks_memory.saturating_sub(self.workloads[w].memory);
     }
 }

@@ -40,7 +40,7 @@ impl Runtime {
         t.epoch += 1;
         t.gil_wait_since.get_or_insert(now);
         let epoch = t.epoch;
-        t.gil_deadline = now + interval + slack;
+        t.gil_deadline = now.saturating_add(interval).saturating_add(slack);
         let deadline = t.gil_deadline;
         self.interps[i].gil.wait(tid);
         self.arm_timed_wait(tid, deadline, Event::GilTimeout { thread: tid, epoch }, q);
@@ -142,7 +142,7 @@ impl Runtime {
                 t.next = Next::ReturnCost;
                 let epoch = t.epoch;
                 let event = Event::CallReturn { thread: tid, epoch };
-                self.arm_timed_wait(tid, now + d + late, event, q);
+                self.arm_timed_wait(tid, now.saturating_add(d).saturating_add(late), event, q);
                 self.block(now, tid, Wait::Call, q);
                 false
             }

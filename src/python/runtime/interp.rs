@@ -142,7 +142,7 @@ impl Runtime {
                     Some(rest) => rest,
                     None => {
                         let d = self.step_duration(cur, d, self.cpu_scale);
-                        self.step_cpu += d;
+                        self.step_cpu = self.step_cpu.saturating_add(d);
                         d
                     }
                 };
@@ -151,13 +151,13 @@ impl Runtime {
             }
             Op::CpuHeld(d) => {
                 let d = self.step_duration(cur, d, self.cpu_scale);
-                self.step_cpu += d;
+                self.step_cpu = self.step_cpu.saturating_add(d);
                 self.burst(now, tid, d, BurstKind::Other, Next::StepDone, q);
                 false
             }
             Op::CpuNogil(d) => {
                 let d = self.step_duration(cur, d, 1.0);
-                self.step_cpu += d;
+                self.step_cpu = self.step_cpu.saturating_add(d);
                 self.release_for(now, tid, Some(Call::Nogil(d)), q)
             }
             Op::Io(d) => {

@@ -27,6 +27,7 @@ mod interp;
 mod plan;
 mod record;
 mod sync_ops;
+mod task_queue;
 mod thread;
 
 pub use drivers::asyncio::{CallbackKind, LoopRecord};
@@ -264,7 +265,8 @@ struct WorkloadState {
     steps_rng: Stream,
     arrivals_rng: Stream,
     runtime_rng: Stream,
-    queue: VecDeque<Nanos>,
+    /// Tasks arrived and not yet taken by a worker.
+    queue: task_queue::TaskQueue,
     idle: VecDeque<ThreadId>,
     threads: u32,
     /// Threads ever created.
@@ -376,6 +378,8 @@ pub struct Runtime {
     live_coros: u64,
     /// What the drivers keep beside the core ([`drivers::ModelState`]).
     models: drivers::ModelState,
+    /// Why the run stopped growing past [`crate::workload::limits`], if it did.
+    too_large: Option<String>,
 }
 
 impl Runtime {
@@ -401,7 +405,7 @@ impl Runtime {
                 steps_rng: Stream::new(seed, &format!("workload/{}/steps", w.name)),
                 arrivals_rng: Stream::new(seed, &format!("workload/{}/arrivals", w.name)),
                 runtime_rng: Stream::new(seed, &format!("workload/{}/runtime", w.name)),
-                queue: VecDeque::new(),
+                queue: task_queue::TaskQueue::default(),
                 idle: VecDeque::new(),
                 threads: 0,
                 spawned: 0,
@@ -430,7 +434,7 @@ impl Runtime {
                     0
                 }
             })
-            .sum();
+            .fold(0u64, u64::saturating_add);
         let open_loop = scenario
             .workloads
             .iter()
@@ -482,6 +486,7 @@ impl Runtime {
             recorder: None,
             live_coros: 0,
             models: drivers::ModelState::default(),
+            too_large: None,
         };
         runtime.events_new(scenario);
         runtime.aio_new(scenario.machine.cores, seed);
@@ -531,6 +536,18 @@ impl Runtime {
             }
         }
         self.machine.settle(0, q);
+    }
+
+    /// Why the run was stopped for holding more than gilsim holds at once
+    /// ([`crate::workload::limits`]): an open-loop workload whose arrivals
+    /// outgrow it while it runs.
+    pub fn too_large(&self) -> Option<&str> {
+        self.too_large.as_deref()
+    }
+
+    /// Stops the run (the first reason is kept).
+    fn stop_too_large(&mut self, why: String) {
+        self.too_large.get_or_insert(why);
     }
 
     /// Keeps the run going after the last task, until no event is left.
@@ -673,6 +690,6 @@ impl Model for Runtime {
     }
 
     fn finished(&self) -> bool {
-        !self.draining && self.duration.is_none() && self.all_done()
+        (!self.draining && self.duration.is_none() && self.all_done()) || self.too_large.is_some()
     }
 }

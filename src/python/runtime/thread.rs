@@ -86,6 +86,15 @@ impl Runtime {
         };
         self.workloads[w].threads += 1;
         self.live_threads += 1;
+        if self.live_threads > crate::workload::limits::MAX_THREADS {
+            self.stop_too_large(format!(
+                "the program runs {} threads at once at t = {:.6} s, more than Linux runs ({}: PID_MAX_LIMIT, a pid per thread): workload `{}` starts them",
+                self.live_threads,
+                now as f64 / 1e9,
+                crate::workload::limits::MAX_THREADS,
+                self.workloads[w].name,
+            ));
+        }
         self.update_rss();
         self.machine.wake(now, tid, q);
         tid
@@ -169,7 +178,7 @@ impl Runtime {
     pub(super) fn overhead(&mut self, tid: ThreadId, dist: Dist) -> Nanos {
         let w = self.threads[tid].workload;
         let d = dist.sample(&mut self.workloads[w].runtime_rng);
-        self.overhead_cpu += d;
+        self.overhead_cpu = self.overhead_cpu.saturating_add(d);
         d
     }
 

@@ -25,7 +25,7 @@ use crate::engine::EventQueue;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::python::sync::SyncKind;
-use crate::workload::{Arrival, Model as RunModel, Workers};
+use crate::workload::{Arrival, Model as RunModel, Workers, limits};
 
 use super::plan::{AgentState, Channel};
 use super::{Event, Role, Runtime};
@@ -165,6 +165,30 @@ impl Runtime {
             Arrival::Forever | Arrival::After { .. } => 0,
         };
         self.arrive_tasks(now, w, count, q);
+        if matches!(self.workloads[w].arrival, Arrival::Rate(_)) {
+            self.check_in_flight(now, w);
+        }
+    }
+
+    /// Stops the run once the program holds more tasks in flight than
+    /// gilsim holds ([`limits::MAX_HELD_TASKS`]): an open-loop workload
+    /// whose tasks arrive faster than they are done, up to `duration`.
+    fn check_in_flight(&mut self, now: Nanos, w: usize) {
+        let in_flight: u64 = self
+            .workloads
+            .iter()
+            .map(|x| x.arrived.saturating_sub(x.completed))
+            .chain(self.models.stages.iter().flatten().map(|s| s.waiting()))
+            .fold(0, u64::saturating_add);
+        if in_flight > limits::MAX_HELD_TASKS {
+            self.stop_too_large(format!(
+                "the program holds {in_flight} tasks in flight at t = {:.6} s, more than gilsim holds at once ({}): the tasks of `{}` (workload.{}.rate) arrive faster than they are done; lower the rate or shorten duration",
+                now as f64 / 1e9,
+                limits::MAX_HELD_TASKS,
+                self.workloads[w].name,
+                self.workloads[w].name,
+            ));
+        }
     }
 
     /// `count` tasks of workload `w` arrive at `now`.
@@ -182,11 +206,29 @@ impl Runtime {
                     self.aio_arrive_one(now, w, q);
                 }
             }
-            Driver::Sequential | Driver::ThreadPool(_) | Driver::ThreadPerTask => {
+            Driver::ThreadPerTask => {
                 for _ in 0..count {
                     self.workloads[w].arrived += 1;
                     self.add_task_memory(w);
                     self.enqueue_task(now, w, q);
+                }
+            }
+            Driver::Sequential | Driver::ThreadPool(_) => {
+                // The batch waits as a count: a task is materialised when a
+                // worker takes it. Arriving one by one, only the first tasks
+                // would find an idle worker or room for a new one; the rest
+                // would wait in the queue, as they do here.
+                let wl = &mut self.workloads[w];
+                wl.arrived = wl.arrived.saturating_add(count);
+                wl.queue.push_many(now, count);
+                let memory = count.saturating_mul(wl.memory);
+                self.tasks_memory = self.tasks_memory.saturating_add(memory);
+                self.update_rss();
+                for _ in 0..count {
+                    if !self.can_dispatch(w) {
+                        break;
+                    }
+                    self.dispatch_task(now, w, q);
                 }
             }
         }

@@ -91,6 +91,13 @@ pub(in crate::python::runtime) struct StageState {
     most_held: u64,
 }
 
+impl StageState {
+    /// Items a join holds for their partners from the other upstreams.
+    pub(in crate::python::runtime) fn waiting(&self) -> u64 {
+        self.partial.iter().map(|p| p.len() as u64).sum()
+    }
+}
+
 /// A thread's part in pipeline stages, besides its core state
 /// (`Runtime::stage_threads`, by thread slot).
 #[derive(Debug, Clone, Copy, Default)]
@@ -283,7 +290,7 @@ impl Runtime {
         if let Some(s) = self.models.stages[stage].as_mut() {
             s.put += 1;
         }
-        self.batch_left += 1;
+        self.batch_left = self.batch_left.saturating_add(1);
         self.workloads[stage].arrived += 1;
         self.add_task_memory(stage);
         self.set_queue_len(stage, now, 1);
@@ -510,13 +517,14 @@ impl Runtime {
                 p.pop_front();
             }
         }
-        // One more task to wait for before a batch run ends.
-        self.batch_left += 1;
+        // One more task to wait for before a batch run ends (saturated by a
+        // batch of 2^64 - 1 tasks upstream, which never ends).
+        self.batch_left = self.batch_left.saturating_add(1);
         self.workloads[stage].arrived += 1;
         self.add_task_memory(stage);
         self.set_queue_len(stage, now, 1);
         self.enqueue_task(now, stage, q);
-        let queued = self.workloads[stage].queue.len() as u64;
+        let queued = self.workloads[stage].queue.len();
         if let Some(s) = self.models.stages[stage].as_mut() {
             let held = s.partial.iter().map(|p| p.len() as u64).max().unwrap_or(0) + queued;
             s.most_held = s.most_held.max(held);

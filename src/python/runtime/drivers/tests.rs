@@ -59,7 +59,7 @@ fn run(w: Workload) -> Runtime {
     let mut runtime = Runtime::new(system, 1);
     let mut queue: EventQueue<Event> = EventQueue::new();
     runtime.start(&mut queue);
-    engine::run(&mut runtime, &mut queue, None);
+    engine::run(&mut runtime, &mut queue, None, engine::Budget::default());
     assert!(!runtime.unfinished(), "{:?}", runtime.deadlock(queue.now()));
     runtime
 }

@@ -61,6 +61,16 @@ impl Runtime {
         self.dispatch_task(now, w, q);
     }
 
+    /// Whether a task pushed on `w`'s work queue now would go to an idle
+    /// worker or a new one (a pool or the sequential main thread).
+    pub(in crate::python::runtime) fn can_dispatch(&self, w: usize) -> bool {
+        let max = match self.workloads[w].driver {
+            Driver::ThreadPool(n) => n,
+            _ => 1,
+        };
+        !self.workloads[w].idle.is_empty() || self.workloads[w].threads < max
+    }
+
     /// The task last pushed on `w`'s work queue goes to an idle worker or a
     /// new one, or to a thread of its own (`per-task`).
     pub(in crate::python::runtime) fn dispatch_task(

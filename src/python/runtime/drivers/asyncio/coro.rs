@@ -64,7 +64,7 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> bool {
         self.coro_advance(c);
-        q.schedule_at(now + d, Event::AioDone { coro: c });
+        q.schedule_at(now.saturating_add(d), Event::AioDone { coro: c });
         self.suspend(tid)
     }
 
@@ -82,7 +82,7 @@ impl Runtime {
             // asyncio.sleep(0): a bare yield, the step is rescheduled.
             self.call_soon(Cb::Step(c));
         } else {
-            l.timers.insert((now + d, l.timer_seq), c);
+            l.timers.insert((now.saturating_add(d), l.timer_seq), c);
             l.timer_seq += 1;
         }
         self.suspend(tid)

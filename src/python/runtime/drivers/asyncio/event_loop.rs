@@ -46,7 +46,12 @@ impl Runtime {
                     }
                     Some(Some(timeout)) => {
                         let slack = self.slack();
-                        self.release_for(now, tid, Some(Call::Poll(Some(timeout + slack))), q)
+                        self.release_for(
+                            now,
+                            tid,
+                            Some(Call::Poll(Some(timeout.saturating_add(slack)))),
+                            q,
+                        )
                     }
                     None => self.release_for(now, tid, Some(Call::Poll(None)), q),
                 }
@@ -118,12 +123,16 @@ impl Runtime {
         });
         match cb {
             Cb::Spawn(c) => {
-                let d = self.loop_cost(a.loop_callback) + self.loop_cost(a.coroutine_create);
+                let d = self
+                    .loop_cost(a.loop_callback)
+                    .saturating_add(self.loop_cost(a.coroutine_create));
                 self.models.agents[tid].plan.push_front(Act::Burn(d));
                 self.call_soon(Cb::Step(c));
             }
             Cb::Step(c) => {
-                let d = self.loop_cost(a.loop_callback) + self.loop_cost(a.task_step);
+                let d = self
+                    .loop_cost(a.loop_callback)
+                    .saturating_add(self.loop_cost(a.task_step));
                 self.models.agents[tid].plan.push_front(Act::Coro(c));
                 self.models.agents[tid].plan.push_front(Act::Burn(d));
             }
@@ -160,7 +169,7 @@ impl Runtime {
         let epoch = t.epoch;
         if let Some(timeout) = timeout {
             let event = Event::CallReturn { thread: tid, epoch };
-            self.arm_timed_wait(tid, now + timeout, event, q);
+            self.arm_timed_wait(tid, now.saturating_add(timeout), event, q);
         }
         self.lp().polling = true;
         self.block(now, tid, Wait::Call, q);

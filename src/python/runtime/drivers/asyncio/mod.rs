@@ -306,7 +306,7 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) {
         self.workloads[w].arrived += 1;
-        self.tasks_memory += self.workloads[w].memory;
+        self.tasks_memory = self.tasks_memory.saturating_add(self.workloads[w].memory);
         self.new_coro(now, w, false, q);
     }
 
@@ -384,7 +384,7 @@ impl Runtime {
 
     fn loop_cost(&mut self, dist: Dist) -> Nanos {
         let d = dist.sample(&mut self.lp().rng);
-        self.overhead_cpu += d;
+        self.overhead_cpu = self.overhead_cpu.saturating_add(d);
         d
     }
 
@@ -428,7 +428,7 @@ impl Runtime {
     pub(in crate::python::runtime) fn log_blocking(&mut self, now: Nanos, d: Nanos) {
         self.log(LoopRecord::Blocking {
             from: now,
-            to: now + d,
+            to: now.saturating_add(d),
         });
     }
 

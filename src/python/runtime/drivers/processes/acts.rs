@@ -132,13 +132,13 @@ impl Runtime {
                 self.models.agents[tid].plan.pop_front();
                 let pool = self.pool(w);
                 let (taskq, workers, chunksize) = (pool.taskq, pool.workers, pool.run.chunksize);
-                let tasks: Vec<Nanos> = self.workloads[w].queue.drain(..).collect();
+                let tasks: Vec<Nanos> = self.workloads[w].queue.take_all();
                 let size = chunksize.unwrap_or_else(|| default_chunksize(tasks.len(), workers));
                 let args = self.pool(w).run.args_bytes;
                 for chunk in tasks.chunks(size.max(1) as usize) {
                     let msg = Msg {
                         tasks: chunk.to_vec(),
-                        bytes: args * chunk.len() as u64,
+                        bytes: args.saturating_mul(chunk.len() as u64),
                     };
                     self.deliver(now, taskq, msg, q);
                 }
@@ -196,7 +196,7 @@ impl Runtime {
                     self.pool_mut(w).credit -= 1;
                     let taskq = self.pool(w).taskq;
                     let msg = Msg {
-                        bytes: args * tasks.len() as u64,
+                        bytes: args.saturating_mul(tasks.len() as u64),
                         tasks,
                     };
                     self.deliver(now, taskq, msg, q);
@@ -218,7 +218,7 @@ impl Runtime {
                     .as_ref()
                     .map_or(Vec::new(), |m| m.tasks.clone());
                 if let Some(m) = self.models.agents[tid].msg.as_mut() {
-                    m.bytes = result * tasks.len() as u64;
+                    m.bytes = result.saturating_mul(tasks.len() as u64);
                 }
                 for (i, &arrival) in tasks.iter().enumerate() {
                     acts.insert(i, Act::Program(arrival));

@@ -33,7 +33,7 @@ impl Runtime {
     ) -> Nanos {
         let w = self.threads[tid].workload;
         let d = dist.sample(&mut self.workloads[w].ipc_rng);
-        self.overhead_cpu += d;
+        self.overhead_cpu = self.overhead_cpu.saturating_add(d);
         d
     }
 
@@ -43,7 +43,7 @@ impl Runtime {
         let w = t.workload;
         if cost == Cost::QueuePut {
             let d = self.python.queue_put.sample(&mut self.workloads[w].ipc_rng);
-            self.overhead_cpu += d;
+            self.overhead_cpu = self.overhead_cpu.saturating_add(d);
             return d;
         }
         if t.role == Role::StageFeeder || self.workloads[w].pool.is_none() {
@@ -59,7 +59,7 @@ impl Runtime {
             return 0;
         }
         // With shared memory only handles are pickled and piped: one per task.
-        let handles = |tasks: usize| p.shm_handle_bytes * tasks as u64;
+        let handles = |tasks: usize| p.shm_handle_bytes.saturating_mul(tasks as u64);
         let held = match &self.models.agents[tid].msg {
             Some(m) if shm => handles(m.tasks.len()),
             _ => payload,
@@ -130,18 +130,20 @@ impl Runtime {
             Cost::WriteArgs => message_dist(p, Cost::Write, args),
         };
         match cost {
-            Cost::Pickle => self.bytes_pickled += held,
-            Cost::PickleArgs => self.bytes_pickled += args,
-            Cost::Unpickle => self.bytes_unpickled += held,
+            Cost::Pickle => self.bytes_pickled = self.bytes_pickled.saturating_add(held),
+            Cost::PickleArgs => self.bytes_pickled = self.bytes_pickled.saturating_add(args),
+            Cost::Unpickle => self.bytes_unpickled = self.bytes_unpickled.saturating_add(held),
             _ => {}
         }
-        let d = dist.sample(&mut self.workloads[w].ipc_rng) + fork_extra.round() as Nanos;
-        self.overhead_cpu += d;
+        let d = dist
+            .sample(&mut self.workloads[w].ipc_rng)
+            .saturating_add(fork_extra.round() as Nanos);
+        self.overhead_cpu = self.overhead_cpu.saturating_add(d);
         if !matches!(
             cost,
             Cost::StartParent | Cost::Fork | Cost::Submit | Cost::PoolImport
         ) {
-            self.workloads[w].ipc_cpu += d;
+            self.workloads[w].ipc_cpu = self.workloads[w].ipc_cpu.saturating_add(d);
         }
         d
     }
@@ -156,13 +158,13 @@ impl Runtime {
     ) -> Nanos {
         let dist = message_dist(&self.python.process, cost, bytes);
         match cost {
-            Cost::Pickle => self.bytes_pickled += bytes,
-            Cost::Unpickle => self.bytes_unpickled += bytes,
+            Cost::Pickle => self.bytes_pickled = self.bytes_pickled.saturating_add(bytes),
+            Cost::Unpickle => self.bytes_unpickled = self.bytes_unpickled.saturating_add(bytes),
             _ => {}
         }
         let d = dist.sample(&mut self.workloads[w].ipc_rng);
-        self.overhead_cpu += d;
-        self.workloads[w].ipc_cpu += d;
+        self.overhead_cpu = self.overhead_cpu.saturating_add(d);
+        self.workloads[w].ipc_cpu = self.workloads[w].ipc_cpu.saturating_add(d);
         d
     }
 }

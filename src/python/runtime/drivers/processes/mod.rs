@@ -298,7 +298,9 @@ impl Runtime {
         if process {
             self.live_processes += 1;
         } else {
-            self.subinterpreters_rss += self.python.process.interpreter_rss;
+            self.subinterpreters_rss = self
+                .subinterpreters_rss
+                .saturating_add(self.python.process.interpreter_rss);
         }
         self.update_rss();
         self.interps.len() - 1

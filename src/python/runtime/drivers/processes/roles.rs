@@ -15,7 +15,7 @@ impl Runtime {
     /// What the parent's main thread does: start the pool and submit the batch.
     pub(in crate::python::runtime) fn main_plan(&self, w: usize) -> VecDeque<Act> {
         let pool = self.pool(w);
-        let n = self.workloads[w].queue.len() as u64;
+        let n = self.workloads[w].queue.len();
         let mut plan = VecDeque::new();
         if pool.forever || pool.stage {
             for _ in 0..pool.workers {
@@ -35,7 +35,7 @@ impl Runtime {
             return plan;
         }
         if pool.per_task {
-            for &arrival in &self.workloads[w].queue {
+            for arrival in self.workloads[w].queue.iter() {
                 self.start_acts(w, Some(arrival), &mut plan);
             }
             // Then the main thread reads the results (refilled as a result reader).
