@@ -6,13 +6,12 @@
 //! whatever order runs finish in. A shard `K/N` keeps the points
 //! [`assign`] gives it: shards of about equal estimated cost.
 
-pub mod cost;
-
 use rayon::prelude::*;
 
 use crate::engine::Budget;
 use crate::engine::random::replication_seed;
 use crate::scenario::Study;
+use crate::scenario::cost;
 use crate::simulation::{self, RunError, RunOptions, RunOutput};
 
 /// `--shard K/N`: run the points [`assign`] gives shard K of N.

@@ -21,6 +21,7 @@
 
 pub mod builder;
 mod chart;
+pub mod cost;
 pub mod diagnostic;
 mod document;
 mod keys;

@@ -1,11 +1,12 @@
 //! How big a study is, for `gilsim check`: points × replications ×
-//! simulated time, and a rough cost (events, wall time) from a cheap
-//! heuristic. Nothing is simulated: the estimate can be off several times
+//! simulated time, and a rough cost (events from [`super::cost::run_cost`],
+//! wall time). Nothing is simulated: the estimate can be off several times
 //! either way, and says so.
 
+use super::cost::{off_cpu, run_cost};
 use super::{Scenario, Study};
 use crate::engine::time::Nanos;
-use crate::workload::{Arrival, Model, Step, Workers, Workload};
+use crate::workload::{Arrival, Model, Workers, Workload};
 
 /// Events per second one core simulates, roughly (`cargo bench --bench
 /// engine` runs 10 to 13 million on the development machine; a study also
@@ -59,30 +60,6 @@ impl Study {
     }
 }
 
-/// Mean time a step's thread spends off the CPU (I/O, sleeps), in ns.
-fn mean_wait(step: &Step) -> f64 {
-    match step {
-        Step::Io(d) | Step::Sleep(d) | Step::BlockingIo(d) => d.mean(),
-        Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::ToThread(steps) => {
-            steps.iter().map(mean_wait).sum()
-        }
-        _ => 0.0,
-    }
-}
-
-/// Steps a task runs, nested ones included: each is a few events.
-fn step_count(steps: &[Step]) -> f64 {
-    steps
-        .iter()
-        .map(|s| match s {
-            Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::ToThread(steps) => {
-                2.0 + step_count(steps)
-            }
-            _ => 1.0,
-        })
-        .sum()
-}
-
 /// Tasks of `w` that run at once, at most.
 fn parallel(w: &Workload, tasks: f64) -> f64 {
     let workers = match (&w.model, w.workers) {
@@ -102,7 +79,7 @@ fn run_estimate(s: &Scenario) -> (Nanos, f64) {
     // Batches first: a stage runs as many tasks as its first upstream.
     for (i, w) in s.workloads.iter().enumerate() {
         let cpu = w.mean_task_cpu();
-        let wait: f64 = w.steps.iter().map(mean_wait).sum();
+        let wait: f64 = w.steps.iter().map(off_cpu).sum();
         tasks[i] = match &w.arrival {
             Arrival::Batch(n) => *n as f64,
             Arrival::Rate(r) => r * s.window.duration.unwrap_or(0) as f64 / 1e9,
@@ -128,17 +105,5 @@ fn run_estimate(s: &Scenario) -> (Nanos, f64) {
         .window
         .duration
         .unwrap_or_else(|| makespan.min(u64::MAX as f64) as Nanos);
-    let mut events = 0.0;
-    for (i, w) in s.workloads.iter().enumerate() {
-        let per_task = 4.0 + 3.0 * step_count(&w.steps);
-        let ipc = match w.model {
-            Model::Processes(_) | Model::Subinterpreters(_) => 12.0,
-            Model::Asyncio => 4.0,
-            _ => 0.0,
-        };
-        events += tasks[i] * (per_task + ipc);
-    }
-    // GIL hand-offs: a timed wait per switch interval while threads contend.
-    events += time as f64 / s.python.switch_interval() as f64 * 3.0;
-    (time, events)
+    (time, run_cost(s) as f64)
 }

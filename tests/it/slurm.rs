@@ -8,7 +8,8 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use gilsim::study::{assign, cost};
+use gilsim::scenario::cost;
+use gilsim::study::assign;
 
 use crate::shards::files;
 

@@ -1,7 +1,7 @@
-//! A run's estimated cost, to split a study into shards of about equal
-//! work without simulating anything.
+//! A run's estimated cost in events, without simulating anything: what
+//! `gilsim check` reports as a rough cost and what `--shard` balances.
 
-use crate::scenario::Scenario;
+use super::Scenario;
 use crate::workload::{Arrival, Model, Step, Workers, Workload};
 
 /// Bookkeeping events of one task besides its steps (arrival, start, end).
@@ -130,7 +130,7 @@ fn releases_gil(step: &Step) -> bool {
 }
 
 /// Mean time a step spends off the CPU (I/O, sleeps), in ns.
-fn off_cpu(step: &Step) -> f64 {
+pub(super) fn off_cpu(step: &Step) -> f64 {
     match step {
         Step::Io(d) | Step::Sleep(d) | Step::BlockingIo(d) => d.mean(),
         Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::ToThread(steps) => {
