@@ -40,14 +40,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("report", &["engine", "results", "failure"]),
     (
         "study",
-        &[
-            "engine",
-            "workload",
-            "python",
-            "scenario",
-            "simulation",
-            "results",
-        ],
+        &["engine", "python", "scenario", "simulation", "results"],
     ),
     ("compare", BELOW_COMMANDS),
     ("calibrate", BELOW_COMMANDS),
