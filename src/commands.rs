@@ -737,9 +737,21 @@ pub fn summary_table(report: &RunReport) -> String {
         }
     }
     s.push_str(&format!(
-        "{:<16} {:<11} {:>8} {:>10} {:>12} {:>10} {:>10} {:>6} {:>6}\n",
+        "{:<16} {:<11} {:>8} {:>10} {:>12} {:>10} {:>10} {:>6} {:>6}",
         "workload", "model", "workers", "completed", "per second", "p50 ms", "p99 ms", "cpu", "gil"
     ));
+    // Shared variables: their updates, the lost ones and the final value.
+    let races = report
+        .runs
+        .iter()
+        .any(|r| r.output.workloads.iter().any(|w| w.shared.is_some()));
+    if races {
+        s.push_str(&format!(
+            " {:>12} {:>12} {:>7} {:>12}",
+            "updates", "lost", "lost %", "final"
+        ));
+    }
+    s.push('\n');
     let mut shown = 0;
     let mut hidden = 0;
     for run in report.runs.iter().filter(|r| r.replication == 0) {
@@ -755,7 +767,7 @@ pub fn summary_table(report: &RunReport) -> String {
                     s.push_str(&format!("{:>12} ", ellipsis(v, 12)));
                 }
             }
-            s.push_str(&result_line(r));
+            s.push_str(&result_line(r, races));
         }
     }
     if hidden > 0 {
@@ -778,13 +790,25 @@ fn ellipsis(text: &str, width: usize) -> String {
     }
 }
 
-fn result_line(r: &WorkloadResult) -> String {
+fn result_line(r: &WorkloadResult, races: bool) -> String {
     let lat = |i: usize| {
         r.latency_ms
             .map_or("-".to_string(), |l| format!("{:.3}", l[i]))
     };
+    let shared = match (races, r.shared) {
+        (false, _) => String::new(),
+        (true, None) => format!(" {:>12} {:>12} {:>7} {:>12}", "-", "-", "-", "-"),
+        (true, Some(v)) => format!(
+            " {:>12} {:>12} {:>7} {:>12}",
+            v.updates,
+            v.lost,
+            v.lost_fraction()
+                .map_or("-".to_string(), |f| format!("{:.2}%", f * 100.0)),
+            v.final_value
+        ),
+    };
     format!(
-        "{:<16} {:<11} {:>8} {:>10} {:>12.2} {:>10} {:>10} {:>5.0}% {:>6}\n",
+        "{:<16} {:<11} {:>8} {:>10} {:>12.2} {:>10} {:>10} {:>5.0}% {:>6}{shared}\n",
         r.workload,
         r.model,
         r.workers,

@@ -3,6 +3,7 @@ pub mod config;
 pub mod gil;
 pub mod params;
 pub mod program;
+pub mod races;
 pub mod runtime;
 pub mod sync;
 

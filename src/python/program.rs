@@ -6,7 +6,7 @@
 //! call, (`SyncRestore` after a wait), `SyncExit`.
 
 use crate::engine::random::Dist;
-use crate::workload::Step;
+use crate::workload::{Step, Update};
 
 /// One operation of a compiled program.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -54,6 +54,9 @@ pub enum Op {
     CondWait(usize),
     /// `Condition.notify(n)`, `None`: `notify_all()`.
     CondNotify(usize, Option<u32>),
+    /// A loop of unlocked updates of a shared variable: pure Python, whose
+    /// switches may fall between a read and its write.
+    Update(Update),
 }
 
 /// Flattens `steps` into operations.
@@ -72,6 +75,7 @@ fn emit(steps: &[Step], ops: &mut Vec<Op>) {
             Step::Io(d) => ops.push(Op::Io(*d)),
             Step::Sleep(d) => ops.push(Op::Sleep(*d)),
             Step::BlockingIo(d) => ops.push(Op::BlockingIo(*d)),
+            Step::Update(u) => ops.push(Op::Update(*u)),
             Step::ToThread(steps) => {
                 let at = ops.len();
                 ops.push(Op::ToThread(0));

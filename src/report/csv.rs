@@ -80,6 +80,13 @@ fn record(row: &Row<'_>) -> Vec<String> {
         opt_num(r.queue.map(|q| q.len_mean)),
         r.queue.map(|q| q.len_max.to_string()).unwrap_or_default(),
         opt_num(r.queue.map(|q| q.blocked_put_fraction)),
+        r.shared.map(|s| s.updates.to_string()).unwrap_or_default(),
+        r.shared.map(|s| s.lost.to_string()).unwrap_or_default(),
+        opt_num(r.shared.and_then(|s| s.lost_fraction())),
+        r.shared
+            .map(|s| s.final_value.to_string())
+            .unwrap_or_default(),
+        r.shared.map(|s| s.expected.to_string()).unwrap_or_default(),
     ]);
     debug_assert_eq!(record.len(), COLUMNS.len() + row.values.len());
     record

@@ -281,6 +281,7 @@ pub fn chrome_trace(t: &Timeline, scenario_name: &str) -> Vec<u8> {
     for m in &t.marks {
         let name = match m.kind {
             MarkKind::DropRequest => "drop request",
+            MarkKind::LostUpdate => "lost update: a stale write",
         };
         events.push(Event {
             name: name.to_string(),

@@ -30,6 +30,11 @@ pub const COLUMNS: &[&str] = &[
     "queue_len_mean",
     "queue_len_max",
     "blocked_put_fraction",
+    "updates",
+    "lost_updates",
+    "lost_update_fraction",
+    "final_value",
+    "expected_value",
 ];
 
 /// Index in [`COLUMNS`] of the first column after the sweep-key columns

@@ -60,6 +60,29 @@ pub struct WorkloadResult {
     /// in `put`, and that wait over their lifetime in the window; `None`
     /// when they never blocked on one. Not a `results.csv` column.
     pub blocked_on_stage: Option<(String, f64)>,
+    /// The `[shared]` variables the workload's steps update (summed when
+    /// there are several); `None` when it updates none.
+    pub shared: Option<SharedResult>,
+}
+
+/// What became of the updates of `[shared]` variables (docs/MODEL.md#shared-state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedResult {
+    /// Updates completed, by every thread.
+    pub updates: u64,
+    /// Updates erased by a write of a value read before them.
+    pub lost: i128,
+    /// The value at the end.
+    pub final_value: i128,
+    /// The value at the end had no update been lost.
+    pub expected: i128,
+}
+
+impl SharedResult {
+    /// Lost updates over updates made; `None` before any update.
+    pub fn lost_fraction(&self) -> Option<f64> {
+        (self.updates > 0).then(|| self.lost as f64 / self.updates as f64)
+    }
 }
 
 /// How busy one lock or semaphore was, and how long threads waited on it.

@@ -118,6 +118,9 @@ pub struct GilLane {
 pub enum MarkKind {
     /// A waiter's timed wait expired with no switch: it set the drop request on the holder.
     DropRequest,
+    /// A thread wrote back a shared value it had read before a switch,
+    /// erasing the updates other threads made meanwhile.
+    LostUpdate,
 }
 
 /// A point event on a thread.

@@ -123,7 +123,7 @@ pub fn point_cost(s: &Scenario) -> u128 {
 /// True when the step lets other threads take the GIL while it lasts.
 fn releases_gil(step: &Step) -> bool {
     match step {
-        Step::Cpu(_) | Step::CpuHeld(_) => false,
+        Step::Cpu(_) | Step::CpuHeld(_) | Step::Update(_) => false,
         Step::Lock { steps, .. } | Step::Semaphore { steps, .. } => steps.iter().any(releases_gil),
         _ => true,
     }

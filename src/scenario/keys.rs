@@ -16,6 +16,7 @@ pub(super) const TOP_KEYS: &[&str] = &[
     "semaphores",
     "events",
     "conditions",
+    "shared",
     "workload",
     "sweep",
     "chart",

@@ -45,7 +45,7 @@ use crate::machine::MachineConfig;
 use crate::python::PythonConfig;
 use crate::python::runtime::System;
 use crate::results::columns::ChartDef;
-use crate::workload::{RunWindow, SemaphoreDef, SyncDef, Workload};
+use crate::workload::{RunWindow, SemaphoreDef, SharedDef, SyncDef, Workload};
 
 /// A validated scenario: everything a run needs, with defaults filled in.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +72,8 @@ pub struct Scenario {
     pub locks: Vec<String>,
     /// Events (`[events]`, file order), then conditions (`[conditions]`).
     pub syncs: Vec<SyncDef>,
+    /// `[shared]` variables, in file order.
+    pub shared: Vec<SharedDef>,
     /// Workloads, in file order.
     pub workloads: Vec<Workload>,
 }
@@ -86,6 +88,7 @@ impl Scenario {
             semaphores: &self.semaphores,
             locks: &self.locks,
             syncs: &self.syncs,
+            shared: &self.shared,
             workloads: &self.workloads,
         }
     }

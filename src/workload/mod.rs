@@ -4,7 +4,7 @@ pub mod limits;
 pub mod pipeline;
 pub mod step;
 
-pub use step::Step;
+pub use step::{Step, Update, UpdateKind};
 
 use crate::engine::time::Nanos;
 
@@ -411,6 +411,15 @@ pub struct RunWindow {
     pub duration: Option<Nanos>,
     /// Statistics exclude completions before this time.
     pub warmup: Nanos,
+}
+
+/// A variable from `[shared]`: a module global the threads update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedDef {
+    /// Its name, as used in `update` steps.
+    pub name: String,
+    /// Its value at the start.
+    pub initial: i64,
 }
 
 /// A named counting semaphore from `[semaphores]`.

@@ -35,6 +35,56 @@ pub enum Step {
     Wait(usize),
     /// `with cond: cond.notify(n)`; `n = None` is `notify_all()`.
     Notify { condition: usize, n: Option<u32> },
+    /// Updates of a `[shared]` variable without a lock: a loop of
+    /// read-modify-writes that another thread may interleave (docs/MODEL.md#shared-state).
+    Update(Update),
+}
+
+/// An `update` step: `times` updates of shared variable `var` in a loop.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Update {
+    /// Index into `Scenario::shared`.
+    pub var: usize,
+    /// What one update is in Python.
+    pub kind: UpdateKind,
+    /// Updates in a row (the loop's iterations).
+    pub times: u64,
+    /// CPU time of one update with its loop overhead, drawn once per step.
+    pub cost: Dist,
+}
+
+/// The Python statement an `update` step stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateKind {
+    /// `x += 1` on a module global or an attribute: load, add, store.
+    Iadd,
+    /// `d[k] = d[k] + 1` with a key whose hash and equality are C (`str`, `int`).
+    DictRmw,
+    /// `d[k] = d[k] + 1` with a key class that defines `__hash__` and `__eq__` in Python.
+    DictRmwPyHash,
+    /// `lst.append(x)`: one C call.
+    Append,
+    /// `d[k] = v`: one C call.
+    SetItem,
+}
+
+impl UpdateKind {
+    /// Every kind with its name in a scenario file.
+    pub const ALL: [(&'static str, UpdateKind); 5] = [
+        ("iadd", UpdateKind::Iadd),
+        ("dict_rmw", UpdateKind::DictRmw),
+        ("dict_rmw_pyhash", UpdateKind::DictRmwPyHash),
+        ("append", UpdateKind::Append),
+        ("setitem", UpdateKind::SetItem),
+    ];
+
+    /// The kind's name in a scenario file.
+    pub fn name(self) -> &'static str {
+        UpdateKind::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("iadd", |(n, _)| n)
+    }
 }
 
 impl Step {
@@ -42,6 +92,7 @@ impl Step {
     pub fn mean_cpu(&self) -> f64 {
         match self {
             Step::Cpu(d) | Step::CpuHeld(d) | Step::CpuNogil(d) => d.mean(),
+            Step::Update(u) => u.cost.mean() * u.times as f64,
             Step::Io(_) | Step::Sleep(_) | Step::BlockingIo(_) => 0.0,
             Step::WaitEvent(_)
             | Step::SetEvent(_)

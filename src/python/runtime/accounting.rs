@@ -89,6 +89,7 @@ impl Runtime {
                         .then(|| frac(w.ipc_cpu as f64, run_busy as f64)),
                     sync: self.busiest_sync(w, end),
                     queue: self.queue_result(i, end),
+                    shared: self.shared_result(i),
                     blocked_on_stage: w
                         .put_blocked_ns
                         .iter()

@@ -56,7 +56,7 @@ impl Runtime {
             return;
         };
         let t = &self.threads[holder];
-        if t.burst != BurstKind::Python || t.next != Next::StepDone {
+        if t.burst != BurstKind::Python || !matches!(t.next, Next::StepDone | Next::UpdateDone) {
             return;
         }
         let Some(remaining) = self.machine.burst_remaining(now, holder) else {

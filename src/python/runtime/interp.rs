@@ -61,6 +61,7 @@ impl Runtime {
             let i = self.threads[tid].interp;
             if self.interps[i].gil.drop_requested() && self.at_check_point(tid) {
                 // An eval-breaker check point with a drop request: a forced drop.
+                self.update_paused(tid);
                 return self.release_for(now, tid, None, q);
             }
         }
@@ -147,6 +148,15 @@ impl Runtime {
                     }
                 };
                 self.burst(now, tid, d, BurstKind::Python, Next::StepDone, q);
+                false
+            }
+            Op::Update(u) => {
+                let per = if self.threads[tid].split_rest.is_some() {
+                    0
+                } else {
+                    self.step_duration(cur, u.cost, self.cpu_scale)
+                };
+                self.run_update(now, tid, per, u, q);
                 false
             }
             Op::CpuHeld(d) => {

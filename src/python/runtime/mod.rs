@@ -26,6 +26,7 @@ mod gil_calls;
 mod interp;
 mod plan;
 mod record;
+mod shared;
 mod sync_ops;
 mod task_queue;
 mod thread;
@@ -46,7 +47,7 @@ use crate::results::latency::LatencyStats;
 use crate::results::timeline::MarkKind;
 use crate::results::{Accounting, Deadlock, SyncStat, WorkloadResult};
 use crate::workload::{
-    Arrival, Model as RunModel, RunWindow, SemaphoreDef, SyncDef, Workers, Workload,
+    Arrival, Model as RunModel, RunWindow, SemaphoreDef, SharedDef, SyncDef, Workers, Workload,
 };
 
 use super::config::{Build, PythonConfig};
@@ -70,6 +71,8 @@ pub struct System<'a> {
     pub locks: &'a [String],
     /// Events, then conditions.
     pub syncs: &'a [SyncDef],
+    /// `[shared]` variables, in file order.
+    pub shared: &'a [SharedDef],
     /// Workloads, in file order.
     pub workloads: &'a [Workload],
 }
@@ -119,6 +122,8 @@ enum Next {
     SwitchWoken,
     /// Woken after a lock release: try the lock again (without the GIL).
     LockRecheck(usize),
+    /// The burst of an `update` loop is complete.
+    UpdateDone,
 }
 
 /// What a blocked thread waits for (for deadlock reports and timelines).
@@ -229,6 +234,8 @@ struct PyThread {
     burst: BurstKind,
     /// Rest of a `cpu` step interrupted at a check point.
     split_rest: Option<Nanos>,
+    /// The `update` loop it runs, if any.
+    update: Option<shared::UpdateRun>,
     /// The call to make once a switch wait ends.
     pending_call: Option<Call>,
     saved_switch: u64,
@@ -347,6 +354,8 @@ pub struct Runtime {
     semaphore_names: Vec<String>,
     /// Events and conditions, in `Scenario::syncs` order (`runtime/events.rs`).
     syncs: Vec<Waitable>,
+    /// `[shared]` variables, in file order.
+    shared: Vec<shared::SharedVar>,
     warmup: Nanos,
     duration: Option<Nanos>,
     cpu_scale: f64,
@@ -462,6 +471,11 @@ impl Runtime {
                 .collect(),
             semaphore_names: scenario.semaphores.iter().map(|s| s.name.clone()).collect(),
             syncs: Vec::new(),
+            shared: scenario
+                .shared
+                .iter()
+                .map(|v| shared::SharedVar::new(&v.name, v.initial, seed))
+                .collect(),
             warmup: scenario.window.warmup,
             duration: scenario.window.duration,
             cpu_scale,

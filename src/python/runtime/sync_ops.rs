@@ -58,7 +58,8 @@ fn uses(steps: &[Step], out: &mut Vec<usize>) {
             | Step::CpuNogil(_)
             | Step::Io(_)
             | Step::Sleep(_)
-            | Step::BlockingIo(_) => {}
+            | Step::BlockingIo(_)
+            | Step::Update(_) => {}
         }
     }
 }

@@ -46,6 +46,7 @@ impl Runtime {
             },
             burst: BurstKind::Other,
             split_rest: None,
+            update: None,
             pending_call: None,
             saved_switch: 0,
             gil_deadline: 0,
@@ -201,6 +202,11 @@ impl Runtime {
                     false
                 }
                 Next::StepDone => {
+                    self.advance(tid);
+                    true
+                }
+                Next::UpdateDone => {
+                    self.update_done(now, tid);
                     self.advance(tid);
                     true
                 }

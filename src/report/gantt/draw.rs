@@ -9,7 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::colours::{LANE_BG, MARK_INK, darker, state_colour, thread_colour};
+use super::colours::{LANE_BG, LOST_INK, MARK_INK, darker, state_colour, thread_colour};
 use super::columns::{Columns, column_runs, coverage};
 use super::layout::{AXIS_H, LaneKind, Plan, TITLE_H};
 use super::legend;
@@ -75,6 +75,11 @@ where
         .iter()
         .filter(|m| m.kind == MarkKind::DropRequest && m.at >= t.start && m.at < t.end)
         .count();
+    let lost = t
+        .marks
+        .iter()
+        .filter(|m| m.kind == MarkKind::LostUpdate && m.at >= t.start && m.at < t.end)
+        .count();
 
     // Title and what the window is.
     let title_style = text(22.0, INK).pos(Pos::new(HPos::Center, VPos::Top));
@@ -90,7 +95,11 @@ where
         ms(t.switch_interval),
         drops,
         if drops == 1 { "" } else { "s" }
-    );
+    ) + &match lost {
+        0 => String::new(),
+        1 => " · 1 write erased others' updates (red)".to_string(),
+        n => format!(" · {n} writes erased others' updates (red)"),
+    };
     let subtitle = fit_text(root, &subtitle, &sub_style, w - 40);
     root.draw_text(&subtitle, &sub_style, (w as i32 / 2, 38))
         .map_err(draw_err)?;
@@ -252,7 +261,7 @@ where
     let mut drawn = BTreeSet::new();
     let tri = (plan.lane_h as i32 / 3).clamp(3, 6);
     for m in &t.marks {
-        if m.kind != MarkKind::DropRequest || m.at < t.start || m.at >= t.end {
+        if m.at < t.start || m.at >= t.end {
             continue;
         }
         let Some(lane) = tids.lane(m.tid, m.at) else {
@@ -265,12 +274,25 @@ where
         if !drawn.insert((lane, x / (tri + 1))) {
             continue;
         }
-        let y = py0 + *top as i32 + 1;
-        root.draw(&Polygon::new(
-            vec![(x - tri, y), (x + tri, y), (x, y + tri + 2)],
-            MARK_INK.filled(),
-        ))
-        .map_err(draw_err)?;
+        // Drop requests point down from the lane's top; lost-update
+        // writes point up from its bottom, in red.
+        let shape = match m.kind {
+            MarkKind::DropRequest => {
+                let y = py0 + *top as i32 + 1;
+                Polygon::new(
+                    vec![(x - tri, y), (x + tri, y), (x, y + tri + 2)],
+                    MARK_INK.filled(),
+                )
+            }
+            MarkKind::LostUpdate => {
+                let y = py0 + (*top + plan.lane_h) as i32 - 1;
+                Polygon::new(
+                    vec![(x - tri, y), (x + tri, y), (x, y - tri - 2)],
+                    LOST_INK.filled(),
+                )
+            }
+        };
+        root.draw(&shape).map_err(draw_err)?;
     }
 
     legend::draw(&legend_area, px0, n_threads > 0, !t.gils.is_empty())?;

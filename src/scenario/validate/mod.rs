@@ -7,6 +7,7 @@ pub(super) mod machine;
 pub(super) mod profile;
 pub(super) mod python;
 pub(super) mod run;
+pub(super) mod shared;
 pub(super) mod stages;
 pub(super) mod steps;
 pub(super) mod syncs;
@@ -24,7 +25,7 @@ use crate::scenario::keys::TOP_KEYS;
 use crate::scenario::typed::{
     Res, as_str, duration, int_in, missing, misspelled, show_ns, type_error, unknown_key,
 };
-use crate::workload::{Model, RunWindow, SemaphoreDef, SyncDef};
+use crate::workload::{Model, RunWindow, SemaphoreDef, SharedDef, SyncDef};
 
 /// Validation state: what later keys depend on, and the errors found.
 ///
@@ -65,6 +66,10 @@ pub(super) struct Validator<'s> {
     pub(super) semaphores_known: bool,
     /// Lock names, in order of first use.
     pub(super) locks: Vec<String>,
+    /// `[shared]`, in file order.
+    pub(super) shared: Vec<SharedDef>,
+    /// `[shared]` was read (false: names are not checked against it).
+    pub(super) shared_known: bool,
     /// `[events]` then `[conditions]`.
     pub(super) syncs: Vec<SyncDef>,
     /// `[events]` and `[conditions]` were read (false: names are not checked against them).
@@ -111,6 +116,8 @@ impl<'s> Validator<'s> {
             semaphores: Vec::new(),
             semaphores_known: true,
             locks: Vec::new(),
+            shared: Vec::new(),
+            shared_known: true,
             syncs: Vec::new(),
             events_known: true,
             conditions_known: true,
@@ -246,6 +253,8 @@ impl<'s> Validator<'s> {
         self.semaphores_known = !misnamed("semaphores");
         self.events_known = !misnamed("events");
         self.conditions_known = !misnamed("conditions");
+        self.shared_known = !misnamed("shared");
+        self.shared = self.shared_vars(root.get("shared"));
         self.semaphores = self.semaphores(root.get("semaphores"));
         self.syncs = self.syncs(root.get("events"), root.get("conditions"));
         self.sync_uses = vec![None; self.syncs.len()];
@@ -317,6 +326,7 @@ impl<'s> Validator<'s> {
             semaphores: std::mem::take(&mut self.semaphores),
             locks: std::mem::take(&mut self.locks),
             syncs: std::mem::take(&mut self.syncs),
+            shared: std::mem::take(&mut self.shared),
             workloads,
         })
     }

@@ -24,6 +24,7 @@ pub(in crate::scenario) const STEP_KINDS: &[&str] = &[
     "clear_event",
     "wait",
     "notify",
+    "update",
 ];
 
 /// Steps on an event (`[events]`) or a condition (`[conditions]`).
@@ -81,6 +82,9 @@ impl Validator<'_> {
                     .key(key)
                     .help(format!("step kinds: {}", list(STEP_KINDS))),
             );
+        }
+        if table.get("update").is_some() {
+            return self.parse_update(table, key);
         }
         let mut unknown = false;
         for e in &table.entries {

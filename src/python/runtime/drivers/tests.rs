@@ -54,6 +54,7 @@ fn run(w: Workload) -> Runtime {
         semaphores: &[],
         locks: &[],
         syncs: &[],
+        shared: &[],
         workloads: &workloads,
     };
     let mut runtime = Runtime::new(system, 1);
