@@ -180,7 +180,12 @@ fn draw(table: &Table<'_>, spec: &Spec<'_>) -> LineChart {
             x_values.push(x);
         }
     }
-    let numeric: Option<Vec<f64>> = x_values.iter().map(|v| v.parse::<f64>().ok()).collect();
+    // Python versions are names, not numbers: 3.10 comes after 3.9.
+    let numeric: Option<Vec<f64>> = if spec.x.as_deref() == Some("python.version") {
+        None
+    } else {
+        x_values.iter().map(|v| v.parse::<f64>().ok()).collect()
+    };
     let durations: Option<Vec<f64>> = x_values
         .iter()
         .map(|v| parse_duration(v).ok().map(|ns| ns as f64 / 1e6))

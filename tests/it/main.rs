@@ -61,6 +61,7 @@ mod law_processes_pool_import;
 mod law_processes_scale;
 mod law_processes_shared_memory;
 mod law_processes_start;
+mod law_races;
 mod law_semaphore;
 mod law_subinterpreters;
 mod limits;

@@ -153,6 +153,7 @@ fn case() -> impl Strategy<Value = Case> {
                     semaphores: Vec::new(),
                     locks: Vec::new(),
                     syncs: Vec::new(),
+                    shared: Vec::new(),
                     workloads,
                 };
                 Case {

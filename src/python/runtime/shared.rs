@@ -13,8 +13,9 @@
 //! - Without a GIL, threads in update loops of the same variable run side
 //!   by side; while `m` of them do, each update's open window (read to
 //!   write, `python::races::open_window`) catches the others' writes at
-//!   their rate, and each caught write is lost. The losses of a stretch are
-//!   drawn (Poisson) when the set of updating threads changes.
+//!   their rate, and of a write and those it catches only one survives.
+//!   The losses of a stretch are drawn (Poisson) when the set of updating
+//!   threads changes.
 
 use super::*;
 use crate::python::races;
@@ -176,11 +177,12 @@ impl Runtime {
         self.shared[var].active.retain(|a| a.0 != tid);
     }
 
-    /// The writes lost since `active` last changed: while `m` threads
-    /// update on `c` cores, each runs `min(1, c/m)` of the time, and
-    /// another one runs beside it `min(1, (c-1)/(m-1))` of that time; each
-    /// of its updates is open for `window × per` and loses every write of
-    /// the others that falls in it.
+    /// The writes lost since `active` last changed. While `m` threads
+    /// update on `c` cores, each runs `min(1, c/m)` of the time, and another
+    /// one runs beside it `min(1, (c-1)/(m-1))` of that time. Thread `a`'s
+    /// update is open for `window_a × per_a`, in which the others write `k`
+    /// times on average; of a write and the `k` writes inside its window
+    /// only one survives, so `k / (1 + k)` of `a`'s writes are lost.
     fn free_losses(&mut self, now: Nanos, var: usize) {
         let cores = f64::from(self.machine.config().cores.max(1));
         let v = &mut self.shared[var];
@@ -194,18 +196,18 @@ impl Runtime {
         let running = (cores / mf).min(1.0);
         let beside = ((cores - 1.0) / (mf - 1.0)).min(1.0);
         let mut mean = 0.0;
-        let mut writes = 0.0;
         for (a, &(_, per_a, window_a)) in v.active.iter().enumerate() {
-            writes += span * running / per_a as f64;
-            // Its updates (span × running / per_a), each open for
-            // window_a × per_a, catch b's writes at 1 / per_b.
-            for (b, &(_, per_b, _)) in v.active.iter().enumerate() {
-                if a != b {
-                    mean += span * running * beside * window_a / per_b as f64;
-                }
-            }
+            let writes = span * running / per_a as f64;
+            let k: f64 = v
+                .active
+                .iter()
+                .enumerate()
+                .filter(|(b, _)| *b != a)
+                .map(|(_, &(_, per_b, _))| beside * window_a * per_a as f64 / per_b as f64)
+                .sum();
+            mean += writes * k / (1.0 + k);
         }
-        let lost = poisson(&mut v.rng, mean).min(writes.floor() as u64);
+        let lost = poisson(&mut v.rng, mean);
         v.value = v.value.saturating_sub(lost as i64);
     }
 
