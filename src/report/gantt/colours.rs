@@ -55,4 +55,4 @@ pub(super) const LANE_BG: RGBColor = RGBColor(246, 246, 246);
 /// The colour of a drop-request mark.
 pub(super) const MARK_INK: RGBColor = RGBColor(20, 20, 20);
 /// A write that erased other threads' updates of a shared variable.
-pub(super) const LOST_INK: RGBColor = RGBColor(200, 30, 30);
+pub(super) const LOST_INK: RGBColor = RGBColor(170, 0, 170);

@@ -97,8 +97,8 @@ where
         if drops == 1 { "" } else { "s" }
     ) + &match lost {
         0 => String::new(),
-        1 => " · 1 write erased others' updates (red)".to_string(),
-        n => format!(" · {n} writes erased others' updates (red)"),
+        1 => " · 1 write erased others' updates (magenta)".to_string(),
+        n => format!(" · {n} writes erased others' updates (magenta)"),
     };
     let subtitle = fit_text(root, &subtitle, &sub_style, w - 40);
     root.draw_text(&subtitle, &sub_style, (w as i32 / 2, 38))
@@ -271,11 +271,11 @@ where
             continue;
         };
         let x = px0 + cols.col(m.at) as i32;
-        if !drawn.insert((lane, x / (tri + 1))) {
+        if !drawn.insert((lane, x / (tri + 1), m.kind == MarkKind::LostUpdate)) {
             continue;
         }
-        // Drop requests point down from the lane's top; lost-update
-        // writes point up from its bottom, in red.
+        // Drop requests point down from the lane's top; a lost-update
+        // write is a magenta bar across the lane.
         let shape = match m.kind {
             MarkKind::DropRequest => {
                 let y = py0 + *top as i32 + 1;
@@ -286,8 +286,13 @@ where
             }
             MarkKind::LostUpdate => {
                 let y = py0 + (*top + plan.lane_h) as i32 - 1;
+                root.draw(&Rectangle::new(
+                    [(x - 1, py0 + *top as i32), (x + 1, y)],
+                    LOST_INK.filled(),
+                ))
+                .map_err(draw_err)?;
                 Polygon::new(
-                    vec![(x - tri, y), (x + tri, y), (x, y - tri - 2)],
+                    vec![(x - tri - 1, y), (x + tri + 1, y), (x, y - tri - 3)],
                     LOST_INK.filled(),
                 )
             }

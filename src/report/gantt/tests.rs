@@ -185,6 +185,27 @@ fn svg_has_title_lanes_and_legend() {
 }
 
 #[test]
+fn lost_update_writes_are_counted_and_drawn_beside_drop_requests() {
+    let mut t = convoy();
+    let plain = render_svg(&t, "Convoy effect").expect("renders");
+    assert!(!plain.contains("erased others"));
+    // A lost-update write at the same instant and lane as a drop request
+    // is drawn too (a bar of its own colour), not merged into it.
+    let first = t.marks[0];
+    t.marks.push(Mark {
+        kind: MarkKind::LostUpdate,
+        ..first
+    });
+    let svg = render_svg(&t, "Convoy effect").expect("renders");
+    assert!(
+        svg.contains("1 write erased others&apos; updates (magenta)"),
+        "subtitle"
+    );
+    let magenta = |s: &str| s.matches("#AA00AA").count();
+    assert!(magenta(&svg) > magenta(&plain), "the write's mark is drawn");
+}
+
+#[test]
 fn convoy_waits_are_visible_one_by_one() {
     let t = convoy();
     let waits = t.threads[0]
