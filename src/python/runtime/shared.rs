@@ -119,8 +119,10 @@ impl Runtime {
         let by_time = run.total.saturating_sub(rest) / run.per.max(1);
         let k = by_time.saturating_sub(run.done).min(run.times - run.done);
         let var = &mut self.shared[run.var];
-        var.value = var.value.saturating_add(k as i64);
-        var.applied += k;
+        var.value = var
+            .value
+            .saturating_add(i64::try_from(k).unwrap_or(i64::MAX));
+        var.applied = var.applied.saturating_add(k);
         run.done += k;
         if run.done < run.times {
             let w = self.threads[tid].workload;
@@ -144,7 +146,7 @@ impl Runtime {
         let var = &mut self.shared[run.var];
         let erased = var.value > read;
         var.value = read.saturating_add(1);
-        var.applied += 1;
+        var.applied = var.applied.saturating_add(1);
         if erased {
             self.record_mark(now, tid, MarkKind::LostUpdate);
         }
@@ -160,8 +162,10 @@ impl Runtime {
         }
         let k = run.times - run.done;
         let var = &mut self.shared[run.var];
-        var.value = var.value.saturating_add(k as i64);
-        var.applied += k;
+        var.value = var
+            .value
+            .saturating_add(i64::try_from(k).unwrap_or(i64::MAX));
+        var.applied = var.applied.saturating_add(k);
     }
 
     /// A thread starts an update loop without a GIL.
@@ -208,7 +212,9 @@ impl Runtime {
             mean += writes * k / (1.0 + k);
         }
         let lost = poisson(&mut v.rng, mean);
-        v.value = v.value.saturating_sub(lost as i64);
+        v.value = v
+            .value
+            .saturating_sub(i64::try_from(lost).unwrap_or(i64::MAX));
     }
 
     /// The `[shared]` variables workload `w`'s steps update, summed; `None` when none.
@@ -233,7 +239,7 @@ impl Runtime {
             expected: 0,
         };
         for v in vars.iter().map(|&i| &self.shared[i]) {
-            r.updates += v.applied;
+            r.updates = r.updates.saturating_add(v.applied);
             r.lost += v.lost();
             r.final_value += i128::from(v.value);
             r.expected += i128::from(v.initial) + i128::from(v.applied);
