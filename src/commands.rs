@@ -1,5 +1,7 @@
 //! What the `gilsim` subcommands do, apart from parsing arguments.
 
+pub mod assertions;
+pub mod pitfalls;
 pub mod slurm;
 
 use std::path::{Path, PathBuf};
@@ -48,6 +50,10 @@ pub struct RunArgs {
     /// `--max-events`, `--max-wall`: a run that reaches one fails the
     /// command (exit 1) and nothing is written.
     pub limits: study::Limits,
+    /// Print the scenario's pitfalls ([`pitfalls::warnings`]) on standard error.
+    pub warnings: bool,
+    /// `--assert`: checked on the results once they are written.
+    pub assertions: Vec<assertions::Assertion>,
 }
 
 /// What `gilsim run` produced.
@@ -61,6 +67,8 @@ pub struct RunReport {
     pub out_dir: PathBuf,
     /// The files written, relative to `out_dir`.
     pub files: Vec<String>,
+    /// Each `--assert` at each point, in the order given.
+    pub assertions: Vec<assertions::Outcome>,
 }
 
 impl RunReport {
@@ -87,9 +95,27 @@ pub fn load_study(file: &Path, overrides: &[String]) -> Result<Study, Failure> {
         .map_err(|e| Failure::Usage(e.to_string()))
 }
 
-/// `gilsim check FILE`: validates without running.
-pub fn check(file: &Path, overrides: &[String]) -> Result<Study, Failure> {
-    load_study(file, overrides)
+/// What `gilsim check` found: the study, its pitfalls and the defaults it relies on.
+#[derive(Debug)]
+pub struct CheckReport {
+    /// The validated study.
+    pub study: Study,
+    /// Warnings for standard error (see [`pitfalls::warnings`]).
+    pub warnings: Vec<String>,
+    /// `key = value` of every default the first point relies on.
+    pub defaults: Vec<String>,
+}
+
+/// `gilsim check FILE`: validates without running, and lists the pitfalls
+/// and the defaults the run would rely on.
+pub fn check(file: &Path, overrides: &[String]) -> Result<CheckReport, Failure> {
+    let study = load_study(file, overrides)?;
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    Ok(CheckReport {
+        warnings: pitfalls::warnings(&study),
+        defaults: pitfalls::defaults(&study, &text, overrides),
+        study,
+    })
 }
 
 /// What `gilsim check` prints of a study's size: points × replications ×
@@ -146,6 +172,13 @@ fn wall_text(s: f64) -> String {
 /// `results.csv`, `summary.csv` (with replications) and `manifest.json`.
 pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     let mut study = load_study(&args.file, &args.overrides)?;
+    assertions::check_names(&args.assertions, &study)
+        .map_err(|e| Failure::Usage(format!("error: {e}\n")))?;
+    if args.warnings {
+        for w in pitfalls::warnings(&study) {
+            eprintln!("{w}");
+        }
+    }
     check_out(args.out.as_deref())?;
     if let Some(seed) = args.seed {
         for p in &mut study.points {
@@ -299,11 +332,13 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     write_file(&mut out, "manifest.json", &json)?;
     out.commit()
         .map_err(|e| Failure::cannot_write(&out_dir, e))?;
+    let assertions = assertions::evaluate(&args.assertions, &header, &records, &study.sweep_keys);
     Ok(RunReport {
         study,
         runs,
         out_dir,
         files,
+        assertions,
     })
 }
 

@@ -79,6 +79,9 @@ enum Command {
         /// The sweep point to trace (replication 0; default 0).
         #[arg(long, value_name = "P")]
         trace_point: Option<usize>,
+        /// Check a result, as a test would: 'workload.NAME.COLUMN OP VALUE' with OP one of < <= > >= == and COLUMN a numeric results.csv column (repeatable). Checked at every sweep point on the mean of its replications; exit 1 if one fails.
+        #[arg(long = "assert", value_name = "CHECK", value_parser = commands::assertions::parse)]
+        assert: Vec<commands::assertions::Assertion>,
         /// No progress bar.
         #[arg(long, short = 'q')]
         quiet: bool,
@@ -203,7 +206,7 @@ struct CompareCli {
     /// Models to try: sequential,threads,processes,asyncio,threads-free-threaded,subinterpreters
     #[arg(long, value_name = "LIST")]
     models: Option<String>,
-    /// Worker counts (default: 1, cores, 2x cores, 4x cores, 32).
+    /// Worker counts (default: 1, cores, 2x cores, 4x cores, 32, and more when the tasks mostly wait: cores / their CPU share, up to 1024).
     #[arg(long, value_name = "LIST")]
     workers: Option<String>,
     /// Cores of the machine, overriding the scenario's.
@@ -274,6 +277,7 @@ fn main() -> ExitCode {
             trace,
             trace_window,
             trace_point,
+            assert,
             quiet,
             limits,
         } => {
@@ -290,8 +294,10 @@ fn main() -> ExitCode {
                 trace_point,
                 command_line: std::env::args().collect(),
                 limits: limits.limits(),
+                assertions: assert,
+                warnings: true,
             };
-            commands::run(&args).map(|report| {
+            commands::run(&args).and_then(|report| {
                 out!("{}", commands::summary_table(&report));
                 let end = report.runs.iter().map(|r| r.output.end).max().unwrap_or(0);
                 outln!(
@@ -301,9 +307,32 @@ fn main() -> ExitCode {
                     end as f64 / 1e9,
                     report.out_dir.join("results.csv").display()
                 );
+                for a in report.assertions.iter().filter(|a| a.passed) {
+                    outln!("{}", a.line);
+                }
+                let failed: Vec<&str> = report
+                    .assertions
+                    .iter()
+                    .filter(|a| !a.passed)
+                    .map(|a| a.line.as_str())
+                    .collect();
+                if failed.is_empty() {
+                    Ok(())
+                } else {
+                    Err(gilsim::failure::Failure::Run(format!(
+                        "{} of {} assertion check(s) failed:\n{}\n",
+                        failed.len(),
+                        report.assertions.len(),
+                        failed.join("\n")
+                    )))
+                }
             })
         }
-        Command::Check { file, set } => commands::check(&file, &set).map(|study| {
+        Command::Check { file, set } => commands::check(&file, &set).map(|report| {
+            for w in &report.warnings {
+                eprintln!("{w}");
+            }
+            let study = &report.study;
             let s = study.first();
             outln!(
                 "{}: ok: scenario `{}` with {} workload(s) on {} core(s), Python {} ({})",
@@ -326,7 +355,13 @@ fn main() -> ExitCode {
                     s.replications
                 );
             }
-            out!("{}", commands::size_text(&study));
+            out!("{}", commands::size_text(study));
+            if !report.defaults.is_empty() {
+                outln!("defaults used (not in the file or a --set):");
+                for d in &report.defaults {
+                    outln!("  {d}");
+                }
+            }
         }),
         Command::Compare(c) => compare::args_lists(c.models.as_deref(), c.workers.as_deref())
             .and_then(|(models, workers)| {

@@ -106,7 +106,8 @@ pub struct CompareArgs {
     pub workload: Option<String>,
     /// Models to try; default all of [`MODELS`].
     pub models: Option<Vec<String>>,
-    /// Worker counts; default 1, cores, 2×cores, 4×cores, 32.
+    /// Worker counts; default 1, cores, 2×cores, 4×cores, 32, and cores ÷ the
+    /// tasks' CPU share (rounded up to a power of two, at most 1024) when that is more.
     pub workers: Option<Vec<u32>>,
     /// `machine.cores` for every candidate.
     pub cores: Option<u32>,

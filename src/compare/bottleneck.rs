@@ -27,6 +27,8 @@ pub fn bottleneck(c: &Candidate, cores: u32) -> (&'static str, String) {
         _ => "no GIL".to_string(),
     };
     let workers = c.workers.unwrap_or(1).max(1);
+    // Whether the workers share one GIL (threads of one interpreter).
+    let shares_gil = c.model == "threads";
     // The share of the machine its workers could keep busy if they never blocked.
     let usable = f64::from(workers.min(cores.max(1))) / f64::from(cores.max(1));
     let busy = m.cpu_utilization / usable;
@@ -72,7 +74,10 @@ pub fn bottleneck(c: &Candidate, cores: u32) -> (&'static str, String) {
         "a queue stage downstream"
     } else if sync.is_some() {
         "a lock or semaphore"
-    } else if held >= 0.85 && wait >= 0.25 {
+    } else if held >= 0.85 && (wait >= 0.25 || (shares_gil && workers > 1)) {
+        // Threads of one interpreter: a GIL held 85% of the window leaves
+        // them little more to take, whoever holds it (another stage of the
+        // same process included).
         "the GIL"
     } else if c.model == "asyncio" && busy >= 0.85 {
         "the event loop"

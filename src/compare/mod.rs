@@ -11,7 +11,9 @@
 //! `compare.csv` is byte-identical for the same file and seed.
 //!
 //! Bottleneck thresholds ([`bottleneck`]), checked in this order:
-//! - the GIL: `gil_held_fraction` ≥ 0.85 and `gil_wait_fraction` ≥ 0.25;
+//! - the GIL: `gil_held_fraction` ≥ 0.85 and `gil_wait_fraction` ≥ 0.25, or
+//!   held ≥ 0.85 by a pool of several threads (one interpreter's GIL, which
+//!   other stages of the same process may hold);
 //! - the event loop (asyncio): the loop thread is at least 85% busy, so every
 //!   coroutine waits for it (the loop lag is printed beside it);
 //! - IPC: at least 30% of the busy core time goes to pickling, pipes and

@@ -9,6 +9,7 @@ use super::candidate::Candidate;
 use crate::failure::Failure;
 use crate::scenario::builder::{self, Override};
 use crate::scenario::{self, StudyPoint};
+use crate::workload::Step;
 
 /// Every candidate of a comparison, planned and loaded, before any runs.
 pub(super) struct Plan {
@@ -89,12 +90,42 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
         .models
         .clone()
         .unwrap_or_else(|| MODELS.iter().map(|m| m.to_string()).collect());
-    let workers = args.workers.clone().unwrap_or_else(|| {
-        let mut w = vec![1, cores, 2 * cores, 4 * cores, 32];
-        w.sort_unstable();
-        w.dedup();
-        w
-    });
+    let workers = match args.workers.clone() {
+        Some(w) => w,
+        None => {
+            let mut w = vec![1, cores, 2 * cores, 4 * cores, 32];
+            // Tasks that mostly wait need more workers than 32 to keep the
+            // cores busy: `cores / CPU share` of them (Little's law).
+            let cpu_share = first
+                .workloads
+                .iter()
+                .filter(|x| workloads.contains(&x.name))
+                .filter_map(|x| {
+                    let cpu: f64 = x.steps.iter().map(Step::mean_cpu).sum();
+                    let wait: f64 = x.steps.iter().map(mean_wait).sum();
+                    (cpu + wait > 0.0).then(|| cpu / (cpu + wait))
+                })
+                .fold(1.0, f64::min);
+            let needed = (f64::from(cores) / cpu_share.max(1e-9)).ceil();
+            if needed > 32.0 {
+                let n = (needed.min(f64::from(MAX_DEFAULT_WORKERS)) as u32).next_power_of_two();
+                let n = n.min(MAX_DEFAULT_WORKERS);
+                w.push(n);
+                notes.push(format!(
+                    "note: workers tried up to {n}: the tasks spend {:.0}% of their time waiting, so {cores} core(s) need about {needed:.0} workers to stay busy{}",
+                    (1.0 - cpu_share) * 100.0,
+                    if needed > f64::from(MAX_DEFAULT_WORKERS) {
+                        format!(" (capped at {MAX_DEFAULT_WORKERS}; --workers to try more)")
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+            w.sort_unstable();
+            w.dedup();
+            w
+        }
+    };
     let needs_313 = version_below(&first.python.version, 13);
     if needs_313 && models.iter().any(|m| m == "threads-free-threaded") {
         notes.push(format!(
@@ -191,6 +222,20 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
         points,
         point_of,
     })
+}
+
+/// The most workers the default list tries, whatever the I/O share.
+const MAX_DEFAULT_WORKERS: u32 = 1024;
+
+/// The mean time a step and its nested steps wait (I/O, sleep), in nanoseconds.
+fn mean_wait(step: &Step) -> f64 {
+    match step {
+        Step::Io(d) | Step::Sleep(d) | Step::BlockingIo(d) => d.mean(),
+        Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::ToThread(steps) => {
+            steps.iter().map(mean_wait).sum()
+        }
+        _ => 0.0,
+    }
 }
 
 /// Reads the scenario with `overrides` and the command's profile loader.

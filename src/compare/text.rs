@@ -7,6 +7,20 @@ use super::bottleneck::{bottleneck, model_bottleneck};
 use super::candidate::Candidate;
 use super::rank::{best_per_model, ranked};
 
+/// Memory per core a machine commonly has, MB (4 GiB): a candidate that
+/// needs more than `cores` times this is flagged.
+const MB_PER_CORE: f64 = 4096.0;
+
+/// Below this many busy cores, threads are said to run on one core at a time.
+const ONE_CORE: f64 = 1.5;
+
+/// `GIL held N%`, or `no GIL` on a free-threaded build.
+fn gil_text(held: Option<f64>) -> String {
+    held.map_or("no GIL".to_string(), |g| {
+        format!("GIL held {:.0}%", g * 100.0)
+    })
+}
+
 /// `x ± half-width unit`, or `x unit` without an interval.
 fn interval(x: (f64, Option<f64>), unit: &str) -> String {
     match x.1 {
@@ -78,6 +92,18 @@ pub(super) fn report_workload(
             s.push_str(&format!("   - {:<24} excluded: {r}\n", c.model));
         }
     }
+    let limit_mb = f64::from(cores) * MB_PER_CORE;
+    for c in &ranked {
+        if let Some(m) = &c.metrics
+            && m.peak_rss_mb > limit_mb
+        {
+            s.push_str(&format!(
+                "   ! {:<24} needs {:.1} MB at its peak, more than the {limit_mb:.0} MB a {cores}-core machine commonly has ({MB_PER_CORE:.0} MB per core assumed: the scenario gives no memory size)\n",
+                c.label(),
+                m.peak_rss_mb
+            ));
+        }
+    }
     let bests = best_per_model(&ranked);
     s.push_str("\nbottleneck of each model's best point:\n");
     for c in &bests {
@@ -87,6 +113,24 @@ pub(super) fn report_workload(
     s.push_str("\nrecommendation: ");
     s.push_str(&recommend(&bests, goal, cands, cores));
     s.push('\n');
+    if let Some(best) = bests.first()
+        && let Some(n) = best.workers
+        && n > 1
+        && cands
+            .iter()
+            .filter(|c| c.model == best.model)
+            .filter_map(|c| c.workers)
+            .max()
+            == Some(n)
+    {
+        s.push_str(&format!(
+            "warning: {} is the largest worker count tried for {}: more workers may do better still; try --workers {},{}\n",
+            best.label(),
+            best.model,
+            n,
+            n.saturating_mul(2)
+        ));
+    }
     s
 }
 
@@ -124,7 +168,25 @@ fn recommend(bests: &[&Candidate], goal: Goal, all: &[&Candidate], cores: u32) -
         ),
         Goal::Throughput => (bm.throughput, sm.throughput, "tasks/s", "higher"),
     };
-    let mut s = if overlap(a, b) && goal != Goal::Memory {
+    let best_tp = all
+        .iter()
+        .filter_map(|c| c.metrics.as_ref())
+        .map(|m| m.throughput.0)
+        .fold(0.0, f64::max);
+    let mut s = if goal == Goal::Memory && b.0 < a.0 {
+        // The runner-up is outside the 10% band: it needs less memory but is slower.
+        format!(
+            "{} needs the least memory ({}) of the candidates within 10% of the best throughput ({:.1} tasks/s; it reaches {}); the runner-up {} needs less ({}) but reaches {} ({:.0}% of the best).",
+            best.label(),
+            interval(a, unit),
+            best_tp,
+            interval(bm.throughput, "tasks/s"),
+            second.label(),
+            interval(b, unit),
+            interval(sm.throughput, "tasks/s"),
+            sm.throughput.0 / best_tp * 100.0
+        )
+    } else if overlap(a, b) && goal != Goal::Memory {
         format!(
             "{} ({}) and {} ({}) are within each other's 95% confidence interval: the simulation cannot tell them apart for this goal; choose on other grounds (memory: {:.1} MB against {:.1} MB).",
             best.label(),
@@ -196,8 +258,16 @@ fn reason_text(best: &Candidate, all: &[&Candidate], cores: u32, goal: Goal) -> 
         && let (t, "the GIL", _) = model_bottleneck(t0, &ranked_tp, cores)
         && let Some(tm) = &t.metrics
     {
+        let used = tm.cpu_utilization * f64::from(cores);
+        let how = if used < ONE_CORE {
+            format!("threads run Python on one core at a time ({used:.1} of {cores} cores busy)")
+        } else {
+            format!(
+                "the CPU that releases the GIL runs in parallel, so threads keep {used:.1} of {cores} cores busy, but the GIL caps them there"
+            )
+        };
         parts.push(format!(
-            "CPU-bound Python holds the GIL {:.0}% of the time under threads ({} with threads waiting {:.0}% of their time): threads cannot use a second core; {} does, using {:.0}% of the cores, at {:.1} MB of memory against {:.1} MB.",
+            "Python holds the GIL {:.0}% of the time under threads ({} with threads waiting {:.0}% of their time): {how}; {} uses {:.0}% of the cores, at {:.1} MB of memory against {:.1} MB.",
             tm.gil_held.unwrap_or(0.0) * 100.0,
             t.label(),
             tm.gil_wait.unwrap_or(0.0) * 100.0,
@@ -242,31 +312,49 @@ fn reason_text(best: &Candidate, all: &[&Candidate], cores: u32, goal: Goal) -> 
                 pm.throughput.0,
                 best.model,
             ));
-        } else if name == "I/O or sleep" || bm.cpu_utilization < 0.5 {
+        } else if name == "I/O or sleep"
+            || (bm.cpu_utilization < 0.5 && bm.gil_held.unwrap_or(0.0) < 0.5)
+        {
+            let gained =
+                pm.throughput.0 > bm.throughput.0 && !overlap(pm.throughput, bm.throughput);
             parts.push(format!(
-                "The tasks mostly wait (CPU {:.0}%, GIL held {:.0}%): {} overlaps the waits inside one process; processes ({}: {:.1} tasks/s) add nothing but start-up, pickling and memory ({:.1} MB against {:.1} MB).",
+                "The tasks mostly wait (CPU {:.0}%, {}): {} overlaps the waits inside one process; processes ({}: {:.1} tasks/s) add {}start-up, pickling and memory ({:.1} MB against {:.1} MB).",
                 bm.cpu_utilization * 100.0,
-                bm.gil_held.unwrap_or(0.0) * 100.0,
+                gil_text(bm.gil_held),
                 best.model,
                 p.label(),
                 pm.throughput.0,
+                if gained { "more throughput, but also " } else { "nothing but " },
                 pm.peak_rss_mb,
                 bm.peak_rss_mb
             ));
-        } else {
+        } else if bm.gil_held.is_none_or(|g| g < 0.5) {
             parts.push(format!(
                 "Without a GIL to serialise them ({}), threads use the cores like processes do (CPU {:.0}% against {:.0}%), without their start-up, pickling and memory ({:.1} MB against {:.1} MB).",
-                bm.gil_held
-                    .map_or("no GIL".to_string(), |g| format!("GIL held {:.0}%", g * 100.0)),
+                gil_text(bm.gil_held),
                 bm.cpu_utilization * 100.0,
                 pm.cpu_utilization * 100.0,
                 bm.peak_rss_mb,
                 pm.peak_rss_mb
             ));
+        } else if p.model != best.model {
+            parts.push(format!(
+                "Processes ({}: {:.1} tasks/s, CPU {:.0}%) do no better here, at {:.1} MB of memory against {:.1} MB.",
+                p.label(),
+                pm.throughput.0,
+                pm.cpu_utilization * 100.0,
+                pm.peak_rss_mb,
+                bm.peak_rss_mb
+            ));
         }
     }
     if parts.is_empty() {
         let (_, name, figures) = model_bottleneck(best, &ranked_tp, cores);
+        let name = if name == "none dominant" {
+            "no single resource"
+        } else {
+            name
+        };
         parts.push(format!(
             "At its best point {} is limited by {name} ({figures}).",
             best.label()
