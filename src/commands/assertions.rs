@@ -184,7 +184,10 @@ pub fn evaluate(
             };
             let value = metric.and_then(|m| g.stats.get(m).copied().flatten());
             let (passed, seen) = match value {
-                Some((x, _)) => (a.op.holds(x, a.value), format!("{} = {x}", a.column)),
+                Some((x, _)) => (
+                    a.op.holds(x, a.value),
+                    format!("{} = {}", a.column, short(x)),
+                ),
                 None => (false, format!("{} has no value", a.column)),
             };
             out.push(Outcome {
@@ -198,4 +201,15 @@ pub fn evaluate(
         }
     }
     out
+}
+
+/// A number with at most six decimals and no trailing zeros, as `results.csv` rounds it.
+fn short(x: f64) -> String {
+    let text = format!("{x:.6}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" {
+        "0".into()
+    } else {
+        text.into()
+    }
 }

@@ -11,21 +11,23 @@ use crate::workload::{Model, Step, Workers};
 /// Threads from which constant short steps are worth a warning.
 const MANY_THREADS: u32 = 4;
 
-/// The warnings of a study: of every point, each said once, in point order.
+/// The warnings of a study, in point order: each pitfall of a workload said
+/// once, at the first point that has it (a sweep of the pool size does not
+/// repeat it).
 pub fn warnings(study: &Study) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<(String, String)> = Vec::new();
     for p in &study.points {
-        for w in warnings_of(&p.scenario) {
-            if !out.contains(&w) {
-                out.push(w);
+        for (key, w) in warnings_of(&p.scenario) {
+            if !out.iter().any(|(k, _)| *k == key) {
+                out.push((key, w));
             }
         }
     }
-    out
+    out.into_iter().map(|(_, w)| w).collect()
 }
 
-/// The warnings of one scenario.
-fn warnings_of(s: &Scenario) -> Vec<String> {
+/// The warnings of one scenario, each with what it is about (the workload and the pitfall).
+fn warnings_of(s: &Scenario) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for w in &s.workloads {
         let threads = match (&w.model, w.workers) {
@@ -45,7 +47,7 @@ fn warnings_of(s: &Scenario) -> Vec<String> {
                     format!("{n} threads")
                 };
                 let d = format_ns(*ns);
-                out.push(format!(
+                out.push((format!("{}/lock-step", w.name), format!(
                     "warning: workload `{}`: `{kind} = \"{d}\"` is a constant microsecond step in {count}: every thread's steps end in lock-step, which real timings never do, and the GIL hand-offs and convoys that follow are artefacts of it; write a distribution, such as {{ {kind} = {{ exp = \"{d}\" }} }} or {{ {kind} = {{ normal = {{ mean = \"{d}\", sd = \"{}\" }} }} }}{}",
                     w.name,
                     format_ns(ns / 10),
@@ -54,16 +56,16 @@ fn warnings_of(s: &Scenario) -> Vec<String> {
                     } else {
                         String::new()
                     }
-                ));
+                )));
             }
         }
         if let Model::Processes(run) = &w.model
             && run.args_bytes == 0
         {
-            out.push(format!(
+            out.push((format!("{}/args_bytes", w.name), format!(
                 "warning: workload `{}` runs on processes with args_bytes = 0: nothing is pickled to send a task to a worker, while real arguments (even a function reference and a small tuple) pickle to some hundred bytes; set `args_bytes` (and `result_bytes`) to what a task sends and returns",
                 w.name
-            ));
+            )));
         }
     }
     out
@@ -96,7 +98,7 @@ fn constant_short(step: &Step, out: &mut Vec<(&'static str, u64)>) {
 
 /// A duration as a scenario writes it: `50us`, `1500ns`.
 fn format_ns(ns: u64) -> String {
-    if ns >= 1_000 && ns % 1_000 == 0 {
+    if ns >= 1_000 && ns.is_multiple_of(1_000) {
         format!("{}us", ns / 1_000)
     } else {
         format!("{ns}ns")

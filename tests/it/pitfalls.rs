@@ -53,6 +53,13 @@ fn constant_microsecond_steps_in_many_threads_are_warned_about() {
         err.contains("constant microsecond step"),
         "run warns too: {err}"
     );
+    // A sweep of the pool size says it once.
+    let (_, _, err) = gilsim(
+        tmp.path(),
+        &threads("{ cpu = \"50us\" }", 8),
+        &["check", "--set", "sweep.workload.jobs.run.workers=[4,8,16]"],
+    );
+    assert_eq!(err.matches("constant microsecond step").count(), 1, "{err}");
     for quiet in [
         threads("{ cpu = { exp = \"50us\" } }", 8),
         threads("{ cpu = \"5ms\" }", 8),
