@@ -32,12 +32,21 @@ pub fn bottleneck(c: &Candidate, cores: u32) -> (&'static str, String) {
     // The share of the machine its workers could keep busy if they never blocked.
     let usable = f64::from(workers.min(cores.max(1))) / f64::from(cores.max(1));
     let busy = m.cpu_utilization / usable;
-    let figures = format!(
-        "CPU {:.0}% of the machine, {:.0}% of what {} can use; {gil}",
-        m.cpu_utilization * 100.0,
-        busy * 100.0,
-        c.label()
-    );
+    let figures = if busy > 1.0 {
+        // The machine's CPU counts the other workloads of the scenario too.
+        format!(
+            "CPU {:.0}% of the machine, the other workloads' included: more than {} alone can use; {gil}",
+            m.cpu_utilization * 100.0,
+            c.label()
+        )
+    } else {
+        format!(
+            "CPU {:.0}% of the machine, {:.0}% of what {} can use; {gil}",
+            m.cpu_utilization * 100.0,
+            busy * 100.0,
+            c.label()
+        )
+    };
     let figures = match m.loop_lag_ms {
         Some(lag) => format!("{figures}; loop lag p99 {lag:.1} ms"),
         None => figures,

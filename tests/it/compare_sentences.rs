@@ -3,7 +3,8 @@
 //! metrics, over the bundled compare scenarios and three that once drew
 //! false sentences (threads said to use one core while a C call let them
 //! keep five busy; a `--goal memory` ratio below 1; "limited by none
-//! dominant" under a GIL held 92%), under every goal.
+//! dominant" under a GIL held 92%), under every goal; and a pipeline's
+//! stage, whose machine CPU counts the other stages too.
 
 use std::path::{Path, PathBuf};
 
@@ -80,6 +81,10 @@ fn check(text: &str, cands: &[&Candidate], cores: u32, what: &str) {
         }
     }
     assert!(!text.contains("limited by none dominant"), "{what}: {text}");
+    // A share of what a model can use is at most 100%.
+    for pct in numbers_before(text, "% of what ") {
+        assert!(pct <= 100.0, "{what}: {pct}% of what it can use: {text}");
+    }
     // Ratios "N× higher/lower/smaller than": the best is never worse than the runner-up.
     for word in ["× higher than", "× lower than", "× smaller than"] {
         for r in numbers_before(text, word) {
@@ -176,6 +181,7 @@ fn scenarios(dir: &Path) -> Vec<PathBuf> {
         .collect();
     v.push(nogil);
     v.push(root.join("producer-consumer.toml"));
+    v.push(root.join("three-stage-pipeline.toml"));
     v
 }
 
