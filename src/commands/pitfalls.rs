@@ -96,13 +96,18 @@ fn constant_short(step: &Step, out: &mut Vec<(&'static str, u64)>) {
     }
 }
 
-/// A duration as a scenario writes it: `50us`, `1500ns`.
+/// A duration as a scenario writes it, in the largest unit that keeps it
+/// whole: `5ms`, `50us`, `1500ns`, `0s`.
 fn format_ns(ns: u64) -> String {
-    if ns >= 1_000 && ns.is_multiple_of(1_000) {
-        format!("{}us", ns / 1_000)
-    } else {
-        format!("{ns}ns")
+    if ns == 0 {
+        return "0s".into();
     }
+    for (unit, per) in [("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)] {
+        if ns.is_multiple_of(per) {
+            return format!("{}{unit}", ns / per);
+        }
+    }
+    format!("{ns}ns")
 }
 
 /// Every default the first point relies on: each key neither the file nor a
@@ -144,7 +149,7 @@ pub fn defaults(study: &Study, file_text: &str, overrides: &[String]) -> Vec<Str
     add("python.version", s.python.version.to_string());
     add(
         "python.switch_interval",
-        format!("{}us", s.python.switch_interval_us),
+        format_ns(s.python.switch_interval_us.saturating_mul(1_000)),
     );
     add("replications", s.replications.to_string());
     add(

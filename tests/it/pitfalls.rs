@@ -106,7 +106,8 @@ fn check_lists_every_default_the_run_relies_on() {
         "seed = ",
         "machine.cores = ",
         "python.version = ",
-        "python.switch_interval = 5000us",
+        "python.switch_interval = 5ms",
+        "warmup = 0s",
         "replications = 1",
         "workload.jobs.run.workers = ",
     ] {
