@@ -42,6 +42,7 @@ mod law_asyncio_sleep_fanout;
 mod law_asyncio_to_thread;
 mod law_asyncio_with_threads;
 mod law_asyncio_workers;
+mod law_batch_window;
 mod law_condition;
 mod law_conservation;
 mod law_convoy;

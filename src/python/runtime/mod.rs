@@ -632,9 +632,15 @@ impl Runtime {
         self.stale_events + self.machine.counters().stale_events
     }
 
-    /// The end of the statistics window: `duration`, else the last completion.
+    /// The end of the statistics window: the last completion once every
+    /// batch task is done and nothing else arrives (a `duration` is then
+    /// only an upper bound), else `duration`.
     pub fn end_time(&self) -> Nanos {
-        self.duration.unwrap_or(self.last_completion)
+        match self.duration {
+            Some(d) if !self.all_done() => d,
+            Some(d) => self.last_completion.min(d),
+            None => self.last_completion,
+        }
     }
 }
 
