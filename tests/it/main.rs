@@ -78,6 +78,7 @@ mod shards;
 mod slurm;
 mod study_parallel;
 mod sweep_errors;
+mod sweep_zip;
 mod timeline;
 mod timeline_asyncio;
 mod timeline_convoy;
