@@ -143,6 +143,26 @@ pub(crate) fn check_axes(
             false
         }
     });
+    // A key swept twice (in [sweep] and a zip table) would take two values.
+    let mut seen: Vec<String> = Vec::new();
+    axes.retain(|axis| {
+        if !seen.contains(&axis.key) {
+            seen.push(axis.key.clone());
+            return true;
+        }
+        errors.push(
+            Diag::new(
+                format!("`{}` is swept twice", axis.key),
+                &axis.segments[0].1,
+                "already in the sweep",
+            )
+            .key(format!("sweep.{}", axis.key))
+            .help(
+                "keep one list: in [sweep], or in the [[sweep.zip]] table whose keys vary with it",
+            ),
+        );
+        false
+    });
     // The lists of one zip table must be as long as its first one.
     let mut first_of: Vec<(usize, usize, String)> = Vec::new();
     axes.retain(|axis| {

@@ -66,3 +66,16 @@ fn set_replaces_a_zipped_list_in_its_table_or_pins_the_key() {
     let e = study(PAIRED, &["sweep.workload.jobs.run.workers=[8]"]).unwrap_err();
     assert!(e.contains("vary together"), "{e}");
 }
+
+#[test]
+fn a_key_in_the_sweep_and_in_a_zip_table_is_refused() {
+    let twice = PAIRED.replace(
+        "\"machine.cores\" = [1, 2]\n",
+        "\"machine.cores\" = [1, 2]\n\"workload.jobs.run.workers\" = [1, 2, 3]\n",
+    );
+    let e = study(&twice, &[]).unwrap_err();
+    assert!(
+        e.contains("`workload.jobs.run.workers` is swept twice") && e.contains("zip.toml:18:"),
+        "{e}"
+    );
+}
