@@ -76,6 +76,7 @@ mod readme_parameters;
 mod run_outputs;
 mod shards;
 mod slurm;
+mod step_repeat_name;
 mod study_parallel;
 mod sweep_errors;
 mod sweep_zip;
