@@ -1,6 +1,9 @@
 //! What the `gilsim` subcommands do, apart from parsing arguments.
 
 pub mod slurm;
+mod table;
+
+pub use table::summary_table;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -13,7 +16,6 @@ use crate::report::progress::{self, Counting};
 use crate::report::{
     chart, csv as results_csv, figures, gantt, manifest, pipeline, summary, trace,
 };
-use crate::results::WorkloadResult;
 use crate::results::columns::{COLUMNS, SWEEP_INSERT_AT};
 use crate::scenario::{self, Scenario, Study};
 use crate::simulation::RunOptions;
@@ -720,104 +722,4 @@ fn check_shards(shards: &[PathBuf]) -> Result<Option<u64>, Failure> {
         )));
     }
     Ok(first.points)
-}
-
-/// Rows shown on the terminal before the table is cut short.
-const TABLE_ROWS: usize = 40;
-
-/// A short table of the results, for the terminal: replication 0 of each
-/// point (the CSV files have everything).
-pub fn summary_table(report: &RunReport) -> String {
-    let keys = &report.study.sweep_keys;
-    let mut s = String::new();
-    if !keys.is_empty() {
-        s.push_str(&format!("{:>5} ", "point"));
-        for k in keys {
-            s.push_str(&format!("{:>12} ", short_key(k)));
-        }
-    }
-    s.push_str(&format!(
-        "{:<16} {:<11} {:>8} {:>10} {:>12} {:>10} {:>10} {:>6} {:>6}",
-        "workload", "model", "workers", "completed", "per second", "p50 ms", "p99 ms", "cpu", "gil"
-    ));
-    // Shared variables: their updates, the lost ones and the final value.
-    let races = report
-        .runs
-        .iter()
-        .any(|r| r.output.workloads.iter().any(|w| w.shared.is_some()));
-    if races {
-        s.push_str(&format!(
-            " {:>12} {:>12} {:>7} {:>12}",
-            "updates", "lost", "lost %", "final"
-        ));
-    }
-    s.push('\n');
-    let mut shown = 0;
-    let mut hidden = 0;
-    for run in report.runs.iter().filter(|r| r.replication == 0) {
-        for r in &run.output.workloads {
-            if shown >= TABLE_ROWS {
-                hidden += 1;
-                continue;
-            }
-            shown += 1;
-            if !keys.is_empty() {
-                s.push_str(&format!("{:>5} ", run.point));
-                for v in &report.study.points[run.point].values {
-                    s.push_str(&format!("{:>12} ", ellipsis(v, 12)));
-                }
-            }
-            s.push_str(&result_line(r, races));
-        }
-    }
-    if hidden > 0 {
-        s.push_str(&format!("... and {hidden} more rows in results.csv\n"));
-    }
-    s
-}
-
-/// The last part of a dotted key, for narrow columns.
-fn short_key(key: &str) -> String {
-    ellipsis(key.rsplit('.').next().unwrap_or(key), 12)
-}
-
-fn ellipsis(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(width - 1).collect();
-        format!("{cut}…")
-    }
-}
-
-fn result_line(r: &WorkloadResult, races: bool) -> String {
-    let lat = |i: usize| {
-        r.latency_ms
-            .map_or("-".to_string(), |l| format!("{:.3}", l[i]))
-    };
-    let shared = match (races, r.shared) {
-        (false, _) => String::new(),
-        (true, None) => format!(" {:>12} {:>12} {:>7} {:>12}", "-", "-", "-", "-"),
-        (true, Some(v)) => format!(
-            " {:>12} {:>12} {:>7} {:>12}",
-            v.updates,
-            v.lost,
-            v.lost_fraction()
-                .map_or("-".to_string(), |f| format!("{:.2}%", f * 100.0)),
-            v.final_value
-        ),
-    };
-    format!(
-        "{:<16} {:<11} {:>8} {:>10} {:>12.2} {:>10} {:>10} {:>5.0}% {:>6}{shared}\n",
-        r.workload,
-        r.model,
-        r.workers,
-        r.tasks_completed,
-        r.throughput_per_s,
-        lat(1),
-        lat(3),
-        r.cpu_utilization * 100.0,
-        r.gil_held_fraction
-            .map_or("-".to_string(), |g| format!("{:.0}%", g * 100.0)),
-    )
 }

@@ -63,7 +63,6 @@ pub(crate) fn axes(entry: Option<&Entry>, sources: &Sources<'_>) -> Result<Vec<A
             .filter(|e| e.key != "zip")
             .cloned()
             .collect(),
-        ..table.clone()
     };
     let mut axes = Vec::new();
     flatten(&plain, &[], sources, None, &mut axes);

@@ -80,6 +80,7 @@ mod step_repeat_name;
 mod study_parallel;
 mod sweep_errors;
 mod sweep_zip;
+mod terminal_table;
 mod timeline;
 mod timeline_asyncio;
 mod timeline_convoy;
