@@ -50,7 +50,7 @@ def _overrides(set: Overrides) -> List[str]:
         return [set]
     if isinstance(set, Mapping):
         return [
-            f"{k}={v if isinstance(v, str) else _gilsim.toml_inline(v)}"
+            f"{k}={v if isinstance(v, str) else _gilsim.toml_inline(k, v)}"
             for k, v in set.items()
         ]
     out = list(set)

@@ -37,10 +37,10 @@ fn to_toml(scenario: &Bound<'_, PyAny>) -> PyResult<String> {
 }
 
 /// A value as TOML writes it inline (`4`, `[1, 2]`, `"x"`): the right-hand
-/// side of a `set=` override given as a dict.
+/// side of the `set=` override of `key` given as a dict.
 #[pyfunction]
-fn toml_inline(value: &Bound<'_, PyAny>) -> PyResult<String> {
-    Ok(toml_value(value, "")?.to_string())
+fn toml_inline(key: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    Ok(toml_value(value, &format!("set={key}"))?.to_string())
 }
 
 /// `value` as a TOML value; `key` (dotted) names it in errors.
@@ -171,6 +171,9 @@ fn usage(py: Python<'_>, message: String) -> PyErr {
     failure(py, &Failure::Usage(format!("error: {message}\n")))
 }
 
+/// A command's files as (name, bytes) pairs, and the text it prints.
+type Rendered<'py> = (Vec<(String, Bound<'py, PyBytes>)>, String);
+
 /// The files as (name, bytes) pairs, in the order they were rendered.
 fn files_out<'py>(py: Python<'py>, files: &Files) -> Vec<(String, Bound<'py, PyBytes>)> {
     files
@@ -233,7 +236,7 @@ fn run<'py>(
     trace_window: Option<String>,
     trace_point: Option<usize>,
     command_line: Vec<String>,
-) -> PyResult<(Vec<(String, Bound<'py, PyBytes>)>, String)> {
+) -> PyResult<Rendered<'py>> {
     if jobs == Some(0) {
         return Err(usage(py, "jobs must be at least 1".into()));
     }
@@ -282,7 +285,7 @@ fn compare<'py>(
     replications: Option<u32>,
     goal: String,
     jobs: Option<usize>,
-) -> PyResult<(Vec<(String, Bound<'py, PyBytes>)>, String)> {
+) -> PyResult<Rendered<'py>> {
     if jobs == Some(0) || cores == Some(0) || replications == Some(0) {
         return Err(usage(
             py,
