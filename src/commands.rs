@@ -287,15 +287,15 @@ pub fn render(args: &RunArgs) -> Result<(RunReport, Files), Failure> {
         }
         let svg = gantt::render_svg(t, &title)
             .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
-        write_file(&mut out, "timeline.svg", svg.as_bytes())?;
+        write_file(&mut out, "timeline.svg", svg.as_bytes());
         if png {
             let png = gantt::render_png(t, &title)
                 .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
-            write_file(&mut out, "timeline.png", &png)?;
+            write_file(&mut out, "timeline.png", &png);
         }
         if args.trace {
             let json = trace::chrome_trace(t, &p.scenario.name);
-            write_file(&mut out, "trace.json", &json)?;
+            write_file(&mut out, "trace.json", &json);
         }
     }
 
@@ -333,7 +333,7 @@ pub fn render(args: &RunArgs) -> Result<(RunReport, Files), Failure> {
     };
     let json = serde_json::to_vec_pretty(&m)
         .map_err(|e| Failure::Run(format!("cannot render manifest.json: {e}")))?;
-    write_file(&mut out, "manifest.json", &json)?;
+    write_file(&mut out, "manifest.json", &json);
     Ok((
         RunReport {
             study,
@@ -384,9 +384,8 @@ fn check_out(out: Option<&Path>) -> Result<(), Failure> {
 pub const DEFAULT_TRACE_WINDOW: Nanos = 100 * MS;
 
 /// Adds one file to the output set.
-fn write_file(out: &mut Files, name: &str, bytes: &[u8]) -> Result<(), Failure> {
+fn write_file(out: &mut Files, name: &str, bytes: &[u8]) {
     out.add(name, bytes.to_vec());
-    Ok(())
 }
 
 /// Writes `pipeline.svg` (and `.png` with `png`) for sweep point `point`
@@ -418,13 +417,13 @@ fn write_pipeline(
     };
     let fail = |e: chart::ChartError| Failure::Run(format!("cannot draw pipeline: {e}"));
     let svg = pipeline::render_svg(&c).map_err(fail)?;
-    write_file(out, "pipeline.svg", svg.as_bytes())?;
+    write_file(out, "pipeline.svg", svg.as_bytes());
     if png {
         write_file(
             out,
             "pipeline.png",
             &pipeline::render_png(&c).map_err(fail)?,
-        )?;
+        );
     }
     Ok(())
 }
@@ -434,11 +433,11 @@ fn write_figures(out: &mut Files, figures: &[figures::Figure], png: bool) -> Res
     for f in figures {
         let svg = chart::render_svg(&f.chart)
             .map_err(|e| Failure::Run(format!("cannot draw {}: {e}", f.name)))?;
-        write_file(out, &format!("{}.svg", f.name), svg.as_bytes())?;
+        write_file(out, &format!("{}.svg", f.name), svg.as_bytes());
         if png {
             let png = chart::render_png(&f.chart)
                 .map_err(|e| Failure::Run(format!("cannot draw {}: {e}", f.name)))?;
-            write_file(out, &format!("{}.png", f.name), &png)?;
+            write_file(out, &format!("{}.png", f.name), &png);
         }
     }
     Ok(())
@@ -501,13 +500,13 @@ fn write_tables(
 ) -> Result<(), Failure> {
     let bytes = results_csv::render_records(header, records)
         .map_err(|e| Failure::Run(format!("cannot render results.csv: {e}")))?;
-    write_file(out, "results.csv", &bytes)?;
+    write_file(out, "results.csv", &bytes);
     let replicated = records.iter().any(|r| r[1] != "0");
     if replicated {
         let (h, rows) = summary::table(header, records);
         let bytes = results_csv::render_records(&h, &rows)
             .map_err(|e| Failure::Run(format!("cannot render summary.csv: {e}")))?;
-        write_file(out, "summary.csv", &bytes)?;
+        write_file(out, "summary.csv", &bytes);
     }
     Ok(())
 }

@@ -38,18 +38,29 @@ def parse_csv(data: bytes) -> "tuple[List[str], List[Row]]":
     return header, rows
 
 
-def _frame(package: str, rows: List[Row], columns: List[str]) -> Any:
-    """``rows`` as a pandas or polars DataFrame."""
+def _frame(package: str, data: bytes, columns: List[str]) -> Any:
+    """A CSV file of gilsim's as a pandas or polars DataFrame, read by that
+    package: numbers as numbers, empty cells missing (NaN, null), a
+    version column as text."""
     try:
         module = __import__(package)
     except ImportError as e:
         raise ImportError(
             f"to_{package}() needs {package}, which is not installed: pip install {package}"
         ) from e
+    text = [c for c in columns if c.endswith("version")]
     if package == "pandas":
-        return module.DataFrame(rows, columns=columns)
-    data = {c: [r.get(c) for r in rows] for c in columns}
-    return module.DataFrame(data, strict=False)
+        return module.read_csv(
+            io.BytesIO(data),
+            dtype={c: str for c in text},
+            keep_default_na=False,
+            na_values=[""],
+        )
+    return module.read_csv(
+        data,
+        schema_overrides={c: module.Utf8 for c in text},
+        infer_schema_length=None,
+    )
 
 
 def _svg_inline(svg: str) -> str:
@@ -85,6 +96,7 @@ class _Tables:
     columns: List[str]
     rows: List[Row]
     text: str
+    _table_file: str
 
     @property
     def charts(self) -> Dict[str, str]:
@@ -97,11 +109,11 @@ class _Tables:
 
     def to_pandas(self) -> Any:
         """The rows as a pandas DataFrame (needs pandas)."""
-        return _frame("pandas", self.rows, self.columns)
+        return _frame("pandas", self.files[self._table_file], self.columns)
 
     def to_polars(self) -> Any:
         """The rows as a polars DataFrame (needs polars)."""
-        return _frame("polars", self.rows, self.columns)
+        return _frame("polars", self.files[self._table_file], self.columns)
 
     def __repr__(self) -> str:
         return self.text
@@ -144,28 +156,32 @@ class Results(_Tables):
         data = self.files.get("trace.json")
         return None if data is None else json.loads(data)
 
+    _table_file = "results.csv"
+
     def to_pandas(self, summary: bool = False) -> Any:
-        """``rows`` (or ``summary``) as a pandas DataFrame (needs pandas)."""
-        rows, columns = self._table(summary)
-        return _frame("pandas", rows, columns)
+        """``results.csv`` (or ``summary.csv``) as a pandas DataFrame (needs
+        pandas): empty cells are NaN."""
+        return _frame("pandas", *self._table(summary))
 
     def to_polars(self, summary: bool = False) -> Any:
-        """``rows`` (or ``summary``) as a polars DataFrame (needs polars)."""
-        rows, columns = self._table(summary)
-        return _frame("polars", rows, columns)
+        """``results.csv`` (or ``summary.csv``) as a polars DataFrame (needs
+        polars): empty cells are null."""
+        return _frame("polars", *self._table(summary))
 
-    def _table(self, summary: bool) -> "tuple[List[Row], List[str]]":
+    def _table(self, summary: bool) -> "tuple[bytes, List[str]]":
         if not summary:
-            return self.rows, self.columns
-        if self.summary is None or self.summary_columns is None:
+            return self.files["results.csv"], self.columns
+        if self.summary_columns is None:
             raise ValueError("no summary: the scenario has one replication per point")
-        return self.summary, self.summary_columns
+        return self.files["summary.csv"], self.summary_columns
 
 
 class CompareResults(_Tables):
     """What ``gilsim.compare`` produced: ``rows`` (``compare.csv``, one per
     candidate), ``charts``, ``files``, and ``text``: the ranked tables,
     bottlenecks and recommendations the CLI prints."""
+
+    _table_file = "compare.csv"
 
     def __init__(self, files: Sequence["tuple[str, bytes]"], text: str) -> None:
         self.files = dict(files)

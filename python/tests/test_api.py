@@ -273,15 +273,36 @@ def test_pandas_is_optional(monkeypatch):
     assert r.rows  # the rows need neither
 
 
-def test_to_pandas_is_the_rows():
+def test_to_pandas_is_the_cli_csv_read_by_pandas(tmp_path):
     pd = pytest.importorskip("pandas")
+    out = cli_run(tmp_path, CONVOY)
     r = gilsim.run(CONVOY)
     df = r.to_pandas()
+    pd.testing.assert_frame_equal(df, pd.read_csv(out / "results.csv"))
     assert list(df.columns) == r.columns
-    assert len(df) == len(r.rows)
     assert df["tasks_completed"].tolist() == [row["tasks_completed"] for row in r.rows]
-    from_csv = pd.read_csv(io.BytesIO(r.files["results.csv"]))
-    assert df["throughput_per_s"].tolist() == from_csv["throughput_per_s"].tolist()
+    assert df["queue_len_max"].isna().all()
+    replicated = gilsim.run(SMALL, set={"replications": 2})
+    assert len(replicated.to_pandas(summary=True)) == len(replicated.summary)
+    with pytest.raises(ValueError, match="one replication"):
+        r.to_pandas(summary=True)
+
+
+def test_a_version_stays_text():
+    r = gilsim.run(SMALL, set={"sweep.python.version": ["3.10", "3.12"]})
+    assert [row["python.version"] for row in r.rows] == ["3.10", "3.12"]
+    pd = pytest.importorskip("pandas")
+    assert r.to_pandas()["python.version"].tolist() == ["3.10", "3.12"]
+
+
+def test_to_polars_is_the_rows():
+    pl = pytest.importorskip("polars")
+    r = gilsim.run(CONVOY)
+    df = r.to_polars()
+    assert df.columns == r.columns
+    assert df["tasks_completed"].to_list() == [row["tasks_completed"] for row in r.rows]
+    assert df["throughput_per_s"].to_list() == [row["throughput_per_s"] for row in r.rows]
+    assert df["queue_len_max"].null_count() == len(r.rows)
 
 
 def test_repr_html_shows_the_table_and_charts():
