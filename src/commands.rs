@@ -11,7 +11,7 @@ use std::time::Instant;
 use crate::engine::time::{MS, Nanos};
 use crate::engine::units::parse_duration;
 use crate::failure::Failure;
-use crate::report::atomic::OutputSet;
+use crate::report::files::Files;
 use crate::report::progress::{self, Counting};
 use crate::report::{
     chart, csv as results_csv, figures, gantt, manifest, pipeline, summary, trace,
@@ -27,6 +27,9 @@ use crate::workload::Arrival;
 pub struct RunArgs {
     /// The scenario file.
     pub file: PathBuf,
+    /// The scenario's text, when it is given rather than read from `file`
+    /// (which then only names it in messages and the manifest).
+    pub source: Option<String>,
     /// Output folder; default `output/<name>` (`output/<name>/shard-K-of-N` for a shard).
     pub out: Option<PathBuf>,
     /// Seed override.
@@ -50,6 +53,9 @@ pub struct RunArgs {
     /// `--max-events`, `--max-wall`: a run that reaches one fails the
     /// command (exit 1) and nothing is written.
     pub limits: study::Limits,
+    /// Draw the charts as SVG only, without their `.png`: for a caller that
+    /// shows them inline.
+    pub svg_only: bool,
 }
 
 /// What `gilsim run` produced.
@@ -86,6 +92,15 @@ pub fn load_study(file: &Path, overrides: &[String]) -> Result<Study, Failure> {
     scenario::Reader::new(overrides)
         .with_profiles(crate::calibrate::profile::load_for_scenario)
         .load_study(file)
+        .map_err(|e| Failure::Usage(e.to_string()))
+}
+
+/// Loads and validates a scenario given as text, with every point of its
+/// sweep; `file` names it in messages.
+pub fn parse_study(source: &str, file: &Path, overrides: &[String]) -> Result<Study, Failure> {
+    scenario::Reader::new(overrides)
+        .with_profiles(crate::calibrate::profile::load_for_scenario)
+        .parse_study_str(source, file)
         .map_err(|e| Failure::Usage(e.to_string()))
 }
 
@@ -147,7 +162,18 @@ fn wall_text(s: f64) -> String {
 /// `gilsim run`: simulate every point and replication, then write
 /// `results.csv`, `summary.csv` (with replications) and `manifest.json`.
 pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
-    let mut study = load_study(&args.file, &args.overrides)?;
+    let (report, files) = render(args)?;
+    files.write_to(&report.out_dir)?;
+    Ok(report)
+}
+
+/// What [`run`] does short of writing: simulates, then renders every file
+/// in memory (`manifest.json` last).
+pub fn render(args: &RunArgs) -> Result<(RunReport, Files), Failure> {
+    let mut study = match &args.source {
+        Some(text) => parse_study(text, &args.file, &args.overrides)?,
+        None => load_study(&args.file, &args.overrides)?,
+    };
     check_out(args.out.as_deref())?;
     if let Some(seed) = args.seed {
         for p in &mut study.points {
@@ -204,11 +230,18 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     };
     let runs = study::run(&study, &plan, jobs, options, || bar.inc(1)).map_err(|f| {
         bar.finish_and_clear();
-        Failure::Run(format!(
+        let message = format!(
             "{}nothing was written: the previous outputs, if any, are as they were\n",
             f.error
                 .report(&format!("point {} replication {}", f.point, f.replication))
-        ))
+        );
+        match f.error.deadlock() {
+            Some(d) => Failure::Blocked {
+                message,
+                threads: d.blocked.clone(),
+            },
+            None => Failure::Run(message),
+        }
     })?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
@@ -232,17 +265,16 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
         })
         .collect();
     let records = results_csv::records(&rows);
-    // Every file goes into a staging folder and is moved into `out_dir` once
-    // all are written: a run killed on the way leaves the previous ones.
-    let mut out = OutputSet::begin(&out_dir).map_err(|e| Failure::cannot_write(&out_dir, e))?;
+    let mut out = Files::default();
+    let png = !args.svg_only;
     write_tables(&mut out, &header, &records)?;
     let table = figures::Table {
         header: &header,
         records: &records,
         sweep_keys: &study.sweep_keys,
     };
-    write_figures(&mut out, &figures::figures(&table, &study.charts))?;
-    write_pipeline(&mut out, &study, traced_point, &table)?;
+    write_figures(&mut out, &figures::figures(&table, &study.charts), png)?;
+    write_pipeline(&mut out, &study, traced_point, &table, png)?;
     if let Some(t) = runs.iter().find_map(|r| r.output.timeline.as_ref()) {
         let p = &study.points[traced_point];
         let mut title = p.scenario.name.clone();
@@ -257,18 +289,23 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
         }
         let svg = gantt::render_svg(t, &title)
             .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
-        let png = gantt::render_png(t, &title)
-            .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
-        write_file(&mut out, "timeline.svg", svg.as_bytes())?;
-        write_file(&mut out, "timeline.png", &png)?;
+        write_file(&mut out, "timeline.svg", svg.as_bytes());
+        if png {
+            let png = gantt::render_png(t, &title)
+                .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
+            write_file(&mut out, "timeline.png", &png);
+        }
         if args.trace {
             let json = trace::chrome_trace(t, &p.scenario.name);
-            write_file(&mut out, "trace.json", &json)?;
+            write_file(&mut out, "trace.json", &json);
         }
     }
 
-    let files = out.names().to_vec();
-    let scenario_bytes = std::fs::read(&args.file).unwrap_or_default();
+    let files = out.names();
+    let scenario_bytes = match &args.source {
+        Some(text) => text.as_bytes().to_vec(),
+        None => std::fs::read(&args.file).unwrap_or_default(),
+    };
     let events: u64 = runs.iter().map(|r| r.output.events).sum();
     let simulated_s: f64 = runs.iter().map(|r| r.output.end as f64 / 1e9).sum();
     let tasks_completed: u64 = runs
@@ -298,15 +335,16 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     };
     let json = serde_json::to_vec_pretty(&m)
         .map_err(|e| Failure::Run(format!("cannot render manifest.json: {e}")))?;
-    write_file(&mut out, "manifest.json", &json)?;
-    out.commit()
-        .map_err(|e| Failure::cannot_write(&out_dir, e))?;
-    Ok(RunReport {
-        study,
-        runs,
-        out_dir,
-        files,
-    })
+    write_file(&mut out, "manifest.json", &json);
+    Ok((
+        RunReport {
+            study,
+            runs,
+            out_dir,
+            files,
+        },
+        out,
+    ))
 }
 
 /// Where `gilsim run` writes: `--out DIR` or `output/<name>`, and a shard
@@ -347,18 +385,19 @@ fn check_out(out: Option<&Path>) -> Result<(), Failure> {
 /// show many 5 ms switch intervals, short enough to stay a few MB.
 pub const DEFAULT_TRACE_WINDOW: Nanos = 100 * MS;
 
-/// Writes one file of the output set.
-fn write_file(out: &mut OutputSet, name: &str, bytes: &[u8]) -> Result<(), Failure> {
-    out.write(name, bytes)
-        .map_err(|e| Failure::cannot_write(&out.dir().join(name), e))
+/// Adds one file to the output set.
+fn write_file(out: &mut Files, name: &str, bytes: &[u8]) {
+    out.add(name, bytes.to_vec());
 }
 
-/// Writes `pipeline.svg`/`.png` for sweep point `point` when the scenario has `after` stages.
+/// Writes `pipeline.svg` (and `.png` with `png`) for sweep point `point`
+/// when the scenario has `after` stages.
 fn write_pipeline(
-    out: &mut OutputSet,
+    out: &mut Files,
     study: &Study,
     point: usize,
     table: &figures::Table<'_>,
+    png: bool,
 ) -> Result<(), Failure> {
     let Some(p) = study.points.get(point) else {
         return Ok(());
@@ -380,21 +419,28 @@ fn write_pipeline(
     };
     let fail = |e: chart::ChartError| Failure::Run(format!("cannot draw pipeline: {e}"));
     let svg = pipeline::render_svg(&c).map_err(fail)?;
-    let png = pipeline::render_png(&c).map_err(fail)?;
-    write_file(out, "pipeline.svg", svg.as_bytes())?;
-    write_file(out, "pipeline.png", &png)?;
+    write_file(out, "pipeline.svg", svg.as_bytes());
+    if png {
+        write_file(
+            out,
+            "pipeline.png",
+            &pipeline::render_png(&c).map_err(fail)?,
+        );
+    }
     Ok(())
 }
 
-/// Writes each figure as `<name>.svg` and `<name>.png`.
-fn write_figures(out: &mut OutputSet, figures: &[figures::Figure]) -> Result<(), Failure> {
+/// Writes each figure as `<name>.svg`, and `<name>.png` with `png`.
+fn write_figures(out: &mut Files, figures: &[figures::Figure], png: bool) -> Result<(), Failure> {
     for f in figures {
         let svg = chart::render_svg(&f.chart)
             .map_err(|e| Failure::Run(format!("cannot draw {}: {e}", f.name)))?;
-        let png = chart::render_png(&f.chart)
-            .map_err(|e| Failure::Run(format!("cannot draw {}: {e}", f.name)))?;
-        write_file(out, &format!("{}.svg", f.name), svg.as_bytes())?;
-        write_file(out, &format!("{}.png", f.name), &png)?;
+        write_file(out, &format!("{}.svg", f.name), svg.as_bytes());
+        if png {
+            let png = chart::render_png(&f.chart)
+                .map_err(|e| Failure::Run(format!("cannot draw {}: {e}", f.name)))?;
+            write_file(out, &format!("{}.png", f.name), &png);
+        }
     }
     Ok(())
 }
@@ -450,19 +496,19 @@ pub fn parse_max_wall(text: &str) -> Result<std::time::Duration, String> {
 
 /// Writes `results.csv`, and `summary.csv` when some point has more than one replication.
 fn write_tables(
-    out: &mut OutputSet,
+    out: &mut Files,
     header: &[String],
     records: &[Vec<String>],
 ) -> Result<(), Failure> {
     let bytes = results_csv::render_records(header, records)
         .map_err(|e| Failure::Run(format!("cannot render results.csv: {e}")))?;
-    write_file(out, "results.csv", &bytes)?;
+    write_file(out, "results.csv", &bytes);
     let replicated = records.iter().any(|r| r[1] != "0");
     if replicated {
         let (h, rows) = summary::table(header, records);
         let bytes = results_csv::render_records(&h, &rows)
             .map_err(|e| Failure::Run(format!("cannot render summary.csv: {e}")))?;
-        write_file(out, "summary.csv", &bytes)?;
+        write_file(out, "summary.csv", &bytes);
     }
     Ok(())
 }
@@ -588,7 +634,7 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
                 .unwrap_or_else(|| PathBuf::from("."))
         }
     };
-    let mut out = OutputSet::begin(&out_dir).map_err(|e| Failure::cannot_write(&out_dir, e))?;
+    let mut out = Files::default();
     write_tables(&mut out, &header, &records)?;
     // The sweep columns sit between `seed` and `workload`.
     let sweep_count = header.len().saturating_sub(COLUMNS.len());
@@ -602,9 +648,8 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
         Some(file) => load_study(file, &args.overrides)?.charts,
         None => Vec::new(),
     };
-    write_figures(&mut out, &figures::figures(&table, &charts))?;
-    out.commit()
-        .map_err(|e| Failure::cannot_write(&out_dir, e))?;
+    write_figures(&mut out, &figures::figures(&table, &charts), true)?;
+    out.write_to(&out_dir)?;
     Ok((out_dir, records.len()))
 }
 

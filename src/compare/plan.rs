@@ -8,7 +8,7 @@ use super::args::{CompareArgs, MODELS};
 use super::candidate::Candidate;
 use crate::failure::Failure;
 use crate::scenario::builder::{self, Override};
-use crate::scenario::{self, StudyPoint};
+use crate::scenario::{self, ScenarioError, Study, StudyPoint};
 
 /// Every candidate of a comparison, planned and loaded, before any runs.
 pub(super) struct Plan {
@@ -51,9 +51,7 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
     }
     let reps = args.replications.unwrap_or(3).max(1);
     base_overrides.push(Override::new("replications", reps).to_arg());
-    let base = reader(&base_overrides, args)
-        .load_study(&args.file)
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let base = load(&base_overrides, args).map_err(|e| Failure::Usage(e.to_string()))?;
     let mut notes = Vec::new();
     // Pin the scenario's own sweep to its first point.
     if !base.sweep_keys.is_empty() {
@@ -138,7 +136,7 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
                 }
                 let mut all = base_overrides.clone();
                 all.extend(builder::args(&extra));
-                let (excluded, point) = match reader(&all, args).load_study(&args.file) {
+                let (excluded, point) = match load(&all, args) {
                     Ok(study) => match study.points.into_iter().next() {
                         Some(p) => (None, Some(p)),
                         None => (Some("the scenario has no point to run".into()), None),
@@ -193,11 +191,16 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
     })
 }
 
-/// Reads the scenario with `overrides` and the command's profile loader.
-fn reader<'a>(overrides: &'a [String], args: &CompareArgs) -> scenario::Reader<'a> {
+/// Reads the scenario (its file, or the text given) with `overrides` and
+/// the command's profile loader.
+fn load(overrides: &[String], args: &CompareArgs) -> Result<Study, ScenarioError> {
     let reader = scenario::Reader::new(overrides);
-    match args.profiles {
+    let reader = match args.profiles {
         Some(loader) => reader.with_profiles(loader),
         None => reader,
+    };
+    match &args.source {
+        Some(text) => reader.parse_study_str(text, &args.file),
+        None => reader.load_study(&args.file),
     }
 }

@@ -73,6 +73,7 @@ mod proptest_pipelines_processes;
 mod proptest_processes;
 mod proptest_threads;
 mod readme_parameters;
+mod render_in_memory;
 mod run_outputs;
 mod shards;
 mod slurm;
