@@ -3,6 +3,9 @@
 pub mod assertions;
 pub mod pitfalls;
 pub mod slurm;
+mod table;
+
+pub use table::summary_table;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -10,12 +13,11 @@ use std::time::Instant;
 use crate::engine::time::{MS, Nanos};
 use crate::engine::units::parse_duration;
 use crate::failure::Failure;
-use crate::report::atomic::OutputSet;
+use crate::report::files::Files;
 use crate::report::progress::{self, Counting};
 use crate::report::{
     chart, csv as results_csv, figures, gantt, manifest, pipeline, summary, trace,
 };
-use crate::results::WorkloadResult;
 use crate::results::columns::{COLUMNS, SWEEP_INSERT_AT};
 use crate::scenario::{self, Scenario, Study};
 use crate::simulation::RunOptions;
@@ -27,6 +29,9 @@ use crate::workload::Arrival;
 pub struct RunArgs {
     /// The scenario file.
     pub file: PathBuf,
+    /// The scenario's text, when it is given rather than read from `file`
+    /// (which then only names it in messages and the manifest).
+    pub source: Option<String>,
     /// Output folder; default `output/<name>` (`output/<name>/shard-K-of-N` for a shard).
     pub out: Option<PathBuf>,
     /// Seed override.
@@ -54,6 +59,9 @@ pub struct RunArgs {
     pub warnings: bool,
     /// `--assert`: checked on the results once they are written.
     pub assertions: Vec<assertions::Assertion>,
+    /// Draw the charts as SVG only, without their `.png`: for a caller that
+    /// shows them inline.
+    pub svg_only: bool,
 }
 
 /// What `gilsim run` produced.
@@ -92,6 +100,15 @@ pub fn load_study(file: &Path, overrides: &[String]) -> Result<Study, Failure> {
     scenario::Reader::new(overrides)
         .with_profiles(crate::calibrate::profile::load_for_scenario)
         .load_study(file)
+        .map_err(|e| Failure::Usage(e.to_string()))
+}
+
+/// Loads and validates a scenario given as text, with every point of its
+/// sweep; `file` names it in messages.
+pub fn parse_study(source: &str, file: &Path, overrides: &[String]) -> Result<Study, Failure> {
+    scenario::Reader::new(overrides)
+        .with_profiles(crate::calibrate::profile::load_for_scenario)
+        .parse_study_str(source, file)
         .map_err(|e| Failure::Usage(e.to_string()))
 }
 
@@ -171,7 +188,18 @@ fn wall_text(s: f64) -> String {
 /// `gilsim run`: simulate every point and replication, then write
 /// `results.csv`, `summary.csv` (with replications) and `manifest.json`.
 pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
-    let mut study = load_study(&args.file, &args.overrides)?;
+    let (report, files) = render(args)?;
+    files.write_to(&report.out_dir)?;
+    Ok(report)
+}
+
+/// What [`run`] does short of writing: simulates, then renders every file
+/// in memory (`manifest.json` last).
+pub fn render(args: &RunArgs) -> Result<(RunReport, Files), Failure> {
+    let mut study = match &args.source {
+        Some(text) => parse_study(text, &args.file, &args.overrides)?,
+        None => load_study(&args.file, &args.overrides)?,
+    };
     assertions::check_names(&args.assertions, &study)
         .map_err(|e| Failure::Usage(format!("error: {e}\n")))?;
     if args.warnings {
@@ -235,11 +263,18 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     };
     let runs = study::run(&study, &plan, jobs, options, || bar.inc(1)).map_err(|f| {
         bar.finish_and_clear();
-        Failure::Run(format!(
+        let message = format!(
             "{}nothing was written: the previous outputs, if any, are as they were\n",
             f.error
                 .report(&format!("point {} replication {}", f.point, f.replication))
-        ))
+        );
+        match f.error.deadlock() {
+            Some(d) => Failure::Blocked {
+                message,
+                threads: d.blocked.clone(),
+            },
+            None => Failure::Run(message),
+        }
     })?;
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
@@ -263,17 +298,16 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
         })
         .collect();
     let records = results_csv::records(&rows);
-    // Every file goes into a staging folder and is moved into `out_dir` once
-    // all are written: a run killed on the way leaves the previous ones.
-    let mut out = OutputSet::begin(&out_dir).map_err(|e| Failure::cannot_write(&out_dir, e))?;
+    let mut out = Files::default();
+    let png = !args.svg_only;
     write_tables(&mut out, &header, &records)?;
     let table = figures::Table {
         header: &header,
         records: &records,
         sweep_keys: &study.sweep_keys,
     };
-    write_figures(&mut out, &figures::figures(&table, &study.charts))?;
-    write_pipeline(&mut out, &study, traced_point, &table)?;
+    write_figures(&mut out, &figures::figures(&table, &study.charts), png)?;
+    write_pipeline(&mut out, &study, traced_point, &table, png)?;
     if let Some(t) = runs.iter().find_map(|r| r.output.timeline.as_ref()) {
         let p = &study.points[traced_point];
         let mut title = p.scenario.name.clone();
@@ -288,18 +322,23 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
         }
         let svg = gantt::render_svg(t, &title)
             .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
-        let png = gantt::render_png(t, &title)
-            .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
-        write_file(&mut out, "timeline.svg", svg.as_bytes())?;
-        write_file(&mut out, "timeline.png", &png)?;
+        write_file(&mut out, "timeline.svg", svg.as_bytes());
+        if png {
+            let png = gantt::render_png(t, &title)
+                .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
+            write_file(&mut out, "timeline.png", &png);
+        }
         if args.trace {
             let json = trace::chrome_trace(t, &p.scenario.name);
-            write_file(&mut out, "trace.json", &json)?;
+            write_file(&mut out, "trace.json", &json);
         }
     }
 
-    let files = out.names().to_vec();
-    let scenario_bytes = std::fs::read(&args.file).unwrap_or_default();
+    let files = out.names();
+    let scenario_bytes = match &args.source {
+        Some(text) => text.as_bytes().to_vec(),
+        None => std::fs::read(&args.file).unwrap_or_default(),
+    };
     let events: u64 = runs.iter().map(|r| r.output.events).sum();
     let simulated_s: f64 = runs.iter().map(|r| r.output.end as f64 / 1e9).sum();
     let tasks_completed: u64 = runs
@@ -329,17 +368,18 @@ pub fn run(args: &RunArgs) -> Result<RunReport, Failure> {
     };
     let json = serde_json::to_vec_pretty(&m)
         .map_err(|e| Failure::Run(format!("cannot render manifest.json: {e}")))?;
-    write_file(&mut out, "manifest.json", &json)?;
-    out.commit()
-        .map_err(|e| Failure::cannot_write(&out_dir, e))?;
+    write_file(&mut out, "manifest.json", &json);
     let assertions = assertions::evaluate(&args.assertions, &header, &records, &study.sweep_keys);
-    Ok(RunReport {
-        study,
-        runs,
-        out_dir,
-        files,
-        assertions,
-    })
+    Ok((
+        RunReport {
+            study,
+            runs,
+            out_dir,
+            files,
+            assertions,
+        },
+        out,
+    ))
 }
 
 /// Where `gilsim run` writes: `--out DIR` or `output/<name>`, and a shard
@@ -380,18 +420,19 @@ fn check_out(out: Option<&Path>) -> Result<(), Failure> {
 /// show many 5 ms switch intervals, short enough to stay a few MB.
 pub const DEFAULT_TRACE_WINDOW: Nanos = 100 * MS;
 
-/// Writes one file of the output set.
-fn write_file(out: &mut OutputSet, name: &str, bytes: &[u8]) -> Result<(), Failure> {
-    out.write(name, bytes)
-        .map_err(|e| Failure::cannot_write(&out.dir().join(name), e))
+/// Adds one file to the output set.
+fn write_file(out: &mut Files, name: &str, bytes: &[u8]) {
+    out.add(name, bytes.to_vec());
 }
 
-/// Writes `pipeline.svg`/`.png` for sweep point `point` when the scenario has `after` stages.
+/// Writes `pipeline.svg` (and `.png` with `png`) for sweep point `point`
+/// when the scenario has `after` stages.
 fn write_pipeline(
-    out: &mut OutputSet,
+    out: &mut Files,
     study: &Study,
     point: usize,
     table: &figures::Table<'_>,
+    png: bool,
 ) -> Result<(), Failure> {
     let Some(p) = study.points.get(point) else {
         return Ok(());
@@ -413,21 +454,28 @@ fn write_pipeline(
     };
     let fail = |e: chart::ChartError| Failure::Run(format!("cannot draw pipeline: {e}"));
     let svg = pipeline::render_svg(&c).map_err(fail)?;
-    let png = pipeline::render_png(&c).map_err(fail)?;
-    write_file(out, "pipeline.svg", svg.as_bytes())?;
-    write_file(out, "pipeline.png", &png)?;
+    write_file(out, "pipeline.svg", svg.as_bytes());
+    if png {
+        write_file(
+            out,
+            "pipeline.png",
+            &pipeline::render_png(&c).map_err(fail)?,
+        );
+    }
     Ok(())
 }
 
-/// Writes each figure as `<name>.svg` and `<name>.png`.
-fn write_figures(out: &mut OutputSet, figures: &[figures::Figure]) -> Result<(), Failure> {
+/// Writes each figure as `<name>.svg`, and `<name>.png` with `png`.
+fn write_figures(out: &mut Files, figures: &[figures::Figure], png: bool) -> Result<(), Failure> {
     for f in figures {
         let svg = chart::render_svg(&f.chart)
             .map_err(|e| Failure::Run(format!("cannot draw {}: {e}", f.name)))?;
-        let png = chart::render_png(&f.chart)
-            .map_err(|e| Failure::Run(format!("cannot draw {}: {e}", f.name)))?;
-        write_file(out, &format!("{}.svg", f.name), svg.as_bytes())?;
-        write_file(out, &format!("{}.png", f.name), &png)?;
+        write_file(out, &format!("{}.svg", f.name), svg.as_bytes());
+        if png {
+            let png = chart::render_png(&f.chart)
+                .map_err(|e| Failure::Run(format!("cannot draw {}: {e}", f.name)))?;
+            write_file(out, &format!("{}.png", f.name), &png);
+        }
     }
     Ok(())
 }
@@ -483,19 +531,19 @@ pub fn parse_max_wall(text: &str) -> Result<std::time::Duration, String> {
 
 /// Writes `results.csv`, and `summary.csv` when some point has more than one replication.
 fn write_tables(
-    out: &mut OutputSet,
+    out: &mut Files,
     header: &[String],
     records: &[Vec<String>],
 ) -> Result<(), Failure> {
     let bytes = results_csv::render_records(header, records)
         .map_err(|e| Failure::Run(format!("cannot render results.csv: {e}")))?;
-    write_file(out, "results.csv", &bytes)?;
+    write_file(out, "results.csv", &bytes);
     let replicated = records.iter().any(|r| r[1] != "0");
     if replicated {
         let (h, rows) = summary::table(header, records);
         let bytes = results_csv::render_records(&h, &rows)
             .map_err(|e| Failure::Run(format!("cannot render summary.csv: {e}")))?;
-        write_file(out, "summary.csv", &bytes)?;
+        write_file(out, "summary.csv", &bytes);
     }
     Ok(())
 }
@@ -621,7 +669,7 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
                 .unwrap_or_else(|| PathBuf::from("."))
         }
     };
-    let mut out = OutputSet::begin(&out_dir).map_err(|e| Failure::cannot_write(&out_dir, e))?;
+    let mut out = Files::default();
     write_tables(&mut out, &header, &records)?;
     // The sweep columns sit between `seed` and `workload`.
     let sweep_count = header.len().saturating_sub(COLUMNS.len());
@@ -635,9 +683,8 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
         Some(file) => load_study(file, &args.overrides)?.charts,
         None => Vec::new(),
     };
-    write_figures(&mut out, &figures::figures(&table, &charts))?;
-    out.commit()
-        .map_err(|e| Failure::cannot_write(&out_dir, e))?;
+    write_figures(&mut out, &figures::figures(&table, &charts), true)?;
+    out.write_to(&out_dir)?;
     Ok((out_dir, records.len()))
 }
 
@@ -755,104 +802,4 @@ fn check_shards(shards: &[PathBuf]) -> Result<Option<u64>, Failure> {
         )));
     }
     Ok(first.points)
-}
-
-/// Rows shown on the terminal before the table is cut short.
-const TABLE_ROWS: usize = 40;
-
-/// A short table of the results, for the terminal: replication 0 of each
-/// point (the CSV files have everything).
-pub fn summary_table(report: &RunReport) -> String {
-    let keys = &report.study.sweep_keys;
-    let mut s = String::new();
-    if !keys.is_empty() {
-        s.push_str(&format!("{:>5} ", "point"));
-        for k in keys {
-            s.push_str(&format!("{:>12} ", short_key(k)));
-        }
-    }
-    s.push_str(&format!(
-        "{:<16} {:<11} {:>8} {:>10} {:>12} {:>10} {:>10} {:>6} {:>6}",
-        "workload", "model", "workers", "completed", "per second", "p50 ms", "p99 ms", "cpu", "gil"
-    ));
-    // Shared variables: their updates, the lost ones and the final value.
-    let races = report
-        .runs
-        .iter()
-        .any(|r| r.output.workloads.iter().any(|w| w.shared.is_some()));
-    if races {
-        s.push_str(&format!(
-            " {:>12} {:>12} {:>7} {:>12}",
-            "updates", "lost", "lost %", "final"
-        ));
-    }
-    s.push('\n');
-    let mut shown = 0;
-    let mut hidden = 0;
-    for run in report.runs.iter().filter(|r| r.replication == 0) {
-        for r in &run.output.workloads {
-            if shown >= TABLE_ROWS {
-                hidden += 1;
-                continue;
-            }
-            shown += 1;
-            if !keys.is_empty() {
-                s.push_str(&format!("{:>5} ", run.point));
-                for v in &report.study.points[run.point].values {
-                    s.push_str(&format!("{:>12} ", ellipsis(v, 12)));
-                }
-            }
-            s.push_str(&result_line(r, races));
-        }
-    }
-    if hidden > 0 {
-        s.push_str(&format!("... and {hidden} more rows in results.csv\n"));
-    }
-    s
-}
-
-/// The last part of a dotted key, for narrow columns.
-fn short_key(key: &str) -> String {
-    ellipsis(key.rsplit('.').next().unwrap_or(key), 12)
-}
-
-fn ellipsis(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(width - 1).collect();
-        format!("{cut}…")
-    }
-}
-
-fn result_line(r: &WorkloadResult, races: bool) -> String {
-    let lat = |i: usize| {
-        r.latency_ms
-            .map_or("-".to_string(), |l| format!("{:.3}", l[i]))
-    };
-    let shared = match (races, r.shared) {
-        (false, _) => String::new(),
-        (true, None) => format!(" {:>12} {:>12} {:>7} {:>12}", "-", "-", "-", "-"),
-        (true, Some(v)) => format!(
-            " {:>12} {:>12} {:>7} {:>12}",
-            v.updates,
-            v.lost,
-            v.lost_fraction()
-                .map_or("-".to_string(), |f| format!("{:.2}%", f * 100.0)),
-            v.final_value
-        ),
-    };
-    format!(
-        "{:<16} {:<11} {:>8} {:>10} {:>12.2} {:>10} {:>10} {:>5.0}% {:>6}{shared}\n",
-        r.workload,
-        r.model,
-        r.workers,
-        r.tasks_completed,
-        r.throughput_per_s,
-        lat(1),
-        lat(3),
-        r.cpu_utilization * 100.0,
-        r.gil_held_fraction
-            .map_or("-".to_string(), |g| format!("{:.0}%", g * 100.0)),
-    )
 }

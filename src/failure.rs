@@ -7,8 +7,16 @@
 pub enum Failure {
     /// A usage or scenario error: exit code 2. The message is already rendered.
     Usage(String),
-    /// A failed run (deadlock, I/O error): exit code 1.
+    /// A failed run (a limit reached, an I/O error): exit code 1.
     Run(String),
+    /// A run that deadlocked: exit code 1. `threads` has one line per
+    /// blocked thread (which workload, what it waits for), as in the message.
+    Blocked {
+        /// The rendered message.
+        message: String,
+        /// The blocked threads.
+        threads: Vec<String>,
+    },
 }
 
 impl Failure {
@@ -16,7 +24,7 @@ impl Failure {
     pub fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
-            Failure::Run(_) => 1,
+            Failure::Run(_) | Failure::Blocked { .. } => 1,
         }
     }
 
@@ -28,7 +36,15 @@ impl Failure {
     /// The message for standard error.
     pub fn message(&self) -> &str {
         match self {
-            Failure::Usage(m) | Failure::Run(m) => m,
+            Failure::Usage(m) | Failure::Run(m) | Failure::Blocked { message: m, .. } => m,
+        }
+    }
+
+    /// The blocked threads of a deadlocked run; empty for other failures.
+    pub fn blocked(&self) -> &[String] {
+        match self {
+            Failure::Blocked { threads, .. } => threads,
+            _ => &[],
         }
     }
 }

@@ -80,12 +80,16 @@ fn constant_short(step: &Step, out: &mut Vec<(&'static str, u64)>) {
         Step::Io(d) => ("io", d),
         Step::Sleep(d) => ("sleep", d),
         Step::BlockingIo(d) => ("blocking_io", d),
-        Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::ToThread(steps) => {
+        Step::Lock { steps, .. }
+        | Step::Semaphore { steps, .. }
+        | Step::ToThread(steps)
+        | Step::Repeat { steps, .. } => {
             for s in steps {
                 constant_short(s, out);
             }
             return;
         }
+        Step::Named { step, .. } => return constant_short(step, out),
         _ => return,
     };
     if let Dist::Const(ns) = dist

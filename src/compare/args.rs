@@ -102,6 +102,9 @@ pub fn args_lists(models: Option<&str>, workers: Option<&str>) -> Result<Lists, 
 pub struct CompareArgs {
     /// The scenario file.
     pub file: PathBuf,
+    /// The scenario's text, when it is given rather than read from `file`
+    /// (which then only names it in messages).
+    pub source: Option<String>,
     /// Compare this workload only; default every workload.
     pub workload: Option<String>,
     /// Models to try; default all of [`MODELS`].
@@ -129,4 +132,6 @@ pub struct CompareArgs {
     /// Reads the `[python] profile` a scenario names (calibrate's loader,
     /// given by the command line); `None` refuses profiles other than `reference`.
     pub profiles: Option<ProfileLoader>,
+    /// Draw the charts as SVG only, without their `.png`.
+    pub svg_only: bool,
 }

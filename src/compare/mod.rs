@@ -55,8 +55,8 @@ pub use csv::CSV_COLUMNS;
 pub use rank::ranked;
 
 use crate::failure::Failure;
-use crate::report::atomic::OutputSet;
 use crate::report::chart::{render_row_png, render_row_svg};
+use crate::report::files::Files;
 use chart::{Panel, model_chart};
 use plan::Plan;
 use text::report_workload;
@@ -72,8 +72,23 @@ pub struct CompareReport {
     pub out_dir: PathBuf,
 }
 
-/// `gilsim compare`: plan, simulate and rank every candidate.
+/// `gilsim compare`: plan, simulate and rank every candidate, then write
+/// `compare.csv` and the charts.
 pub fn compare(args: &CompareArgs) -> Result<CompareReport, Failure> {
+    let (mut report, files) = render(args)?;
+    // All files or none: a compare killed while it writes leaves the previous ones.
+    files.write_to(&report.out_dir)?;
+    report.text.push_str(&format!(
+        "\nresults: {}\n",
+        report.out_dir.join("compare.csv").display()
+    ));
+    Ok(report)
+}
+
+/// What [`compare`] does short of writing: plans, simulates and ranks,
+/// then renders the files in memory; the text lacks the closing line
+/// that says where `compare.csv` went.
+pub fn render(args: &CompareArgs) -> Result<(CompareReport, Files), Failure> {
     let Plan {
         name,
         cores,
@@ -98,9 +113,8 @@ pub fn compare(args: &CompareArgs) -> Result<CompareReport, Failure> {
         .clone()
         .unwrap_or_else(|| Path::new("output").join(&name).join("compare"));
     let csv = csv::render(&candidates, cores)?;
-    // All files or none: a compare killed while it writes leaves the previous ones.
-    let mut out = OutputSet::begin(&out_dir).map_err(|e| Failure::cannot_write(&out_dir, e))?;
-    write(&mut out, "compare.csv", &csv)?;
+    let mut out = Files::default();
+    out.add("compare.csv", csv);
     for (i, w) in workloads.iter().enumerate() {
         let charts = [
             model_chart(&name, w, &candidates, Panel::Throughput),
@@ -113,13 +127,13 @@ pub fn compare(args: &CompareArgs) -> Result<CompareReport, Failure> {
         };
         let svg = render_row_svg(&charts)
             .map_err(|e| Failure::Run(format!("cannot draw {stem}: {e}")))?;
-        let png = render_row_png(&charts)
-            .map_err(|e| Failure::Run(format!("cannot draw {stem}: {e}")))?;
-        write(&mut out, &format!("{stem}.svg"), svg.as_bytes())?;
-        write(&mut out, &format!("{stem}.png"), &png)?;
+        out.add(&format!("{stem}.svg"), svg.into_bytes());
+        if !args.svg_only {
+            let png = render_row_png(&charts)
+                .map_err(|e| Failure::Run(format!("cannot draw {stem}: {e}")))?;
+            out.add(&format!("{stem}.png"), png);
+        }
     }
-    out.commit()
-        .map_err(|e| Failure::cannot_write(&out_dir, e))?;
 
     let mut text = String::new();
     for n in &notes {
@@ -130,19 +144,12 @@ pub fn compare(args: &CompareArgs) -> Result<CompareReport, Failure> {
         let mine: Vec<&Candidate> = candidates.iter().filter(|c| &c.workload == w).collect();
         text.push_str(&report_workload(w, &mine, args.goal, cores, reps));
     }
-    text.push_str(&format!(
-        "\nresults: {}\n",
-        out_dir.join("compare.csv").display()
-    ));
-    Ok(CompareReport {
-        candidates,
-        text,
-        out_dir,
-    })
-}
-
-/// Writes one file of the output set.
-fn write(out: &mut OutputSet, name: &str, bytes: &[u8]) -> Result<(), Failure> {
-    out.write(name, bytes)
-        .map_err(|e| Failure::cannot_write(&out.dir().join(name), e))
+    Ok((
+        CompareReport {
+            candidates,
+            text,
+            out_dir,
+        },
+        out,
+    ))
 }

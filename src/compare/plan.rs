@@ -8,7 +8,7 @@ use super::args::{CompareArgs, MODELS};
 use super::candidate::Candidate;
 use crate::failure::Failure;
 use crate::scenario::builder::{self, Override};
-use crate::scenario::{self, StudyPoint};
+use crate::scenario::{self, ScenarioError, Study, StudyPoint};
 use crate::workload::Step;
 
 /// Every candidate of a comparison, planned and loaded, before any runs.
@@ -52,9 +52,7 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
     }
     let reps = args.replications.unwrap_or(3).max(1);
     base_overrides.push(Override::new("replications", reps).to_arg());
-    let base = reader(&base_overrides, args)
-        .load_study(&args.file)
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let base = load(&base_overrides, args).map_err(|e| Failure::Usage(e.to_string()))?;
     let mut notes = Vec::new();
     // Pin the scenario's own sweep to its first point.
     if !base.sweep_keys.is_empty() {
@@ -169,7 +167,7 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
                 }
                 let mut all = base_overrides.clone();
                 all.extend(builder::args(&extra));
-                let (excluded, point) = match reader(&all, args).load_study(&args.file) {
+                let (excluded, point) = match load(&all, args) {
                     Ok(study) => match study.points.into_iter().next() {
                         Some(p) => (None, Some(p)),
                         None => (Some("the scenario has no point to run".into()), None),
@@ -234,15 +232,22 @@ fn mean_wait(step: &Step) -> f64 {
         Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::ToThread(steps) => {
             steps.iter().map(mean_wait).sum()
         }
+        Step::Repeat { times, steps } => *times as f64 * steps.iter().map(mean_wait).sum::<f64>(),
+        Step::Named { step, .. } => mean_wait(step),
         _ => 0.0,
     }
 }
 
-/// Reads the scenario with `overrides` and the command's profile loader.
-fn reader<'a>(overrides: &'a [String], args: &CompareArgs) -> scenario::Reader<'a> {
+/// Reads the scenario (its file, or the text given) with `overrides` and
+/// the command's profile loader.
+fn load(overrides: &[String], args: &CompareArgs) -> Result<Study, ScenarioError> {
     let reader = scenario::Reader::new(overrides);
-    match args.profiles {
+    let reader = match args.profiles {
         Some(loader) => reader.with_profiles(loader),
         None => reader,
+    };
+    match &args.source {
+        Some(text) => reader.parse_study_str(text, &args.file),
+        None => reader.load_study(&args.file),
     }
 }

@@ -59,16 +59,103 @@ pub enum Op {
     Update(Update),
 }
 
+/// A task's program: its operations, and the name of the step each came
+/// from (for traces and deadlock reports).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Program {
+    /// The operations, in order.
+    pub ops: Vec<Op>,
+    /// Per operation, the index in `names` of its innermost named step.
+    pub op_names: Vec<Option<u32>>,
+    /// The step names, each once.
+    pub names: Vec<String>,
+}
+
+impl Program {
+    /// The name of the step operation `pc` came from, if it has one.
+    pub fn name_at(&self, pc: usize) -> Option<&str> {
+        let i = (*self.op_names.get(pc)?)?;
+        self.names.get(i as usize).map(String::as_str)
+    }
+}
+
 /// Flattens `steps` into operations.
 pub fn compile(steps: &[Step]) -> Vec<Op> {
-    let mut ops = Vec::new();
-    emit(steps, &mut ops);
-    ops
+    compile_program(steps).ops
+}
+
+/// Flattens `steps` into operations, with the names of named steps.
+pub fn compile_program(steps: &[Step]) -> Program {
+    let mut p = Program::default();
+    emit(steps, &mut p.ops);
+    let mut names = Vec::with_capacity(p.ops.len());
+    if p.names.is_empty() && !steps.iter().any(has_name) {
+        p.op_names = vec![None; p.ops.len()];
+        return p;
+    }
+    name_ops(steps, None, &mut p.names, &mut names);
+    p.op_names = names;
+    p
+}
+
+fn has_name(step: &Step) -> bool {
+    match step {
+        Step::Named { .. } => true,
+        Step::Lock { steps, .. }
+        | Step::Semaphore { steps, .. }
+        | Step::ToThread(steps)
+        | Step::Repeat { steps, .. } => steps.iter().any(has_name),
+        _ => false,
+    }
+}
+
+/// The name of each operation `emit` makes of `steps`, in the same order.
+fn name_ops(
+    steps: &[Step],
+    current: Option<u32>,
+    names: &mut Vec<String>,
+    out: &mut Vec<Option<u32>>,
+) {
+    for step in steps {
+        match step {
+            Step::Named { name, step } => {
+                let i = match names.iter().position(|n| n == name) {
+                    Some(i) => i,
+                    None => {
+                        names.push(name.clone());
+                        names.len() - 1
+                    }
+                };
+                name_ops(std::slice::from_ref(step), Some(i as u32), names, out);
+            }
+            Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::ToThread(steps) => {
+                out.push(current);
+                name_ops(steps, current, names, out);
+                out.push(current);
+            }
+            Step::Repeat { times, steps } => {
+                for _ in 0..*times {
+                    name_ops(steps, current, names, out);
+                }
+            }
+            other => {
+                for _ in 0..other.op_count() {
+                    out.push(current);
+                }
+            }
+        }
+    }
 }
 
 fn emit(steps: &[Step], ops: &mut Vec<Op>) {
     for step in steps {
         match step {
+            Step::Repeat { times, steps } => {
+                for _ in 0..*times {
+                    emit(steps, ops);
+                }
+            }
+            Step::Named { step, .. } => emit(std::slice::from_ref(step), ops),
             Step::Cpu(d) => ops.push(Op::Cpu(*d)),
             Step::CpuHeld(d) => ops.push(Op::CpuHeld(*d)),
             Step::CpuNogil(d) => ops.push(Op::CpuNogil(*d)),
@@ -149,5 +236,42 @@ mod tests {
                 Op::LockRelease(0)
             ]
         );
+    }
+
+    #[test]
+    fn every_operation_knows_its_innermost_named_step() {
+        let d = Dist::Const(1);
+        let named = |name: &str, step: Step| Step::Named {
+            name: name.to_string(),
+            step: Box::new(step),
+        };
+        let steps = vec![
+            named(
+                "outer",
+                Step::Repeat {
+                    times: 2,
+                    steps: vec![
+                        Step::Cpu(d),
+                        named("wait", Step::WaitEvent(0)),
+                        Step::Lock {
+                            lock: 0,
+                            steps: vec![named("db", Step::Io(d))],
+                        },
+                    ],
+                },
+            ),
+            Step::Sleep(d),
+        ];
+        let p = compile_program(&steps);
+        assert_eq!(p.ops.len(), p.op_names.len());
+        assert_eq!(p.ops.len(), 2 * (1 + 4 + 3) + 1);
+        let names: Vec<Option<&str>> = (0..p.ops.len()).map(|pc| p.name_at(pc)).collect();
+        assert_eq!(names[0], Some("outer"));
+        assert_eq!(&names[1..5], &[Some("wait"); 4]);
+        assert_eq!(names[5], Some("outer"), "the lock's acquire");
+        assert_eq!(names[6], Some("db"));
+        assert_eq!(names[8], Some("outer"), "the second round");
+        assert_eq!(names[16], None, "an unnamed step");
+        assert_eq!(p.ops, compile(&steps));
     }
 }

@@ -5,6 +5,7 @@ pub mod atomic;
 pub mod chart;
 pub mod csv;
 pub mod figures;
+pub mod files;
 pub mod gantt;
 pub mod manifest;
 pub mod pipeline;

@@ -124,7 +124,10 @@ pub fn point_cost(s: &Scenario) -> u128 {
 fn releases_gil(step: &Step) -> bool {
     match step {
         Step::Cpu(_) | Step::CpuHeld(_) | Step::Update(_) => false,
-        Step::Lock { steps, .. } | Step::Semaphore { steps, .. } => steps.iter().any(releases_gil),
+        Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::Repeat { steps, .. } => {
+            steps.iter().any(releases_gil)
+        }
+        Step::Named { step, .. } => releases_gil(step),
         _ => true,
     }
 }
@@ -136,6 +139,8 @@ pub(super) fn off_cpu(step: &Step) -> f64 {
         Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::ToThread(steps) => {
             steps.iter().map(off_cpu).sum()
         }
+        Step::Repeat { times, steps } => *times as f64 * steps.iter().map(off_cpu).sum::<f64>(),
+        Step::Named { step, .. } => off_cpu(step),
         _ => 0.0,
     }
 }
@@ -148,6 +153,8 @@ fn step_count(steps: &[Step]) -> f64 {
             Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::ToThread(steps) => {
                 2.0 + step_count(steps)
             }
+            Step::Repeat { times, steps } => *times as f64 * step_count(steps),
+            Step::Named { step, .. } => step_count(std::slice::from_ref(step)),
             _ => 1.0,
         })
         .sum()

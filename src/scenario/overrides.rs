@@ -24,6 +24,9 @@ pub(crate) struct Axis {
     pub segments: Vec<(String, Span)>,
     /// The list of values (an array node; checked by the sweep).
     pub values: Node,
+    /// The `[[sweep.zip]]` table it belongs to: the keys of one such table
+    /// vary together, as one axis.
+    pub zip: Option<usize>,
 }
 
 /// A value written in the file (or in an earlier `--set`) that a `--set`
@@ -148,11 +151,16 @@ fn apply_one(
             key: axis_key.clone(),
             segments: rest,
             values: value,
+            zip: None,
         };
         match axes.iter_mut().find(|a| a.key == axis_key) {
             Some(existing) => {
                 shadowed.extend(axis_values(existing));
-                *existing = axis;
+                // A zipped key's new list still varies with its table.
+                *existing = Axis {
+                    zip: existing.zip,
+                    ..axis
+                };
             }
             None => axes.push(axis),
         }

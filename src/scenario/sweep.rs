@@ -1,7 +1,9 @@
 //! Sweeps: `[sweep]` lists of dotted keys expand into the cartesian product
-//! of scenario points, each validated like a `--set` of those values.
+//! of scenario points, each validated like a `--set` of those values. The
+//! keys of one `[[sweep.zip]]` table vary together (point i takes the i-th
+//! value of each) and count as one axis of the product.
 //!
-//! Points are numbered from 0 with the last key varying fastest; keys keep
+//! Points are numbered from 0 with the last axis varying fastest; keys keep
 //! file order (the `toml` crate's `preserve_order`), then `--set sweep.KEY`
 //! additions in argument order.
 
@@ -30,17 +32,59 @@ pub(crate) fn axes(entry: Option<&Entry>, sources: &Sources<'_>) -> Result<Vec<A
         .help("write [sweep] then \"machine.cores\" = [1, 2, 4]"));
     };
     let mut out = Vec::new();
-    flatten(table, &[], sources, &mut out);
-    Ok(out)
+    let mut zips = 0;
+    for e in &table.entries {
+        if e.key != "zip" {
+            continue;
+        }
+        // `[[sweep.zip]]` tables, or one `[sweep.zip]` table.
+        let tables: Vec<&Node> = match &e.value.value {
+            Value::Array(items) => items.iter().collect(),
+            _ => vec![&e.value],
+        };
+        for t in tables {
+            let Value::Table(inner) = &t.value else {
+                return Err(Diag::new(
+                    format!("expected a table of lists, found {}", t.value.type_name()),
+                    &t.span,
+                    "a [[sweep.zip]] table lists keys that vary together",
+                )
+                .key("sweep.zip")
+                .help("write [[sweep.zip]] then \"machine.cores\" = [1, 2] and \"workload.jobs.run.workers\" = [2, 4]"));
+            };
+            flatten(inner, &[], sources, Some(zips), &mut out);
+            zips += 1;
+        }
+    }
+    let plain = Table {
+        entries: table
+            .entries
+            .iter()
+            .filter(|e| e.key != "zip")
+            .cloned()
+            .collect(),
+    };
+    let mut axes = Vec::new();
+    flatten(&plain, &[], sources, None, &mut axes);
+    // File order: the plain keys, then the zip tables (which TOML's
+    // `[[sweep.zip]]` puts after them anyway).
+    axes.extend(out);
+    Ok(axes)
 }
 
-fn flatten(table: &Table, prefix: &[(String, Span)], sources: &Sources<'_>, out: &mut Vec<Axis>) {
+fn flatten(
+    table: &Table,
+    prefix: &[(String, Span)],
+    sources: &Sources<'_>,
+    zip: Option<usize>,
+    out: &mut Vec<Axis>,
+) {
     for e in &table.entries {
         let mut segments = prefix.to_vec();
         segments.extend(split_key(&e.key, &e.key_span, sources));
         match &e.value.value {
             Value::Table(inner) if !inner.entries.is_empty() => {
-                flatten(inner, &segments, sources, out)
+                flatten(inner, &segments, sources, zip, out)
             }
             _ => out.push(Axis {
                 key: segments
@@ -50,6 +94,7 @@ fn flatten(table: &Table, prefix: &[(String, Span)], sources: &Sources<'_>, out:
                     .join("."),
                 segments,
                 values: e.value.clone(),
+                zip,
             }),
         }
     }
@@ -97,12 +142,59 @@ pub(crate) fn check_axes(
             false
         }
     });
-    let points = axes
+    // A key swept twice (in [sweep] and a zip table) would take two values.
+    let mut seen: Vec<String> = Vec::new();
+    axes.retain(|axis| {
+        if !seen.contains(&axis.key) {
+            seen.push(axis.key.clone());
+            return true;
+        }
+        errors.push(
+            Diag::new(
+                format!("`{}` is swept twice", axis.key),
+                &axis.segments[0].1,
+                "already in the sweep",
+            )
+            .key(format!("sweep.{}", axis.key))
+            .help(
+                "keep one list: in [sweep], or in the [[sweep.zip]] table whose keys vary with it",
+            ),
+        );
+        false
+    });
+    // The lists of one zip table must be as long as its first one.
+    let mut first_of: Vec<(usize, usize, String)> = Vec::new();
+    axes.retain(|axis| {
+        let (Some(z), Value::Array(items)) = (axis.zip, &axis.values.value) else {
+            return true;
+        };
+        match first_of.iter().find(|(zip, _, _)| *zip == z) {
+            None => {
+                first_of.push((z, items.len(), axis.key.clone()));
+                true
+            }
+            Some((_, n, _)) if *n == items.len() => true,
+            Some((_, n, first)) => {
+                errors.push(
+                    Diag::new(
+                        format!(
+                            "the keys of a [[sweep.zip]] table vary together: `{}` has {} values, `{first}` has {n}",
+                            axis.key,
+                            items.len()
+                        ),
+                        &axis.values.span,
+                        format!("expected {n} values"),
+                    )
+                    .key(format!("sweep.zip.{}", axis.key))
+                    .help("give every key of the table as many values, or move this key out of the zip to combine it with every point"),
+                );
+                false
+            }
+        }
+    });
+    let points = dims(axes)
         .iter()
-        .fold(1usize, |points, axis| match &axis.values.value {
-            Value::Array(items) => points.saturating_mul(items.len()),
-            _ => points,
-        });
+        .fold(1usize, |points, (len, _)| points.saturating_mul(*len));
     if points > MAX_POINTS {
         let span = axes
             .last()
@@ -160,39 +252,51 @@ fn check_axis(axis: &Axis, root: &Table) -> Result<Option<Node>, Diag> {
     overrides::set(&mut root.clone(), &axis.segments, first.clone())
 }
 
-/// The index in its list of the value each axis takes at point `index`
-/// (last axis fastest).
-pub(crate) fn indices(axes: &[Axis], index: usize) -> Vec<usize> {
-    let mut rest = index;
-    let mut at: Vec<usize> = axes
-        .iter()
-        .rev()
-        .map(|axis| match &axis.values.value {
-            Value::Array(items) if !items.is_empty() => {
-                let i = rest % items.len();
-                rest /= items.len();
-                i
-            }
-            _ => 0,
-        })
-        .collect();
-    at.reverse();
-    at
-}
-
-/// The value each axis takes at point `index` (last axis fastest).
-pub(crate) fn choose(axes: &[Axis], index: usize) -> Vec<&Node> {
-    let mut rest = index;
-    let mut chosen: Vec<&Node> = Vec::with_capacity(axes.len());
-    for axis in axes.iter().rev() {
+/// The axes of the product: each plain key, and each zip table as one;
+/// per axis its length and its keys (indices into `axes`), in order of
+/// first appearance.
+fn dims(axes: &[Axis]) -> Vec<(usize, Vec<usize>)> {
+    let mut out: Vec<(Option<usize>, usize, Vec<usize>)> = Vec::new();
+    for (i, axis) in axes.iter().enumerate() {
         let Value::Array(items) = &axis.values.value else {
             continue;
         };
-        chosen.push(&items[rest % items.len()]);
-        rest /= items.len();
+        match out.iter_mut().find(|d| d.0.is_some() && d.0 == axis.zip) {
+            Some(d) => d.2.push(i),
+            None => out.push((axis.zip, items.len(), vec![i])),
+        }
     }
-    chosen.reverse();
-    chosen
+    out.into_iter().map(|(_, len, keys)| (len, keys)).collect()
+}
+
+/// The index in its list of the value each axis takes at point `index`
+/// (last axis fastest; the keys of a zip table together).
+pub(crate) fn indices(axes: &[Axis], index: usize) -> Vec<usize> {
+    let mut at = vec![0; axes.len()];
+    let mut rest = index;
+    for (len, keys) in dims(axes).iter().rev() {
+        if *len == 0 {
+            continue;
+        }
+        for &k in keys {
+            at[k] = rest % len;
+        }
+        rest /= len;
+    }
+    at
+}
+
+/// The value each axis takes at point `index` (last axis fastest; the
+/// keys of a zip table together).
+pub(crate) fn choose(axes: &[Axis], index: usize) -> Vec<&Node> {
+    let at = indices(axes, index);
+    axes.iter()
+        .zip(at)
+        .filter_map(|(axis, i)| match &axis.values.value {
+            Value::Array(items) => items.get(i),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A value as it appears in a `results.csv` sweep column: strings without

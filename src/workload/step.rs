@@ -38,6 +38,10 @@ pub enum Step {
     /// Updates of a `[shared]` variable without a lock: a loop of
     /// read-modify-writes that another thread may interleave (docs/MODEL.md#shared-state).
     Update(Update),
+    /// `for _ in range(times):` around nested steps: they run `times` times in a row.
+    Repeat { times: u64, steps: Vec<Step> },
+    /// A step with a `name`, shown in traces and deadlock reports.
+    Named { name: String, step: Box<Step> },
 }
 
 /// An `update` step: `times` updates of shared variable `var` in a loop.
@@ -102,6 +106,32 @@ impl Step {
             Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::ToThread(steps) => {
                 steps.iter().map(Step::mean_cpu).sum()
             }
+            Step::Repeat { times, steps } => {
+                *times as f64 * steps.iter().map(Step::mean_cpu).sum::<f64>()
+            }
+            Step::Named { step, .. } => step.mean_cpu(),
         }
+    }
+
+    /// The operations the step compiles to (`python::program`), nested
+    /// steps and repeats included, saturating.
+    pub fn op_count(&self) -> u64 {
+        match self {
+            Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::ToThread(steps) => {
+                Step::ops_of(steps).saturating_add(2)
+            }
+            Step::Repeat { times, steps } => times.saturating_mul(Step::ops_of(steps)),
+            Step::Named { step, .. } => step.op_count(),
+            Step::WaitEvent(_) | Step::Wait(_) => 4,
+            Step::SetEvent(_) | Step::ClearEvent(_) | Step::Notify { .. } => 3,
+            _ => 1,
+        }
+    }
+
+    /// [`Step::op_count`] of a list of steps.
+    pub fn ops_of(steps: &[Step]) -> u64 {
+        steps
+            .iter()
+            .fold(0u64, |n, s| n.saturating_add(s.op_count()))
     }
 }

@@ -61,6 +61,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "calibrate",
         ],
     ),
+    (
+        "cli",
+        &["calibrate", "commands", "compare", "scenario", "study"],
+    ),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -52,7 +52,7 @@ use crate::workload::{
 
 use super::config::{Build, PythonConfig};
 use super::gil::Gil;
-use super::program::{Op, compile};
+use super::program::{Op, Program, compile_program};
 use super::sync::{Lock, Occupancy, Semaphore, Waitable};
 
 /// What the runtime simulates: the machine, the interpreter's settings, the
@@ -263,6 +263,8 @@ struct PyThread {
 struct WorkloadState {
     name: String,
     ops: Vec<Op>,
+    /// The names of the steps `ops` came from (its `ops` moved to `ops`).
+    step_names: Program,
     arrival: Arrival,
     model: RunModel,
     /// How its tasks run ([`Driver`]).
@@ -403,9 +405,14 @@ impl Runtime {
         let workloads: Vec<WorkloadState> = scenario
             .workloads
             .iter()
-            .map(|w| WorkloadState {
+            .map(|w| {
+                let mut step_names = compile_program(&w.steps);
+                (w, std::mem::take(&mut step_names.ops), step_names)
+            })
+            .map(|(w, ops, step_names)| WorkloadState {
                 name: w.name.clone(),
-                ops: compile(&w.steps),
+                ops,
+                step_names,
                 arrival: w.arrival.clone(),
                 model: w.model.clone(),
                 driver: Driver::of(&w.model, w.workers),
@@ -604,8 +611,12 @@ impl Runtime {
                     ),
                     Wait::None => "nothing".to_string(),
                 };
+                let step = match self.workloads[t.workload].step_names.name_at(t.pc) {
+                    Some(name) if !t.agent => format!(" in step `{name}`"),
+                    _ => String::new(),
+                };
                 format!(
-                    "thread {i} of workload `{}` waits for {what}",
+                    "thread {i} of workload `{}` waits for {what}{step}",
                     self.workloads[t.workload].name
                 )
             })
@@ -632,9 +643,15 @@ impl Runtime {
         self.stale_events + self.machine.counters().stale_events
     }
 
-    /// The end of the statistics window: `duration`, else the last completion.
+    /// The end of the statistics window: the last completion once every
+    /// batch task is done and nothing else arrives (a `duration` is then
+    /// only an upper bound), else `duration`.
     pub fn end_time(&self) -> Nanos {
-        self.duration.unwrap_or(self.last_completion)
+        match self.duration {
+            Some(d) if !self.all_done() => d,
+            Some(d) => self.last_completion.min(d),
+            None => self.last_completion,
+        }
     }
 }
 

@@ -50,9 +50,11 @@ fn uses(steps: &[Step], out: &mut Vec<usize>) {
             | Step::ClearEvent(s)
             | Step::Wait(s)
             | Step::Notify { condition: s, .. } => out.push(*s),
-            Step::Lock { steps, .. } | Step::Semaphore { steps, .. } | Step::ToThread(steps) => {
-                uses(steps, out)
-            }
+            Step::Lock { steps, .. }
+            | Step::Semaphore { steps, .. }
+            | Step::ToThread(steps)
+            | Step::Repeat { steps, .. } => uses(steps, out),
+            Step::Named { step, .. } => uses(std::slice::from_ref(step), out),
             Step::Cpu(_)
             | Step::CpuHeld(_)
             | Step::CpuNogil(_)

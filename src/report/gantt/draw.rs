@@ -55,6 +55,29 @@ fn ms(ns: Nanos) -> String {
     format_number(ns as f64 / 1e6, 0.001)
 }
 
+/// `start–end` in plain numbers: milliseconds, or seconds from 10 s on, with
+/// as many decimals as the window's length needs (never `1e6–1.0001e6`).
+fn window_label(start: Nanos, end: Nanos) -> String {
+    let (unit, scale) = if end >= 10_000_000_000 {
+        ("s", 1e9)
+    } else {
+        ("ms", 1e6)
+    };
+    let span = end.saturating_sub(start).max(1) as f64 / scale;
+    // Two significant digits of the span, at least; at most nanoseconds.
+    let max_decimals = if unit == "s" { 9 } else { 6 };
+    let decimals = ((1.0 - span.log10().floor()) as i32).clamp(0, max_decimals) as usize;
+    let plain = |ns: Nanos| {
+        let s = format!("{:.decimals$}", ns as f64 / scale);
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    };
+    format!("{}–{} {unit}", plain(start), plain(end))
+}
+
 /// Draw the Gantt chart of `t`, laid out by `plan`: title and window, the
 /// time axis, every lane with its label, the drop requests and the legend.
 pub(super) fn draw<DB: DrawingBackend>(
@@ -88,9 +111,8 @@ where
         .map_err(draw_err)?;
     let sub_style = text(15.0, MUTED).pos(Pos::new(HPos::Center, VPos::Top));
     let subtitle = format!(
-        "window {}–{} ms of the run ({} ms) · switch interval {} ms · {} drop request{}",
-        ms(t.start),
-        ms(t.end),
+        "window {} of the run ({} ms) · switch interval {} ms · {} drop request{}",
+        window_label(t.start, t.end),
         ms(span),
         ms(t.switch_interval),
         drops,

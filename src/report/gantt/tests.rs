@@ -206,6 +206,29 @@ fn lost_update_writes_are_counted_and_drawn_beside_drop_requests() {
 }
 
 #[test]
+fn a_late_window_is_written_in_plain_numbers() {
+    let mut t = convoy();
+    let shift = 1_000_000 * MS - t.start;
+    t.start += shift;
+    t.end = t.start + 100 * MS;
+    t.marks.clear();
+    for lane in &mut t.threads {
+        lane.intervals.clear();
+    }
+    t.cores.clear();
+    t.gils.clear();
+    let svg = render_svg(&t, "late").expect("renders");
+    assert!(
+        svg.contains("window 1000–1000.1 s of the run (100 ms)"),
+        "{}",
+        &svg[..2000.min(svg.len())]
+    );
+    assert!(!svg.contains("e6"));
+    let early = render_svg(&convoy(), "early").expect("renders");
+    assert!(early.contains("window 1000–1100 ms of the run (100 ms)"));
+}
+
+#[test]
 fn convoy_waits_are_visible_one_by_one() {
     let t = convoy();
     let waits = t.threads[0]

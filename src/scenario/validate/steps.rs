@@ -5,8 +5,8 @@
 use super::Validator;
 use crate::engine::random::Dist;
 use crate::scenario::diagnostic::Diag;
-use crate::scenario::document::{Entry, Node, Value};
-use crate::scenario::typed::{Res, dist, int_in, join, list, suggest, type_error};
+use crate::scenario::document::{Entry, Node, Table, Value};
+use crate::scenario::typed::{Res, dist, int_in, join, list, suggest, type_error, unknown_key};
 use crate::workload::{Step, Support};
 
 pub(in crate::scenario) const STEP_KINDS: &[&str] = &[
@@ -25,7 +25,12 @@ pub(in crate::scenario) const STEP_KINDS: &[&str] = &[
     "wait",
     "notify",
     "update",
+    "repeat",
 ];
+
+/// At most this many operations in a task's program once `repeat` steps
+/// are unrolled.
+pub(in crate::scenario) const MAX_PROGRAM_OPS: u64 = 1_000_000;
 
 /// Steps on an event (`[events]`) or a condition (`[conditions]`).
 pub(in crate::scenario) const SYNC_STEPS: &[&str] =
@@ -83,8 +88,14 @@ impl Validator<'_> {
                     .help(format!("step kinds: {}", list(STEP_KINDS))),
             );
         }
+        if let Some(n) = table.get("name") {
+            return self.parse_named(node, table, n, key);
+        }
         if table.get("update").is_some() {
             return self.parse_update(table, key);
+        }
+        if let Some(r) = table.get("repeat") {
+            return self.parse_repeat(table, r, key);
         }
         let mut unknown = false;
         for e in &table.entries {
@@ -285,6 +296,87 @@ impl Validator<'_> {
 }
 
 impl Validator<'_> {
+    /// `name = "..."` beside any step: the step, named.
+    fn parse_named(&mut self, node: &Node, table: &Table, n: &Entry, key: &str) -> Option<Step> {
+        let name = match &n.value.value {
+            Value::Str(s) if !s.trim().is_empty() => Some(s.clone()),
+            _ => self.fail(
+                type_error(
+                    &n.value,
+                    &join(key, "name"),
+                    "the step's name (a non-empty string)",
+                )
+                .help("write { name = \"fetch\", io = \"20ms\" }"),
+            ),
+        };
+        let rest = Node {
+            value: Value::Table(Table {
+                entries: table
+                    .entries
+                    .iter()
+                    .filter(|e| e.key != "name")
+                    .cloned()
+                    .collect(),
+            }),
+            span: node.span.clone(),
+        };
+        let step = self.step(&rest, key)?;
+        Some(Step::Named {
+            name: name?,
+            step: Box::new(step),
+        })
+    }
+
+    /// `{ repeat = N, steps = [ ... ] }`: the nested steps `N` times in a row.
+    fn parse_repeat(&mut self, table: &Table, r: &Entry, key: &str) -> Option<Step> {
+        const HELP: &str = "write { repeat = 10, steps = [ { cpu = \"1ms\" }, { io = \"5ms\" } ] }";
+        for e in table
+            .entries
+            .iter()
+            .filter(|e| e.key != "repeat" && e.key != "steps")
+        {
+            self.report(
+                unknown_key(e, key, "in a `repeat` step", &["repeat", "steps", "name"]).help(HELP),
+            );
+        }
+        let k = join(key, "repeat");
+        let times = self.ok(int_in(
+            &r.value,
+            &k,
+            "repeat",
+            1,
+            i128::from(MAX_PROGRAM_OPS),
+        ));
+        let Some(nested) = table.get("steps") else {
+            return self.fail(
+                Diag::new(
+                    "a `repeat` step needs `steps` beside it",
+                    &r.key_span,
+                    "what runs again and again?",
+                )
+                .key(join(key, "steps"))
+                .help(HELP),
+            );
+        };
+        let steps = self.steps(&nested.value, &join(key, "steps"));
+        let times = times? as u64;
+        let ops = times.saturating_mul(Step::ops_of(&steps));
+        if ops > MAX_PROGRAM_OPS {
+            return self.fail(
+                Diag::new(
+                    format!(
+                        "this `repeat` unrolls to {ops} operations, more than {MAX_PROGRAM_OPS}"
+                    ),
+                    &r.value.span,
+                    "too many repetitions",
+                )
+                .key(k)
+                .help("repeat fewer, longer steps: a `cpu` step of 10 × 1ms is `cpu = \"10ms\"`; for a loop of updates use `times` on the update step"),
+            );
+        }
+        Some(Step::Repeat { times, steps })
+    }
+
     /// `{ to_thread = true, steps = [ ... ] }`: `asyncio.to_thread` around the
     /// nested steps, in an asyncio workload, not nested in another `to_thread`.
     pub(in crate::scenario) fn parse_to_thread(

@@ -1,0 +1,5 @@
+"""``python -m gilsim``: the ``gilsim`` command."""
+
+from ._cli import main
+
+main()

@@ -1,0 +1,255 @@
+//! The table `gilsim run` prints: a row per point and workload, with
+//! replications the mean ± 95% half-width over them.
+
+use super::RunReport;
+use crate::results::WorkloadResult;
+
+/// Rows shown on the terminal before the table is cut short.
+const TABLE_ROWS: usize = 40;
+
+/// A short table of the results, for the terminal: one row per point and
+/// workload; with replications, each number is the mean ± the 95%
+/// half-width over them (summary.csv has every column).
+pub fn summary_table(report: &RunReport) -> String {
+    let keys = &report.study.sweep_keys;
+    let replications = report
+        .runs
+        .iter()
+        .map(|r| r.replication + 1)
+        .max()
+        .unwrap_or(1);
+    let mut s = String::new();
+    if replications > 1 {
+        s.push_str(&format!(
+            "mean ± 95% half-width over {replications} replications (summary.csv has every column)\n"
+        ));
+    }
+    if !keys.is_empty() {
+        s.push_str(&format!("{:>5} ", "point"));
+        for k in short_keys(keys) {
+            s.push_str(&format!("{:>12} ", k));
+        }
+    }
+    let races = report
+        .runs
+        .iter()
+        .any(|r| r.output.workloads.iter().any(|w| w.shared.is_some()));
+    let w = Widths::for_replications(replications > 1);
+    s.push_str(&format!(
+        "{:<16} {:<11} {:>8} {:>cw$} {:>tw$} {:>lw$} {:>lw$} {:>pw$} {:>pw$}",
+        "workload",
+        "model",
+        "workers",
+        "completed",
+        "per second",
+        "p50 ms",
+        "p99 ms",
+        "cpu",
+        "gil",
+        cw = w.completed,
+        tw = w.throughput,
+        lw = w.latency,
+        pw = w.percent
+    ));
+    // Shared variables: their updates, the lost ones and the final value.
+    if races {
+        s.push_str(&format!(
+            " {:>12} {:>uw$} {:>lw$} {:>uw$}",
+            "updates",
+            "lost",
+            "lost %",
+            "final",
+            lw = w.lost,
+            uw = w.updates
+        ));
+    }
+    s.push('\n');
+    let mut shown = 0;
+    let mut hidden = 0;
+    for run in report.runs.iter().filter(|r| r.replication == 0) {
+        for (i, r) in run.output.workloads.iter().enumerate() {
+            if shown >= TABLE_ROWS {
+                hidden += 1;
+                continue;
+            }
+            shown += 1;
+            if !keys.is_empty() {
+                s.push_str(&format!("{:>5} ", run.point));
+                for v in &report.study.points[run.point].values {
+                    s.push_str(&format!("{:>12} ", ellipsis(&compact_value(v), 12)));
+                }
+            }
+            let all: Vec<&WorkloadResult> = report
+                .runs
+                .iter()
+                .filter(|x| x.point == run.point)
+                .filter_map(|x| x.output.workloads.get(i))
+                .collect();
+            s.push_str(&result_line(r, &all, races, &w));
+        }
+    }
+    if hidden > 0 {
+        s.push_str(&format!("... and {hidden} more rows in results.csv\n"));
+    }
+    s
+}
+
+/// Column widths of the terminal table: wider with replications (`±`).
+struct Widths {
+    completed: usize,
+    throughput: usize,
+    latency: usize,
+    percent: usize,
+    lost: usize,
+    updates: usize,
+}
+
+impl Widths {
+    fn for_replications(replicated: bool) -> Self {
+        if replicated {
+            Widths {
+                completed: 14,
+                throughput: 16,
+                latency: 18,
+                percent: 9,
+                lost: 14,
+                updates: 20,
+            }
+        } else {
+            Widths {
+                completed: 10,
+                throughput: 12,
+                latency: 10,
+                percent: 6,
+                lost: 7,
+                updates: 12,
+            }
+        }
+    }
+}
+
+/// The shortest dotted suffix of each key that tells it from the others
+/// (`workers`, or `a.run.workers` and `b.run.workers` when two workloads'
+/// workers are swept), cut to 12 characters.
+fn short_keys(keys: &[String]) -> Vec<String> {
+    let parts: Vec<Vec<&str>> = keys.iter().map(|k| k.split('.').collect()).collect();
+    let suffix = |p: &[&str], n: usize| p[p.len().saturating_sub(n)..].join(".");
+    keys.iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let p = &parts[i];
+            let unique = (1..=p.len()).find(|&n| {
+                let mine = suffix(p, n);
+                parts
+                    .iter()
+                    .enumerate()
+                    .all(|(j, q)| j == i || suffix(q, n) != mine)
+            });
+            let short = match unique {
+                Some(n) => suffix(p, n),
+                None => k.clone(),
+            };
+            // Keep the distinguishing front of a long suffix.
+            if short.chars().count() > 12 && unique.is_some_and(|n| n > 1) {
+                let first = p[p.len() - unique.unwrap_or(1)];
+                ellipsis(&format!("{first}.{}", p[p.len() - 1]), 12)
+            } else {
+                ellipsis(&short, 12)
+            }
+        })
+        .collect()
+}
+
+/// A sweep value for a narrow column: a step list without its TOML
+/// punctuation (`[ { io = "20ms" } ]` is `io=20ms`).
+fn compact_value(v: &str) -> String {
+    if !v.starts_with('[') && !v.starts_with('{') {
+        return v.to_string();
+    }
+    let mut out = String::new();
+    for c in v.chars() {
+        match c {
+            '[' | ']' | '{' | '}' | '"' => {}
+            ' ' => {}
+            ',' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.trim().to_string()
+}
+
+fn ellipsis(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(width - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+/// One row of the terminal table: `r` alone, or with replications the
+/// mean ± half-width over `all` (the point's rows of this workload).
+fn result_line(r: &WorkloadResult, all: &[&WorkloadResult], races: bool, w: &Widths) -> String {
+    let stat =
+        |f: &dyn Fn(&WorkloadResult) -> Option<f64>, scale: f64, decimals: usize| -> String {
+            let xs: Vec<f64> = all.iter().filter_map(|r| f(r)).map(|x| x * scale).collect();
+            if all.len() < 2 {
+                return f(r).map_or("-".to_string(), |x| format!("{:.*}", decimals, x * scale));
+            }
+            match crate::report::summary::mean_ci(&xs) {
+                None => "-".to_string(),
+                Some((m, Some(h))) => format!("{m:.decimals$}±{h:.decimals$}"),
+                Some((m, None)) => format!("{m:.decimals$}"),
+            }
+        };
+    let completed = stat(
+        &|r| Some(r.tasks_completed as f64),
+        1.0,
+        if all.len() < 2 { 0 } else { 1 },
+    );
+    let per_second = stat(&|r| Some(r.throughput_per_s), 1.0, 2);
+    let p50 = stat(&|r| r.latency_ms.map(|l| l[1]), 1.0, 3);
+    let p99 = stat(&|r| r.latency_ms.map(|l| l[3]), 1.0, 3);
+    let cpu = stat(&|r| Some(r.cpu_utilization), 100.0, 0) + "%";
+    let gil = match stat(&|r| r.gil_held_fraction, 100.0, 0) {
+        g if g == "-" => g,
+        g => g + "%",
+    };
+    let shared = match (races, r.shared) {
+        (false, _) => String::new(),
+        (true, None) => format!(
+            " {:>12} {:>uw$} {:>lw$} {:>uw$}",
+            "-",
+            "-",
+            "-",
+            "-",
+            lw = w.lost,
+            uw = w.updates
+        ),
+        (true, Some(_)) => format!(
+            " {:>12} {:>uw$} {:>lw$} {:>uw$}",
+            stat(&|r| r.shared.map(|s| s.updates as f64), 1.0, 0),
+            stat(&|r| r.shared.map(|s| s.lost as f64), 1.0, 0),
+            stat(&|r| r.shared.and_then(|s| s.lost_fraction()), 100.0, 2) + "%",
+            stat(&|r| r.shared.map(|s| s.final_value as f64), 1.0, 0),
+            lw = w.lost,
+            uw = w.updates
+        ),
+    };
+    format!(
+        "{:<16} {:<11} {:>8} {:>cw$} {:>tw$} {:>lw$} {:>lw$} {:>pw$} {:>pw$}{shared}\n",
+        r.workload,
+        r.model,
+        r.workers,
+        completed,
+        per_second,
+        p50,
+        p99,
+        cpu,
+        gil,
+        cw = w.completed,
+        tw = w.throughput,
+        lw = w.latency,
+        pw = w.percent
+    )
+}
