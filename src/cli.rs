@@ -358,22 +358,7 @@ where
                 for a in report.assertions.iter().filter(|a| a.passed) {
                     outln!("{}", a.line);
                 }
-                let failed: Vec<&str> = report
-                    .assertions
-                    .iter()
-                    .filter(|a| !a.passed)
-                    .map(|a| a.line.as_str())
-                    .collect();
-                if failed.is_empty() {
-                    Ok(())
-                } else {
-                    Err(crate::failure::Failure::Run(format!(
-                        "{} of {} assertion check(s) failed:\n{}\n",
-                        failed.len(),
-                        report.assertions.len(),
-                        failed.join("\n")
-                    )))
-                }
+                commands::assertions::verdict(&report.assertions)
             })
         }
         Command::Check { file, set } => commands::check(&file, &set).map(|report| {

@@ -3,6 +3,7 @@
 //! point on the mean over the point's replications (the mean `summary.csv`
 //! shows; with one replication, the value in `results.csv`).
 
+use crate::failure::Failure;
 use crate::report::summary::{metrics, summarise};
 use crate::scenario::Study;
 
@@ -212,4 +213,23 @@ fn short(x: f64) -> String {
     } else {
         text.into()
     }
+}
+
+/// The command's verdict: a failed run (exit 1) listing the checks that
+/// failed with their values, or `Ok` when all held.
+pub fn verdict(outcomes: &[Outcome]) -> Result<(), Failure> {
+    let failed: Vec<&str> = outcomes
+        .iter()
+        .filter(|a| !a.passed)
+        .map(|a| a.line.as_str())
+        .collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::Run(format!(
+        "{} of {} assertion check(s) failed:\n{}\n",
+        failed.len(),
+        outcomes.len(),
+        failed.join("\n")
+    )))
 }
