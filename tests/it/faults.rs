@@ -130,6 +130,19 @@ fn same(name: &str, bytes: &[u8], set: &BTreeMap<String, Vec<u8>>) -> bool {
     }
 }
 
+/// What a kill found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// The run had finished before the kill.
+    Finished,
+    /// The old outputs, and nothing staged.
+    Untouched,
+    /// The old outputs, and the new ones partly staged.
+    KilledWriting,
+    /// Killed among the renames, or after the last one.
+    Other,
+}
+
 fn spawn(dir: &Path, args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_gilsim"))
         .args(args)
@@ -172,10 +185,9 @@ fn a_run_killed_while_it_writes_leaves_the_previous_outputs() {
         assert!(staging(&out).is_empty());
     };
     let (mut untouched, mut killed_writing, mut finished) = (0, 0, 0);
-    let mut delay_ms = 0;
-    // Kill after longer and longer delays (4 ms, then 12% more each time),
-    // until the run finishes first.
-    while finished < 2 && delay_ms < 5_000 {
+    // One kill after `delay_ms`: checks what it left, puts the old outputs
+    // back, and says whether the run had finished before it.
+    let kill_after = |delay_ms: u64| -> Outcome {
         let mut child = spawn(dir, &run);
         std::thread::sleep(Duration::from_millis(delay_ms));
         let done_before = child.try_wait().expect("try_wait").is_some();
@@ -186,16 +198,17 @@ fn a_run_killed_while_it_writes_leaves_the_previous_outputs() {
         let all_old = files.len() == old.len() && files.iter().all(|(n, b)| same(n, b, &old));
         let all_new = files.len() == new.len() && files.iter().all(|(n, b)| same(n, b, &new));
         let committing = stages.iter().any(|(_, committed, _)| *committed);
-        if all_new && !committing {
+        let outcome = if all_new && !committing {
             // It finished (or was killed after moving every file).
             assert!(
                 stages.is_empty(),
                 "a finished run leaves no staging: {stages:?}"
             );
             if done_before {
-                finished += 1;
+                Outcome::Finished
+            } else {
+                Outcome::Other
             }
-            restore(&old);
         } else if committing {
             // Killed among the renames after its commit point: each file is
             // the old or the new one, and the next run finishes the move.
@@ -205,7 +218,7 @@ fn a_run_killed_while_it_writes_leaves_the_previous_outputs() {
                     "{name} is neither the old nor the new file ({delay_ms} ms)"
                 );
             }
-            restore(&old);
+            Outcome::Other
         } else {
             assert!(
                 all_old,
@@ -216,20 +229,64 @@ fn a_run_killed_while_it_writes_leaves_the_previous_outputs() {
                     .map(|(n, _)| n)
                     .collect::<Vec<_>>()
             );
-            untouched += 1;
             if stages.iter().any(|(_, _, held)| *held > 0) {
-                killed_writing += 1;
+                Outcome::KilledWriting
+            } else {
+                Outcome::Untouched
             }
+        };
+        if outcome != Outcome::Untouched && outcome != Outcome::KilledWriting {
+            restore(&old);
         }
+        outcome
+    };
+    let count = |o: Outcome, untouched: &mut u32, writing: &mut u32, finished: &mut u32| match o {
+        Outcome::Finished => *finished += 1,
+        Outcome::KilledWriting => {
+            *untouched += 1;
+            *writing += 1;
+        }
+        Outcome::Untouched => *untouched += 1,
+        Outcome::Other => {}
+    };
+    // Kill after longer and longer delays (4 ms, then 12% more each time),
+    // until the run finishes first.
+    let mut delay_ms = 0;
+    let (mut last_untouched, mut first_finished) = (0, None);
+    while finished < 2 && delay_ms < 5_000 {
+        let o = kill_after(delay_ms);
+        if o == Outcome::Untouched || o == Outcome::KilledWriting {
+            last_untouched = delay_ms;
+        }
+        if o == Outcome::Finished && first_finished.is_none() {
+            first_finished = Some(delay_ms);
+        }
+        count(o, &mut untouched, &mut killed_writing, &mut finished);
         delay_ms += 4 + delay_ms / 8;
     }
+    // The files are written in a few milliseconds at the end of the run:
+    // if no kill landed there, home in on that moment (it moves with the
+    // machine's load): 1 ms later after a kill that found nothing written,
+    // 2 ms earlier after one that came too late.
+    let mut d = last_untouched;
+    let mut tries = 0;
+    while killed_writing == 0 && tries < 300 {
+        let o = kill_after(d);
+        d = match o {
+            Outcome::Untouched => d + 1,
+            _ => d.saturating_sub(2),
+        };
+        count(o, &mut untouched, &mut killed_writing, &mut finished);
+        tries += 1;
+    }
+    let end = first_finished.unwrap_or(delay_ms);
     eprintln!(
         "kills: {untouched} left the old files ({killed_writing} of them while writing), the run finished {finished} times, last delay {delay_ms} ms"
     );
     assert!(finished >= 1, "the run never finished before its kill");
     assert!(
         killed_writing >= 1,
-        "no kill landed while the run wrote its files ({untouched} kills before, up to {delay_ms} ms)"
+        "no kill landed while the run wrote its files ({untouched} kills before, up to {delay_ms} ms, then {tries} around {last_untouched}–{end} ms)"
     );
     // A staging folder of a killed run is left under its temporary name
     // (hidden, `.gilsim-staging-PID-N`) until the next run into the folder
