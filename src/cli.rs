@@ -263,8 +263,9 @@ fn parse_shard(text: &str) -> Result<Shard, String> {
 }
 
 /// What `gilsim check` prints of a valid scenario: what it contains, its
-/// sweep, and its size.
-pub fn check_text(file: &Path, study: &Study) -> String {
+/// sweep, its size, and the defaults it relies on (`defaults`, from
+/// `commands::pitfalls::defaults`).
+pub fn check_text(file: &Path, study: &Study, defaults: &[String]) -> String {
     let s = study.first();
     let mut text = format!(
         "{}: ok: scenario `{}` with {} workload(s) on {} core(s), Python {} ({})\n",
@@ -288,6 +289,12 @@ pub fn check_text(file: &Path, study: &Study) -> String {
         ));
     }
     text.push_str(&commands::size_text(study));
+    if !defaults.is_empty() {
+        text.push_str("defaults used (not in the file or a --set):\n");
+        for d in defaults {
+            text.push_str(&format!("  {d}\n"));
+        }
+    }
     text
 }
 
@@ -365,13 +372,7 @@ where
             for w in &report.warnings {
                 eprintln!("{w}");
             }
-            out!("{}", check_text(&file, &report.study));
-            if !report.defaults.is_empty() {
-                outln!("defaults used (not in the file or a --set):");
-                for d in &report.defaults {
-                    outln!("  {d}");
-                }
-            }
+            out!("{}", check_text(&file, &report.study, &report.defaults));
         }),
         Command::Compare(c) => compare::args_lists(c.models.as_deref(), c.workers.as_deref())
             .and_then(|(models, workers)| {

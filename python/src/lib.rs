@@ -216,7 +216,13 @@ fn check<'py>(
     d.set_item("replications", s.replications)?;
     d.set_item("runs", size.runs)?;
     d.set_item("events_estimate", size.events)?;
-    d.set_item("text", gilsim::cli::check_text(&file, &study))?;
+    // The defaults are the keys the text (the file's, or the given one) leaves out.
+    let text = match &source {
+        Some(t) => t.clone(),
+        None => std::fs::read_to_string(&file).unwrap_or_default(),
+    };
+    let defaults = gilsim::commands::pitfalls::defaults(&study, &text, &overrides);
+    d.set_item("text", gilsim::cli::check_text(&file, &study, &defaults))?;
     Ok(d)
 }
 
