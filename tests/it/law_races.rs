@@ -178,3 +178,25 @@ fn updates_need_threads_of_one_interpreter() {
         "{e}"
     );
 }
+
+#[test]
+fn an_update_loop_on_a_free_threaded_build_is_python_in_the_timeline() {
+    use gilsim::results::timeline::ThreadState;
+    let s = scenario(&counter("3.13", 2, 2, IADD, "build = \"free-threaded\""));
+    let o = simulate_traced(&s, 0, u64::MAX);
+    let t = o.timeline.as_ref().expect("a timeline was recorded");
+    let time_in = |state: ThreadState| -> u64 {
+        t.threads
+            .iter()
+            .flat_map(|l| &l.intervals)
+            .filter(|iv| iv.what == state)
+            .map(|iv| iv.end - iv.start)
+            .sum()
+    };
+    let python = time_in(ThreadState::Running);
+    let nogil = time_in(ThreadState::RunningNogil);
+    assert!(
+        python > 10 * nogil,
+        "update loops ran {python} ns as Python, {nogil} ns as C without the GIL"
+    );
+}

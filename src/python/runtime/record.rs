@@ -385,8 +385,9 @@ impl Runtime {
                 let python = if self.python.gil_enabled {
                     t.holds_gil
                 } else {
-                    // A `cpu` or `cpu_held` step; not a `cpu_nogil` call or an overhead.
-                    t.next == Next::StepDone
+                    // A `cpu`, `cpu_held` or `update` step; not a
+                    // `cpu_nogil` call or an overhead.
+                    matches!(t.next, Next::StepDone | Next::UpdateDone)
                 };
                 if python {
                     ThreadState::Running
