@@ -1,0 +1,346 @@
+"""gilsim record's probe (standard library only, CPython 3.8 to 3.14).
+
+Reads one JSON object of options from argv[1] and prints one JSON object on
+stdout. mode "record": imports MODULE from `path`, builds the items, calls
+FUNCTION(item) for each, one after another, and measures each call in three
+passes (so that no instrument inflates another's figures):
+
+1. clean: wall time (perf_counter_ns) and thread CPU (thread_time_ns);
+2. profiled: sys.setprofile c_call/c_return times of every C call of 50 us
+   or more made directly by the function's Python code, with the thread CPU
+   it used, and a helper thread ("knocker") that wakes every 0.5 ms and
+   needs the GIL to record that it ran: a C call during which it ran let
+   the GIL go (the helper cannot run Python while a C call holds it);
+3. sizes: the pickled size of the item and of the result
+   (ForkingPickler, as multiprocessing sends them), the peak memory the
+   call allocated (tracemalloc), and the bytes pickling the item writes in
+   the sender (every object's reference count: small objects whole, one
+   page of a large buffer, the header of a container).
+
+mode "check": runs FUNCTION over the items for real in
+ThreadPoolExecutor(N) and ProcessPoolExecutor(N) (fork where available),
+`reps` times, interleaved, and reports each makespan (from the executor's
+creation to the last result) and the CPU other processes used meanwhile
+(gilsim_probe.background_cores, from /proc/stat).
+
+A user error (the module does not import, a function is missing, a call
+raises) is reported as {"error": KIND, "message": ...} with exit 0; the
+user's own prints go to stderr.
+"""
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+
+opts = {}
+real_stdout = sys.stdout
+func = None
+items_func = None
+items = []
+
+MIN_C_CALL_NS = 50_000
+KNOCK_S = 0.0005
+
+
+def emit(obj):
+    real_stdout.write(json.dumps(obj) + "\n")
+    real_stdout.flush()
+    sys.exit(0)
+
+
+def fail(kind, message):
+    emit({"error": kind, "message": message})
+
+
+def exception_text(e):
+    lines = traceback.format_exception_only(type(e), e)
+    return "".join(lines).strip()
+
+
+def user_frames(e):
+    """The traceback of `e` without this probe's frames."""
+    tb = traceback.extract_tb(e.__traceback__)
+    here = os.path.abspath(__file__)
+    kept = [f for f in tb if os.path.abspath(f.filename) != here]
+    return "".join(traceback.format_list(kept[-6:])).rstrip()
+
+
+def resolve(spec, what):
+    module_name, _, attr = spec.partition(":")
+    try:
+        __import__(module_name)
+        module = sys.modules[module_name]
+    except BaseException as e:  # noqa: B036 (a module may raise anything, SystemExit included)
+        fail("import", "cannot import module `%s` (for %s `%s`) from %s: %s\n%s"
+             % (module_name, what, spec, opts["path"], exception_text(e), user_frames(e)))
+    obj = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            fail("missing", "module `%s` (%s) has no %s `%s`"
+                 % (module_name, getattr(module, "__file__", "?"), what, attr))
+        obj = getattr(obj, part)
+    if not callable(obj):
+        fail("missing", "%s `%s` is not callable (it is a %s)" % (what, spec, type(obj).__name__))
+    return obj
+
+
+
+
+def build_items():
+    import itertools
+    import tracemalloc
+    limit = opts.get("limit")
+    tracemalloc.start()
+    try:
+        produced = items_func()
+        it = iter(produced)
+        items = list(it if limit is None else itertools.islice(it, int(limit)))
+    except BaseException as e:  # noqa: B036
+        fail("items", "the items function `%s` raised %s\n%s"
+             % (opts["items"], exception_text(e), user_frames(e)))
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    if not items:
+        fail("items", "the items function `%s` returned no items" % opts["items"])
+    return items, held
+
+
+def call(item, index):
+    try:
+        return func(item)
+    except BaseException as e:  # noqa: B036
+        fail("call", "`%s` raised on item %d (of %d): %s\n%s"
+             % (opts["function"], index, len(items), exception_text(e), user_frames(e)))
+
+
+def pickled_size(obj):
+    from multiprocessing.reduction import ForkingPickler
+    try:
+        return len(ForkingPickler.dumps(obj))
+    except Exception:
+        return None
+
+
+def written_by_pickling(obj):
+    """Bytes whose pages pickling `obj` writes: each object's reference count."""
+    seen = set()
+    stack = [obj]
+    total = 0
+    atoms = (bytes, bytearray, str, int, float, complex, bool, type(None))
+    while stack and len(seen) < 2_000_000:
+        o = stack.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        size = sys.getsizeof(o, 64)
+        if isinstance(o, atoms):
+            total += min(size, 4096)
+            continue
+        total += 64
+        if isinstance(o, dict):
+            stack.extend(o.keys())
+            stack.extend(o.values())
+        elif isinstance(o, (list, tuple, set, frozenset)):
+            stack.extend(o)
+        elif hasattr(o, "__dict__"):
+            stack.append(o.__dict__)
+    return total
+
+
+class Knocker(threading.Thread):
+    """Wakes every KNOCK_S and records when it got the GIL back."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.ticks = []
+        self.stop = False
+
+    def run(self):
+        now = time.perf_counter_ns
+        append = self.ticks.append
+        while not self.stop:
+            time.sleep(KNOCK_S)
+            append(now())
+
+
+def profiled_pass(items):
+    """Every call's long C calls: (start, end, cpu, name), and the knocker's ticks."""
+    now = time.perf_counter_ns
+    cpu = time.thread_time_ns
+    calls = []
+    stack = []
+    events = []
+    counts = {}
+
+    def hook(frame, event, arg):
+        if event == "c_call":
+            stack.append([now(), cpu(), arg, False])
+        elif event == "c_return" or event == "c_exception":
+            if stack:
+                t0, c0, fn, inner = stack.pop()
+                t1 = now()
+                if not stack and not inner:
+                    name = c_name(fn)
+                    counts[name] = counts.get(name, 0) + 1
+                    if t1 - t0 >= MIN_C_CALL_NS:
+                        events.append((t0, t1, c0, cpu(), name))
+        elif event == "call" and stack:
+            for s in stack:
+                s[3] = True
+
+    knocker = Knocker()
+    knocker.start()
+    time.sleep(0.02)
+    for i, item in enumerate(items):
+        del events[:]
+        t0 = now()
+        c0 = cpu()
+        sys.setprofile(hook)
+        try:
+            call(item, i)
+        finally:
+            sys.setprofile(None)
+        t1 = now()
+        calls.append({"start": t0, "end": t1, "cpu_start": c0, "cpu_end": cpu(), "c_calls": list(events)})
+        del stack[:]
+    time.sleep(0.005)
+    knocker.stop = True
+    knocker.join()
+    return calls, knocker.ticks, counts
+
+
+def c_name(fn):
+    module = getattr(fn, "__module__", None)
+    owner = getattr(fn, "__self__", None)
+    if module is None and owner is not None and not isinstance(owner, type(sys)):
+        module = type(owner).__name__
+    elif module is None and owner is not None:
+        module = owner.__name__
+    return "%s.%s" % (module or "?", getattr(fn, "__qualname__", getattr(fn, "__name__", "?")))
+
+
+def knock_period():
+    """The knocker's tick spacing with the GIL free (the main thread asleep)."""
+    k = Knocker()
+    k.start()
+    time.sleep(0.1)
+    k.stop = True
+    k.join()
+    gaps = sorted(b - a for a, b in zip(k.ticks, k.ticks[1:]))
+    return gaps[len(gaps) // 2] if gaps else int(KNOCK_S * 1e9)
+
+
+def record():
+    import platform
+    import tracemalloc
+    global items
+    items, held = build_items()
+    n = len(items)
+    warm = time.perf_counter_ns()
+    call(items[0], 0)
+    warm = time.perf_counter_ns() - warm
+    # 1. clean
+    clean = []
+    now = time.perf_counter_ns
+    cpu = time.thread_time_ns
+    for i, item in enumerate(items):
+        t0 = now()
+        c0 = cpu()
+        call(item, i)
+        clean.append((now() - t0, cpu() - c0))
+    # 2. profiled, with the knocker
+    period = knock_period()
+    profiled, ticks, counts = profiled_pass(items)
+    # 3. sizes and memory
+    sizes = []
+    for i, item in enumerate(items):
+        tracemalloc.start()
+        result = call(item, i)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        sizes.append({
+            "args_bytes": pickled_size(item),
+            "result_bytes": pickled_size(result),
+            "peak_alloc": peak,
+            "written": written_by_pickling(item),
+        })
+    out = []
+    for (wall, c), p, s in zip(clean, profiled, sizes):
+        row = {"wall": wall, "thread_cpu": c}
+        row.update(p)
+        row.update(s)
+        out.append(row)
+    emit({
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "executable": sys.executable,
+        "free_threaded": bool(getattr(sys, "_is_gil_enabled", lambda: True)() is False),
+        "cores": os.cpu_count(),
+        "affinity": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "items": n,
+        "items_held_bytes": held,
+        "warmup_ns": warm,
+        "knock_period_ns": period,
+        "ticks": ticks,
+        "c_call_counts": counts,
+        "calls": out,
+    })
+
+
+def check():
+    global items
+    from gilsim_probe import background_cores, busy_ticks
+    import concurrent.futures as cf
+    import multiprocessing
+    import itertools
+    limit = opts.get("limit")
+    try:
+        it = iter(items_func())
+        items = list(it if limit is None else itertools.islice(it, int(limit)))
+    except BaseException as e:  # noqa: B036
+        fail("items", "the items function `%s` raised %s" % (opts["items"], exception_text(e)))
+    methods = multiprocessing.get_all_start_methods()
+    method = "fork" if "fork" in methods else multiprocessing.get_start_method()
+    ctx = multiprocessing.get_context(method)
+    call(items[0], 0)
+    runs = []
+    for rep in range(int(opts["reps"])):
+        for kind in opts["kinds"]:
+            for n in opts["workers"]:
+                ticks0 = busy_ticks()
+                t0 = time.perf_counter()
+                if kind == "threads":
+                    ex = cf.ThreadPoolExecutor(max_workers=n)
+                else:
+                    ex = cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx)
+                try:
+                    list(ex.map(func, items))
+                except BaseException as e:  # noqa: B036
+                    fail("call", "`%s` raised in a %s pool of %d: %s"
+                         % (opts["function"], kind, n, exception_text(e)))
+                elapsed = time.perf_counter() - t0
+                ex.shutdown(wait=True)
+                others = background_cores(ticks0, busy_ticks(), time.perf_counter() - t0)
+                runs.append({"kind": kind, "workers": n, "rep": rep, "makespan_s": elapsed,
+                             "background_cores": others})
+    emit({"start_method": method, "items": len(items), "runs": runs})
+
+
+def main():
+    global opts, real_stdout, func, items_func
+    opts = json.loads(sys.argv[1])
+    real_stdout = sys.stdout
+    sys.stdout = sys.stderr
+    sys.path.insert(0, os.path.abspath(opts["path"]))
+    func = resolve(opts["function"], "function")
+    items_func = resolve(opts["items"], "items function")
+    if opts["mode"] == "record":
+        record()
+    else:
+        check()
+
+
+if __name__ == "__main__":
+    main()
