@@ -177,10 +177,12 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Measure a real Python function over its items and write its scenario; --check runs it in real thread and process pools beside the prediction.
-    #[command(after_help = "Example:\n  gilsim record parse:parse_log --items parse:log_pages --path examples/record --check\n\n\
+    #[command(
+        after_help = "Example:\n  gilsim record parse:parse_log --items parse:log_pages --path examples/record --check\n\n\
         Imports MODULE from --path (default: the current folder) with --python (default: python3), calls the items function, \
         then FUNCTION(item) for each, one after another, and writes output/record/<function>.toml (or --out FILE). \
-        Exit code 2 when the module does not import, a function is missing, the function raises or python is not found.")]
+        Exit code 2 when the module does not import, a function is missing, the function raises or python is not found."
+    )]
     Record {
         /// The function to record, as MODULE:FUNCTION.
         function: String,

@@ -77,7 +77,8 @@ pub fn load(text: &str, path: &Path, overrides: &[String]) -> Result<Scenario, S
 pub fn predict(s: &Scenario) -> Result<f64, String> {
     let mut total = 0.0;
     for seed in SEEDS {
-        let out = run(s, seed, RunOptions::default()).map_err(|e| format!("the simulation failed: {e:?}"))?;
+        let out = run(s, seed, RunOptions::default())
+            .map_err(|e| format!("the simulation failed: {e:?}"))?;
         total += out.workloads.first().map_or(f64::NAN, |w| w.sim_time_s);
     }
     Ok(total / SEEDS.count() as f64)
@@ -105,7 +106,10 @@ pub fn real_runs(map: &Map<String, Value>) -> Vec<RealRuns> {
             continue;
         };
         let b = r.get("background_cores").and_then(Value::as_f64);
-        match out.iter_mut().find(|(k, w, _, _)| k == kind && *w == workers) {
+        match out
+            .iter_mut()
+            .find(|(k, w, _, _)| k == kind && *w == workers)
+        {
             Some(e) => {
                 e.2.push(m);
                 e.3.extend(b);
@@ -125,6 +129,8 @@ pub fn table(rows: &[CheckRow], start_method: &str) -> String {
     for r in rows {
         let label = if r.kind == "threads" {
             format!("ThreadPoolExecutor({})", r.workers)
+        } else if r.kind == "sequential" {
+            "sequential (a plain loop)".to_string()
         } else {
             format!("ProcessPoolExecutor({}, {start_method})", r.workers)
         };
@@ -145,17 +151,14 @@ pub fn table(rows: &[CheckRow], start_method: &str) -> String {
             r.error_pct()
         ));
     }
-    let worst = rows
-        .iter()
-        .map(|r| r.error_pct().abs())
-        .fold(0.0, f64::max);
-    let within = rows
-        .iter()
+    let pools = || rows.iter().filter(|r| r.kind != "sequential");
+    let worst = pools().map(|r| r.error_pct().abs()).fold(0.0, f64::max);
+    let within = pools()
         .filter(|r| r.error_pct().abs() <= TOLERANCE_PCT)
         .count();
     t.push_str(&format!(
-        "{within} of {} within {TOLERANCE_PCT:.0}% (worst {worst:.1}%); real: median and min..max of the runs (interleaved); predicted: mean of {} seeds; others: median cores' worth of CPU other processes used during the real runs\n",
-        rows.len(),
+        "{within} of {} pools within {TOLERANCE_PCT:.0}% (worst {worst:.1}%); real: median and min..max of the runs (interleaved); predicted: mean of {} seeds; others: median cores' worth of CPU other processes used during the real runs\n",
+        pools().count(),
         SEEDS.count()
     ));
     t

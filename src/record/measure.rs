@@ -41,6 +41,10 @@ pub struct Call {
     pub args_bytes: Option<u64>,
     /// Pickled size of the result (`None`: it does not pickle).
     pub result_bytes: Option<u64>,
+    /// `ForkingPickler.dumps` and `pickle.loads` of the item, ns.
+    pub args_pickling: Option<(u64, u64)>,
+    /// The same for the result.
+    pub result_pickling: Option<(u64, u64)>,
     /// Peak memory the call allocated (tracemalloc), bytes.
     pub peak_alloc: u64,
     /// Bytes whose pages pickling the item writes in the sender.
@@ -62,6 +66,8 @@ pub struct Recording {
     pub items_held_bytes: u64,
     /// The unrecorded warm-up call's wall time, ns.
     pub warmup_ns: u64,
+    /// `dumps` and `loads` of `None`, ns: what every message pays whatever its size.
+    pub tiny_pickling: (u64, u64),
     /// The knocker's tick spacing with the GIL free, ns.
     pub knock_period_ns: u64,
     /// The knocker's ticks during the profiled pass (`perf_counter_ns`), sorted.
@@ -83,7 +89,10 @@ fn opt_uint(map: &Map<String, Value>, key: &str) -> Option<u64> {
 }
 
 fn c_call(v: &Value) -> Result<CCall, String> {
-    let a = v.as_array().filter(|a| a.len() == 5).ok_or("a C call is not [t0, t1, c0, c1, name]")?;
+    let a = v
+        .as_array()
+        .filter(|a| a.len() == 5)
+        .ok_or("a C call is not [t0, t1, c0, c1, name]")?;
     let n = |i: usize| a[i].as_u64().ok_or("a C call's time is not a number");
     Ok(CCall {
         t0: n(0)?,
@@ -95,6 +104,26 @@ fn c_call(v: &Value) -> Result<CCall, String> {
 }
 
 impl Recording {
+    /// Pickling and unpickling CPU per byte of these items and results
+    /// (beyond what pickling `None` costs), ns; `None` without a pickled byte.
+    pub fn pickle_rates(&self) -> Option<(f64, f64)> {
+        let (tiny_dumps, tiny_loads) = self.tiny_pickling;
+        let (mut bytes, mut dumps, mut loads) = (0u64, 0u64, 0u64);
+        for c in &self.calls {
+            for (size, timing) in [
+                (c.args_bytes, c.args_pickling),
+                (c.result_bytes, c.result_pickling),
+            ] {
+                if let (Some(b), Some((d, l))) = (size, timing) {
+                    bytes += b;
+                    dumps += d.saturating_sub(tiny_dumps);
+                    loads += l.saturating_sub(tiny_loads);
+                }
+            }
+        }
+        (bytes > 0).then(|| (dumps as f64 / bytes as f64, loads as f64 / bytes as f64))
+    }
+
     /// Reads the probe's output (mode `record`).
     pub fn from_json(map: &Map<String, Value>) -> Result<Recording, String> {
         let calls = map
@@ -119,6 +148,9 @@ impl Recording {
                         .unwrap_or_default(),
                     args_bytes: opt_uint(c, "args_bytes"),
                     result_bytes: opt_uint(c, "result_bytes"),
+                    args_pickling: opt_uint(c, "args_dumps_ns").zip(opt_uint(c, "args_loads_ns")),
+                    result_pickling: opt_uint(c, "result_dumps_ns")
+                        .zip(opt_uint(c, "result_loads_ns")),
                     peak_alloc: uint(c, "peak_alloc")?,
                     written: uint(c, "written")?,
                 })
@@ -161,6 +193,11 @@ impl Recording {
             items_held_bytes: uint(map, "items_held_bytes").unwrap_or(0),
             warmup_ns: uint(map, "warmup_ns").unwrap_or(0),
             knock_period_ns: uint(map, "knock_period_ns")?.max(1),
+            tiny_pickling: map
+                .get("tiny_pickle")
+                .and_then(Value::as_array)
+                .and_then(|a| Some((a.get(1)?.as_u64()?, a.get(2)?.as_u64()?)))
+                .unwrap_or((0, 0)),
             ticks,
             c_call_counts,
             calls,

@@ -83,8 +83,7 @@ pub fn parse_spec(spec: &str, what: &str) -> Result<(), Failure> {
         !s.is_empty()
             && s.split('.').all(|p| {
                 let mut c = p.chars();
-                c.next()
-                    .is_some_and(|f| f == '_' || f.is_alphabetic())
+                c.next().is_some_and(|f| f == '_' || f.is_alphabetic())
                     && c.all(|ch| ch == '_' || ch.is_alphanumeric())
             })
     };
@@ -107,7 +106,11 @@ fn probe_failure(e: ProbeError, python: &Path) -> Failure {
 }
 
 /// Runs the probe with `options`; a user error it reports is exit 2.
-fn run_probe(dir: &ProbeDir, python: &Path, options: &Value) -> Result<Map<String, Value>, Failure> {
+fn run_probe(
+    dir: &ProbeDir,
+    python: &Path,
+    options: &Value,
+) -> Result<Map<String, Value>, Failure> {
     let out = dir
         .run(PROBE.0, options)
         .map_err(|e| probe_failure(e, python))?;
@@ -123,6 +126,22 @@ pub fn default_out(target: &str) -> PathBuf {
     let function = target.rsplit(':').next().unwrap_or(target);
     let function = function.rsplit('.').next().unwrap_or(function);
     PathBuf::from("output/record").join(format!("{function}.toml"))
+}
+
+/// The C functions classified and the steps of a recording.
+pub fn analyse(rec: &Recording) -> (Vec<CFunction>, Vec<StepFit>) {
+    let functions = phases::classify(rec);
+    let kinds: BTreeMap<&str, phases::Kind> = functions
+        .iter()
+        .filter_map(|f| Some((f.name.as_str(), f.kind?)))
+        .collect();
+    let per_call: Vec<Vec<phases::Phase>> = rec
+        .calls
+        .iter()
+        .map(|c| phases::call_phases(c, &kinds))
+        .collect();
+    let steps = phases::merge(&per_call);
+    (functions, steps)
 }
 
 /// `gilsim record`.
@@ -162,18 +181,11 @@ pub fn record(args: &RecordArgs) -> Result<RecordReport, Failure> {
             rec.executable, rec.python
         )));
     }
-    let functions = phases::classify(&rec);
-    let kinds: BTreeMap<&str, phases::Kind> = functions
-        .iter()
-        .filter_map(|f| Some((f.name.as_str(), f.kind?)))
-        .collect();
-    let per_call: Vec<Vec<phases::Phase>> = rec
-        .calls
-        .iter()
-        .map(|c| phases::call_phases(c, &kinds))
-        .collect();
-    let steps = phases::merge(&per_call);
-    let out_path = args.out.clone().unwrap_or_else(|| default_out(&args.target));
+    let (functions, steps) = analyse(&rec);
+    let out_path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out(&args.target));
     let source = writer::Source {
         target: &args.target,
         items: &args.items,
@@ -218,7 +230,7 @@ pub fn record(args: &RecordArgs) -> Result<RecordReport, Failure> {
         options["mode"] = json!("check");
         options["workers"] = json!([cores, 2 * cores]);
         options["reps"] = json!(args.repeats.max(1));
-        options["kinds"] = json!(["threads", "processes"]);
+        options["kinds"] = json!(["sequential", "threads", "processes"]);
         let real = run_probe(&dir, &args.python, &options)?;
         report.start_method = real
             .get("start_method")
@@ -226,7 +238,11 @@ pub fn record(args: &RecordArgs) -> Result<RecordReport, Failure> {
             .unwrap_or("fork")
             .to_string();
         for (kind, workers, runs, background) in check::real_runs(&real) {
-            let o = check::overrides(&workload, &kind, workers, &report.start_method);
+            let o = if kind == "sequential" {
+                Vec::new()
+            } else {
+                check::overrides(&workload, &kind, workers, &report.start_method)
+            };
             let s = check::load(&scenario, &out_path, &o).map_err(Failure::Run)?;
             let predicted = check::predict(&s).map_err(Failure::Run)?;
             report.check.push(CheckRow {
@@ -237,7 +253,13 @@ pub fn record(args: &RecordArgs) -> Result<RecordReport, Failure> {
                 predicted,
             });
         }
-        let recorded: f64 = report.recording.calls.iter().map(|c| c.wall as f64).sum::<f64>() / 1e9;
+        let recorded: f64 = report
+            .recording
+            .calls
+            .iter()
+            .map(|c| c.wall as f64)
+            .sum::<f64>()
+            / 1e9;
         report.sequential = Some((recorded, check::predict(&written).map_err(Failure::Run)?));
     }
     report.text = text(&report, &workload);
@@ -294,7 +316,7 @@ pub fn text(r: &RecordReport, workload: &str) -> String {
         if let Some((real, predicted)) = r.sequential {
             t.push_str(&format!(
                 "{:<38} {:>9.3}s {:>20} {:>9.3}s {:>+7.1}%\n",
-                "sequential (the recording's clean pass)",
+                "recorded (the clean pass, sequential)",
                 real,
                 "",
                 predicted,

@@ -91,7 +91,12 @@ pub fn classify(rec: &Recording) -> Vec<CFunction> {
     by_name
         .into_iter()
         .map(|(name, (long, wall, best, ticks))| {
-            let calls = rec.c_call_counts.get(name).copied().unwrap_or(long).max(long);
+            let calls = rec
+                .c_call_counts
+                .get(name)
+                .copied()
+                .unwrap_or(long)
+                .max(long);
             let expected = wall as f64 / rec.knock_period_ns as f64;
             let free = if expected > 0.0 {
                 (ticks as f64 / expected).min(1.0)
@@ -327,9 +332,9 @@ pub fn fit(values: &[f64]) -> Dist {
         .filter(|v| **v > 0.0)
         .map(|v| v.ln())
         .collect();
-    let (lo, hi) = values
-        .iter()
-        .fold((f64::INFINITY, 0.0f64), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = values.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &v| {
+        (lo.min(v), hi.max(v))
+    });
     if logs.len() < 2 || hi - lo <= 0.01 * mean {
         return Dist::Const(mean.round() as Nanos);
     }

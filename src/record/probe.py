@@ -115,12 +115,23 @@ def call(item, index):
              % (opts["function"], index, len(items), exception_text(e), user_frames(e)))
 
 
-def pickled_size(obj):
+def pickling(obj):
+    """(pickled size, dumps ns, loads ns) with ForkingPickler, as
+    multiprocessing sends it, each object once (as a pool pickles it: its
+    first pickling, not a repeated one that finds it in the caches); None
+    when it does not pickle."""
+    import pickle
     from multiprocessing.reduction import ForkingPickler
+    now = time.perf_counter_ns
     try:
-        return len(ForkingPickler.dumps(obj))
+        t0 = now()
+        data = ForkingPickler.dumps(obj)
+        t1 = now()
     except Exception:
         return None
+    pickle.loads(data)
+    t2 = now()
+    return len(data), t1 - t0, t2 - t1
 
 
 def written_by_pickling(obj):
@@ -260,9 +271,15 @@ def record():
         result = call(item, i)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+        args = pickling(item)
+        res = pickling(result)
         sizes.append({
-            "args_bytes": pickled_size(item),
-            "result_bytes": pickled_size(result),
+            "args_bytes": args and args[0],
+            "args_dumps_ns": args and args[1],
+            "args_loads_ns": args and args[2],
+            "result_bytes": res and res[0],
+            "result_dumps_ns": res and res[1],
+            "result_loads_ns": res and res[2],
             "peak_alloc": peak,
             "written": written_by_pickling(item),
         })
@@ -283,10 +300,21 @@ def record():
         "items_held_bytes": held,
         "warmup_ns": warm,
         "knock_period_ns": period,
+        "tiny_pickle": pickling(None),
         "ticks": ticks,
         "c_call_counts": counts,
         "calls": out,
     })
+
+
+class Sequential:
+    """A plain loop, with an executor's map and shutdown."""
+
+    def map(self, f, items):
+        return [f(x) for x in items]
+
+    def shutdown(self, wait=True):
+        pass
 
 
 def check():
@@ -308,13 +336,15 @@ def check():
     runs = []
     for rep in range(int(opts["reps"])):
         for kind in opts["kinds"]:
-            for n in opts["workers"]:
+            for n in (opts["workers"] if kind != "sequential" else [1]):
                 ticks0 = busy_ticks()
                 t0 = time.perf_counter()
                 if kind == "threads":
                     ex = cf.ThreadPoolExecutor(max_workers=n)
-                else:
+                elif kind == "processes":
                     ex = cf.ProcessPoolExecutor(max_workers=n, mp_context=ctx)
+                else:
+                    ex = Sequential()
                 try:
                     list(ex.map(func, items))
                 except BaseException as e:  # noqa: B036

@@ -41,7 +41,8 @@ impl Summary {
     /// The summary of a recording and its steps.
     pub fn of(rec: &Recording, steps: &[StepFit]) -> Summary {
         let n = rec.calls.len().max(1) as f64;
-        let mean = |f: &dyn Fn(&super::measure::Call) -> f64| rec.calls.iter().map(f).sum::<f64>() / n;
+        let mean =
+            |f: &dyn Fn(&super::measure::Call) -> f64| rec.calls.iter().map(f).sum::<f64>() / n;
         let of = |kinds: &[Kind]| {
             steps
                 .iter()
@@ -91,7 +92,13 @@ pub fn scenario_name(function: &str) -> String {
 pub fn workload_name(function: &str) -> String {
     let n: String = function
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     if n.is_empty() { "recorded".into() } else { n }
 }
@@ -158,6 +165,12 @@ pub fn builder(src: &Source<'_>) -> ScenarioBuilder {
     if let Some(p) = src.profile {
         b = b.python("profile", p.display().to_string());
     }
+    if let Some((dumps, loads)) = src.rec.pickle_rates() {
+        let round = |v: f64| (v * 1000.0).round() / 1000.0;
+        b = b
+            .python("pickle_ns_per_byte", round(dumps))
+            .python("unpickle_ns_per_byte", round(loads));
+    }
     b.workload(w)
 }
 
@@ -209,6 +222,14 @@ pub fn header(src: &Source<'_>, workload: &str) -> String {
             bytes(s.item_held),
             bytes(s.written)
         ),
+        src.rec.pickle_rates().map_or_else(
+            || "Pickling: nothing pickled.".to_string(),
+            |(d, l)| {
+                format!(
+                    "Pickling these items and results: dumps {d:.3} ns/B, loads {l:.3} ns/B (measured; [python] pickle_ns_per_byte, unpickle_ns_per_byte)."
+                )
+            },
+        ),
         format!(
             "Recording overhead: the profiled calls took {:.2}x the clean ones (their steps use the clean pass's CPU time).",
             s.overhead
@@ -222,7 +243,10 @@ pub fn header(src: &Source<'_>, workload: &str) -> String {
     }
     let classified: Vec<&CFunction> = src.functions.iter().filter(|f| f.kind.is_some()).collect();
     if !classified.is_empty() {
-        h.push("C calls of 50 us or more (GIL: share of the time a helper thread could run Python):".into());
+        h.push(
+            "C calls of 50 us or more (GIL: share of the time a helper thread could run Python):"
+                .into(),
+        );
         for f in classified {
             h.push(format!(
                 "  {}: {} of {} call(s), {} in all, CPU up to {:.0}% of wall, GIL free {:.0}% -> {}",

@@ -45,6 +45,17 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("compare", BELOW_COMMANDS),
     ("calibrate", BELOW_COMMANDS),
     (
+        "record",
+        &[
+            "engine",
+            "scenario",
+            "simulation",
+            "report",
+            "failure",
+            "calibrate",
+        ],
+    ),
+    (
         "commands",
         &[
             "engine",
@@ -63,7 +74,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     (
         "cli",
-        &["calibrate", "commands", "compare", "scenario", "study"],
+        &[
+            "calibrate",
+            "commands",
+            "compare",
+            "record",
+            "scenario",
+            "study",
+        ],
     ),
 ];
 
