@@ -5,7 +5,7 @@
 import random
 
 
-def log_pages(pages=24, lines=4000):
+def log_pages(pages=32, lines=8000):
     """Generated access-log pages, one string each (deterministic)."""
     rng = random.Random(7)
     paths = ["/api/items/%d" % i for i in range(50)] + ["/login", "/static/app.js", "/"]
