@@ -37,6 +37,8 @@ pub struct Call {
     pub cpu_end: u64,
     /// Profiled pass: the long C calls, in order.
     pub c_calls: Vec<CCall>,
+    /// Contended pass: the long C calls, in order: name, wall ns, CPU ns.
+    pub retakes: Vec<(String, u64, u64)>,
     /// Pickled size of the item (`None`: it does not pickle).
     pub args_bytes: Option<u64>,
     /// Pickled size of the result (`None`: it does not pickle).
@@ -70,6 +72,8 @@ pub struct Recording {
     pub tiny_pickling: (u64, u64),
     /// The knocker's tick spacing with the GIL free, ns.
     pub knock_period_ns: u64,
+    /// The switch interval of the contended pass, ns (0: no such pass).
+    pub retake_interval_ns: u64,
     /// The knocker's ticks during the profiled pass (`perf_counter_ns`), sorted.
     pub ticks: Vec<u64>,
     /// Calls of each C function made directly by the function's code (profiled pass).
@@ -146,6 +150,22 @@ impl Recording {
                         .map(|a| a.iter().map(c_call).collect::<Result<Vec<_>, _>>())
                         .transpose()?
                         .unwrap_or_default(),
+                    retakes: c
+                        .get("retakes")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|r| {
+                                    let r = r.as_array()?;
+                                    Some((
+                                        r.first()?.as_str()?.to_string(),
+                                        r.get(1)?.as_u64()?,
+                                        r.get(2)?.as_u64()?,
+                                    ))
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
                     args_bytes: opt_uint(c, "args_bytes"),
                     result_bytes: opt_uint(c, "result_bytes"),
                     args_pickling: opt_uint(c, "args_dumps_ns").zip(opt_uint(c, "args_loads_ns")),
@@ -193,6 +213,7 @@ impl Recording {
             items_held_bytes: uint(map, "items_held_bytes").unwrap_or(0),
             warmup_ns: uint(map, "warmup_ns").unwrap_or(0),
             knock_period_ns: uint(map, "knock_period_ns")?.max(1),
+            retake_interval_ns: uint(map, "retake_interval_ns").unwrap_or(0),
             tiny_pickling: map
                 .get("tiny_pickle")
                 .and_then(Value::as_array)

@@ -138,7 +138,7 @@ pub fn analyse(rec: &Recording) -> (Vec<CFunction>, Vec<StepFit>) {
     let per_call: Vec<Vec<phases::Phase>> = rec
         .calls
         .iter()
-        .map(|c| phases::call_phases(c, &kinds))
+        .map(|c| phases::call_phases(c, &kinds, rec.retake_interval_ns))
         .collect();
     let steps = phases::merge(&per_call);
     (functions, steps)

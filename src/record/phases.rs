@@ -129,39 +129,88 @@ pub fn classify(rec: &Recording) -> Vec<CFunction> {
         .collect()
 }
 
-/// One phase: its kind and duration (CPU time for CPU kinds, wall time for waits), ns.
-pub type Phase = (Kind, f64);
+/// One phase of a call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Phase {
+    /// What it does.
+    pub kind: Kind,
+    /// CPU time for CPU kinds, wall time for waits, ns.
+    pub ns: f64,
+    /// For `cpu_nogil`: times the C code took the GIL back before returning.
+    pub retakes: f64,
+}
+
+impl Phase {
+    fn new(kind: Kind, ns: f64) -> Phase {
+        Phase {
+            kind,
+            ns,
+            retakes: 0.0,
+        }
+    }
+}
+
+/// Times a C call that let the GIL go took it back before returning, from
+/// the contended pass: it waited at least one switch interval per retake,
+/// its return included (more when the machine is busy, hence the floor).
+fn retakes_of(call: &Call, name: &str, nth: usize, interval: u64) -> f64 {
+    if interval == 0 {
+        return 0.0;
+    }
+    call.retakes
+        .iter()
+        .filter(|r| r.0 == name)
+        .nth(nth)
+        .map_or(0.0, |&(_, wall, cpu)| {
+            (wall.saturating_sub(cpu) as f64 / interval as f64 - 1.0)
+                .floor()
+                .max(0.0)
+        })
+}
 
 /// The phases of one call: the profiled pass's timeline, Python time scaled
 /// to the clean pass's CPU (the profiler's hooks inflate it), tiny phases
 /// folded into their neighbours, at most [`MAX_PHASES`].
-pub fn call_phases(call: &Call, functions: &BTreeMap<&str, Kind>) -> Vec<Phase> {
+pub fn call_phases(call: &Call, functions: &BTreeMap<&str, Kind>, interval: u64) -> Vec<Phase> {
     let mut phases: Vec<Phase> = Vec::new();
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     let mut cursor = call.cpu_start;
     for c in &call.c_calls {
+        let nth = seen.entry(c.name.as_str()).or_insert(0);
+        let this = *nth;
+        *nth += 1;
         let Some(&kind) = functions.get(c.name.as_str()) else {
             continue;
         };
-        phases.push((Kind::Cpu, c.c0.saturating_sub(cursor) as f64));
+        phases.push(Phase::new(Kind::Cpu, c.c0.saturating_sub(cursor) as f64));
         let cpu = c.c1.saturating_sub(c.c0) as f64;
-        if kind.uses_cpu() {
-            phases.push((kind, cpu));
+        if kind == Kind::CpuNogil {
+            phases.push(Phase {
+                kind,
+                ns: cpu,
+                retakes: retakes_of(call, &c.name, this, interval),
+            });
+        } else if kind.uses_cpu() {
+            phases.push(Phase::new(kind, cpu));
         } else {
-            phases.push((Kind::CpuNogil, cpu));
-            phases.push((kind, c.t1.saturating_sub(c.t0) as f64 - cpu));
+            phases.push(Phase::new(Kind::CpuNogil, cpu));
+            phases.push(Phase::new(kind, c.t1.saturating_sub(c.t0) as f64 - cpu));
         }
         cursor = c.c1.max(cursor);
     }
-    phases.push((Kind::Cpu, call.cpu_end.saturating_sub(cursor) as f64));
+    phases.push(Phase::new(
+        Kind::Cpu,
+        call.cpu_end.saturating_sub(cursor) as f64,
+    ));
     let profiled_python: f64 = phases
         .iter()
-        .filter(|p| p.0 == Kind::Cpu)
-        .map(|p| p.1)
+        .filter(|p| p.kind == Kind::Cpu)
+        .map(|p| p.ns)
         .sum();
     let c_cpu: f64 = phases
         .iter()
-        .filter(|p| matches!(p.0, Kind::CpuHeld | Kind::CpuNogil))
-        .map(|p| p.1)
+        .filter(|p| matches!(p.kind, Kind::CpuHeld | Kind::CpuNogil))
+        .map(|p| p.ns)
         .sum();
     let clean_python = (call.thread_cpu as f64 - c_cpu).max(0.0);
     let scale = if profiled_python > 0.0 {
@@ -169,8 +218,8 @@ pub fn call_phases(call: &Call, functions: &BTreeMap<&str, Kind>) -> Vec<Phase> 
     } else {
         0.0
     };
-    for p in phases.iter_mut().filter(|p| p.0 == Kind::Cpu) {
-        p.1 *= scale;
+    for p in phases.iter_mut().filter(|p| p.kind == Kind::Cpu) {
+        p.ns *= scale;
     }
     tidy(phases)
 }
@@ -179,34 +228,43 @@ pub fn call_phases(call: &Call, functions: &BTreeMap<&str, Kind>) -> Vec<Phase> 
 /// (or after), merges neighbours of one kind, and beyond [`MAX_PHASES`]
 /// keeps one phase per kind, in order of first appearance.
 pub fn tidy(phases: Vec<Phase>) -> Vec<Phase> {
-    let total: f64 = phases.iter().map(|p| p.1.max(0.0)).sum();
+    let total: f64 = phases.iter().map(|p| p.ns.max(0.0)).sum();
     let tiny = (total * 0.02).max(20_000.0);
     let mut out: Vec<Phase> = Vec::new();
     let mut carry = 0.0;
-    for (kind, d) in phases {
-        let d = d.max(0.0);
-        if d < tiny {
+    for p in phases {
+        let ns = p.ns.max(0.0);
+        if ns < tiny {
             match out.last_mut() {
-                Some(last) => last.1 += d,
-                None => carry += d,
+                Some(last) => last.ns += ns,
+                None => carry += ns,
             }
             continue;
         }
         match out.last_mut() {
-            Some(last) if last.0 == kind => last.1 += d,
-            _ => out.push((kind, d + carry)),
+            Some(last) if last.kind == p.kind => {
+                last.ns += ns;
+                last.retakes += p.retakes;
+            }
+            _ => out.push(Phase {
+                ns: ns + carry,
+                ..p
+            }),
         }
         carry = 0.0;
     }
     if out.is_empty() {
-        return vec![(Kind::Cpu, total)];
+        return vec![Phase::new(Kind::Cpu, total)];
     }
     if out.len() > MAX_PHASES {
         let mut by_kind: Vec<Phase> = Vec::new();
-        for (kind, d) in out {
-            match by_kind.iter_mut().find(|p| p.0 == kind) {
-                Some(p) => p.1 += d,
-                None => by_kind.push((kind, d)),
+        for p in out {
+            match by_kind.iter_mut().find(|q| q.kind == p.kind) {
+                Some(q) => {
+                    q.ns += p.ns;
+                    q.retakes += p.retakes;
+                }
+                None => by_kind.push(p),
             }
         }
         return by_kind;
@@ -224,6 +282,9 @@ pub struct StepFit {
     pub dist: Dist,
     /// The phase's value in each call, ns.
     pub values: Vec<f64>,
+    /// For `cpu_nogil`: times the C code takes the GIL back before it
+    /// returns (the median over the calls of the most common shape).
+    pub retakes: u64,
 }
 
 /// Merges the calls' phases into one list of steps: the most common
@@ -234,7 +295,7 @@ pub struct StepFit {
 pub fn merge(calls: &[Vec<Phase>]) -> Vec<StepFit> {
     let shapes: Vec<Vec<Kind>> = calls
         .iter()
-        .map(|c| c.iter().map(|p| p.0).collect())
+        .map(|c| c.iter().map(|p| p.kind).collect())
         .collect();
     let mut counts: Vec<(&Vec<Kind>, usize)> = Vec::new();
     for s in &shapes {
@@ -253,8 +314,8 @@ pub fn merge(calls: &[Vec<Phase>]) -> Vec<StepFit> {
         .iter()
         .map(|c| {
             let mut t = BTreeMap::new();
-            for &(k, d) in c {
-                *t.entry(k).or_insert(0.0) += d;
+            for p in c {
+                *t.entry(p.kind).or_insert(0.0) += p.ns;
             }
             t
         })
@@ -278,7 +339,7 @@ pub fn merge(calls: &[Vec<Phase>]) -> Vec<StepFit> {
                 .filter(|((_, sh), _)| **sh == modal)
                 .filter_map(|((c, _), t)| {
                     let total = t.get(&k).copied().unwrap_or(0.0);
-                    (j < c.len() && total > 0.0).then(|| c[j].1 / total)
+                    (j < c.len() && total > 0.0).then(|| c[j].ns / total)
                 })
                 .collect();
             s.sort_by(f64::total_cmp);
@@ -303,15 +364,26 @@ pub fn merge(calls: &[Vec<Phase>]) -> Vec<StepFit> {
     shape
         .iter()
         .zip(&shares)
-        .map(|(&kind, &share)| {
+        .enumerate()
+        .map(|(j, (&kind, &share))| {
             let values: Vec<f64> = totals
                 .iter()
                 .map(|t| t.get(&kind).copied().unwrap_or(0.0) * share)
                 .collect();
+            let mut retakes: Vec<f64> = calls
+                .iter()
+                .zip(&shapes)
+                .filter(|(c, sh)| **sh == modal && j < c.len())
+                .map(|(c, _)| c[j].retakes)
+                .collect();
+            retakes.sort_by(f64::total_cmp);
             StepFit {
                 kind,
                 dist: fit(&values),
                 values,
+                retakes: retakes
+                    .get(retakes.len() / 2)
+                    .map_or(0, |r| r.round() as u64),
             }
         })
         .filter(|s| s.dist.mean() >= 1.0)

@@ -11,6 +11,9 @@ passes (so that no instrument inflates another's figures):
    it used, and a helper thread ("knocker") that wakes every 0.5 ms and
    needs the GIL to record that it ran: a C call during which it ran let
    the GIL go (the helper cannot run Python while a C call holds it);
+2b. contended: the same C calls beside a thread that always wants the
+   GIL, at a 20 ms switch interval: a call that let the GIL go waits about
+   one interval each time it takes it back, which counts its retakes;
 3. sizes: the pickled size of the item and of the result
    (ForkingPickler, as multiprocessing sends them), the peak memory the
    call allocated (tracemalloc), and the bytes pickling the item writes in
@@ -222,6 +225,70 @@ def profiled_pass(items):
     return calls, knocker.ticks, counts
 
 
+RETAKE_INTERVAL_S = 0.02
+
+
+class Hog(threading.Thread):
+    """Runs Python without pause: it always wants the GIL."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.stop = False
+
+    def run(self):
+        n = 0
+        while not self.stop:
+            n += 1
+
+
+def contended_pass(items):
+    """Each call beside a thread that always wants the GIL, at a switch
+    interval of RETAKE_INTERVAL_S: a C call that let the GIL go waits about
+    one interval each time it takes the GIL back (at its return, and in the
+    middle for a call that retakes it, as zlib.compress does each time its
+    output buffer grows, Modules/zlibmodule.c), so (wall - CPU) / interval
+    counts its retakes. Per call, for each long C call in order:
+    [name, wall ns, CPU ns]."""
+    now = time.perf_counter_ns
+    cpu = time.thread_time_ns
+    stack = []
+    events = []
+
+    def hook(frame, event, arg):
+        if event == "c_call":
+            stack.append([now(), cpu(), arg, False])
+        elif event == "c_return" or event == "c_exception":
+            if stack:
+                t0, c0, fn, inner = stack.pop()
+                t1 = now()
+                if not stack and not inner and t1 - t0 >= MIN_C_CALL_NS:
+                    events.append([c_name(fn), t1 - t0, cpu() - c0])
+        elif event == "call" and stack:
+            for s in stack:
+                s[3] = True
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(RETAKE_INTERVAL_S)
+    hog = Hog()
+    hog.start()
+    out = []
+    try:
+        for i, item in enumerate(items):
+            del events[:]
+            sys.setprofile(hook)
+            try:
+                call(item, i)
+            finally:
+                sys.setprofile(None)
+            out.append(list(events))
+            del stack[:]
+    finally:
+        hog.stop = True
+        hog.join()
+        sys.setswitchinterval(interval)
+    return out
+
+
 def c_name(fn):
     module = getattr(fn, "__module__", None)
     owner = getattr(fn, "__self__", None)
@@ -264,6 +331,7 @@ def record():
     # 2. profiled, with the knocker
     period = knock_period()
     profiled, ticks, counts = profiled_pass(items)
+    contended = contended_pass(items)
     # 3. sizes and memory
     sizes = []
     for i, item in enumerate(items):
@@ -284,8 +352,8 @@ def record():
             "written": written_by_pickling(item),
         })
     out = []
-    for (wall, c), p, s in zip(clean, profiled, sizes):
-        row = {"wall": wall, "thread_cpu": c}
+    for (wall, c), p, r, s in zip(clean, profiled, contended, sizes):
+        row = {"wall": wall, "thread_cpu": c, "retakes": r}
         row.update(p)
         row.update(s)
         out.append(row)
@@ -300,6 +368,7 @@ def record():
         "items_held_bytes": held,
         "warmup_ns": warm,
         "knock_period_ns": period,
+        "retake_interval_ns": int(RETAKE_INTERVAL_S * 1e9),
         "tiny_pickle": pickling(None),
         "ticks": ticks,
         "c_call_counts": counts,

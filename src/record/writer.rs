@@ -103,10 +103,21 @@ pub fn workload_name(function: &str) -> String {
     if n.is_empty() { "recorded".into() } else { n }
 }
 
+/// A step; a `cpu_nogil` step whose C code takes the GIL back k times
+/// before it returns is k + 1 pieces, each followed by taking the GIL
+/// (a `cpu_held` of 0 ns), evenly spread: the probe counts the retakes,
+/// not where they fall.
 fn spec(s: &StepFit) -> StepSpec {
     match s.kind {
         Kind::Cpu => step::cpu(s.dist),
         Kind::CpuHeld => step::cpu_held(s.dist),
+        Kind::CpuNogil if s.retakes > 0 => step::repeat(
+            s.retakes + 1,
+            vec![
+                step::cpu_nogil(s.dist.scaled(1.0 / (s.retakes + 1) as f64)),
+                step::cpu_held(0),
+            ],
+        ),
         Kind::CpuNogil => step::cpu_nogil(s.dist),
         Kind::Io => step::io(s.dist),
         Kind::Sleep => step::sleep(s.dist),
@@ -257,6 +268,14 @@ pub fn header(src: &Source<'_>, workload: &str) -> String {
                 f.best_cpu_share * 100.0,
                 f.gil_free_share * 100.0,
                 f.kind.map_or("python", Kind::key)
+            ));
+        }
+        for s in src.steps.iter().filter(|s| s.retakes > 0) {
+            h.push(format!(
+                "  a cpu_nogil step takes the GIL back {} time(s) before it returns (beside a thread that always wants the GIL it waited {} switch intervals): written as {} pieces",
+                s.retakes,
+                s.retakes + 1,
+                s.retakes + 1
             ));
         }
     }

@@ -57,6 +57,10 @@ fn call(start: u64, f: f64, ticks: &mut Vec<u64>) -> Value {
         "wall": cpu + d(7.0), "thread_cpu": cpu,
         "start": t_start, "end": t, "cpu_start": c_start, "cpu_end": c,
         "c_calls": c_calls,
+        // Beside a thread that always wants the GIL (20 ms interval),
+        // zlib.compress waited 4 intervals and more: 3 retakes and its return.
+        "retakes": [["zlib.compress", d(10.0) + 80 * MS + 3 * MS, d(10.0)],
+                    ["builtins.sorted", d(5.0) + 2 * MS, d(5.0)]],
         "args_bytes": 1000, "args_dumps_ns": 2000, "args_loads_ns": 3000,
         "result_bytes": 100, "result_dumps_ns": 1100, "result_loads_ns": 1200,
         "peak_alloc": 50_000, "written": 4096,
@@ -74,6 +78,7 @@ fn canned() -> Recording {
         "python": "3.11.7", "executable": "/usr/bin/python3", "free_threaded": false,
         "cores": 2, "items": 4, "items_held_bytes": 8000, "warmup_ns": 30 * MS,
         "knock_period_ns": 500_000, "tiny_pickle": [20, 1000, 1000],
+        "retake_interval_ns": 20 * MS,
         "ticks": ticks, "c_call_counts": {"zlib.compress": 4, "builtins.sorted": 4,
             "time.sleep": 4, "socket.socket.recv": 4, "dict.get": 4000},
         "calls": calls,
@@ -127,6 +132,12 @@ fn the_canned_recording_becomes_ordered_steps_with_their_means() {
             s.dist
         );
     }
+    let retakes: Vec<u64> = steps.iter().map(|s| s.retakes).collect();
+    assert_eq!(
+        retakes,
+        [0, 3, 0, 0, 0, 0, 0],
+        "zlib.compress took the GIL back 3 times"
+    );
     let (dumps, loads) = rec.pickle_rates().expect("pickled bytes");
     assert!(
         (dumps - (1000.0 + 100.0) * 4.0 / 4400.0).abs() < 1e-9,
