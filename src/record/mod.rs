@@ -324,6 +324,10 @@ pub fn text(r: &RecordReport, workload: &str) -> String {
             ));
         }
         t.push_str(&check::table(&r.check, &r.start_method));
+        t.push_str(&format!(
+            "recording overhead: the profiled calls took {:.2}x the clean ones (the steps use the clean pass)\n",
+            s.overhead
+        ));
     }
     t.push_str(&format!("next: gilsim compare {}\n", r.out.display()));
     t

@@ -390,6 +390,8 @@ def check():
     global items
     from gilsim_probe import background_cores, busy_ticks
     import concurrent.futures as cf
+    import concurrent.futures.process  # noqa: F401 (imported before the first timed pool, not inside it)
+    import concurrent.futures.thread  # noqa: F401
     import multiprocessing
     import itertools
     limit = opts.get("limit")
