@@ -20,13 +20,16 @@ pub struct CCall {
     pub name: String,
 }
 
-/// One call of the function, from the three passes.
+/// One call of the function, from the four passes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Call {
     /// Wall time of the clean pass, ns.
     pub wall: u64,
     /// Thread CPU of the clean pass, ns.
     pub thread_cpu: u64,
+    /// Clean pass: wall − CPU − time runnable but not running (Linux
+    /// schedstat), ns: the time the call waited; `None` where not measured.
+    pub blocked: Option<u64>,
     /// Profiled pass: `perf_counter_ns` before and after the call.
     pub start: u64,
     /// See `start`.
@@ -37,8 +40,10 @@ pub struct Call {
     pub cpu_end: u64,
     /// Profiled pass: the long C calls, in order.
     pub c_calls: Vec<CCall>,
-    /// Contended pass: the long C calls, in order: name, wall ns, CPU ns.
-    pub retakes: Vec<(String, u64, u64)>,
+    /// Contended passes (the two switch intervals of
+    /// [`Recording::retake_intervals_ns`]): the long C calls, in order:
+    /// name, wall ns, CPU ns.
+    pub retakes: [Vec<(String, u64, u64)>; 2],
     /// Pickled size of the item (`None`: it does not pickle).
     pub args_bytes: Option<u64>,
     /// Pickled size of the result (`None`: it does not pickle).
@@ -72,8 +77,8 @@ pub struct Recording {
     pub tiny_pickling: (u64, u64),
     /// The knocker's tick spacing with the GIL free, ns.
     pub knock_period_ns: u64,
-    /// The switch interval of the contended pass, ns (0: no such pass).
-    pub retake_interval_ns: u64,
+    /// The switch intervals of the contended passes, ns (0: no such pass).
+    pub retake_intervals_ns: [u64; 2],
     /// The knocker's ticks during the profiled pass (`perf_counter_ns`), sorted.
     pub ticks: Vec<u64>,
     /// Calls of each C function made directly by the function's code (profiled pass).
@@ -90,6 +95,24 @@ fn uint(map: &Map<String, Value>, key: &str) -> Result<u64, String> {
 
 fn opt_uint(map: &Map<String, Value>, key: &str) -> Option<u64> {
     map.get(key).and_then(Value::as_u64)
+}
+
+fn contended(c: &Map<String, Value>, key: &str) -> Vec<(String, u64, u64)> {
+    c.get(key)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| {
+                    let r = r.as_array()?;
+                    Some((
+                        r.first()?.as_str()?.to_string(),
+                        r.get(1)?.as_u64()?,
+                        r.get(2)?.as_u64()?,
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn c_call(v: &Value) -> Result<CCall, String> {
@@ -140,6 +163,7 @@ impl Recording {
                 Ok(Call {
                     wall: uint(c, "wall")?,
                     thread_cpu: uint(c, "thread_cpu")?,
+                    blocked: opt_uint(c, "blocked"),
                     start: uint(c, "start")?,
                     end: uint(c, "end")?,
                     cpu_start: uint(c, "cpu_start")?,
@@ -150,22 +174,7 @@ impl Recording {
                         .map(|a| a.iter().map(c_call).collect::<Result<Vec<_>, _>>())
                         .transpose()?
                         .unwrap_or_default(),
-                    retakes: c
-                        .get("retakes")
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|r| {
-                                    let r = r.as_array()?;
-                                    Some((
-                                        r.first()?.as_str()?.to_string(),
-                                        r.get(1)?.as_u64()?,
-                                        r.get(2)?.as_u64()?,
-                                    ))
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    retakes: [contended(c, "retakes"), contended(c, "retakes_long")],
                     args_bytes: opt_uint(c, "args_bytes"),
                     result_bytes: opt_uint(c, "result_bytes"),
                     args_pickling: opt_uint(c, "args_dumps_ns").zip(opt_uint(c, "args_loads_ns")),
@@ -213,7 +222,11 @@ impl Recording {
             items_held_bytes: uint(map, "items_held_bytes").unwrap_or(0),
             warmup_ns: uint(map, "warmup_ns").unwrap_or(0),
             knock_period_ns: uint(map, "knock_period_ns")?.max(1),
-            retake_interval_ns: uint(map, "retake_interval_ns").unwrap_or(0),
+            retake_intervals_ns: map
+                .get("retake_intervals_ns")
+                .and_then(Value::as_array)
+                .and_then(|a| Some([a.first()?.as_u64()?, a.get(1)?.as_u64()?]))
+                .unwrap_or([0, 0]),
             tiny_pickling: map
                 .get("tiny_pickle")
                 .and_then(Value::as_array)

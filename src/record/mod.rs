@@ -3,9 +3,11 @@
 //!
 //! - `probe.py` (embedded, run with the user's interpreter like the
 //!   calibration probes): imports the module, builds the items, calls the
-//!   function on each, one after another, in three passes (clean timings;
+//!   function on each, one after another, in four passes (clean timings;
 //!   the C calls with `sys.setprofile` and a helper thread that shows
-//!   whether the GIL was free; pickled sizes and tracemalloc), and with
+//!   whether the GIL was free; the same beside a thread that always wants
+//!   the GIL, which counts how often a call takes it back; pickled sizes
+//!   and tracemalloc), and with
 //!   `--check` runs it in real thread and process pools.
 //! - [`measure`]: the probe's output; [`phases`]: C functions classified,
 //!   calls cut into phases and merged into fitted steps; [`writer`]: the
@@ -138,7 +140,7 @@ pub fn analyse(rec: &Recording) -> (Vec<CFunction>, Vec<StepFit>) {
     let per_call: Vec<Vec<phases::Phase>> = rec
         .calls
         .iter()
-        .map(|c| phases::call_phases(c, &kinds, rec.retake_interval_ns))
+        .map(|c| phases::call_phases(c, &kinds, rec.retake_intervals_ns))
         .collect();
     let steps = phases::merge(&per_call);
     (functions, steps)

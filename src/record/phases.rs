@@ -67,9 +67,17 @@ pub struct CFunction {
 /// this rate or more means the function lets the GIL go.
 pub const GIL_FREE_SHARE: f64 = 0.3;
 
-/// Classifies every C function the calls made.
+/// Per C function: long calls, their wall time, the best CPU share of one,
+/// knocker ticks inside them.
+type Evidence = (u64, u64, f64, u64);
+
+/// Classifies every C function the calls made: mostly short calls are
+/// Python; one whose best call used under half its wall time in CPU waited
+/// (`io`, `sleep` for `time.sleep`) when the calls were blocked long enough
+/// to hold its waits (the least CPU first); otherwise it computed, with
+/// the GIL free when the knocker ran during [`GIL_FREE_SHARE`] of it.
 pub fn classify(rec: &Recording) -> Vec<CFunction> {
-    let mut by_name: BTreeMap<&str, (u64, u64, f64, u64)> = BTreeMap::new();
+    let mut by_name: BTreeMap<&str, Evidence> = BTreeMap::new();
     for call in &rec.calls {
         for c in &call.c_calls {
             let wall = c.t1.saturating_sub(c.t0);
@@ -88,7 +96,25 @@ pub fn classify(rec: &Recording) -> Vec<CFunction> {
             e.3 += inside as u64;
         }
     }
-    by_name
+    // The calls' time blocked (clean pass) is what waiting C functions can
+    // account for: a CPU-bound call that got half a core on a busy machine
+    // looks like a wait by its CPU share alone.
+    let mut budget: f64 = if rec.calls.iter().all(|c| c.blocked.is_some()) {
+        rec.calls.iter().filter_map(|c| c.blocked).sum::<u64>() as f64
+    } else {
+        f64::INFINITY
+    };
+    let mut waited: BTreeMap<&str, u64> = BTreeMap::new();
+    for call in &rec.calls {
+        for c in &call.c_calls {
+            *waited.entry(&c.name).or_insert(0) +=
+                c.t1.saturating_sub(c.t0)
+                    .saturating_sub(c.c1.saturating_sub(c.c0));
+        }
+    }
+    let mut order: Vec<(&str, Evidence)> = by_name.into_iter().collect();
+    order.sort_by(|a, b| a.1.2.total_cmp(&b.1.2).then(a.0.cmp(b.0)));
+    let mut out: Vec<CFunction> = order
         .into_iter()
         .map(|(name, (long, wall, best, ticks))| {
             let calls = rec
@@ -103,9 +129,11 @@ pub fn classify(rec: &Recording) -> Vec<CFunction> {
             } else {
                 0.0
             };
+            let need = waited.get(name).copied().unwrap_or(0) as f64;
             let kind = if long * 2 < calls {
                 None
-            } else if best < 0.5 {
+            } else if best < 0.5 && need <= 1.5 * budget {
+                budget = (budget - need).max(0.0);
                 Some(if name == "time.sleep" {
                     Kind::Sleep
                 } else {
@@ -126,7 +154,9 @@ pub fn classify(rec: &Recording) -> Vec<CFunction> {
                 kind,
             }
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
 }
 
 /// One phase of a call.
@@ -151,27 +181,35 @@ impl Phase {
 }
 
 /// Times a C call that let the GIL go took it back before returning, from
-/// the contended pass: it waited at least one switch interval per retake,
-/// its return included (more when the machine is busy, hence the floor).
-fn retakes_of(call: &Call, name: &str, nth: usize, interval: u64) -> f64 {
-    if interval == 0 {
+/// the contended passes: each retake (its return included) waited one
+/// switch interval and the machine's wake-up delays, so the difference
+/// between the passes' waits over the difference between their intervals
+/// counts them whatever the delays.
+fn retakes_of(call: &Call, name: &str, nth: usize, intervals: [u64; 2]) -> f64 {
+    let [short, long] = intervals;
+    if long <= short {
         return 0.0;
     }
-    call.retakes
-        .iter()
-        .filter(|r| r.0 == name)
-        .nth(nth)
-        .map_or(0.0, |&(_, wall, cpu)| {
-            (wall.saturating_sub(cpu) as f64 / interval as f64 - 1.0)
-                .floor()
-                .max(0.0)
-        })
+    let wait = |pass: &[(String, u64, u64)]| {
+        pass.iter()
+            .filter(|r| r.0 == name)
+            .nth(nth)
+            .map(|&(_, wall, cpu)| wall.saturating_sub(cpu) as f64)
+    };
+    match (wait(&call.retakes[0]), wait(&call.retakes[1])) {
+        (Some(a), Some(b)) => ((b - a) / (long - short) as f64 - 1.0).round().max(0.0),
+        _ => 0.0,
+    }
 }
 
 /// The phases of one call: the profiled pass's timeline, Python time scaled
 /// to the clean pass's CPU (the profiler's hooks inflate it), tiny phases
 /// folded into their neighbours, at most [`MAX_PHASES`].
-pub fn call_phases(call: &Call, functions: &BTreeMap<&str, Kind>, interval: u64) -> Vec<Phase> {
+pub fn call_phases(
+    call: &Call,
+    functions: &BTreeMap<&str, Kind>,
+    intervals: [u64; 2],
+) -> Vec<Phase> {
     let mut phases: Vec<Phase> = Vec::new();
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     let mut cursor = call.cpu_start;
@@ -188,7 +226,7 @@ pub fn call_phases(call: &Call, functions: &BTreeMap<&str, Kind>, interval: u64)
             phases.push(Phase {
                 kind,
                 ns: cpu,
-                retakes: retakes_of(call, &c.name, this, interval),
+                retakes: retakes_of(call, &c.name, this, intervals),
             });
         } else if kind.uses_cpu() {
             phases.push(Phase::new(kind, cpu));

@@ -2,25 +2,30 @@
 
 Reads one JSON object of options from argv[1] and prints one JSON object on
 stdout. mode "record": imports MODULE from `path`, builds the items, calls
-FUNCTION(item) for each, one after another, and measures each call in three
-passes (so that no instrument inflates another's figures):
+FUNCTION(item) for each, one after another, after one unrecorded warm-up
+call, and measures each call in four passes (so that no instrument
+inflates another's figures):
 
-1. clean: wall time (perf_counter_ns) and thread CPU (thread_time_ns);
+1. clean: wall time (perf_counter_ns), thread CPU (thread_time_ns) and,
+   on Linux, the time blocked: wall - CPU - the time runnable but not
+   running (schedstat);
 2. profiled: sys.setprofile c_call/c_return times of every C call of 50 us
    or more made directly by the function's Python code, with the thread CPU
    it used, and a helper thread ("knocker") that wakes every 0.5 ms and
    needs the GIL to record that it ran: a C call during which it ran let
    the GIL go (the helper cannot run Python while a C call holds it);
-2b. contended: the same C calls beside a thread that always wants the
-   GIL, at a 20 ms switch interval: a call that let the GIL go waits about
-   one interval each time it takes it back, which counts its retakes;
-3. sizes: the pickled size of the item and of the result
-   (ForkingPickler, as multiprocessing sends them), the peak memory the
+3. contended: the same C calls beside a thread that always wants the
+   GIL, at switch intervals of 20 and 60 ms: a call that let the GIL go
+   waits one interval more each time it takes it back, which counts its
+   retakes (the difference between the two cancels the machine's delays);
+4. sizes: the pickled size of the item and of the result and the time of
+   their dumps and loads (ForkingPickler, as multiprocessing sends them,
+   each once), the peak memory the
    call allocated (tracemalloc), and the bytes pickling the item writes in
    the sender (every object's reference count: small objects whole, one
    page of a large buffer, the header of a container).
 
-mode "check": runs FUNCTION over the items for real in
+mode "check": runs FUNCTION over the items for real in a plain loop,
 ThreadPoolExecutor(N) and ProcessPoolExecutor(N) (fork where available),
 `reps` times, interleaved, and reports each makespan (from the executor's
 creation to the last result) and the CPU other processes used meanwhile
@@ -225,7 +230,7 @@ def profiled_pass(items):
     return calls, knocker.ticks, counts
 
 
-RETAKE_INTERVAL_S = 0.02
+RETAKE_INTERVALS_S = (0.02, 0.06)
 
 
 class Hog(threading.Thread):
@@ -241,14 +246,14 @@ class Hog(threading.Thread):
             n += 1
 
 
-def contended_pass(items):
-    """Each call beside a thread that always wants the GIL, at a switch
-    interval of RETAKE_INTERVAL_S: a C call that let the GIL go waits about
-    one interval each time it takes the GIL back (at its return, and in the
-    middle for a call that retakes it, as zlib.compress does each time its
-    output buffer grows, Modules/zlibmodule.c), so (wall - CPU) / interval
-    counts its retakes. Per call, for each long C call in order:
-    [name, wall ns, CPU ns]."""
+def contended_pass(items, switch_interval):
+    """Each call beside a thread that always wants the GIL, at this switch
+    interval: a C call that let the GIL go waits one interval (and the
+    machine's wake-up delays) each time it takes the GIL back (at its
+    return, and in the middle for a call that retakes it, as zlib.compress
+    does each time its output buffer grows, Modules/zlibmodule.c); two
+    intervals tell the retakes from the delays. Per call, for each long C
+    call in order: [name, wall ns, CPU ns]."""
     now = time.perf_counter_ns
     cpu = time.thread_time_ns
     stack = []
@@ -268,7 +273,7 @@ def contended_pass(items):
                 s[3] = True
 
     interval = sys.getswitchinterval()
-    sys.setswitchinterval(RETAKE_INTERVAL_S)
+    sys.setswitchinterval(switch_interval)
     hog = Hog()
     hog.start()
     out = []
@@ -299,6 +304,17 @@ def c_name(fn):
     return "%s.%s" % (module or "?", getattr(fn, "__qualname__", getattr(fn, "__name__", "?")))
 
 
+def run_delay():
+    """This thread's time runnable but not running, ns (Linux
+    /proc/thread-self/schedstat), or None: what tells a call preempted by
+    other processes from a call that waited."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def knock_period():
     """The knocker's tick spacing with the GIL free (the main thread asleep)."""
     k = Knocker()
@@ -324,14 +340,19 @@ def record():
     now = time.perf_counter_ns
     cpu = time.thread_time_ns
     for i, item in enumerate(items):
+        d0 = run_delay()
         t0 = now()
         c0 = cpu()
         call(item, i)
-        clean.append((now() - t0, cpu() - c0))
+        t1 = now()
+        c1 = cpu()
+        d1 = run_delay()
+        blocked = None if d0 is None or d1 is None else max(0, (t1 - t0) - (c1 - c0) - (d1 - d0))
+        clean.append((t1 - t0, c1 - c0, blocked))
     # 2. profiled, with the knocker
     period = knock_period()
     profiled, ticks, counts = profiled_pass(items)
-    contended = contended_pass(items)
+    contended = [contended_pass(items, i) for i in RETAKE_INTERVALS_S]
     # 3. sizes and memory
     sizes = []
     for i, item in enumerate(items):
@@ -352,8 +373,8 @@ def record():
             "written": written_by_pickling(item),
         })
     out = []
-    for (wall, c), p, r, s in zip(clean, profiled, contended, sizes):
-        row = {"wall": wall, "thread_cpu": c, "retakes": r}
+    for (wall, c, blocked), p, r, r2, s in zip(clean, profiled, contended[0], contended[1], sizes):
+        row = {"wall": wall, "thread_cpu": c, "blocked": blocked, "retakes": r, "retakes_long": r2}
         row.update(p)
         row.update(s)
         out.append(row)
@@ -368,7 +389,7 @@ def record():
         "items_held_bytes": held,
         "warmup_ns": warm,
         "knock_period_ns": period,
-        "retake_interval_ns": int(RETAKE_INTERVAL_S * 1e9),
+        "retake_intervals_ns": [int(i * 1e9) for i in RETAKE_INTERVALS_S],
         "tiny_pickle": pickling(None),
         "ticks": ticks,
         "c_call_counts": counts,

@@ -54,13 +54,16 @@ fn call(start: u64, f: f64, ticks: &mut Vec<u64>) -> Value {
     python(&mut t, &mut c, 1.0);
     let cpu = d(2.0) + d(10.0) + d(1.0) + d(5.0) + 30_000 + d(1.0);
     json!({
-        "wall": cpu + d(7.0), "thread_cpu": cpu,
+        "wall": cpu + d(7.0), "thread_cpu": cpu, "blocked": d(7.0),
         "start": t_start, "end": t, "cpu_start": c_start, "cpu_end": c,
         "c_calls": c_calls,
-        // Beside a thread that always wants the GIL (20 ms interval),
-        // zlib.compress waited 4 intervals and more: 3 retakes and its return.
-        "retakes": [["zlib.compress", d(10.0) + 80 * MS + 3 * MS, d(10.0)],
+        // Beside a thread that always wants the GIL, at intervals of 20
+        // and 60 ms, zlib.compress waited 4 intervals and 30 ms of the
+        // machine's delays: 3 retakes and its return.
+        "retakes": [["zlib.compress", d(10.0) + 80 * MS + 30 * MS, d(10.0)],
                     ["builtins.sorted", d(5.0) + 2 * MS, d(5.0)]],
+        "retakes_long": [["zlib.compress", d(10.0) + 240 * MS + 33 * MS, d(10.0)],
+                         ["builtins.sorted", d(5.0) + 3 * MS, d(5.0)]],
         "args_bytes": 1000, "args_dumps_ns": 2000, "args_loads_ns": 3000,
         "result_bytes": 100, "result_dumps_ns": 1100, "result_loads_ns": 1200,
         "peak_alloc": 50_000, "written": 4096,
@@ -78,7 +81,7 @@ fn canned() -> Recording {
         "python": "3.11.7", "executable": "/usr/bin/python3", "free_threaded": false,
         "cores": 2, "items": 4, "items_held_bytes": 8000, "warmup_ns": 30 * MS,
         "knock_period_ns": 500_000, "tiny_pickle": [20, 1000, 1000],
-        "retake_interval_ns": 20 * MS,
+        "retake_intervals_ns": [20 * MS, 60 * MS],
         "ticks": ticks, "c_call_counts": {"zlib.compress": 4, "builtins.sorted": 4,
             "time.sleep": 4, "socket.socket.recv": 4, "dict.get": 4000},
         "calls": calls,
@@ -147,6 +150,41 @@ fn the_canned_recording_becomes_ordered_steps_with_their_means() {
         (loads - (2000.0 + 200.0) * 4.0 / 4400.0).abs() < 1e-9,
         "{loads}"
     );
+}
+
+#[test]
+fn a_c_call_slowed_by_other_processes_is_not_a_wait() {
+    // On a busy machine zlib.compress got less than half a core: CPU 45% of its wall
+    // in every call, like a wait by its CPU share. The calls were blocked
+    // only for the sleep and the recv (7 ms each): it computed.
+    let mut rec = canned();
+    for call in &mut rec.calls {
+        let c = &mut call.c_calls[0];
+        assert_eq!(c.name, "zlib.compress");
+        c.t1 += (c.t1 - c.t0) * 6 / 5;
+    }
+    let (functions, _) = analyse(&rec);
+    let kind = |name: &str| {
+        functions
+            .iter()
+            .find(|f| f.name == name)
+            .and_then(|f| f.kind)
+    };
+    assert_eq!(kind("zlib.compress"), Some(Kind::CpuNogil));
+    assert_eq!(kind("time.sleep"), Some(Kind::Sleep));
+    assert_eq!(kind("socket.socket.recv"), Some(Kind::Io));
+    // Without the time blocked (not Linux), the CPU share decides alone.
+    for call in &mut rec.calls {
+        call.blocked = None;
+    }
+    let (functions, _) = analyse(&rec);
+    let kind = |name: &str| {
+        functions
+            .iter()
+            .find(|f| f.name == name)
+            .and_then(|f| f.kind)
+    };
+    assert_eq!(kind("zlib.compress"), Some(Kind::Io));
 }
 
 fn written(rec: &Recording) -> String {
