@@ -161,5 +161,21 @@ pub fn table(rows: &[CheckRow], start_method: &str) -> String {
         pools().count(),
         SEEDS.count()
     ));
+    let busy = pools()
+        .filter(|r| {
+            let mut b = r.background.clone();
+            b.sort_by(f64::total_cmp);
+            !b.is_empty() && quantile(&b, 0.5) >= BUSY_CORES
+        })
+        .count();
+    if busy > 0 {
+        t.push_str(&format!(
+            "note: other processes used {BUSY_CORES} core or more during {busy} pool row(s): those real runs had fewer cores than the prediction assumes; check on a quiet machine\n"
+        ));
+    }
     t
 }
+
+/// Cores' worth of CPU other processes may use during a pool's real runs
+/// before the check says that the machine was busy.
+pub const BUSY_CORES: f64 = 0.5;
