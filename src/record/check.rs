@@ -31,6 +31,8 @@ pub struct CheckRow {
     pub background: Vec<f64>,
     /// Simulated makespan (mean over [`SEEDS`]), s.
     pub predicted: f64,
+    /// Cores the tasks' own CPU keeps busy over the predicted makespan.
+    pub demand: f64,
 }
 
 impl CheckRow {
@@ -121,7 +123,7 @@ pub fn real_runs(map: &Map<String, Value>) -> Vec<RealRuns> {
 }
 
 /// The table `--check` prints.
-pub fn table(rows: &[CheckRow], start_method: &str) -> String {
+pub fn table(rows: &[CheckRow], start_method: &str, cores: u32) -> String {
     let mut t = format!(
         "{:<38} {:>10} {:>21} {:>10} {:>8} {:>8}\n",
         "pool", "real", "real min..max", "predicted", "error", "others"
@@ -165,17 +167,19 @@ pub fn table(rows: &[CheckRow], start_method: &str) -> String {
         .filter(|r| {
             let mut b = r.background.clone();
             b.sort_by(f64::total_cmp);
-            !b.is_empty() && quantile(&b, 0.5) >= BUSY_CORES
+            let others = if b.is_empty() { 0.0 } else { quantile(&b, 0.5) };
+            others >= BUSY_CORES && r.demand + others > 0.9 * f64::from(cores)
         })
         .count();
     if busy > 0 {
         t.push_str(&format!(
-            "note: other processes used {BUSY_CORES} core or more during {busy} pool row(s): those real runs had fewer cores than the prediction assumes; check on a quiet machine\n"
+            "note: in {busy} pool row(s) other processes used {BUSY_CORES} core or more while the tasks needed the cores: those real runs had fewer cores than the prediction assumes; check on a quiet machine\n"
         ));
     }
     t
 }
 
 /// Cores' worth of CPU other processes may use during a pool's real runs
-/// before the check says that the machine was busy.
-pub const BUSY_CORES: f64 = 0.5;
+/// (when the tasks need about every core) before the check says that the
+/// machine was busy.
+pub const BUSY_CORES: f64 = 0.25;

@@ -239,6 +239,9 @@ pub fn record(args: &RecordArgs) -> Result<RecordReport, Failure> {
             .and_then(Value::as_str)
             .unwrap_or("fork")
             .to_string();
+        let task_cpu_s = written.workloads.first().map_or(0.0, |w| {
+            w.mean_task_cpu() * report.recording.calls.len() as f64 / 1e9
+        });
         for (kind, workers, runs, background) in check::real_runs(&real) {
             let o = if kind == "sequential" {
                 Vec::new()
@@ -253,6 +256,7 @@ pub fn record(args: &RecordArgs) -> Result<RecordReport, Failure> {
                 real: runs,
                 background,
                 predicted,
+                demand: task_cpu_s / predicted,
             });
         }
         let recorded: f64 = report
@@ -325,7 +329,7 @@ pub fn text(r: &RecordReport, workload: &str) -> String {
                 (predicted - real) / real * 100.0
             ));
         }
-        t.push_str(&check::table(&r.check, &r.start_method));
+        t.push_str(&check::table(&r.check, &r.start_method, r.recording.cores));
         t.push_str(&format!(
             "recording overhead: the profiled calls took {:.2}x the clean ones (the steps use the clean pass)\n",
             s.overhead
