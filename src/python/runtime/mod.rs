@@ -35,6 +35,7 @@ pub use drivers::asyncio::{CallbackKind, LoopRecord};
 pub use drivers::stages::StageCounts;
 
 use drivers::{Driver, processes as procs, stages};
+pub(crate) use task_queue::Task;
 
 use std::collections::VecDeque;
 
@@ -227,7 +228,8 @@ struct PyThread {
     /// The interpreter the thread runs in now (index into `Runtime::interps`).
     interp: usize,
     role: Role,
-    task: Option<Nanos>,
+    /// The task whose program it runs, if any.
+    task: Option<Task>,
     pc: usize,
     holds_gil: bool,
     next: Next,
@@ -383,6 +385,8 @@ pub struct Runtime {
     bytes_unpickled: u64,
     /// Threads ever created.
     spawned: u64,
+    /// Tasks ever arrived: the next task's id ([`Task::id`]).
+    task_ids: u64,
     /// The timeline being recorded, if asked for.
     recorder: Option<Box<record::Recorder>>,
     /// Live coroutines (asyncio tasks).
@@ -504,6 +508,7 @@ impl Runtime {
             bytes_pickled: 0,
             bytes_unpickled: 0,
             spawned: 0,
+            task_ids: 0,
             recorder: None,
             live_coros: 0,
             models: drivers::ModelState::default(),
@@ -579,6 +584,22 @@ impl Runtime {
     /// True once every batch task is done and nothing else can arrive.
     pub fn all_done(&self) -> bool {
         !self.open_loop && self.batch_left == 0
+    }
+
+    /// `count` new tasks arriving at `at`: the id of the first (the others
+    /// follow it).
+    fn new_task_ids(&mut self, count: u64) -> u64 {
+        let first = self.task_ids;
+        self.task_ids = self.task_ids.saturating_add(count);
+        first
+    }
+
+    /// A new task arriving at `at`.
+    fn new_task(&mut self, at: Nanos) -> Task {
+        Task {
+            arrival: at,
+            id: self.new_task_ids(1),
+        }
     }
 
     /// Tasks still unfinished (arrived or not).

@@ -141,7 +141,8 @@ impl Runtime {
                     _ => 1,
                 };
                 for _ in 0..n {
-                    self.spawn(0, w, Role::Forever, Some(0), q);
+                    let task = self.new_task(0);
+                    self.spawn(0, w, Role::Forever, Some(task), q);
                     self.workloads[w].arrived += 1;
                     self.add_task_memory(w);
                 }
@@ -210,7 +211,8 @@ impl Runtime {
                 for _ in 0..count {
                     self.workloads[w].arrived += 1;
                     self.add_task_memory(w);
-                    self.enqueue_task(now, w, q);
+                    let task = self.new_task(now);
+                    self.enqueue_task(now, w, task, q);
                 }
             }
             Driver::Sequential | Driver::ThreadPool(_) => {
@@ -218,9 +220,10 @@ impl Runtime {
                 // worker takes it. Arriving one by one, only the first tasks
                 // would find an idle worker or room for a new one; the rest
                 // would wait in the queue, as they do here.
+                let first_id = self.new_task_ids(count);
                 let wl = &mut self.workloads[w];
                 wl.arrived = wl.arrived.saturating_add(count);
-                wl.queue.push_many(now, count);
+                wl.queue.push_many(now, first_id, count);
                 let memory = count.saturating_mul(wl.memory);
                 self.tasks_memory = self.tasks_memory.saturating_add(memory);
                 self.update_rss();
@@ -258,7 +261,7 @@ impl Runtime {
     ) -> bool {
         match self.threads[tid].role {
             Role::Forever => {
-                self.threads[tid].task = Some(now);
+                self.threads[tid].task = Some(self.new_task(now));
                 self.workloads[w].arrived += 1;
                 self.add_task_memory(w);
                 true

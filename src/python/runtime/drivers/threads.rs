@@ -22,9 +22,8 @@ impl Runtime {
         }
         let t = &mut self.threads[tid];
         let w = t.workload;
-        let arrival = t.task.take().unwrap_or(now);
+        let arrival = t.task.take().map_or(now, |task| task.arrival);
         t.pc = 0;
-        let _role = t.role;
         self.count_completion(now, w, arrival);
         self.after_task(now, tid, w, q)
     }
@@ -39,8 +38,8 @@ impl Runtime {
     ) -> bool {
         let w = self.threads[tid].workload;
         match self.take_queued(now, w, q) {
-            Some(arrival) => {
-                self.threads[tid].task = Some(arrival);
+            Some(task) => {
+                self.threads[tid].task = Some(task);
                 self.note_get(tid);
                 true
             }
@@ -48,16 +47,17 @@ impl Runtime {
         }
     }
 
-    /// A task of a thread workload arrived (counted) at `now`: into the
+    /// `task` of a thread workload arrived (counted) at `now`: into the
     /// pool's work queue, to an idle worker or a new one, or to a thread of
     /// its own (`per-task`).
     pub(in crate::python::runtime) fn enqueue_task(
         &mut self,
         now: Nanos,
         w: usize,
+        task: Task,
         q: &mut EventQueue<Event>,
     ) {
-        self.workloads[w].queue.push_back(now);
+        self.workloads[w].queue.push_back(task);
         self.dispatch_task(now, w, q);
     }
 

@@ -277,7 +277,7 @@ impl Runtime {
     ) -> bool {
         let co = self.lp().coros[c];
         let w = co.workload;
-        self.count_completion(now, w, co.arrival);
+        self.count_completion(now, w, co.task.map_or(now, |t| t.arrival));
         if co.consumer {
             let l = self.lp();
             l.coros[c].holding = false;
@@ -287,8 +287,9 @@ impl Runtime {
         if self.workloads[w].arrival == Arrival::Forever {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
+            let task = self.new_task(now);
             let l = self.lp();
-            l.coros[c].arrival = now;
+            l.coros[c].task = Some(task);
             l.coros[c].pc = 0;
             return true;
         }

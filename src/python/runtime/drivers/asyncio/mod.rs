@@ -65,7 +65,7 @@ use crate::workload::{Arrival, Workers};
 use crate::python::program::Op;
 use crate::python::runtime::drivers::Driver;
 use crate::python::runtime::plan::Act;
-use crate::python::runtime::{BurstKind, Call, Event, Next, Role, Runtime, Wait};
+use crate::python::runtime::{BurstKind, Call, Event, Next, Role, Runtime, Task, Wait};
 
 mod coro;
 mod event_loop;
@@ -125,8 +125,9 @@ pub enum LoopRecord {
 #[derive(Debug, Clone, Copy)]
 struct Coro {
     workload: usize,
-    /// When its task arrived (a stage consumer: when its item entered the queue).
-    arrival: Nanos,
+    /// Its task (a stage consumer: the item it holds, since it entered the
+    /// queue; none before its first).
+    task: Option<Task>,
     /// The next operation; past the ops, the puts already made into the
     /// stages it feeds (`pc - ops.len()`, see `queue.rs`).
     pc: usize,
@@ -307,18 +308,26 @@ impl Runtime {
     ) {
         self.workloads[w].arrived += 1;
         self.tasks_memory = self.tasks_memory.saturating_add(self.workloads[w].memory);
-        self.new_coro(now, w, false, q);
+        let task = self.new_task(now);
+        self.new_coro(now, w, Some(task), false, q);
     }
 
     /// Creates a coroutine of `w` on the loop (its `Task` spawn is an I/O
     /// event read by the next poll); a `consumer` loops on its stage's queue.
-    fn new_coro(&mut self, now: Nanos, w: usize, consumer: bool, q: &mut EventQueue<Event>) {
+    fn new_coro(
+        &mut self,
+        now: Nanos,
+        w: usize,
+        task: Option<Task>,
+        consumer: bool,
+        q: &mut EventQueue<Event>,
+    ) {
         self.live_coros += 1;
         self.update_rss();
         let l = self.lp();
         let coro = Coro {
             workload: w,
-            arrival: now,
+            task,
             pc: 0,
             // A consumer is one of the stage's `workers`, not inside a semaphore.
             admitted: consumer,

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use crate::engine::EventQueue;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
+use crate::python::runtime::Task;
 use crate::workload::{ProcessApi, StartMethod};
 
 use super::*;
@@ -25,8 +26,8 @@ impl Runtime {
         };
         let w = self.threads[tid].workload;
         match act {
-            Act::Program(arrival) => {
-                self.threads[tid].task = Some(arrival);
+            Act::Program(task) => {
+                self.threads[tid].task = Some(task);
                 self.run_program(now, tid, Cursor::Thread(tid), q)
             }
             Act::Held(cost) => {
@@ -132,7 +133,7 @@ impl Runtime {
                 self.models.agents[tid].plan.pop_front();
                 let pool = self.pool(w);
                 let (taskq, workers, chunksize) = (pool.taskq, pool.workers, pool.run.chunksize);
-                let tasks: Vec<Nanos> = self.workloads[w].queue.take_all();
+                let tasks: Vec<Task> = self.workloads[w].queue.take_all();
                 let size = chunksize.unwrap_or_else(|| default_chunksize(tasks.len(), workers));
                 let args = self.pool(w).run.args_bytes;
                 for chunk in tasks.chunks(size.max(1) as usize) {
@@ -146,13 +147,13 @@ impl Runtime {
             }
             Act::Enqueue => {
                 self.models.agents[tid].plan.pop_front();
-                let Some(arrival) = self.workloads[w].queue.pop_front() else {
+                let Some(task) = self.workloads[w].queue.pop_front() else {
                     return true;
                 };
                 if self.pool(w).sub || self.pool(w).run.api == ProcessApi::Pool {
                     // A task for a worker thread, or Pool.apply_async's one-task job.
                     let msg = Msg {
-                        tasks: vec![arrival],
+                        tasks: vec![task],
                         bytes: self.pool(w).run.args_bytes,
                     };
                     let taskq = self.pool(w).taskq;
@@ -160,7 +161,7 @@ impl Runtime {
                     return true;
                 }
                 // Executor.map with a chunksize: one work item per chunk (_process_chunk).
-                let mut item = vec![arrival];
+                let mut item = vec![task];
                 let size = if self.pool(w).rate {
                     1
                 } else {
@@ -220,8 +221,8 @@ impl Runtime {
                 if let Some(m) = self.models.agents[tid].msg.as_mut() {
                     m.bytes = result.saturating_mul(tasks.len() as u64);
                 }
-                for (i, &arrival) in tasks.iter().enumerate() {
-                    acts.insert(i, Act::Program(arrival));
+                for (i, &task) in tasks.iter().enumerate() {
+                    acts.insert(i, Act::Program(task));
                 }
                 for a in acts.into_iter().rev() {
                     self.models.agents[tid].plan.push_front(a);
@@ -238,17 +239,17 @@ impl Runtime {
                 };
                 let puts = self.models.successors[w].len();
                 if puts == 0 {
-                    for arrival in msg.tasks {
-                        self.count_completion(now, w, arrival);
+                    for task in msg.tasks {
+                        self.count_completion(now, w, task.arrival);
                     }
                     return true;
                 }
                 // The parent puts each result into the stages it feeds
                 // (`for r in pool.imap(...): q.put(r)`), then it is done.
-                for &arrival in msg.tasks.iter().rev() {
+                for &task in msg.tasks.iter().rev() {
                     self.models.agents[tid]
                         .plan
-                        .push_front(Act::IterationDone(arrival));
+                        .push_front(Act::IterationDone(task));
                     for k in (0..puts).rev() {
                         self.models.agents[tid].plan.push_front(Act::StagePut(k));
                     }
@@ -262,25 +263,29 @@ impl Runtime {
             Act::Block => self.release_for(now, tid, Some(Call::Await), q),
             Act::Iterate => {
                 self.models.agents[tid].plan.pop_front();
+                let task = self.new_task(now);
                 self.models.agents[tid]
                     .plan
-                    .push_front(Act::IterationDone(now));
-                self.models.agents[tid].plan.push_front(Act::Program(now));
+                    .push_front(Act::IterationDone(task));
+                self.models.agents[tid].plan.push_front(Act::Program(task));
                 self.workloads[w].arrived += 1;
                 self.add_task_memory(w);
                 true
             }
-            Act::IterationDone(started) => {
+            Act::IterationDone(task) => {
                 self.models.agents[tid].plan.pop_front();
-                self.count_completion(now, w, started);
+                self.count_completion(now, w, task.arrival);
                 true
             }
             Act::SubmitNext => {
                 self.models.agents[tid].plan.pop_front();
                 if self.pool(w).per_task {
                     let mut acts = VecDeque::new();
-                    let arrival = self.workloads[w].queue.pop_front();
-                    self.start_acts(w, Some(arrival.unwrap_or(now)), &mut acts);
+                    let task = match self.workloads[w].queue.pop_front() {
+                        Some(task) => task,
+                        None => self.new_task(now),
+                    };
+                    self.start_acts(w, Some(task), &mut acts);
                     for a in acts.into_iter().rev() {
                         self.models.agents[tid].plan.push_front(a);
                     }
@@ -319,7 +324,7 @@ impl Runtime {
                     .as_ref()
                     .and_then(|m| m.tasks.first().copied());
                 if let Some(entered) = entered {
-                    self.stage_taken(now, w, entered, q);
+                    self.stage_taken(now, w, entered.arrival, q);
                 }
                 true
             }
