@@ -416,6 +416,11 @@ impl Runtime {
         self.models.aio.as_deref().map_or(0, |l| l.coros[c].pc)
     }
 
+    /// Coroutine `c`'s task, if it holds one.
+    pub(in crate::python::runtime) fn coro_task(&self, c: usize) -> Option<Task> {
+        self.models.aio.as_deref().and_then(|l| l.coros[c].task)
+    }
+
     /// Moves coroutine `c` past its current operation.
     #[inline]
     pub(in crate::python::runtime) fn coro_advance(&mut self, c: usize) {
