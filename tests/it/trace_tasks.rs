@@ -224,3 +224,31 @@ model = "asyncio"
         assert!(flows.contains(&(track(executor), tracks[0])), "{flows:?}");
     }
 }
+
+#[test]
+fn the_timeline_chart_names_a_tasks_steps_where_they_fit() {
+    let toml = r#"
+name = "t"
+[machine]
+cores = 2
+[[workload]]
+name = "jobs"
+tasks = 3
+steps = [ { name = "parse", cpu = "20ms" }, { io = "30ms" }, { name = "store", cpu = "10ms" } ]
+[workload.run]
+model = "threads"
+workers = 3
+"#;
+    let t = timeline_with(toml, &[], 0, u64::MAX);
+    let svg = gilsim::report::gantt::render_svg(&t, "t").expect("an SVG");
+    let texts: Vec<&str> = svg.lines().map(str::trim).collect();
+    for label in [
+        "task 0 · parse",
+        "task 1 · parse",
+        "task 2 · parse",
+        "io",
+        "store",
+    ] {
+        assert!(texts.contains(&label), "no {label} in the timeline");
+    }
+}
