@@ -577,9 +577,16 @@ impl Runtime {
         let step = if !t.agent && self.models.stage_threads[tid].get_due != stages::Get::None {
             Label::Kind("get")
         } else {
+            // Past the last operation: the puts into the stages it feeds,
+            // or still the last step (the GIL taken back after its call).
+            let at = if pc >= program.ops.len() && self.models.successors[workload].is_empty() {
+                program.ops.len().saturating_sub(1)
+            } else {
+                pc
+            };
             match (
-                program.step_names.op_names.get(pc).copied().flatten(),
-                program.ops.get(pc),
+                program.step_names.op_names.get(at).copied().flatten(),
+                program.ops.get(at),
             ) {
                 (Some(i), _) => Label::Named(workload, i),
                 (None, Some(&op)) => Label::Kind(op_label(op)),
