@@ -7,6 +7,25 @@ use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 
 impl Runtime {
+    /// An agent thread ran the program of `done` (picked up, maybe with a
+    /// branch): the task travels on in the message it holds (a chunk's
+    /// tasks run in order) or in the act that completes it.
+    pub(super) fn task_ran(&mut self, tid: ThreadId, done: Task) {
+        let agent = &mut self.models.agents[tid];
+        let next = agent
+            .plan
+            .iter_mut()
+            .find(|a| matches!(a, plan::Act::IterationDone(_) | plan::Act::Program(_)));
+        if let Some(plan::Act::IterationDone(t)) = next {
+            *t = done;
+            return;
+        }
+        if let Some(slot) = agent.msg.as_mut().and_then(|m| m.tasks.get_mut(agent.ran)) {
+            *slot = done;
+            agent.ran += 1;
+        }
+    }
+
     /// Per-workload results for the window `[warmup, end]`.
     pub fn results(&mut self, end: Nanos, events: u64) -> Vec<WorkloadResult> {
         // Close the open intervals of live threads at `end`.
@@ -188,14 +207,14 @@ impl Runtime {
         self.peak_rss = self.peak_rss.max(rss);
     }
 
-    /// Counts a completed task of workload `w` that arrived at `arrival`.
+    /// Counts a completed task of workload `w`.
     #[inline]
-    pub(super) fn count_completion(&mut self, now: Nanos, w: usize, arrival: Nanos) {
+    pub(super) fn count_completion(&mut self, now: Nanos, w: usize, task: Task) {
         let wl = &mut self.workloads[w];
         wl.completed += 1;
         if now >= self.warmup {
             wl.completed_in_window += 1;
-            wl.latency.record(now - arrival);
+            wl.latency.record(now - task.arrival);
         }
         if matches!(wl.arrival, Arrival::Batch(_) | Arrival::After { .. }) {
             self.batch_left -= 1;

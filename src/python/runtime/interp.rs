@@ -111,8 +111,11 @@ impl Runtime {
             Cursor::Thread(_) if self.threads[tid].agent => {
                 let t = &mut self.threads[tid];
                 t.pc = 0;
-                t.task = None;
+                let done = t.task.take();
                 self.models.agents[tid].plan.pop_front();
+                if let Some(done) = done {
+                    self.task_ran(tid, done);
+                }
                 true
             }
             Cursor::Thread(_) => self.complete_task(now, tid, q),

@@ -221,13 +221,42 @@ enum Role {
     Executor,
 }
 
+/// A task as its executor holds it: when it arrived, when a worker picked
+/// it up (the end of its queue wait, docs/MODEL.md#measurements), and the
+/// `one_of` branch it took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Task {
+    pub(super) arrival: Nanos,
+    pub(super) picked: Option<Nanos>,
+    pub(super) branch: Option<u16>,
+}
+
+impl Task {
+    /// A task that arrived at `at`, not yet picked up.
+    pub(super) fn arrived(at: Nanos) -> Task {
+        Task {
+            arrival: at,
+            picked: None,
+            branch: None,
+        }
+    }
+
+    /// A task that arrived at `at`, picked up by a worker at `now`.
+    pub(super) fn picked(at: Nanos, now: Nanos) -> Task {
+        Task {
+            picked: Some(now),
+            ..Task::arrived(at)
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct PyThread {
     workload: usize,
     /// The interpreter the thread runs in now (index into `Runtime::interps`).
     interp: usize,
     role: Role,
-    task: Option<Nanos>,
+    task: Option<Task>,
     pc: usize,
     holds_gil: bool,
     next: Next,

@@ -28,7 +28,7 @@ use crate::python::sync::SyncKind;
 use crate::workload::{Arrival, Model as RunModel, Workers, limits};
 
 use super::plan::{AgentState, Channel};
-use super::{Event, Role, Runtime};
+use super::{Event, Role, Runtime, Task};
 use asyncio::EventLoop;
 use stages::{StageFeeder, StageState, StageThread};
 
@@ -141,7 +141,7 @@ impl Runtime {
                     _ => 1,
                 };
                 for _ in 0..n {
-                    self.spawn(0, w, Role::Forever, Some(0), q);
+                    self.spawn(0, w, Role::Forever, Some(Task::picked(0, 0)), q);
                     self.workloads[w].arrived += 1;
                     self.add_task_memory(w);
                 }
@@ -258,7 +258,7 @@ impl Runtime {
     ) -> bool {
         match self.threads[tid].role {
             Role::Forever => {
-                self.threads[tid].task = Some(now);
+                self.threads[tid].task = Some(Task::picked(now, now));
                 self.workloads[w].arrived += 1;
                 self.add_task_memory(w);
                 true

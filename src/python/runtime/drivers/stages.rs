@@ -51,7 +51,9 @@ use crate::workload::{Arrival, StageChannel};
 
 use crate::python::program::Op;
 use crate::python::runtime::plan::{Act, Cost, Msg};
-use crate::python::runtime::{BurstKind, Call, Event, Next, Role, Runtime, System, Wait, overlap};
+use crate::python::runtime::{
+    BurstKind, Call, Event, Next, Role, Runtime, System, Task, Wait, overlap,
+};
 
 /// One stage's queue and its statistics.
 pub(in crate::python::runtime) struct StageState {
@@ -247,7 +249,7 @@ impl Runtime {
                 self.models.stage_threads[tid].put_phase = 0;
                 self.models.stage_threads[tid].puts_done += 1;
                 let msg = Msg {
-                    tasks: vec![self.models.stage_threads[tid].put_entered],
+                    tasks: vec![Task::arrived(self.models.stage_threads[tid].put_entered)],
                     bytes,
                 };
                 self.stage_ready(now, stage, msg, q);
@@ -338,7 +340,7 @@ impl Runtime {
             .as_ref()
             .map_or(0, |s| s.item_bytes);
         let msg = Msg {
-            tasks: vec![entered],
+            tasks: vec![Task::arrived(entered)],
             bytes,
         };
         self.deliver(now, buffer, msg, q);
@@ -406,7 +408,7 @@ impl Runtime {
             let mut acts = vec![Act::Held(Cost::Pickle)];
             acts.extend(self.write_acts(stage));
             self.models.agents[tid].msg = Some(Msg {
-                tasks: vec![entered],
+                tasks: vec![Task::arrived(entered)],
                 bytes,
             });
             for a in acts.into_iter().rev() {
@@ -435,7 +437,7 @@ impl Runtime {
             self.deliver(now, inq, msg, q);
             return;
         }
-        let entered = msg.tasks.first().copied().unwrap_or(now);
+        let entered = msg.tasks.first().map_or(now, |t| t.arrival);
         self.workloads[stage].queue.push_back(entered);
         self.dispatch_task(now, stage, q);
     }

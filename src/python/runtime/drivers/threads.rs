@@ -22,10 +22,9 @@ impl Runtime {
         }
         let t = &mut self.threads[tid];
         let w = t.workload;
-        let arrival = t.task.take().unwrap_or(now);
+        let task = t.task.take().unwrap_or(Task::picked(now, now));
         t.pc = 0;
-        let _role = t.role;
-        self.count_completion(now, w, arrival);
+        self.count_completion(now, w, task);
         self.after_task(now, tid, w, q)
     }
 
@@ -40,7 +39,7 @@ impl Runtime {
         let w = self.threads[tid].workload;
         match self.take_queued(now, w, q) {
             Some(arrival) => {
-                self.threads[tid].task = Some(arrival);
+                self.threads[tid].task = Some(Task::picked(arrival, now));
                 self.note_get(tid);
                 true
             }
@@ -89,7 +88,7 @@ impl Runtime {
         }
         let max = match self.workloads[w].driver {
             Driver::ThreadPerTask => {
-                let task = self.take_queued(now, w, q);
+                let task = self.take_queued(now, w, q).map(|a| Task::picked(a, now));
                 let tid = self.spawn(now, w, Role::PerTask, task, q);
                 self.note_get(tid);
                 return;
@@ -99,7 +98,7 @@ impl Runtime {
         };
         if let Some(idle) = self.workloads[w].idle.pop_front() {
             if let Some(task) = self.take_queued(now, w, q) {
-                self.threads[idle].task = Some(task);
+                self.threads[idle].task = Some(Task::picked(task, now));
                 self.note_get(idle);
             }
             self.wake(now, idle, Next::ReturnCost, q);

@@ -50,6 +50,9 @@ impl Runtime {
             co.admitted = true;
             co.born = now;
         }
+        // Picked up: its first step starts on the loop (after its permit).
+        let task = &mut self.lp().coros[c].task;
+        task.picked.get_or_insert(now);
         self.run_program(now, tid, Cursor::Coro(c), q)
     }
 
@@ -277,7 +280,7 @@ impl Runtime {
     ) -> bool {
         let co = self.lp().coros[c];
         let w = co.workload;
-        self.count_completion(now, w, co.arrival);
+        self.count_completion(now, w, co.task);
         if co.consumer {
             let l = self.lp();
             l.coros[c].holding = false;
@@ -288,7 +291,7 @@ impl Runtime {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
             let l = self.lp();
-            l.coros[c].arrival = now;
+            l.coros[c].task = Task::arrived(now);
             l.coros[c].pc = 0;
             return true;
         }

@@ -65,7 +65,7 @@ use crate::workload::{Arrival, Workers};
 use crate::python::program::Op;
 use crate::python::runtime::drivers::Driver;
 use crate::python::runtime::plan::Act;
-use crate::python::runtime::{BurstKind, Call, Event, Next, Role, Runtime, Wait};
+use crate::python::runtime::{BurstKind, Call, Event, Next, Role, Runtime, Task, Wait};
 
 mod coro;
 mod event_loop;
@@ -125,8 +125,8 @@ pub enum LoopRecord {
 #[derive(Debug, Clone, Copy)]
 struct Coro {
     workload: usize,
-    /// When its task arrived (a stage consumer: when its item entered the queue).
-    arrival: Nanos,
+    /// Its task (a stage consumer: the item it holds, from when it entered the queue).
+    task: Task,
     /// The next operation; past the ops, the puts already made into the
     /// stages it feeds (`pc - ops.len()`, see `queue.rs`).
     pc: usize,
@@ -318,7 +318,7 @@ impl Runtime {
         let l = self.lp();
         let coro = Coro {
             workload: w,
-            arrival: now,
+            task: Task::arrived(now),
             pc: 0,
             // A consumer is one of the stage's `workers`, not inside a semaphore.
             admitted: consumer,

@@ -71,7 +71,7 @@ use crate::python::gil::Gil;
 use crate::python::program::Op;
 use crate::python::runtime::drivers::Driver;
 use crate::python::runtime::plan::{Act, Channel, Cost, Msg};
-use crate::python::runtime::{Call, Event, Interp, Next, Role, Runtime, Wait};
+use crate::python::runtime::{Call, Event, Interp, Next, Role, Runtime, Task, Wait};
 use crate::python::sync::Lock;
 
 /// A workload's process pool (or its per-task processes).
@@ -108,7 +108,7 @@ pub(in crate::python::runtime) struct PoolState {
     /// Interpreters of the worker processes.
     pub interps: Vec<usize>,
     /// Executor: submitted work items not yet in the call queue.
-    pending: VecDeque<Vec<Nanos>>,
+    pending: VecDeque<Vec<Task>>,
     /// Executor: free call queue slots.
     credit: u64,
     manager: Option<ThreadId>,
@@ -307,13 +307,7 @@ impl Runtime {
     }
 
     /// Starts a worker process: a pool worker, or the child of `task`.
-    fn start_child(
-        &mut self,
-        now: Nanos,
-        w: usize,
-        task: Option<Nanos>,
-        q: &mut EventQueue<Event>,
-    ) {
+    fn start_child(&mut self, now: Nanos, w: usize, task: Option<Task>, q: &mut EventQueue<Event>) {
         let k = self.pool(w).processes;
         self.pool_mut(w).processes += 1;
         let interp = self.new_interp(w, &format!("process/{k}"), true);
@@ -324,10 +318,10 @@ impl Runtime {
             Role::ProcWorker
         };
         let tid = self.spawn_in(now, w, role, None, interp, q);
-        if let Some(arrival) = task {
+        if let Some(task) = task {
             let run = self.pool(w).run;
             let msg = Msg {
-                tasks: vec![arrival],
+                tasks: vec![task],
                 bytes: run.args_bytes,
             };
             if run.start_method != StartMethod::Fork {

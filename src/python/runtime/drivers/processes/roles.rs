@@ -5,7 +5,6 @@
 
 use std::collections::VecDeque;
 
-use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::workload::{ProcessApi, StartMethod, Transfer};
 
@@ -36,7 +35,7 @@ impl Runtime {
         }
         if pool.per_task {
             for arrival in self.workloads[w].queue.iter() {
-                self.start_acts(w, Some(arrival), &mut plan);
+                self.start_acts(w, Some(Task::arrived(arrival)), &mut plan);
             }
             // Then the main thread reads the results (refilled as a result reader).
             return plan;
@@ -120,7 +119,7 @@ impl Runtime {
     pub(in crate::python::runtime) fn start_acts(
         &self,
         w: usize,
-        task: Option<Nanos>,
+        task: Option<Task>,
         plan: &mut VecDeque<Act>,
     ) {
         let method = self.pool(w).run.start_method;
