@@ -5,6 +5,7 @@
 use super::*;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
+use crate::results::{KEEP_UP, LoadResult};
 
 impl Runtime {
     /// An agent thread ran the program of `done` (picked up, maybe with a
@@ -78,7 +79,28 @@ impl Runtime {
                         ms(w.latency.max().unwrap_or(0) as f64),
                     ]
                 });
+                let p50_p99 = |s: &LatencyStats| {
+                    let q = |p: f64| s.quantile(p).map(|ns| ms(ns as f64));
+                    q(0.5).zip(q(0.99)).map(|(a, b)| [a, b])
+                };
+                let load = matches!(w.arrival, Arrival::Rate(_)).then(|| {
+                    let [arrived0, _, picked0] = w.at_warmup;
+                    let offered_per_s = frac(w.arrived.saturating_sub(arrived0) as f64, window_s);
+                    let backlog_end = w.arrived.saturating_sub(w.picked);
+                    let backlog0 = arrived0.saturating_sub(picked0);
+                    let throughput = frac(w.completed_in_window as f64, window_s);
+                    LoadResult {
+                        offered_per_s,
+                        backlog_end,
+                        backlog_growth_per_s: frac(backlog_end as f64 - backlog0 as f64, window_s),
+                        overloaded: throughput < KEEP_UP * offered_per_s,
+                    }
+                });
                 WorkloadResult {
+                    load,
+                    wait_ms: p50_p99(&w.wait),
+                    service_ms: p50_p99(&w.service),
+                    branches: Vec::new(),
                     workload: w.name.clone(),
                     model: w.model.name().to_string(),
                     workers: self.workers_label(i),
@@ -215,6 +237,9 @@ impl Runtime {
         if now >= self.warmup {
             wl.completed_in_window += 1;
             wl.latency.record(now - task.arrival);
+            let picked = task.picked.unwrap_or(task.arrival).clamp(task.arrival, now);
+            wl.wait.record(picked - task.arrival);
+            wl.service.record(now - picked);
         }
         if matches!(wl.arrival, Arrival::Batch(_) | Arrival::After { .. }) {
             self.batch_left -= 1;

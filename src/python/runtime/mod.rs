@@ -313,6 +313,14 @@ struct WorkloadState {
     completed: u64,
     completed_in_window: u64,
     latency: LatencyStats,
+    /// Tasks picked up by a worker (their queue wait ended).
+    picked: u64,
+    /// `arrived`, `completed` and `picked` at the end of the warm-up.
+    at_warmup: [u64; 3],
+    /// Queue waits (arrival to pickup) of the tasks completed in the window.
+    wait: LatencyStats,
+    /// Service times (pickup to completion) of the tasks completed in the window.
+    service: LatencyStats,
     gil_wait_ns: u128,
     thread_life_ns: u128,
     /// Summed lifetime in the window of the threads that put into a stage.
@@ -458,6 +466,10 @@ impl Runtime {
                 completed: 0,
                 completed_in_window: 0,
                 latency: LatencyStats::new(),
+                picked: 0,
+                at_warmup: [0; 3],
+                wait: LatencyStats::new(),
+                service: LatencyStats::new(),
                 gil_wait_ns: 0,
                 thread_life_ns: 0,
                 putter_life_ns: 0,
@@ -739,6 +751,9 @@ impl Model for Runtime {
                 for i in &mut self.interps {
                     i.snapshot_held = i.gil.held_time(now);
                     i.snapshot_switches = i.gil.switch_number();
+                }
+                for w in &mut self.workloads {
+                    w.at_warmup = [w.arrived, w.completed, w.picked];
                 }
                 self.stages_warmup_end();
             }

@@ -543,6 +543,7 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> Option<Nanos> {
         let entered = self.workloads[w].queue.pop_front()?;
+        self.workloads[w].picked += 1;
         self.stage_taken(now, w, entered, q);
         Some(entered)
     }

@@ -52,7 +52,10 @@ impl Runtime {
         }
         // Picked up: its first step starts on the loop (after its permit).
         let task = &mut self.lp().coros[c].task;
-        task.picked.get_or_insert(now);
+        if task.picked.is_none() {
+            task.picked = Some(now);
+            self.workloads[w].picked += 1;
+        }
         self.run_program(now, tid, Cursor::Coro(c), q)
     }
 

@@ -149,7 +149,7 @@ impl Runtime {
         let l = self.lp();
         let co = &mut l.coros[c];
         co.holding = true;
-        co.task = Task::arrived(entered);
+        co.task = Task::picked(entered, now);
         co.pc = 0;
         // `_wakeup_next(self._putters)`: the first putter of each upstream.
         for slot in 0..self.stage_slots(w) {

@@ -34,6 +34,9 @@ impl Runtime {
                         picked: Some(task.picked.unwrap_or(now)),
                         ..task
                     });
+                    if task.picked.is_none() {
+                        self.workloads[w].picked += 1;
+                    }
                 }
                 self.run_program(now, tid, Cursor::Thread(tid), q)
             }
