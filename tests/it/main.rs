@@ -51,6 +51,7 @@ mod law_cpu_bound;
 mod law_event_flag;
 mod law_event_herd;
 mod law_events_on_change;
+mod law_overload;
 mod law_pipeline_flow;
 mod law_pipeline_mp_queues;
 mod law_pipeline_queues;
