@@ -27,6 +27,45 @@ impl Runtime {
         }
     }
 
+    /// The results of each branch of workload `w`'s `one_of` step.
+    fn branch_results(&self, w: usize, window_s: f64) -> Vec<crate::results::BranchResult> {
+        let wl = &self.workloads[w];
+        let Some(mix) = wl.step_names.mixes.first() else {
+            return Vec::new();
+        };
+        let ms = |ns: u64| ns as f64 / 1e6;
+        let p50_p99 = |s: &LatencyStats| {
+            s.quantile(0.5)
+                .zip(s.quantile(0.99))
+                .map(|(a, b)| [ms(a), ms(b)])
+        };
+        mix.labels
+            .iter()
+            .zip(&wl.branches)
+            .map(|(label, b)| crate::results::BranchResult {
+                label: label.clone(),
+                tasks_completed: b.completed,
+                throughput_per_s: if window_s > 0.0 {
+                    b.completed as f64 / window_s
+                } else {
+                    0.0
+                },
+                latency_ms: b.latency.mean().map(|mean| {
+                    let q = |p: f64| ms(b.latency.quantile(p).unwrap_or(0));
+                    [
+                        mean / 1e6,
+                        q(0.5),
+                        q(0.95),
+                        q(0.99),
+                        ms(b.latency.max().unwrap_or(0)),
+                    ]
+                }),
+                wait_ms: p50_p99(&b.wait),
+                service_ms: p50_p99(&b.service),
+            })
+            .collect()
+    }
+
     /// Per-workload results for the window `[warmup, end]`.
     pub fn results(&mut self, end: Nanos, events: u64) -> Vec<WorkloadResult> {
         // Close the open intervals of live threads at `end`.
@@ -100,7 +139,7 @@ impl Runtime {
                     load,
                     wait_ms: p50_p99(&w.wait),
                     service_ms: p50_p99(&w.service),
-                    branches: Vec::new(),
+                    branches: self.branch_results(i, window_s),
                     workload: w.name.clone(),
                     model: w.model.name().to_string(),
                     workers: self.workers_label(i),
@@ -240,6 +279,15 @@ impl Runtime {
             let picked = task.picked.unwrap_or(task.arrival).clamp(task.arrival, now);
             wl.wait.record(picked - task.arrival);
             wl.service.record(now - picked);
+            if let Some(b) = task
+                .branch
+                .and_then(|b| wl.branches.get_mut(usize::from(b)))
+            {
+                b.completed += 1;
+                b.latency.record(now - task.arrival);
+                b.wait.record(picked - task.arrival);
+                b.service.record(now - picked);
+            }
         }
         if matches!(wl.arrival, Arrival::Batch(_) | Arrival::After { .. }) {
             self.batch_left -= 1;

@@ -229,6 +229,8 @@ pub(super) struct Task {
     pub(super) arrival: Nanos,
     pub(super) picked: Option<Nanos>,
     pub(super) branch: Option<u16>,
+    /// Its arrival order in its workload (its `one_of` draw's sub-stream).
+    pub(super) index: Option<u64>,
 }
 
 impl Task {
@@ -238,6 +240,7 @@ impl Task {
             arrival: at,
             picked: None,
             branch: None,
+            index: None,
         }
     }
 
@@ -303,6 +306,13 @@ struct WorkloadState {
     steps_rng: Stream,
     arrivals_rng: Stream,
     runtime_rng: Stream,
+    /// Draws of `one_of` branches: `workload/NAME/mix`, a sub-stream per task.
+    mix_rng: Stream,
+    /// Tasks given their arrival order ([`Task::index`]).
+    indexed: u64,
+    /// Per `one_of` branch (of its one `one_of` step): the tasks completed
+    /// in the window that took it, and their latencies, waits and services.
+    branches: Vec<BranchStats>,
     /// Tasks arrived and not yet taken by a worker.
     queue: task_queue::TaskQueue,
     idle: VecDeque<ThreadId>,
@@ -338,6 +348,15 @@ struct WorkloadState {
     ipc_cpu: Nanos,
     /// The process pool, for a process model.
     pool: Option<procs::PoolState>,
+}
+
+/// The tasks of one `one_of` branch completed in the window.
+#[derive(Default)]
+struct BranchStats {
+    completed: u64,
+    latency: LatencyStats,
+    wait: LatencyStats,
+    service: LatencyStats,
 }
 
 /// Counters snapshotted at the end of the warm-up.
@@ -447,6 +466,9 @@ impl Runtime {
                 (w, std::mem::take(&mut step_names.ops), step_names)
             })
             .map(|(w, ops, step_names)| WorkloadState {
+                branches: step_names.mixes.first().map_or(Vec::new(), |m| {
+                    m.labels.iter().map(|_| BranchStats::default()).collect()
+                }),
                 name: w.name.clone(),
                 ops,
                 step_names,
@@ -458,6 +480,8 @@ impl Runtime {
                 steps_rng: Stream::new(seed, &format!("workload/{}/steps", w.name)),
                 arrivals_rng: Stream::new(seed, &format!("workload/{}/arrivals", w.name)),
                 runtime_rng: Stream::new(seed, &format!("workload/{}/runtime", w.name)),
+                mix_rng: Stream::new(seed, &format!("workload/{}/mix", w.name)),
+                indexed: 0,
                 queue: task_queue::TaskQueue::default(),
                 idle: VecDeque::new(),
                 threads: 0,

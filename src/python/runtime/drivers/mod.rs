@@ -141,7 +141,11 @@ impl Runtime {
                     _ => 1,
                 };
                 for _ in 0..n {
-                    self.spawn(0, w, Role::Forever, Some(Task::picked(0, 0)), q);
+                    let task = Task {
+                        index: Some(self.next_index(w)),
+                        ..Task::picked(0, 0)
+                    };
+                    self.spawn(0, w, Role::Forever, Some(task), q);
                     self.workloads[w].arrived += 1;
                     self.add_task_memory(w);
                 }
@@ -258,7 +262,11 @@ impl Runtime {
     ) -> bool {
         match self.threads[tid].role {
             Role::Forever => {
-                self.threads[tid].task = Some(Task::picked(now, now));
+                let index = self.next_index(w);
+                self.threads[tid].task = Some(Task {
+                    index: Some(index),
+                    ..Task::picked(now, now)
+                });
                 self.workloads[w].arrived += 1;
                 self.add_task_memory(w);
                 true

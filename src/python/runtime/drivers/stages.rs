@@ -434,6 +434,8 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) {
         if let Some(inq) = self.workloads[stage].pool.as_ref().map(|p| p.inq()) {
+            let mut msg = msg;
+            self.index_tasks(stage, &mut msg.tasks);
             self.deliver(now, inq, msg, q);
             return;
         }
@@ -541,11 +543,29 @@ impl Runtime {
         now: Nanos,
         w: usize,
         q: &mut EventQueue<Event>,
-    ) -> Option<Nanos> {
+    ) -> Option<Task> {
         let entered = self.workloads[w].queue.pop_front()?;
         self.workloads[w].picked += 1;
         self.stage_taken(now, w, entered, q);
-        Some(entered)
+        Some(Task {
+            index: Some(self.next_index(w)),
+            ..Task::picked(entered, now)
+        })
+    }
+
+    /// The arrival order of `w`'s next task taken from its queue or
+    /// created (the queue is first in, first out).
+    pub(in crate::python::runtime) fn next_index(&mut self, w: usize) -> u64 {
+        let wl = &mut self.workloads[w];
+        wl.indexed += 1;
+        wl.indexed - 1
+    }
+
+    /// Gives each of `tasks` (leaving `w`'s queue in order) its arrival order.
+    pub(in crate::python::runtime) fn index_tasks(&mut self, w: usize, tasks: &mut [Task]) {
+        for t in tasks {
+            t.index = Some(self.next_index(w));
+        }
     }
 
     /// A worker of stage `w` took an item that entered its queue at

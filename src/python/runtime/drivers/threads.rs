@@ -38,8 +38,8 @@ impl Runtime {
     ) -> bool {
         let w = self.threads[tid].workload;
         match self.take_queued(now, w, q) {
-            Some(arrival) => {
-                self.threads[tid].task = Some(Task::picked(arrival, now));
+            Some(task) => {
+                self.threads[tid].task = Some(task);
                 self.note_get(tid);
                 true
             }
@@ -88,7 +88,7 @@ impl Runtime {
         }
         let max = match self.workloads[w].driver {
             Driver::ThreadPerTask => {
-                let task = self.take_queued(now, w, q).map(|a| Task::picked(a, now));
+                let task = self.take_queued(now, w, q);
                 let tid = self.spawn(now, w, Role::PerTask, task, q);
                 self.note_get(tid);
                 return;
@@ -98,7 +98,7 @@ impl Runtime {
         };
         if let Some(idle) = self.workloads[w].idle.pop_front() {
             if let Some(task) = self.take_queued(now, w, q) {
-                self.threads[idle].task = Some(Task::picked(task, now));
+                self.threads[idle].task = Some(task);
                 self.note_get(idle);
             }
             self.wake(now, idle, Next::ReturnCost, q);

@@ -293,8 +293,12 @@ impl Runtime {
         if self.workloads[w].arrival == Arrival::Forever {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
+            let index = self.next_index(w);
             let l = self.lp();
-            l.coros[c].task = Task::arrived(now);
+            l.coros[c].task = Task {
+                index: Some(index),
+                ..Task::arrived(now)
+            };
             l.coros[c].pc = 0;
             return true;
         }

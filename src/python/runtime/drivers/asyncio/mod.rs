@@ -315,10 +315,14 @@ impl Runtime {
     fn new_coro(&mut self, now: Nanos, w: usize, consumer: bool, q: &mut EventQueue<Event>) {
         self.live_coros += 1;
         self.update_rss();
+        let index = (!consumer).then(|| self.next_index(w));
         let l = self.lp();
         let coro = Coro {
             workload: w,
-            task: Task::arrived(now),
+            task: Task {
+                index,
+                ..Task::arrived(now)
+            },
             pc: 0,
             // A consumer is one of the stage's `workers`, not inside a semaphore.
             admitted: consumer,
@@ -405,6 +409,28 @@ impl Runtime {
     /// Coroutine `c`'s position in its program (past the end: the puts made).
     pub(in crate::python::runtime) fn coro_pc(&self, c: usize) -> usize {
         self.models.aio.as_deref().map_or(0, |l| l.coros[c].pc)
+    }
+
+    /// Moves coroutine `c` to operation `pc` (a `one_of`'s branch or its end).
+    pub(in crate::python::runtime) fn coro_set_pc(&mut self, c: usize, pc: usize) {
+        if let Some(l) = self.models.aio.as_deref_mut() {
+            l.coros[c].pc = pc;
+        }
+    }
+
+    /// The arrival order of coroutine `c`'s task.
+    pub(in crate::python::runtime) fn coro_task_index(&self, c: usize) -> Option<u64> {
+        self.models
+            .aio
+            .as_deref()
+            .and_then(|l| l.coros[c].task.index)
+    }
+
+    /// Records the `one_of` branch coroutine `c`'s task took.
+    pub(in crate::python::runtime) fn coro_set_branch(&mut self, c: usize, b: u16) {
+        if let Some(l) = self.models.aio.as_deref_mut() {
+            l.coros[c].task.branch = Some(b);
+        }
     }
 
     /// Moves coroutine `c` past its current operation.

@@ -60,7 +60,7 @@ use crate::workload::{Arrival, Workers};
 use super::Cb;
 use crate::python::runtime::drivers::Driver;
 use crate::python::runtime::plan::Act;
-use crate::python::runtime::{Event, Runtime, Task, overlap};
+use crate::python::runtime::{Event, Runtime, overlap};
 
 impl Runtime {
     /// Starts each asyncio stage's consumer coroutines (with the loop).
@@ -149,7 +149,7 @@ impl Runtime {
         let l = self.lp();
         let co = &mut l.coros[c];
         co.holding = true;
-        co.task = Task::picked(entered, now);
+        co.task = entered;
         co.pc = 0;
         // `_wakeup_next(self._putters)`: the first putter of each upstream.
         for slot in 0..self.stage_slots(w) {

@@ -143,12 +143,13 @@ impl Runtime {
                 self.models.agents[tid].plan.pop_front();
                 let pool = self.pool(w);
                 let (taskq, workers, chunksize) = (pool.taskq, pool.workers, pool.run.chunksize);
-                let tasks: Vec<Task> = self.workloads[w]
+                let mut tasks: Vec<Task> = self.workloads[w]
                     .queue
                     .take_all()
                     .into_iter()
                     .map(Task::arrived)
                     .collect();
+                self.index_tasks(w, &mut tasks);
                 let size = chunksize.unwrap_or_else(|| default_chunksize(tasks.len(), workers));
                 let args = self.pool(w).run.args_bytes;
                 for chunk in tasks.chunks(size.max(1) as usize) {
@@ -165,10 +166,14 @@ impl Runtime {
                 let Some(arrival) = self.workloads[w].queue.pop_front() else {
                     return true;
                 };
+                let first = Task {
+                    index: Some(self.next_index(w)),
+                    ..Task::arrived(arrival)
+                };
                 if self.pool(w).sub || self.pool(w).run.api == ProcessApi::Pool {
                     // A task for a worker thread, or Pool.apply_async's one-task job.
                     let msg = Msg {
-                        tasks: vec![Task::arrived(arrival)],
+                        tasks: vec![first],
                         bytes: self.pool(w).run.args_bytes,
                     };
                     let taskq = self.pool(w).taskq;
@@ -176,7 +181,7 @@ impl Runtime {
                     return true;
                 }
                 // Executor.map with a chunksize: one work item per chunk (_process_chunk).
-                let mut item = vec![Task::arrived(arrival)];
+                let mut item = vec![first];
                 let size = if self.pool(w).rate {
                     1
                 } else {
@@ -184,7 +189,10 @@ impl Runtime {
                 };
                 while (item.len() as u64) < size {
                     match self.workloads[w].queue.pop_front() {
-                        Some(a) => item.push(Task::arrived(a)),
+                        Some(a) => item.push(Task {
+                            index: Some(self.next_index(w)),
+                            ..Task::arrived(a)
+                        }),
                         None => break,
                     }
                 }
@@ -279,12 +287,14 @@ impl Runtime {
             Act::Block => self.release_for(now, tid, Some(Call::Await), q),
             Act::Iterate => {
                 self.models.agents[tid].plan.pop_front();
+                let task = Task {
+                    index: Some(self.next_index(w)),
+                    ..Task::picked(now, now)
+                };
                 self.models.agents[tid]
                     .plan
-                    .push_front(Act::IterationDone(Task::picked(now, now)));
-                self.models.agents[tid]
-                    .plan
-                    .push_front(Act::Program(Task::picked(now, now)));
+                    .push_front(Act::IterationDone(task));
+                self.models.agents[tid].plan.push_front(Act::Program(task));
                 self.workloads[w].arrived += 1;
                 self.add_task_memory(w);
                 true
@@ -299,7 +309,11 @@ impl Runtime {
                 if self.pool(w).per_task {
                     let mut acts = VecDeque::new();
                     let arrival = self.workloads[w].queue.pop_front();
-                    self.start_acts(w, Some(Task::arrived(arrival.unwrap_or(now))), &mut acts);
+                    let task = Task {
+                        index: Some(self.next_index(w)),
+                        ..Task::arrived(arrival.unwrap_or(now))
+                    };
+                    self.start_acts(w, Some(task), &mut acts);
                     for a in acts.into_iter().rev() {
                         self.models.agents[tid].plan.push_front(a);
                     }

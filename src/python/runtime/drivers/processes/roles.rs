@@ -34,8 +34,12 @@ impl Runtime {
             return plan;
         }
         if pool.per_task {
-            for arrival in self.workloads[w].queue.iter() {
-                self.start_acts(w, Some(Task::arrived(arrival)), &mut plan);
+            for (i, arrival) in self.workloads[w].queue.iter().enumerate() {
+                let task = Task {
+                    index: Some(i as u64),
+                    ..Task::arrived(arrival)
+                };
+                self.start_acts(w, Some(task), &mut plan);
             }
             // Then the main thread reads the results (refilled as a result reader).
             return plan;
