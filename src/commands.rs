@@ -301,9 +301,10 @@ pub fn render(args: &RunArgs) -> Result<(RunReport, Files), Failure> {
     let mut out = Files::default();
     let png = !args.svg_only;
     write_tables(&mut out, &header, &records)?;
+    let workload_records = workload_rows(&header, &records);
     let table = figures::Table {
         header: &header,
-        records: &records,
+        records: &workload_records,
         sweep_keys: &study.sweep_keys,
     };
     write_figures(&mut out, &figures::figures(&table, &study.charts), png)?;
@@ -369,7 +370,12 @@ pub fn render(args: &RunArgs) -> Result<(RunReport, Files), Failure> {
     let json = serde_json::to_vec_pretty(&m)
         .map_err(|e| Failure::Run(format!("cannot render manifest.json: {e}")))?;
     write_file(&mut out, "manifest.json", &json);
-    let assertions = assertions::evaluate(&args.assertions, &header, &records, &study.sweep_keys);
+    let assertions = assertions::evaluate(
+        &args.assertions,
+        &header,
+        &workload_records,
+        &study.sweep_keys,
+    );
     Ok((
         RunReport {
             study,
@@ -529,6 +535,16 @@ pub fn parse_max_wall(text: &str) -> Result<std::time::Duration, String> {
     }
 }
 
+/// The workload rows of `results.csv` records, without the rows of
+/// `one_of` branches (charts and assertions are per workload).
+fn workload_rows(header: &[String], records: &[Vec<String>]) -> Vec<Vec<String>> {
+    records
+        .iter()
+        .filter(|r| !crate::results::columns::is_branch_row(header, r))
+        .cloned()
+        .collect()
+}
+
 /// Writes `results.csv`, and `summary.csv` when some point has more than one replication.
 fn write_tables(
     out: &mut Files,
@@ -674,9 +690,10 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
     // The sweep columns sit between `seed` and `workload`.
     let sweep_count = header.len().saturating_sub(COLUMNS.len());
     let sweep_keys: Vec<String> = header[SWEEP_INSERT_AT..SWEEP_INSERT_AT + sweep_count].to_vec();
+    let workload_records = workload_rows(&header, &records);
     let table = figures::Table {
         header: &header,
-        records: &records,
+        records: &workload_records,
         sweep_keys: &sweep_keys,
     };
     let charts = match &args.scenario {

@@ -34,6 +34,10 @@ pub fn summary_table(report: &RunReport) -> String {
         .runs
         .iter()
         .any(|r| r.output.workloads.iter().any(|w| w.shared.is_some()));
+    let open_loop = report
+        .runs
+        .iter()
+        .any(|r| r.output.workloads.iter().any(|w| w.load.is_some()));
     let w = Widths::for_replications(replications > 1);
     s.push_str(&format!(
         "{:<16} {:<11} {:>8} {:>cw$} {:>tw$} {:>lw$} {:>lw$} {:>pw$} {:>pw$}",
@@ -63,7 +67,11 @@ pub fn summary_table(report: &RunReport) -> String {
             uw = w.updates
         ));
     }
+    if open_loop {
+        s.push_str(&format!(" {:>tw$}", "offered/s", tw = w.throughput));
+    }
     s.push('\n');
+    let mut overloaded = false;
     let mut shown = 0;
     let mut hidden = 0;
     for run in report.runs.iter().filter(|r| r.replication == 0) {
@@ -85,13 +93,84 @@ pub fn summary_table(report: &RunReport) -> String {
                 .filter(|x| x.point == run.point)
                 .filter_map(|x| x.output.workloads.get(i))
                 .collect();
-            s.push_str(&result_line(r, &all, races, &w));
+            let mut line = result_line(r, &all, races, &w);
+            if open_loop {
+                line.pop();
+                line.push_str(&load_cells(r, &all, &w));
+                overloaded |= all.iter().any(|x| x.load.is_some_and(|l| l.overloaded));
+                line.push('\n');
+            }
+            s.push_str(&line);
+            for (b, branch) in r.branches.iter().enumerate() {
+                s.push_str(&branch_line(&branch.label, b, &all, &w));
+            }
         }
     }
     if hidden > 0 {
         s.push_str(&format!("... and {hidden} more rows in results.csv\n"));
     }
+    if overloaded {
+        s.push_str(&format!(
+            "OVERLOADED: served less than {:.0}% of the offered rate; its tasks in flight grow with time, and its latencies with duration (backlog_end, backlog_growth_per_s in results.csv)\n",
+            crate::results::KEEP_UP * 100.0
+        ));
+    }
     s
+}
+
+/// The offered rate of an open-loop workload, and `OVERLOADED` when it did
+/// not keep up (with replications: in how many of them).
+fn load_cells(r: &WorkloadResult, all: &[&WorkloadResult], w: &Widths) -> String {
+    if r.load.is_none() {
+        return format!(" {:>tw$}", "-", tw = w.throughput);
+    }
+    let xs: Vec<f64> = all
+        .iter()
+        .filter_map(|x| x.load.map(|l| l.offered_per_s))
+        .collect();
+    let offered = match crate::report::summary::mean_ci(&xs) {
+        Some((m, Some(h))) if all.len() > 1 => format!("{m:.2}±{h:.2}"),
+        Some((m, _)) => format!("{m:.2}"),
+        None => "-".to_string(),
+    };
+    let over = all
+        .iter()
+        .filter(|x| x.load.is_some_and(|l| l.overloaded))
+        .count();
+    let flag = match (over, all.len()) {
+        (0, _) => String::new(),
+        (_, 1) => "  OVERLOADED".to_string(),
+        (k, n) => format!("  OVERLOADED in {k}/{n}"),
+    };
+    format!(" {offered:>tw$}{flag}", tw = w.throughput)
+}
+
+/// A row for branch `b` of a workload's `one_of` step, under the workload's:
+/// its completed tasks, rate and latencies.
+fn branch_line(label: &str, b: usize, all: &[&WorkloadResult], w: &Widths) -> String {
+    let of: Vec<&crate::results::BranchResult> =
+        all.iter().filter_map(|x| x.branches.get(b)).collect();
+    let stat = |f: &dyn Fn(&crate::results::BranchResult) -> Option<f64>, d: usize| {
+        let xs: Vec<f64> = of.iter().filter_map(|x| f(x)).collect();
+        match crate::report::summary::mean_ci(&xs) {
+            None => "-".to_string(),
+            Some((m, Some(h))) => format!("{m:.d$}±{h:.d$}"),
+            Some((m, None)) => format!("{m:.d$}"),
+        }
+    };
+    format!(
+        "{:<16} {:<11} {:>8} {:>cw$} {:>tw$} {:>lw$} {:>lw$}\n",
+        ellipsis(&format!("  {label}"), 16),
+        "branch",
+        "",
+        stat(&|x| Some(x.tasks_completed as f64), 0),
+        stat(&|x| Some(x.throughput_per_s), 2),
+        stat(&|x| x.latency_ms.map(|l| l[1]), 3),
+        stat(&|x| x.latency_ms.map(|l| l[3]), 3),
+        cw = w.completed,
+        tw = w.throughput,
+        lw = w.latency,
+    )
 }
 
 /// Column widths of the terminal table: wider with replications (`±`).

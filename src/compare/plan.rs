@@ -234,6 +234,9 @@ fn mean_wait(step: &Step) -> f64 {
         }
         Step::Repeat { times, steps } => *times as f64 * steps.iter().map(mean_wait).sum::<f64>(),
         Step::Named { step, .. } => mean_wait(step),
+        Step::OneOf(branches) => {
+            crate::workload::step::Branch::weighted(branches, |s| s.iter().map(mean_wait).sum())
+        }
         _ => 0.0,
     }
 }

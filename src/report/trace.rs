@@ -15,7 +15,8 @@
 //!
 //! Tasks: on each thread's track, a span per task it worked on (`task 17`,
 //! category `task`, with the task's id, workload and arrival in its args;
-//! `message: task 17` for a message of tasks a pool's thread held) with its
+//! `message: task 17` for a message of tasks a pool's thread held; `branch`
+//! too once its `one_of` branch is drawn) with its
 //! steps nested inside (category `step`, named after the step's `name` or
 //! its kind), and flow events (category `flow`) from each span of a task to
 //! the next one on another thread or process: Perfetto draws them as arrows
@@ -102,6 +103,8 @@ struct Args {
     workload: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     arrival_us: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branch: Option<String>,
 }
 
 impl Args {
@@ -113,6 +116,7 @@ impl Args {
             tasks: None,
             workload: None,
             arrival_us: None,
+            branch: None,
         }
     }
 }
@@ -210,6 +214,9 @@ fn task_spans(t: &Timeline, events: &mut Vec<Event>) {
             tasks: (span.tasks.len() > 1).then(|| span.tasks.clone()),
             workload,
             arrival_us: Some(us(span.arrival)),
+            branch: span
+                .branch
+                .and_then(|b| spans.labels.get(b as usize).cloned()),
             ..Args::none()
         });
         events.push(e);

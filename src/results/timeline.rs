@@ -170,6 +170,8 @@ pub struct TaskSpan {
     /// The steps inside it, as indices into [`Spans::labels`] (a named
     /// step's name, else the operation's kind).
     pub steps: Vec<Interval<u32>>,
+    /// The `one_of` branch its task took, as an index into [`Spans::labels`].
+    pub branch: Option<u32>,
 }
 
 /// The task spans of a timeline, in the order they closed.

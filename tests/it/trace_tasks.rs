@@ -252,3 +252,38 @@ workers = 3
         assert!(texts.contains(&label), "no {label} in the timeline");
     }
 }
+
+#[test]
+fn a_task_span_names_the_one_of_branch_its_task_took() {
+    let events = events(
+        r#"
+name = "t"
+[machine]
+cores = 2
+[[workload]]
+name = "api"
+tasks = 20
+steps = [ { cpu = "1ms" }, { one_of = [ { weight = 1, name = "light", steps = [ { io = "1ms" } ] }, { weight = 1, name = "report", steps = [ { name = "render", cpu = "5ms" } ] } ] } ]
+[workload.run]
+model = "threads"
+workers = 2
+"#,
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for id in 0..20 {
+        let span = spans_of(&events, id)[0];
+        let branch = span["args"]["branch"].as_str().expect("a branch");
+        seen.insert(branch.to_string());
+        let steps: Vec<&str> = steps_in(&events, span)
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        // The steps inside are the branch's.
+        match branch {
+            "light" => assert!(steps.contains(&"io") && !steps.contains(&"render")),
+            "report" => assert!(steps.contains(&"render") && !steps.contains(&"io")),
+            other => panic!("branch {other}"),
+        }
+    }
+    assert_eq!(seen.len(), 2, "20 tasks of two even branches take both");
+}

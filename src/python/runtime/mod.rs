@@ -35,7 +35,7 @@ pub use drivers::asyncio::{CallbackKind, LoopRecord};
 pub use drivers::stages::StageCounts;
 
 use drivers::{Driver, processes as procs, stages};
-pub(crate) use task_queue::Task;
+pub(crate) use task_queue::{NO_TASK, Task};
 
 use std::collections::VecDeque;
 
@@ -276,6 +276,13 @@ struct WorkloadState {
     steps_rng: Stream,
     arrivals_rng: Stream,
     runtime_rng: Stream,
+    /// Draws of `one_of` branches: `workload/NAME/mix`, a sub-stream per task.
+    mix_rng: Stream,
+    /// Tasks given their arrival order ([`Task::index`]).
+    indexed: u64,
+    /// Per `one_of` branch (of its one `one_of` step): the tasks completed
+    /// in the window that took it, and their latencies, waits and services.
+    branches: Vec<BranchStats>,
     /// Tasks arrived and not yet taken by a worker.
     queue: task_queue::TaskQueue,
     idle: VecDeque<ThreadId>,
@@ -286,6 +293,14 @@ struct WorkloadState {
     completed: u64,
     completed_in_window: u64,
     latency: LatencyStats,
+    /// Tasks picked up by a worker (their queue wait ended).
+    picked: u64,
+    /// `arrived`, `completed` and `picked` at the end of the warm-up.
+    at_warmup: [u64; 3],
+    /// Queue waits (arrival to pickup) of the tasks completed in the window.
+    wait: LatencyStats,
+    /// Service times (pickup to completion) of the tasks completed in the window.
+    service: LatencyStats,
     gil_wait_ns: u128,
     thread_life_ns: u128,
     /// Summed lifetime in the window of the threads that put into a stage.
@@ -303,6 +318,15 @@ struct WorkloadState {
     ipc_cpu: Nanos,
     /// The process pool, for a process model.
     pool: Option<procs::PoolState>,
+}
+
+/// The tasks of one `one_of` branch completed in the window.
+#[derive(Default)]
+struct BranchStats {
+    completed: u64,
+    latency: LatencyStats,
+    wait: LatencyStats,
+    service: LatencyStats,
 }
 
 /// Counters snapshotted at the end of the warm-up.
@@ -414,6 +438,9 @@ impl Runtime {
                 (w, std::mem::take(&mut step_names.ops), step_names)
             })
             .map(|(w, ops, step_names)| WorkloadState {
+                branches: step_names.mixes.first().map_or(Vec::new(), |m| {
+                    m.labels.iter().map(|_| BranchStats::default()).collect()
+                }),
                 name: w.name.clone(),
                 ops,
                 step_names,
@@ -425,6 +452,8 @@ impl Runtime {
                 steps_rng: Stream::new(seed, &format!("workload/{}/steps", w.name)),
                 arrivals_rng: Stream::new(seed, &format!("workload/{}/arrivals", w.name)),
                 runtime_rng: Stream::new(seed, &format!("workload/{}/runtime", w.name)),
+                mix_rng: Stream::new(seed, &format!("workload/{}/mix", w.name)),
+                indexed: 0,
                 queue: task_queue::TaskQueue::default(),
                 idle: VecDeque::new(),
                 threads: 0,
@@ -433,6 +462,10 @@ impl Runtime {
                 completed: 0,
                 completed_in_window: 0,
                 latency: LatencyStats::new(),
+                picked: 0,
+                at_warmup: [0; 3],
+                wait: LatencyStats::new(),
+                service: LatencyStats::new(),
                 gil_wait_ns: 0,
                 thread_life_ns: 0,
                 putter_life_ns: 0,
@@ -586,8 +619,7 @@ impl Runtime {
         !self.open_loop && self.batch_left == 0
     }
 
-    /// `count` new tasks arriving at `at`: the id of the first (the others
-    /// follow it).
+    /// `count` new tasks: the id of the first (the others follow it).
     fn new_task_ids(&mut self, count: u64) -> u64 {
         let first = self.task_ids;
         self.task_ids = self.task_ids.saturating_add(count);
@@ -596,10 +628,7 @@ impl Runtime {
 
     /// A new task arriving at `at`.
     fn new_task(&mut self, at: Nanos) -> Task {
-        Task {
-            arrival: at,
-            id: self.new_task_ids(1),
-        }
+        Task::arrived(at, self.new_task_ids(1))
     }
 
     /// Tasks still unfinished (arrived or not).
@@ -731,6 +760,9 @@ impl Model for Runtime {
                 for i in &mut self.interps {
                     i.snapshot_held = i.gil.held_time(now);
                     i.snapshot_switches = i.gil.switch_number();
+                }
+                for w in &mut self.workloads {
+                    w.at_warmup = [w.arrived, w.completed, w.picked];
                 }
                 self.stages_warmup_end();
             }

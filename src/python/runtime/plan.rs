@@ -12,8 +12,7 @@ use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::python::program::Op;
 
-use super::Role;
-use super::task_queue::Task;
+use super::{Role, Task};
 
 /// A cost an agent pays; its size comes from the message it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +55,7 @@ pub(super) enum Act {
     Held(Cost),
     /// A syscall with the GIL released.
     Nogil(Cost),
-    /// The workload's program for one task submitted at this time.
+    /// The workload's program for one task.
     Program(Task),
     /// A `lock.acquire()` or `lock.release()` on a pool's internal lock.
     Lock(Op),
@@ -94,7 +93,7 @@ pub(super) enum Act {
     SubmitNext,
     /// A `repeat = "forever"` worker starts an iteration of the program.
     Iterate,
-    /// An iteration (started as this task) is done.
+    /// An iteration (a task) is done.
     IterationDone(Task),
     /// A subinterpreter worker enters its interpreter (`_interpreters.exec`)
     /// or returns to the main one, dropping the GIL it holds.
@@ -124,7 +123,7 @@ pub(super) enum Act {
 /// A message: the tasks it carries and its pickled size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Msg {
-    /// The tasks it carries (their submission times and ids).
+    /// The tasks it carries (a stage's item: when it entered the queue).
     pub tasks: Vec<Task>,
     /// Pickled size in bytes.
     pub bytes: u64,
@@ -140,6 +139,9 @@ pub(super) struct AgentState {
     pub(super) msg: Option<Msg>,
     /// A subinterpreter worker's own interpreter (0 otherwise).
     pub(super) home: usize,
+    /// The held message's tasks whose programs have run (their pickup and
+    /// branch written back into the message).
+    pub(super) ran: usize,
 }
 
 /// A pipe or queue: messages written and not yet read, and blocked readers.

@@ -100,14 +100,17 @@ struct OpenSpan {
     arrival: Nanos,
     start: Nanos,
     steps: Open<u32>,
+    branch: Option<u32>,
 }
 
-/// A step's label before it is interned: a named step (workload, index in
-/// its program's names) or an operation's kind.
+/// A label before it is interned: a named step (workload, index in its
+/// program's names), an operation's kind, or a `one_of` branch (workload,
+/// branch).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Label {
     Named(usize, u32),
     Kind(&'static str),
+    Branch(usize, u16),
 }
 
 /// What a thread does for which task at one observation (its task ids are
@@ -118,6 +121,8 @@ struct SpanNow {
     workload: usize,
     arrival: Nanos,
     step: Option<Label>,
+    /// The `one_of` branch its task took, once drawn.
+    branch: Option<Label>,
 }
 
 /// The timeline recorder of one run.
@@ -218,18 +223,18 @@ impl Recorder {
         lane: usize,
         now: Nanos,
         now_span: Option<SpanNow>,
-        label: impl FnOnce(Label) -> String,
+        label: impl Fn(Label) -> String,
     ) {
-        let step = now_span.and_then(|s| s.step).map(|key| {
-            match self.label_keys.iter().position(|&k| k == key) {
-                Some(i) => i as u32,
-                None => {
-                    self.label_keys.push(key);
-                    self.labels.push(label(key));
-                    (self.labels.len() - 1) as u32
-                }
+        let mut intern = |key: Label| match self.label_keys.iter().position(|&k| k == key) {
+            Some(i) => i as u32,
+            None => {
+                self.label_keys.push(key);
+                self.labels.push(label(key));
+                (self.labels.len() - 1) as u32
             }
-        });
+        };
+        let step = now_span.and_then(|s| s.step).map(&mut intern);
+        let branch = now_span.and_then(|s| s.branch).map(&mut intern);
         let l = &mut self.lanes[lane];
         let same = match (&l.span, now_span) {
             (Some(o), Some(s)) => {
@@ -249,10 +254,12 @@ impl Recorder {
                 arrival: s.arrival,
                 start: now,
                 steps: Open::new(),
+                branch: None,
             });
         }
         if let Some(o) = l.span.as_mut() {
             o.steps.set(now, step);
+            o.branch = o.branch.or(branch);
         }
     }
 
@@ -359,6 +366,7 @@ fn close_span(
         start: o.start,
         end,
         steps: o.steps.intervals,
+        branch: o.branch,
     });
 }
 
@@ -381,6 +389,7 @@ fn op_label(op: Op) -> &'static str {
         Op::CondWait(_) => "wait",
         Op::CondNotify(..) => "notify",
         Op::Update(_) => "update",
+        Op::OneOf(_) | Op::Jump(_) => "one_of",
     }
 }
 
@@ -539,6 +548,13 @@ impl Runtime {
                 .cloned()
                 .unwrap_or_default(),
             Label::Kind(k) => k.to_string(),
+            Label::Branch(w, b) => self.workloads[w]
+                .step_names
+                .mixes
+                .first()
+                .and_then(|m| m.labels.get(usize::from(b)))
+                .cloned()
+                .unwrap_or_default(),
         });
     }
 
@@ -569,6 +585,7 @@ impl Runtime {
                     workload: t.workload,
                     arrival: first.arrival,
                     step: None,
+                    branch: None,
                 });
             }
         };
@@ -598,6 +615,7 @@ impl Runtime {
             workload,
             arrival: task.arrival,
             step: Some(step),
+            branch: task.branch.map(|b| Label::Branch(workload, b)),
         })
     }
 

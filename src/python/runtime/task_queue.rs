@@ -7,15 +7,47 @@ use std::collections::VecDeque;
 
 use crate::engine::time::Nanos;
 
-/// One task in flight: when it arrived (its latency is counted from there)
-/// and its id (run-wide, in order of arrival; a pipeline item keeps the id
-/// of the upstream task that put it), which names it in traces.
+/// One task in flight: when it arrived (its latency is counted from
+/// there), its id (run-wide, in order of arrival; a pipeline item keeps the
+/// id of the upstream task that put it), which names it in traces, when a
+/// worker picked it up (the end of its queue wait,
+/// docs/MODEL.md#measurements), and the `one_of` branch it took.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Task {
     /// When it arrived (a stage's item: when it entered the stage's queue).
     pub(crate) arrival: Nanos,
     /// Its id.
     pub(crate) id: u64,
+    /// When a worker picked it up.
+    pub(crate) picked: Option<Nanos>,
+    /// The `one_of` branch it took.
+    pub(crate) branch: Option<u16>,
+    /// Its arrival order in its workload (its `one_of` draw's sub-stream).
+    pub(crate) index: Option<u64>,
+}
+
+/// The id of no task (a stage's consumer coroutine before its first item).
+pub(crate) const NO_TASK: u64 = u64::MAX;
+
+impl Task {
+    /// Task `id`, arrived at `at`, not yet picked up.
+    pub(crate) fn arrived(at: Nanos, id: u64) -> Task {
+        Task {
+            arrival: at,
+            id,
+            picked: None,
+            branch: None,
+            index: None,
+        }
+    }
+
+    /// This task, picked up by a worker at `now`.
+    pub(crate) fn picked_at(self, now: Nanos) -> Task {
+        Task {
+            picked: Some(now),
+            ..self
+        }
+    }
 }
 
 /// Tasks in FIFO order, stored as `(arrival, first id, count)` runs of
@@ -30,6 +62,7 @@ impl TaskQueue {
     /// Appends one task.
     #[inline]
     pub(super) fn push_back(&mut self, task: Task) {
+        debug_assert!(task.picked.is_none() && task.branch.is_none());
         self.push_many(task.arrival, task.id, 1);
     }
 
@@ -52,10 +85,7 @@ impl TaskQueue {
     #[inline]
     pub(super) fn pop_front(&mut self) -> Option<Task> {
         let (at, first, n) = self.runs.front_mut()?;
-        let task = Task {
-            arrival: *at,
-            id: *first,
-        };
+        let task = Task::arrived(*at, *first);
         *first = first.saturating_add(1);
         *n -= 1;
         if *n == 0 {
@@ -75,10 +105,7 @@ impl TaskQueue {
     /// batch over at once).
     pub(super) fn iter(&self) -> impl Iterator<Item = Task> + '_ {
         self.runs.iter().flat_map(|&(arrival, first, n)| {
-            (0..n).map(move |k| Task {
-                arrival,
-                id: first.saturating_add(k),
-            })
+            (0..n).map(move |k| Task::arrived(arrival, first.saturating_add(k)))
         })
     }
 
@@ -96,7 +123,7 @@ mod tests {
     use super::{Task, TaskQueue};
 
     fn t(arrival: u64, id: u64) -> Task {
-        Task { arrival, id }
+        Task::arrived(arrival, id)
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub(in crate::scenario) const STEP_KINDS: &[&str] = &[
     "notify",
     "update",
     "repeat",
+    "one_of",
 ];
 
 /// At most this many operations in a task's program once `repeat` steps
@@ -96,6 +97,9 @@ impl Validator<'_> {
         }
         if let Some(r) = table.get("repeat") {
             return self.parse_repeat(table, r, key);
+        }
+        if let Some(o) = table.get("one_of") {
+            return self.parse_one_of(table, o, key);
         }
         let mut unknown = false;
         for e in &table.entries {
@@ -359,6 +363,17 @@ impl Validator<'_> {
             );
         };
         let steps = self.steps(&nested.value, &join(key, "steps"));
+        if Step::one_of_count(&steps) > 0 {
+            return self.fail(
+                Diag::new(
+                    "a `one_of` step inside a `repeat`",
+                    &r.key_span,
+                    "a task takes one branch of one `one_of`",
+                )
+                .key(join(key, "steps"))
+                .help("put the `repeat` inside the `one_of`'s branches"),
+            );
+        }
         let times = times? as u64;
         let ops = times.saturating_mul(Step::ops_of(&steps));
         if ops > MAX_PROGRAM_OPS {

@@ -28,7 +28,7 @@ use crate::python::sync::SyncKind;
 use crate::workload::{Arrival, Model as RunModel, Workers, limits};
 
 use super::plan::{AgentState, Channel};
-use super::{Event, Role, Runtime};
+use super::{Event, Role, Runtime, Task};
 use asyncio::EventLoop;
 use stages::{StageFeeder, StageState, StageThread};
 
@@ -141,7 +141,10 @@ impl Runtime {
                     _ => 1,
                 };
                 for _ in 0..n {
-                    let task = self.new_task(0);
+                    let task = Task {
+                        index: Some(self.next_index(w)),
+                        ..self.new_task(0).picked_at(0)
+                    };
                     self.spawn(0, w, Role::Forever, Some(task), q);
                     self.workloads[w].arrived += 1;
                     self.add_task_memory(w);
@@ -261,7 +264,11 @@ impl Runtime {
     ) -> bool {
         match self.threads[tid].role {
             Role::Forever => {
-                self.threads[tid].task = Some(self.new_task(now));
+                let task = Task {
+                    index: Some(self.next_index(w)),
+                    ..self.new_task(now).picked_at(now)
+                };
+                self.threads[tid].task = Some(task);
                 self.workloads[w].arrived += 1;
                 self.add_task_memory(w);
                 true

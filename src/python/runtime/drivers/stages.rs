@@ -322,7 +322,7 @@ impl Runtime {
         if let Some(s) = self.models.stages[stage].as_mut() {
             s.most_held = s.most_held.max(s.len);
         }
-        Task { arrival: now, id }
+        Task::arrived(now, id)
     }
 
     /// `Queue.put` (its item counted in the queue at `now`) hands the item
@@ -459,6 +459,8 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) {
         if let Some(inq) = self.workloads[stage].pool.as_ref().map(|p| p.inq()) {
+            let mut msg = msg;
+            self.index_tasks(stage, &mut msg.tasks);
             self.deliver(now, inq, msg, q);
             return;
         }
@@ -564,7 +566,7 @@ impl Runtime {
         self.workloads[stage].arrived += 1;
         self.add_task_memory(stage);
         self.set_queue_len(stage, now, 1);
-        self.enqueue_task(now, stage, Task { arrival: now, id }, q);
+        self.enqueue_task(now, stage, Task::arrived(now, id), q);
         let queued = self.workloads[stage].queue.len();
         if let Some(s) = self.models.stages[stage].as_mut() {
             let held = s.partial.iter().map(|p| p.len() as u64).max().unwrap_or(0) + queued;
@@ -582,8 +584,27 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> Option<Task> {
         let task = self.workloads[w].queue.pop_front()?;
+        self.workloads[w].picked += 1;
         self.stage_taken(now, w, task.arrival, q);
-        Some(task)
+        Some(Task {
+            index: Some(self.next_index(w)),
+            ..task.picked_at(now)
+        })
+    }
+
+    /// The arrival order of `w`'s next task taken from its queue or
+    /// created (the queue is first in, first out).
+    pub(in crate::python::runtime) fn next_index(&mut self, w: usize) -> u64 {
+        let wl = &mut self.workloads[w];
+        wl.indexed += 1;
+        wl.indexed - 1
+    }
+
+    /// Gives each of `tasks` (leaving `w`'s queue in order) its arrival order.
+    pub(in crate::python::runtime) fn index_tasks(&mut self, w: usize, tasks: &mut [Task]) {
+        for t in tasks {
+            t.index = Some(self.next_index(w));
+        }
     }
 
     /// A worker of stage `w` took an item that entered its queue at

@@ -22,9 +22,10 @@ impl Runtime {
         }
         let t = &mut self.threads[tid];
         let w = t.workload;
-        let arrival = t.task.take().map_or(now, |task| task.arrival);
+        let task = t.task.take();
         t.pc = 0;
-        self.count_completion(now, w, arrival);
+        let task = task.unwrap_or_else(|| self.new_task(now).picked_at(now));
+        self.count_completion(now, w, task);
         self.after_task(now, tid, w, q)
     }
 

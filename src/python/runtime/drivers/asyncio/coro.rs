@@ -50,6 +50,12 @@ impl Runtime {
             co.admitted = true;
             co.born = now;
         }
+        // Picked up: its first step starts on the loop (after its permit).
+        let task = &mut self.lp().coros[c].task;
+        if task.picked.is_none() {
+            task.picked = Some(now);
+            self.workloads[w].picked += 1;
+        }
         self.run_program(now, tid, Cursor::Coro(c), q)
     }
 
@@ -277,7 +283,7 @@ impl Runtime {
     ) -> bool {
         let co = self.lp().coros[c];
         let w = co.workload;
-        self.count_completion(now, w, co.task.map_or(now, |t| t.arrival));
+        self.count_completion(now, w, co.task);
         if co.consumer {
             let l = self.lp();
             l.coros[c].holding = false;
@@ -287,9 +293,13 @@ impl Runtime {
         if self.workloads[w].arrival == Arrival::Forever {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
+            let index = self.next_index(w);
             let task = self.new_task(now);
             let l = self.lp();
-            l.coros[c].task = Some(task);
+            l.coros[c].task = Task {
+                index: Some(index),
+                ..task
+            };
             l.coros[c].pc = 0;
             return true;
         }

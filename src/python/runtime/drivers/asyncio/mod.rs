@@ -65,7 +65,7 @@ use crate::workload::{Arrival, Workers};
 use crate::python::program::Op;
 use crate::python::runtime::drivers::Driver;
 use crate::python::runtime::plan::Act;
-use crate::python::runtime::{BurstKind, Call, Event, Next, Role, Runtime, Task, Wait};
+use crate::python::runtime::{BurstKind, Call, Event, NO_TASK, Next, Role, Runtime, Task, Wait};
 
 mod coro;
 mod event_loop;
@@ -125,9 +125,8 @@ pub enum LoopRecord {
 #[derive(Debug, Clone, Copy)]
 struct Coro {
     workload: usize,
-    /// Its task (a stage consumer: the item it holds, since it entered the
-    /// queue; none before its first).
-    task: Option<Task>,
+    /// Its task (a stage consumer: the item it holds, from when it entered the queue).
+    task: Task,
     /// The next operation; past the ops, the puts already made into the
     /// stages it feeds (`pc - ops.len()`, see `queue.rs`).
     pc: usize,
@@ -308,26 +307,28 @@ impl Runtime {
     ) {
         self.workloads[w].arrived += 1;
         self.tasks_memory = self.tasks_memory.saturating_add(self.workloads[w].memory);
-        let task = self.new_task(now);
-        self.new_coro(now, w, Some(task), false, q);
+        self.new_coro(now, w, false, q);
     }
 
     /// Creates a coroutine of `w` on the loop (its `Task` spawn is an I/O
     /// event read by the next poll); a `consumer` loops on its stage's queue.
-    fn new_coro(
-        &mut self,
-        now: Nanos,
-        w: usize,
-        task: Option<Task>,
-        consumer: bool,
-        q: &mut EventQueue<Event>,
-    ) {
+    fn new_coro(&mut self, now: Nanos, w: usize, consumer: bool, q: &mut EventQueue<Event>) {
         self.live_coros += 1;
         self.update_rss();
+        let index = (!consumer).then(|| self.next_index(w));
+        // A consumer holds no task until it takes its first item.
+        let id = if consumer {
+            NO_TASK
+        } else {
+            self.new_task_ids(1)
+        };
         let l = self.lp();
         let coro = Coro {
             workload: w,
-            task,
+            task: Task {
+                index,
+                ..Task::arrived(now, id)
+            },
             pc: 0,
             // A consumer is one of the stage's `workers`, not inside a semaphore.
             admitted: consumer,
@@ -416,9 +417,35 @@ impl Runtime {
         self.models.aio.as_deref().map_or(0, |l| l.coros[c].pc)
     }
 
+    /// Moves coroutine `c` to operation `pc` (a `one_of`'s branch or its end).
+    pub(in crate::python::runtime) fn coro_set_pc(&mut self, c: usize, pc: usize) {
+        if let Some(l) = self.models.aio.as_deref_mut() {
+            l.coros[c].pc = pc;
+        }
+    }
+
     /// Coroutine `c`'s task, if it holds one.
     pub(in crate::python::runtime) fn coro_task(&self, c: usize) -> Option<Task> {
-        self.models.aio.as_deref().and_then(|l| l.coros[c].task)
+        self.models
+            .aio
+            .as_deref()
+            .map(|l| l.coros[c].task)
+            .filter(|t| t.id != NO_TASK)
+    }
+
+    /// The arrival order of coroutine `c`'s task.
+    pub(in crate::python::runtime) fn coro_task_index(&self, c: usize) -> Option<u64> {
+        self.models
+            .aio
+            .as_deref()
+            .and_then(|l| l.coros[c].task.index)
+    }
+
+    /// Records the `one_of` branch coroutine `c`'s task took.
+    pub(in crate::python::runtime) fn coro_set_branch(&mut self, c: usize, b: u16) {
+        if let Some(l) = self.models.aio.as_deref_mut() {
+            l.coros[c].task.branch = Some(b);
+        }
     }
 
     /// Moves coroutine `c` past its current operation.

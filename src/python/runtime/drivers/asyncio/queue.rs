@@ -76,7 +76,7 @@ impl Runtime {
                 Workers::PerTask | Workers::Unlimited => 1,
             };
             for _ in 0..n {
-                self.new_coro(0, w, None, true, q);
+                self.new_coro(0, w, true, q);
             }
         }
     }
@@ -118,11 +118,7 @@ impl Runtime {
         }
         // `put_nowait`: `_put`, then `_wakeup_next(self._getters)`.
         self.lp().coros[c].pc += 1;
-        let (w, task) = (self.lp().coros[c].workload, self.lp().coros[c].task);
-        let id = match task {
-            Some(task) => task.id,
-            None => self.new_task(now).id,
-        };
+        let (w, id) = (self.lp().coros[c].workload, self.lp().coros[c].task.id);
         self.stage_put_item(now, w, stage, slot, id, q);
         let d = self.loop_cost(self.python.queue_put);
         self.models.agents[tid].plan.push_front(Act::Burn(d));
@@ -153,7 +149,7 @@ impl Runtime {
         let l = self.lp();
         let co = &mut l.coros[c];
         co.holding = true;
-        co.task = Some(entered);
+        co.task = entered;
         co.pc = 0;
         // `_wakeup_next(self._putters)`: the first putter of each upstream.
         for slot in 0..self.stage_slots(w) {

@@ -6,7 +6,6 @@ use std::collections::VecDeque;
 use crate::engine::EventQueue;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
-use crate::python::runtime::Task;
 use crate::workload::{ProcessApi, StartMethod};
 
 use super::*;
@@ -27,7 +26,18 @@ impl Runtime {
         let w = self.threads[tid].workload;
         match act {
             Act::Program(task) => {
-                self.threads[tid].task = Some(task);
+                // The act stays first until the program ends; the thread
+                // picks the task up when it starts it.
+                let t = &mut self.threads[tid];
+                if t.task.is_none() {
+                    t.task = Some(Task {
+                        picked: Some(task.picked.unwrap_or(now)),
+                        ..task
+                    });
+                    if task.picked.is_none() {
+                        self.workloads[w].picked += 1;
+                    }
+                }
                 self.run_program(now, tid, Cursor::Thread(tid), q)
             }
             Act::Held(cost) => {
@@ -133,7 +143,8 @@ impl Runtime {
                 self.models.agents[tid].plan.pop_front();
                 let pool = self.pool(w);
                 let (taskq, workers, chunksize) = (pool.taskq, pool.workers, pool.run.chunksize);
-                let tasks: Vec<Task> = self.workloads[w].queue.take_all();
+                let mut tasks: Vec<Task> = self.workloads[w].queue.take_all();
+                self.index_tasks(w, &mut tasks);
                 let size = chunksize.unwrap_or_else(|| default_chunksize(tasks.len(), workers));
                 let args = self.pool(w).run.args_bytes;
                 for chunk in tasks.chunks(size.max(1) as usize) {
@@ -147,13 +158,17 @@ impl Runtime {
             }
             Act::Enqueue => {
                 self.models.agents[tid].plan.pop_front();
-                let Some(task) = self.workloads[w].queue.pop_front() else {
+                let Some(queued) = self.workloads[w].queue.pop_front() else {
                     return true;
+                };
+                let first = Task {
+                    index: Some(self.next_index(w)),
+                    ..queued
                 };
                 if self.pool(w).sub || self.pool(w).run.api == ProcessApi::Pool {
                     // A task for a worker thread, or Pool.apply_async's one-task job.
                     let msg = Msg {
-                        tasks: vec![task],
+                        tasks: vec![first],
                         bytes: self.pool(w).run.args_bytes,
                     };
                     let taskq = self.pool(w).taskq;
@@ -161,7 +176,7 @@ impl Runtime {
                     return true;
                 }
                 // Executor.map with a chunksize: one work item per chunk (_process_chunk).
-                let mut item = vec![task];
+                let mut item = vec![first];
                 let size = if self.pool(w).rate {
                     1
                 } else {
@@ -169,7 +184,10 @@ impl Runtime {
                 };
                 while (item.len() as u64) < size {
                     match self.workloads[w].queue.pop_front() {
-                        Some(a) => item.push(a),
+                        Some(queued) => item.push(Task {
+                            index: Some(self.next_index(w)),
+                            ..queued
+                        }),
                         None => break,
                     }
                 }
@@ -224,6 +242,7 @@ impl Runtime {
                 for (i, &task) in tasks.iter().enumerate() {
                     acts.insert(i, Act::Program(task));
                 }
+                self.models.agents[tid].ran = 0;
                 for a in acts.into_iter().rev() {
                     self.models.agents[tid].plan.push_front(a);
                 }
@@ -240,7 +259,7 @@ impl Runtime {
                 let puts = self.models.successors[w].len();
                 if puts == 0 {
                     for task in msg.tasks {
-                        self.count_completion(now, w, task.arrival);
+                        self.count_completion(now, w, task);
                     }
                     return true;
                 }
@@ -263,7 +282,10 @@ impl Runtime {
             Act::Block => self.release_for(now, tid, Some(Call::Await), q),
             Act::Iterate => {
                 self.models.agents[tid].plan.pop_front();
-                let task = self.new_task(now);
+                let task = Task {
+                    index: Some(self.next_index(w)),
+                    ..self.new_task(now).picked_at(now)
+                };
                 self.models.agents[tid]
                     .plan
                     .push_front(Act::IterationDone(task));
@@ -274,16 +296,20 @@ impl Runtime {
             }
             Act::IterationDone(task) => {
                 self.models.agents[tid].plan.pop_front();
-                self.count_completion(now, w, task.arrival);
+                self.count_completion(now, w, task);
                 true
             }
             Act::SubmitNext => {
                 self.models.agents[tid].plan.pop_front();
                 if self.pool(w).per_task {
                     let mut acts = VecDeque::new();
-                    let task = match self.workloads[w].queue.pop_front() {
-                        Some(task) => task,
+                    let queued = match self.workloads[w].queue.pop_front() {
+                        Some(queued) => queued,
                         None => self.new_task(now),
+                    };
+                    let task = Task {
+                        index: Some(self.next_index(w)),
+                        ..queued
                     };
                     self.start_acts(w, Some(task), &mut acts);
                     for a in acts.into_iter().rev() {

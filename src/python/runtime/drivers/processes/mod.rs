@@ -65,14 +65,13 @@ use std::collections::VecDeque;
 use crate::engine::EventQueue;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
-use crate::python::runtime::Task;
 use crate::workload::{Arrival, Model as RunModel, ProcessRun, StartMethod, Transfer, Workers};
 
 use crate::python::gil::Gil;
 use crate::python::program::Op;
 use crate::python::runtime::drivers::Driver;
 use crate::python::runtime::plan::{Act, Channel, Cost, Msg};
-use crate::python::runtime::{Call, Event, Interp, Next, Role, Runtime, Wait};
+use crate::python::runtime::{Call, Event, Interp, Next, Role, Runtime, Task, Wait};
 use crate::python::sync::Lock;
 
 /// A workload's process pool (or its per-task processes).

@@ -6,7 +6,6 @@
 use std::collections::VecDeque;
 
 use crate::machine::ThreadId;
-use crate::python::runtime::Task;
 use crate::workload::{ProcessApi, StartMethod, Transfer};
 
 use super::*;
@@ -35,7 +34,11 @@ impl Runtime {
             return plan;
         }
         if pool.per_task {
-            for task in self.workloads[w].queue.iter() {
+            for (i, queued) in self.workloads[w].queue.iter().enumerate() {
+                let task = Task {
+                    index: Some(i as u64),
+                    ..queued
+                };
                 self.start_acts(w, Some(task), &mut plan);
             }
             // Then the main thread reads the results (refilled as a result reader).
