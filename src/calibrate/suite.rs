@@ -1,13 +1,210 @@
 //! The workloads `gilsim validate` runs for real and simulates (the list is
 //! in [`super::validate`]'s header), built from the profile's measurements
-//! only: ns per reference-loop iteration, sha256 MB/s, the I/O loop's costs.
+//! only: ns per reference-loop iteration, sha256 MB/s, the I/O loop's costs;
+//! and how each is simulated ([`Sim`]).
 
+use rayon::prelude::*;
 use serde_json::json;
 
-use super::fit;
-use super::validate::{Case, Sim};
+use super::fit::{self, IoLoop};
 use crate::engine::time::{MS, Nanos, US};
-use crate::scenario::builder::step;
+use crate::machine::MachineConfig;
+use crate::python::PythonConfig;
+use crate::scenario::Scenario;
+use crate::scenario::builder::{ScenarioBuilder, StepSpec, WorkloadBuilder, step};
+
+/// Seeds of the simulated distribution of a race-dominated workload.
+pub const SPREAD_SEEDS: std::ops::RangeInclusive<u64> = 1..=8;
+
+/// One validation workload: how it runs for real and how it is simulated.
+pub(super) struct Case {
+    pub(super) workload: String,
+    pub(super) metric: &'static str,
+    pub(super) probe: &'static str,
+    pub(super) options: serde_json::Value,
+    pub(super) field: &'static str,
+    pub(super) higher: bool,
+    pub(super) sim: Sim,
+}
+
+/// How a validation workload is simulated.
+pub(super) enum Sim {
+    /// A thread pool batch: makespan.
+    Pool {
+        /// `[semaphores]`: name and capacity.
+        semaphores: &'static [(&'static str, u32)],
+        workers: u32,
+        tasks: u32,
+        steps: Vec<StepSpec>,
+    },
+    /// The convoy probe: I/O calls per second.
+    Convoy { count: u32, interval_us: u64 },
+    /// The convoy probe's loop on `cores` cores beside `cpu_threads`
+    /// CPU-bound threads, its call the pipe write or `time.sleep(sleep)`:
+    /// calls per second.
+    Beside {
+        cores: u32,
+        interval_us: u64,
+        cpu_threads: u32,
+        sleep: Option<Nanos>,
+    },
+    /// A `multiprocessing.Pool.map`: makespan.
+    ProcessMap(fit::PoolMap),
+    /// An asyncio fan-out (coroutine count and steps per workload): makespan.
+    Asyncio(Vec<(u32, Vec<StepSpec>)>),
+}
+
+impl Sim {
+    /// Simulates on `cores` (`None`: the cores the real run used).
+    pub(super) fn run(
+        &self,
+        machine: &MachineConfig,
+        python: &PythonConfig,
+        io: &IoLoop,
+        profile_cores: u32,
+        cores: Option<u32>,
+    ) -> f64 {
+        match self {
+            Sim::Pool {
+                semaphores,
+                workers,
+                tasks,
+                steps,
+            } => pool_scenario(
+                semaphores,
+                machine,
+                python,
+                cores.unwrap_or(profile_cores),
+                *workers,
+                *tasks,
+                steps,
+            )
+            .map_or(f64::NAN, |s| fit::simulated_makespan(&s)),
+            Sim::ProcessMap(m) => {
+                fit::pool_map_scenario(machine, python, cores.unwrap_or(profile_cores), m)
+                    .map_or(f64::NAN, |s| fit::simulated_makespan(&s))
+            }
+            Sim::Asyncio(workloads) => {
+                fit::asyncio_scenario(machine, python, cores.unwrap_or(profile_cores), workloads)
+                    .map_or(f64::NAN, |s| fit::simulated_last_end(&s))
+            }
+            Sim::Convoy { count, interval_us } => {
+                let count = cores.unwrap_or(*count).max(1);
+                let length = if count > 1 { 1_000 * MS } else { 250 * MS };
+                fit::simulated_rate(&fit::convoy_scenario(
+                    machine,
+                    python,
+                    io,
+                    count,
+                    *interval_us,
+                    1,
+                    length,
+                ))
+            }
+            Sim::Beside { cores: own, .. } => fit::simulated_rate(&self.beside(
+                machine,
+                python,
+                io,
+                cores.unwrap_or(*own),
+                1_000 * MS,
+            )),
+        }
+    }
+
+    /// The simulated p25..p75 over [`SPREAD_SEEDS`], for the convoy only.
+    pub(super) fn range(
+        &self,
+        machine: &MachineConfig,
+        python: &PythonConfig,
+        io: &IoLoop,
+        seconds: f64,
+    ) -> Option<(f64, f64)> {
+        let length = (seconds.max(0.05) * 1e9) as Nanos;
+        let s = match self {
+            Sim::Convoy { count, interval_us } => {
+                fit::convoy_scenario(machine, python, io, *count, *interval_us, 1, length)
+            }
+            Sim::Beside { cores, .. } => self.beside(machine, python, io, *cores, length),
+            _ => return None,
+        };
+        let mut rates: Vec<f64> = SPREAD_SEEDS
+            .collect::<Vec<u64>>()
+            .par_iter()
+            .map(|&seed| fit::simulated_rate_seed(&s, seed))
+            .collect();
+        rates.sort_by(f64::total_cmp);
+        Some((
+            super::stats::quantile(&rates, 0.25),
+            super::stats::quantile(&rates, 0.75),
+        ))
+    }
+
+    pub(super) fn cores(&self, profile_cores: u32) -> u32 {
+        match self {
+            Sim::Pool { .. } | Sim::ProcessMap(_) | Sim::Asyncio(_) => profile_cores,
+            Sim::Convoy { count, .. } => *count,
+            Sim::Beside { cores, .. } => *cores,
+        }
+    }
+
+    /// A [`Sim::Beside`] on `cores` cores as a scenario of `length` after the warm-up.
+    fn beside(
+        &self,
+        machine: &MachineConfig,
+        python: &PythonConfig,
+        io: &IoLoop,
+        cores: u32,
+        length: Nanos,
+    ) -> Scenario {
+        let &Sim::Beside {
+            interval_us,
+            cpu_threads,
+            sleep,
+            ..
+        } = self
+        else {
+            unreachable!("beside() of another workload")
+        };
+        fit::beside_scenario(
+            machine,
+            python,
+            io,
+            cores,
+            interval_us,
+            cpu_threads,
+            sleep,
+            length,
+        )
+    }
+}
+
+/// A thread pool of `workers` running `tasks` tasks of `steps`, beside
+/// `semaphores`, on `cores` cores; `None` when it does not validate.
+fn pool_scenario(
+    semaphores: &[(&str, u32)],
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    cores: u32,
+    workers: u32,
+    tasks: u32,
+    steps: &[StepSpec],
+) -> Option<Scenario> {
+    let mut b = ScenarioBuilder::new("validate-pool")
+        .path("validate.toml")
+        .seed(1);
+    for &(name, capacity) in semaphores {
+        b = b.semaphore(name, capacity);
+    }
+    let pool = WorkloadBuilder::new("pool")
+        .tasks(u64::from(tasks))
+        .steps(steps.to_vec())
+        .threads(workers);
+    let mut s = b.workload(pool).build().ok()?;
+    s.machine = machine.clone();
+    s.machine.cores = cores;
+    s.python = python.clone();
+    Some(s)
+}
 
 /// The validation suite: the real workloads' options and their
 /// simulations, whose step durations come from `loop_ns` (ns per

@@ -32,11 +32,10 @@
 
 use std::path::Path;
 
-use rayon::prelude::*;
 use serde_json::json;
 
 use super::ValidateArgs;
-use super::fit::{self, IoLoop};
+use super::fit::IoLoop;
 use super::probes::{self, ProbeDir};
 use super::profile::Profile;
 /// The rows live in [`super::rows`] (read by the chart too); re-exported here, where they are made.
@@ -44,18 +43,18 @@ pub use super::rows::Row;
 use super::rows::write_csv;
 use super::runner::utc_now;
 use super::stats::summarize;
-use crate::engine::time::{MS, Nanos};
+use super::suite::suite;
+use crate::engine::time::MS;
 use crate::failure::Failure;
 use crate::machine::MachineConfig;
 use crate::python::PythonConfig;
-use crate::scenario::Scenario;
-use crate::scenario::builder::{ScenarioBuilder, StepSpec, WorkloadBuilder, step};
+use crate::scenario::builder::{ScenarioBuilder, WorkloadBuilder, step};
 
 /// A profile older than this is reported as stale.
 pub const MAX_PROFILE_AGE_HOURS: f64 = 2.0;
 
 /// Seeds of the simulated distribution of a race-dominated workload.
-pub const SPREAD_SEEDS: std::ops::RangeInclusive<u64> = 1..=8;
+pub use super::suite::SPREAD_SEEDS;
 
 /// What `gilsim validate` produced.
 #[derive(Debug, Clone)]
@@ -187,196 +186,6 @@ pub fn profile_configs(
     Ok((s.machine, s.python))
 }
 
-/// One validation workload: how it runs for real and how it is simulated.
-pub(super) struct Case {
-    pub(super) workload: String,
-    pub(super) metric: &'static str,
-    pub(super) probe: &'static str,
-    pub(super) options: serde_json::Value,
-    pub(super) field: &'static str,
-    pub(super) higher: bool,
-    pub(super) sim: Sim,
-}
-
-/// How a validation workload is simulated.
-pub(super) enum Sim {
-    /// A thread pool batch: makespan.
-    Pool {
-        /// `[semaphores]`: name and capacity.
-        semaphores: &'static [(&'static str, u32)],
-        workers: u32,
-        tasks: u32,
-        steps: Vec<StepSpec>,
-    },
-    /// The convoy probe: I/O calls per second.
-    Convoy { count: u32, interval_us: u64 },
-    /// The convoy probe's loop on `cores` cores beside `cpu_threads`
-    /// CPU-bound threads, its call the pipe write or `time.sleep(sleep)`:
-    /// calls per second.
-    Beside {
-        cores: u32,
-        interval_us: u64,
-        cpu_threads: u32,
-        sleep: Option<Nanos>,
-    },
-    /// A `multiprocessing.Pool.map`: makespan.
-    ProcessMap(fit::PoolMap),
-    /// An asyncio fan-out (coroutine count and steps per workload): makespan.
-    Asyncio(Vec<(u32, Vec<StepSpec>)>),
-}
-
-impl Sim {
-    /// Simulates on `cores` (`None`: the cores the real run used).
-    fn run(
-        &self,
-        machine: &MachineConfig,
-        python: &PythonConfig,
-        io: &IoLoop,
-        profile_cores: u32,
-        cores: Option<u32>,
-    ) -> f64 {
-        match self {
-            Sim::Pool {
-                semaphores,
-                workers,
-                tasks,
-                steps,
-            } => pool_scenario(
-                semaphores,
-                machine,
-                python,
-                cores.unwrap_or(profile_cores),
-                *workers,
-                *tasks,
-                steps,
-            )
-            .map_or(f64::NAN, |s| fit::simulated_makespan(&s)),
-            Sim::ProcessMap(m) => {
-                fit::pool_map_scenario(machine, python, cores.unwrap_or(profile_cores), m)
-                    .map_or(f64::NAN, |s| fit::simulated_makespan(&s))
-            }
-            Sim::Asyncio(workloads) => {
-                fit::asyncio_scenario(machine, python, cores.unwrap_or(profile_cores), workloads)
-                    .map_or(f64::NAN, |s| fit::simulated_last_end(&s))
-            }
-            Sim::Convoy { count, interval_us } => {
-                let count = cores.unwrap_or(*count).max(1);
-                let length = if count > 1 { 1_000 * MS } else { 250 * MS };
-                fit::simulated_rate(&fit::convoy_scenario(
-                    machine,
-                    python,
-                    io,
-                    count,
-                    *interval_us,
-                    1,
-                    length,
-                ))
-            }
-            Sim::Beside { cores: own, .. } => fit::simulated_rate(&self.beside(
-                machine,
-                python,
-                io,
-                cores.unwrap_or(*own),
-                1_000 * MS,
-            )),
-        }
-    }
-
-    /// The simulated p25..p75 over [`SPREAD_SEEDS`], for the convoy only.
-    fn range(
-        &self,
-        machine: &MachineConfig,
-        python: &PythonConfig,
-        io: &IoLoop,
-        seconds: f64,
-    ) -> Option<(f64, f64)> {
-        let length = (seconds.max(0.05) * 1e9) as Nanos;
-        let s = match self {
-            Sim::Convoy { count, interval_us } => {
-                fit::convoy_scenario(machine, python, io, *count, *interval_us, 1, length)
-            }
-            Sim::Beside { cores, .. } => self.beside(machine, python, io, *cores, length),
-            _ => return None,
-        };
-        let mut rates: Vec<f64> = SPREAD_SEEDS
-            .collect::<Vec<u64>>()
-            .par_iter()
-            .map(|&seed| fit::simulated_rate_seed(&s, seed))
-            .collect();
-        rates.sort_by(f64::total_cmp);
-        Some((
-            super::stats::quantile(&rates, 0.25),
-            super::stats::quantile(&rates, 0.75),
-        ))
-    }
-
-    fn cores(&self, profile_cores: u32) -> u32 {
-        match self {
-            Sim::Pool { .. } | Sim::ProcessMap(_) | Sim::Asyncio(_) => profile_cores,
-            Sim::Convoy { count, .. } => *count,
-            Sim::Beside { cores, .. } => *cores,
-        }
-    }
-
-    /// A [`Sim::Beside`] on `cores` cores as a scenario of `length` after the warm-up.
-    fn beside(
-        &self,
-        machine: &MachineConfig,
-        python: &PythonConfig,
-        io: &IoLoop,
-        cores: u32,
-        length: Nanos,
-    ) -> Scenario {
-        let &Sim::Beside {
-            interval_us,
-            cpu_threads,
-            sleep,
-            ..
-        } = self
-        else {
-            unreachable!("beside() of another workload")
-        };
-        fit::beside_scenario(
-            machine,
-            python,
-            io,
-            cores,
-            interval_us,
-            cpu_threads,
-            sleep,
-            length,
-        )
-    }
-}
-
-/// A thread pool of `workers` running `tasks` tasks of `steps`, beside
-/// `semaphores`, on `cores` cores; `None` when it does not validate.
-fn pool_scenario(
-    semaphores: &[(&str, u32)],
-    machine: &MachineConfig,
-    python: &PythonConfig,
-    cores: u32,
-    workers: u32,
-    tasks: u32,
-    steps: &[StepSpec],
-) -> Option<Scenario> {
-    let mut b = ScenarioBuilder::new("validate-pool")
-        .path("validate.toml")
-        .seed(1);
-    for &(name, capacity) in semaphores {
-        b = b.semaphore(name, capacity);
-    }
-    let pool = WorkloadBuilder::new("pool")
-        .tasks(u64::from(tasks))
-        .steps(steps.to_vec())
-        .threads(workers);
-    let mut s = b.workload(pool).build().ok()?;
-    s.machine = machine.clone();
-    s.machine.cores = cores;
-    s.python = python.clone();
-    Some(s)
-}
-
 /// `gilsim validate`.
 pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     let profile = Profile::load(&args.profile).map_err(|e| {
@@ -410,7 +219,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
         (5, 16, 300_000, 8, 1.0)
     };
 
-    let cases = super::suite::suite(
+    let cases = suite(
         args.quick, loop_ns, sha_mb_s, &pinned, cores, tasks, iterations, mib, convoy_s,
     );
 
@@ -499,7 +308,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             io_call_ns * factor,
             &p.release_overhead,
         );
-        let sims = super::suite::suite(
+        let sims = suite(
             args.quick,
             loop_ns * factor,
             sha_mb_s / factor,
