@@ -65,6 +65,7 @@ mod law_processes_shared_memory;
 mod law_processes_start;
 mod law_races;
 mod law_semaphore;
+mod law_shapes;
 mod law_subinterpreters;
 mod limits;
 mod pitfalls;

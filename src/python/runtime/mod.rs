@@ -301,6 +301,8 @@ struct WorkloadState {
     ipc_cpu: Nanos,
     /// The process pool, for a process model.
     pool: Option<procs::PoolState>,
+    /// The worker processes, for a deployment shape.
+    shape: Option<Box<drivers::shapes::ShapeState>>,
 }
 
 /// Counters snapshotted at the end of the warm-up.
@@ -370,6 +372,8 @@ pub struct Runtime {
     live_processes: u64,
     /// Resident memory of subinterpreters, in bytes.
     subinterpreters_rss: u64,
+    /// Resident memory of the apps deployment shapes import, in bytes.
+    shapes_rss: u64,
     seed: u64,
     tasks_memory: u64,
     peak_rss: u64,
@@ -438,6 +442,7 @@ impl Runtime {
                 ipc_rng: Stream::new(seed, &format!("workload/{}/ipc", w.name)),
                 ipc_cpu: 0,
                 pool: None,
+                shape: None,
             })
             .collect();
         let batch_left = scenario
@@ -493,6 +498,7 @@ impl Runtime {
             live_threads: 0,
             live_processes: 1,
             subinterpreters_rss: 0,
+            shapes_rss: 0,
             seed,
             tasks_memory: 0,
             peak_rss: 0,
@@ -551,6 +557,7 @@ impl Runtime {
         for w in 0..self.workloads.len() {
             match self.workloads[w].arrival {
                 Arrival::Batch(_) | Arrival::Rate(_) => {
+                    self.start_workload(w, q);
                     q.schedule_at(0, Event::Arrival { workload: w })
                 }
                 Arrival::After { .. } | Arrival::Forever => self.start_workload(w, q),

@@ -24,7 +24,10 @@ impl Runtime {
         let w = t.workload;
         let arrival = t.task.take().unwrap_or(now);
         t.pc = 0;
-        let _role = t.role;
+        let interp = t.interp;
+        if self.workloads[w].driver.is_shape() {
+            self.shape_done(w, interp);
+        }
         self.count_completion(now, w, arrival);
         self.after_task(now, tid, w, q)
     }
@@ -38,6 +41,9 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> bool {
         let w = self.threads[tid].workload;
+        if self.workloads[w].driver.is_shape() {
+            return self.shape_next_task(now, tid, q);
+        }
         match self.take_queued(now, w, q) {
             Some(arrival) => {
                 self.threads[tid].task = Some(arrival);
