@@ -59,7 +59,10 @@ fn cpu_scales_with_processes_not_with_threads_in_one_process() {
 
 #[test]
 fn io_bound_handlers_scale_with_threads_per_process() {
-    let io = ["workload.web.steps=[{cpu=\"1ms\"},{io=\"50ms\"}]", "workload.web.rate=150/s"];
+    let io = [
+        "workload.web.steps=[{cpu=\"1ms\"},{io=\"50ms\"}]",
+        "workload.web.rate=150/s",
+    ];
     let tput = |threads: u32| {
         let t = format!("workload.web.run.per_process.workers={threads}");
         let mut sets = vec!["workload.web.run.workers=2", t.as_str()];
@@ -101,12 +104,23 @@ fn accept_hands_requests_to_idle_workers_round_robin_and_reuseport_do_not() {
     );
     // Dealt in turn: the counts differ by at most one.
     let c = counts(&rr);
-    assert!(c.iter().max().unwrap() - c.iter().min().unwrap() <= 1, "{c:?}");
+    assert!(
+        c.iter().max().unwrap() - c.iter().min().unwrap() <= 1,
+        "{c:?}"
+    );
     // One queue in front of four idle-seeking workers against four queues.
-    assert!(p99(&accept) * 2.0 < p99(&rr), "{} {}", p99(&accept), p99(&rr));
+    assert!(
+        p99(&accept) * 2.0 < p99(&rr),
+        "{} {}",
+        p99(&accept),
+        p99(&rr)
+    );
     assert!(p99(&rr) < p99(&hash), "{} {}", p99(&rr), p99(&hash));
     let c = counts(&hash);
-    assert!(c.iter().max().unwrap() - c.iter().min().unwrap() > 1, "{c:?}");
+    assert!(
+        c.iter().max().unwrap() - c.iter().min().unwrap() > 1,
+        "{c:?}"
+    );
     for o in [&accept, &rr, &hash] {
         assert!(o.workloads[0].throughput_per_s > 300.0);
     }
@@ -142,7 +156,10 @@ fn shape_keys_are_refused_where_they_do_not_apply() {
     };
     let err = |sets: &[&str]| err_in(SHAPE, sets);
     let e = err(&["workload.web.run.model=threads"]);
-    assert!(e.contains("`per_process` applies to a deployment shape"), "{e}");
+    assert!(
+        e.contains("`per_process` applies to a deployment shape"),
+        "{e}"
+    );
     let e = err(&["workload.web.run.api=executor"]);
     assert!(e.contains("`api` shapes a multiprocessing pool"), "{e}");
     let e = err(&["workload.web.run.balance=hash"]);
@@ -151,6 +168,83 @@ fn shape_keys_are_refused_where_they_do_not_apply() {
     assert!(e.contains("unknown per_process model `greenlets`"), "{e}");
     let e = err(&["workload.web.steps=[{lock=\"l\",steps=[{cpu=\"1ms\"}]}]"]);
     assert!(e.contains("`lock` steps in a deployment shape"), "{e}");
-    let e = err_in(&SHAPE.replace("rate = \"300/s\"", "repeat = \"forever\""), &[]);
+    let e = err_in(
+        &SHAPE.replace("rate = \"300/s\"", "repeat = \"forever\""),
+        &[],
+    );
     assert!(e.contains("`repeat` on a deployment shape"), "{e}");
+}
+
+/// The same workload written as a plain run of `model`.
+fn plain(model: &str, workers: &str) -> String {
+    SHAPE
+        .replace("model = \"processes\"", &format!("model = \"{model}\""))
+        .replace("workers = 4\n", &format!("workers = {workers}\n"))
+        .replace("per_process = { model = \"threads\", workers = 8 }\n", "")
+}
+
+#[test]
+fn one_process_runs_what_the_plain_model_runs() {
+    let io = "workload.web.steps=[{cpu=\"2ms\"},{io={exp=\"30ms\"}},{cpu=\"2ms\"}]";
+    let rate = "workload.web.rate=150/s";
+    // A thread pool inside one worker process draws what the pool draws.
+    let threads = simulate(&scenario_with(&plain("threads", "8"), &[io, rate]));
+    let shape = run(&["workload.web.run.workers=1", io, rate]);
+    let (a, b) = (&threads.workloads[0], &shape.workloads[0]);
+    assert_eq!(a.tasks_completed, b.tasks_completed);
+    assert_eq!(a.latency_ms, b.latency_ms);
+    // An event loop in one worker process: its own loop-cost stream, so
+    // close rather than equal.
+    let aio = simulate(&scenario_with(
+        &plain("asyncio", "\"unlimited\""),
+        &[io, rate],
+    ));
+    let one = run(&[
+        "workload.web.run.workers=1",
+        "workload.web.run.per_process={model=\"asyncio\"}",
+        io,
+        rate,
+    ]);
+    let p = |o: &RunOutput| o.workloads[0].latency_ms.expect("latency");
+    println!("asyncio {:?}, 1x asyncio {:?}", p(&aio), p(&one));
+    assert_eq!(one.workloads[0].workers, "1x asyncio");
+    assert!((p(&aio)[0] / p(&one)[0] - 1.0).abs() < 0.05);
+}
+
+#[test]
+fn event_loops_in_processes_scale_cpu_with_processes() {
+    let aio = |n: &str| {
+        let n = format!("workload.web.run.workers={n}");
+        run(&[
+            n.as_str(),
+            "workload.web.run.per_process={model=\"asyncio\"}",
+        ])
+        .workloads[0]
+            .clone()
+    };
+    let (one, four) = (aio("1"), aio("4"));
+    println!(
+        "1x asyncio {:.1}/s, 4x asyncio {:.1}/s",
+        one.throughput_per_s, four.throughput_per_s
+    );
+    assert!(one.throughput_per_s < 105.0, "{}", one.throughput_per_s);
+    assert!(four.throughput_per_s > 280.0, "{}", four.throughput_per_s);
+    assert_eq!(four.workers, "4x asyncio");
+}
+
+#[test]
+fn the_accept_queue_is_served_oldest_first() {
+    // Overloaded: 4 loops admit 2 requests each, 8 × 1/34 ms ≈ 235/s < 600/s.
+    let o = run(&[
+        "workload.web.run.per_process={model=\"asyncio\",workers=2}",
+        "workload.web.steps=[{cpu=\"2ms\"},{io=\"30ms\"},{cpu=\"2ms\"}]",
+        "workload.web.rate=600/s",
+    ]);
+    let w = &o.workloads[0];
+    let l = w.latency_ms.expect("latency");
+    println!("{:.1}/s, latency {l:?}", w.throughput_per_s);
+    assert!(w.throughput_per_s < 260.0);
+    // Served in arrival order, the waits grow with the backlog: seconds, not
+    // the 34 ms a request takes once accepted.
+    assert!(l[1] > 1000.0, "{l:?}");
 }

@@ -90,8 +90,9 @@ pub enum Event {
     CallReturn { thread: ThreadId, epoch: u64 },
     /// The warm-up ends: counters are snapshotted.
     WarmupEnd,
-    /// A coroutine's awaited I/O completes (asyncio).
-    AioDone { coro: usize },
+    /// A coroutine's awaited I/O completes (asyncio), on the program's loop
+    /// (`lp` `None`) or a shape process's.
+    AioDone { lp: Option<usize>, coro: usize },
 }
 
 impl From<MachineEvent> for Event {
@@ -708,7 +709,7 @@ impl Model for Runtime {
                     self.stale_events += 1;
                 }
             }
-            Event::AioDone { coro } => self.aio_io_done(now, coro, q),
+            Event::AioDone { lp, coro } => self.aio_io_done(now, lp, coro, q),
             Event::WarmupEnd => {
                 self.snapshot = Snapshot {
                     busy: self.machine.busy_time(now),

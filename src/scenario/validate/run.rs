@@ -326,15 +326,19 @@ impl Validator<'_> {
     fn shape(&self, table: &Table, key: &str) -> Option<Shape> {
         let pkey = join(key, "per_process");
         let entry = table.get("per_process")?;
-        let inner = self.ok(as_table(&entry.value, &pkey).map_err(|e| {
-            e.help("write per_process = { model = \"threads\", workers = 8 }")
-        }))?;
+        let inner = self.ok(as_table(&entry.value, &pkey)
+            .map_err(|e| e.help("write per_process = { model = \"threads\", workers = 8 }")))?;
         self.known_keys(inner, &pkey, "in per_process", PER_PROCESS_KEYS);
         let mkey = join(&pkey, "model");
         let Some(m) = inner.get("model") else {
             return self.fail(
-                missing(&entry.value.span, &mkey, " in per_process", "what runs in each worker process?")
-                    .help("add model = \"threads\", \"asyncio\" or \"sequential\""),
+                missing(
+                    &entry.value.span,
+                    &mkey,
+                    " in per_process",
+                    "what runs in each worker process?",
+                )
+                .help("add model = \"threads\", \"asyncio\" or \"sequential\""),
             );
         };
         let names = ["threads", "asyncio", "sequential"];
@@ -431,12 +435,16 @@ impl Validator<'_> {
             let k = e.key.as_str();
             let (message, help) = if !shape && SHAPE_KEYS.contains(&k) {
                 (
-                    format!("`{k}` applies to a deployment shape: model = \"processes\" with per_process"),
+                    format!(
+                        "`{k}` applies to a deployment shape: model = \"processes\" with per_process"
+                    ),
                     "add per_process = { model = \"threads\", workers = 8 }, or remove it",
                 )
             } else if shape && PROCESS_POOL_KEYS.contains(&k) {
                 (
-                    format!("`{k}` shapes a multiprocessing pool; with per_process the workers are forked server processes that accept their own requests"),
+                    format!(
+                        "`{k}` shapes a multiprocessing pool; with per_process the workers are forked server processes that accept their own requests"
+                    ),
                     "remove it",
                 )
             } else {

@@ -239,7 +239,9 @@ impl Validator<'_> {
                 .relational(),
             );
         }
-        if model.serves_only_arrivals() && matches!(arrival, Arrival::Forever | Arrival::After { .. }) {
+        if model.serves_only_arrivals()
+            && matches!(arrival, Arrival::Forever | Arrival::After { .. })
+        {
             let e = table
                 .entries
                 .iter()

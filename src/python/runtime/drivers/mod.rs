@@ -52,6 +52,12 @@ pub(super) struct ModelState {
     pub(super) pool_imported: bool,
     /// The asyncio event loop, if a workload runs on it.
     pub(super) aio: Option<Box<EventLoop>>,
+    /// The event loops of shapes' worker processes (`per_process` asyncio).
+    pub(super) loops: Vec<Box<EventLoop>>,
+    /// The loop the asyncio code works on now: `None` is `aio`, `Some(k)`
+    /// is `loops[k]` (set where a loop's work enters: its threads, its I/O
+    /// completions, its arrivals).
+    pub(super) cur_loop: std::cell::Cell<Option<usize>>,
     /// Per workload: its stage queue, when it has `after`.
     pub(super) stages: Vec<Option<StageState>>,
     /// Per workload: the stages it feeds, with its slot among their upstreams.
@@ -104,13 +110,19 @@ impl Driver {
     /// Whether the tasks run on the program's main thread, started with the
     /// program (no `thread_start`).
     pub(super) fn runs_on_main_thread(self) -> bool {
-        matches!(self, Driver::Sequential | Driver::Shape(PerProcess::Sequential))
+        matches!(
+            self,
+            Driver::Sequential | Driver::Shape(PerProcess::Sequential)
+        )
     }
 
     /// Whether the tasks are coroutines: they wait without blocking a
     /// thread, so their waits and lifetimes are counted per coroutine.
     pub(super) fn coroutines(self) -> bool {
-        self == Driver::Asyncio
+        matches!(
+            self,
+            Driver::Asyncio | Driver::Shape(PerProcess::Asyncio(_))
+        )
     }
 
     /// The library whose events and conditions the workload uses.

@@ -66,6 +66,8 @@ struct Proc {
     threads: u32,
     /// Requests accepted and not yet done.
     open: u64,
+    /// Its event loop (index among the shapes' loops), for asyncio.
+    lp: Option<usize>,
 }
 
 /// A shape workload's processes and its balancer.
@@ -89,10 +91,14 @@ impl ShapeState {
         }
     }
 
-    /// Whether process `p` has a worker free for a request now.
-    fn free(&self, p: usize) -> bool {
+    /// Whether process `p` has a worker free for a request now (for
+    /// asyncio, `polling`: its loop waits in `select`).
+    fn free(&self, p: usize, polling: bool) -> bool {
         let pr = &self.procs[p];
-        pr.queue.len() == 0 && (!pr.idle.is_empty() || pr.threads < self.max_threads())
+        match self.spec.per_process {
+            PerProcess::Asyncio(limit) => polling && limit.is_none_or(|m| pr.open < u64::from(m)),
+            _ => pr.queue.len() == 0 && (!pr.idle.is_empty() || pr.threads < self.max_threads()),
+        }
     }
 }
 
@@ -128,7 +134,8 @@ impl Runtime {
         let mut procs = Vec::with_capacity(n as usize);
         for k in 0..n {
             let gil_name = format!("workload/{name}/process/{k}/gil");
-            let mut gil = crate::python::gil::Gil::new(self.python.gil_handoff, self.seed, &gil_name);
+            let mut gil =
+                crate::python::gil::Gil::new(self.python.gil_handoff, self.seed, &gil_name);
             if self.record_gil {
                 gil.record();
             }
@@ -140,6 +147,7 @@ impl Runtime {
                 idle: VecDeque::new(),
                 threads: 0,
                 open: 0,
+                lp: None,
             });
         }
         // Without preload every worker imports the app; with it the master
@@ -156,11 +164,20 @@ impl Runtime {
             accepted: vec![0; n as usize],
         }));
         self.update_rss();
-        if spec.per_process == PerProcess::Sequential {
-            for p in 0..n as usize {
-                let interp = self.shape(w).procs[p].interp;
-                self.spawn_in(0, w, Role::Worker, None, interp, q);
-                self.shape_mut(w).procs[p].threads += 1;
+        for p in 0..n as usize {
+            let interp = self.shape(w).procs[p].interp;
+            match spec.per_process {
+                PerProcess::Sequential => {
+                    self.spawn_in(0, w, Role::Worker, None, interp, q);
+                    self.shape_mut(w).procs[p].threads += 1;
+                }
+                PerProcess::Asyncio(_) => {
+                    let lp = self.aio_new_shape_loop(w, p as u32, interp, q);
+                    let pr = &mut self.shape_mut(w).procs[p];
+                    pr.lp = Some(lp);
+                    pr.threads += 1;
+                }
+                PerProcess::Threads(_) => {}
             }
         }
     }
@@ -183,10 +200,17 @@ impl Runtime {
         for _ in 0..count {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
-            match self.balance(w) {
-                Some(p) => self.accept_into(now, w, p, now, q),
-                // No sync worker idle: the kernel's accept queue holds it.
-                None => self.workloads[w].queue.push_back(now),
+            if self.shape(w).spec.balance == Balance::Accept {
+                // The accept queue is FIFO: a process ready now takes the
+                // oldest connection waiting in it.
+                self.workloads[w].queue.push_back(now);
+                if let Some(p) = self.balance(w)
+                    && let Some(oldest) = self.workloads[w].queue.pop_front()
+                {
+                    self.accept_into(now, w, p, oldest, q);
+                }
+            } else if let Some(p) = self.balance(w) {
+                self.accept_into(now, w, p, now, q);
             }
         }
     }
@@ -194,6 +218,12 @@ impl Runtime {
     /// The process a new connection goes to, or `None` when it waits in
     /// the shared accept queue.
     fn balance(&mut self, w: usize) -> Option<usize> {
+        let polling: Vec<bool> = self
+            .shape(w)
+            .procs
+            .iter()
+            .map(|pr| pr.lp.is_some_and(|k| self.loop_polling(k)))
+            .collect();
         let s = self.shape_mut(w);
         let n = s.procs.len();
         match s.spec.balance {
@@ -204,16 +234,16 @@ impl Runtime {
             }
             Balance::Reuseport => Some(s.rng.below(n as u64) as usize),
             Balance::Accept => {
-                let free: Vec<usize> = (0..n).filter(|&p| s.free(p)).collect();
+                let free: Vec<usize> = (0..n).filter(|&p| s.free(p, polling[p])).collect();
                 if !free.is_empty() {
                     return Some(free[s.rng.below(free.len() as u64) as usize]);
                 }
                 match s.spec.per_process {
-                    PerProcess::Sequential => None,
+                    // The next sync worker to finish, or the next loop to
+                    // poll, takes it from the accept queue.
+                    PerProcess::Sequential | PerProcess::Asyncio(_) => None,
                     // gthread accepts while it polls, free thread or not.
-                    PerProcess::Threads(_) | PerProcess::Asyncio(_) => {
-                        Some(s.rng.below(n as u64) as usize)
-                    }
+                    PerProcess::Threads(_) => Some(s.rng.below(n as u64) as usize),
                 }
             }
         }
@@ -234,6 +264,14 @@ impl Runtime {
         s.accepted[p] += 1;
         let pr = &mut s.procs[p];
         pr.open += 1;
+        if let Some(lp) = pr.lp {
+            // The loop's `_accept_connection` creates the request's task.
+            let back = self.cur_loop();
+            self.enter_loop(Some(lp));
+            self.new_coro(now, arrival, w, false, q);
+            self.enter_loop(back);
+            return;
+        }
         pr.queue.push_back(arrival);
         if let Some(idle) = pr.idle.pop_front() {
             let task = pr.queue.pop_front();
@@ -243,6 +281,36 @@ impl Runtime {
             pr.threads += 1;
             let interp = pr.interp;
             self.spawn_in(now, w, Role::Worker, None, interp, q);
+        }
+    }
+
+    /// A shape process's loop is about to poll with `accept`: it takes
+    /// what waits in the shared accept queue first, as `_accept_connection`
+    /// does (up to its `backlog` of 100 per readiness event,
+    /// python/cpython `Lib/asyncio/selector_events.py`).
+    pub(in crate::python::runtime) fn shape_loop_accepts(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        q: &mut EventQueue<Event>,
+    ) {
+        let w = self.threads[tid].workload;
+        if !self.workloads[w].driver.is_shape() || self.shape(w).spec.balance != Balance::Accept {
+            return;
+        }
+        let p = self.proc_of(w, self.threads[tid].interp);
+        let limit = match self.shape(w).spec.per_process {
+            PerProcess::Asyncio(Some(m)) => u64::from(m),
+            _ => u64::MAX,
+        };
+        for _ in 0..100 {
+            if self.shape(w).procs[p].open >= limit {
+                break;
+            }
+            let Some(arrival) = self.workloads[w].queue.pop_front() else {
+                break;
+            };
+            self.accept_into(now, w, p, arrival, q);
         }
     }
 
