@@ -39,6 +39,7 @@ use super::profile::Profile;
 pub use super::rows::Row;
 use super::rows::write_csv;
 use super::runner::utc_now;
+use super::server::{self, ServerCosts, ServerRun};
 use super::stats::summarize;
 use crate::engine::time::{MS, Nanos, US};
 use crate::failure::Failure;
@@ -138,6 +139,26 @@ impl ValidateReport {
                 ));
             }
         }
+        for r in self
+            .rows
+            .iter()
+            .filter(|r| r.workload.starts_with("server-"))
+        {
+            if let (Some(real), Some(sim)) = (&r.real, r.simulated) {
+                let ratio = sim / real.median;
+                let (bound, within) = if r.metric == "served_per_s" {
+                    ("25%", (0.75..=1.25).contains(&ratio))
+                } else {
+                    ("a factor of 2", (0.5..=2.0).contains(&ratio))
+                };
+                out.push_str(&format!(
+                    "{} {}: simulated / real = {ratio:.2} ({} {bound})\n",
+                    r.workload,
+                    r.metric,
+                    if within { "within" } else { "NOT within" }
+                ));
+            }
+        }
         for n in &self.notes {
             out.push_str(&format!("note: {n}\n"));
         }
@@ -209,6 +230,14 @@ enum Sim {
     ProcessMap(fit::PoolMap),
     /// An asyncio fan-out (coroutine count and steps per workload): makespan.
     Asyncio(Vec<(u32, Vec<StepSpec>)>),
+    /// A server in a deployment shape under open-loop load: served rate
+    /// (`served`) or p99 latency in ms.
+    Server {
+        run: ServerRun,
+        costs: ServerCosts,
+        loop_ns: f64,
+        served: bool,
+    },
 }
 
 impl Sim {
@@ -245,6 +274,19 @@ impl Sim {
                 fit::asyncio_scenario(machine, python, cores.unwrap_or(profile_cores), workloads)
                     .map_or(f64::NAN, |s| fit::simulated_last_end(&s))
             }
+            Sim::Server {
+                run,
+                costs,
+                loop_ns,
+                served,
+            } => run.simulate(
+                machine,
+                python,
+                cores.unwrap_or(profile_cores),
+                *loop_ns,
+                costs,
+                *served,
+            ),
             Sim::Convoy { count, interval_us } => {
                 let count = cores.unwrap_or(*count).max(1);
                 let length = if count > 1 { 1_000 * MS } else { 250 * MS };
@@ -288,7 +330,9 @@ impl Sim {
 
     fn cores(&self, profile_cores: u32) -> u32 {
         match self {
-            Sim::Pool { .. } | Sim::ProcessMap(_) | Sim::Asyncio(_) => profile_cores,
+            Sim::Pool { .. } | Sim::ProcessMap(_) | Sim::Asyncio(_) | Sim::Server { .. } => {
+                profile_cores
+            }
             Sim::Convoy { count, .. } => *count,
         }
     }
@@ -355,10 +399,6 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
         (5, 16, 300_000, 8, 1.0)
     };
 
-    let cases = suite(
-        args.quick, loop_ns, sha_mb_s, &pinned, cores, tasks, iterations, mib, convoy_s,
-    );
-
     let python_path = args.python.clone().unwrap_or_else(|| {
         let exe = &profile.python.executable;
         if exe.is_empty() || !Path::new(exe).exists() {
@@ -373,6 +413,21 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     let noise_before = dir
         .run("noise.py", &noise_options)
         .map_err(|e| Failure::Run(e.to_string()))?;
+    // The server's and the load generator's own CPU per request, with an
+    // empty handler (calibrate/server.rs).
+    let server_costs = server::measure_costs(&dir, &pinned, args.quick).map_err(Failure::Run)?;
+    let cases = suite(
+        args.quick,
+        loop_ns,
+        sha_mb_s,
+        &pinned,
+        cores,
+        tasks,
+        iterations,
+        mib,
+        convoy_s,
+        &server_costs,
+    );
     let bar = super::progress_bar(reps * (cases.len() as u64 + 1), "validating", args.progress);
     let speed_options =
         json!({"cores": pinned, "seconds": if args.quick { 0.1 } else { 0.25 }, "idle": false});
@@ -393,11 +448,17 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
                 .map_err(|e| Failure::Run(e.to_string()))?,
         );
         bar.inc(1);
+        let mut last: Option<(usize, serde_json::Map<String, serde_json::Value>)> = None;
         for (i, c) in cases.iter().enumerate() {
             bar.set_message(c.workload.clone());
-            let out = dir
-                .run(c.probe, &c.options)
-                .map_err(|e| Failure::Run(e.to_string()))?;
+            // Rows of one run (a server's served rate and p99) read one output.
+            let out = match last.take() {
+                Some((j, out)) if cases[j].probe == c.probe && cases[j].options == c.options => out,
+                _ => dir
+                    .run(c.probe, &c.options)
+                    .map_err(|e| Failure::Run(e.to_string()))?,
+            };
+            last = Some((i, out.clone()));
             if let Some(b) = out
                 .get("background_cores")
                 .and_then(serde_json::Value::as_f64)
@@ -454,6 +515,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             iterations,
             mib,
             convoy_s,
+            &server_costs,
         );
         (m, p, io, sims)
     };
@@ -627,6 +689,11 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             "factor": speed,
             "median_abs_error_pct_other_choice": other_median,
         },
+        "server_costs": {
+            "what": "server.py with an empty handler, one run per kind of worker before the rounds: the workers' CPU per request (simulated as a cpu step before the handler) and the load generator's (a sequential workload at the same rate)",
+            "worker_ns": {"threads": server_costs.worker_ns[0], "asyncio": server_costs.worker_ns[1], "sequential": server_costs.worker_ns[2]},
+            "generator_ns": server_costs.generator_ns,
+        },
         "repetitions": reps,
         "interleaved": true,
         "quick": args.quick,
@@ -663,6 +730,7 @@ fn suite(
     iterations: u64,
     mib: u64,
     convoy_s: f64,
+    server_costs: &ServerCosts,
 ) -> Vec<Case> {
     let mut cases = Vec::new();
     for workers in [1u32, 4] {
@@ -805,6 +873,24 @@ fn suite(
             higher: true,
             sim: Sim::Convoy { count, interval_us },
         });
+    }
+    for run in server::runs(loop_ns, quick) {
+        for (metric, served) in [("served_per_s", true), ("p99_ms", false)] {
+            cases.push(Case {
+                workload: run.name(),
+                metric,
+                probe: "server.py",
+                options: run.options(pinned),
+                field: metric,
+                higher: served,
+                sim: Sim::Server {
+                    run,
+                    costs: *server_costs,
+                    loop_ns,
+                    served,
+                },
+            });
+        }
     }
 
     cases
