@@ -248,3 +248,52 @@ fn the_accept_queue_is_served_oldest_first() {
     // the 34 ms a request takes once accepted.
     assert!(l[1] > 1000.0, "{l:?}");
 }
+
+#[test]
+fn compare_ranks_shapes_and_one_process_matches_its_thread_pool() {
+    use gilsim::compare::{self, CompareArgs, Goal, parse_shapes};
+    let dir = tempfile::tempdir().unwrap();
+    let io = "workload.web.steps=[{cpu=\"2ms\"},{io={exp=\"20ms\"}},{cpu=\"2ms\"}]";
+    let report = compare::render(&CompareArgs {
+        file: "shape.toml".into(),
+        source: Some(SHAPE.to_string()),
+        models: Some(vec!["threads".into()]),
+        workers: Some(vec![16]),
+        shapes: Some(parse_shapes("1x16threads, 4x8threads, 4xasyncio, 8xsync").unwrap()),
+        replications: Some(1),
+        goal: Goal::Latency,
+        out: Some(dir.path().to_path_buf()),
+        overrides: vec![io.into(), "duration=3s".into()],
+        svg_only: true,
+        ..CompareArgs::default()
+    })
+    .unwrap_or_else(|e| panic!("{}", e.message()))
+    .0;
+    let by = |label: &str| {
+        report
+            .candidates
+            .iter()
+            .find(|c| c.label() == label)
+            .and_then(|c| c.metrics.clone())
+            .unwrap_or_else(|| panic!("no {label}: {}", report.text))
+    };
+    println!("{}", report.text);
+    // One worker process running a pool of 16 is the pool of 16.
+    let (pool, one) = (by("threads ×16"), by("1x16 threads"));
+    assert_eq!(pool.throughput, one.throughput);
+    assert_eq!(pool.p99_ms, one.p99_ms);
+    // 300/s × 4 ms of Python: one GIL cannot keep up, four can.
+    assert!(one.throughput.0 < 260.0, "{:?}", one.throughput);
+    for shape in ["4x8 threads", "4x asyncio"] {
+        let m = by(shape);
+        assert!(m.throughput.0 > 280.0, "{shape} {:?}", m.throughput);
+        assert!(m.p99_ms.unwrap().0 < one.p99_ms.unwrap().0 / 5.0);
+    }
+    assert!(report.text.contains("4x asyncio"));
+    assert!(parse_shapes("4x0threads").is_err());
+    assert!(parse_shapes("8xthreads").is_err());
+    assert_eq!(
+        parse_shapes("2 × 100 asyncio").unwrap(),
+        vec![(2, gilsim::workload::PerProcess::Asyncio(Some(100)))]
+    );
+}
