@@ -171,7 +171,7 @@ fn draw(table: &Table<'_>, spec: &Spec<'_>) -> LineChart {
         .enumerate()
         .map(|(i, k)| (3 + i, k))
         .filter(|(c, _)| !used.contains(c))
-        .filter(|(c, _)| !used.iter().any(|&u| varies_with(&table.records, *c, u)))
+        .filter(|(c, _)| !used.iter().any(|&u| varies_with(table.records, *c, u)))
         .filter_map(|(c, k)| table.records.first().map(|r| (c, r[c].clone(), k)))
         .collect();
     let rows: Vec<&Vec<String>> = table

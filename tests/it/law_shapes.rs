@@ -297,3 +297,22 @@ fn compare_ranks_shapes_and_one_process_matches_its_thread_pool() {
         vec![(2, gilsim::workload::PerProcess::Asyncio(Some(100)))]
     );
 }
+
+#[test]
+fn a_shape_s_timeline_has_a_lane_per_thread_in_its_process() {
+    for shape in [
+        "workload.web.run.per_process={model=\"asyncio\"}",
+        "workload.web.run.per_process={model=\"threads\",workers=3}",
+        "workload.web.run.per_process={model=\"sequential\"}",
+    ] {
+        let s = scenario_with(SHAPE, &[shape, "workload.web.run.workers=2"]);
+        let o = simulate_traced(&s, 0, 200_000_000);
+        assert_timeline_invariants(&s, &o);
+        let t = o.timeline.as_ref().unwrap();
+        // The main interpreter and one per worker process.
+        assert_eq!(t.gils.len(), 3, "{shape}");
+        let interps: std::collections::BTreeSet<usize> =
+            t.threads.iter().map(|l| l.interpreter).collect();
+        assert_eq!(interps, [1, 2].into_iter().collect(), "{shape}");
+    }
+}

@@ -53,7 +53,7 @@ pub(super) struct ModelState {
     /// The asyncio event loop, if a workload runs on it.
     pub(super) aio: Option<Box<EventLoop>>,
     /// The event loops of shapes' worker processes (`per_process` asyncio).
-    pub(super) loops: Vec<Box<EventLoop>>,
+    pub(super) loops: Vec<EventLoop>,
     /// The loop the asyncio code works on now: `None` is `aio`, `Some(k)`
     /// is `loops[k]` (set where a loop's work enters: its threads, its I/O
     /// completions, its arrivals).

@@ -253,7 +253,7 @@ impl Runtime {
         let name = format!("workload/{}/process/{k}/loop", self.workloads[w].name);
         let cores = self.machine.cores() as u32;
         let l = self.new_loop(w, cores, self.seed, &name);
-        self.models.loops.push(Box::new(l));
+        self.models.loops.push(l);
         let i = self.models.loops.len() - 1;
         let tid = self.spawn_in(0, w, Role::Loop, None, interp, q);
         self.models.loops[i].thread = Some(tid);
@@ -288,14 +288,14 @@ impl Runtime {
     fn cur(&self) -> Option<&EventLoop> {
         match self.models.cur_loop.get() {
             None => self.models.aio.as_deref(),
-            Some(k) => self.models.loops.get(k).map(|l| &**l),
+            Some(k) => self.models.loops.get(k),
         }
     }
 
     fn lp(&mut self) -> &mut EventLoop {
         let l = match self.models.cur_loop.get() {
             None => self.models.aio.as_deref_mut(),
-            Some(k) => self.models.loops.get_mut(k).map(|l| &mut **l),
+            Some(k) => self.models.loops.get_mut(k),
         };
         match l {
             Some(l) => l,
@@ -475,7 +475,7 @@ impl Runtime {
     /// The loop thread's poll timed out (a `CallReturn` of its thread).
     pub(in crate::python::runtime) fn aio_poll_returned(&mut self, tid: ThreadId) {
         let main = self.models.aio.as_deref_mut().into_iter();
-        for l in main.chain(self.models.loops.iter_mut().map(|l| &mut **l)) {
+        for l in main.chain(self.models.loops.iter_mut()) {
             if l.thread == Some(tid) {
                 l.polling = false;
             }
@@ -563,9 +563,12 @@ impl Runtime {
     pub(in crate::python::runtime) fn aio_label(&self, tid: ThreadId) -> String {
         let t = &self.threads[tid];
         let name = &self.workloads[t.workload].name;
-        match t.role {
-            Role::Loop => format!("{name}/event-loop"),
-            _ => format!("{name}/executor-{}", t.index),
+        let shape_loop = self.models.loops.iter().position(|l| l.thread == Some(tid));
+        match (t.role, shape_loop) {
+            // A shape's worker process K: its loop thread.
+            (Role::Loop, Some(k)) => format!("{name}/event-loop-{k}"),
+            (Role::Loop, None) => format!("{name}/event-loop"),
+            (_, _) => format!("{name}/executor-{}", t.index),
         }
     }
 }
