@@ -12,7 +12,10 @@
 //! step before the handler's), are measured before the rounds by the same
 //! probe with an empty handler (no loop, no wait) at a low rate, one run per
 //! kind of worker: never from the validated runs. The handler's loops take
-//! their durations from the profile's `cpu_loop_ns`.
+//! their durations from the profile's `cpu_loop_ns`. What a request spends
+//! outside the server (the client's connect, write and read, loopback round
+//! trips) is the same probe's median latency of an empty request less the
+//! simulated one, added to the simulated p99.
 
 use serde_json::json;
 
@@ -28,13 +31,17 @@ use crate::workload::PerProcess;
 /// Seeds a shape's simulated served rate and p99 are averaged over.
 const SEEDS: [u64; 4] = [1, 2, 3, 4];
 
-/// The per-request CPU the probe measured with an empty handler.
+/// What the probe measured with an empty handler.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ServerCosts {
     /// The workers' CPU per request, by kind: threads, asyncio, sequential (ns).
     pub worker_ns: [f64; 3],
     /// The load generator's CPU per request (ns), the median over the kinds.
     pub generator_ns: f64,
+    /// The median latency of an empty request, by kind (ns): the client's
+    /// connect, write and read and the loopback round trips, which the
+    /// simulated server does not contain.
+    pub floor_ns: [f64; 3],
 }
 
 impl ServerCosts {
@@ -43,6 +50,7 @@ impl ServerCosts {
         ServerCosts {
             worker_ns: [0.0; 3],
             generator_ns: 0.0,
+            floor_ns: [0.0; 3],
         }
     }
 
@@ -57,6 +65,37 @@ fn kind_index(p: PerProcess) -> usize {
         PerProcess::Asyncio(_) => 1,
         PerProcess::Sequential => 2,
     }
+}
+
+/// A server row's line under the table: served within 25%, p99 within a
+/// factor of 2 (`None` for other rows, or without both values).
+pub fn verdict(r: &super::rows::Row) -> Option<String> {
+    if !r.workload.starts_with("server-") {
+        return None;
+    }
+    let ratio = r.simulated? / r.real.as_ref()?.median;
+    let (bound, within) = if r.metric == "served_per_s" {
+        ("25%", (0.75..=1.25).contains(&ratio))
+    } else {
+        ("a factor of 2", (0.5..=2.0).contains(&ratio))
+    };
+    Some(format!(
+        "{} {}: simulated / real = {ratio:.2} ({} {bound})\n",
+        r.workload,
+        r.metric,
+        if within { "within" } else { "NOT within" }
+    ))
+}
+
+/// The costs as `validation.json` records them.
+pub fn costs_json(c: &ServerCosts) -> serde_json::Value {
+    let by_kind = |v: &[f64; 3]| json!({"threads": v[0], "asyncio": v[1], "sequential": v[2]});
+    json!({
+        "what": "server.py with an empty handler, one run per kind of worker before the rounds: the workers' CPU per request (simulated as a cpu step before the handler), the load generator's (a sequential workload at the same rate), and the median latency of an empty request (less its simulated one, added to the simulated p99)",
+        "worker_ns": by_kind(&c.worker_ns),
+        "generator_ns": c.generator_ns,
+        "empty_request_p50_ns": by_kind(&c.floor_ns),
+    })
 }
 
 /// Runs the empty-handler probe once per kind of worker.
@@ -80,6 +119,8 @@ pub fn measure_costs(
             probes::number(&out, "server.py", "worker_cpu_per_request_us")
                 .map_err(|e| e.to_string())?
                 * 1e3;
+        costs.floor_ns[kind_index(p)] =
+            probes::number(&out, "server.py", "p50_ms").map_err(|e| e.to_string())? * 1e6;
         generator.push(
             probes::number(&out, "server.py", "generator_cpu_per_request_us")
                 .map_err(|e| e.to_string())?
@@ -159,7 +200,33 @@ impl ServerRun {
                 w.latency_ms.map_or(f64::NAN, |l| l[3])
             };
         }
-        total / SEEDS.len() as f64
+        let mean = total / SEEDS.len() as f64;
+        if served {
+            return mean;
+        }
+        // What every request spends outside the simulated server: the
+        // empty request's real median latency over its simulated one.
+        let empty = ServerRun {
+            workers: 1,
+            per_process: match self.per_process {
+                PerProcess::Threads(_) => PerProcess::Threads(2),
+                p => p,
+            },
+            rate: 100,
+            seconds: 2.0,
+            iterations: (0, 0),
+            wait: 0,
+        };
+        let Some(e) = empty.scenario(machine, python, cores, loop_ns, costs) else {
+            return f64::NAN;
+        };
+        let sim_floor_ms = run(&e, 1, RunOptions::default())
+            .ok()
+            .and_then(|o| o.workloads.first().and_then(|w| w.latency_ms))
+            .map_or(f64::NAN, |l| l[1]);
+        let outside_ms =
+            (costs.floor_ns[kind_index(self.per_process)] / 1e6 - sim_floor_ms).max(0.0);
+        mean + outside_ms
     }
 
     fn scenario(

@@ -139,26 +139,7 @@ impl ValidateReport {
                 ));
             }
         }
-        for r in self
-            .rows
-            .iter()
-            .filter(|r| r.workload.starts_with("server-"))
-        {
-            if let (Some(real), Some(sim)) = (&r.real, r.simulated) {
-                let ratio = sim / real.median;
-                let (bound, within) = if r.metric == "served_per_s" {
-                    ("25%", (0.75..=1.25).contains(&ratio))
-                } else {
-                    ("a factor of 2", (0.5..=2.0).contains(&ratio))
-                };
-                out.push_str(&format!(
-                    "{} {}: simulated / real = {ratio:.2} ({} {bound})\n",
-                    r.workload,
-                    r.metric,
-                    if within { "within" } else { "NOT within" }
-                ));
-            }
-        }
+        out.extend(self.rows.iter().filter_map(server::verdict));
         for n in &self.notes {
             out.push_str(&format!("note: {n}\n"));
         }
@@ -689,11 +670,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             "factor": speed,
             "median_abs_error_pct_other_choice": other_median,
         },
-        "server_costs": {
-            "what": "server.py with an empty handler, one run per kind of worker before the rounds: the workers' CPU per request (simulated as a cpu step before the handler) and the load generator's (a sequential workload at the same rate)",
-            "worker_ns": {"threads": server_costs.worker_ns[0], "asyncio": server_costs.worker_ns[1], "sequential": server_costs.worker_ns[2]},
-            "generator_ns": server_costs.generator_ns,
-        },
+        "server_costs": server::costs_json(&server_costs),
         "repetitions": reps,
         "interleaved": true,
         "quick": args.quick,
