@@ -213,6 +213,9 @@ struct CompareCli {
     /// Worker counts (default: 1, cores, 2x cores, 4x cores, 32, and more when the tasks mostly wait: cores / their CPU share, up to 1024).
     #[arg(long, value_name = "LIST")]
     workers: Option<String>,
+    /// Deployment shapes to try, e.g. 1x32threads,4x8threads,4xasyncio,8xsync (processes x what each runs); alone, only these are compared.
+    #[arg(long, value_name = "LIST")]
+    shapes: Option<String>,
     /// Cores of the machine, overriding the scenario's.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     cores: Option<u32>,
@@ -375,12 +378,14 @@ where
             out!("{}", check_text(&file, &report.study, &report.defaults));
         }),
         Command::Compare(c) => compare::args_lists(c.models.as_deref(), c.workers.as_deref())
-            .and_then(|(models, workers)| {
+            .and_then(|lists| Ok((lists, compare::args_shapes(c.shapes.as_deref())?)))
+            .and_then(|((models, workers), shapes)| {
                 compare::compare(&compare::CompareArgs {
                     file: c.file,
                     source: None,
                     workload: c.workload,
                     models,
+                    shapes,
                     workers,
                     cores: c.cores,
                     replications: c.replications,

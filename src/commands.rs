@@ -321,10 +321,20 @@ pub fn render(args: &RunArgs) -> Result<(RunReport, Files), Failure> {
                 .collect();
             title = format!("{title}: point {traced_point} ({})", at.join(", "));
         }
-        let svg = gantt::render_svg(t, &title)
-            .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
-        write_file(&mut out, "timeline.svg", svg.as_bytes());
-        if png {
+        let svg = gantt::render_svg(t, &title);
+        // The timeline of a single point is drawn unasked: one too large to
+        // draw (thousands of worker processes) is left out, not an error.
+        let asked = args.trace || args.trace_point.is_some();
+        let svg = match svg {
+            Err(crate::report::chart::ChartError::TooLarge(_)) if !asked => None,
+            other => {
+                Some(other.map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?)
+            }
+        };
+        if let Some(svg) = &svg {
+            write_file(&mut out, "timeline.svg", svg.as_bytes());
+        }
+        if png && svg.is_some() {
             let png = gantt::render_png(t, &title)
                 .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
             write_file(&mut out, "timeline.png", &png);

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use serde_json::json;
 
 use super::fit::{self, IoLoop};
+use super::server::{self, ServerCosts, ServerRun};
 use crate::engine::time::{MS, Nanos, US};
 use crate::machine::MachineConfig;
 use crate::python::PythonConfig;
@@ -52,6 +53,14 @@ pub(super) enum Sim {
     ProcessMap(fit::PoolMap),
     /// An asyncio fan-out (coroutine count and steps per workload): makespan.
     Asyncio(Vec<(u32, Vec<StepSpec>)>),
+    /// A server in a deployment shape under open-loop load: served rate
+    /// (`served`) or p99 latency in ms.
+    Server {
+        run: ServerRun,
+        costs: ServerCosts,
+        loop_ns: f64,
+        served: bool,
+    },
 }
 
 impl Sim {
@@ -88,6 +97,19 @@ impl Sim {
                 fit::asyncio_scenario(machine, python, cores.unwrap_or(profile_cores), workloads)
                     .map_or(f64::NAN, |s| fit::simulated_last_end(&s))
             }
+            Sim::Server {
+                run,
+                costs,
+                loop_ns,
+                served,
+            } => run.simulate(
+                machine,
+                python,
+                cores.unwrap_or(profile_cores),
+                *loop_ns,
+                costs,
+                *served,
+            ),
             Sim::Convoy { count, interval_us } => {
                 let count = cores.unwrap_or(*count).max(1);
                 let length = if count > 1 { 1_000 * MS } else { 250 * MS };
@@ -141,7 +163,9 @@ impl Sim {
 
     pub(super) fn cores(&self, profile_cores: u32) -> u32 {
         match self {
-            Sim::Pool { .. } | Sim::ProcessMap(_) | Sim::Asyncio(_) => profile_cores,
+            Sim::Pool { .. } | Sim::ProcessMap(_) | Sim::Asyncio(_) | Sim::Server { .. } => {
+                profile_cores
+            }
             Sim::Convoy { count, .. } => *count,
             Sim::Beside { cores, .. } => *cores,
         }
@@ -220,6 +244,7 @@ pub(super) fn suite(
     iterations: u64,
     mib: u64,
     convoy_s: f64,
+    server_costs: &ServerCosts,
 ) -> Vec<Case> {
     let mut cases = Vec::new();
     for workers in [1u32, 4] {
@@ -362,6 +387,24 @@ pub(super) fn suite(
             higher: true,
             sim: Sim::Convoy { count, interval_us },
         });
+    }
+    for run in server::runs(loop_ns, quick) {
+        for (metric, served) in [("served_per_s", true), ("p99_ms", false)] {
+            cases.push(Case {
+                workload: run.name(),
+                metric,
+                probe: "server.py",
+                options: run.options(pinned),
+                field: metric,
+                higher: served,
+                sim: Sim::Server {
+                    run,
+                    costs: *server_costs,
+                    loop_ns,
+                    served,
+                },
+            });
+        }
     }
     contention(&mut cases, quick, loop_ns, pinned, cores, first, convoy_s);
     cases

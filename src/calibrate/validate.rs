@@ -42,6 +42,7 @@ use super::profile::Profile;
 pub use super::rows::Row;
 use super::rows::write_csv;
 use super::runner::utc_now;
+use super::server;
 use super::stats::summarize;
 use super::suite::suite;
 use crate::engine::time::MS;
@@ -141,6 +142,7 @@ impl ValidateReport {
                 ));
             }
         }
+        out.extend(self.rows.iter().filter_map(server::verdict));
         for n in &self.notes {
             out.push_str(&format!("note: {n}\n"));
         }
@@ -219,10 +221,6 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
         (5, 16, 300_000, 8, 1.0)
     };
 
-    let cases = suite(
-        args.quick, loop_ns, sha_mb_s, &pinned, cores, tasks, iterations, mib, convoy_s,
-    );
-
     let python_path = args.python.clone().unwrap_or_else(|| {
         let exe = &profile.python.executable;
         if exe.is_empty() || !Path::new(exe).exists() {
@@ -237,6 +235,21 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     let noise_before = dir
         .run("noise.py", &noise_options)
         .map_err(|e| Failure::Run(e.to_string()))?;
+    // The server's and the load generator's own CPU per request, with an
+    // empty handler (calibrate/server.rs).
+    let server_costs = server::measure_costs(&dir, &pinned, args.quick).map_err(Failure::Run)?;
+    let cases = suite(
+        args.quick,
+        loop_ns,
+        sha_mb_s,
+        &pinned,
+        cores,
+        tasks,
+        iterations,
+        mib,
+        convoy_s,
+        &server_costs,
+    );
     let bar = super::progress_bar(reps * (cases.len() as u64 + 1), "validating", args.progress);
     let speed_options =
         json!({"cores": pinned, "seconds": if args.quick { 0.1 } else { 0.25 }, "idle": false});
@@ -257,11 +270,17 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
                 .map_err(|e| Failure::Run(e.to_string()))?,
         );
         bar.inc(1);
+        let mut last: Option<(usize, serde_json::Map<String, serde_json::Value>)> = None;
         for (i, c) in cases.iter().enumerate() {
             bar.set_message(c.workload.clone());
-            let out = dir
-                .run(c.probe, &c.options)
-                .map_err(|e| Failure::Run(e.to_string()))?;
+            // Rows of one run (a server's served rate and p99) read one output.
+            let out = match last.take() {
+                Some((j, out)) if cases[j].probe == c.probe && cases[j].options == c.options => out,
+                _ => dir
+                    .run(c.probe, &c.options)
+                    .map_err(|e| Failure::Run(e.to_string()))?,
+            };
+            last = Some((i, out.clone()));
             if let Some(b) = out
                 .get("background_cores")
                 .and_then(serde_json::Value::as_f64)
@@ -318,6 +337,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             iterations,
             mib,
             convoy_s,
+            &server_costs,
         );
         (m, p, io, sims)
     };
@@ -491,6 +511,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             "factor": speed,
             "median_abs_error_pct_other_choice": other_median,
         },
+        "server_costs": server::costs_json(&server_costs),
         "repetitions": reps,
         "interleaved": true,
         "quick": args.quick,

@@ -67,6 +67,7 @@ mod law_processes_start;
 mod law_races;
 mod law_request_mix;
 mod law_semaphore;
+mod law_shapes;
 mod law_subinterpreters;
 mod limits;
 mod pitfalls;

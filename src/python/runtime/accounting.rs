@@ -256,6 +256,7 @@ impl Runtime {
         let rss = [
             self.python.process_rss.saturating_mul(self.live_processes),
             self.subinterpreters_rss,
+            self.shapes_rss,
             self.python.thread_rss.saturating_mul(self.live_threads),
             self.python
                 .asyncio

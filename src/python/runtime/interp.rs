@@ -258,8 +258,14 @@ impl Runtime {
             return Some(Cursor::Thread(tid));
         }
         match self.models.agents[tid].plan.front() {
-            Some(&Act::Coro(c)) => Some(Cursor::Coro(c)),
-            Some(&Act::Slice(c)) => Some(Cursor::Slice(tid, c)),
+            Some(&Act::Coro(c)) => {
+                self.enter_loop_of(tid);
+                Some(Cursor::Coro(c))
+            }
+            Some(&Act::Slice(c)) => {
+                self.enter_loop_of(tid);
+                Some(Cursor::Slice(tid, c))
+            }
             Some(Act::Program(_)) => Some(Cursor::Thread(tid)),
             _ => None,
         }

@@ -91,8 +91,9 @@ pub enum Event {
     CallReturn { thread: ThreadId, epoch: u64 },
     /// The warm-up ends: counters are snapshotted.
     WarmupEnd,
-    /// A coroutine's awaited I/O completes (asyncio).
-    AioDone { coro: usize },
+    /// A coroutine's awaited I/O completes (asyncio), on the program's loop
+    /// (`lp` `None`) or a shape process's.
+    AioDone { lp: Option<usize>, coro: usize },
 }
 
 impl From<MachineEvent> for Event {
@@ -318,6 +319,8 @@ struct WorkloadState {
     ipc_cpu: Nanos,
     /// The process pool, for a process model.
     pool: Option<procs::PoolState>,
+    /// The worker processes, for a deployment shape.
+    shape: Option<Box<drivers::shapes::ShapeState>>,
 }
 
 /// The tasks of one `one_of` branch completed in the window.
@@ -396,6 +399,8 @@ pub struct Runtime {
     live_processes: u64,
     /// Resident memory of subinterpreters, in bytes.
     subinterpreters_rss: u64,
+    /// Resident memory of the apps deployment shapes import, in bytes.
+    shapes_rss: u64,
     seed: u64,
     tasks_memory: u64,
     peak_rss: u64,
@@ -475,6 +480,7 @@ impl Runtime {
                 ipc_rng: Stream::new(seed, &format!("workload/{}/ipc", w.name)),
                 ipc_cpu: 0,
                 pool: None,
+                shape: None,
             })
             .collect();
         let batch_left = scenario
@@ -530,6 +536,7 @@ impl Runtime {
             live_threads: 0,
             live_processes: 1,
             subinterpreters_rss: 0,
+            shapes_rss: 0,
             seed,
             tasks_memory: 0,
             peak_rss: 0,
@@ -589,6 +596,7 @@ impl Runtime {
         for w in 0..self.workloads.len() {
             match self.workloads[w].arrival {
                 Arrival::Batch(_) | Arrival::Rate(_) => {
+                    self.start_workload(w, q);
                     q.schedule_at(0, Event::Arrival { workload: w })
                 }
                 Arrival::After { .. } | Arrival::Forever => self.start_workload(w, q),
@@ -751,7 +759,7 @@ impl Model for Runtime {
                     self.stale_events += 1;
                 }
             }
-            Event::AioDone { coro } => self.aio_io_done(now, coro, q),
+            Event::AioDone { lp, coro } => self.aio_io_done(now, lp, coro, q),
             Event::WarmupEnd => {
                 self.snapshot = Snapshot {
                     busy: self.machine.busy_time(now),

@@ -563,6 +563,17 @@ impl Runtime {
     /// runs, a `to_thread` body on an executor thread) at its current step,
     /// or a message of tasks it holds. Pushes the task ids on `ids`.
     fn span_of(&self, tid: ThreadId, ids: &mut Vec<u64>) -> Option<SpanNow> {
+        // A loop thread's coroutines are those of its own loop (a shape's
+        // worker process has one each); the current loop is put back after.
+        let saved = self.cur_loop();
+        self.enter_loop_of(tid);
+        let span = self.span_in_loop(tid, ids);
+        self.enter_loop(saved);
+        span
+    }
+
+    /// [`Runtime::span_of`] with `tid`'s loop current.
+    fn span_in_loop(&self, tid: ThreadId, ids: &mut Vec<u64>) -> Option<SpanNow> {
         let t = &self.threads[tid];
         // A thread blocked in an `io` or `sleep` call has moved past it
         // (`start_call` advances before it blocks).

@@ -7,7 +7,7 @@ use crate::engine::random::Dist;
 use crate::scenario::diagnostic::Diag;
 use crate::scenario::document::{Entry, Node, Table, Value};
 use crate::scenario::typed::{Res, dist, int_in, join, list, suggest, type_error, unknown_key};
-use crate::workload::{Step, Support};
+use crate::workload::{Model, Step, Support};
 
 pub(in crate::scenario) const STEP_KINDS: &[&str] = &[
     "cpu",
@@ -185,7 +185,7 @@ impl Validator<'_> {
         if SYNC_STEPS.contains(&kind.key.as_str()) {
             return self.parse_sync_step(kind, table.get("n"), nested, key);
         }
-        let blocking_io: fn(Dist) -> Step = if self.model.coroutines() && !self.in_to_thread {
+        let blocking_io: fn(Dist) -> Step = if self.model.coroutine_steps() && !self.in_to_thread {
             Step::BlockingIo
         } else {
             // Outside a coroutine, a blocking call is plain blocking I/O.
@@ -247,6 +247,18 @@ impl Validator<'_> {
                 )),
             );
         };
+        if self.model_known && matches!(self.model, Model::Shape(_)) {
+            return self.fail(
+                Diag::new(
+                    format!("`{what}` steps in a deployment shape are not built yet in this version of gilsim"),
+                    &kind.key_span,
+                    "not supported yet",
+                )
+                .key(join(key, what))
+                .note("each worker process would have its own lock or semaphore")
+                .relational(),
+            );
+        }
         if what == "lock" {
             let lock = name.map(|name| match self.locks.iter().position(|l| l == name) {
                 Some(i) => i,

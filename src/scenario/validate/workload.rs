@@ -251,6 +251,27 @@ impl Validator<'_> {
                 .relational(),
             );
         }
+        if model.serves_only_arrivals()
+            && matches!(arrival, Arrival::Forever | Arrival::After { .. })
+        {
+            let e = table
+                .entries
+                .iter()
+                .find(|e| matches!(e.key.as_str(), "repeat" | "after"));
+            let span = e.map_or(&item.span, |e| &e.key_span);
+            self.report(
+                Diag::new(
+                    format!(
+                        "`{}` on a deployment shape (per_process) is not built yet in this version of gilsim",
+                        e.map_or("repeat", |e| e.key.as_str())
+                    ),
+                    span,
+                    "a shape serves requests that arrive: use `rate` or `tasks`",
+                )
+                .key(join(prefix, e.map_or("repeat", |e| e.key.as_str())))
+                .relational(),
+            );
+        }
         if model.coroutines() && *arrival == Arrival::Forever && workers == Workers::Unlimited {
             let e = table.get("repeat").map_or(&item.span, |e| &e.key_span);
             self.report(

@@ -592,6 +592,16 @@ impl Runtime {
         })
     }
 
+    /// `task` of `w`, picked up by a worker at `now` (counted, given its
+    /// arrival order).
+    pub(in crate::python::runtime) fn pick(&mut self, w: usize, task: Task, now: Nanos) -> Task {
+        self.workloads[w].picked += 1;
+        Task {
+            index: Some(self.next_index(w)),
+            ..task.picked_at(now)
+        }
+    }
+
     /// The arrival order of `w`'s next task taken from its queue or
     /// created (the queue is first in, first out).
     pub(in crate::python::runtime) fn next_index(&mut self, w: usize) -> u64 {

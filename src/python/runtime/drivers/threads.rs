@@ -24,7 +24,11 @@ impl Runtime {
         let w = t.workload;
         let task = t.task.take();
         t.pc = 0;
+        let interp = t.interp;
         let task = task.unwrap_or_else(|| self.new_task(now).picked_at(now));
+        if self.workloads[w].driver.is_shape() {
+            self.shape_done(w, interp);
+        }
         self.count_completion(now, w, task);
         self.after_task(now, tid, w, q)
     }
@@ -38,6 +42,9 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> bool {
         let w = self.threads[tid].workload;
+        if self.workloads[w].driver.is_shape() {
+            return self.shape_next_task(now, tid, q);
+        }
         match self.take_queued(now, w, q) {
             Some(task) => {
                 self.threads[tid].task = Some(task);

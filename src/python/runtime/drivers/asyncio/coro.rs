@@ -5,7 +5,7 @@
 use crate::engine::EventQueue;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
-use crate::workload::{Arrival, Workers};
+use crate::workload::Arrival;
 
 use super::*;
 use crate::python::runtime::interp::Cursor;
@@ -36,7 +36,7 @@ impl Runtime {
         }
         if !co.admitted {
             // `async with sem:` around the task (`workers`).
-            if let Workers::Fixed(n) = self.workloads[w].workers {
+            if let Some(n) = self.aio_limit(w) {
                 let lim = &mut self.lp().limits[w];
                 if lim.holders >= n {
                     lim.waiters.push_back(c);
@@ -70,7 +70,8 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> bool {
         self.coro_advance(c);
-        q.schedule_at(now.saturating_add(d), Event::AioDone { coro: c });
+        let lp = self.cur_loop();
+        q.schedule_at(now.saturating_add(d), Event::AioDone { lp, coro: c });
         self.suspend(tid)
     }
 
@@ -303,7 +304,11 @@ impl Runtime {
             l.coros[c].pc = 0;
             return true;
         }
-        if let Workers::Fixed(_) = self.workloads[w].workers {
+        if self.workloads[w].driver.is_shape() {
+            let interp = self.threads[tid].interp;
+            self.shape_done(w, interp);
+        }
+        if self.aio_limit(w).is_some() {
             match self.lp().limits[w].waiters.pop_front() {
                 // The permit passes to the first waiter.
                 Some(next) => {

@@ -355,6 +355,9 @@ impl Runtime {
         w: usize,
         end: Nanos,
     ) -> Option<(f64, u64)> {
+        if self.workloads[w].shape.is_some() {
+            return self.shape_gil_stats(w, end);
+        }
         let pool = self.workloads[w].pool.as_ref()?;
         let window = end.saturating_sub(self.warmup) as f64;
         if pool.interps.is_empty() {
