@@ -114,7 +114,7 @@ enum Command {
     /// How much load each deployment shape takes within a p99 target: bisection over the workload's rate.
     #[command(
         after_help = "Example:\n  gilsim capacity scenarios/service-capacity.toml --p99 100ms --shapes 1threads,8threads,asyncio,sync\n\n\
-        Shapes: [P x] (N threads | asyncio | N asyncio | sync), e.g. 16threads, 4x8threads, 4xasyncio, 8xsync.\n\
+        Shapes: [P x] (N threads | asyncio | N asyncio | sync) [@accept | @reuseport | @round-robin], e.g. 16threads, 4x8threads, 4xasyncio@reuseport, 8xsync.\n\
         Writes capacity.csv, capacity-points.csv, capacity.svg/.png into output/<name>/capacity (or --out DIR). Exit code 2 on a usage or scenario error."
     )]
     Capacity(CapacityCli),

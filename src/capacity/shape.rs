@@ -1,6 +1,8 @@
 //! Deployment shapes for `--shapes`: `16threads`, `4x8threads`,
-//! `4xasyncio`, `8xsync`, `asyncio`, `sync`, each mapped to the `--set`
-//! overrides of the workload's `[workload.run]` table.
+//! `4xasyncio`, `8xsync`, `asyncio`, `sync` (a multi-process shape may end
+//! in `@accept`, `@reuseport` or `@round-robin`: how requests reach its
+//! processes), each mapped to the `--set` overrides of the workload's
+//! `[workload.run]` table.
 
 use crate::scenario::builder::{Override, Value};
 
@@ -23,15 +25,32 @@ pub struct Shape {
     pub processes: Option<u32>,
     /// What each process runs.
     pub inner: Inner,
+    /// How requests reach the processes (`balance`), when given.
+    pub balance: Option<&'static str>,
 }
 
+/// The `balance` values a multi-process shape may name after `@`.
+pub const BALANCES: &[&str] = &["accept", "reuseport", "round-robin"];
+
 /// The shape grammar, for error messages.
-pub const GRAMMAR: &str = "a shape is [P x] (N threads | asyncio | N asyncio | sync), e.g. 16threads, 4x8threads, 4xasyncio, 8xsync, asyncio";
+pub const GRAMMAR: &str = "a shape is [P x] (N threads | asyncio | N asyncio | sync) [@accept | @reuseport | @round-robin after P x], e.g. 16threads, 4x8threads, 4xasyncio@reuseport, 8xsync, asyncio";
 
 impl Shape {
     /// Parses one shape (`4x8threads`); the error says what was expected.
     pub fn parse(text: &str) -> Result<Shape, String> {
-        let t = text.trim().to_ascii_lowercase();
+        let lower = text.trim().to_ascii_lowercase();
+        let (t, balance) = match lower.split_once('@') {
+            Some((shape, b)) => match BALANCES.iter().find(|x| **x == b) {
+                Some(x) => (shape.to_string(), Some(*x)),
+                None => {
+                    return Err(format!(
+                        "shape `{text}`: `@{b}` is not a balance: expected @{}",
+                        BALANCES.join(", @")
+                    ));
+                }
+            },
+            None => (lower.clone(), None),
+        };
         let (processes, rest) = match t.split_once('x') {
             Some((p, rest)) if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => {
                 (Some(count(p, text)?), rest)
@@ -56,7 +75,18 @@ impl Shape {
             ("sync" | "sequential", None) => Inner::Sequential,
             _ => return Err(format!("shape `{text}` is not a shape: {GRAMMAR}")),
         };
-        Ok(Shape { processes, inner })
+        if balance.is_some() && processes.is_none() {
+            return Err(format!(
+                "shape `{text}`: `@` balances requests between processes: give them, e.g. 4x{}@{}",
+                rest,
+                balance.unwrap_or("accept")
+            ));
+        }
+        Ok(Shape {
+            processes,
+            inner,
+            balance,
+        })
     }
 
     /// Parses a comma-separated list; duplicates are kept once.
@@ -82,9 +112,10 @@ impl Shape {
             Inner::Asyncio(Some(n)) => format!("{n}asyncio"),
             Inner::Sequential => "sync".to_string(),
         };
-        match self.processes {
-            Some(p) => format!("{p}x{inner}"),
-            None => inner,
+        match (self.processes, self.balance) {
+            (Some(p), Some(b)) => format!("{p}x{inner}@{b}"),
+            (Some(p), None) => format!("{p}x{inner}"),
+            (None, _) => inner,
         }
     }
 
@@ -109,6 +140,9 @@ impl Shape {
                 ];
                 if self.inner != Inner::Sequential && self.inner != Inner::Asyncio(None) {
                     o.push(Override::workload(w, "run.per_process.workers", workers));
+                }
+                if let Some(b) = self.balance {
+                    o.push(Override::workload(w, "run.balance", b));
                 }
                 o
             }
@@ -141,11 +175,19 @@ mod tests {
             ("8xsync", (Some(8), Inner::Sequential)),
             ("asyncio", (None, Inner::Asyncio(None))),
             ("sync", (None, Inner::Sequential)),
+            ("4xasyncio@reuseport", (Some(4), Inner::Asyncio(None))),
+            ("2x4threads@round-robin", (Some(2), Inner::Threads(4))),
         ] {
             let s = Shape::parse(text).unwrap();
             assert_eq!((s.processes, s.inner), shape, "{text}");
             assert_eq!(s.label(), text);
         }
+        assert_eq!(
+            Shape::parse("4xsync@accept").unwrap().balance,
+            Some("accept")
+        );
+        assert!(Shape::parse("16threads@reuseport").is_err());
+        assert!(Shape::parse("4xsync@hash").is_err());
         assert_eq!(Shape::parse(" 4X8Threads ").unwrap().label(), "4x8threads");
         assert_eq!(Shape::parse("sequential").unwrap().label(), "sync");
         for bad in [
@@ -200,5 +242,9 @@ mod tests {
             ]
         );
         assert_eq!(a("4xasyncio").len(), 3);
+        assert_eq!(
+            a("4xasyncio@reuseport")[3],
+            "workload.api.run.balance=\"reuseport\""
+        );
     }
 }
