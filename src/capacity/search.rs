@@ -135,6 +135,18 @@ pub fn search(ctx: &Context, shape: &[String]) -> Result<Result<Found, String>, 
         }
         Ok(p)
     };
+    // A rate the scenario refuses (more tasks than gilsim holds, say) is
+    // one the shape cannot take: it bounds the search from above.
+    let mut refused: Option<String> = None;
+    let mut past_start = |rate: f64, tried: &mut Vec<Point>| -> Result<Option<Point>, Failure> {
+        match at(rate, tried)? {
+            Ok(p) => Ok(Some(p)),
+            Err(e) => {
+                refused.get_or_insert(format!("refused at {rate}/s: {e}"));
+                Ok(None)
+            }
+        }
+    };
     let start = round_rate(ctx.start_rate);
     let first = match at(start, &mut tried)? {
         Ok(p) => p,
@@ -148,12 +160,12 @@ pub fn search(ctx: &Context, shape: &[String]) -> Result<Result<Found, String>, 
         let mut rate = start;
         for _ in 0..MAX_STEPS {
             rate = round_rate(rate * 2.0);
-            let p = at(rate, &mut tried)?.map_err(Failure::Run)?;
-            if p.meets(target) {
-                lo = Some(p);
-            } else {
-                hi = Some(rate);
-                break;
+            match past_start(rate, &mut tried)? {
+                Some(p) if p.meets(target) => lo = Some(p),
+                _ => {
+                    hi = Some(rate);
+                    break;
+                }
             }
         }
         if hi.is_none() {
@@ -168,8 +180,9 @@ pub fn search(ctx: &Context, shape: &[String]) -> Result<Result<Found, String>, 
         let mut rate = start;
         for _ in 0..MAX_STEPS {
             rate = round_rate(rate / 2.0);
-            let p = at(rate, &mut tried)?.map_err(Failure::Run)?;
-            if p.meets(target) {
+            if let Some(p) = past_start(rate, &mut tried)?
+                && p.meets(target)
+            {
                 lo = Some(p);
                 break;
             }
@@ -193,12 +206,16 @@ pub fn search(ctx: &Context, shape: &[String]) -> Result<Result<Found, String>, 
         if mid <= l.rate || mid >= h {
             break;
         }
-        let p = at(mid, &mut tried)?.map_err(Failure::Run)?;
-        if p.meets(target) {
-            lo = Some(p);
-        } else {
-            hi = Some(mid);
+        match past_start(mid, &mut tried)? {
+            Some(p) if p.meets(target) => lo = Some(p),
+            _ => hi = Some(mid),
         }
+    }
+    if let Some(r) = refused {
+        note = Some(match note {
+            Some(n) => format!("{n}; {r}"),
+            None => r,
+        });
     }
     Ok(Ok(Found {
         best: lo,
