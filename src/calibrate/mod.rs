@@ -26,6 +26,7 @@ pub mod profile;
 pub mod rows;
 pub mod runner;
 pub mod stats;
+mod suite;
 pub mod validate;
 
 use std::path::PathBuf;

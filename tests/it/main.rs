@@ -94,3 +94,4 @@ mod timeline_convoy;
 mod timeline_events;
 mod timeline_no_effect;
 mod timeline_processes;
+mod trace_tasks;

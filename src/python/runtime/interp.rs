@@ -252,7 +252,7 @@ impl Runtime {
     /// The cursor of what thread `tid` executes now, or `None` when it is
     /// at an act of its plan that is not a program.
     #[inline]
-    fn cursor(&self, tid: ThreadId) -> Option<Cursor> {
+    pub(super) fn cursor(&self, tid: ThreadId) -> Option<Cursor> {
         let t = &self.threads[tid];
         if !t.agent {
             return Some(Cursor::Thread(tid));

@@ -35,6 +35,7 @@ pub use drivers::asyncio::{CallbackKind, LoopRecord};
 pub use drivers::stages::StageCounts;
 
 use drivers::{Driver, processes as procs, stages};
+pub(crate) use task_queue::{NO_TASK, Task};
 
 use std::collections::VecDeque;
 
@@ -221,44 +222,13 @@ enum Role {
     Executor,
 }
 
-/// A task as its executor holds it: when it arrived, when a worker picked
-/// it up (the end of its queue wait, docs/MODEL.md#measurements), and the
-/// `one_of` branch it took.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Task {
-    pub(super) arrival: Nanos,
-    pub(super) picked: Option<Nanos>,
-    pub(super) branch: Option<u16>,
-    /// Its arrival order in its workload (its `one_of` draw's sub-stream).
-    pub(super) index: Option<u64>,
-}
-
-impl Task {
-    /// A task that arrived at `at`, not yet picked up.
-    pub(super) fn arrived(at: Nanos) -> Task {
-        Task {
-            arrival: at,
-            picked: None,
-            branch: None,
-            index: None,
-        }
-    }
-
-    /// A task that arrived at `at`, picked up by a worker at `now`.
-    pub(super) fn picked(at: Nanos, now: Nanos) -> Task {
-        Task {
-            picked: Some(now),
-            ..Task::arrived(at)
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 struct PyThread {
     workload: usize,
     /// The interpreter the thread runs in now (index into `Runtime::interps`).
     interp: usize,
     role: Role,
+    /// The task whose program it runs, if any.
     task: Option<Task>,
     pc: usize,
     holds_gil: bool,
@@ -439,6 +409,8 @@ pub struct Runtime {
     bytes_unpickled: u64,
     /// Threads ever created.
     spawned: u64,
+    /// Tasks ever arrived: the next task's id ([`Task::id`]).
+    task_ids: u64,
     /// The timeline being recorded, if asked for.
     recorder: Option<Box<record::Recorder>>,
     /// Live coroutines (asyncio tasks).
@@ -569,6 +541,7 @@ impl Runtime {
             bytes_pickled: 0,
             bytes_unpickled: 0,
             spawned: 0,
+            task_ids: 0,
             recorder: None,
             live_coros: 0,
             models: drivers::ModelState::default(),
@@ -644,6 +617,18 @@ impl Runtime {
     /// True once every batch task is done and nothing else can arrive.
     pub fn all_done(&self) -> bool {
         !self.open_loop && self.batch_left == 0
+    }
+
+    /// `count` new tasks: the id of the first (the others follow it).
+    fn new_task_ids(&mut self, count: u64) -> u64 {
+        let first = self.task_ids;
+        self.task_ids = self.task_ids.saturating_add(count);
+        first
+    }
+
+    /// A new task arriving at `at`.
+    fn new_task(&mut self, at: Nanos) -> Task {
+        Task::arrived(at, self.new_task_ids(1))
     }
 
     /// Tasks still unfinished (arrived or not).

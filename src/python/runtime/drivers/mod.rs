@@ -143,7 +143,7 @@ impl Runtime {
                 for _ in 0..n {
                     let task = Task {
                         index: Some(self.next_index(w)),
-                        ..Task::picked(0, 0)
+                        ..self.new_task(0).picked_at(0)
                     };
                     self.spawn(0, w, Role::Forever, Some(task), q);
                     self.workloads[w].arrived += 1;
@@ -214,7 +214,8 @@ impl Runtime {
                 for _ in 0..count {
                     self.workloads[w].arrived += 1;
                     self.add_task_memory(w);
-                    self.enqueue_task(now, w, q);
+                    let task = self.new_task(now);
+                    self.enqueue_task(now, w, task, q);
                 }
             }
             Driver::Sequential | Driver::ThreadPool(_) => {
@@ -222,9 +223,10 @@ impl Runtime {
                 // worker takes it. Arriving one by one, only the first tasks
                 // would find an idle worker or room for a new one; the rest
                 // would wait in the queue, as they do here.
+                let first_id = self.new_task_ids(count);
                 let wl = &mut self.workloads[w];
                 wl.arrived = wl.arrived.saturating_add(count);
-                wl.queue.push_many(now, count);
+                wl.queue.push_many(now, first_id, count);
                 let memory = count.saturating_mul(wl.memory);
                 self.tasks_memory = self.tasks_memory.saturating_add(memory);
                 self.update_rss();
@@ -262,11 +264,11 @@ impl Runtime {
     ) -> bool {
         match self.threads[tid].role {
             Role::Forever => {
-                let index = self.next_index(w);
-                self.threads[tid].task = Some(Task {
-                    index: Some(index),
-                    ..Task::picked(now, now)
-                });
+                let task = Task {
+                    index: Some(self.next_index(w)),
+                    ..self.new_task(now).picked_at(now)
+                };
+                self.threads[tid].task = Some(task);
                 self.workloads[w].arrived += 1;
                 self.add_task_memory(w);
                 true

@@ -22,8 +22,9 @@ impl Runtime {
         }
         let t = &mut self.threads[tid];
         let w = t.workload;
-        let task = t.task.take().unwrap_or(Task::picked(now, now));
+        let task = t.task.take();
         t.pc = 0;
+        let task = task.unwrap_or_else(|| self.new_task(now).picked_at(now));
         self.count_completion(now, w, task);
         self.after_task(now, tid, w, q)
     }
@@ -47,16 +48,17 @@ impl Runtime {
         }
     }
 
-    /// A task of a thread workload arrived (counted) at `now`: into the
+    /// `task` of a thread workload arrived (counted) at `now`: into the
     /// pool's work queue, to an idle worker or a new one, or to a thread of
     /// its own (`per-task`).
     pub(in crate::python::runtime) fn enqueue_task(
         &mut self,
         now: Nanos,
         w: usize,
+        task: Task,
         q: &mut EventQueue<Event>,
     ) {
-        self.workloads[w].queue.push_back(now);
+        self.workloads[w].queue.push_back(task);
         self.dispatch_task(now, w, q);
     }
 

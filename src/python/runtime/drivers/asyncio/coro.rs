@@ -294,10 +294,11 @@ impl Runtime {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
             let index = self.next_index(w);
+            let task = self.new_task(now);
             let l = self.lp();
             l.coros[c].task = Task {
                 index: Some(index),
-                ..Task::arrived(now)
+                ..task
             };
             l.coros[c].pc = 0;
             return true;

@@ -65,7 +65,7 @@ use crate::workload::{Arrival, Workers};
 use crate::python::program::Op;
 use crate::python::runtime::drivers::Driver;
 use crate::python::runtime::plan::Act;
-use crate::python::runtime::{BurstKind, Call, Event, Next, Role, Runtime, Task, Wait};
+use crate::python::runtime::{BurstKind, Call, Event, NO_TASK, Next, Role, Runtime, Task, Wait};
 
 mod coro;
 mod event_loop;
@@ -316,12 +316,18 @@ impl Runtime {
         self.live_coros += 1;
         self.update_rss();
         let index = (!consumer).then(|| self.next_index(w));
+        // A consumer holds no task until it takes its first item.
+        let id = if consumer {
+            NO_TASK
+        } else {
+            self.new_task_ids(1)
+        };
         let l = self.lp();
         let coro = Coro {
             workload: w,
             task: Task {
                 index,
-                ..Task::arrived(now)
+                ..Task::arrived(now, id)
             },
             pc: 0,
             // A consumer is one of the stage's `workers`, not inside a semaphore.
@@ -416,6 +422,15 @@ impl Runtime {
         if let Some(l) = self.models.aio.as_deref_mut() {
             l.coros[c].pc = pc;
         }
+    }
+
+    /// Coroutine `c`'s task, if it holds one.
+    pub(in crate::python::runtime) fn coro_task(&self, c: usize) -> Option<Task> {
+        self.models
+            .aio
+            .as_deref()
+            .map(|l| l.coros[c].task)
+            .filter(|t| t.id != NO_TASK)
     }
 
     /// The arrival order of coroutine `c`'s task.

@@ -118,8 +118,8 @@ impl Runtime {
         }
         // `put_nowait`: `_put`, then `_wakeup_next(self._getters)`.
         self.lp().coros[c].pc += 1;
-        let w = self.lp().coros[c].workload;
-        self.stage_put_item(now, w, stage, slot, q);
+        let (w, id) = (self.lp().coros[c].workload, self.lp().coros[c].task.id);
+        self.stage_put_item(now, w, stage, slot, id, q);
         let d = self.loop_cost(self.python.queue_put);
         self.models.agents[tid].plan.push_front(Act::Burn(d));
         true

@@ -143,12 +143,7 @@ impl Runtime {
                 self.models.agents[tid].plan.pop_front();
                 let pool = self.pool(w);
                 let (taskq, workers, chunksize) = (pool.taskq, pool.workers, pool.run.chunksize);
-                let mut tasks: Vec<Task> = self.workloads[w]
-                    .queue
-                    .take_all()
-                    .into_iter()
-                    .map(Task::arrived)
-                    .collect();
+                let mut tasks: Vec<Task> = self.workloads[w].queue.take_all();
                 self.index_tasks(w, &mut tasks);
                 let size = chunksize.unwrap_or_else(|| default_chunksize(tasks.len(), workers));
                 let args = self.pool(w).run.args_bytes;
@@ -163,12 +158,12 @@ impl Runtime {
             }
             Act::Enqueue => {
                 self.models.agents[tid].plan.pop_front();
-                let Some(arrival) = self.workloads[w].queue.pop_front() else {
+                let Some(queued) = self.workloads[w].queue.pop_front() else {
                     return true;
                 };
                 let first = Task {
                     index: Some(self.next_index(w)),
-                    ..Task::arrived(arrival)
+                    ..queued
                 };
                 if self.pool(w).sub || self.pool(w).run.api == ProcessApi::Pool {
                     // A task for a worker thread, or Pool.apply_async's one-task job.
@@ -189,9 +184,9 @@ impl Runtime {
                 };
                 while (item.len() as u64) < size {
                     match self.workloads[w].queue.pop_front() {
-                        Some(a) => item.push(Task {
+                        Some(queued) => item.push(Task {
                             index: Some(self.next_index(w)),
-                            ..Task::arrived(a)
+                            ..queued
                         }),
                         None => break,
                     }
@@ -289,7 +284,7 @@ impl Runtime {
                 self.models.agents[tid].plan.pop_front();
                 let task = Task {
                     index: Some(self.next_index(w)),
-                    ..Task::picked(now, now)
+                    ..self.new_task(now).picked_at(now)
                 };
                 self.models.agents[tid]
                     .plan
@@ -308,10 +303,13 @@ impl Runtime {
                 self.models.agents[tid].plan.pop_front();
                 if self.pool(w).per_task {
                     let mut acts = VecDeque::new();
-                    let arrival = self.workloads[w].queue.pop_front();
+                    let queued = match self.workloads[w].queue.pop_front() {
+                        Some(queued) => queued,
+                        None => self.new_task(now),
+                    };
                     let task = Task {
                         index: Some(self.next_index(w)),
-                        ..Task::arrived(arrival.unwrap_or(now))
+                        ..queued
                     };
                     self.start_acts(w, Some(task), &mut acts);
                     for a in acts.into_iter().rev() {

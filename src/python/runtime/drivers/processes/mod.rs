@@ -170,7 +170,8 @@ impl Runtime {
         for _ in 0..count {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
-            self.workloads[w].queue.push_back(now);
+            let task = self.new_task(now);
+            self.workloads[w].queue.push_back(task);
         }
         let rate = matches!(self.workloads[w].arrival, Arrival::Rate(_));
         if self.workloads[w].pool.is_some() {

@@ -34,10 +34,10 @@ impl Runtime {
             return plan;
         }
         if pool.per_task {
-            for (i, arrival) in self.workloads[w].queue.iter().enumerate() {
+            for (i, queued) in self.workloads[w].queue.iter().enumerate() {
                 let task = Task {
                     index: Some(i as u64),
-                    ..Task::arrived(arrival)
+                    ..queued
                 };
                 self.start_acts(w, Some(task), &mut plan);
             }
