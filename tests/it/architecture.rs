@@ -43,6 +43,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["engine", "python", "scenario", "simulation", "results"],
     ),
     ("compare", BELOW_COMMANDS),
+    ("capacity", BELOW_COMMANDS),
     ("calibrate", BELOW_COMMANDS),
     (
         "commands",
@@ -59,11 +60,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "failure",
             "compare",
             "calibrate",
+            "capacity",
         ],
     ),
     (
         "cli",
-        &["calibrate", "commands", "compare", "scenario", "study"],
+        &[
+            "calibrate",
+            "capacity",
+            "commands",
+            "compare",
+            "scenario",
+            "study",
+        ],
     ),
 ];
 

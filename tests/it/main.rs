@@ -18,6 +18,7 @@ mod calibrate_costs;
 mod calibrate_fit;
 mod calibrate_profile;
 mod calibrate_smoke;
+mod capacity_cli;
 mod chrome_trace;
 mod cli_bad_input;
 mod cli_closed_stdout;
