@@ -38,9 +38,18 @@ pub fn summary_table(report: &RunReport) -> String {
         .runs
         .iter()
         .any(|r| r.output.workloads.iter().any(|w| w.load.is_some()));
-    let w = Widths::for_replications(replications > 1);
+    let mut w = Widths::for_replications(replications > 1);
+    // As wide as the widest `workers` label (`4x100 asyncio`, `8x1 sequential`).
+    w.workers = report
+        .runs
+        .iter()
+        .flat_map(|r| r.output.workloads.iter())
+        .map(|r| r.workers.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     s.push_str(&format!(
-        "{:<16} {:<11} {:>8} {:>cw$} {:>tw$} {:>lw$} {:>lw$} {:>pw$} {:>pw$}",
+        "{:<16} {:<11} {:>ww$} {:>cw$} {:>tw$} {:>lw$} {:>lw$} {:>pw$} {:>pw$}",
         "workload",
         "model",
         "workers",
@@ -50,6 +59,7 @@ pub fn summary_table(report: &RunReport) -> String {
         "p99 ms",
         "cpu",
         "gil",
+        ww = w.workers,
         cw = w.completed,
         tw = w.throughput,
         lw = w.latency,
@@ -159,7 +169,7 @@ fn branch_line(label: &str, b: usize, all: &[&WorkloadResult], w: &Widths) -> St
         }
     };
     format!(
-        "{:<16} {:<11} {:>8} {:>cw$} {:>tw$} {:>lw$} {:>lw$}\n",
+        "{:<16} {:<11} {:>ww$} {:>cw$} {:>tw$} {:>lw$} {:>lw$}\n",
         ellipsis(&format!("  {label}"), 16),
         "branch",
         "",
@@ -167,6 +177,7 @@ fn branch_line(label: &str, b: usize, all: &[&WorkloadResult], w: &Widths) -> St
         stat(&|x| Some(x.throughput_per_s), 2),
         stat(&|x| x.latency_ms.map(|l| l[1]), 3),
         stat(&|x| x.latency_ms.map(|l| l[3]), 3),
+        ww = w.workers,
         cw = w.completed,
         tw = w.throughput,
         lw = w.latency,
@@ -175,6 +186,7 @@ fn branch_line(label: &str, b: usize, all: &[&WorkloadResult], w: &Widths) -> St
 
 /// Column widths of the terminal table: wider with replications (`±`).
 struct Widths {
+    workers: usize,
     completed: usize,
     throughput: usize,
     latency: usize,
@@ -187,6 +199,7 @@ impl Widths {
     fn for_replications(replicated: bool) -> Self {
         if replicated {
             Widths {
+                workers: 8,
                 completed: 14,
                 throughput: 16,
                 latency: 18,
@@ -196,6 +209,7 @@ impl Widths {
             }
         } else {
             Widths {
+                workers: 8,
                 completed: 10,
                 throughput: 12,
                 latency: 10,
@@ -207,9 +221,23 @@ impl Widths {
     }
 }
 
+/// The table's own column names, which a sweep key's header must not repeat.
+const RESULT_COLUMNS: [&str; 9] = [
+    "workload",
+    "model",
+    "workers",
+    "completed",
+    "cpu",
+    "gil",
+    "updates",
+    "lost",
+    "final",
+];
+
 /// The shortest dotted suffix of each key that tells it from the others
-/// (`workers`, or `a.run.workers` and `b.run.workers` when two workloads'
-/// workers are swept), cut to 12 characters.
+/// and from the table's own columns (`rate`; `run.workers` beside the
+/// `workers` column; `a.run.workers` and `b.run.workers` when two
+/// workloads' workers are swept), cut to 12 characters.
 fn short_keys(keys: &[String]) -> Vec<String> {
     let parts: Vec<Vec<&str>> = keys.iter().map(|k| k.split('.').collect()).collect();
     let suffix = |p: &[&str], n: usize| p[p.len().saturating_sub(n)..].join(".");
@@ -219,10 +247,11 @@ fn short_keys(keys: &[String]) -> Vec<String> {
             let p = &parts[i];
             let unique = (1..=p.len()).find(|&n| {
                 let mine = suffix(p, n);
-                parts
-                    .iter()
-                    .enumerate()
-                    .all(|(j, q)| j == i || suffix(q, n) != mine)
+                !RESULT_COLUMNS.contains(&mine.as_str())
+                    && parts
+                        .iter()
+                        .enumerate()
+                        .all(|(j, q)| j == i || suffix(q, n) != mine)
             });
             let short = match unique {
                 Some(n) => suffix(p, n),
@@ -240,10 +269,22 @@ fn short_keys(keys: &[String]) -> Vec<String> {
 }
 
 /// A sweep value for a narrow column: a step list without its TOML
-/// punctuation (`[ { io = "20ms" } ]` is `io=20ms`).
+/// punctuation (`[ { io = "20ms" } ]` is `io=20ms`), an inline table by its
+/// values (`{ model = "threads", workers = 8 }` is `threads 8`).
 fn compact_value(v: &str) -> String {
     if !v.starts_with('[') && !v.starts_with('{') {
         return v.to_string();
+    }
+    if v.starts_with('{') && !v.contains('[') {
+        let values: Vec<String> = v
+            .trim_matches(|c| c == '{' || c == '}')
+            .split(',')
+            .filter_map(|kv| {
+                kv.split_once('=')
+                    .map(|(_, x)| x.trim().trim_matches('"').to_string())
+            })
+            .collect();
+        return values.join(" ");
     }
     let mut out = String::new();
     for c in v.chars() {
@@ -316,7 +357,7 @@ fn result_line(r: &WorkloadResult, all: &[&WorkloadResult], races: bool, w: &Wid
         ),
     };
     format!(
-        "{:<16} {:<11} {:>8} {:>cw$} {:>tw$} {:>lw$} {:>lw$} {:>pw$} {:>pw$}{shared}\n",
+        "{:<16} {:<11} {:>ww$} {:>cw$} {:>tw$} {:>lw$} {:>lw$} {:>pw$} {:>pw$}{shared}\n",
         r.workload,
         r.model,
         r.workers,
@@ -326,6 +367,7 @@ fn result_line(r: &WorkloadResult, all: &[&WorkloadResult], races: bool, w: &Wid
         p99,
         cpu,
         gil,
+        ww = w.workers,
         cw = w.completed,
         tw = w.throughput,
         lw = w.latency,
