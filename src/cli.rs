@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand};
 
 use crate::calibrate as calibration;
+use crate::capacity;
 use crate::commands::{self, MergeArgs, RunArgs};
 use crate::compare;
 use crate::scenario::Study;
@@ -110,6 +111,13 @@ enum Command {
         Writes compare.csv, compare.svg/.png into output/<name>/compare (or --out DIR). Exit code 2 on a usage or scenario error."
     )]
     Compare(CompareCli),
+    /// How much load each deployment shape takes within a p99 target: bisection over the workload's rate.
+    #[command(
+        after_help = "Example:\n  gilsim capacity scenarios/service-capacity.toml --p99 100ms --shapes 1threads,8threads,asyncio,sync\n\n\
+        Shapes: [P x] (N threads | asyncio | N asyncio | sync) [@accept | @reuseport | @round-robin], e.g. 16threads, 4x8threads, 4xasyncio@reuseport, 8xsync.\n\
+        Writes capacity.csv, capacity-points.csv, capacity.svg/.png into output/<name>/capacity (or --out DIR). Exit code 2 on a usage or scenario error."
+    )]
+    Capacity(CapacityCli),
     /// Join the results.csv of shards (from `run --shard K/N`) into one, in point order.
     #[command(
         after_help = "Example:\n  gilsim run study.toml --shard 0/2 --out big && gilsim run study.toml --shard 1/2 --out big\n  \
@@ -248,6 +256,9 @@ struct CompareCli {
     /// Worker counts (default: 1, cores, 2x cores, 4x cores, 32, and more when the tasks mostly wait: cores / their CPU share, up to 1024).
     #[arg(long, value_name = "LIST")]
     workers: Option<String>,
+    /// Deployment shapes to try, e.g. 1x32threads,4x8threads,4xasyncio,8xsync (processes x what each runs); alone, only these are compared.
+    #[arg(long, value_name = "LIST")]
+    shapes: Option<String>,
     /// Cores of the machine, overriding the scenario's.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     cores: Option<u32>,
@@ -269,6 +280,33 @@ struct CompareCli {
     /// No progress bar.
     #[arg(long, short = 'q')]
     quiet: bool,
+    #[command(flatten)]
+    limits: LimitsCli,
+}
+
+/// Arguments of `gilsim capacity`.
+#[derive(clap::Args)]
+struct CapacityCli {
+    /// The scenario file (TOML).
+    file: PathBuf,
+    /// The p99 latency target: 100ms, 2s.
+    #[arg(long, value_name = "DURATION", value_parser = capacity::parse_target)]
+    p99: f64,
+    /// The open-loop workload whose rate is searched (default: the only one with `rate`).
+    #[arg(long, value_name = "NAME")]
+    workload: Option<String>,
+    /// Deployment shapes to try (default: the scenario's own): 16threads,4x8threads,4xasyncio,8xsync,asyncio
+    #[arg(long, value_name = "LIST")]
+    shapes: Option<String>,
+    /// Shapes searched in parallel (default: one per core). Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    jobs: Option<u32>,
+    /// Output folder (default: output/<scenario name>/capacity).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Override a scenario key, checked like the file.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
     #[command(flatten)]
     limits: LimitsCli,
 }
@@ -410,12 +448,14 @@ where
             out!("{}", check_text(&file, &report.study, &report.defaults));
         }),
         Command::Compare(c) => compare::args_lists(c.models.as_deref(), c.workers.as_deref())
-            .and_then(|(models, workers)| {
+            .and_then(|lists| Ok((lists, compare::args_shapes(c.shapes.as_deref())?)))
+            .and_then(|((models, workers), shapes)| {
                 compare::compare(&compare::CompareArgs {
                     file: c.file,
                     source: None,
                     workload: c.workload,
                     models,
+                    shapes,
                     workers,
                     cores: c.cores,
                     replications: c.replications,
@@ -430,6 +470,29 @@ where
                 })
             })
             .map(|report| out!("{}", report.text)),
+        Command::Capacity(c) => c
+            .shapes
+            .as_deref()
+            .map(capacity::parse_shapes)
+            .transpose()
+            .and_then(|shapes| {
+                capacity::capacity(&capacity::CapacityArgs {
+                    file: c.file,
+                    p99_ms: c.p99,
+                    workload: c.workload,
+                    shapes,
+                    out: c.out,
+                    overrides: c.set,
+                    jobs: c.jobs.map(|j| j as usize),
+                    limits: c.limits.limits(),
+                    profiles: Some(crate::calibrate::profile::load_for_scenario),
+                    svg_only: false,
+                })
+            })
+            .map(|report| {
+                out!("{}", report.text);
+                outln!("results: {}", report.out_dir.join("capacity.csv").display());
+            }),
         Command::Merge {
             shards,
             out,

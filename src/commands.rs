@@ -301,9 +301,10 @@ pub fn render(args: &RunArgs) -> Result<(RunReport, Files), Failure> {
     let mut out = Files::default();
     let png = !args.svg_only;
     write_tables(&mut out, &header, &records)?;
+    let workload_records = workload_rows(&header, &records);
     let table = figures::Table {
         header: &header,
-        records: &records,
+        records: &workload_records,
         sweep_keys: &study.sweep_keys,
     };
     write_figures(&mut out, &figures::figures(&table, &study.charts), png)?;
@@ -320,10 +321,20 @@ pub fn render(args: &RunArgs) -> Result<(RunReport, Files), Failure> {
                 .collect();
             title = format!("{title}: point {traced_point} ({})", at.join(", "));
         }
-        let svg = gantt::render_svg(t, &title)
-            .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
-        write_file(&mut out, "timeline.svg", svg.as_bytes());
-        if png {
+        let svg = gantt::render_svg(t, &title);
+        // The timeline of a single point is drawn unasked: one too large to
+        // draw (thousands of worker processes) is left out, not an error.
+        let asked = args.trace || args.trace_point.is_some();
+        let svg = match svg {
+            Err(crate::report::chart::ChartError::TooLarge(_)) if !asked => None,
+            other => {
+                Some(other.map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?)
+            }
+        };
+        if let Some(svg) = &svg {
+            write_file(&mut out, "timeline.svg", svg.as_bytes());
+        }
+        if png && svg.is_some() {
             let png = gantt::render_png(t, &title)
                 .map_err(|e| Failure::Run(format!("cannot draw the timeline: {e}")))?;
             write_file(&mut out, "timeline.png", &png);
@@ -369,7 +380,12 @@ pub fn render(args: &RunArgs) -> Result<(RunReport, Files), Failure> {
     let json = serde_json::to_vec_pretty(&m)
         .map_err(|e| Failure::Run(format!("cannot render manifest.json: {e}")))?;
     write_file(&mut out, "manifest.json", &json);
-    let assertions = assertions::evaluate(&args.assertions, &header, &records, &study.sweep_keys);
+    let assertions = assertions::evaluate(
+        &args.assertions,
+        &header,
+        &workload_records,
+        &study.sweep_keys,
+    );
     Ok((
         RunReport {
             study,
@@ -529,6 +545,16 @@ pub fn parse_max_wall(text: &str) -> Result<std::time::Duration, String> {
     }
 }
 
+/// The workload rows of `results.csv` records, without the rows of
+/// `one_of` branches (charts and assertions are per workload).
+fn workload_rows(header: &[String], records: &[Vec<String>]) -> Vec<Vec<String>> {
+    records
+        .iter()
+        .filter(|r| !crate::results::columns::is_branch_row(header, r))
+        .cloned()
+        .collect()
+}
+
 /// Writes `results.csv`, and `summary.csv` when some point has more than one replication.
 fn write_tables(
     out: &mut Files,
@@ -674,9 +700,10 @@ pub fn merge(args: &MergeArgs) -> Result<(PathBuf, usize), Failure> {
     // The sweep columns sit between `seed` and `workload`.
     let sweep_count = header.len().saturating_sub(COLUMNS.len());
     let sweep_keys: Vec<String> = header[SWEEP_INSERT_AT..SWEEP_INSERT_AT + sweep_count].to_vec();
+    let workload_records = workload_rows(&header, &records);
     let table = figures::Table {
         header: &header,
-        records: &records,
+        records: &workload_records,
         sweep_keys: &sweep_keys,
     };
     let charts = match &args.scenario {

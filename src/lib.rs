@@ -1,5 +1,6 @@
 //! gilsim: a deterministic discrete-event simulator of how CPython runs work concurrently.
 pub mod calibrate;
+pub mod capacity;
 pub mod cli;
 pub mod commands;
 pub mod compare;

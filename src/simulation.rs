@@ -34,6 +34,9 @@ pub struct RunOutput {
     pub loop_log: Option<Vec<LoopRecord>>,
     /// Per workload, what went through its stage queue (`None`: not a stage).
     pub stages: Vec<Option<StageCounts>>,
+    /// Per workload, the requests each worker process of a deployment shape
+    /// accepted (`None`: not a shape).
+    pub accepted: Vec<Option<Vec<u64>>>,
 }
 
 /// Options that do not change results, only what is recorded.
@@ -155,6 +158,7 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
         timeline,
         loop_log: runtime.loop_log().map(<[_]>::to_vec),
         stages: runtime.stage_counts(),
+        accepted: runtime.shapes_accepted(),
     })
 }
 

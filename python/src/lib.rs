@@ -310,6 +310,7 @@ fn compare<'py>(
         source,
         workload,
         models,
+        shapes: None,
         workers,
         cores,
         replications,

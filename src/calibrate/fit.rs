@@ -55,8 +55,8 @@ use crate::simulation::{RunOptions, run};
 mod scenarios;
 
 pub use scenarios::{
-    PoolMap, asyncio_scenario, convoy_scenario, float_list_memory, handoff_scenario,
-    pool_map_scenario, sleep_scenario,
+    PoolMap, asyncio_scenario, beside_scenario, convoy_scenario, float_list_memory,
+    handoff_scenario, pool_map_scenario, sleep_scenario,
 };
 
 /// How hard a fit searches: `--quick` uses [`Effort::QUICK`].

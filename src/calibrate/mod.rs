@@ -9,6 +9,8 @@
 //! - [`runner`]: `gilsim calibrate`: run the probes, fit, write the profile.
 //! - [`validate`]: `gilsim validate`: real workloads not used for fitting,
 //!   run for real and simulated with the profile.
+//! - [`server`]: the deployment-shape rows of `validate` (a real loopback
+//!   server in four shapes under open-loop load).
 //! - [`rows`]: the rows of `validation.csv` that `validate` fills and
 //!   `chart` draws.
 //!
@@ -25,7 +27,9 @@ pub mod probes;
 pub mod profile;
 pub mod rows;
 pub mod runner;
+pub mod server;
 pub mod stats;
+mod suite;
 pub mod validate;
 
 use std::path::PathBuf;

@@ -22,6 +22,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("procs.py", include_str!("probes/procs.py")),
     ("aio.py", include_str!("probes/aio.py")),
     ("noise.py", include_str!("probes/noise.py")),
+    ("server.py", include_str!("probes/server.py")),
 ];
 
 /// Why a probe gave no result.

@@ -17,6 +17,10 @@
 //! (2,000 in full) coroutines each running a short loop, awaiting
 //! `asyncio.sleep(5 ms)` and running it again, alone and behind one
 //! CPU-heavy coroutine (a loop of 1.5 M iterations) that holds the loop.
+//! Contention (`suite::contention`): a thread waking from a 1 ms sleep
+//! beside 1, 2 and 4 CPU-bound threads at 5, 1 and 0.1 ms on 1 and 2 cores,
+//! the convoy beside 2 CPU-bound threads, the I/O loop alone, and
+//! `Pool.map` of 10,000 no-ops at chunksize 1 and 100.
 //!
 //! Noise: workloads are interleaved (one repetition of each per round),
 //! `noise.py` measures the background load and the reference loop's speed
@@ -28,30 +32,30 @@
 
 use std::path::Path;
 
-use rayon::prelude::*;
 use serde_json::json;
 
 use super::ValidateArgs;
-use super::fit::{self, IoLoop};
+use super::fit::IoLoop;
 use super::probes::{self, ProbeDir};
 use super::profile::Profile;
 /// The rows live in [`super::rows`] (read by the chart too); re-exported here, where they are made.
 pub use super::rows::Row;
 use super::rows::write_csv;
 use super::runner::utc_now;
+use super::server;
 use super::stats::summarize;
-use crate::engine::time::{MS, Nanos, US};
+use super::suite::suite;
+use crate::engine::time::MS;
 use crate::failure::Failure;
 use crate::machine::MachineConfig;
 use crate::python::PythonConfig;
-use crate::scenario::Scenario;
-use crate::scenario::builder::{ScenarioBuilder, StepSpec, WorkloadBuilder, step};
+use crate::scenario::builder::{ScenarioBuilder, WorkloadBuilder, step};
 
 /// A profile older than this is reported as stale.
 pub const MAX_PROFILE_AGE_HOURS: f64 = 2.0;
 
 /// Seeds of the simulated distribution of a race-dominated workload.
-pub const SPREAD_SEEDS: std::ops::RangeInclusive<u64> = 1..=8;
+pub use super::suite::SPREAD_SEEDS;
 
 /// What `gilsim validate` produced.
 #[derive(Debug, Clone)]
@@ -138,6 +142,7 @@ impl ValidateReport {
                 ));
             }
         }
+        out.extend(self.rows.iter().filter_map(server::verdict));
         for n in &self.notes {
             out.push_str(&format!("note: {n}\n"));
         }
@@ -183,145 +188,6 @@ pub fn profile_configs(
     Ok((s.machine, s.python))
 }
 
-struct Case {
-    workload: String,
-    metric: &'static str,
-    probe: &'static str,
-    options: serde_json::Value,
-    field: &'static str,
-    higher: bool,
-    sim: Sim,
-}
-
-/// How a validation workload is simulated.
-enum Sim {
-    /// A thread pool batch: makespan.
-    Pool {
-        /// `[semaphores]`: name and capacity.
-        semaphores: &'static [(&'static str, u32)],
-        workers: u32,
-        tasks: u32,
-        steps: Vec<StepSpec>,
-    },
-    /// The convoy probe: I/O calls per second.
-    Convoy { count: u32, interval_us: u64 },
-    /// A `multiprocessing.Pool.map`: makespan.
-    ProcessMap(fit::PoolMap),
-    /// An asyncio fan-out (coroutine count and steps per workload): makespan.
-    Asyncio(Vec<(u32, Vec<StepSpec>)>),
-}
-
-impl Sim {
-    /// Simulates on `cores` (`None`: the cores the real run used).
-    fn run(
-        &self,
-        machine: &MachineConfig,
-        python: &PythonConfig,
-        io: &IoLoop,
-        profile_cores: u32,
-        cores: Option<u32>,
-    ) -> f64 {
-        match self {
-            Sim::Pool {
-                semaphores,
-                workers,
-                tasks,
-                steps,
-            } => pool_scenario(
-                semaphores,
-                machine,
-                python,
-                cores.unwrap_or(profile_cores),
-                *workers,
-                *tasks,
-                steps,
-            )
-            .map_or(f64::NAN, |s| fit::simulated_makespan(&s)),
-            Sim::ProcessMap(m) => {
-                fit::pool_map_scenario(machine, python, cores.unwrap_or(profile_cores), m)
-                    .map_or(f64::NAN, |s| fit::simulated_makespan(&s))
-            }
-            Sim::Asyncio(workloads) => {
-                fit::asyncio_scenario(machine, python, cores.unwrap_or(profile_cores), workloads)
-                    .map_or(f64::NAN, |s| fit::simulated_last_end(&s))
-            }
-            Sim::Convoy { count, interval_us } => {
-                let count = cores.unwrap_or(*count).max(1);
-                let length = if count > 1 { 1_000 * MS } else { 250 * MS };
-                fit::simulated_rate(&fit::convoy_scenario(
-                    machine,
-                    python,
-                    io,
-                    count,
-                    *interval_us,
-                    1,
-                    length,
-                ))
-            }
-        }
-    }
-
-    /// The simulated p25..p75 over [`SPREAD_SEEDS`], for the convoy only.
-    fn range(
-        &self,
-        machine: &MachineConfig,
-        python: &PythonConfig,
-        io: &IoLoop,
-        seconds: f64,
-    ) -> Option<(f64, f64)> {
-        let Sim::Convoy { count, interval_us } = self else {
-            return None;
-        };
-        let length = (seconds.max(0.05) * 1e9) as Nanos;
-        let s = fit::convoy_scenario(machine, python, io, *count, *interval_us, 1, length);
-        let mut rates: Vec<f64> = SPREAD_SEEDS
-            .collect::<Vec<u64>>()
-            .par_iter()
-            .map(|&seed| fit::simulated_rate_seed(&s, seed))
-            .collect();
-        rates.sort_by(f64::total_cmp);
-        Some((
-            super::stats::quantile(&rates, 0.25),
-            super::stats::quantile(&rates, 0.75),
-        ))
-    }
-
-    fn cores(&self, profile_cores: u32) -> u32 {
-        match self {
-            Sim::Pool { .. } | Sim::ProcessMap(_) | Sim::Asyncio(_) => profile_cores,
-            Sim::Convoy { count, .. } => *count,
-        }
-    }
-}
-
-/// A thread pool of `workers` running `tasks` tasks of `steps`, beside
-/// `semaphores`, on `cores` cores; `None` when it does not validate.
-fn pool_scenario(
-    semaphores: &[(&str, u32)],
-    machine: &MachineConfig,
-    python: &PythonConfig,
-    cores: u32,
-    workers: u32,
-    tasks: u32,
-    steps: &[StepSpec],
-) -> Option<Scenario> {
-    let mut b = ScenarioBuilder::new("validate-pool")
-        .path("validate.toml")
-        .seed(1);
-    for &(name, capacity) in semaphores {
-        b = b.semaphore(name, capacity);
-    }
-    let pool = WorkloadBuilder::new("pool")
-        .tasks(u64::from(tasks))
-        .steps(steps.to_vec())
-        .threads(workers);
-    let mut s = b.workload(pool).build().ok()?;
-    s.machine = machine.clone();
-    s.machine.cores = cores;
-    s.python = python.clone();
-    Some(s)
-}
-
 /// `gilsim validate`.
 pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     let profile = Profile::load(&args.profile).map_err(|e| {
@@ -355,10 +221,6 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
         (5, 16, 300_000, 8, 1.0)
     };
 
-    let cases = suite(
-        args.quick, loop_ns, sha_mb_s, &pinned, cores, tasks, iterations, mib, convoy_s,
-    );
-
     let python_path = args.python.clone().unwrap_or_else(|| {
         let exe = &profile.python.executable;
         if exe.is_empty() || !Path::new(exe).exists() {
@@ -373,6 +235,21 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     let noise_before = dir
         .run("noise.py", &noise_options)
         .map_err(|e| Failure::Run(e.to_string()))?;
+    // The server's and the load generator's own CPU per request, with an
+    // empty handler (calibrate/server.rs).
+    let server_costs = server::measure_costs(&dir, &pinned, args.quick).map_err(Failure::Run)?;
+    let cases = suite(
+        args.quick,
+        loop_ns,
+        sha_mb_s,
+        &pinned,
+        cores,
+        tasks,
+        iterations,
+        mib,
+        convoy_s,
+        &server_costs,
+    );
     let bar = super::progress_bar(reps * (cases.len() as u64 + 1), "validating", args.progress);
     let speed_options =
         json!({"cores": pinned, "seconds": if args.quick { 0.1 } else { 0.25 }, "idle": false});
@@ -393,11 +270,17 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
                 .map_err(|e| Failure::Run(e.to_string()))?,
         );
         bar.inc(1);
+        let mut last: Option<(usize, serde_json::Map<String, serde_json::Value>)> = None;
         for (i, c) in cases.iter().enumerate() {
             bar.set_message(c.workload.clone());
-            let out = dir
-                .run(c.probe, &c.options)
-                .map_err(|e| Failure::Run(e.to_string()))?;
+            // Rows of one run (a server's served rate and p99) read one output.
+            let out = match last.take() {
+                Some((j, out)) if cases[j].probe == c.probe && cases[j].options == c.options => out,
+                _ => dir
+                    .run(c.probe, &c.options)
+                    .map_err(|e| Failure::Run(e.to_string()))?,
+            };
+            last = Some((i, out.clone()));
             if let Some(b) = out
                 .get("background_cores")
                 .and_then(serde_json::Value::as_f64)
@@ -454,6 +337,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             iterations,
             mib,
             convoy_s,
+            &server_costs,
         );
         (m, p, io, sims)
     };
@@ -627,6 +511,7 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
             "factor": speed,
             "median_abs_error_pct_other_choice": other_median,
         },
+        "server_costs": server::costs_json(&server_costs),
         "repetitions": reps,
         "interleaved": true,
         "quick": args.quick,
@@ -647,165 +532,4 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     crate::report::atomic::write(&args.out.join("validation.json"), meta_text.as_bytes())
         .map_err(|e| Failure::Run(format!("cannot write validation.json: {e}")))?;
     Ok(report)
-}
-
-/// The validation suite: the real workloads' options and their
-/// simulations, whose step durations come from `loop_ns` (ns per
-/// reference-loop iteration) and `sha_mb_s`.
-#[allow(clippy::too_many_arguments)]
-fn suite(
-    quick: bool,
-    loop_ns: f64,
-    sha_mb_s: f64,
-    pinned: &Option<Vec<u32>>,
-    cores: u32,
-    tasks: u32,
-    iterations: u64,
-    mib: u64,
-    convoy_s: f64,
-) -> Vec<Case> {
-    let mut cases = Vec::new();
-    for workers in [1u32, 4] {
-        let cpu_ns = (iterations as f64 * loop_ns).round() as Nanos;
-        cases.push(Case {
-            workload: format!("cpu-pool-{workers}"),
-            metric: "makespan_s",
-            probe: "workload.py",
-            options: json!({"kind": "cpu_pool", "workers": workers, "tasks": tasks, "iterations": iterations, "cores": pinned}),
-            field: "makespan_s",
-            higher: false,
-            sim: Sim::Pool { semaphores: &[], workers, tasks, steps: vec![step::cpu(cpu_ns)] },
-        });
-    }
-    // A lock held across a sleep and a loop; a semaphore of 3 around the same.
-    let small = iterations / 10;
-    let small_ns = (small as f64 * loop_ns).round() as Nanos;
-    let sync_tasks = tasks * 5;
-    cases.push(Case {
-        workload: "lock-pool-4".into(),
-        metric: "makespan_s",
-        probe: "workload.py",
-        options: json!({"kind": "lock_pool", "workers": 4, "tasks": sync_tasks, "iterations": small, "sleep_s": 0.001, "cores": pinned}),
-        field: "makespan_s",
-        higher: false,
-        sim: Sim::Pool {
-            semaphores: &[],
-            workers: 4,
-            tasks: sync_tasks,
-            steps: vec![step::cpu(small_ns), step::lock("l", vec![step::sleep(MS), step::cpu(small_ns)])],
-        },
-    });
-    cases.push(Case {
-        workload: "semaphore-pool-8".into(),
-        metric: "makespan_s",
-        probe: "workload.py",
-        options: json!({"kind": "sem_pool", "workers": 8, "tasks": sync_tasks, "iterations": small, "sleep_s": 0.004, "capacity": 3, "cores": pinned}),
-        field: "makespan_s",
-        higher: false,
-        sim: Sim::Pool {
-            semaphores: &[("s", 3)],
-            workers: 8,
-            tasks: sync_tasks,
-            steps: vec![step::semaphore("s", vec![step::sleep(4 * MS), step::cpu(small_ns)])],
-        },
-    });
-    for workers in [1u32, 4] {
-        let hash_ns = ((mib << 20) as f64 / (sha_mb_s * 1e6) * 1e9).round() as Nanos;
-        cases.push(Case {
-            workload: format!("hash-pool-{workers}"),
-            metric: "makespan_s",
-            probe: "workload.py",
-            options: json!({"kind": "hash_pool", "workers": workers, "tasks": tasks, "mib": mib, "cores": pinned}),
-            field: "makespan_s",
-            higher: false,
-            sim: Sim::Pool { semaphores: &[], workers, tasks, steps: vec![step::cpu(2 * US), step::cpu_nogil(hash_ns)] },
-        });
-    }
-    // Pool.map with payloads (lists of floats, pickled size as given, their
-    // object memory declared as the tasks' `memory`) and chunksizes.
-    let map_iterations = iterations / 15;
-    let map_ns = (map_iterations as f64 * loop_ns).round() as Nanos;
-    let map_tasks = if quick { 48u32 } else { 96 };
-    for (payload, label, chunksize) in [
-        (1024u64, "1KiB", 1u32),
-        (1024, "1KiB", 8),
-        (256 * 1024, "256KiB", 1),
-        (256 * 1024, "256KiB", 8),
-    ] {
-        cases.push(Case {
-            workload: format!("process-map-{label}-c{chunksize}"),
-            metric: "makespan_s",
-            probe: "workload.py",
-            options: json!({"kind": "process_map", "workers": cores, "tasks": map_tasks, "iterations": map_iterations,
-                            "payload_bytes": payload, "chunksize": chunksize, "cores": pinned}),
-            field: "makespan_s",
-            higher: false,
-            sim: Sim::ProcessMap(fit::PoolMap {
-                workers: cores,
-                tasks: map_tasks,
-                chunksize,
-                steps: vec![step::cpu(map_ns)],
-                args_bytes: payload,
-                result_bytes: 2,
-                // The real arguments are built before Pool() forks its
-                // workers: the parent holds tasks x this much, which the
-                // fork's page-table copy and the copy-on-write faults of
-                // pickling them (python.fork_ns_per_mib, cow_ns_per_mib)
-                // scale with. workload.py: count = payload_bytes // 9
-                // floats, 24 B each, 8 B per list slot, 56 B of list.
-                memory_bytes: fit::float_list_memory(payload),
-            }),
-        });
-    }
-    // An asyncio fan-out of light coroutines (a short loop, a 5 ms
-    // asyncio.sleep, a short loop), alone and behind one CPU-heavy coroutine.
-    let light = 200u64;
-    let light_ns = (light as f64 * loop_ns).round() as Nanos;
-    let fan = if quick { 1000u32 } else { 2000 };
-    let heavy = iterations * 5;
-    let heavy_ns = (heavy as f64 * loop_ns).round() as Nanos;
-    let light_steps = vec![
-        step::cpu(light_ns),
-        step::sleep(5 * MS),
-        step::cpu(light_ns),
-    ];
-    for (name, heavies) in [("asyncio-fanout", 0u32), ("asyncio-fanout-cpu-heavy", 1)] {
-        let mut workloads = Vec::new();
-        if heavies > 0 {
-            workloads.push((heavies, vec![step::cpu(heavy_ns)]));
-        }
-        workloads.push((fan, light_steps.clone()));
-        cases.push(Case {
-            workload: name.into(),
-            metric: "makespan_s",
-            probe: "workload.py",
-            options: json!({"kind": "asyncio_fanout", "workers": 1, "tasks": fan, "iterations": light, "sleep_s": 0.005,
-                            "heavy": heavies, "heavy_iterations": heavy, "cores": pinned}),
-            field: "makespan_s",
-            higher: false,
-            sim: Sim::Asyncio(workloads),
-        });
-    }
-    let mut convoys: Vec<(Option<Vec<u32>>, u32, u64)> =
-        vec![(pinned.clone(), cores, 2000), (pinned.clone(), cores, 500)];
-    let first = pinned
-        .as_ref()
-        .and_then(|p| p.first().copied())
-        .unwrap_or(0);
-    if cores >= 2 {
-        convoys.push((Some(vec![first]), 1, 2000));
-    }
-    for (set, count, interval_us) in convoys {
-        cases.push(Case {
-            workload: format!("convoy-{count}core-{interval_us}us"),
-            metric: "io_calls_per_s",
-            probe: "convoy.py",
-            options: json!({"cores": set, "interval_us": interval_us, "cpu_threads": 1, "seconds": convoy_s, "warmup": 0.1}),
-            field: "rate_per_s",
-            higher: true,
-            sim: Sim::Convoy { count, interval_us },
-        });
-    }
-
-    cases
 }

@@ -90,6 +90,12 @@ fn constant_short(step: &Step, out: &mut Vec<(&'static str, u64)>) {
             return;
         }
         Step::Named { step, .. } => return constant_short(step, out),
+        Step::OneOf(branches) => {
+            for s in branches.iter().flat_map(|b| &b.steps) {
+                constant_short(s, out);
+            }
+            return;
+        }
         _ => return,
     };
     if let Dist::Const(ns) = dist

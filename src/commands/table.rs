@@ -34,9 +34,22 @@ pub fn summary_table(report: &RunReport) -> String {
         .runs
         .iter()
         .any(|r| r.output.workloads.iter().any(|w| w.shared.is_some()));
-    let w = Widths::for_replications(replications > 1);
+    let open_loop = report
+        .runs
+        .iter()
+        .any(|r| r.output.workloads.iter().any(|w| w.load.is_some()));
+    let mut w = Widths::for_replications(replications > 1);
+    // As wide as the widest `workers` label (`4x100 asyncio`, `8x1 sequential`).
+    w.workers = report
+        .runs
+        .iter()
+        .flat_map(|r| r.output.workloads.iter())
+        .map(|r| r.workers.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     s.push_str(&format!(
-        "{:<16} {:<11} {:>8} {:>cw$} {:>tw$} {:>lw$} {:>lw$} {:>pw$} {:>pw$}",
+        "{:<16} {:<11} {:>ww$} {:>cw$} {:>tw$} {:>lw$} {:>lw$} {:>pw$} {:>pw$}",
         "workload",
         "model",
         "workers",
@@ -46,6 +59,7 @@ pub fn summary_table(report: &RunReport) -> String {
         "p99 ms",
         "cpu",
         "gil",
+        ww = w.workers,
         cw = w.completed,
         tw = w.throughput,
         lw = w.latency,
@@ -63,7 +77,11 @@ pub fn summary_table(report: &RunReport) -> String {
             uw = w.updates
         ));
     }
+    if open_loop {
+        s.push_str(&format!(" {:>tw$}", "offered/s", tw = w.throughput));
+    }
     s.push('\n');
+    let mut overloaded = false;
     let mut shown = 0;
     let mut hidden = 0;
     for run in report.runs.iter().filter(|r| r.replication == 0) {
@@ -85,17 +103,90 @@ pub fn summary_table(report: &RunReport) -> String {
                 .filter(|x| x.point == run.point)
                 .filter_map(|x| x.output.workloads.get(i))
                 .collect();
-            s.push_str(&result_line(r, &all, races, &w));
+            let mut line = result_line(r, &all, races, &w);
+            if open_loop {
+                line.pop();
+                line.push_str(&load_cells(r, &all, &w));
+                overloaded |= all.iter().any(|x| x.load.is_some_and(|l| l.overloaded));
+                line.push('\n');
+            }
+            s.push_str(&line);
+            for (b, branch) in r.branches.iter().enumerate() {
+                s.push_str(&branch_line(&branch.label, b, &all, &w));
+            }
         }
     }
     if hidden > 0 {
         s.push_str(&format!("... and {hidden} more rows in results.csv\n"));
     }
+    if overloaded {
+        s.push_str(&format!(
+            "OVERLOADED: served less than {:.0}% of the offered rate; its tasks in flight grow with time, and its latencies with duration (backlog_end, backlog_growth_per_s in results.csv)\n",
+            crate::results::KEEP_UP * 100.0
+        ));
+    }
     s
+}
+
+/// The offered rate of an open-loop workload, and `OVERLOADED` when it did
+/// not keep up (with replications: in how many of them).
+fn load_cells(r: &WorkloadResult, all: &[&WorkloadResult], w: &Widths) -> String {
+    if r.load.is_none() {
+        return format!(" {:>tw$}", "-", tw = w.throughput);
+    }
+    let xs: Vec<f64> = all
+        .iter()
+        .filter_map(|x| x.load.map(|l| l.offered_per_s))
+        .collect();
+    let offered = match crate::report::summary::mean_ci(&xs) {
+        Some((m, Some(h))) if all.len() > 1 => format!("{m:.2}±{h:.2}"),
+        Some((m, _)) => format!("{m:.2}"),
+        None => "-".to_string(),
+    };
+    let over = all
+        .iter()
+        .filter(|x| x.load.is_some_and(|l| l.overloaded))
+        .count();
+    let flag = match (over, all.len()) {
+        (0, _) => String::new(),
+        (_, 1) => "  OVERLOADED".to_string(),
+        (k, n) => format!("  OVERLOADED in {k}/{n}"),
+    };
+    format!(" {offered:>tw$}{flag}", tw = w.throughput)
+}
+
+/// A row for branch `b` of a workload's `one_of` step, under the workload's:
+/// its completed tasks, rate and latencies.
+fn branch_line(label: &str, b: usize, all: &[&WorkloadResult], w: &Widths) -> String {
+    let of: Vec<&crate::results::BranchResult> =
+        all.iter().filter_map(|x| x.branches.get(b)).collect();
+    let stat = |f: &dyn Fn(&crate::results::BranchResult) -> Option<f64>, d: usize| {
+        let xs: Vec<f64> = of.iter().filter_map(|x| f(x)).collect();
+        match crate::report::summary::mean_ci(&xs) {
+            None => "-".to_string(),
+            Some((m, Some(h))) => format!("{m:.d$}±{h:.d$}"),
+            Some((m, None)) => format!("{m:.d$}"),
+        }
+    };
+    format!(
+        "{:<16} {:<11} {:>ww$} {:>cw$} {:>tw$} {:>lw$} {:>lw$}\n",
+        ellipsis(&format!("  {label}"), 16),
+        "branch",
+        "",
+        stat(&|x| Some(x.tasks_completed as f64), 0),
+        stat(&|x| Some(x.throughput_per_s), 2),
+        stat(&|x| x.latency_ms.map(|l| l[1]), 3),
+        stat(&|x| x.latency_ms.map(|l| l[3]), 3),
+        ww = w.workers,
+        cw = w.completed,
+        tw = w.throughput,
+        lw = w.latency,
+    )
 }
 
 /// Column widths of the terminal table: wider with replications (`±`).
 struct Widths {
+    workers: usize,
     completed: usize,
     throughput: usize,
     latency: usize,
@@ -108,6 +199,7 @@ impl Widths {
     fn for_replications(replicated: bool) -> Self {
         if replicated {
             Widths {
+                workers: 8,
                 completed: 14,
                 throughput: 16,
                 latency: 18,
@@ -117,6 +209,7 @@ impl Widths {
             }
         } else {
             Widths {
+                workers: 8,
                 completed: 10,
                 throughput: 12,
                 latency: 10,
@@ -128,9 +221,23 @@ impl Widths {
     }
 }
 
+/// The table's own column names, which a sweep key's header must not repeat.
+const RESULT_COLUMNS: [&str; 9] = [
+    "workload",
+    "model",
+    "workers",
+    "completed",
+    "cpu",
+    "gil",
+    "updates",
+    "lost",
+    "final",
+];
+
 /// The shortest dotted suffix of each key that tells it from the others
-/// (`workers`, or `a.run.workers` and `b.run.workers` when two workloads'
-/// workers are swept), cut to 12 characters.
+/// and from the table's own columns (`rate`; `run.workers` beside the
+/// `workers` column; `a.run.workers` and `b.run.workers` when two
+/// workloads' workers are swept), cut to 12 characters.
 fn short_keys(keys: &[String]) -> Vec<String> {
     let parts: Vec<Vec<&str>> = keys.iter().map(|k| k.split('.').collect()).collect();
     let suffix = |p: &[&str], n: usize| p[p.len().saturating_sub(n)..].join(".");
@@ -140,10 +247,11 @@ fn short_keys(keys: &[String]) -> Vec<String> {
             let p = &parts[i];
             let unique = (1..=p.len()).find(|&n| {
                 let mine = suffix(p, n);
-                parts
-                    .iter()
-                    .enumerate()
-                    .all(|(j, q)| j == i || suffix(q, n) != mine)
+                !RESULT_COLUMNS.contains(&mine.as_str())
+                    && parts
+                        .iter()
+                        .enumerate()
+                        .all(|(j, q)| j == i || suffix(q, n) != mine)
             });
             let short = match unique {
                 Some(n) => suffix(p, n),
@@ -161,10 +269,22 @@ fn short_keys(keys: &[String]) -> Vec<String> {
 }
 
 /// A sweep value for a narrow column: a step list without its TOML
-/// punctuation (`[ { io = "20ms" } ]` is `io=20ms`).
+/// punctuation (`[ { io = "20ms" } ]` is `io=20ms`), an inline table by its
+/// values (`{ model = "threads", workers = 8 }` is `threads 8`).
 fn compact_value(v: &str) -> String {
     if !v.starts_with('[') && !v.starts_with('{') {
         return v.to_string();
+    }
+    if v.starts_with('{') && !v.contains('[') {
+        let values: Vec<String> = v
+            .trim_matches(|c| c == '{' || c == '}')
+            .split(',')
+            .filter_map(|kv| {
+                kv.split_once('=')
+                    .map(|(_, x)| x.trim().trim_matches('"').to_string())
+            })
+            .collect();
+        return values.join(" ");
     }
     let mut out = String::new();
     for c in v.chars() {
@@ -237,7 +357,7 @@ fn result_line(r: &WorkloadResult, all: &[&WorkloadResult], races: bool, w: &Wid
         ),
     };
     format!(
-        "{:<16} {:<11} {:>8} {:>cw$} {:>tw$} {:>lw$} {:>lw$} {:>pw$} {:>pw$}{shared}\n",
+        "{:<16} {:<11} {:>ww$} {:>cw$} {:>tw$} {:>lw$} {:>lw$} {:>pw$} {:>pw$}{shared}\n",
         r.workload,
         r.model,
         r.workers,
@@ -247,6 +367,7 @@ fn result_line(r: &WorkloadResult, all: &[&WorkloadResult], races: bool, w: &Wid
         p99,
         cpu,
         gil,
+        ww = w.workers,
         cw = w.completed,
         tw = w.throughput,
         lw = w.latency,

@@ -5,6 +5,72 @@ use std::path::PathBuf;
 
 use crate::failure::Failure;
 use crate::scenario::ProfileLoader;
+use crate::workload::PerProcess;
+
+/// A deployment shape to compare: worker processes and what each runs.
+pub type ShapeSpec = (u32, PerProcess);
+
+/// A shape as `results.csv`'s `workers` column writes it: `4x8 threads`,
+/// `4x asyncio`, `4x100 asyncio`, `8x1 sequential`.
+pub fn shape_label((n, p): ShapeSpec) -> String {
+    match p {
+        PerProcess::Threads(m) => format!("{n}x{m} threads"),
+        PerProcess::Asyncio(None) => format!("{n}x asyncio"),
+        PerProcess::Asyncio(Some(m)) => format!("{n}x{m} asyncio"),
+        PerProcess::Sequential => format!("{n}x1 sequential"),
+    }
+}
+
+/// Parses `--shapes 1x16threads,4x8threads,4xasyncio,4x100asyncio,8xsync`:
+/// processes `x` threads per process, `asyncio` (optionally with a
+/// semaphore size before it) or `sync` (`sequential`, `1 sequential`);
+/// spaces are ignored, `×` is `x`.
+pub fn parse_shapes(text: &str) -> Result<Vec<ShapeSpec>, String> {
+    let mut out = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let flat: String = item
+            .replace('×', "x")
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let bad = || {
+            format!(
+                "--shapes: `{item}` is not a shape: expected PROCESSESxTHREADSthreads, PROCESSESxasyncio, PROCESSESxNasyncio or PROCESSESxsync (e.g. 4x8threads)"
+            )
+        };
+        let (n, rest) = flat.split_once('x').ok_or_else(bad)?;
+        let n: u32 = n.parse().ok().filter(|&n| n >= 1).ok_or_else(bad)?;
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let kind = &rest[digits.len()..];
+        let m: Option<u32> = if digits.is_empty() {
+            None
+        } else {
+            Some(digits.parse().ok().filter(|&m| m >= 1).ok_or_else(bad)?)
+        };
+        let p = match (kind, m) {
+            ("threads", Some(m)) => PerProcess::Threads(m),
+            ("asyncio", m) => PerProcess::Asyncio(m),
+            ("sync" | "sequential", None | Some(1)) => PerProcess::Sequential,
+            _ => return Err(bad()),
+        };
+        if !out.contains(&(n, p)) {
+            out.push((n, p));
+        }
+    }
+    if out.is_empty() {
+        return Err("--shapes is empty: name at least one shape, e.g. 4x8threads".into());
+    }
+    Ok(out)
+}
+
+/// Parses `--shapes`; an error is a usage error (exit 2).
+pub fn args_shapes(shapes: Option<&str>) -> Result<Option<Vec<ShapeSpec>>, Failure> {
+    shapes
+        .map(parse_shapes)
+        .transpose()
+        .map_err(|e| Failure::Usage(format!("error: {e}\n")))
+}
 
 /// What `--goal` optimises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -107,8 +173,10 @@ pub struct CompareArgs {
     pub source: Option<String>,
     /// Compare this workload only; default every workload.
     pub workload: Option<String>,
-    /// Models to try; default all of [`MODELS`].
+    /// Models to try; default all of [`MODELS`], none when `shapes` is given.
     pub models: Option<Vec<String>>,
+    /// Deployment shapes to try (`--shapes`), after the models.
+    pub shapes: Option<Vec<ShapeSpec>>,
     /// Worker counts; default 1, cores, 2×cores, 4×cores, 32, and cores ÷ the
     /// tasks' CPU share (rounded up to a power of two, at most 1024) when that is more.
     pub workers: Option<Vec<u32>>,

@@ -39,8 +39,10 @@ pub struct Metrics {
 pub struct Candidate {
     /// The workload compared.
     pub workload: String,
-    /// A name of [`MODELS`](super::MODELS).
+    /// A name of [`MODELS`](super::MODELS), or a deployment shape's label.
     pub model: String,
+    /// For a deployment shape: its label (`4x8 threads`), also in `model`.
+    pub shape: Option<String>,
     /// Worker count; `None` for sequential and asyncio (one point).
     pub workers: Option<u32>,
     /// The overrides added to the user's.
@@ -54,6 +56,9 @@ pub struct Candidate {
 impl Candidate {
     /// `model` or `model ×N`, for text.
     pub fn label(&self) -> String {
+        if let Some(shape) = &self.shape {
+            return shape.clone();
+        }
         match self.workers {
             Some(w) => format!("{} ×{w}", self.model),
             None => self.model.clone(),

@@ -88,6 +88,21 @@ pub(super) fn model_chart(
             });
         }
     }
+    // Each deployment shape: one point at its process count.
+    for (i, c) in mine.iter().filter(|c| c.shape.is_some()).enumerate() {
+        if let Some((y, half)) = c.metrics.as_ref().and_then(|m| panel.value(m)) {
+            series.push(chart::Series {
+                name: c.label(),
+                dashed: false,
+                colour: Some(MODELS.len() + i),
+                points: vec![chart::Point {
+                    x: c.workers.unwrap_or(1) as f64,
+                    y,
+                    band: half.map(|h| ((y - h).max(0.0), y + h)),
+                }],
+            });
+        }
+    }
     series.extend(bests);
     // Latencies of models that overlap waits and of those that queue them
     // differ by orders of magnitude: a log axis keeps both readable.

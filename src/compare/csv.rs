@@ -48,10 +48,18 @@ pub(super) fn render(candidates: &[Candidate], cores: u32) -> Result<Vec<u8>, Fa
     let records: Vec<Vec<String>> = candidates
         .iter()
         .map(|c| {
+            // A shape: model `processes`, its label as `results.csv`'s workers.
+            let (model, workers) = match &c.shape {
+                Some(label) => ("processes".to_string(), label.clone()),
+                None => (
+                    c.model.clone(),
+                    c.workers.map(|w| w.to_string()).unwrap_or_default(),
+                ),
+            };
             let mut r = vec![
                 c.workload.clone(),
-                c.model.clone(),
-                c.workers.map(|w| w.to_string()).unwrap_or_default(),
+                model,
+                workers,
                 c.excluded.clone().unwrap_or_default(),
             ];
             match &c.metrics {

@@ -48,7 +48,10 @@ mod text;
 
 use std::path::{Path, PathBuf};
 
-pub use args::{CompareArgs, Goal, Lists, MODELS, args_lists, parse_models, parse_workers};
+pub use args::{
+    CompareArgs, Goal, Lists, MODELS, ShapeSpec, args_lists, args_shapes, parse_models,
+    parse_shapes, parse_workers, shape_label,
+};
 pub use bottleneck::bottleneck;
 pub use candidate::{Candidate, Metrics};
 pub use csv::CSV_COLUMNS;

@@ -4,11 +4,12 @@
 //! A candidate whose scenario does not validate is excluded with the
 //! validation error as its reason.
 
-use super::args::{CompareArgs, MODELS};
+use super::args::{CompareArgs, MODELS, shape_label};
 use super::candidate::Candidate;
 use crate::failure::Failure;
 use crate::scenario::builder::{self, Override};
 use crate::scenario::{self, ScenarioError, Study, StudyPoint};
+use crate::workload::PerProcess;
 use crate::workload::Step;
 
 /// Every candidate of a comparison, planned and loaded, before any runs.
@@ -84,10 +85,12 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
         }
         None => first.workloads.iter().map(|x| x.name.clone()).collect(),
     };
-    let models = args
-        .models
-        .clone()
-        .unwrap_or_else(|| MODELS.iter().map(|m| m.to_string()).collect());
+    let models = match (&args.models, &args.shapes) {
+        (Some(m), _) => m.clone(),
+        // Shapes alone: the shapes are the candidates.
+        (None, Some(_)) => Vec::new(),
+        (None, None) => MODELS.iter().map(|m| m.to_string()).collect(),
+    };
     let workers = match args.workers.clone() {
         Some(w) => w,
         None => {
@@ -184,12 +187,52 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
                 candidates.push(Candidate {
                     workload: w.clone(),
                     model: m.clone(),
+                    shape: None,
                     workers: n,
                     overrides: extra,
                     excluded,
                     metrics: None,
                 });
             }
+        }
+        for &(n, p) in args.shapes.iter().flatten() {
+            let label = shape_label((n, p));
+            let inner = match p {
+                PerProcess::Threads(m) => format!("{{ model = \"threads\", workers = {m} }}"),
+                PerProcess::Asyncio(Some(m)) => format!("{{ model = \"asyncio\", workers = {m} }}"),
+                PerProcess::Asyncio(None) => "{ model = \"asyncio\" }".to_string(),
+                PerProcess::Sequential => "{ model = \"sequential\" }".to_string(),
+            };
+            let extra = vec![
+                Override::sweep(&format!("workload.{w}.run.model"), vec!["processes".into()]),
+                Override::workload(w, "run.workers", n),
+                Override::text(&format!("workload.{w}.run.per_process"), &inner),
+            ];
+            let mut all = base_overrides.clone();
+            all.extend(builder::args(&extra));
+            let (excluded, point) = match load(&all, args) {
+                Ok(study) => match study.points.into_iter().next() {
+                    Some(p) => (None, Some(p)),
+                    None => (Some("the scenario has no point to run".into()), None),
+                },
+                Err(e) => (Some(reason(&e)), None),
+            };
+            if let Some(mut p) = point {
+                p.index = points.len();
+                point_of.push(Some(points.len()));
+                points.push(p);
+            } else {
+                point_of.push(None);
+            }
+            candidates.push(Candidate {
+                workload: w.clone(),
+                model: label.clone(),
+                shape: Some(label),
+                workers: Some(n),
+                overrides: extra,
+                excluded,
+                metrics: None,
+            });
         }
     }
     for w in &workloads {
@@ -234,6 +277,9 @@ fn mean_wait(step: &Step) -> f64 {
         }
         Step::Repeat { times, steps } => *times as f64 * steps.iter().map(mean_wait).sum::<f64>(),
         Step::Named { step, .. } => mean_wait(step),
+        Step::OneOf(branches) => {
+            crate::workload::step::Branch::weighted(branches, |s| s.iter().map(mean_wait).sum())
+        }
         _ => 0.0,
     }
 }

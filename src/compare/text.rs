@@ -114,6 +114,7 @@ pub(super) fn report_workload(
     s.push_str(&recommend(&bests, goal, cands, cores));
     s.push('\n');
     if let Some(best) = bests.first()
+        && best.shape.is_none()
         && let Some(n) = best.workers
         && n > 1
         && cands

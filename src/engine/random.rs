@@ -59,6 +59,14 @@ impl Stream {
         }
     }
 
+    /// Moves to sub-stream `id` of this stream, at its start: the draws
+    /// of one item (a task) whatever the order items are drawn for.
+    pub fn substream(&mut self, id: u64) {
+        self.rng.set_stream(id);
+        self.rng.set_word_pos(0);
+        self.spare_normal = None;
+    }
+
     /// A raw 64-bit draw.
     pub fn next_u64(&mut self) -> u64 {
         self.rng.next_u64()

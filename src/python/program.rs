@@ -57,6 +57,41 @@ pub enum Op {
     /// A loop of unlocked updates of a shared variable: pure Python, whose
     /// switches may fall between a read and its write.
     Update(Update),
+    /// A `one_of` step: draws a branch of [`Program::mixes`]`[i]` and
+    /// continues at its first operation.
+    OneOf(usize),
+    /// The end of a `one_of` branch: continues at this index, past the others.
+    Jump(usize),
+}
+
+/// A compiled `one_of` step: its branches' weights, labels and first operations.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Mix {
+    /// The branches' weights, in file order.
+    pub weights: Vec<u64>,
+    /// Their labels in results (`Branch::labels`).
+    pub labels: Vec<String>,
+    /// The index of each branch's first operation.
+    pub starts: Vec<usize>,
+}
+
+impl Mix {
+    /// The branch a uniform draw `u` in `0..total weight` falls in.
+    pub fn pick(&self, u: u64) -> usize {
+        let mut acc = 0u64;
+        for (i, w) in self.weights.iter().enumerate() {
+            acc = acc.saturating_add(*w);
+            if u < acc {
+                return i;
+            }
+        }
+        self.weights.len().saturating_sub(1)
+    }
+
+    /// The sum of the weights.
+    pub fn total(&self) -> u64 {
+        self.weights.iter().fold(0u64, |a, w| a.saturating_add(*w))
+    }
 }
 
 /// A task's program: its operations, and the name of the step each came
@@ -69,6 +104,8 @@ pub struct Program {
     pub op_names: Vec<Option<u32>>,
     /// The step names, each once.
     pub names: Vec<String>,
+    /// The `one_of` steps, in the order of their [`Op::OneOf`].
+    pub mixes: Vec<Mix>,
 }
 
 impl Program {
@@ -87,7 +124,7 @@ pub fn compile(steps: &[Step]) -> Vec<Op> {
 /// Flattens `steps` into operations, with the names of named steps.
 pub fn compile_program(steps: &[Step]) -> Program {
     let mut p = Program::default();
-    emit(steps, &mut p.ops);
+    emit(steps, &mut p.ops, &mut p.mixes);
     let mut names = Vec::with_capacity(p.ops.len());
     if p.names.is_empty() && !steps.iter().any(has_name) {
         p.op_names = vec![None; p.ops.len()];
@@ -105,6 +142,7 @@ fn has_name(step: &Step) -> bool {
         | Step::Semaphore { steps, .. }
         | Step::ToThread(steps)
         | Step::Repeat { steps, .. } => steps.iter().any(has_name),
+        Step::OneOf(branches) => branches.iter().any(|b| b.steps.iter().any(has_name)),
         _ => false,
     }
 }
@@ -138,6 +176,13 @@ fn name_ops(
                     name_ops(steps, current, names, out);
                 }
             }
+            Step::OneOf(branches) => {
+                out.push(current);
+                for b in branches {
+                    name_ops(&b.steps, current, names, out);
+                    out.push(current);
+                }
+            }
             other => {
                 for _ in 0..other.op_count() {
                     out.push(current);
@@ -147,15 +192,37 @@ fn name_ops(
     }
 }
 
-fn emit(steps: &[Step], ops: &mut Vec<Op>) {
+fn emit(steps: &[Step], ops: &mut Vec<Op>, mixes: &mut Vec<Mix>) {
     for step in steps {
         match step {
             Step::Repeat { times, steps } => {
                 for _ in 0..*times {
-                    emit(steps, ops);
+                    emit(steps, ops, mixes);
                 }
             }
-            Step::Named { step, .. } => emit(std::slice::from_ref(step), ops),
+            Step::Named { step, .. } => emit(std::slice::from_ref(step), ops, mixes),
+            Step::OneOf(branches) => {
+                let m = mixes.len();
+                mixes.push(Mix {
+                    weights: branches.iter().map(|b| b.weight).collect(),
+                    labels: crate::workload::step::Branch::labels(branches),
+                    starts: Vec::new(),
+                });
+                ops.push(Op::OneOf(m));
+                let mut starts = Vec::with_capacity(branches.len());
+                let mut jumps = Vec::with_capacity(branches.len());
+                for b in branches {
+                    starts.push(ops.len());
+                    emit(&b.steps, ops, mixes);
+                    jumps.push(ops.len());
+                    ops.push(Op::Jump(0));
+                }
+                let end = ops.len();
+                for j in jumps {
+                    ops[j] = Op::Jump(end);
+                }
+                mixes[m].starts = starts;
+            }
             Step::Cpu(d) => ops.push(Op::Cpu(*d)),
             Step::CpuHeld(d) => ops.push(Op::CpuHeld(*d)),
             Step::CpuNogil(d) => ops.push(Op::CpuNogil(*d)),
@@ -166,19 +233,19 @@ fn emit(steps: &[Step], ops: &mut Vec<Op>) {
             Step::ToThread(steps) => {
                 let at = ops.len();
                 ops.push(Op::ToThread(0));
-                emit(steps, ops);
+                emit(steps, ops, mixes);
                 let end = ops.len();
                 ops[at] = Op::ToThread(end);
                 ops.push(Op::ToThreadEnd);
             }
             Step::Lock { lock, steps } => {
                 ops.push(Op::LockAcquire(*lock));
-                emit(steps, ops);
+                emit(steps, ops, mixes);
                 ops.push(Op::LockRelease(*lock));
             }
             Step::Semaphore { semaphore, steps } => {
                 ops.push(Op::SemAcquire(*semaphore));
-                emit(steps, ops);
+                emit(steps, ops, mixes);
                 ops.push(Op::SemRelease(*semaphore));
             }
             Step::WaitEvent(s) => ops.extend([

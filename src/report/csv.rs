@@ -30,9 +30,66 @@ fn opt_num(x: Option<f64>) -> String {
     x.map(num).unwrap_or_default()
 }
 
-/// The text records of `rows` (without the header), as written to the file.
+/// The text records of `rows` (without the header), as written to the
+/// file: each workload's row, then one row per branch of its `one_of` step.
 pub fn records(rows: &[Row<'_>]) -> Vec<Vec<String>> {
-    rows.iter().map(record).collect()
+    rows.iter()
+        .flat_map(|row| std::iter::once(record(row)).chain(branch_records(row)))
+        .collect()
+}
+
+fn pair(x: Option<[f64; 2]>, i: usize) -> String {
+    opt_num(x.map(|p| p[i]))
+}
+
+/// A branch's rows: the workload's identity, the branch's tasks,
+/// throughput and latencies, and its label in `branch`; the machine-wide
+/// and workload-wide columns stay empty.
+fn branch_records(row: &Row<'_>) -> Vec<Vec<String>> {
+    let r = row.result;
+    r.branches
+        .iter()
+        .map(|b| {
+            let lat = |i: usize| opt_num(b.latency_ms.map(|l| l[i]));
+            let mut rec: Vec<String> = vec![
+                row.point.to_string(),
+                row.replication.to_string(),
+                row.seed.to_string(),
+            ];
+            rec.extend(row.values.iter().cloned());
+            let at = |rec: &mut Vec<String>, col: &str, v: String| {
+                if let Some(i) = COLUMNS.iter().position(|c| *c == col) {
+                    rec[i + row.values.len()] = v;
+                }
+            };
+            rec.resize(COLUMNS.len() + row.values.len(), String::new());
+            at(&mut rec, "workload", r.workload.clone());
+            at(&mut rec, "model", r.model.clone());
+            at(&mut rec, "workers", r.workers.clone());
+            at(&mut rec, "cores", r.cores.to_string());
+            at(&mut rec, "tasks_completed", b.tasks_completed.to_string());
+            at(&mut rec, "sim_time_s", num(r.sim_time_s));
+            at(&mut rec, "throughput_per_s", num(b.throughput_per_s));
+            for (i, c) in [
+                "latency_mean_ms",
+                "latency_p50_ms",
+                "latency_p95_ms",
+                "latency_p99_ms",
+                "latency_max_ms",
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                at(&mut rec, c, lat(i));
+            }
+            at(&mut rec, "wait_p50_ms", pair(b.wait_ms, 0));
+            at(&mut rec, "wait_p99_ms", pair(b.wait_ms, 1));
+            at(&mut rec, "service_p50_ms", pair(b.service_ms, 0));
+            at(&mut rec, "service_p99_ms", pair(b.service_ms, 1));
+            at(&mut rec, "branch", b.label.clone());
+            rec
+        })
+        .collect()
 }
 
 /// Renders a header and records to CSV bytes.
@@ -87,6 +144,19 @@ fn record(row: &Row<'_>) -> Vec<String> {
             .map(|s| s.final_value.to_string())
             .unwrap_or_default(),
         r.shared.map(|s| s.expected.to_string()).unwrap_or_default(),
+        opt_num(r.load.map(|l| l.offered_per_s)),
+        r.load
+            .map(|l| l.backlog_end.to_string())
+            .unwrap_or_default(),
+        opt_num(r.load.map(|l| l.backlog_growth_per_s)),
+        r.load
+            .map(|l| u8::from(l.overloaded).to_string())
+            .unwrap_or_default(),
+        pair(r.wait_ms, 0),
+        pair(r.wait_ms, 1),
+        pair(r.service_ms, 0),
+        pair(r.service_ms, 1),
+        String::new(),
     ]);
     debug_assert_eq!(record.len(), COLUMNS.len() + row.values.len());
     record

@@ -7,7 +7,8 @@
 //! - `latency`: p50 (solid) and p99 (dashed) latency, the same way.
 //! - one chart per `[[chart]]` table: its `x`, `y` and `series`.
 //!
-//! Sweep keys beyond those on the axes are held at their first value, and
+//! Sweep keys beyond those on the axes are held at their first value (a key
+//! zipped with an axis key varies with it instead), and
 //! the chart's subtitle says so. Duration values (`"5ms"`) make a numeric
 //! axis in milliseconds; other non-numeric values a categorical axis in
 //! file order.
@@ -143,6 +144,21 @@ fn label(column: &str) -> String {
     }
 }
 
+/// Whether column `c` takes one value per value of column `axis` (a key
+/// zipped with an axis key varies with it rather than being held).
+fn varies_with(records: &[Vec<String>], c: usize, axis: usize) -> bool {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for r in records {
+        match seen.iter().find(|(a, _)| *a == r[axis]) {
+            Some((_, v)) if *v != r[c] => return false,
+            Some(_) => {}
+            None => seen.push((&r[axis], &r[c])),
+        }
+    }
+    seen.iter()
+        .any(|(_, v)| records.first().is_some_and(|r| r[c] != *v))
+}
+
 fn draw(table: &Table<'_>, spec: &Spec<'_>) -> LineChart {
     let workload_col = table.column("workload");
     let x_col = spec.x.as_deref().and_then(|x| table.column(x));
@@ -155,6 +171,7 @@ fn draw(table: &Table<'_>, spec: &Spec<'_>) -> LineChart {
         .enumerate()
         .map(|(i, k)| (3 + i, k))
         .filter(|(c, _)| !used.contains(c))
+        .filter(|(c, _)| !used.iter().any(|&u| varies_with(table.records, *c, u)))
         .filter_map(|(c, k)| table.records.first().map(|r| (c, r[c].clone(), k)))
         .collect();
     let rows: Vec<&Vec<String>> = table

@@ -15,7 +15,11 @@ pub fn metrics() -> &'static [&'static str] {
         .iter()
         .position(|c| *c == "tasks_completed")
         .unwrap_or(COLUMNS.len());
-    &COLUMNS[first..]
+    let last = COLUMNS
+        .iter()
+        .position(|c| *c == "branch")
+        .unwrap_or(COLUMNS.len());
+    &COLUMNS[first..last]
 }
 
 /// The 0.975 quantile of Student's t distribution with `df` degrees of freedom.
@@ -82,7 +86,10 @@ pub fn summarise(header: &[String], records: &[Vec<String>]) -> Vec<Group> {
     // Keyed by (point number, first appearance) so groups come out in point order, then file order.
     let mut order: BTreeMap<(u64, usize), Vec<&Vec<String>>> = BTreeMap::new();
     let mut seen: BTreeMap<Vec<String>, (u64, usize)> = BTreeMap::new();
-    for r in records {
+    for r in records
+        .iter()
+        .filter(|r| !crate::results::columns::is_branch_row(header, r))
+    {
         let keys: Vec<String> = id_cols.iter().map(|&i| r[i].clone()).collect();
         let next = seen.len();
         let key = *seen.entry(keys).or_insert_with(|| {

@@ -12,13 +12,22 @@
 //! microseconds of simulated time (absolute, not relative to the window),
 //! with up to three decimals so nanoseconds survive. The output depends only
 //! on the timeline: same timeline, same bytes.
+//!
+//! Tasks: on each thread's track, a span per task it worked on (`task 17`,
+//! category `task`, with the task's id, workload and arrival in its args;
+//! `message: task 17` for a message of tasks a pool's thread held; `branch`
+//! too once its `one_of` branch is drawn) with its
+//! steps nested inside (category `step`, named after the step's `name` or
+//! its kind), and flow events (category `flow`) from each span of a task to
+//! the next one on another thread or process: Perfetto draws them as arrows
+//! and "Follow flow" walks a request across the program.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::engine::time::Nanos;
-use crate::results::timeline::{CoreUse, MarkKind, Timeline};
+use crate::results::timeline::{CoreUse, MarkKind, SpanKind, TaskSpan, Timeline};
 
 /// The machine's process id.
 pub const MACHINE_PID: usize = 1;
@@ -70,6 +79,12 @@ struct Event {
     /// The scope of an instant event (`t`: its thread).
     #[serde(skip_serializing_if = "Option::is_none")]
     s: Option<&'static str>,
+    /// A flow event's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<u64>,
+    /// A flow end's binding point (`e`: the enclosing slice).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bp: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     args: Option<Args>,
 }
@@ -80,6 +95,30 @@ struct Args {
     name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sort_index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tasks: Option<Vec<u64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workload: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    arrival_us: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branch: Option<String>,
+}
+
+impl Args {
+    fn none() -> Args {
+        Args {
+            name: None,
+            sort_index: None,
+            task: None,
+            tasks: None,
+            workload: None,
+            arrival_us: None,
+            branch: None,
+        }
+    }
 }
 
 /// Nanoseconds as microseconds: exact to the nanosecond (three decimals)
@@ -104,9 +143,12 @@ fn metadata(
         pid,
         tid,
         s: None,
+        id: None,
+        bp: None,
         args: Some(Args {
             name,
             sort_index: sort,
+            ..Args::none()
         }),
     }
 }
@@ -128,6 +170,8 @@ fn complete(
         pid,
         tid,
         s: None,
+        id: None,
+        bp: None,
         args: None,
     }
 }
@@ -138,6 +182,87 @@ fn interpreter_name(interpreter: usize) -> String {
         "python (main interpreter)".to_string()
     } else {
         format!("python (interpreter {interpreter})")
+    }
+}
+
+/// The name of a task span.
+fn span_name(span: &TaskSpan) -> String {
+    match (span.kind, span.tasks.as_slice()) {
+        (SpanKind::Program, [id, ..]) => format!("task {id}"),
+        (SpanKind::Message, [id]) => format!("message: task {id}"),
+        (SpanKind::Message, [first, .., last])
+            if last.checked_sub(*first) == Some(span.tasks.len() as u64 - 1) =>
+        {
+            format!("message: tasks {first}–{last}")
+        }
+        (_, ids) => format!("message: {} tasks", ids.len()),
+    }
+}
+
+/// The task spans with their steps, then the flows linking each task's
+/// spans on different threads, in time order per task.
+fn task_spans(t: &Timeline, events: &mut Vec<Event>) {
+    let spans = &t.spans;
+    // (task, start, end, pid, tid) of every span a task appears in.
+    let mut hops: Vec<(u64, Nanos, Nanos, usize, usize)> = Vec::new();
+    for span in &spans.spans {
+        let (pid, tid) = (interpreter_pid(span.interpreter), thread_tid(span.lane));
+        let workload = spans.workloads.get(span.workload).cloned();
+        let mut e = complete(span_name(span), "task", span.start, span.end, pid, tid);
+        e.args = Some(Args {
+            task: (span.tasks.len() == 1).then(|| span.tasks[0]),
+            tasks: (span.tasks.len() > 1).then(|| span.tasks.clone()),
+            workload,
+            arrival_us: Some(us(span.arrival)),
+            branch: span
+                .branch
+                .and_then(|b| spans.labels.get(b as usize).cloned()),
+            ..Args::none()
+        });
+        events.push(e);
+        for step in &span.steps {
+            let label = spans
+                .labels
+                .get(step.what as usize)
+                .cloned()
+                .unwrap_or_default();
+            events.push(complete(label, "step", step.start, step.end, pid, tid));
+        }
+        hops.extend(
+            span.tasks
+                .iter()
+                .map(|&id| (id, span.start, span.end, pid, tid)),
+        );
+    }
+    hops.sort_unstable();
+    let mut flow_id = 0u64;
+    for pair in hops.windows(2) {
+        let ((id, a_start, a_end, a_pid, a_tid), (next, b_start, _, b_pid, b_tid)) =
+            (pair[0], pair[1]);
+        if id != next || (a_pid, a_tid) == (b_pid, b_tid) {
+            continue;
+        }
+        // Inside the first span, no later than the second one starts.
+        let from = a_end.saturating_sub(1).min(b_start).max(a_start);
+        for (ph, at, pid, tid, bp) in [
+            ("s", from, a_pid, a_tid, None),
+            ("f", b_start, b_pid, b_tid, Some("e")),
+        ] {
+            events.push(Event {
+                name: format!("task {id}"),
+                cat: Some("flow"),
+                ph,
+                ts: Some(us(at)),
+                dur: None,
+                pid,
+                tid,
+                s: None,
+                id: Some(flow_id),
+                bp,
+                args: None,
+            });
+        }
+        flow_id += 1;
     }
 }
 
@@ -292,9 +417,12 @@ pub fn chrome_trace(t: &Timeline, scenario_name: &str) -> Vec<u8> {
             pid: interpreter_pid(m.interpreter),
             tid: thread_tid(m.tid),
             s: Some("t"),
+            id: None,
+            bp: None,
             args: None,
         });
     }
+    task_spans(t, &mut events);
 
     let file = TraceFile {
         trace_events: events,

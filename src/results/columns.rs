@@ -35,6 +35,15 @@ pub const COLUMNS: &[&str] = &[
     "lost_update_fraction",
     "final_value",
     "expected_value",
+    "offered_per_s",
+    "backlog_end",
+    "backlog_growth_per_s",
+    "overloaded",
+    "wait_p50_ms",
+    "wait_p99_ms",
+    "service_p50_ms",
+    "service_p99_ms",
+    "branch",
 ];
 
 /// Index in [`COLUMNS`] of the first column after the sweep-key columns
@@ -84,4 +93,15 @@ pub struct ChartDef {
 }
 
 /// The `results.csv` columns that hold text, not numbers.
-pub const TEXT_COLUMNS: &[&str] = &["workload", "model", "workers"];
+pub const TEXT_COLUMNS: &[&str] = &["workload", "model", "workers", "branch"];
+
+/// Whether a `results.csv` record (under `header`) is a `one_of` branch's
+/// row rather than a workload's: summaries, charts and assertions read the
+/// workload rows only.
+pub fn is_branch_row(header: &[String], record: &[String]) -> bool {
+    header
+        .iter()
+        .position(|h| h == "branch")
+        .and_then(|i| record.get(i))
+        .is_some_and(|b| !b.is_empty())
+}

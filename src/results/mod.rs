@@ -63,6 +63,51 @@ pub struct WorkloadResult {
     /// The `[shared]` variables the workload's steps update (summed when
     /// there are several); `None` when it updates none.
     pub shared: Option<SharedResult>,
+    /// Offered load and backlog, for an open-loop workload (`rate`).
+    pub load: Option<LoadResult>,
+    /// p50 and p99 of the queue wait (arrival to a worker picking the task
+    /// up) of the tasks completed in the window, in ms.
+    pub wait_ms: Option<[f64; 2]>,
+    /// p50 and p99 of the service time (pickup to completion), in ms.
+    pub service_ms: Option<[f64; 2]>,
+    /// One result per branch of the workload's `one_of` step, in file order.
+    pub branches: Vec<BranchResult>,
+}
+
+/// The share of the offered rate an open-loop workload must serve not to
+/// be flagged overloaded (docs/MODEL.md#overload).
+pub const KEEP_UP: f64 = 0.95;
+
+/// What an open-loop workload was offered and what it left waiting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoadResult {
+    /// Tasks arrived in the window per second of window.
+    pub offered_per_s: f64,
+    /// Tasks arrived and not yet picked up by a worker at the end.
+    pub backlog_end: u64,
+    /// How fast that backlog grew over the window, tasks per second
+    /// (negative when it shrank).
+    pub backlog_growth_per_s: f64,
+    /// The workload served less than [`KEEP_UP`] of its offered rate: its
+    /// tasks in flight grow with time, and its latencies with `duration`.
+    pub overloaded: bool,
+}
+
+/// The tasks of a workload that took one branch of its `one_of` step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BranchResult {
+    /// The branch's `name`, or its position (`1`, `2`, ...).
+    pub label: String,
+    /// Its tasks completed in the window.
+    pub tasks_completed: u64,
+    /// Those per second of window.
+    pub throughput_per_s: f64,
+    /// Latency mean, p50, p95, p99 and max, in ms.
+    pub latency_ms: Option<[f64; 5]>,
+    /// Queue wait p50 and p99, in ms.
+    pub wait_ms: Option<[f64; 2]>,
+    /// Service time p50 and p99, in ms.
+    pub service_ms: Option<[f64; 2]>,
 }
 
 /// What became of the updates of `[shared]` variables (docs/MODEL.md#shared-state).

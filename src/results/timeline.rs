@@ -136,6 +136,55 @@ pub struct Mark {
     pub kind: MarkKind,
 }
 
+/// What a span on a thread lane stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpanKind {
+    /// The thread runs the task's program (a worker, a coroutine on the
+    /// loop, a `to_thread` body on an executor thread).
+    Program,
+    /// The thread holds a message carrying the tasks (a pool's handler
+    /// threads, a worker reading its chunk, a queue's feeder).
+    Message,
+}
+
+/// One task (or one message of tasks) on one thread lane, with the steps
+/// it went through there: a span in `trace.json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSpan {
+    /// The thread lane.
+    pub lane: usize,
+    /// The lane's interpreter.
+    pub interpreter: usize,
+    /// The workload, an index into [`Spans::workloads`].
+    pub workload: usize,
+    /// The task ids: one for a program, a message's tasks in order.
+    pub tasks: Vec<u64>,
+    /// When its first task arrived.
+    pub arrival: Nanos,
+    /// What the span stands for.
+    pub kind: SpanKind,
+    /// Start, clipped to the window.
+    pub start: Nanos,
+    /// End, clipped to the window.
+    pub end: Nanos,
+    /// The steps inside it, as indices into [`Spans::labels`] (a named
+    /// step's name, else the operation's kind).
+    pub steps: Vec<Interval<u32>>,
+    /// The `one_of` branch its task took, as an index into [`Spans::labels`].
+    pub branch: Option<u32>,
+}
+
+/// The task spans of a timeline, in the order they closed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Spans {
+    /// Workload names.
+    pub workloads: Vec<String>,
+    /// Step labels.
+    pub labels: Vec<String>,
+    /// The spans.
+    pub spans: Vec<TaskSpan>,
+}
+
 /// Everything recorded in the window `[start, end)`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
@@ -153,4 +202,6 @@ pub struct Timeline {
     pub gils: Vec<GilLane>,
     /// Point events, in time order.
     pub marks: Vec<Mark>,
+    /// What each thread did for which task.
+    pub spans: Spans,
 }

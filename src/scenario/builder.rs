@@ -41,7 +41,7 @@ use self::render::{Toml, lines, section, steps_line};
 use super::{Reader, Scenario, ScenarioError};
 use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
-use crate::workload::{ProcessApi, StartMethod, Transfer, Workers};
+use crate::workload::{Balance, PerProcess, ProcessApi, StartMethod, Transfer, Workers};
 
 /// A typed value of a scenario key or of an override.
 #[derive(Debug, Clone, PartialEq)]
@@ -372,6 +372,8 @@ struct RunSpec {
     chunksize: Option<u64>,
     start_method: Option<StartMethod>,
     transfer: Option<Transfer>,
+    per_process: Option<PerProcess>,
+    balance: Option<Balance>,
 }
 
 /// One `[[workload]]`: its name, arrivals, steps, payloads and run.
@@ -520,6 +522,20 @@ impl WorkloadBuilder {
         self.model("subinterpreters", Some(Workers::Fixed(workers)))
     }
 
+    /// A deployment shape: `model = "processes"`, `workers = n` worker
+    /// processes, each running `per_process`.
+    pub fn shape(mut self, workers: u32, per_process: PerProcess) -> Self {
+        self = self.model("processes", Some(Workers::Fixed(workers)));
+        self.run_mut().per_process = Some(per_process);
+        self
+    }
+
+    /// A shape's `balance`.
+    pub fn balance(mut self, balance: Balance) -> Self {
+        self.run_mut().balance = Some(balance);
+        self
+    }
+
     /// `workers`: `n`, `"per-task"` or `"unlimited"`.
     pub fn workers(mut self, workers: Workers) -> Self {
         self.run_mut().workers = Some(workers);
@@ -617,6 +633,19 @@ impl WorkloadBuilder {
             }
             if let Some(t) = run.transfer {
                 keys.push(("transfer".into(), Toml::Str(t.name().into())));
+            }
+            if let Some(p) = run.per_process {
+                let mut inner = vec![("model".to_string(), Toml::Str(p.name().into()))];
+                match p {
+                    PerProcess::Threads(m) | PerProcess::Asyncio(Some(m)) => {
+                        inner.push(("workers".into(), Toml::Int(m.into())));
+                    }
+                    PerProcess::Sequential | PerProcess::Asyncio(None) => {}
+                }
+                keys.push(("per_process".into(), Toml::Table(inner)));
+            }
+            if let Some(b) = run.balance {
+                keys.push(("balance".into(), Toml::Str(b.name().into())));
             }
             // An empty [workload.run] is written too: the file would say it.
             out.push_str("[workload.run]\n");

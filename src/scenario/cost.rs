@@ -128,6 +128,7 @@ fn releases_gil(step: &Step) -> bool {
             steps.iter().any(releases_gil)
         }
         Step::Named { step, .. } => releases_gil(step),
+        Step::OneOf(branches) => branches.iter().any(|b| b.steps.iter().any(releases_gil)),
         _ => true,
     }
 }
@@ -141,6 +142,9 @@ pub(super) fn off_cpu(step: &Step) -> f64 {
         }
         Step::Repeat { times, steps } => *times as f64 * steps.iter().map(off_cpu).sum::<f64>(),
         Step::Named { step, .. } => off_cpu(step),
+        Step::OneOf(branches) => {
+            crate::workload::step::Branch::weighted(branches, |s| s.iter().map(off_cpu).sum())
+        }
         _ => 0.0,
     }
 }
@@ -155,6 +159,9 @@ fn step_count(steps: &[Step]) -> f64 {
             }
             Step::Repeat { times, steps } => *times as f64 * step_count(steps),
             Step::Named { step, .. } => step_count(std::slice::from_ref(step)),
+            Step::OneOf(branches) => {
+                1.0 + crate::workload::step::Branch::weighted(branches, step_count)
+            }
             _ => 1.0,
         })
         .sum()

@@ -43,3 +43,9 @@ pub(super) const RUN_KEYS: &[&str] = &["model", "workers"];
 
 /// Keys of `[workload.run]` that only process pools use.
 pub(super) const PROCESS_POOL_KEYS: &[&str] = &["api", "chunksize", "start_method", "transfer"];
+
+/// Keys of `[workload.run]` that make a `processes` run a deployment shape.
+pub(super) const SHAPE_KEYS: &[&str] = &["per_process", "balance", "preload", "app_memory"];
+
+/// Keys of a shape's `per_process` table.
+pub(super) const PER_PROCESS_KEYS: &[&str] = &["model", "workers"];

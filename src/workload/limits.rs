@@ -10,7 +10,7 @@
 //! is handed up front (`Pool.map`'s list, one `Future` per `submit`, one
 //! `Task` per coroutine), as CPython holds them too.
 
-use super::{Arrival, Model, Workers, Workload};
+use super::{Arrival, Model, PerProcess, Workers, Workload};
 
 /// Threads and processes alive at once in the simulated program: Linux's
 /// `PID_MAX_LIMIT` on 64-bit (`include/linux/threads.h`), since every thread
@@ -69,6 +69,15 @@ impl Workload {
                 (u64::from(n).saturating_mul(2) + POOL_HELPERS, true)
             }
             (Model::Subinterpreters(_), Workers::Fixed(n)) => (u64::from(n), true),
+            // Every worker process's main thread, and its pool's threads.
+            (Model::Shape(s), Workers::Fixed(n)) => {
+                let per = match s.per_process {
+                    PerProcess::Threads(m) => u64::from(m) + 1,
+                    PerProcess::Sequential | PerProcess::Asyncio(_) => 1,
+                };
+                (u64::from(n).saturating_mul(per), true)
+            }
+            (Model::Shape(_), _) => (0, false),
             (Model::Processes(_) | Model::Subinterpreters(_), _) => (0, false),
         };
         let held_tasks = match (&self.model, batch, self.workers) {

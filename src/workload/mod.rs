@@ -79,6 +79,74 @@ pub enum Model {
     Subinterpreters(ProcessRun),
     /// Coroutines on one `asyncio` event loop in a thread of the main interpreter.
     Asyncio,
+    /// A deployment shape: `workers` server processes (`model = "processes"`
+    /// with `per_process`), each running its own threads, loop or sync
+    /// worker, fed by the kernel from one listening socket (docs/MODEL.md#shapes).
+    Shape(Shape),
+}
+
+/// A served deployment (`[workload.run]` with `per_process`): what runs in
+/// each worker process and how connections reach the processes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// What each worker process runs.
+    pub per_process: PerProcess,
+    /// How the kernel spreads connections over the processes.
+    pub balance: Balance,
+    /// `preload = true`: the app is imported once in the master and shared
+    /// copy-on-write by the workers (gunicorn `--preload`).
+    pub preload: bool,
+    /// Resident memory of the imported app in one process (`app_memory`).
+    pub app_bytes: u64,
+}
+
+/// What a worker process of a [`Shape`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PerProcess {
+    /// One request at a time on the process's main thread (gunicorn `sync`).
+    Sequential,
+    /// A `ThreadPoolExecutor` of this many threads (gunicorn `gthread`).
+    Threads(u32),
+    /// An asyncio loop (uvicorn): `Some(n)` admits at most n requests at once.
+    Asyncio(Option<u32>),
+}
+
+impl PerProcess {
+    /// The model name written in `per_process`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PerProcess::Sequential => "sequential",
+            PerProcess::Threads(_) => "threads",
+            PerProcess::Asyncio(_) => "asyncio",
+        }
+    }
+}
+
+/// How connections reach the worker processes of a [`Shape`] (`balance`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Balance {
+    /// One listening socket shared by every worker: a connection goes to a
+    /// process ready to accept it (docs/MODEL.md#shapes).
+    Accept,
+    /// `SO_REUSEPORT`: a socket per worker, the kernel hashing each
+    /// connection's 4-tuple to one of them, busy or not.
+    Reuseport,
+    /// Connections dealt to the processes in turn.
+    RoundRobin,
+}
+
+impl Balance {
+    /// Every name, as written in scenario files.
+    pub const NAMES: [&'static str; 3] = ["accept", "reuseport", "round-robin"];
+
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Balance::Accept => "accept",
+            Balance::Reuseport => "reuseport",
+            Balance::RoundRobin => "round-robin",
+        }
+    }
 }
 
 /// How a process model runs (`[workload.run]` keys of `model = "processes"`).
@@ -176,6 +244,7 @@ impl Model {
             Model::Processes(_) => "processes",
             Model::Subinterpreters(_) => "subinterpreters",
             Model::Asyncio => "asyncio",
+            Model::Shape(_) => "processes",
         }
     }
 
@@ -193,6 +262,15 @@ impl Model {
     /// workers, only an optional semaphore around the tasks.
     pub fn coroutines(&self) -> bool {
         matches!(self, Model::Asyncio)
+    }
+
+    /// Whether a task's steps run in a coroutine (asyncio, or a shape whose
+    /// processes run asyncio loops): `blocking_io` then blocks a loop.
+    pub fn coroutine_steps(&self) -> bool {
+        match self {
+            Model::Shape(s) => matches!(s.per_process, PerProcess::Asyncio(_)),
+            _ => self.coroutines(),
+        }
     }
 
     /// Whether the process pool keys (`api`, `chunksize`, `start_method`,
@@ -220,7 +298,7 @@ impl Model {
             Model::Threads | Model::Subinterpreters(_) => {
                 Workers::Fixed(cores.saturating_add(4).min(32))
             }
-            Model::Processes(_) => Workers::Fixed(cores),
+            Model::Processes(_) | Model::Shape(_) => Workers::Fixed(cores),
             Model::Asyncio => Workers::Unlimited,
             Model::Sequential => Workers::Fixed(1),
         }
@@ -235,15 +313,21 @@ impl Model {
     pub fn per_task(&self) -> Support {
         match self {
             Model::Asyncio => Support::No,
-            Model::Subinterpreters(_) => Support::NotBuilt,
+            Model::Subinterpreters(_) | Model::Shape(_) => Support::NotBuilt,
             _ => Support::Yes,
         }
+    }
+
+    /// `repeat = "forever"` or a pipeline stage: a deployment shape serves
+    /// requests that arrive (`tasks` or `rate`).
+    pub fn serves_only_arrivals(&self) -> bool {
+        matches!(self, Model::Shape(_))
     }
 
     /// `repeat = "forever"` with `workers = "per-task"`.
     pub fn repeat_per_task(&self) -> Support {
         match self {
-            Model::Processes(_) => Support::NotBuilt,
+            Model::Processes(_) | Model::Shape(_) => Support::NotBuilt,
             _ => Support::Yes,
         }
     }
@@ -251,6 +335,12 @@ impl Model {
     /// `{ to_thread = true, steps = [...] }`: only a coroutine has an event
     /// loop whose default executor runs the body.
     pub fn to_thread(&self) -> Support {
+        if let Model::Shape(s) = self {
+            return match s.per_process {
+                PerProcess::Asyncio(_) => Support::NotBuilt,
+                _ => Support::No,
+            };
+        }
         if self.coroutines() {
             Support::Yes
         } else {
@@ -262,7 +352,8 @@ impl Model {
     /// `clear_event`, `wait`, `notify`).
     pub fn sync_steps(&self) -> Support {
         match self {
-            Model::Subinterpreters(_) => Support::NotBuilt,
+            // A lock or event would be one per worker process.
+            Model::Subinterpreters(_) | Model::Shape(_) => Support::NotBuilt,
             _ => Support::Yes,
         }
     }
@@ -272,6 +363,7 @@ impl Model {
         match self {
             Model::Sequential | Model::Threads => Endpoint::Thread,
             Model::Processes(_) => Endpoint::Process,
+            Model::Shape(_) => Endpoint::Server,
             Model::Asyncio => Endpoint::Loop,
             Model::Subinterpreters(_) => Endpoint::Interpreter,
         }
@@ -288,6 +380,9 @@ impl Model {
         bounded: bool,
     ) -> Result<StageChannel, LinkRefusal> {
         let (from, to) = (self.endpoint(), stage.endpoint());
+        if from == Endpoint::Server || to == Endpoint::Server {
+            return Err(LinkRefusal::Shape);
+        }
         if from == Endpoint::Interpreter || to == Endpoint::Interpreter {
             return Err(LinkRefusal::Subinterpreters {
                 upstream: from == Endpoint::Interpreter,
@@ -338,6 +433,8 @@ pub enum Endpoint {
     Loop,
     /// Subinterpreters.
     Interpreter,
+    /// The worker processes of a deployment shape.
+    Server,
 }
 
 /// A link between two workloads that this version of gilsim does not build.
@@ -358,6 +455,9 @@ pub enum LinkRefusal {
     LoopToBoundedQueue,
     /// Coroutines writing a `multiprocessing.Pipe`.
     PipeFromLoop,
+    /// An end is a deployment shape (`per_process`): its requests come
+    /// from the network, not from a queue.
+    Shape,
 }
 
 /// How many workers run a workload.

@@ -42,6 +42,44 @@ pub enum Step {
     Repeat { times: u64, steps: Vec<Step> },
     /// A step with a `name`, shown in traces and deadlock reports.
     Named { name: String, step: Box<Step> },
+    /// One of several branches of steps, drawn per task by weight (a
+    /// request mix); at most one per workload, its branch reported per task.
+    OneOf(Vec<Branch>),
+}
+
+/// A branch of a [`Step::OneOf`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Branch {
+    /// Its relative weight (at least 1).
+    pub weight: u64,
+    /// Its label in results; default its position from 1.
+    pub name: Option<String>,
+    /// What a task that takes it runs.
+    pub steps: Vec<Step>,
+}
+
+impl Branch {
+    /// The branches' labels: each `name`, or the position from 1.
+    pub fn labels(branches: &[Branch]) -> Vec<String> {
+        branches
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b.name.clone().unwrap_or_else(|| (i + 1).to_string()))
+            .collect()
+    }
+
+    /// The weighted mean of `f` over the branches.
+    pub fn weighted(branches: &[Branch], f: impl Fn(&[Step]) -> f64) -> f64 {
+        let total: f64 = branches.iter().map(|b| b.weight as f64).sum();
+        if total <= 0.0 {
+            return 0.0;
+        }
+        branches
+            .iter()
+            .map(|b| b.weight as f64 * f(&b.steps))
+            .sum::<f64>()
+            / total
+    }
 }
 
 /// An `update` step: `times` updates of shared variable `var` in a loop.
@@ -110,7 +148,31 @@ impl Step {
                 *times as f64 * steps.iter().map(Step::mean_cpu).sum::<f64>()
             }
             Step::Named { step, .. } => step.mean_cpu(),
+            Step::OneOf(branches) => {
+                Branch::weighted(branches, |s| s.iter().map(Step::mean_cpu).sum())
+            }
         }
+    }
+
+    /// The `one_of` steps in `steps`, nested ones included.
+    pub fn one_of_count(steps: &[Step]) -> usize {
+        steps
+            .iter()
+            .map(|s| match s {
+                Step::OneOf(branches) => {
+                    1 + branches
+                        .iter()
+                        .map(|b| Step::one_of_count(&b.steps))
+                        .sum::<usize>()
+                }
+                Step::Lock { steps, .. }
+                | Step::Semaphore { steps, .. }
+                | Step::ToThread(steps)
+                | Step::Repeat { steps, .. } => Step::one_of_count(steps),
+                Step::Named { step, .. } => Step::one_of_count(std::slice::from_ref(step)),
+                _ => 0,
+            })
+            .sum()
     }
 
     /// The operations the step compiles to (`python::program`), nested
@@ -122,6 +184,10 @@ impl Step {
             }
             Step::Repeat { times, steps } => times.saturating_mul(Step::ops_of(steps)),
             Step::Named { step, .. } => step.op_count(),
+            // The choice, each branch's steps, and a jump past the others.
+            Step::OneOf(branches) => branches.iter().fold(1u64, |n, b| {
+                n.saturating_add(Step::ops_of(&b.steps)).saturating_add(1)
+            }),
             Step::WaitEvent(_) | Step::Wait(_) => 4,
             Step::SetEvent(_) | Step::ClearEvent(_) | Step::Notify { .. } => 3,
             _ => 1,

@@ -43,6 +43,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["engine", "python", "scenario", "simulation", "results"],
     ),
     ("compare", BELOW_COMMANDS),
+    ("capacity", BELOW_COMMANDS),
     ("calibrate", BELOW_COMMANDS),
     (
         "record",
@@ -70,12 +71,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "failure",
             "compare",
             "calibrate",
+            "capacity",
         ],
     ),
     (
         "cli",
         &[
             "calibrate",
+            "capacity",
             "commands",
             "compare",
             "record",

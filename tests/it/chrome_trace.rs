@@ -1,6 +1,7 @@
 //! `trace.json`: the Chrome trace-event JSON of a timeline parses, names
 //! every process and track it uses, keeps its times inside the window, marks
-//! drop requests, and is the same bytes every time.
+//! drop requests, binds every flow to slices, and is the same bytes every
+//! time.
 
 use crate::common::*;
 
@@ -19,7 +20,7 @@ fn timeline(toml: &str, start: u64, end: u64) -> Timeline {
 }
 
 /// The timeline of the first sweep point, after `--set` overrides.
-fn timeline_with(toml: &str, sets: &[&str], start: u64, end: u64) -> Timeline {
+pub(crate) fn timeline_with(toml: &str, sets: &[&str], start: u64, end: u64) -> Timeline {
     let s = scenario_with(toml, sets);
     simulate_traced(&s, start, end)
         .timeline
@@ -33,7 +34,7 @@ fn num(e: &Value, key: &str) -> f64 {
 }
 
 /// Parses and checks the trace; returns its events.
-fn check(t: &Timeline, bytes: &[u8]) -> Vec<Value> {
+pub(crate) fn check(t: &Timeline, bytes: &[u8]) -> Vec<Value> {
     let v: Value = serde_json::from_slice(bytes).expect("trace.json is JSON");
     assert_eq!(v["displayTimeUnit"], "ns");
     let events = v["traceEvents"]
@@ -79,9 +80,17 @@ fn check(t: &Timeline, bytes: &[u8]) -> Vec<Value> {
                     "{e} outside [{lo}, {hi}]"
                 );
             }
+            "s" | "f" => {
+                used.insert((pid, tid));
+                assert_eq!(e["cat"], "flow", "{e}");
+                assert!(e["id"].is_u64(), "a flow without an id: {e}");
+                let ts = num(e, "ts");
+                assert!(ts >= lo && ts <= hi + 1e-6, "{e} outside [{lo}, {hi}]");
+            }
             other => panic!("unexpected phase {other} in {e}"),
         }
     }
+    check_flows(&events);
     for (pid, tid) in &used {
         assert!(processes.contains(pid), "pid {pid} has no process_name");
         assert!(
@@ -90,6 +99,58 @@ fn check(t: &Timeline, bytes: &[u8]) -> Vec<Value> {
         );
     }
     events
+}
+
+/// Each flow id has one start and one end, the end no earlier than the
+/// start and on another track; the start lies inside a task span of its
+/// track and the end at the start of one (Perfetto binds a flow to the
+/// slice enclosing it, `bp: "e"`).
+fn check_flows(events: &[Value]) {
+    use std::collections::BTreeMap;
+    let spans: Vec<(u64, u64, f64, f64)> = events
+        .iter()
+        .filter(|e| e["ph"] == "X" && e["cat"] == "task")
+        .map(|e| {
+            let ts = num(e, "ts");
+            (
+                e["pid"].as_u64().unwrap(),
+                e["tid"].as_u64().unwrap(),
+                ts,
+                ts + num(e, "dur"),
+            )
+        })
+        .collect();
+    let mut flows: BTreeMap<u64, Vec<&Value>> = BTreeMap::new();
+    for e in events.iter().filter(|e| e["cat"] == "flow") {
+        flows.entry(e["id"].as_u64().unwrap()).or_default().push(e);
+    }
+    let track = |e: &Value| (e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap());
+    for (id, pair) in flows {
+        let [s, f] = pair.as_slice() else {
+            panic!(
+                "flow {id} has {} events, not a start and an end",
+                pair.len()
+            );
+        };
+        assert_eq!((s["ph"].as_str(), f["ph"].as_str()), (Some("s"), Some("f")));
+        assert_eq!(f["bp"], "e", "{f}");
+        assert_eq!(s["name"], f["name"], "flow {id} changes its task");
+        let (s_ts, f_ts) = (num(s, "ts"), num(f, "ts"));
+        assert!(s_ts <= f_ts, "flow {id} goes back in time: {s} -> {f}");
+        assert_ne!(track(s), track(f), "flow {id} stays on one track");
+        assert!(
+            spans
+                .iter()
+                .any(|&(p, t, a, b)| (p, t) == track(s) && a <= s_ts && s_ts < b),
+            "flow {id} starts outside a task span: {s}"
+        );
+        assert!(
+            spans
+                .iter()
+                .any(|&(p, t, a, _)| (p, t) == track(f) && a == f_ts),
+            "flow {id} ends where no task span starts: {f}"
+        );
+    }
 }
 
 fn named<'a>(events: &'a [Value], ph: &str, name: &str) -> Vec<&'a Value> {

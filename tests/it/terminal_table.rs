@@ -59,3 +59,33 @@ fn sweep_headers_tell_keys_apart_and_step_lists_read_plainly() {
     assert!(header.contains("steps"), "{header}");
     assert!(out.contains("io=20ms") && !out.contains("[ {"), "{out}");
 }
+
+#[test]
+fn a_swept_workers_key_is_told_from_the_workers_column_and_long_labels_keep_their_column() {
+    let out = run(
+        "name = \"shapes\"\nduration = \"1s\"\n[machine]\ncores = 2\n[[workload]]\nname = \"api\"\nrate = \"20/s\"\n\
+         steps = [ { cpu = \"1ms\" } ]\n[workload.run]\nmodel = \"processes\"\nworkers = 2\n\
+         per_process = { model = \"threads\", workers = 2 }\n\
+         [[sweep.zip]]\n\"workload.api.run.workers\" = [2, 1]\n\
+         \"workload.api.run.per_process\" = [ { model = \"threads\", workers = 2 }, { model = \"sequential\" } ]\n",
+    );
+    let mut lines = out.lines();
+    let header = lines.next().unwrap();
+    assert!(header.contains("run.workers"), "{header}");
+    assert_eq!(header.matches(" workers").count(), 1, "{header}");
+    // Inline tables read by their values.
+    assert!(
+        out.contains("threads 2") && out.contains("sequential"),
+        "{out}"
+    );
+    // `1x1 sequential` is wider than the default column: every row's
+    // `completed` ends where the header's does.
+    let end = header.find("completed").unwrap() + "completed".len();
+    for line in lines.take_while(|l| l.contains("api")) {
+        let before = &line[..end];
+        assert!(
+            before.ends_with(|c: char| c.is_ascii_digit()),
+            "misaligned: {line}\n{header}"
+        );
+    }
+}

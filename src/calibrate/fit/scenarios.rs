@@ -52,9 +52,37 @@ pub fn convoy_scenario(
     cpu_threads: u32,
     seconds_ns: Nanos,
 ) -> Scenario {
-    let call = Dist::LogNormal {
-        median: io.call_ns.max(1),
-        sigma: 0.3,
+    beside_scenario(
+        machine,
+        python,
+        io,
+        cores,
+        interval_us,
+        cpu_threads,
+        None,
+        seconds_ns,
+    )
+}
+
+/// The convoy probe as a scenario, its I/O thread's call either the pipe
+/// write (`sleep: None`) or `time.sleep(sleep)` (`convoy.py`'s `sleep_s`).
+#[allow(clippy::too_many_arguments)]
+pub fn beside_scenario(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    io: &IoLoop,
+    cores: u32,
+    interval_us: u64,
+    cpu_threads: u32,
+    sleep: Option<Nanos>,
+    seconds_ns: Nanos,
+) -> Scenario {
+    let call = match sleep {
+        Some(d) => step::sleep(d),
+        None => step::cpu_nogil(Dist::LogNormal {
+            median: io.call_ns.max(1),
+            sigma: 0.3,
+        }),
     };
     let mut b = ScenarioBuilder::new("calibrate-convoy")
         .seed(1)
@@ -63,7 +91,7 @@ pub fn convoy_scenario(
         .workload(looping_threads(
             "io",
             1,
-            vec![step::cpu(io.python_ns.max(1)), step::cpu_nogil(call)],
+            vec![step::cpu(io.python_ns.max(1)), call],
         ));
     if cpu_threads > 0 {
         b = b.workload(looping_threads(

@@ -5,7 +5,9 @@ every 4096 writes (a GIL-releasing call that does not wait), beside
 `cpu_threads` threads running pure Python, at sys.setswitchinterval
 (`interval_us`), pinned to `cores`. Reports the I/O thread's calls per
 second over [warmup, warmup + seconds]. With cpu_threads = 0 it is the
-baseline: the I/O thread alone. `background_cores` is the CPU other
+baseline: the I/O thread alone. With `sleep_s` > 0 the I/O thread sleeps
+(time.sleep(sleep_s)) instead of writing: a thread that wakes beside the
+CPU-bound ones and must win the GIL back each time. `background_cores` is the CPU other
 processes used meanwhile on the pinned cores (all cores when not pinned;
 from /proc/stat), in cores: a busy host hides the convoy.
 """
@@ -22,6 +24,7 @@ interval_us = int(opts.get("interval_us", 5000))
 seconds = float(opts.get("seconds", 1.0))
 warmup = float(opts.get("warmup", 0.1))
 cpu_threads = int(opts.get("cpu_threads", 1))
+sleep_s = float(opts.get("sleep_s", 0.0))
 sys.setswitchinterval(interval_us / 1e6)
 ns = time.perf_counter_ns
 stop = False
@@ -44,10 +47,14 @@ def io():
     n_start = None
     t = t0
     while t < t_end:
-        os.write(w, b)
-        n += 1
-        if n & 4095 == 0:
-            os.read(r, 1 << 20)
+        if sleep_s > 0:
+            time.sleep(sleep_s)
+            n += 1
+        else:
+            os.write(w, b)
+            n += 1
+            if n & 4095 == 0:
+                os.read(r, 1 << 20)
         t = ns()
         if n_start is None and t >= t_start:
             n_start, t_start = n, t

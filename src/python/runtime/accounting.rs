@@ -5,8 +5,67 @@
 use super::*;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
+use crate::results::{KEEP_UP, LoadResult};
 
 impl Runtime {
+    /// An agent thread ran the program of `done` (picked up, maybe with a
+    /// branch): the task travels on in the message it holds (a chunk's
+    /// tasks run in order) or in the act that completes it.
+    pub(super) fn task_ran(&mut self, tid: ThreadId, done: Task) {
+        let agent = &mut self.models.agents[tid];
+        let next = agent
+            .plan
+            .iter_mut()
+            .find(|a| matches!(a, plan::Act::IterationDone(_) | plan::Act::Program(_)));
+        if let Some(plan::Act::IterationDone(t)) = next {
+            *t = done;
+            return;
+        }
+        if let Some(slot) = agent.msg.as_mut().and_then(|m| m.tasks.get_mut(agent.ran)) {
+            *slot = done;
+            agent.ran += 1;
+        }
+    }
+
+    /// The results of each branch of workload `w`'s `one_of` step.
+    fn branch_results(&self, w: usize, window_s: f64) -> Vec<crate::results::BranchResult> {
+        let wl = &self.workloads[w];
+        let Some(mix) = wl.step_names.mixes.first() else {
+            return Vec::new();
+        };
+        let ms = |ns: u64| ns as f64 / 1e6;
+        let p50_p99 = |s: &LatencyStats| {
+            s.quantile(0.5)
+                .zip(s.quantile(0.99))
+                .map(|(a, b)| [ms(a), ms(b)])
+        };
+        mix.labels
+            .iter()
+            .zip(&wl.branches)
+            .map(|(label, b)| crate::results::BranchResult {
+                label: label.clone(),
+                tasks_completed: b.completed,
+                throughput_per_s: if window_s > 0.0 {
+                    b.completed as f64 / window_s
+                } else {
+                    0.0
+                },
+                latency_ms: b.latency.mean().map(|mean| {
+                    let q = |p: f64| ms(b.latency.quantile(p).unwrap_or(0));
+                    [
+                        mean / 1e6,
+                        q(0.5),
+                        q(0.95),
+                        q(0.99),
+                        ms(b.latency.max().unwrap_or(0)),
+                    ]
+                }),
+                wait_ms: p50_p99(&b.wait),
+                service_ms: p50_p99(&b.service),
+            })
+            .collect()
+    }
+
     /// Per-workload results for the window `[warmup, end]`.
     pub fn results(&mut self, end: Nanos, events: u64) -> Vec<WorkloadResult> {
         // Close the open intervals of live threads at `end`.
@@ -59,7 +118,28 @@ impl Runtime {
                         ms(w.latency.max().unwrap_or(0) as f64),
                     ]
                 });
+                let p50_p99 = |s: &LatencyStats| {
+                    let q = |p: f64| s.quantile(p).map(|ns| ms(ns as f64));
+                    q(0.5).zip(q(0.99)).map(|(a, b)| [a, b])
+                };
+                let load = matches!(w.arrival, Arrival::Rate(_)).then(|| {
+                    let [arrived0, _, picked0] = w.at_warmup;
+                    let offered_per_s = frac(w.arrived.saturating_sub(arrived0) as f64, window_s);
+                    let backlog_end = w.arrived.saturating_sub(w.picked);
+                    let backlog0 = arrived0.saturating_sub(picked0);
+                    let throughput = frac(w.completed_in_window as f64, window_s);
+                    LoadResult {
+                        offered_per_s,
+                        backlog_end,
+                        backlog_growth_per_s: frac(backlog_end as f64 - backlog0 as f64, window_s),
+                        overloaded: throughput < KEEP_UP * offered_per_s,
+                    }
+                });
                 WorkloadResult {
+                    load,
+                    wait_ms: p50_p99(&w.wait),
+                    service_ms: p50_p99(&w.service),
+                    branches: self.branch_results(i, window_s),
                     workload: w.name.clone(),
                     model: w.model.name().to_string(),
                     workers: self.workers_label(i),
@@ -176,6 +256,7 @@ impl Runtime {
         let rss = [
             self.python.process_rss.saturating_mul(self.live_processes),
             self.subinterpreters_rss,
+            self.shapes_rss,
             self.python.thread_rss.saturating_mul(self.live_threads),
             self.python
                 .asyncio
@@ -188,14 +269,26 @@ impl Runtime {
         self.peak_rss = self.peak_rss.max(rss);
     }
 
-    /// Counts a completed task of workload `w` that arrived at `arrival`.
+    /// Counts a completed task of workload `w`.
     #[inline]
-    pub(super) fn count_completion(&mut self, now: Nanos, w: usize, arrival: Nanos) {
+    pub(super) fn count_completion(&mut self, now: Nanos, w: usize, task: Task) {
         let wl = &mut self.workloads[w];
         wl.completed += 1;
         if now >= self.warmup {
             wl.completed_in_window += 1;
-            wl.latency.record(now - arrival);
+            wl.latency.record(now - task.arrival);
+            let picked = task.picked.unwrap_or(task.arrival).clamp(task.arrival, now);
+            wl.wait.record(picked - task.arrival);
+            wl.service.record(now - picked);
+            if let Some(b) = task
+                .branch
+                .and_then(|b| wl.branches.get_mut(usize::from(b)))
+            {
+                b.completed += 1;
+                b.latency.record(now - task.arrival);
+                b.wait.record(picked - task.arrival);
+                b.service.record(now - picked);
+            }
         }
         if matches!(wl.arrival, Arrival::Batch(_) | Arrival::After { .. }) {
             self.batch_left -= 1;

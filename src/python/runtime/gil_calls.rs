@@ -185,7 +185,11 @@ impl Runtime {
             }
             Call::Idle => {
                 let w = self.threads[tid].workload;
-                self.workloads[w].idle.push_back(tid);
+                if self.workloads[w].driver.is_shape() {
+                    self.shape_idle(tid);
+                } else {
+                    self.workloads[w].idle.push_back(tid);
+                }
                 self.threads[tid].next = Next::ReturnCost;
                 self.block(now, tid, Wait::Idle, q);
                 false

@@ -111,8 +111,11 @@ impl Runtime {
             Cursor::Thread(_) if self.threads[tid].agent => {
                 let t = &mut self.threads[tid];
                 t.pc = 0;
-                t.task = None;
+                let done = t.task.take();
                 self.models.agents[tid].plan.pop_front();
+                if let Some(done) = done {
+                    self.task_ran(tid, done);
+                }
                 true
             }
             Cursor::Thread(_) => self.complete_task(now, tid, q),
@@ -220,6 +223,18 @@ impl Runtime {
                 Some(c) => self.aio_sem_release(now, c, s),
                 None => self.sem_release(now, tid, s, q),
             },
+            Op::OneOf(m) => {
+                let b = self.draw_branch(cur, m);
+                let w = self.cursor_workload(cur);
+                let to = self.workloads[w].step_names.mixes[m].starts[b];
+                self.set_task_branch(cur, b);
+                self.jump(cur, to);
+                true
+            }
+            Op::Jump(to) => {
+                self.jump(cur, to);
+                true
+            }
             Op::SyncEnter(_)
             | Op::SyncRestore(_)
             | Op::SyncExit(_)
@@ -237,14 +252,20 @@ impl Runtime {
     /// The cursor of what thread `tid` executes now, or `None` when it is
     /// at an act of its plan that is not a program.
     #[inline]
-    fn cursor(&self, tid: ThreadId) -> Option<Cursor> {
+    pub(super) fn cursor(&self, tid: ThreadId) -> Option<Cursor> {
         let t = &self.threads[tid];
         if !t.agent {
             return Some(Cursor::Thread(tid));
         }
         match self.models.agents[tid].plan.front() {
-            Some(&Act::Coro(c)) => Some(Cursor::Coro(c)),
-            Some(&Act::Slice(c)) => Some(Cursor::Slice(tid, c)),
+            Some(&Act::Coro(c)) => {
+                self.enter_loop_of(tid);
+                Some(Cursor::Coro(c))
+            }
+            Some(&Act::Slice(c)) => {
+                self.enter_loop_of(tid);
+                Some(Cursor::Slice(tid, c))
+            }
             Some(Act::Program(_)) => Some(Cursor::Thread(tid)),
             _ => None,
         }
@@ -282,6 +303,44 @@ impl Runtime {
             None => {
                 self.models.agents[tid].plan.pop_front();
             }
+        }
+    }
+
+    /// Draws the branch of `one_of` step `m` for the task at `cur`, from
+    /// its sub-stream of its workload's `workload/NAME/mix` stream: the
+    /// k-th task to arrive takes the same branch whatever runs before it.
+    fn draw_branch(&mut self, cur: Cursor, m: usize) -> usize {
+        let w = self.cursor_workload(cur);
+        let index = match cur {
+            Cursor::Thread(t) => self.threads[t].task.and_then(|t| t.index),
+            Cursor::Coro(c) | Cursor::Slice(_, c) => self.coro_task_index(c),
+        };
+        let index = index.unwrap_or_else(|| self.next_index(w));
+        let wl = &mut self.workloads[w];
+        let mix = &wl.step_names.mixes[m];
+        wl.mix_rng.substream(index);
+        let u = wl.mix_rng.below(mix.total().max(1));
+        mix.pick(u)
+    }
+
+    /// Records branch `b` on the task at `cur` (a `to_thread` body's: its coroutine's).
+    fn set_task_branch(&mut self, cur: Cursor, b: usize) {
+        let b = u16::try_from(b).unwrap_or(u16::MAX);
+        match cur {
+            Cursor::Thread(t) => {
+                if let Some(task) = self.threads[t].task.as_mut() {
+                    task.branch = Some(b);
+                }
+            }
+            Cursor::Coro(c) | Cursor::Slice(_, c) => self.coro_set_branch(c, b),
+        }
+    }
+
+    /// Continues the program at `cur` at operation `to`.
+    fn jump(&mut self, cur: Cursor, to: usize) {
+        match cur {
+            Cursor::Thread(t) | Cursor::Slice(t, _) => self.threads[t].pc = to,
+            Cursor::Coro(c) => self.coro_set_pc(c, to),
         }
     }
 

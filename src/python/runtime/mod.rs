@@ -35,6 +35,7 @@ pub use drivers::asyncio::{CallbackKind, LoopRecord};
 pub use drivers::stages::StageCounts;
 
 use drivers::{Driver, processes as procs, stages};
+pub(crate) use task_queue::{NO_TASK, Task};
 
 use std::collections::VecDeque;
 
@@ -90,8 +91,9 @@ pub enum Event {
     CallReturn { thread: ThreadId, epoch: u64 },
     /// The warm-up ends: counters are snapshotted.
     WarmupEnd,
-    /// A coroutine's awaited I/O completes (asyncio).
-    AioDone { coro: usize },
+    /// A coroutine's awaited I/O completes (asyncio), on the program's loop
+    /// (`lp` `None`) or a shape process's.
+    AioDone { lp: Option<usize>, coro: usize },
 }
 
 impl From<MachineEvent> for Event {
@@ -227,7 +229,8 @@ struct PyThread {
     /// The interpreter the thread runs in now (index into `Runtime::interps`).
     interp: usize,
     role: Role,
-    task: Option<Nanos>,
+    /// The task whose program it runs, if any.
+    task: Option<Task>,
     pc: usize,
     holds_gil: bool,
     next: Next,
@@ -274,6 +277,13 @@ struct WorkloadState {
     steps_rng: Stream,
     arrivals_rng: Stream,
     runtime_rng: Stream,
+    /// Draws of `one_of` branches: `workload/NAME/mix`, a sub-stream per task.
+    mix_rng: Stream,
+    /// Tasks given their arrival order ([`Task::index`]).
+    indexed: u64,
+    /// Per `one_of` branch (of its one `one_of` step): the tasks completed
+    /// in the window that took it, and their latencies, waits and services.
+    branches: Vec<BranchStats>,
     /// Tasks arrived and not yet taken by a worker.
     queue: task_queue::TaskQueue,
     idle: VecDeque<ThreadId>,
@@ -284,6 +294,14 @@ struct WorkloadState {
     completed: u64,
     completed_in_window: u64,
     latency: LatencyStats,
+    /// Tasks picked up by a worker (their queue wait ended).
+    picked: u64,
+    /// `arrived`, `completed` and `picked` at the end of the warm-up.
+    at_warmup: [u64; 3],
+    /// Queue waits (arrival to pickup) of the tasks completed in the window.
+    wait: LatencyStats,
+    /// Service times (pickup to completion) of the tasks completed in the window.
+    service: LatencyStats,
     gil_wait_ns: u128,
     thread_life_ns: u128,
     /// Summed lifetime in the window of the threads that put into a stage.
@@ -301,6 +319,17 @@ struct WorkloadState {
     ipc_cpu: Nanos,
     /// The process pool, for a process model.
     pool: Option<procs::PoolState>,
+    /// The worker processes, for a deployment shape.
+    shape: Option<Box<drivers::shapes::ShapeState>>,
+}
+
+/// The tasks of one `one_of` branch completed in the window.
+#[derive(Default)]
+struct BranchStats {
+    completed: u64,
+    latency: LatencyStats,
+    wait: LatencyStats,
+    service: LatencyStats,
 }
 
 /// Counters snapshotted at the end of the warm-up.
@@ -370,6 +399,8 @@ pub struct Runtime {
     live_processes: u64,
     /// Resident memory of subinterpreters, in bytes.
     subinterpreters_rss: u64,
+    /// Resident memory of the apps deployment shapes import, in bytes.
+    shapes_rss: u64,
     seed: u64,
     tasks_memory: u64,
     peak_rss: u64,
@@ -383,6 +414,8 @@ pub struct Runtime {
     bytes_unpickled: u64,
     /// Threads ever created.
     spawned: u64,
+    /// Tasks ever arrived: the next task's id ([`Task::id`]).
+    task_ids: u64,
     /// The timeline being recorded, if asked for.
     recorder: Option<Box<record::Recorder>>,
     /// Live coroutines (asyncio tasks).
@@ -410,6 +443,9 @@ impl Runtime {
                 (w, std::mem::take(&mut step_names.ops), step_names)
             })
             .map(|(w, ops, step_names)| WorkloadState {
+                branches: step_names.mixes.first().map_or(Vec::new(), |m| {
+                    m.labels.iter().map(|_| BranchStats::default()).collect()
+                }),
                 name: w.name.clone(),
                 ops,
                 step_names,
@@ -421,6 +457,8 @@ impl Runtime {
                 steps_rng: Stream::new(seed, &format!("workload/{}/steps", w.name)),
                 arrivals_rng: Stream::new(seed, &format!("workload/{}/arrivals", w.name)),
                 runtime_rng: Stream::new(seed, &format!("workload/{}/runtime", w.name)),
+                mix_rng: Stream::new(seed, &format!("workload/{}/mix", w.name)),
+                indexed: 0,
                 queue: task_queue::TaskQueue::default(),
                 idle: VecDeque::new(),
                 threads: 0,
@@ -429,6 +467,10 @@ impl Runtime {
                 completed: 0,
                 completed_in_window: 0,
                 latency: LatencyStats::new(),
+                picked: 0,
+                at_warmup: [0; 3],
+                wait: LatencyStats::new(),
+                service: LatencyStats::new(),
                 gil_wait_ns: 0,
                 thread_life_ns: 0,
                 putter_life_ns: 0,
@@ -438,6 +480,7 @@ impl Runtime {
                 ipc_rng: Stream::new(seed, &format!("workload/{}/ipc", w.name)),
                 ipc_cpu: 0,
                 pool: None,
+                shape: None,
             })
             .collect();
         let batch_left = scenario
@@ -493,6 +536,7 @@ impl Runtime {
             live_threads: 0,
             live_processes: 1,
             subinterpreters_rss: 0,
+            shapes_rss: 0,
             seed,
             tasks_memory: 0,
             peak_rss: 0,
@@ -504,6 +548,7 @@ impl Runtime {
             bytes_pickled: 0,
             bytes_unpickled: 0,
             spawned: 0,
+            task_ids: 0,
             recorder: None,
             live_coros: 0,
             models: drivers::ModelState::default(),
@@ -551,6 +596,7 @@ impl Runtime {
         for w in 0..self.workloads.len() {
             match self.workloads[w].arrival {
                 Arrival::Batch(_) | Arrival::Rate(_) => {
+                    self.start_workload(w, q);
                     q.schedule_at(0, Event::Arrival { workload: w })
                 }
                 Arrival::After { .. } | Arrival::Forever => self.start_workload(w, q),
@@ -579,6 +625,18 @@ impl Runtime {
     /// True once every batch task is done and nothing else can arrive.
     pub fn all_done(&self) -> bool {
         !self.open_loop && self.batch_left == 0
+    }
+
+    /// `count` new tasks: the id of the first (the others follow it).
+    fn new_task_ids(&mut self, count: u64) -> u64 {
+        let first = self.task_ids;
+        self.task_ids = self.task_ids.saturating_add(count);
+        first
+    }
+
+    /// A new task arriving at `at`.
+    fn new_task(&mut self, at: Nanos) -> Task {
+        Task::arrived(at, self.new_task_ids(1))
     }
 
     /// Tasks still unfinished (arrived or not).
@@ -701,7 +759,7 @@ impl Model for Runtime {
                     self.stale_events += 1;
                 }
             }
-            Event::AioDone { coro } => self.aio_io_done(now, coro, q),
+            Event::AioDone { lp, coro } => self.aio_io_done(now, lp, coro, q),
             Event::WarmupEnd => {
                 self.snapshot = Snapshot {
                     busy: self.machine.busy_time(now),
@@ -710,6 +768,9 @@ impl Model for Runtime {
                 for i in &mut self.interps {
                     i.snapshot_held = i.gil.held_time(now);
                     i.snapshot_switches = i.gil.switch_number();
+                }
+                for w in &mut self.workloads {
+                    w.at_warmup = [w.arrived, w.completed, w.picked];
                 }
                 self.stages_warmup_end();
             }

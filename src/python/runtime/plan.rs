@@ -12,7 +12,7 @@ use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::python::program::Op;
 
-use super::Role;
+use super::{Role, Task};
 
 /// A cost an agent pays; its size comes from the message it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,8 +55,8 @@ pub(super) enum Act {
     Held(Cost),
     /// A syscall with the GIL released.
     Nogil(Cost),
-    /// The workload's program for one task submitted at this time.
-    Program(Nanos),
+    /// The workload's program for one task.
+    Program(Task),
     /// A `lock.acquire()` or `lock.release()` on a pool's internal lock.
     Lock(Op),
     /// `recv` a message from a channel, blocking (GIL released) while it is empty.
@@ -66,9 +66,9 @@ pub(super) enum Act {
     /// Drops the held message.
     Discard,
     /// Starts a worker process (fork or spawn): a pool worker, or a per-task child.
-    StartChild(Option<Nanos>),
+    StartChild(Option<Task>),
     /// Asks the forkserver (started if needed) for a child.
-    ForkRequest(Option<Nanos>),
+    ForkRequest(Option<Task>),
     /// The forkserver forks the requested child.
     ForkChild,
     /// Starts a thread of the parent (a pool's handler threads).
@@ -93,8 +93,8 @@ pub(super) enum Act {
     SubmitNext,
     /// A `repeat = "forever"` worker starts an iteration of the program.
     Iterate,
-    /// An iteration that started at this time is done.
-    IterationDone(Nanos),
+    /// An iteration (a task) is done.
+    IterationDone(Task),
     /// A subinterpreter worker enters its interpreter (`_interpreters.exec`)
     /// or returns to the main one, dropping the GIL it holds.
     Switch,
@@ -120,11 +120,11 @@ pub(super) enum Act {
     StageDeliver(usize),
 }
 
-/// A message: the tasks it carries (their submission times) and its pickled size.
+/// A message: the tasks it carries and its pickled size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Msg {
-    /// Submission times of the tasks it carries.
-    pub tasks: Vec<Nanos>,
+    /// The tasks it carries (a stage's item: when it entered the queue).
+    pub tasks: Vec<Task>,
     /// Pickled size in bytes.
     pub bytes: u64,
 }
@@ -139,6 +139,9 @@ pub(super) struct AgentState {
     pub(super) msg: Option<Msg>,
     /// A subinterpreter worker's own interpreter (0 otherwise).
     pub(super) home: usize,
+    /// The held message's tasks whose programs have run (their pickup and
+    /// branch written back into the message).
+    pub(super) ran: usize,
 }
 
 /// A pipe or queue: messages written and not yet read, and blocked readers.

@@ -11,14 +11,23 @@
 //! starts (the state at `start` is read once, when the first event at or
 //! after `start` arrives) or after it ends, so memory is bounded by the
 //! window. Recording reads state only: no random draws, no events.
+//!
+//! Task spans are derived the same way: at each observation, what the
+//! thread does for which task ([`Runtime::span_of`]: the program of a task,
+//! a coroutine's or a `to_thread` body's, or a message of tasks it holds)
+//! and at which step; a span closes when the task changes, a step interval
+//! when the step does.
 
 use crate::engine::time::Nanos;
 use crate::machine::{SchedState, ThreadId};
+use crate::python::program::Op;
 use crate::results::timeline::{
-    CoreLane, CoreUse, GilLane, Interval, Mark, MarkKind, ThreadLane, ThreadState, Timeline,
+    CoreLane, CoreUse, GilLane, Interval, Mark, MarkKind, SpanKind, Spans, TaskSpan, ThreadLane,
+    ThreadState, Timeline,
 };
 
-use super::{Next, Runtime, Wait};
+use super::interp::Cursor;
+use super::{Next, Runtime, Wait, stages};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -78,6 +87,42 @@ struct LaneBuild {
     lane: Open<ThreadState>,
     /// The core the thread occupied at its last observation.
     core: Option<usize>,
+    /// The task span open on it.
+    span: Option<OpenSpan>,
+}
+
+/// A task span under construction.
+#[derive(Debug, Clone)]
+struct OpenSpan {
+    kind: SpanKind,
+    workload: usize,
+    tasks: Vec<u64>,
+    arrival: Nanos,
+    start: Nanos,
+    steps: Open<u32>,
+    branch: Option<u32>,
+}
+
+/// A label before it is interned: a named step (workload, index in its
+/// program's names), an operation's kind, or a `one_of` branch (workload,
+/// branch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Label {
+    Named(usize, u32),
+    Kind(&'static str),
+    Branch(usize, u16),
+}
+
+/// What a thread does for which task at one observation (its task ids are
+/// in [`Recorder::ids`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SpanNow {
+    kind: SpanKind,
+    workload: usize,
+    arrival: Nanos,
+    step: Option<Label>,
+    /// The `one_of` branch its task took, once drawn.
+    branch: Option<Label>,
 }
 
 /// The timeline recorder of one run.
@@ -100,6 +145,13 @@ pub(crate) struct Recorder {
     dirty: Vec<ThreadId>,
     /// Cores to observe at the end of the current event.
     dirty_cores: Vec<usize>,
+    /// Step labels, interned: the key and its index in `labels`.
+    label_keys: Vec<Label>,
+    labels: Vec<String>,
+    /// Closed task spans.
+    spans: Vec<TaskSpan>,
+    /// The task ids of the observation in progress.
+    ids: Vec<u64>,
 }
 
 impl Recorder {
@@ -124,6 +176,10 @@ impl Recorder {
             marks: Vec::new(),
             dirty: Vec::new(),
             dirty_cores: Vec::new(),
+            label_keys: Vec::new(),
+            labels: Vec::new(),
+            spans: Vec::new(),
+            ids: Vec::new(),
         }
     }
 
@@ -152,6 +208,7 @@ impl Recorder {
                     interpreter,
                     lane: Open::new(),
                     core: None,
+                    span: None,
                 });
                 self.slot_lane[slot] = Some((serial, lane));
                 lane
@@ -159,9 +216,59 @@ impl Recorder {
         }
     }
 
+    /// Moves lane `lane`'s task span to `now_span` (its ids in `self.ids`)
+    /// at `now`, with its step interned by `label`.
+    fn set_span(
+        &mut self,
+        lane: usize,
+        now: Nanos,
+        now_span: Option<SpanNow>,
+        label: impl Fn(Label) -> String,
+    ) {
+        let mut intern = |key: Label| match self.label_keys.iter().position(|&k| k == key) {
+            Some(i) => i as u32,
+            None => {
+                self.label_keys.push(key);
+                self.labels.push(label(key));
+                (self.labels.len() - 1) as u32
+            }
+        };
+        let step = now_span.and_then(|s| s.step).map(&mut intern);
+        let branch = now_span.and_then(|s| s.branch).map(&mut intern);
+        let l = &mut self.lanes[lane];
+        let same = match (&l.span, now_span) {
+            (Some(o), Some(s)) => {
+                o.kind == s.kind && o.workload == s.workload && o.tasks == self.ids
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            if let Some(o) = l.span.take() {
+                close_span(o, lane, l.interpreter, now, &mut self.spans);
+            }
+            l.span = now_span.map(|s| OpenSpan {
+                kind: s.kind,
+                workload: s.workload,
+                tasks: self.ids.clone(),
+                arrival: s.arrival,
+                start: now,
+                steps: Open::new(),
+                branch: None,
+            });
+        }
+        if let Some(o) = l.span.as_mut() {
+            o.steps.set(now, step);
+            o.branch = o.branch.or(branch);
+        }
+    }
+
     fn close_all(&mut self, at: Nanos) {
-        for lane in &mut self.lanes {
+        for (i, lane) in self.lanes.iter_mut().enumerate() {
             lane.lane.set(at, None);
+            if let Some(o) = lane.span.take() {
+                close_span(o, i, lane.interpreter, at, &mut self.spans);
+            }
         }
         for core in &mut self.cores {
             core.set(at, None);
@@ -187,8 +294,9 @@ impl Recorder {
         }
     }
 
-    /// The timeline, its window cut at `stop` (the end of the run) if earlier.
-    fn into_timeline(self, stop: Nanos) -> Timeline {
+    /// The timeline, its window cut at `stop` (the end of the run) if
+    /// earlier; `workloads` names the spans' workloads.
+    fn into_timeline(self, stop: Nanos, workloads: Vec<String>) -> Timeline {
         fn finish<T>(o: Open<T>) -> Vec<Interval<T>> {
             debug_assert!(o.current.is_none(), "an interval left open");
             o.intervals
@@ -227,7 +335,61 @@ impl Recorder {
                 })
                 .collect(),
             marks: self.marks,
+            spans: Spans {
+                workloads,
+                labels: self.labels,
+                spans: self.spans,
+            },
         }
+    }
+}
+
+/// Closes a task span at `end`; an empty one is dropped.
+fn close_span(
+    mut o: OpenSpan,
+    lane: usize,
+    interpreter: usize,
+    end: Nanos,
+    spans: &mut Vec<TaskSpan>,
+) {
+    if end <= o.start {
+        return;
+    }
+    o.steps.set(end, None);
+    spans.push(TaskSpan {
+        lane,
+        interpreter,
+        workload: o.workload,
+        tasks: o.tasks,
+        arrival: o.arrival,
+        kind: o.kind,
+        start: o.start,
+        end,
+        steps: o.steps.intervals,
+        branch: o.branch,
+    });
+}
+
+/// The step kind of an operation, as a step is written in a scenario.
+fn op_label(op: Op) -> &'static str {
+    match op {
+        Op::Cpu(_) => "cpu",
+        Op::CpuHeld(_) => "cpu_held",
+        Op::CpuNogil(_) => "cpu_nogil",
+        Op::Io(_) => "io",
+        Op::Sleep(_) => "sleep",
+        Op::BlockingIo(_) => "blocking_io",
+        Op::ToThread(_) | Op::ToThreadEnd => "to_thread",
+        Op::LockAcquire(_) | Op::LockRelease(_) => "lock",
+        Op::SemAcquire(_) | Op::SemRelease(_) => "semaphore",
+        Op::SyncEnter(_) | Op::SyncRestore(_) | Op::SyncExit(_) => "with condition",
+        Op::EventWait(_) => "wait_event",
+        Op::EventSet(_) => "set_event",
+        Op::EventClear(_) => "clear_event",
+        Op::CondWait(_) => "wait",
+        Op::CondNotify(..) => "notify",
+        Op::Update(_) => "update",
+        Op::OneOf(_) | Op::Jump(_) => "one_of",
     }
 }
 
@@ -253,7 +415,8 @@ impl Runtime {
             rec.close_all(at.min(rec.end));
         }
         self.machine.track_changes(false);
-        Some(rec.into_timeline(at))
+        let workloads = self.workloads.iter().map(|w| w.name.clone()).collect();
+        Some(rec.into_timeline(at, workloads))
     }
 
     /// Before handling an event at `now`: starts recording when `now`
@@ -371,6 +534,100 @@ impl Runtime {
         let old = std::mem::replace(&mut l.core, core);
         rec.dirty_cores.extend(old);
         rec.dirty_cores.extend(core);
+        rec.ids.clear();
+        let span = if t.alive {
+            self.span_of(tid, &mut rec.ids)
+        } else {
+            None
+        };
+        rec.set_span(lane, now, span, |key| match key {
+            Label::Named(w, i) => self.workloads[w]
+                .step_names
+                .names
+                .get(i as usize)
+                .cloned()
+                .unwrap_or_default(),
+            Label::Kind(k) => k.to_string(),
+            Label::Branch(w, b) => self.workloads[w]
+                .step_names
+                .mixes
+                .first()
+                .and_then(|m| m.labels.get(usize::from(b)))
+                .cloned()
+                .unwrap_or_default(),
+        });
+    }
+
+    /// What live thread `tid` does for which task: the program of a task
+    /// (a worker's, an agent's `Program` act, the coroutine the loop thread
+    /// runs, a `to_thread` body on an executor thread) at its current step,
+    /// or a message of tasks it holds. Pushes the task ids on `ids`.
+    fn span_of(&self, tid: ThreadId, ids: &mut Vec<u64>) -> Option<SpanNow> {
+        // A loop thread's coroutines are those of its own loop (a shape's
+        // worker process has one each); the current loop is put back after.
+        let saved = self.cur_loop();
+        self.enter_loop_of(tid);
+        let span = self.span_in_loop(tid, ids);
+        self.enter_loop(saved);
+        span
+    }
+
+    /// [`Runtime::span_of`] with `tid`'s loop current.
+    fn span_in_loop(&self, tid: ThreadId, ids: &mut Vec<u64>) -> Option<SpanNow> {
+        let t = &self.threads[tid];
+        // A thread blocked in an `io` or `sleep` call has moved past it
+        // (`start_call` advances before it blocks).
+        let in_call = t.wait == Wait::Call && t.next == Next::ReturnCost;
+        let pc = if in_call {
+            t.pc.saturating_sub(1)
+        } else {
+            t.pc
+        };
+        let (task, workload, pc) = match self.cursor(tid) {
+            Some(Cursor::Thread(_)) => (t.task?, t.workload, pc),
+            Some(Cursor::Slice(_, c)) => (t.task?, self.coro_workload(c), pc),
+            Some(Cursor::Coro(c)) => (self.coro_task(c)?, self.coro_workload(c), self.coro_pc(c)),
+            None => {
+                let msg = self.models.agents[tid].msg.as_ref()?;
+                let first = msg.tasks.first()?;
+                ids.extend(msg.tasks.iter().map(|t| t.id));
+                return Some(SpanNow {
+                    kind: SpanKind::Message,
+                    workload: t.workload,
+                    arrival: first.arrival,
+                    step: None,
+                    branch: None,
+                });
+            }
+        };
+        ids.push(task.id);
+        let program = &self.workloads[workload];
+        let step = if !t.agent && self.models.stage_threads[tid].get_due != stages::Get::None {
+            Label::Kind("get")
+        } else {
+            // Past the last operation: the puts into the stages it feeds,
+            // or still the last step (the GIL taken back after its call).
+            let at = if pc >= program.ops.len() && self.models.successors[workload].is_empty() {
+                program.ops.len().saturating_sub(1)
+            } else {
+                pc
+            };
+            match (
+                program.step_names.op_names.get(at).copied().flatten(),
+                program.ops.get(at),
+            ) {
+                (Some(i), _) => Label::Named(workload, i),
+                (None, Some(&op)) => Label::Kind(op_label(op)),
+                (None, None) => Label::Kind("put"),
+            }
+        };
+        Some(SpanNow {
+            kind: SpanKind::Program,
+            workload,
+            arrival: task.arrival,
+            step: Some(step),
+            branch: task.branch.map(|b| Label::Branch(workload, b)),
+        })
     }
 
     /// What a live thread is doing, from its scheduling state and its wait.

@@ -55,6 +55,11 @@ fn uses(steps: &[Step], out: &mut Vec<usize>) {
             | Step::ToThread(steps)
             | Step::Repeat { steps, .. } => uses(steps, out),
             Step::Named { step, .. } => uses(std::slice::from_ref(step), out),
+            Step::OneOf(branches) => {
+                for b in branches {
+                    uses(&b.steps, out);
+                }
+            }
             Step::Cpu(_)
             | Step::CpuHeld(_)
             | Step::CpuNogil(_)

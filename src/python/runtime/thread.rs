@@ -13,7 +13,7 @@ impl Runtime {
         now: Nanos,
         w: usize,
         role: Role,
-        task: Option<Nanos>,
+        task: Option<Task>,
         q: &mut EventQueue<Event>,
     ) -> ThreadId {
         self.spawn_in(now, w, role, task, 0, q)
@@ -25,7 +25,7 @@ impl Runtime {
         now: Nanos,
         w: usize,
         role: Role,
-        task: Option<Nanos>,
+        task: Option<Task>,
         interp: usize,
         q: &mut EventQueue<Event>,
     ) -> ThreadId {

@@ -1,7 +1,8 @@
 //! Drawing a Gantt chart: the title and what the window is, the time axis,
 //! each lane column by column (see `columns`) with its label and a thread's
-//! swatch, and the drop requests marked on the lane of the thread that set
-//! them.
+//! swatch, the tasks on thread lanes (a tick where each starts, its step
+//! names where they fit), and the drop requests marked on the lane of the
+//! thread that set them.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -270,6 +271,8 @@ where
         }
     }
 
+    draw_tasks(root, t, plan, cols, (px0, py0))?;
+
     // Drop requests: a small triangle on the lane of the thread that set it,
     // at most one per few pixels.
     let lane_top: BTreeMap<usize, u32> = plan
@@ -323,5 +326,59 @@ where
     }
 
     legend::draw(&legend_area, px0, n_threads > 0, !t.gils.is_empty())?;
+    Ok(())
+}
+
+/// On each thread lane, a thin tick where a task's span starts and, where a
+/// step is wide enough, its name (`task 17 · parse` on the span's first
+/// step): which request a thread was working on, and at which step.
+fn draw_tasks<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    t: &Timeline,
+    plan: &Plan,
+    cols: Columns,
+    (px0, py0): (i32, i32),
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    if plan.lane_h < 14 || t.end <= t.start {
+        return Ok(());
+    }
+    let tops: BTreeMap<usize, u32> = plan
+        .lanes
+        .iter()
+        .filter_map(|l| match l.kind {
+            LaneKind::Thread(i) => Some((i, l.top)),
+            _ => None,
+        })
+        .collect();
+    let style = text(11.0, INK).pos(Pos::new(HPos::Left, VPos::Center));
+    let mut ticks = BTreeSet::new();
+    for span in &t.spans.spans {
+        let Some(&top) = tops.get(&span.lane) else {
+            continue;
+        };
+        let (y0, y1) = (py0 + top as i32 + 1, py0 + (top + plan.lane_h) as i32 - 1);
+        let x = px0 + cols.col(span.start) as i32;
+        if span.start > t.start && ticks.insert((span.lane, x)) {
+            root.draw(&Rectangle::new([(x, y0), (x + 1, y1)], INK.filled()))
+                .map_err(draw_err)?;
+        }
+        for (k, step) in span.steps.iter().enumerate() {
+            let label = t.spans.labels.get(step.what as usize);
+            let label = match (k, span.tasks.as_slice(), label) {
+                (_, _, None) => continue,
+                (0, [id], Some(l)) => format!("task {id} · {l}"),
+                (_, _, Some(l)) => l.clone(),
+            };
+            let (a, b) = (cols.col(step.start) as i32, cols.col(step.end) as i32);
+            if text_width(root, &label, &style) as i32 + 6 > b - a {
+                continue;
+            }
+            root.draw_text(&label, &style, (px0 + a + 3, (y0 + y1) / 2))
+                .map_err(draw_err)?;
+        }
+    }
     Ok(())
 }

@@ -95,6 +95,7 @@ pub(crate) fn convoy() -> Timeline {
             intervals: gil,
         }],
         marks,
+        spans: Default::default(),
     }
 }
 
@@ -161,6 +162,7 @@ fn dense() -> Timeline {
                 kind: MarkKind::DropRequest,
             })
             .collect(),
+        spans: Default::default(),
     }
 }
 
@@ -331,6 +333,7 @@ fn lane_height_adapts_then_the_image_grows() {
         cores: Vec::new(),
         gils: Vec::new(),
         marks: Vec::new(),
+        spans: Default::default(),
     };
     let h = |n| Plan::new(&with_threads(n)).expect("plan").size().1;
     let (p4, p40) = (
@@ -362,6 +365,7 @@ fn empty_timelines_render() {
         cores: Vec::new(),
         gils: Vec::new(),
         marks: Vec::new(),
+        spans: Default::default(),
     };
     assert!(
         render_svg(&empty, "empty")

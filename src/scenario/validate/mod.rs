@@ -4,6 +4,7 @@
 //! semaphores, events and conditions, workloads, stage links).
 
 pub(super) mod machine;
+pub(super) mod one_of;
 pub(super) mod profile;
 pub(super) mod python;
 pub(super) mod run;

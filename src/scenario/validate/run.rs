@@ -3,11 +3,14 @@
 use super::Validator;
 use crate::scenario::diagnostic::Diag;
 use crate::scenario::document::{Entry, Table, Value};
-use crate::scenario::keys::{PROCESS_POOL_KEYS, RUN_KEYS};
+use crate::scenario::keys::{PER_PROCESS_KEYS, PROCESS_POOL_KEYS, RUN_KEYS, SHAPE_KEYS};
 use crate::scenario::typed::{
-    Res, as_str, as_table, int_in, join, missing, misspelled, suggest, type_error,
+    Res, as_str, as_table, int_in, join, missing, misspelled, size, suggest, type_error,
 };
-use crate::workload::{Model, ProcessApi, ProcessRun, StartMethod, Support, Transfer, Workers};
+use crate::workload::{
+    Balance, Model, PerProcess, ProcessApi, ProcessRun, Shape, StartMethod, Support, Transfer,
+    Workers,
+};
 
 impl Validator<'_> {
     /// The run of the workload at `prefix`: its model and worker count
@@ -33,6 +36,7 @@ impl Validator<'_> {
         }))?;
         let mut allowed: Vec<&str> = RUN_KEYS.to_vec();
         allowed.extend_from_slice(PROCESS_POOL_KEYS);
+        allowed.extend_from_slice(SHAPE_KEYS);
         self.known_keys(table, &key, "in [workload.run]", &allowed);
 
         let model_key = join(&key, "model");
@@ -54,6 +58,9 @@ impl Validator<'_> {
         let model = match self.ok(as_str(model_node, &model_key))? {
             "sequential" => Model::Sequential,
             "threads" => Model::Threads,
+            "processes" if table.get("per_process").is_some() => {
+                Model::Shape(self.shape(table, &key)?)
+            }
             "processes" => self.process_run(table, &key),
             "subinterpreters" => Model::Subinterpreters(ProcessRun {
                 api: ProcessApi::Executor,
@@ -105,10 +112,12 @@ impl Validator<'_> {
             .swept_models
             .iter()
             .any(|n| prefix == format!("workload.{n}"));
+        self.shape_keys_apply(table, &key, &model, model_swept);
         for e in table
             .entries
             .iter()
             .filter(|_| !model.takes_pool_keys() && !model_swept)
+            .filter(|_| !matches!(model, Model::Shape(_)))
             .filter(|e| PROCESS_POOL_KEYS.contains(&e.key.as_str()))
         {
             self.report(
@@ -309,6 +318,145 @@ impl Validator<'_> {
             result_bytes: 0,
             transfer,
         })
+    }
+
+    /// A deployment shape's keys: `per_process` (a table with `model` and,
+    /// for threads or asyncio, `workers`), `balance`, `preload`,
+    /// `app_memory`. `None` when `per_process` cannot be read.
+    fn shape(&self, table: &Table, key: &str) -> Option<Shape> {
+        let pkey = join(key, "per_process");
+        let entry = table.get("per_process")?;
+        let inner = self.ok(as_table(&entry.value, &pkey)
+            .map_err(|e| e.help("write per_process = { model = \"threads\", workers = 8 }")))?;
+        self.known_keys(inner, &pkey, "in per_process", PER_PROCESS_KEYS);
+        let mkey = join(&pkey, "model");
+        let Some(m) = inner.get("model") else {
+            return self.fail(
+                missing(
+                    &entry.value.span,
+                    &mkey,
+                    " in per_process",
+                    "what runs in each worker process?",
+                )
+                .help("add model = \"threads\", \"asyncio\" or \"sequential\""),
+            );
+        };
+        let names = ["threads", "asyncio", "sequential"];
+        let name = self.ok(as_str(&m.value, &mkey))?;
+        let wkey = join(&pkey, "workers");
+        let workers = match inner.get("workers") {
+            None => None,
+            Some(e) => Some(self.ok(
+                int_in(&e.value, &wkey, "workers", 1, i128::from(u32::MAX)).map(|n| n as u32),
+            )?),
+        };
+        let per_process = match name {
+            // gunicorn's gthread worker: `--threads` defaults to 1.
+            "threads" => PerProcess::Threads(workers.unwrap_or(1)),
+            "asyncio" => PerProcess::Asyncio(workers),
+            "sequential" => {
+                if let Some(e) = inner.get("workers").filter(|_| workers != Some(1)) {
+                    return self.fail(
+                        Diag::new(
+                            "a sequential worker process serves one request at a time",
+                            &e.value.span,
+                            "remove `workers`, or use model = \"threads\"",
+                        )
+                        .key(wkey)
+                        .relational(),
+                    );
+                }
+                PerProcess::Sequential
+            }
+            other => {
+                let mut diag = Diag::new(
+                    format!("unknown per_process model `{other}`"),
+                    &m.value.span,
+                    "expected \"threads\", \"asyncio\" or \"sequential\"",
+                )
+                .key(mkey);
+                if let Some(close) = suggest(other, &names) {
+                    diag = diag.help(format!("did you mean `{close}`?"));
+                }
+                return self.fail(diag);
+            }
+        };
+        let balance = match table.get("balance") {
+            None => Balance::Accept,
+            Some(e) => {
+                let k = join(key, "balance");
+                let b = as_str(&e.value, &k).and_then(|text| match text {
+                    "accept" => Ok(Balance::Accept),
+                    "reuseport" => Ok(Balance::Reuseport),
+                    "round-robin" => Ok(Balance::RoundRobin),
+                    other => {
+                        let mut diag = Diag::new(
+                            format!("unknown balance \"{other}\""),
+                            &e.value.span,
+                            "expected \"accept\", \"reuseport\" or \"round-robin\"",
+                        )
+                        .key(k.as_str());
+                        if let Some(close) = suggest(other, &Balance::NAMES) {
+                            diag = diag.help(format!("did you mean `{close}`?"));
+                        }
+                        Err(diag)
+                    }
+                });
+                self.or(b, Balance::Accept)
+            }
+        };
+        let preload = match table.get("preload") {
+            None => false,
+            Some(e) => match e.value.value {
+                Value::Bool(b) => b,
+                _ => self.or(
+                    Err(type_error(&e.value, &join(key, "preload"), "true or false")),
+                    false,
+                ),
+            },
+        };
+        let app_bytes = match table.get("app_memory") {
+            None => 0,
+            Some(e) => self.or(size(&e.value, &join(key, "app_memory")), 0),
+        };
+        Some(Shape {
+            per_process,
+            balance,
+            preload,
+            app_bytes,
+        })
+    }
+
+    /// Refuses a shape's keys without `per_process`, and a pool's keys on
+    /// a shape (unless the model is swept: another point may use them).
+    fn shape_keys_apply(&self, table: &Table, key: &str, model: &Model, swept: bool) {
+        let shape = matches!(model, Model::Shape(_));
+        for e in table.entries.iter().filter(|_| !swept) {
+            let k = e.key.as_str();
+            let (message, help) = if !shape && SHAPE_KEYS.contains(&k) {
+                (
+                    format!(
+                        "`{k}` applies to a deployment shape: model = \"processes\" with per_process"
+                    ),
+                    "add per_process = { model = \"threads\", workers = 8 }, or remove it",
+                )
+            } else if shape && PROCESS_POOL_KEYS.contains(&k) {
+                (
+                    format!(
+                        "`{k}` shapes a multiprocessing pool; with per_process the workers are forked server processes that accept their own requests"
+                    ),
+                    "remove it",
+                )
+            } else {
+                continue;
+            };
+            self.report(
+                Diag::new(message, &e.key_span, "not used by this run")
+                    .key(join(key, k))
+                    .help(help)
+                    .relational(),
+            );
+        }
     }
 
     /// A stage on processes runs `workers` long-lived `multiprocessing.Process`es

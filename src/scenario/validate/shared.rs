@@ -144,7 +144,7 @@ impl Validator<'_> {
 
     fn update_refused(&self, entry: &Entry, k: &str) -> Diag {
         let (why, help) = match self.model {
-            Model::Processes(_) | Model::Subinterpreters(_) => (
+            Model::Processes(_) | Model::Subinterpreters(_) | Model::Shape(_) => (
                 "each process (or interpreter) has its own copy of a module's globals",
                 "use model = \"threads\"; across processes, share a multiprocessing.Value, which has its own lock",
             ),

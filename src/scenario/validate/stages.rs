@@ -381,6 +381,13 @@ fn refused_link(
             ),
             "not supported yet: leave `queue` out (an unbounded multiprocessing.Queue never blocks a put)",
         ),
+        LinkRefusal::Shape => (
+            format!(
+                "pipelines with a deployment shape (`{}` or `{}` with per_process) are not built yet in this version of gilsim",
+                upstream.name, stage.name
+            ),
+            "not supported yet: a shape serves requests that arrive (`rate` or `tasks`)",
+        ),
         LinkRefusal::PipeFromLoop => (
             format!(
                 "`{}` runs on the event loop: a multiprocessing.Pipe from a coroutine is not built yet in this version of gilsim",

@@ -7,7 +7,7 @@ use crate::engine::random::Dist;
 use crate::scenario::diagnostic::Diag;
 use crate::scenario::document::{Entry, Node, Table, Value};
 use crate::scenario::typed::{Res, dist, int_in, join, list, suggest, type_error, unknown_key};
-use crate::workload::{Step, Support};
+use crate::workload::{Model, Step, Support};
 
 pub(in crate::scenario) const STEP_KINDS: &[&str] = &[
     "cpu",
@@ -26,6 +26,7 @@ pub(in crate::scenario) const STEP_KINDS: &[&str] = &[
     "notify",
     "update",
     "repeat",
+    "one_of",
 ];
 
 /// At most this many operations in a task's program once `repeat` steps
@@ -96,6 +97,9 @@ impl Validator<'_> {
         }
         if let Some(r) = table.get("repeat") {
             return self.parse_repeat(table, r, key);
+        }
+        if let Some(o) = table.get("one_of") {
+            return self.parse_one_of(table, o, key);
         }
         let mut unknown = false;
         for e in &table.entries {
@@ -181,7 +185,7 @@ impl Validator<'_> {
         if SYNC_STEPS.contains(&kind.key.as_str()) {
             return self.parse_sync_step(kind, table.get("n"), nested, key);
         }
-        let blocking_io: fn(Dist) -> Step = if self.model.coroutines() && !self.in_to_thread {
+        let blocking_io: fn(Dist) -> Step = if self.model.coroutine_steps() && !self.in_to_thread {
             Step::BlockingIo
         } else {
             // Outside a coroutine, a blocking call is plain blocking I/O.
@@ -243,6 +247,18 @@ impl Validator<'_> {
                 )),
             );
         };
+        if self.model_known && matches!(self.model, Model::Shape(_)) {
+            return self.fail(
+                Diag::new(
+                    format!("`{what}` steps in a deployment shape are not built yet in this version of gilsim"),
+                    &kind.key_span,
+                    "not supported yet",
+                )
+                .key(join(key, what))
+                .note("each worker process would have its own lock or semaphore")
+                .relational(),
+            );
+        }
         if what == "lock" {
             let lock = name.map(|name| match self.locks.iter().position(|l| l == name) {
                 Some(i) => i,
@@ -359,6 +375,17 @@ impl Validator<'_> {
             );
         };
         let steps = self.steps(&nested.value, &join(key, "steps"));
+        if Step::one_of_count(&steps) > 0 {
+            return self.fail(
+                Diag::new(
+                    "a `one_of` step inside a `repeat`",
+                    &r.key_span,
+                    "a task takes one branch of one `one_of`",
+                )
+                .key(join(key, "steps"))
+                .help("put the `repeat` inside the `one_of`'s branches"),
+            );
+        }
         let times = times? as u64;
         let ops = times.saturating_mul(Step::ops_of(&steps));
         if ops > MAX_PROGRAM_OPS {

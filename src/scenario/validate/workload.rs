@@ -10,7 +10,7 @@ use crate::scenario::keys::WORKLOAD_KEYS;
 use crate::scenario::typed::{
     RATE_EXPECTED, as_str, int_in, join, missing, misspelled, size, type_error, unit_error,
 };
-use crate::workload::{Arrival, Model, StageChannel, Support, Workers, Workload};
+use crate::workload::{Arrival, Model, StageChannel, Step, Support, Workers, Workload};
 
 impl Validator<'_> {
     /// The workload at `index` of `[[workload]]`; `names` holds the names
@@ -108,7 +108,19 @@ impl Validator<'_> {
                 self.model_known = model.is_some();
                 self.model = model.clone().unwrap_or(Model::Threads);
                 self.in_to_thread = false;
-                self.steps(&steps_entry.value, &join(&prefix, "steps"))
+                let steps = self.steps(&steps_entry.value, &join(&prefix, "steps"));
+                if Step::one_of_count(&steps) > 1 {
+                    self.report(
+                        Diag::new(
+                            "more than one `one_of` step in a workload",
+                            &steps_entry.value.span,
+                            "its tasks' branches would not be one label",
+                        )
+                        .key(join(&prefix, "steps"))
+                        .help("merge the mixes into one `one_of`, or split the workload"),
+                    );
+                }
+                steps
             }
             None if misspelled(table, WORKLOAD_KEYS, &["steps"]) => Vec::new(),
             None => {
@@ -236,6 +248,27 @@ impl Validator<'_> {
                     "not supported yet: use `tasks` (a batch), or a pool with `rate`",
                 )
                 .key(join(prefix, e.map_or("tasks", |e| e.key.as_str())))
+                .relational(),
+            );
+        }
+        if model.serves_only_arrivals()
+            && matches!(arrival, Arrival::Forever | Arrival::After { .. })
+        {
+            let e = table
+                .entries
+                .iter()
+                .find(|e| matches!(e.key.as_str(), "repeat" | "after"));
+            let span = e.map_or(&item.span, |e| &e.key_span);
+            self.report(
+                Diag::new(
+                    format!(
+                        "`{}` on a deployment shape (per_process) is not built yet in this version of gilsim",
+                        e.map_or("repeat", |e| e.key.as_str())
+                    ),
+                    span,
+                    "a shape serves requests that arrive: use `rate` or `tasks`",
+                )
+                .key(join(prefix, e.map_or("repeat", |e| e.key.as_str())))
                 .relational(),
             );
         }

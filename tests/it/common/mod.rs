@@ -220,7 +220,9 @@ pub fn assert_timeline_invariants(s: &Scenario, o: &RunOutput) {
         let processes = s.workloads.iter().any(|w| {
             matches!(
                 w.model,
-                gilsim::workload::Model::Processes(_) | gilsim::workload::Model::Subinterpreters(_)
+                gilsim::workload::Model::Processes(_)
+                    | gilsim::workload::Model::Subinterpreters(_)
+                    | gilsim::workload::Model::Shape(_)
             )
         });
         if processes {

@@ -13,11 +13,14 @@
 //! processes/      multiprocessing.Pool, ProcessPoolExecutor, per-task Process,
 //!                 start methods, InterpreterPoolExecutor (subinterpreters)
 //! asyncio/        the event loop, coroutines, to_thread, asyncio.Queue stages
+//! shapes.rs       deployment shapes: worker processes, each running threads
+//!                 or a sync worker, fed by the kernel's accept balancing
 //! stages.rs       queue.Queue, multiprocessing.Queue and Pipe between workloads
 //! ```
 
 pub(super) mod asyncio;
 pub(super) mod processes;
+pub(super) mod shapes;
 pub(super) mod stages;
 pub(super) mod threads;
 
@@ -25,10 +28,10 @@ use crate::engine::EventQueue;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::python::sync::SyncKind;
-use crate::workload::{Arrival, Model as RunModel, Workers, limits};
+use crate::workload::{Arrival, Model as RunModel, PerProcess, Workers, limits};
 
 use super::plan::{AgentState, Channel};
-use super::{Event, Role, Runtime};
+use super::{Event, Role, Runtime, Task};
 use asyncio::EventLoop;
 use stages::{StageFeeder, StageState, StageThread};
 
@@ -49,6 +52,12 @@ pub(super) struct ModelState {
     pub(super) pool_imported: bool,
     /// The asyncio event loop, if a workload runs on it.
     pub(super) aio: Option<Box<EventLoop>>,
+    /// The event loops of shapes' worker processes (`per_process` asyncio).
+    pub(super) loops: Vec<EventLoop>,
+    /// The loop the asyncio code works on now: `None` is `aio`, `Some(k)`
+    /// is `loops[k]` (set where a loop's work enters: its threads, its I/O
+    /// completions, its arrivals).
+    pub(super) cur_loop: std::cell::Cell<Option<usize>>,
     /// Per workload: its stage queue, when it has `after`.
     pub(super) stages: Vec<Option<StageState>>,
     /// Per workload: the stages it feeds, with its slot among their upstreams.
@@ -73,6 +82,8 @@ pub(super) enum Driver {
     Subinterpreters,
     /// `asyncio`: coroutines on the one event loop (`drivers/asyncio`).
     Asyncio,
+    /// A deployment shape: worker processes each running this (`drivers/shapes.rs`).
+    Shape(PerProcess),
 }
 
 impl Driver {
@@ -86,6 +97,7 @@ impl Driver {
             (RunModel::Processes(_), _) => Driver::Processes,
             (RunModel::Subinterpreters(_), _) => Driver::Subinterpreters,
             (RunModel::Asyncio, _) => Driver::Asyncio,
+            (RunModel::Shape(s), _) => Driver::Shape(s.per_process),
         }
     }
 
@@ -98,13 +110,19 @@ impl Driver {
     /// Whether the tasks run on the program's main thread, started with the
     /// program (no `thread_start`).
     pub(super) fn runs_on_main_thread(self) -> bool {
-        self == Driver::Sequential
+        matches!(
+            self,
+            Driver::Sequential | Driver::Shape(PerProcess::Sequential)
+        )
     }
 
     /// Whether the tasks are coroutines: they wait without blocking a
     /// thread, so their waits and lifetimes are counted per coroutine.
     pub(super) fn coroutines(self) -> bool {
-        self == Driver::Asyncio
+        matches!(
+            self,
+            Driver::Asyncio | Driver::Shape(PerProcess::Asyncio(_))
+        )
     }
 
     /// The library whose events and conditions the workload uses.
@@ -124,7 +142,11 @@ impl Runtime {
     pub(super) fn start_workload(&mut self, w: usize, q: &mut EventQueue<Event>) {
         let driver = self.workloads[w].driver;
         match self.workloads[w].arrival {
-            Arrival::Batch(_) | Arrival::Rate(_) => {}
+            Arrival::Batch(_) | Arrival::Rate(_) => {
+                if let RunModel::Shape(spec) = self.workloads[w].model {
+                    self.start_shape(w, spec, q);
+                }
+            }
             // Fed by its upstreams' puts (drivers/stages.rs); a stage on
             // processes starts its workers at once.
             Arrival::After { .. } => {
@@ -141,7 +163,11 @@ impl Runtime {
                     _ => 1,
                 };
                 for _ in 0..n {
-                    self.spawn(0, w, Role::Forever, Some(0), q);
+                    let task = Task {
+                        index: Some(self.next_index(w)),
+                        ..self.new_task(0).picked_at(0)
+                    };
+                    self.spawn(0, w, Role::Forever, Some(task), q);
                     self.workloads[w].arrived += 1;
                     self.add_task_memory(w);
                 }
@@ -201,6 +227,7 @@ impl Runtime {
     ) {
         match self.workloads[w].driver {
             Driver::Processes | Driver::Subinterpreters => self.arrive_processes(now, w, count, q),
+            Driver::Shape(_) => self.arrive_shape(now, w, count, q),
             Driver::Asyncio => {
                 for _ in 0..count {
                     self.aio_arrive_one(now, w, q);
@@ -210,7 +237,8 @@ impl Runtime {
                 for _ in 0..count {
                     self.workloads[w].arrived += 1;
                     self.add_task_memory(w);
-                    self.enqueue_task(now, w, q);
+                    let task = self.new_task(now);
+                    self.enqueue_task(now, w, task, q);
                 }
             }
             Driver::Sequential | Driver::ThreadPool(_) => {
@@ -218,9 +246,10 @@ impl Runtime {
                 // worker takes it. Arriving one by one, only the first tasks
                 // would find an idle worker or room for a new one; the rest
                 // would wait in the queue, as they do here.
+                let first_id = self.new_task_ids(count);
                 let wl = &mut self.workloads[w];
                 wl.arrived = wl.arrived.saturating_add(count);
-                wl.queue.push_many(now, count);
+                wl.queue.push_many(now, first_id, count);
                 let memory = count.saturating_mul(wl.memory);
                 self.tasks_memory = self.tasks_memory.saturating_add(memory);
                 self.update_rss();
@@ -258,7 +287,11 @@ impl Runtime {
     ) -> bool {
         match self.threads[tid].role {
             Role::Forever => {
-                self.threads[tid].task = Some(now);
+                let task = Task {
+                    index: Some(self.next_index(w)),
+                    ..self.new_task(now).picked_at(now)
+                };
+                self.threads[tid].task = Some(task);
                 self.workloads[w].arrived += 1;
                 self.add_task_memory(w);
                 true
@@ -273,6 +306,9 @@ impl Runtime {
 
     /// The `workers` column of workload `w`.
     pub(super) fn workers_label(&self, w: usize) -> String {
+        if let Some(label) = self.shape_label(w) {
+            return label;
+        }
         let wl = &self.workloads[w];
         match (wl.driver, wl.workers) {
             (Driver::Sequential, _) => "1".to_string(),

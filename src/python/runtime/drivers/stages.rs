@@ -51,7 +51,9 @@ use crate::workload::{Arrival, StageChannel};
 
 use crate::python::program::Op;
 use crate::python::runtime::plan::{Act, Cost, Msg};
-use crate::python::runtime::{BurstKind, Call, Event, Next, Role, Runtime, System, Wait, overlap};
+use crate::python::runtime::{
+    BurstKind, Call, Event, Next, Role, Runtime, System, Task, Wait, overlap,
+};
 
 /// One stage's queue and its statistics.
 pub(in crate::python::runtime) struct StageState {
@@ -66,8 +68,8 @@ pub(in crate::python::runtime) struct StageState {
     upstream: Vec<usize>,
     /// Items each upstream may have waiting (`queue`); `None`: unbounded.
     capacity: Option<u64>,
-    /// Per upstream: when its waiting items arrived (a join only).
-    partial: Vec<VecDeque<Nanos>>,
+    /// Per upstream: the task ids of its waiting items (a join only).
+    partial: Vec<VecDeque<u64>>,
     /// Producers blocked in `not_full.wait()`: (upstream slot, thread), FIFO.
     putters: VecDeque<(usize, ThreadId)>,
     /// Items in the queue (joined, not yet taken).
@@ -109,8 +111,8 @@ pub(in crate::python::runtime) struct StageThread {
     /// Where a put into a `Pipe` stage is: 0 before pickling, 1 pickled
     /// (the write is next), 2 written.
     pub(in crate::python::runtime) put_phase: u8,
-    /// When the item of the put in progress entered its queue.
-    pub(in crate::python::runtime) put_entered: Nanos,
+    /// The item of the put in progress (when it entered its queue).
+    pub(in crate::python::runtime) put_entered: Option<Task>,
     /// The thread has put into a stage's queue (its life counts in `putter_life_ns`).
     pub(in crate::python::runtime) putter: bool,
     /// Since when, and on which stage's full queue, it waits in `put`.
@@ -247,7 +249,11 @@ impl Runtime {
                 self.models.stage_threads[tid].put_phase = 0;
                 self.models.stage_threads[tid].puts_done += 1;
                 let msg = Msg {
-                    tasks: vec![self.models.stage_threads[tid].put_entered],
+                    tasks: self.models.stage_threads[tid]
+                        .put_entered
+                        .take()
+                        .into_iter()
+                        .collect(),
                     bytes,
                 };
                 self.stage_ready(now, stage, msg, q);
@@ -261,18 +267,21 @@ impl Runtime {
         match channel {
             StageChannel::Queue | StageChannel::AsyncioQueue => {
                 self.models.stage_threads[tid].puts_done += 1;
-                self.stage_put(now, stage, slot, q);
+                let id = self.putting_task_id(now, tid);
+                self.stage_put(now, stage, slot, id, q);
             }
             StageChannel::MpQueue => {
                 self.models.stage_threads[tid].puts_done += 1;
                 let interp = self.threads[tid].interp;
-                self.feed(now, w, interp, stage, q);
+                let id = self.putting_task_id(now, tid);
+                self.feed(now, w, interp, stage, id, q);
             }
             StageChannel::Pipe => {
                 // Connection.send: the pickle, with the GIL, then the write.
-                let entered = self.stage_admit(now, stage);
+                let id = self.putting_task_id(now, tid);
+                let entered = self.stage_admit(now, stage, id);
                 self.models.stage_threads[tid].put_phase = 1;
-                self.models.stage_threads[tid].put_entered = entered;
+                self.models.stage_threads[tid].put_entered = Some(entered);
                 let d = self.item_cost(w, Cost::Pickle, bytes);
                 self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
                 return false;
@@ -283,10 +292,26 @@ impl Runtime {
         false
     }
 
-    /// An item put into a `multiprocessing.Queue` or `Pipe` stage at `now`:
-    /// counted in the queue (it holds a slot of `_sem` until a get), not yet
-    /// readable. Returns when it entered the queue.
-    fn stage_admit(&mut self, now: Nanos, stage: usize) -> Nanos {
+    /// The id an item put by `tid` carries downstream: its task's (a thread
+    /// between its program and its completion; a pool's parent or a
+    /// process stage's worker: the task whose completion follows its puts).
+    fn putting_task_id(&mut self, now: Nanos, tid: ThreadId) -> u64 {
+        let held = self.threads[tid].task.or_else(|| {
+            self.models.agents[tid].plan.iter().find_map(|a| match a {
+                Act::IterationDone(task) => Some(*task),
+                _ => None,
+            })
+        });
+        match held {
+            Some(task) => task.id,
+            None => self.new_task(now).id,
+        }
+    }
+
+    /// An item of task `id` put into a `multiprocessing.Queue` or `Pipe`
+    /// stage at `now`: counted in the queue (it holds a slot of `_sem` until
+    /// a get), not yet readable. Returns the stage's task it is.
+    fn stage_admit(&mut self, now: Nanos, stage: usize, id: u64) -> Task {
         if let Some(s) = self.models.stages[stage].as_mut() {
             s.put += 1;
         }
@@ -297,7 +322,7 @@ impl Runtime {
         if let Some(s) = self.models.stages[stage].as_mut() {
             s.most_held = s.most_held.max(s.len);
         }
-        now
+        Task::arrived(now, id)
     }
 
     /// `Queue.put` (its item counted in the queue at `now`) hands the item
@@ -310,9 +335,10 @@ impl Runtime {
         w: usize,
         interp: usize,
         stage: usize,
+        id: u64,
         q: &mut EventQueue<Event>,
     ) {
-        let entered = self.stage_admit(now, stage);
+        let entered = self.stage_admit(now, stage, id);
         let buffer = match self
             .models
             .stage_feeders
@@ -401,8 +427,9 @@ impl Runtime {
         let (channel, bytes) = self.models.stages[stage]
             .as_ref()
             .map_or((StageChannel::MpQueue, 0), |s| (s.channel, s.item_bytes));
+        let id = self.putting_task_id(now, tid);
         if channel == StageChannel::Pipe {
-            let entered = self.stage_admit(now, stage);
+            let entered = self.stage_admit(now, stage, id);
             let mut acts = vec![Act::Held(Cost::Pickle)];
             acts.extend(self.write_acts(stage));
             self.models.agents[tid].msg = Some(Msg {
@@ -415,7 +442,7 @@ impl Runtime {
             return true;
         }
         let interp = self.threads[tid].interp;
-        self.feed(now, w, interp, stage, q);
+        self.feed(now, w, interp, stage, id, q);
         self.models.agents[tid]
             .plan
             .push_front(Act::Held(Cost::QueuePut));
@@ -432,10 +459,14 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) {
         if let Some(inq) = self.workloads[stage].pool.as_ref().map(|p| p.inq()) {
+            let mut msg = msg;
+            self.index_tasks(stage, &mut msg.tasks);
             self.deliver(now, inq, msg, q);
             return;
         }
-        let entered = msg.tasks.first().copied().unwrap_or(now);
+        let Some(&entered) = msg.tasks.first() else {
+            return;
+        };
         self.workloads[stage].queue.push_back(entered);
         self.dispatch_task(now, stage, q);
     }
@@ -502,19 +533,31 @@ impl Runtime {
         })
     }
 
-    /// An item from upstream `slot` arrives at `stage`.
-    fn stage_put(&mut self, now: Nanos, stage: usize, slot: usize, q: &mut EventQueue<Event>) {
+    /// An item of task `id` from upstream `slot` arrives at `stage` (a
+    /// join's item: once every upstream has one, with the first upstream's id).
+    fn stage_put(
+        &mut self,
+        now: Nanos,
+        stage: usize,
+        slot: usize,
+        id: u64,
+        q: &mut EventQueue<Event>,
+    ) {
         let Some(s) = self.models.stages[stage].as_mut() else {
             return;
         };
         s.put += 1;
+        let mut id = id;
         if s.upstream.len() > 1 {
-            s.partial[slot].push_back(now);
+            s.partial[slot].push_back(id);
             if s.partial.iter().any(VecDeque::is_empty) {
                 return;
             }
-            for p in &mut s.partial {
-                p.pop_front();
+            for (k, p) in s.partial.iter_mut().enumerate() {
+                let front = p.pop_front();
+                if k == 0 {
+                    id = front.unwrap_or(id);
+                }
             }
         }
         // One more task to wait for before a batch run ends (saturated by a
@@ -523,7 +566,7 @@ impl Runtime {
         self.workloads[stage].arrived += 1;
         self.add_task_memory(stage);
         self.set_queue_len(stage, now, 1);
-        self.enqueue_task(now, stage, q);
+        self.enqueue_task(now, stage, Task::arrived(now, id), q);
         let queued = self.workloads[stage].queue.len();
         if let Some(s) = self.models.stages[stage].as_mut() {
             let held = s.partial.iter().map(|p| p.len() as u64).max().unwrap_or(0) + queued;
@@ -539,10 +582,39 @@ impl Runtime {
         now: Nanos,
         w: usize,
         q: &mut EventQueue<Event>,
-    ) -> Option<Nanos> {
-        let entered = self.workloads[w].queue.pop_front()?;
-        self.stage_taken(now, w, entered, q);
-        Some(entered)
+    ) -> Option<Task> {
+        let task = self.workloads[w].queue.pop_front()?;
+        self.workloads[w].picked += 1;
+        self.stage_taken(now, w, task.arrival, q);
+        Some(Task {
+            index: Some(self.next_index(w)),
+            ..task.picked_at(now)
+        })
+    }
+
+    /// `task` of `w`, picked up by a worker at `now` (counted, given its
+    /// arrival order).
+    pub(in crate::python::runtime) fn pick(&mut self, w: usize, task: Task, now: Nanos) -> Task {
+        self.workloads[w].picked += 1;
+        Task {
+            index: Some(self.next_index(w)),
+            ..task.picked_at(now)
+        }
+    }
+
+    /// The arrival order of `w`'s next task taken from its queue or
+    /// created (the queue is first in, first out).
+    pub(in crate::python::runtime) fn next_index(&mut self, w: usize) -> u64 {
+        let wl = &mut self.workloads[w];
+        wl.indexed += 1;
+        wl.indexed - 1
+    }
+
+    /// Gives each of `tasks` (leaving `w`'s queue in order) its arrival order.
+    pub(in crate::python::runtime) fn index_tasks(&mut self, w: usize, tasks: &mut [Task]) {
+        for t in tasks {
+            t.index = Some(self.next_index(w));
+        }
     }
 
     /// A worker of stage `w` took an item that entered its queue at
@@ -662,7 +734,7 @@ impl Runtime {
         self.stage_full(stage, slot)
     }
 
-    /// An item from upstream `slot` enters `stage` (for `aio/queue.rs`).
+    /// An item of task `id` from upstream `slot` enters `stage` (for `aio/queue.rs`).
     /// For a `multiprocessing.Queue` stage (fed from the event loop's
     /// thread, workload `w`), the item goes to the main process's feeder.
     pub(in crate::python::runtime) fn stage_put_item(
@@ -671,16 +743,17 @@ impl Runtime {
         w: usize,
         stage: usize,
         slot: usize,
+        id: u64,
         q: &mut EventQueue<Event>,
     ) {
         if self.models.stages[stage]
             .as_ref()
             .is_some_and(|s| s.channel == StageChannel::MpQueue)
         {
-            self.feed(now, w, 0, stage, q);
+            self.feed(now, w, 0, stage, id, q);
             return;
         }
-        self.stage_put(now, stage, slot, q);
+        self.stage_put(now, stage, slot, id, q);
     }
 
     /// How many upstreams feed `stage` (0: not a stage).

@@ -22,10 +22,14 @@ impl Runtime {
         }
         let t = &mut self.threads[tid];
         let w = t.workload;
-        let arrival = t.task.take().unwrap_or(now);
+        let task = t.task.take();
         t.pc = 0;
-        let _role = t.role;
-        self.count_completion(now, w, arrival);
+        let interp = t.interp;
+        let task = task.unwrap_or_else(|| self.new_task(now).picked_at(now));
+        if self.workloads[w].driver.is_shape() {
+            self.shape_done(w, interp);
+        }
+        self.count_completion(now, w, task);
         self.after_task(now, tid, w, q)
     }
 
@@ -38,9 +42,12 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> bool {
         let w = self.threads[tid].workload;
+        if self.workloads[w].driver.is_shape() {
+            return self.shape_next_task(now, tid, q);
+        }
         match self.take_queued(now, w, q) {
-            Some(arrival) => {
-                self.threads[tid].task = Some(arrival);
+            Some(task) => {
+                self.threads[tid].task = Some(task);
                 self.note_get(tid);
                 true
             }
@@ -48,16 +55,17 @@ impl Runtime {
         }
     }
 
-    /// A task of a thread workload arrived (counted) at `now`: into the
+    /// `task` of a thread workload arrived (counted) at `now`: into the
     /// pool's work queue, to an idle worker or a new one, or to a thread of
     /// its own (`per-task`).
     pub(in crate::python::runtime) fn enqueue_task(
         &mut self,
         now: Nanos,
         w: usize,
+        task: Task,
         q: &mut EventQueue<Event>,
     ) {
-        self.workloads[w].queue.push_back(now);
+        self.workloads[w].queue.push_back(task);
         self.dispatch_task(now, w, q);
     }
 

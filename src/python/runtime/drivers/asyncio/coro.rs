@@ -5,7 +5,7 @@
 use crate::engine::EventQueue;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
-use crate::workload::{Arrival, Workers};
+use crate::workload::Arrival;
 
 use super::*;
 use crate::python::runtime::interp::Cursor;
@@ -36,7 +36,7 @@ impl Runtime {
         }
         if !co.admitted {
             // `async with sem:` around the task (`workers`).
-            if let Workers::Fixed(n) = self.workloads[w].workers {
+            if let Some(n) = self.aio_limit(w) {
                 let lim = &mut self.lp().limits[w];
                 if lim.holders >= n {
                     lim.waiters.push_back(c);
@@ -49,6 +49,12 @@ impl Runtime {
             let co = &mut self.lp().coros[c];
             co.admitted = true;
             co.born = now;
+        }
+        // Picked up: its first step starts on the loop (after its permit).
+        let task = &mut self.lp().coros[c].task;
+        if task.picked.is_none() {
+            task.picked = Some(now);
+            self.workloads[w].picked += 1;
         }
         self.run_program(now, tid, Cursor::Coro(c), q)
     }
@@ -64,7 +70,8 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> bool {
         self.coro_advance(c);
-        q.schedule_at(now.saturating_add(d), Event::AioDone { coro: c });
+        let lp = self.cur_loop();
+        q.schedule_at(now.saturating_add(d), Event::AioDone { lp, coro: c });
         self.suspend(tid)
     }
 
@@ -277,7 +284,7 @@ impl Runtime {
     ) -> bool {
         let co = self.lp().coros[c];
         let w = co.workload;
-        self.count_completion(now, w, co.arrival);
+        self.count_completion(now, w, co.task);
         if co.consumer {
             let l = self.lp();
             l.coros[c].holding = false;
@@ -287,12 +294,21 @@ impl Runtime {
         if self.workloads[w].arrival == Arrival::Forever {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
+            let index = self.next_index(w);
+            let task = self.new_task(now);
             let l = self.lp();
-            l.coros[c].arrival = now;
+            l.coros[c].task = Task {
+                index: Some(index),
+                ..task
+            };
             l.coros[c].pc = 0;
             return true;
         }
-        if let Workers::Fixed(_) = self.workloads[w].workers {
+        if self.workloads[w].driver.is_shape() {
+            let interp = self.threads[tid].interp;
+            self.shape_done(w, interp);
+        }
+        if self.aio_limit(w).is_some() {
             match self.lp().limits[w].waiters.pop_front() {
                 // The permit passes to the first waiter.
                 Some(next) => {

@@ -17,6 +17,7 @@ impl Runtime {
         tid: ThreadId,
         q: &mut EventQueue<Event>,
     ) -> bool {
+        self.enter_loop_of(tid);
         let Some(act) = self.models.agents[tid].plan.front().copied() else {
             if self.threads[tid].role == Role::Loop {
                 self.models.agents[tid]
@@ -28,6 +29,9 @@ impl Runtime {
         };
         match act {
             Act::Poll => {
+                if self.cur_loop().is_some() {
+                    self.shape_loop_accepts(now, tid, q);
+                }
                 let l = self.lp();
                 if !l.ready.is_empty() || !l.events.is_empty() {
                     // select(0): returns at once, but still releases the GIL.

@@ -41,7 +41,7 @@ impl Runtime {
         let co = self.lp().coros[c];
         let t = &mut self.threads[tid];
         t.pc = co.pc;
-        t.task = Some(co.arrival);
+        t.task = Some(co.task);
         self.models.agents[tid].plan.clear();
         self.models.agents[tid].plan.push_back(Act::Slice(c));
     }

@@ -65,7 +65,7 @@ use crate::workload::{Arrival, Workers};
 use crate::python::program::Op;
 use crate::python::runtime::drivers::Driver;
 use crate::python::runtime::plan::Act;
-use crate::python::runtime::{BurstKind, Call, Event, Next, Role, Runtime, Wait};
+use crate::python::runtime::{BurstKind, Call, Event, NO_TASK, Next, Role, Runtime, Task, Wait};
 
 mod coro;
 mod event_loop;
@@ -125,8 +125,8 @@ pub enum LoopRecord {
 #[derive(Debug, Clone, Copy)]
 struct Coro {
     workload: usize,
-    /// When its task arrived (a stage consumer: when its item entered the queue).
-    arrival: Nanos,
+    /// Its task (a stage consumer: the item it holds, from when it entered the queue).
+    task: Task,
     /// The next operation; past the ops, the puts already made into the
     /// stages it feeds (`pc - ops.len()`, see `queue.rs`).
     pc: usize,
@@ -208,10 +208,15 @@ impl Runtime {
             return;
         };
         let name = format!("workload/{}/loop", self.workloads[owner].name);
-        self.models.aio = Some(Box::new(EventLoop {
+        self.models.aio = Some(Box::new(self.new_loop(owner, cores, seed, &name)));
+    }
+
+    /// An event loop owned by workload `owner`, its costs drawn from `stream`.
+    fn new_loop(&self, owner: usize, cores: u32, seed: u64, stream: &str) -> EventLoop {
+        EventLoop {
             owner,
             thread: None,
-            rng: Stream::new(seed, &name),
+            rng: Stream::new(seed, stream),
             coros: Vec::new(),
             free: Vec::new(),
             serials: 0,
@@ -232,13 +237,89 @@ impl Runtime {
             putters: self.workloads.iter().map(|_| VecDeque::new()).collect(),
             lag: LatencyStats::new(),
             log: None,
-        }));
+        }
+    }
+
+    /// Starts the event loop of a shape's worker process `k` (workload
+    /// `w`, interpreter `interp`): its loop thread is the process's main
+    /// thread. Returns the loop's index among the shapes' loops.
+    pub(in crate::python::runtime) fn aio_new_shape_loop(
+        &mut self,
+        w: usize,
+        k: u32,
+        interp: usize,
+        q: &mut EventQueue<Event>,
+    ) -> usize {
+        let name = format!("workload/{}/process/{k}/loop", self.workloads[w].name);
+        let cores = self.machine.cores() as u32;
+        let l = self.new_loop(w, cores, self.seed, &name);
+        self.models.loops.push(l);
+        let i = self.models.loops.len() - 1;
+        let tid = self.spawn_in(0, w, Role::Loop, None, interp, q);
+        self.models.loops[i].thread = Some(tid);
+        i
+    }
+
+    /// Makes `lp` the loop the asyncio code works on: `None` the program's
+    /// own loop, `Some(k)` the loop of a shape's worker process.
+    pub(in crate::python::runtime) fn enter_loop(&self, lp: Option<usize>) {
+        self.models.cur_loop.set(lp);
+    }
+
+    /// Makes the loop of thread `tid` (a loop or executor thread) current.
+    #[inline]
+    pub(in crate::python::runtime) fn enter_loop_of(&self, tid: ThreadId) {
+        if self.models.loops.is_empty() || self.threads[tid].role != Role::Loop {
+            // Executor threads belong to the program's own loop.
+            if self.threads[tid].role == Role::Executor {
+                self.enter_loop(None);
+            }
+            if self.models.loops.is_empty() {
+                return;
+            }
+        }
+        if self.threads[tid].role == Role::Loop {
+            let k = self.models.loops.iter().position(|l| l.thread == Some(tid));
+            self.enter_loop(k);
+        }
+    }
+
+    /// The current loop ([`Runtime::enter_loop`]).
+    fn cur(&self) -> Option<&EventLoop> {
+        match self.models.cur_loop.get() {
+            None => self.models.aio.as_deref(),
+            Some(k) => self.models.loops.get(k),
+        }
     }
 
     fn lp(&mut self) -> &mut EventLoop {
-        match self.models.aio.as_deref_mut() {
+        let l = match self.models.cur_loop.get() {
+            None => self.models.aio.as_deref_mut(),
+            Some(k) => self.models.loops.get_mut(k),
+        };
+        match l {
             Some(l) => l,
             None => unreachable!("no event loop"),
+        }
+    }
+
+    /// Whether shape loop `k`'s thread waits in a poll.
+    pub(in crate::python::runtime) fn loop_polling(&self, k: usize) -> bool {
+        self.models.loops.get(k).is_some_and(|l| l.polling)
+    }
+
+    /// The current loop's index for [`Runtime::enter_loop`].
+    pub(in crate::python::runtime) fn cur_loop(&self) -> Option<usize> {
+        self.models.cur_loop.get()
+    }
+
+    /// The `asyncio.Semaphore` around each task of workload `w`, if any:
+    /// `workers` of an asyncio workload, a shape's per-process `workers`.
+    fn aio_limit(&self, w: usize) -> Option<u32> {
+        match (self.workloads[w].driver, self.workloads[w].workers) {
+            (Driver::Shape(crate::workload::PerProcess::Asyncio(m)), _) => m,
+            (_, Workers::Fixed(n)) => Some(n),
+            _ => None,
         }
     }
 
@@ -265,8 +346,19 @@ impl Runtime {
         }
     }
 
-    /// p99 of the timers' lateness in the window, in ms (asyncio workloads only).
+    /// p99 of the timers' lateness in the window, in ms (asyncio workloads
+    /// only; a shape's: the worst of its processes' loops).
     pub(in crate::python::runtime) fn loop_lag_p99_ms(&self, w: usize) -> Option<f64> {
+        if self.workloads[w].driver.is_shape() {
+            return self
+                .models
+                .loops
+                .iter()
+                .filter(|l| l.owner == w)
+                .filter_map(|l| l.lag.quantile(0.99))
+                .max()
+                .map(|ns| ns as f64 / 1e6);
+        }
         if self.workloads[w].driver != Driver::Asyncio {
             return None;
         }
@@ -279,6 +371,7 @@ impl Runtime {
         let Some(owner) = self.models.aio.as_deref().map(|l| l.owner) else {
             return;
         };
+        self.enter_loop(None);
         let tid = self.spawn(0, owner, Role::Loop, None, q);
         self.lp().thread = Some(tid);
         for w in 0..self.workloads.len() {
@@ -305,20 +398,33 @@ impl Runtime {
         w: usize,
         q: &mut EventQueue<Event>,
     ) {
+        self.enter_loop(None);
         self.workloads[w].arrived += 1;
         self.tasks_memory = self.tasks_memory.saturating_add(self.workloads[w].memory);
-        self.new_coro(now, w, false, q);
+        let task = self.new_task(now);
+        self.new_coro(now, Some(task), w, false, q);
     }
 
-    /// Creates a coroutine of `w` on the loop (its `Task` spawn is an I/O
-    /// event read by the next poll); a `consumer` loops on its stage's queue.
-    fn new_coro(&mut self, now: Nanos, w: usize, consumer: bool, q: &mut EventQueue<Event>) {
+    /// Creates a coroutine of `w` on the loop at `now` for `task` (its
+    /// `Task` spawn is an I/O event read by the next poll); a `consumer`
+    /// (`task: None`) loops on its stage's queue.
+    pub(in crate::python::runtime) fn new_coro(
+        &mut self,
+        now: Nanos,
+        task: Option<Task>,
+        w: usize,
+        consumer: bool,
+        q: &mut EventQueue<Event>,
+    ) {
         self.live_coros += 1;
         self.update_rss();
+        let index = (!consumer).then(|| self.next_index(w));
+        // A consumer holds no task until it takes its first item.
+        let task = task.unwrap_or(Task::arrived(now, NO_TASK));
         let l = self.lp();
         let coro = Coro {
             workload: w,
-            arrival: now,
+            task: Task { index, ..task },
             pc: 0,
             // A consumer is one of the stage's `workers`, not inside a semaphore.
             admitted: consumer,
@@ -344,13 +450,16 @@ impl Runtime {
         self.loop_notify(now, q);
     }
 
-    /// An awaited I/O completed: its event waits for the next poll.
+    /// An awaited I/O of coroutine `coro` of loop `lp` completed: its
+    /// event waits for the next poll.
     pub(in crate::python::runtime) fn aio_io_done(
         &mut self,
         now: Nanos,
+        lp: Option<usize>,
         coro: usize,
         q: &mut EventQueue<Event>,
     ) {
+        self.enter_loop(lp);
         self.lp().events.push_back(Cb::Done(coro));
         self.loop_notify(now, q);
     }
@@ -369,10 +478,11 @@ impl Runtime {
 
     /// The loop thread's poll timed out (a `CallReturn` of its thread).
     pub(in crate::python::runtime) fn aio_poll_returned(&mut self, tid: ThreadId) {
-        if let Some(l) = self.models.aio.as_deref_mut()
-            && l.thread == Some(tid)
-        {
-            l.polling = false;
+        let main = self.models.aio.as_deref_mut().into_iter();
+        for l in main.chain(self.models.loops.iter_mut()) {
+            if l.thread == Some(tid) {
+                l.polling = false;
+            }
         }
     }
 
@@ -396,31 +506,46 @@ impl Runtime {
 
     /// The workload of coroutine `c`.
     pub(in crate::python::runtime) fn coro_workload(&self, c: usize) -> usize {
-        self.models
-            .aio
-            .as_deref()
-            .map_or(0, |l| l.coros[c].workload)
+        self.cur().map_or(0, |l| l.coros[c].workload)
     }
 
     /// Coroutine `c`'s position in its program (past the end: the puts made).
     pub(in crate::python::runtime) fn coro_pc(&self, c: usize) -> usize {
-        self.models.aio.as_deref().map_or(0, |l| l.coros[c].pc)
+        self.cur().map_or(0, |l| l.coros[c].pc)
+    }
+
+    /// Moves coroutine `c` to operation `pc` (a `one_of`'s branch or its end).
+    pub(in crate::python::runtime) fn coro_set_pc(&mut self, c: usize, pc: usize) {
+        self.lp().coros[c].pc = pc;
+    }
+
+    /// Coroutine `c`'s task, if it holds one.
+    pub(in crate::python::runtime) fn coro_task(&self, c: usize) -> Option<Task> {
+        self.cur()
+            .map(|l| l.coros[c].task)
+            .filter(|t| t.id != NO_TASK)
+    }
+
+    /// The arrival order of coroutine `c`'s task.
+    pub(in crate::python::runtime) fn coro_task_index(&self, c: usize) -> Option<u64> {
+        self.cur().and_then(|l| l.coros[c].task.index)
+    }
+
+    /// Records the `one_of` branch coroutine `c`'s task took.
+    pub(in crate::python::runtime) fn coro_set_branch(&mut self, c: usize, b: u16) {
+        self.lp().coros[c].task.branch = Some(b);
     }
 
     /// Moves coroutine `c` past its current operation.
     #[inline]
     pub(in crate::python::runtime) fn coro_advance(&mut self, c: usize) {
-        if let Some(l) = self.models.aio.as_deref_mut() {
-            l.coros[c].pc += 1;
-        }
+        self.lp().coros[c].pc += 1;
     }
 
     /// True when consumer coroutine `c` is about to `get` its next item
     /// (Python code of `Lib/asyncio/queues.py`, not its program).
     pub(in crate::python::runtime) fn coro_at_get(&self, c: usize) -> bool {
-        self.models
-            .aio
-            .as_deref()
+        self.cur()
             .is_some_and(|l| l.coros[c].consumer && !l.coros[c].holding)
     }
 
@@ -464,9 +589,12 @@ impl Runtime {
     pub(in crate::python::runtime) fn aio_label(&self, tid: ThreadId) -> String {
         let t = &self.threads[tid];
         let name = &self.workloads[t.workload].name;
-        match t.role {
-            Role::Loop => format!("{name}/event-loop"),
-            _ => format!("{name}/executor-{}", t.index),
+        let shape_loop = self.models.loops.iter().position(|l| l.thread == Some(tid));
+        match (t.role, shape_loop) {
+            // A shape's worker process K: its loop thread.
+            (Role::Loop, Some(k)) => format!("{name}/event-loop-{k}"),
+            (Role::Loop, None) => format!("{name}/event-loop"),
+            (_, _) => format!("{name}/executor-{}", t.index),
         }
     }
 }

@@ -76,7 +76,7 @@ impl Runtime {
                 Workers::PerTask | Workers::Unlimited => 1,
             };
             for _ in 0..n {
-                self.new_coro(0, w, true, q);
+                self.new_coro(0, None, w, true, q);
             }
         }
     }
@@ -118,8 +118,8 @@ impl Runtime {
         }
         // `put_nowait`: `_put`, then `_wakeup_next(self._getters)`.
         self.lp().coros[c].pc += 1;
-        let w = self.lp().coros[c].workload;
-        self.stage_put_item(now, w, stage, slot, q);
+        let (w, id) = (self.lp().coros[c].workload, self.lp().coros[c].task.id);
+        self.stage_put_item(now, w, stage, slot, id, q);
         let d = self.loop_cost(self.python.queue_put);
         self.models.agents[tid].plan.push_front(Act::Burn(d));
         true
@@ -149,7 +149,7 @@ impl Runtime {
         let l = self.lp();
         let co = &mut l.coros[c];
         co.holding = true;
-        co.arrival = entered;
+        co.task = entered;
         co.pc = 0;
         // `_wakeup_next(self._putters)`: the first putter of each upstream.
         for slot in 0..self.stage_slots(w) {
@@ -176,11 +176,20 @@ impl Runtime {
 
     /// Counts live coroutines' lifetime and blocked puts up to `end`.
     pub(in crate::python::runtime) fn aio_close_intervals(&mut self, end: Nanos) {
-        let Some(l) = self.models.aio.as_deref() else {
-            return;
-        };
+        let shapes = (0..self.models.loops.len()).map(Some);
+        for lp in std::iter::once(None).chain(shapes) {
+            self.enter_loop(lp);
+            if self.cur().is_some() {
+                self.loop_close_intervals(end);
+            }
+        }
+    }
+
+    /// Counts the current loop's live coroutines' lifetime and blocked puts up to `end`.
+    fn loop_close_intervals(&mut self, end: Nanos) {
+        let n = self.cur().map_or(0, |l| l.coros.len());
         let warmup = self.warmup;
-        for c in 0..l.coros.len() {
+        for c in 0..n {
             let co = self.lp().coros[c];
             if !co.live {
                 continue;

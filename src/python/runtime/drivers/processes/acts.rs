@@ -25,8 +25,19 @@ impl Runtime {
         };
         let w = self.threads[tid].workload;
         match act {
-            Act::Program(arrival) => {
-                self.threads[tid].task = Some(arrival);
+            Act::Program(task) => {
+                // The act stays first until the program ends; the thread
+                // picks the task up when it starts it.
+                let t = &mut self.threads[tid];
+                if t.task.is_none() {
+                    t.task = Some(Task {
+                        picked: Some(task.picked.unwrap_or(now)),
+                        ..task
+                    });
+                    if task.picked.is_none() {
+                        self.workloads[w].picked += 1;
+                    }
+                }
                 self.run_program(now, tid, Cursor::Thread(tid), q)
             }
             Act::Held(cost) => {
@@ -132,7 +143,8 @@ impl Runtime {
                 self.models.agents[tid].plan.pop_front();
                 let pool = self.pool(w);
                 let (taskq, workers, chunksize) = (pool.taskq, pool.workers, pool.run.chunksize);
-                let tasks: Vec<Nanos> = self.workloads[w].queue.take_all();
+                let mut tasks: Vec<Task> = self.workloads[w].queue.take_all();
+                self.index_tasks(w, &mut tasks);
                 let size = chunksize.unwrap_or_else(|| default_chunksize(tasks.len(), workers));
                 let args = self.pool(w).run.args_bytes;
                 for chunk in tasks.chunks(size.max(1) as usize) {
@@ -146,13 +158,17 @@ impl Runtime {
             }
             Act::Enqueue => {
                 self.models.agents[tid].plan.pop_front();
-                let Some(arrival) = self.workloads[w].queue.pop_front() else {
+                let Some(queued) = self.workloads[w].queue.pop_front() else {
                     return true;
+                };
+                let first = Task {
+                    index: Some(self.next_index(w)),
+                    ..queued
                 };
                 if self.pool(w).sub || self.pool(w).run.api == ProcessApi::Pool {
                     // A task for a worker thread, or Pool.apply_async's one-task job.
                     let msg = Msg {
-                        tasks: vec![arrival],
+                        tasks: vec![first],
                         bytes: self.pool(w).run.args_bytes,
                     };
                     let taskq = self.pool(w).taskq;
@@ -160,7 +176,7 @@ impl Runtime {
                     return true;
                 }
                 // Executor.map with a chunksize: one work item per chunk (_process_chunk).
-                let mut item = vec![arrival];
+                let mut item = vec![first];
                 let size = if self.pool(w).rate {
                     1
                 } else {
@@ -168,7 +184,10 @@ impl Runtime {
                 };
                 while (item.len() as u64) < size {
                     match self.workloads[w].queue.pop_front() {
-                        Some(a) => item.push(a),
+                        Some(queued) => item.push(Task {
+                            index: Some(self.next_index(w)),
+                            ..queued
+                        }),
                         None => break,
                     }
                 }
@@ -220,9 +239,10 @@ impl Runtime {
                 if let Some(m) = self.models.agents[tid].msg.as_mut() {
                     m.bytes = result.saturating_mul(tasks.len() as u64);
                 }
-                for (i, &arrival) in tasks.iter().enumerate() {
-                    acts.insert(i, Act::Program(arrival));
+                for (i, &task) in tasks.iter().enumerate() {
+                    acts.insert(i, Act::Program(task));
                 }
+                self.models.agents[tid].ran = 0;
                 for a in acts.into_iter().rev() {
                     self.models.agents[tid].plan.push_front(a);
                 }
@@ -238,17 +258,17 @@ impl Runtime {
                 };
                 let puts = self.models.successors[w].len();
                 if puts == 0 {
-                    for arrival in msg.tasks {
-                        self.count_completion(now, w, arrival);
+                    for task in msg.tasks {
+                        self.count_completion(now, w, task);
                     }
                     return true;
                 }
                 // The parent puts each result into the stages it feeds
                 // (`for r in pool.imap(...): q.put(r)`), then it is done.
-                for &arrival in msg.tasks.iter().rev() {
+                for &task in msg.tasks.iter().rev() {
                     self.models.agents[tid]
                         .plan
-                        .push_front(Act::IterationDone(arrival));
+                        .push_front(Act::IterationDone(task));
                     for k in (0..puts).rev() {
                         self.models.agents[tid].plan.push_front(Act::StagePut(k));
                     }
@@ -262,25 +282,36 @@ impl Runtime {
             Act::Block => self.release_for(now, tid, Some(Call::Await), q),
             Act::Iterate => {
                 self.models.agents[tid].plan.pop_front();
+                let task = Task {
+                    index: Some(self.next_index(w)),
+                    ..self.new_task(now).picked_at(now)
+                };
                 self.models.agents[tid]
                     .plan
-                    .push_front(Act::IterationDone(now));
-                self.models.agents[tid].plan.push_front(Act::Program(now));
+                    .push_front(Act::IterationDone(task));
+                self.models.agents[tid].plan.push_front(Act::Program(task));
                 self.workloads[w].arrived += 1;
                 self.add_task_memory(w);
                 true
             }
-            Act::IterationDone(started) => {
+            Act::IterationDone(task) => {
                 self.models.agents[tid].plan.pop_front();
-                self.count_completion(now, w, started);
+                self.count_completion(now, w, task);
                 true
             }
             Act::SubmitNext => {
                 self.models.agents[tid].plan.pop_front();
                 if self.pool(w).per_task {
                     let mut acts = VecDeque::new();
-                    let arrival = self.workloads[w].queue.pop_front();
-                    self.start_acts(w, Some(arrival.unwrap_or(now)), &mut acts);
+                    let queued = match self.workloads[w].queue.pop_front() {
+                        Some(queued) => queued,
+                        None => self.new_task(now),
+                    };
+                    let task = Task {
+                        index: Some(self.next_index(w)),
+                        ..queued
+                    };
+                    self.start_acts(w, Some(task), &mut acts);
                     for a in acts.into_iter().rev() {
                         self.models.agents[tid].plan.push_front(a);
                     }
@@ -319,7 +350,7 @@ impl Runtime {
                     .as_ref()
                     .and_then(|m| m.tasks.first().copied());
                 if let Some(entered) = entered {
-                    self.stage_taken(now, w, entered, q);
+                    self.stage_taken(now, w, entered.arrival, q);
                 }
                 true
             }

@@ -101,7 +101,7 @@ impl Runtime {
                     && memory > 0
                     && matches!(t.role, Role::TaskHandler | Role::Feeder) =>
             {
-                let shared = m.tasks.iter().filter(|&&a| a <= at).count() as u64;
+                let shared = m.tasks.iter().filter(|a| a.arrival <= at).count() as u64;
                 p.cow_ns_per_mib * mib(memory.saturating_mul(shared))
             }
             _ => 0.0,

@@ -71,7 +71,7 @@ use crate::python::gil::Gil;
 use crate::python::program::Op;
 use crate::python::runtime::drivers::Driver;
 use crate::python::runtime::plan::{Act, Channel, Cost, Msg};
-use crate::python::runtime::{Call, Event, Interp, Next, Role, Runtime, Wait};
+use crate::python::runtime::{Call, Event, Interp, Next, Role, Runtime, Task, Wait};
 use crate::python::sync::Lock;
 
 /// A workload's process pool (or its per-task processes).
@@ -108,7 +108,7 @@ pub(in crate::python::runtime) struct PoolState {
     /// Interpreters of the worker processes.
     pub interps: Vec<usize>,
     /// Executor: submitted work items not yet in the call queue.
-    pending: VecDeque<Vec<Nanos>>,
+    pending: VecDeque<Vec<Task>>,
     /// Executor: free call queue slots.
     credit: u64,
     manager: Option<ThreadId>,
@@ -170,7 +170,8 @@ impl Runtime {
         for _ in 0..count {
             self.workloads[w].arrived += 1;
             self.add_task_memory(w);
-            self.workloads[w].queue.push_back(now);
+            let task = self.new_task(now);
+            self.workloads[w].queue.push_back(task);
         }
         let rate = matches!(self.workloads[w].arrival, Arrival::Rate(_));
         if self.workloads[w].pool.is_some() {
@@ -307,13 +308,7 @@ impl Runtime {
     }
 
     /// Starts a worker process: a pool worker, or the child of `task`.
-    fn start_child(
-        &mut self,
-        now: Nanos,
-        w: usize,
-        task: Option<Nanos>,
-        q: &mut EventQueue<Event>,
-    ) {
+    fn start_child(&mut self, now: Nanos, w: usize, task: Option<Task>, q: &mut EventQueue<Event>) {
         let k = self.pool(w).processes;
         self.pool_mut(w).processes += 1;
         let interp = self.new_interp(w, &format!("process/{k}"), true);
@@ -324,10 +319,10 @@ impl Runtime {
             Role::ProcWorker
         };
         let tid = self.spawn_in(now, w, role, None, interp, q);
-        if let Some(arrival) = task {
+        if let Some(task) = task {
             let run = self.pool(w).run;
             let msg = Msg {
-                tasks: vec![arrival],
+                tasks: vec![task],
                 bytes: run.args_bytes,
             };
             if run.start_method != StartMethod::Fork {
@@ -360,6 +355,9 @@ impl Runtime {
         w: usize,
         end: Nanos,
     ) -> Option<(f64, u64)> {
+        if self.workloads[w].shape.is_some() {
+            return self.shape_gil_stats(w, end);
+        }
         let pool = self.workloads[w].pool.as_ref()?;
         let window = end.saturating_sub(self.warmup) as f64;
         if pool.interps.is_empty() {

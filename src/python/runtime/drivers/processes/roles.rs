@@ -5,7 +5,6 @@
 
 use std::collections::VecDeque;
 
-use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::workload::{ProcessApi, StartMethod, Transfer};
 
@@ -35,8 +34,12 @@ impl Runtime {
             return plan;
         }
         if pool.per_task {
-            for arrival in self.workloads[w].queue.iter() {
-                self.start_acts(w, Some(arrival), &mut plan);
+            for (i, queued) in self.workloads[w].queue.iter().enumerate() {
+                let task = Task {
+                    index: Some(i as u64),
+                    ..queued
+                };
+                self.start_acts(w, Some(task), &mut plan);
             }
             // Then the main thread reads the results (refilled as a result reader).
             return plan;
@@ -120,7 +123,7 @@ impl Runtime {
     pub(in crate::python::runtime) fn start_acts(
         &self,
         w: usize,
-        task: Option<Nanos>,
+        task: Option<Task>,
         plan: &mut VecDeque<Act>,
     ) {
         let method = self.pool(w).run.start_method;
