@@ -184,6 +184,41 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Measure a real Python function over its items and write its scenario; --check runs it in real thread and process pools beside the prediction.
+    #[command(
+        after_help = "Example:\n  gilsim record parse:parse_log --items parse:log_pages --path examples/record --check\n\n\
+        Imports MODULE from --path (default: the current folder) with --python (default: python3), calls the items function, \
+        then FUNCTION(item) for each, one after another, and writes output/record/<function>.toml (or --out FILE). \
+        Exit code 2 when the module does not import, a function is missing, the function raises or python is not found."
+    )]
+    Record {
+        /// The function to record, as MODULE:FUNCTION.
+        function: String,
+        /// The function returning the items (no arguments; an iterable of single arguments), as MODULE:FUNCTION.
+        #[arg(long, value_name = "MODULE:FUNCTION")]
+        items: String,
+        /// The folder put first on sys.path (default: the current folder).
+        #[arg(long, value_name = "DIR")]
+        path: Option<PathBuf>,
+        /// Record the first N items only (default: all).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        limit: Option<u64>,
+        /// The Python interpreter (default: python3).
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+        /// The scenario to write (default: output/record/<function>.toml).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// A profile written by `gilsim calibrate`, named in the scenario's [python] (default: the reference profile).
+        #[arg(long, value_name = "FILE")]
+        profile: Option<PathBuf>,
+        /// Also run the function in ThreadPoolExecutor(N) and ProcessPoolExecutor(N), N = cores and 2 x cores, and print predicted against real makespans.
+        #[arg(long)]
+        check: bool,
+        /// Real runs of each pool with --check (interleaved).
+        #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+        repeats: u32,
+    },
     /// Run real workloads not used for fitting (threads, process pools, asyncio, the convoy), simulate them with a profile, compare.
     #[command(after_help = "Example:\n  gilsim calibrate && gilsim validate\n\n\
         Writes output/validation/validation.csv, validation.json and validation.svg/.png (or --out DIR) and prints the table.")]
@@ -514,6 +549,28 @@ where
             progress: true,
         })
         .map(|r| out!("{}", calibration::runner::summary(&r))),
+        Command::Record {
+            function,
+            items,
+            path,
+            limit,
+            python,
+            out,
+            profile,
+            check,
+            repeats,
+        } => crate::record::record(&crate::record::RecordArgs {
+            target: function,
+            items,
+            path: path.unwrap_or_else(|| ".".into()),
+            limit,
+            python: python.unwrap_or_else(|| "python3".into()),
+            out,
+            profile,
+            check,
+            repeats,
+        })
+        .map(|r| out!("{}", r.text)),
         Command::Validate {
             profile,
             python,

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod failure;
 pub mod machine;
 pub mod python;
+pub mod record;
 pub mod report;
 pub mod results;
 pub mod scenario;

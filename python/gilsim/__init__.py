@@ -7,10 +7,11 @@
     r.charts["throughput"] # SVG text
 
 ``run``, ``compare`` and ``check`` run in this process (no files, no
-child process); ``calibrate`` and ``validate`` run the ``gilsim`` command.
+child process); ``calibrate``, ``validate`` and ``record`` run the
+``gilsim`` command.
 """
 
-from ._api import calibrate, check, compare, run, to_toml, validate
+from ._api import calibrate, check, compare, record, run, to_toml, validate
 from ._errors import RunError, ScenarioError, UsageError
 from ._gilsim import __version__
 from ._results import CheckResult, CompareResults, Results
@@ -21,6 +22,7 @@ __all__ = [
     "check",
     "calibrate",
     "validate",
+    "record",
     "to_toml",
     "Results",
     "CompareResults",

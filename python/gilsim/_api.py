@@ -151,9 +151,10 @@ def check(scenario: Scenario, *, set: Overrides = None) -> CheckResult:
     return CheckResult(_gilsim.check(file, text, _overrides(set)))
 
 
-def _cli(args: List[str]) -> None:
+def _cli(args: List[str]) -> str:
     """Runs the ``gilsim`` command in a child process (its progress on
-    this process's standard error); raises as ``run`` does on failure."""
+    this process's standard error) and returns what it printed; raises as
+    ``run`` does on failure."""
     done = subprocess.run(
         [sys.executable, "-m", "gilsim"] + args,
         stdout=subprocess.PIPE,
@@ -164,6 +165,43 @@ def _cli(args: List[str]) -> None:
         raise UsageError(done.stderr)
     if done.returncode != 0:
         raise RunError(done.stderr or f"gilsim exited with code {done.returncode}")
+    return done.stdout
+
+
+def record(
+    function: str,
+    items: str,
+    *,
+    path: Optional[str] = None,
+    limit: Optional[int] = None,
+    python: Optional[str] = None,
+    out: Optional[str] = None,
+    profile: Optional[str] = None,
+    check: bool = False,
+    repeats: int = 3,
+) -> Dict[str, str]:
+    """Measures ``function`` (``"MODULE:FUNCTION"``) over the items that
+    ``items`` (``"MODULE:FUNCTION"``, called with no arguments) returns,
+    with ``gilsim record`` (a child process), and writes its scenario.
+    Returns ``{"scenario": path written, "report": what the command
+    printed}`` (with ``check``, the table of real against predicted pool
+    makespans). A module that does not import, a missing function or a
+    call that raises is a ``UsageError`` naming it."""
+    args = ["record", function, "--items", items]
+    for flag, value in (
+        ("--path", path),
+        ("--limit", limit),
+        ("--python", python),
+        ("--out", out),
+        ("--profile", profile),
+    ):
+        if value is not None:
+            args += [flag, str(value)]
+    if check:
+        args += ["--check", "--repeats", str(repeats)]
+    report = _cli(args)
+    written = [l[len("wrote "):] for l in report.splitlines() if l.startswith("wrote ")]
+    return {"scenario": written[0] if written else "", "report": report}
 
 
 def calibrate(

@@ -336,3 +336,20 @@ def test_the_gilsim_command_is_installed_with_the_cli_exit_codes(tmp_path):
 def test_validate_shells_out_and_raises_the_cli_error(tmp_path):
     with pytest.raises(gilsim.UsageError, match="cannot read profile"):
         gilsim.validate(profile=str(tmp_path / "missing.toml"), out=str(tmp_path / "v"))
+
+
+def test_record_writes_a_scenario_that_check_reads_and_names_a_raising_call(tmp_path):
+    (tmp_path / "jobs.py").write_text(
+        "import time\n"
+        "def items():\n    return [1, 2, 3]\n"
+        "def work(x):\n    time.sleep(0.002)\n    return x\n"
+        "def raises(x):\n    raise ValueError('bad item %d' % x)\n"
+    )
+    out = tmp_path / "work.toml"
+    r = gilsim.record("jobs:work", "jobs:items", path=str(tmp_path), out=str(out))
+    assert r["scenario"] == str(out)
+    assert "recorded 3 call(s)" in r["report"]
+    checked = gilsim.check(str(out))
+    assert "scenario `record-work`" in str(checked)
+    with pytest.raises(gilsim.UsageError, match=r"`jobs:raises` raised on item 0 \(of 3\): ValueError: bad item 1"):
+        gilsim.record("jobs:raises", "jobs:items", path=str(tmp_path), out=str(tmp_path / "r.toml"))

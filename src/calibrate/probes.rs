@@ -64,11 +64,18 @@ pub struct ProbeDir {
     dir: PathBuf,
     python: PathBuf,
     timeout: Duration,
+    cwd: Option<PathBuf>,
 }
 
 impl ProbeDir {
     /// Writes the probes to a new folder under the system's temporary folder.
     pub fn create(python: &Path) -> Result<ProbeDir, ProbeError> {
+        ProbeDir::create_with(python, SOURCES)
+    }
+
+    /// Writes `sources` (file name, text) to a new folder under the
+    /// system's temporary folder: another command's probes.
+    pub fn create_with(python: &Path, sources: &[(&str, &str)]) -> Result<ProbeDir, ProbeError> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -80,14 +87,23 @@ impl ProbeDir {
             message: e.to_string(),
         };
         std::fs::create_dir_all(&dir).map_err(setup)?;
-        for (name, text) in SOURCES {
+        for (name, text) in sources {
             std::fs::write(dir.join(name), text).map_err(setup)?;
         }
         Ok(ProbeDir {
             dir,
             python: python.to_path_buf(),
             timeout: Duration::from_secs(120),
+            cwd: None,
         })
+    }
+
+    /// Runs the probes in `cwd` instead of their own folder, with at most
+    /// `timeout` per probe.
+    pub fn running_in(mut self, cwd: &Path, timeout: Duration) -> ProbeDir {
+        self.cwd = Some(cwd.to_path_buf());
+        self.timeout = timeout;
+        self
     }
 
     /// Runs `probe` (a file name from [`SOURCES`]) with `options` and
@@ -98,7 +114,7 @@ impl ProbeDir {
             .arg("utf8")
             .arg(self.dir.join(probe))
             .arg(options.to_string())
-            .current_dir(&self.dir)
+            .current_dir(self.cwd.as_ref().unwrap_or(&self.dir))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

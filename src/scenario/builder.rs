@@ -181,6 +181,13 @@ pub enum StepSpec {
     ClearEvent(String),
     /// `{ wait = "name" }` on a condition.
     Wait(String),
+    /// `{ repeat = N, steps = [...] }`.
+    Repeat {
+        /// Times in a row.
+        times: u64,
+        /// The nested steps.
+        steps: Vec<StepSpec>,
+    },
     /// `{ notify = "name", n = ... }`; `n = None` is `notify_all()`.
     Notify {
         /// The condition's name.
@@ -211,6 +218,10 @@ impl StepSpec {
             ]),
             StepSpec::Semaphore { name, steps } => Toml::Table(vec![
                 ("semaphore".into(), Toml::Str(name.clone())),
+                ("steps".into(), nested(steps)),
+            ]),
+            StepSpec::Repeat { times, steps } => Toml::Table(vec![
+                ("repeat".into(), Toml::Int(i128::from(*times))),
                 ("steps".into(), nested(steps)),
             ]),
             StepSpec::WaitEvent(name) => named("wait_event", name),
@@ -291,6 +302,11 @@ pub mod step {
             name: name.to_string(),
             steps,
         }
+    }
+
+    /// `{ repeat = N, steps = [...] }`.
+    pub fn repeat(times: u64, steps: Vec<StepSpec>) -> StepSpec {
+        StepSpec::Repeat { times, steps }
     }
 
     /// `{ wait_event = "name" }`.

@@ -46,6 +46,17 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("capacity", BELOW_COMMANDS),
     ("calibrate", BELOW_COMMANDS),
     (
+        "record",
+        &[
+            "engine",
+            "scenario",
+            "simulation",
+            "report",
+            "failure",
+            "calibrate",
+        ],
+    ),
+    (
         "commands",
         &[
             "engine",
@@ -70,6 +81,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "capacity",
             "commands",
             "compare",
+            "record",
             "scenario",
             "study",
         ],

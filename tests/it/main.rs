@@ -79,6 +79,7 @@ mod proptest_pipelines_processes;
 mod proptest_processes;
 mod proptest_threads;
 mod readme_parameters;
+mod record;
 mod render_in_memory;
 mod run_assert;
 mod run_outputs;
