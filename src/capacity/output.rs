@@ -179,7 +179,8 @@ fn p99_chart(name: &str, workload: &str, p99_ms: f64, results: &[ShapeResult]) -
         series.push(chart::Series {
             name: format!("p99 target {p99_ms} ms"),
             dashed: true,
-            colour: Some(7),
+            // The colour after the shapes', never one of theirs.
+            colour: Some(results.len()),
             points: [lo, hi]
                 .iter()
                 .map(|&x| chart::Point {
