@@ -168,22 +168,8 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
                         extra.push(Override::new("python.version", "3.13"));
                     }
                 }
-                let mut all = base_overrides.clone();
-                all.extend(builder::args(&extra));
-                let (excluded, point) = match load(&all, args) {
-                    Ok(study) => match study.points.into_iter().next() {
-                        Some(p) => (None, Some(p)),
-                        None => (Some("the scenario has no point to run".into()), None),
-                    },
-                    Err(e) => (Some(reason(&e)), None),
-                };
-                if let Some(mut p) = point {
-                    p.index = points.len();
-                    point_of.push(Some(points.len()));
-                    points.push(p);
-                } else {
-                    point_of.push(None);
-                }
+                let excluded =
+                    plan_point(&base_overrides, &extra, args, &mut points, &mut point_of);
                 candidates.push(Candidate {
                     workload: w.clone(),
                     model: m.clone(),
@@ -208,22 +194,7 @@ pub(super) fn plan(args: &CompareArgs) -> Result<Plan, Failure> {
                 Override::workload(w, "run.workers", n),
                 Override::text(&format!("workload.{w}.run.per_process"), &inner),
             ];
-            let mut all = base_overrides.clone();
-            all.extend(builder::args(&extra));
-            let (excluded, point) = match load(&all, args) {
-                Ok(study) => match study.points.into_iter().next() {
-                    Some(p) => (None, Some(p)),
-                    None => (Some("the scenario has no point to run".into()), None),
-                },
-                Err(e) => (Some(reason(&e)), None),
-            };
-            if let Some(mut p) = point {
-                p.index = points.len();
-                point_of.push(Some(points.len()));
-                points.push(p);
-            } else {
-                point_of.push(None);
-            }
+            let excluded = plan_point(&base_overrides, &extra, args, &mut points, &mut point_of);
             candidates.push(Candidate {
                 workload: w.clone(),
                 model: label.clone(),
@@ -286,6 +257,35 @@ fn mean_wait(step: &Step) -> f64 {
 
 /// Reads the scenario (its file, or the text given) with `overrides` and
 /// the command's profile loader.
+/// Loads the scenario under the base overrides and a candidate's `extra`
+/// ones and appends its point (recording where it went in `point_of`);
+/// returns why the candidate is excluded when it does not load.
+fn plan_point(
+    base: &[String],
+    extra: &[Override],
+    args: &CompareArgs,
+    points: &mut Vec<StudyPoint>,
+    point_of: &mut Vec<Option<usize>>,
+) -> Option<String> {
+    let mut all = base.to_vec();
+    all.extend(builder::args(extra));
+    let point = load(&all, args).map_err(|e| reason(&e)).and_then(|study| {
+        (study.points.into_iter().next()).ok_or_else(|| "the scenario has no point to run".into())
+    });
+    match point {
+        Ok(mut p) => {
+            p.index = points.len();
+            point_of.push(Some(points.len()));
+            points.push(p);
+            None
+        }
+        Err(why) => {
+            point_of.push(None);
+            Some(why)
+        }
+    }
+}
+
 fn load(overrides: &[String], args: &CompareArgs) -> Result<Study, ScenarioError> {
     let reader = scenario::Reader::new(overrides);
     let reader = match args.profiles {
