@@ -49,6 +49,10 @@ pub struct PythonConfig {
     pub switch_interval_us: u64,
     /// Which waiter a GIL drop signals.
     pub gil_handoff: Handoff,
+    /// The chance that the waiter whose timeout forced a drop, racing back
+    /// into its wait on another core, takes the GIL ahead of the waiter the
+    /// signal wakes (0 to 1).
+    pub gil_requester_wins: f64,
     /// CPU time from a drop request to the holder's next eval-breaker check point.
     pub check_latency: Dist,
     /// Slow-down of `cpu` steps on a free-threaded build without the GIL.
@@ -273,6 +277,7 @@ impl PythonConfig {
             gil_enabled: build == Build::Gil,
             switch_interval_us: 5000,
             gil_handoff: Handoff::Fifo,
+            gil_requester_wins: 0.88,
             check_latency: Dist::LogNormal {
                 median: US,
                 sigma: 0.5,

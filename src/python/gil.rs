@@ -13,7 +13,14 @@
 //!   clears it and waits on `switch_cond` until another thread has taken the
 //!   GIL (`FORCE_SWITCHING`);
 //! - `take_gil` on a free GIL acquires at once, ahead of any signalled waiter
-//!   that has not run yet, and signals `switch_cond`.
+//!   that has not run yet, and signals `switch_cond`;
+//! - the waiter whose timeout set the drop request is, on a machine where
+//!   the holder runs meanwhile on another core, still on its way back into
+//!   `COND_TIMED_WAIT` when the holder signals: glibc's condition variable
+//!   (`nptl/pthread_cond_wait.c`) lets a waiter that has registered but not
+//!   yet slept in `futex_wait` take the signal before the waiter the futex
+//!   wakes can run, so that requester wins the hand-off with the machine's
+//!   probability `python.gil_requester_wins` (docs/MODEL.md#the-gil).
 //!
 //! This module holds the state and the pure transitions; the runtime
 //! ([`crate::python::runtime`]) drives the threads through them.
@@ -45,6 +52,9 @@ pub struct Gil {
     switch_waiters: VecDeque<ThreadId>,
     handoff: Handoff,
     rng: Stream,
+    /// The waiter whose timeout set the pending drop request while the
+    /// holder ran on another core: it races the futex-woken waiter.
+    racing_requester: Option<ThreadId>,
     held_since: Nanos,
     held_total: Nanos,
     /// Every acquisition and release, when recording is on (for tests and timelines).
@@ -52,7 +62,7 @@ pub struct Gil {
 }
 
 impl Gil {
-    /// A free GIL.
+    /// A free GIL; `handoff` picks among the waiters a signal can wake.
     pub fn new(handoff: Handoff, seed: u64, name: &str) -> Self {
         Gil {
             holder: None,
@@ -63,6 +73,7 @@ impl Gil {
             switch_waiters: VecDeque::new(),
             handoff,
             rng: Stream::new(seed, &format!("{name}/handoff")),
+            racing_requester: None,
             held_since: 0,
             held_total: 0,
             log: None,
@@ -125,6 +136,7 @@ impl Gil {
         }
         // The new holder clears its drop request (RESET_GIL_DROP_REQUEST in take_gil).
         self.drop_request = false;
+        self.racing_requester = None;
         if let Some(log) = self.log.as_mut() {
             log.push((now, tid, true));
         }
@@ -147,14 +159,35 @@ impl Gil {
         }
     }
 
-    /// `SET_GIL_DROP_REQUEST`: asks the holder to drop at its next check point.
-    pub fn request_drop(&mut self) {
+    /// `SET_GIL_DROP_REQUEST` by waiter `by`: asks the holder to drop at its
+    /// next check point. `holder_running`: the holder is on a core meanwhile,
+    /// so `by` races back into its wait against the holder's signal.
+    pub fn request_drop(&mut self, by: ThreadId, holder_running: bool) {
         self.drop_request = true;
+        if holder_running {
+            self.racing_requester = Some(by);
+        }
     }
 
-    /// `drop_gil`: release, signal one waiter, and decide whether the dropper
+    /// The waiter racing the signal of a drop by `tid`: the requester of a
+    /// forced drop, still entering its wait while another waiter sleeps.
+    /// Whether it wins is the runtime's draw; [`Gil::drop`] takes the answer.
+    pub fn racing_requester(&self, tid: ThreadId) -> Option<ThreadId> {
+        let r = self.racing_requester?;
+        let forced = self.drop_request && self.last_holder == Some(tid);
+        (forced && self.cond_waiters.len() > 1 && self.cond_waiters.contains(&r)).then_some(r)
+    }
+
+    /// `drop_gil`: release, signal one waiter (`first`, a racing requester
+    /// that won, or the hand-off policy's), and decide whether the dropper
     /// waits for the switch. `final_release` is a thread exiting (`tstate == NULL`).
-    pub fn drop(&mut self, now: Nanos, tid: ThreadId, final_release: bool) -> Dropped {
+    pub fn drop(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        final_release: bool,
+        first: Option<ThreadId>,
+    ) -> Dropped {
         assert_eq!(
             self.holder,
             Some(tid),
@@ -165,9 +198,13 @@ impl Gil {
         if let Some(log) = self.log.as_mut() {
             log.push((now, tid, false));
         }
-        let signalled = self.signal();
         let must_wait_for_switch =
             !final_release && self.drop_request && self.last_holder == Some(tid);
+        self.racing_requester = None;
+        let signalled = match first.and_then(|r| self.cond_waiters.iter().position(|&w| w == r)) {
+            Some(i) => self.cond_waiters.remove(i),
+            None => self.signal(),
+        };
         if must_wait_for_switch {
             self.drop_request = false;
             self.switch_waiters.push_back(tid);
@@ -199,10 +236,10 @@ mod tests {
     fn switch_number_moves_only_for_a_different_thread() {
         let mut g = Gil::new(Handoff::Fifo, 0, "gil");
         g.acquire(0, 1);
-        g.drop(5, 1, false);
+        g.drop(5, 1, false, None);
         g.acquire(6, 1);
         assert_eq!(g.switch_number(), 1);
-        g.drop(7, 1, false);
+        g.drop(7, 1, false, None);
         g.acquire(8, 2);
         assert_eq!(g.switch_number(), 2);
         assert_eq!(g.held_time(10), 5 + 1 + 2);
@@ -213,7 +250,7 @@ mod tests {
         let mut g = Gil::new(Handoff::Fifo, 0, "gil");
         g.acquire(0, 1);
         g.wait(2);
-        let d = g.drop(1, 1, false);
+        let d = g.drop(1, 1, false, None);
         assert_eq!(
             d,
             Dropped {
@@ -223,8 +260,8 @@ mod tests {
         );
         g.acquire(2, 2);
         g.wait(1);
-        g.request_drop();
-        let d = g.drop(3, 2, false);
+        g.request_drop(1, false);
+        let d = g.drop(3, 2, false, None);
         assert_eq!(
             d,
             Dropped {
@@ -243,5 +280,31 @@ mod tests {
         let mut g = Gil::new(Handoff::Fifo, 0, "gil");
         g.acquire(0, 1);
         g.acquire(0, 2);
+    }
+
+    #[test]
+    fn a_racing_requester_is_offered_only_on_a_forced_drop_with_another_waiter() {
+        let mut g = Gil::new(Handoff::Fifo, 0, "gil");
+        g.acquire(0, 1);
+        g.wait(2); // the longest waiter
+        g.wait(3);
+        // 3 timed out while 1 ran on another core, and waits again.
+        g.time_out(3);
+        g.request_drop(3, true);
+        g.wait(3);
+        assert_eq!(g.racing_requester(1), Some(3));
+        // A drop by someone else than the holder that was asked is not forced.
+        assert_eq!(g.racing_requester(2), None);
+        let d = g.drop(5, 1, false, Some(3));
+        assert_eq!(d.signalled, Some(3), "the requester won the race");
+        assert!(d.must_wait_for_switch);
+        // The next holder clears the race with the request.
+        g.acquire(6, 3);
+        assert_eq!(g.racing_requester(3), None);
+        // A request set while the holder was off its core does not race.
+        g.wait(1);
+        g.request_drop(2, false);
+        assert_eq!(g.racing_requester(3), None);
+        assert_eq!(g.drop(7, 3, false, None).signalled, Some(2));
     }
 }

@@ -64,6 +64,18 @@ fn read(param: &Param, node: &Node, key: &str) -> Res<Value> {
             }
             Value::Number(f)
         }
+        Kind::Probability => {
+            let x = number(node, key)?;
+            if !(0.0..=1.0).contains(&x) {
+                return Err(Diag::new(
+                    format!("{name} must be from 0 to 1"),
+                    &node.span,
+                    "a probability: 0 never, 1 always",
+                )
+                .key(key));
+            }
+            Value::Number(x)
+        }
         Kind::Setting { .. } => unreachable!("{} is read by its section", param.key),
     })
 }

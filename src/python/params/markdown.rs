@@ -121,6 +121,7 @@ fn takes(kind: &Kind) -> String {
         Kind::Size => "a size".to_string(),
         Kind::NsPer { per } => format!("a number ≥ 0: ns per {per}"),
         Kind::Factor => "a number ≥ 1.0".to_string(),
+        Kind::Probability => "a number from 0 to 1".to_string(),
         Kind::Setting { values } => (*values).to_string(),
     }
 }

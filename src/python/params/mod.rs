@@ -103,6 +103,8 @@ pub enum Kind {
     },
     /// A slow-down factor, at least 1.0.
     Factor,
+    /// A probability, from 0 to 1.
+    Probability,
     /// A setting the validator reads itself, because other defaults depend
     /// on it or it takes words; `values` says what it takes.
     Setting {
@@ -489,7 +491,10 @@ mod tests {
                     )
                     | (Kind::PositiveDuration { .. }, Slot::Micros(_))
                     | (Kind::Size, Slot::Bytes(_))
-                    | (Kind::NsPer { .. } | Kind::Factor, Slot::Number(_))
+                    | (
+                        Kind::NsPer { .. } | Kind::Factor | Kind::Probability,
+                        Slot::Number(_)
+                    )
             );
             assert!(ok, "{}: {:?} in {:?}", p.key, p.kind, slot);
         }

@@ -50,11 +50,18 @@ impl Runtime {
 
     /// `SET_GIL_DROP_REQUEST`: the holder notices at its next check point,
     /// within `check_latency` of CPU for a `cpu` step, at the end otherwise.
-    pub(super) fn request_drop(&mut self, now: Nanos, interp: usize, q: &mut EventQueue<Event>) {
-        self.interps[interp].gil.request_drop();
+    pub(super) fn request_drop(
+        &mut self,
+        now: Nanos,
+        by: ThreadId,
+        interp: usize,
+        q: &mut EventQueue<Event>,
+    ) {
         let Some(holder) = self.interps[interp].gil.holder() else {
             return;
         };
+        let holder_running = self.machine.on_core(holder);
+        self.interps[interp].gil.request_drop(by, holder_running);
         let t = &self.threads[holder];
         if t.burst != BurstKind::Python || !matches!(t.next, Next::StepDone | Next::UpdateDone) {
             return;
@@ -68,6 +75,14 @@ impl Runtime {
             self.threads[holder].next = Next::Run;
             self.machine.shorten_burst(now, holder, check, q);
         }
+    }
+
+    /// Whether requester `r`, racing back into its wait, takes a forced
+    /// drop's signal first: a draw from its workload's stream.
+    fn requester_wins(&mut self, r: ThreadId) -> bool {
+        let p = self.python.gil_requester_wins;
+        let w = self.threads[r].workload;
+        p >= 1.0 || (p > 0.0 && self.workloads[w].runtime_rng.unit() < p)
     }
 
     pub(super) fn overhead_free_sample(&mut self, tid: ThreadId, dist: Dist) -> Nanos {
@@ -91,7 +106,11 @@ impl Runtime {
             };
         }
         let i = self.threads[tid].interp;
-        let dropped = self.interps[i].gil.drop(now, tid, false);
+        let first = self.interps[i]
+            .gil
+            .racing_requester(tid)
+            .filter(|&r| self.requester_wins(r));
+        let dropped = self.interps[i].gil.drop(now, tid, false, first);
         self.threads[tid].holds_gil = false;
         if let Some(waiter) = dropped.signalled {
             self.end_timed_wait(waiter, q);

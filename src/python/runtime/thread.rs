@@ -227,7 +227,7 @@ impl Runtime {
                         && self.interps[i].gil.switch_number() == self.threads[tid].saved_switch
                     {
                         self.record_mark(now, tid, MarkKind::DropRequest);
-                        self.request_drop(now, i, q);
+                        self.request_drop(now, tid, i, q);
                     }
                     self.take_gil(now, tid, q)
                 }
@@ -261,7 +261,7 @@ impl Runtime {
     pub(super) fn retire_thread(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) {
         if self.threads[tid].holds_gil {
             let i = self.threads[tid].interp;
-            let dropped = self.interps[i].gil.drop(now, tid, true);
+            let dropped = self.interps[i].gil.drop(now, tid, true, None);
             self.threads[tid].holds_gil = false;
             if let Some(waiter) = dropped.signalled {
                 self.end_timed_wait(waiter, q);
