@@ -118,6 +118,24 @@ impl IoLoop {
             call_ns: call.round() as Nanos,
         }
     }
+
+    /// The convoy probe's own loop: `costs.py`'s loop as
+    /// [`IoLoop::from_measurements`] splits it, plus the Python the convoy
+    /// probe's loop runs around the call that `costs.py`'s does not (its
+    /// clock and warm-up bookkeeping): what one iteration of the convoy
+    /// probe alone on one core (`alone_ns`, 1e9 / its rate) takes beyond
+    /// `io_call_ns`. Without that measurement, the costs loop's split.
+    pub fn of_convoy_probe(
+        io_python_ns: f64,
+        io_call_ns: f64,
+        alone_ns: Option<f64>,
+        release_overhead: &Dist,
+    ) -> IoLoop {
+        let extra = alone_ns
+            .filter(|a| a.is_finite())
+            .map_or(0.0, |a| (a - io_call_ns).max(0.0));
+        IoLoop::from_measurements(io_python_ns + extra, io_call_ns + extra, release_overhead)
+    }
 }
 
 /// One measured convoy configuration.
@@ -153,6 +171,59 @@ pub struct CheckFit {
     pub objective_range: f64,
     /// Objective at the chosen (or default) value.
     pub objective: f64,
+}
+
+/// CPU-bound threads beside the sleeper of the requester-race probe.
+pub const RACE_THREADS: u32 = 2;
+/// The switch interval of the requester-race probe, µs.
+pub const RACE_INTERVAL_US: u64 = 2000;
+
+/// The fit of `python.gil_requester_wins`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RequesterFit {
+    /// The fitted probability.
+    pub p: f64,
+    /// Objective at the fit: (ln simulated − ln real)².
+    pub objective: f64,
+    /// Candidates simulated.
+    pub evaluations: usize,
+}
+
+/// Fits `python.gil_requester_wins` to the sleeper's wake-ups per second
+/// beside [`RACE_THREADS`] CPU-bound threads at [`RACE_INTERVAL_US`] on
+/// `cores` cores (docs/MODEL.md, "The requester's race"). The rate falls
+/// steeply as the share nears 1, so the search runs over the requester's
+/// losing share 1 − p on a log scale, 0.02 to 1.
+pub fn fit_requester_wins(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    io: &IoLoop,
+    cores: u32,
+    real_rate: f64,
+    effort: Effort,
+) -> RequesterFit {
+    let objective = |lose: f64| {
+        let mut py = python.clone();
+        py.gil_requester_wins = (1.0 - lose).clamp(0.0, 1.0);
+        let s = beside_scenario(
+            machine,
+            &py,
+            io,
+            cores,
+            RACE_INTERVAL_US,
+            RACE_THREADS,
+            Some(MS),
+            sim_length(cores, effort),
+        );
+        let d = libm::log(simulated_rate(&s).max(1e-3)) - libm::log(real_rate.max(1e-3));
+        d * d
+    };
+    let (lose, best, evaluations) = minimise_log(&objective, 0.02, 1.0, effort.grid, effort.golden);
+    RequesterFit {
+        p: (1.0 - lose).clamp(0.0, 1.0),
+        objective: best,
+        evaluations,
+    }
 }
 
 /// The I/O thread's simulated calls per second with one seed (0 when it made none).
@@ -749,4 +820,43 @@ pub fn simulated_last_end(s: &Scenario) -> f64 {
         }
     }
     total / SEEDS.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fit finds the share that produced a simulated rate: the search
+    /// can tell shares apart where the rate is steep, and 0.5 from 0.85.
+    #[test]
+    fn the_requester_share_is_recovered_from_a_simulated_rate() {
+        let machine = MachineConfig::default();
+        let io = IoLoop {
+            python_ns: 260,
+            call_ns: 130,
+        };
+        for truth in [0.5, 0.85] {
+            let python = PythonConfig {
+                gil_requester_wins: truth,
+                ..PythonConfig::default()
+            };
+            let s = beside_scenario(
+                &machine,
+                &python,
+                &io,
+                2,
+                RACE_INTERVAL_US,
+                RACE_THREADS,
+                Some(MS),
+                sim_length(2, Effort::QUICK),
+            );
+            let rate = simulated_rate(&s);
+            let f = fit_requester_wins(&machine, &python, &io, 2, rate, Effort::QUICK);
+            assert!(
+                (f.p - truth).abs() < 0.1,
+                "share {truth}: {rate:.1} wakeups/s fitted to {:.3}",
+                f.p
+            );
+        }
+    }
 }

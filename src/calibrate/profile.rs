@@ -276,13 +276,19 @@ impl Profile {
         for (k, p) in &profile.parameters {
             let bad = match p.value {
                 Value::LogNormal { sigma, .. } => !(sigma.is_finite() && sigma >= 0.0),
-                Value::Number { value } => !(value.is_finite() && value >= 0.0),
+                Value::Number { value } => {
+                    let probability = params::find(k)
+                        .is_some_and(|p| matches!(p.kind, params::Kind::Probability));
+                    !(value.is_finite() && value >= 0.0 && (!probability || value <= 1.0))
+                }
                 _ => false,
             };
             if bad {
                 return Err(ProfileError::Parse {
                     path: path.to_string(),
-                    message: format!("parameter `{k}`: sigma and numbers must be finite and ≥ 0"),
+                    message: format!(
+                        "parameter `{k}`: sigma and numbers must be finite and ≥ 0 (a probability at most 1)"
+                    ),
                 });
             }
         }

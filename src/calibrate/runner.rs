@@ -62,6 +62,15 @@ fn run_failure(e: ProbeError) -> Failure {
     Failure::Run(e.to_string())
 }
 
+/// The measurement of the requester-race probe on `count` cores.
+fn race_name(count: u32) -> String {
+    format!(
+        "race.{count}core.{}cpu.{}us",
+        fit::RACE_THREADS,
+        fit::RACE_INTERVAL_US
+    )
+}
+
 /// One convoy configuration of the probe.
 #[derive(Debug, Clone)]
 struct ConvoyConfig {
@@ -69,6 +78,8 @@ struct ConvoyConfig {
     cores: Option<Vec<u32>>,
     interval_us: u64,
     cpu_threads: u32,
+    /// The I/O thread's `time.sleep` instead of `os.write` (0: `os.write`).
+    sleep_s: f64,
 }
 
 /// The simulator's Python version for a probed `major.minor` (clamped to 3.8..3.14).
@@ -140,6 +151,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
             cores: cores.clone(),
             interval_us: 5000,
             cpu_threads: 0,
+            sleep_s: 0.0,
         });
         for &interval_us in CONVOY_INTERVALS_US {
             configs.push(ConvoyConfig {
@@ -147,12 +159,23 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
                 cores: cores.clone(),
                 interval_us,
                 cpu_threads: 1,
+                sleep_s: 0.0,
+            });
+        }
+        if *count >= 2 {
+            // The requester's race: a sleeper beside CPU-bound threads.
+            configs.push(ConvoyConfig {
+                name: race_name(*count),
+                cores: cores.clone(),
+                interval_us: fit::RACE_INTERVAL_US,
+                cpu_threads: fit::RACE_THREADS,
+                sleep_s: 0.001,
             });
         }
     }
 
     let steps = reps * (4 + configs.len() as u64);
-    let bar = super::progress_bar(steps + 7, "calibrating", args.progress);
+    let bar = super::progress_bar(steps + 8, "calibrating", args.progress);
     let sizes: Vec<u64> = if args.quick {
         vec![16, 65_536, 1 << 20]
     } else {

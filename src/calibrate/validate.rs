@@ -210,6 +210,15 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     let loop_ns = need("cpu_loop_ns")?;
     let sha_mb_s = need("sha256_mb_s")?;
     let (io_python_ns, io_call_ns) = (need("io_python_ns")?, need("io_call_ns")?);
+    // The convoy probe's loop alone, as calibrate's fits used it.
+    let convoy_alone_ns = [
+        "convoy.1core.alone".to_string(),
+        format!("convoy.{}core.alone", profile.machine.cores_used.max(1)),
+    ]
+    .iter()
+    .find_map(|k| profile.measurements.get(k).map(|m| m.median))
+    .filter(|r| r.is_finite() && *r > 0.0)
+    .map(|rate| 1e9 / rate);
     let pinned: Option<Vec<u32>> = match profile.machine.cores_list.as_str() {
         "all" => None,
         list => Some(probes::parse_cpu_list(list).map_err(Failure::Usage)?),
@@ -322,9 +331,10 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
         let mut m = machine.clone();
         m.context_switch = m.context_switch.scaled(factor);
         let p = python.cpu_scaled(factor);
-        let io = IoLoop::from_measurements(
+        let io = IoLoop::of_convoy_probe(
             io_python_ns * factor,
             io_call_ns * factor,
+            convoy_alone_ns.map(|a| a * factor),
             &p.release_overhead,
         );
         let sims = suite(

@@ -1,14 +1,15 @@
 //! The fits of `gilsim calibrate`: what no probe measures directly,
 //! obtained by simulating the probe for candidate values (`super::super::fit`
 //! documents each search): the wake-up latencies, the check latency, the
-//! context switch and wake-up granularity, and `pickle_message`.
+//! context switch and wake-up granularity, `pickle_message` and the GIL
+//! requester's race.
 
 use std::collections::BTreeMap;
 
 use indicatif::ProgressBar;
 
 use super::super::fit::{self, ConvoyTarget, IoLoop};
-use super::super::profile::{Measurement, Parameter, Source};
+use super::super::profile::{Measurement, Parameter, Source, Value};
 use super::super::stats::summarize;
 use super::measured::{insert, iqr};
 use super::{BIG_CHUNK, CONVOY_INTERVALS_US, Failure, HANDOFF_INTERVAL_US, QUIET_CORES, map_probe};
@@ -109,7 +110,14 @@ pub(super) fn fit_all(
     bar.inc(1);
 
     let io = match (get("io_python_ns"), get("io_call_ns")) {
-        (Some(p), Some(c)) => IoLoop::from_measurements(p, c, &python.release_overhead),
+        (Some(p), Some(c)) => IoLoop::of_convoy_probe(
+            p,
+            c,
+            get("convoy.1core.alone")
+                .or_else(|| get(&format!("convoy.{main_count}core.alone")))
+                .map(|rate| 1e9 / rate),
+            &python.release_overhead,
+        ),
         _ => return Err(Failure::Run("costs.py gave no I/O loop measurement".into())),
     };
     // Fit to the repetitions that ran on a quiet machine when there are
@@ -406,5 +414,70 @@ pub(super) fn fit_all(
         );
     }
     bar.inc(1);
+
+    bar.set_message("fitting gil_requester_wins (a sleeper beside CPU threads)");
+    let race = super::race_name(main_count);
+    match get(&race).filter(|_| main_count >= 2) {
+        Some(real) => {
+            let f = fit::fit_requester_wins(&machine, &python, &io, main_count, real, effort);
+            python.gil_requester_wins = f.p;
+            let background = get(&format!("{race}.background_cores")).map_or(String::new(), |b| {
+                format!(", beside {b:.2} cores of other processes")
+            });
+            insert_number(
+                parameters,
+                "python.gil_requester_wins",
+                Source::Fitted,
+                format!(
+                    "convoy.py: a thread looping time.sleep(1 ms) beside {} CPU-bound threads at {} us on {} cores \
+                     woke {:.1} times a second (median{background}); simulated with the fits above; \
+                     {}-point log grid of 1 - p over 0.02..1 then {} golden-section steps; \
+                     objective (ln sim - ln real)^2 = {:.4}, {} candidates",
+                    fit::RACE_THREADS,
+                    fit::RACE_INTERVAL_US,
+                    main_count,
+                    real,
+                    effort.grid,
+                    effort.golden,
+                    f.objective,
+                    f.evaluations
+                ),
+                measurements.get(&race).map(iqr).unwrap_or_default(),
+                f.p,
+            );
+        }
+        None => insert_number(
+            parameters,
+            "python.gil_requester_wins",
+            Source::Default,
+            if main_count < 2 {
+                "not fitted: the race needs two cores (on one the holder cannot run while the requester does)".into()
+            } else {
+                "not fitted: convoy.py gave no sleeper-beside-CPU-threads measurement".into()
+            },
+            "-".into(),
+            python.gil_requester_wins,
+        ),
+    }
+    bar.inc(1);
     Ok(quiet_measurements)
+}
+
+fn insert_number(
+    parameters: &mut BTreeMap<String, Parameter>,
+    key: &str,
+    source: Source,
+    how: String,
+    spread: String,
+    value: f64,
+) {
+    parameters.insert(
+        key.to_string(),
+        Parameter {
+            source,
+            how,
+            spread,
+            value: Value::Number { value },
+        },
+    );
 }

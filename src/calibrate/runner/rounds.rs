@@ -148,7 +148,8 @@ pub(super) fn run(dir: &ProbeDir, plan: &Plan<'_>, bar: &ProgressBar) -> Result<
                 .run(
                     "convoy.py",
                     &json!({"cores": cores_json(&c.cores), "interval_us": c.interval_us,
-                            "cpu_threads": c.cpu_threads, "seconds": convoy_s, "warmup": 0.1}),
+                            "cpu_threads": c.cpu_threads, "sleep_s": c.sleep_s,
+                            "seconds": convoy_s, "warmup": 0.1}),
                 )
                 .map_err(run_failure)?;
             note_pin(&out, &c.cores, &c.name, &mut pin_refused);

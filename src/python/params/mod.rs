@@ -512,12 +512,13 @@ mod tests {
                         | Kind::Duration
                         | Kind::PositiveDuration { .. }
                         | Kind::NsPer { .. }
+                        | Kind::Probability
                 ),
                 "{}",
                 p.key
             );
         }
-        assert_eq!(PROFILE_KEYS.len(), 30);
+        assert_eq!(PROFILE_KEYS.len(), 31);
     }
 
     #[test]

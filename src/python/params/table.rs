@@ -200,7 +200,9 @@ pub const TABLE: &[Param] = &[
         kind: Kind::Probability,
         doc: "Chance that the waiter whose timeout forced a drop takes the GIL ahead of the longest waiter, when the holder ran on another core (it is still entering its wait when the holder signals).",
         origin: "measured with `tools/gil_trace` (2 vCPUs, 3.11, glibc 2.36): 0.86 to 0.92 of the forced hand-offs beside a sleeping thread",
-        calibration: Calibration::NotCalibrated,
+        calibration: Calibration::Fitted {
+            how: "convoy.py: a thread looping time.sleep(1 ms) beside 2 CPU-bound threads at 2 ms on 2+ cores",
+        },
         cpu_work: false,
         access: Access::Python(|p| Slot::Number(&mut p.gil_requester_wins)),
     },
