@@ -160,8 +160,9 @@ impl Gil {
     }
 
     /// `SET_GIL_DROP_REQUEST` by waiter `by`: asks the holder to drop at its
-    /// next check point. `holder_running`: the holder is on a core meanwhile,
-    /// so `by` races back into its wait against the holder's signal.
+    /// next check point. `holder_running`: the holder runs (or is runnable)
+    /// on a machine of several cores, so `by` races back into its wait
+    /// against the holder's signal.
     pub fn request_drop(&mut self, by: ThreadId, holder_running: bool) {
         self.drop_request = true;
         if holder_running {

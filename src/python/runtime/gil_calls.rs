@@ -60,7 +60,11 @@ impl Runtime {
         let Some(holder) = self.interps[interp].gil.holder() else {
             return;
         };
-        let holder_running = self.machine.on_core(holder);
+        // On several cores the holder runs beside the requester; the model's
+        // scheduler may have preempted it for the requester's moment on a
+        // core, where Linux would mostly have found the requester another.
+        let holder_running = self.machine.cores() >= 2
+            && (self.machine.on_core(holder) || self.machine.is_runnable(holder));
         self.interps[interp].gil.request_drop(by, holder_running);
         let t = &self.threads[holder];
         if t.burst != BurstKind::Python || !matches!(t.next, Next::StepDone | Next::UpdateDone) {
