@@ -20,7 +20,7 @@
 //!   (`nptl/pthread_cond_wait.c`) lets a waiter that has registered but not
 //!   yet slept in `futex_wait` take the signal before the waiter the futex
 //!   wakes can run, so that requester wins the hand-off with the machine's
-//!   probability `python.gil_requester_wins` (docs/MODEL.md#the-gil).
+//!   probability `python.gil_requester_wins` (docs/MODEL.md, "The requester's race").
 //!
 //! This module holds the state and the pure transitions; the runtime
 //! ([`crate::python::runtime`]) drives the threads through them.
@@ -53,7 +53,7 @@ pub struct Gil {
     handoff: Handoff,
     rng: Stream,
     /// The waiter whose timeout set the pending drop request while the
-    /// holder ran on another core: it races the futex-woken waiter.
+    /// holder could run beside it: it races the futex-woken waiter.
     racing_requester: Option<ThreadId>,
     held_since: Nanos,
     held_total: Nanos,
