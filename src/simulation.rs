@@ -57,6 +57,10 @@ pub struct RunOptions {
     /// ([`RunError::EventLimit`], [`RunError::WallLimit`]); one that does
     /// not is unchanged.
     pub budget: Budget,
+    /// Queue every event, including the dispatches and burst ends due at
+    /// once that a run otherwise handles in the handler that caused them:
+    /// the same results with more events (for tests of that equivalence).
+    pub queue_every_event: bool,
 }
 
 /// Why a run produced no output.
@@ -119,6 +123,9 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
     }
     if let Some((start, end)) = options.trace_window {
         runtime.record_timeline(start, end);
+    }
+    if options.queue_every_event {
+        runtime.queue_every_event();
     }
     let mut queue: EventQueue<Event> = EventQueue::new();
     runtime.start(&mut queue);

@@ -26,7 +26,7 @@ pub use config::MachineConfig;
 use std::collections::BTreeSet;
 
 use crate::engine::time::Nanos;
-use crate::engine::{EventQueue, Stream, Timer};
+use crate::engine::{EventQueue, Place, Stream, Timer};
 
 /// Index of an OS thread in the machine.
 pub type ThreadId = usize;
@@ -78,13 +78,23 @@ struct OsThread {
     last_core: Option<usize>,
 }
 
+/// A core's pending dispatch or burst end.
+#[derive(Debug, Clone, Copy)]
+enum CoreTimer {
+    /// In the event queue.
+    Queued(Timer),
+    /// Due at once, at its place in the event order; the model handles it
+    /// in the same handler or queues it ([`Machine::due_now`]).
+    Placed(Place, MachineEvent),
+}
+
 #[derive(Debug, Clone)]
 struct Core {
     current: Option<ThreadId>,
     /// Bumped whenever the core's pending dispatch or burst event becomes stale.
     epoch: u64,
     /// The core's pending dispatch or burst end, cancelled when it becomes stale.
-    timer: Option<Timer>,
+    timer: Option<CoreTimer>,
     /// When the running thread was put on the core: its slices end at
     /// `slice_start + k × os_timeslice`.
     slice_start: Nanos,
@@ -135,6 +145,13 @@ pub struct Machine {
     /// (Linux's `need_resched`: acted on by [`Machine::settle`], after the
     /// model's handler, never inside it).
     resched: Vec<usize>,
+    /// True inside a model's handler: a dispatch or burst end due at once
+    /// is placed rather than queued ([`Machine::begin_handler`]).
+    placing: bool,
+    /// False when every event is queued ([`Machine::queue_every_event`]).
+    may_place: bool,
+    /// Cores whose timer is [`CoreTimer::Placed`].
+    placed: Vec<usize>,
 }
 
 impl Machine {
@@ -167,6 +184,9 @@ impl Machine {
             slice_timer: None,
             slices_dirty: false,
             resched: Vec::new(),
+            placing: false,
+            may_place: true,
+            placed: Vec::new(),
         }
     }
 
@@ -331,14 +351,78 @@ impl Machine {
         q: &mut EventQueue<E>,
     ) {
         self.cancel_core_timer(core, q);
-        self.cores[core].timer = Some(q.schedule_timer(at, event.into()));
+        let timer = if self.placing && at == q.now() {
+            self.placed.push(core);
+            CoreTimer::Placed(q.place(), event)
+        } else {
+            CoreTimer::Queued(q.schedule_timer(at, event.into()))
+        };
+        self.cores[core].timer = Some(timer);
     }
 
     #[inline]
     fn cancel_core_timer<E>(&mut self, core: usize, q: &mut EventQueue<E>) {
-        if let Some(t) = self.cores[core].timer.take() {
-            q.cancel(t);
+        match self.cores[core].timer.take() {
+            Some(CoreTimer::Queued(t)) => {
+                q.cancel(t);
+            }
+            Some(CoreTimer::Placed(..)) => self.placed.retain(|&c| c != core),
+            None => {}
         }
+    }
+
+    /// Called at the start of each of the model's handlers: from now until
+    /// [`Machine::due_now`] returns `None`, a dispatch or burst end due at
+    /// once (a zero-length burst, a free context switch) takes its place in
+    /// the event order without being queued.
+    pub fn begin_handler(&mut self) {
+        self.placing = self.may_place;
+    }
+
+    /// Queues every event from now on, even those due at once (the same
+    /// run, with more events).
+    pub fn queue_every_event(&mut self) {
+        self.may_place = false;
+    }
+
+    /// Called at the end of a handler, after [`Machine::settle`]: the
+    /// placed event that comes first, if no queued event comes before it
+    /// and `go_on` (the model is not finished): the model handles it now,
+    /// as the next event, and calls this again. Otherwise every placed
+    /// event is queued at its place, placing stops until the next
+    /// [`Machine::begin_handler`], and the answer is `None`. Either way the
+    /// events run in the order they would have run had they been queued.
+    pub fn due_now<E: From<MachineEvent>>(
+        &mut self,
+        q: &mut EventQueue<E>,
+        go_on: bool,
+    ) -> Option<MachineEvent> {
+        let first = self
+            .placed
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &core)| match self.cores[core].timer {
+                Some(CoreTimer::Placed(place, event)) => Some((place, i, event)),
+                _ => None,
+            })
+            .min_by_key(|&(place, _, _)| place);
+        if let Some((place, i, event)) = first
+            && go_on
+            && q.is_next(place)
+        {
+            let core = self.placed.swap_remove(i);
+            self.cores[core].timer = None;
+            q.take(place);
+            return Some(event);
+        }
+        for core in self.placed.drain(..) {
+            if let Some(CoreTimer::Placed(place, event)) = self.cores[core].timer {
+                self.cores[core].timer =
+                    Some(CoreTimer::Queued(q.schedule_placed(place, event.into())));
+            }
+        }
+        self.placing = false;
+        None
     }
 
     /// CPU still to run in the thread's burst at `now`, if it has one.
@@ -738,7 +822,7 @@ impl Machine {
             // Acted on after the handler and after any event already due
             // now: at the handler's end (settle) when none is, else as an
             // event queued behind them.
-            if q.peek_time() == Some(now) {
+            if q.peek_time() == Some(now) || !self.placed.is_empty() {
                 q.schedule_at(now, MachineEvent::Resched { core }.into());
             } else {
                 self.resched.push(core);
