@@ -400,7 +400,10 @@ mod tests {
         assert_eq!(q.pop(), Some((4, "earlier")));
         let p = q.place();
         q.schedule_at(4, "after the place");
-        assert!(!q.is_next(p), "an event queued before the place is due first");
+        assert!(
+            !q.is_next(p),
+            "an event queued before the place is due first"
+        );
         q.schedule_placed(p, "placed");
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
         assert_eq!(order, vec!["before the place", "placed", "after the place"]);

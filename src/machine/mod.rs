@@ -379,6 +379,50 @@ impl Machine {
         self.placing = self.may_place;
     }
 
+    /// At the end of a handler whose last act was to give running thread
+    /// `tid` a zero-length burst: settles (as [`Machine::settle`]) and, if
+    /// that burst's end is what [`Machine::due_now`] would hand over next,
+    /// ends it at once, as handling it would, and returns true: the model
+    /// goes on with the thread in the same handler. Otherwise returns false
+    /// and changes nothing more (a second settle then does nothing).
+    pub fn settle_and_end_own_burst<E: From<MachineEvent>>(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        q: &mut EventQueue<E>,
+        go_on: bool,
+    ) -> bool {
+        let SchedState::Running(core) = self.threads[tid].state else {
+            return false;
+        };
+        if !matches!(
+            self.cores[core].timer,
+            Some(CoreTimer::Placed(_, MachineEvent::BurstEnd { .. }))
+        ) {
+            return false;
+        }
+        self.settle(now, q);
+        // Settling may have preempted the thread, cancelling its burst end.
+        let Some(CoreTimer::Placed(place, MachineEvent::BurstEnd { epoch, .. })) =
+            self.cores[core].timer
+        else {
+            return false;
+        };
+        let first = self.placed.iter().all(|&c| match self.cores[c].timer {
+            Some(CoreTimer::Placed(p, _)) => p >= place,
+            _ => true,
+        });
+        if !(go_on && first && epoch == self.cores[core].epoch && q.is_next(place)) {
+            return false;
+        }
+        self.placed.retain(|&c| c != core);
+        self.cores[core].timer = None;
+        q.take(place);
+        self.account(now, core);
+        self.threads[tid].burst = None;
+        true
+    }
+
     /// Queues every event from now on, even those due at once (the same
     /// run, with more events).
     pub fn queue_every_event(&mut self) {
