@@ -18,6 +18,10 @@ pub struct RunOutput {
     pub events: u64,
     /// Of `events`, those that changed nothing (what they were for had changed).
     pub stale_events: u64,
+    /// Events due at once handled at their place in the event order
+    /// without being queued (a zero-length burst, a free switch): not in
+    /// `events`.
+    pub events_in_place: u64,
     /// End of the statistics window.
     pub end: Nanos,
     /// CPU accounting totals at the end.
@@ -142,6 +146,7 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
     }
     let end = runtime.end_time();
     let events = queue.events_handled();
+    let events_in_place = queue.taken();
     let stale_events = runtime.stale_events();
     let workloads = runtime.results(end, events);
     let timeline = runtime.take_timeline(end);
@@ -157,6 +162,7 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
         workloads,
         events,
         stale_events,
+        events_in_place,
         end,
         accounting: runtime.accounting(accounted_at),
         gil_log: runtime.gil_log().map(<[_]>::to_vec),

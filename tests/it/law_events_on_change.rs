@@ -93,7 +93,15 @@ fn queued_and_placed(s: &gilsim::scenario::Scenario) -> (u64, u64) {
     let queued = run(s, s.seed, options(true)).unwrap_or_else(|e| panic!("{e:?}"));
     let mut placed = run(s, s.seed, options(false)).unwrap_or_else(|e| panic!("{e:?}"));
     let events = (queued.events, placed.events);
+    assert_eq!(queued.events_in_place, 0, "{}: every event queued", s.name);
+    assert_eq!(
+        placed.events + placed.events_in_place,
+        queued.events,
+        "{}: the events handled in place are the ones not queued",
+        s.name
+    );
     placed.events = queued.events;
+    placed.events_in_place = 0;
     for (w, q) in placed.workloads.iter_mut().zip(&queued.workloads) {
         w.events = q.events;
     }

@@ -324,10 +324,12 @@ impl Runtime {
                 } else {
                     pool.processes < pool.workers
                 };
-                let acts = self.submit_acts(w, i, spawn);
-                for a in acts.into_iter().rev() {
-                    self.models.agents[tid].plan.push_front(a);
-                }
+                // Appended, then turned to the front of what the plan held.
+                let mut plan = std::mem::take(&mut self.models.agents[tid].plan);
+                let held = plan.len();
+                self.submit_acts(w, i, spawn, &mut plan);
+                plan.rotate_right(plan.len() - held);
+                self.models.agents[tid].plan = plan;
                 true
             }
             Act::Switch => {

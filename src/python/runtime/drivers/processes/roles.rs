@@ -69,7 +69,7 @@ impl Runtime {
             };
             for i in 0..items {
                 // Nothing is idle while the batch is submitted.
-                plan.extend(self.submit_acts(w, i, i < u64::from(pool.workers)));
+                self.submit_acts(w, i, i < u64::from(pool.workers), &mut plan);
             }
         } else {
             return plan;
@@ -78,45 +78,44 @@ impl Runtime {
         plan
     }
 
-    /// The main thread's acts for the `i`-th `apply_async` or `submit`.
-    /// `spawn`: whether this submit starts a worker (none idle, fewer than `workers`).
+    /// Appends to `plan` the main thread's acts for the `i`-th
+    /// `apply_async` or `submit`. `spawn`: whether this submit starts a
+    /// worker (none idle, fewer than `workers`).
     pub(in crate::python::runtime) fn submit_acts(
         &self,
         w: usize,
         i: u64,
         spawn: bool,
-    ) -> Vec<Act> {
+        plan: &mut VecDeque<Act>,
+    ) {
         let pool = self.pool(w);
-        let mut acts = vec![Act::Held(Cost::Submit)];
+        plan.push_back(Act::Held(Cost::Submit));
         if pool.sub {
             // ThreadPoolExecutor.submit: resolve_task pickles (fn, args,
             // kwargs) in the caller; _adjust_thread_count starts a worker
             // while none is idle and fewer than max_workers exist.
-            acts.extend([Act::Held(Cost::PickleArgs), Act::Enqueue]);
+            plan.extend([Act::Held(Cost::PickleArgs), Act::Enqueue]);
             if spawn {
-                acts.push(Act::StartThread(Role::SubWorker));
+                plan.push_back(Act::StartThread(Role::SubWorker));
             }
-            return acts;
+            return;
         }
-        acts.push(Act::Enqueue);
+        plan.push_back(Act::Enqueue);
         if pool.run.api == ProcessApi::Executor {
-            let mut starts = VecDeque::new();
             let fork = pool.run.start_method == StartMethod::Fork;
             if !fork && spawn {
-                self.start_acts(w, None, &mut starts);
+                self.start_acts(w, None, plan);
             }
             if i == 0 {
                 if fork {
                     for _ in 0..pool.workers {
-                        self.start_acts(w, None, &mut starts);
+                        self.start_acts(w, None, plan);
                     }
                 }
-                starts.push_back(Act::StartThread(Role::Manager));
-                starts.push_back(Act::StartThread(Role::Feeder));
+                plan.push_back(Act::StartThread(Role::Manager));
+                plan.push_back(Act::StartThread(Role::Feeder));
             }
-            acts.extend(starts);
         }
-        acts
     }
 
     /// The parent's acts to start one process (a pool worker, or the child of `task`).
