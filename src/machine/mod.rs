@@ -152,7 +152,15 @@ pub struct Machine {
     may_place: bool,
     /// Cores whose timer is [`CoreTimer::Placed`].
     placed: Vec<usize>,
+    /// Events handled at their place since the handler began.
+    in_place: u32,
 }
+
+/// At most this many events are handled at their place in one handler;
+/// the next is queued. A program that loops at one instant (a `forever`
+/// thread of zero-length steps) then still goes through the queue, where
+/// `--max-events` and `--max-wall` can stop it.
+const IN_PLACE_MAX: u32 = 64;
 
 impl Machine {
     /// A machine with every core idle since time 0.
@@ -187,6 +195,7 @@ impl Machine {
             placing: false,
             may_place: true,
             placed: Vec::new(),
+            in_place: 0,
         }
     }
 
@@ -377,6 +386,7 @@ impl Machine {
     /// the event order without being queued.
     pub fn begin_handler(&mut self) {
         self.placing = self.may_place;
+        self.in_place = 0;
     }
 
     /// At the end of a handler whose last act was to give running thread
@@ -412,9 +422,15 @@ impl Machine {
             Some(CoreTimer::Placed(p, _)) => p >= place,
             _ => true,
         });
-        if !(go_on && first && epoch == self.cores[core].epoch && q.is_next(place)) {
+        if !(go_on
+            && first
+            && self.in_place < IN_PLACE_MAX
+            && epoch == self.cores[core].epoch
+            && q.is_next(place))
+        {
             return false;
         }
+        self.in_place += 1;
         self.placed.retain(|&c| c != core);
         self.cores[core].timer = None;
         q.take(place);
@@ -452,8 +468,10 @@ impl Machine {
             .min_by_key(|&(place, _, _)| place);
         if let Some((place, i, event)) = first
             && go_on
+            && self.in_place < IN_PLACE_MAX
             && q.is_next(place)
         {
+            self.in_place += 1;
             let core = self.placed.swap_remove(i);
             self.cores[core].timer = None;
             q.take(place);

@@ -209,3 +209,42 @@ workers = 8
         assert!(placed <= queued, "{}: {placed} > {queued}", s.name);
     }
 }
+
+#[test]
+fn a_loop_at_one_instant_is_still_stopped_by_max_events() {
+    // A `forever` thread of zero-length steps never moves the clock: each
+    // step's end is due at once. Handled in place without limit, one
+    // handler would never return and --max-events could not stop it.
+    use gilsim::engine::Budget;
+    use gilsim::simulation::{RunError, RunOptions, run};
+    let s = scenario(
+        r#"
+name = "spin-at-one-instant"
+seed = 4
+duration = "5s"
+[machine]
+cores = 2
+[[workload]]
+name = "spinner"
+repeat = "forever"
+steps = [ { cpu = "0ms" } ]
+[workload.run]
+model = "threads"
+workers = 1
+"#,
+    );
+    let options = RunOptions {
+        budget: Budget {
+            max_events: Some(10_000),
+            deadline: None,
+        },
+        ..RunOptions::default()
+    };
+    match run(&s, s.seed, options) {
+        Err(RunError::EventLimit { events, at }) => {
+            assert_eq!(events, 10_000);
+            assert!(at < 1_000_000_000, "the clock moved to {at} ns");
+        }
+        other => panic!("expected the event limit, got {other:?}"),
+    }
+}
