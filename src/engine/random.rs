@@ -42,10 +42,17 @@ pub fn replication_seed(seed: u64, r: u32) -> u64 {
 /// One named random stream.
 pub struct Stream {
     rng: ChaCha8Rng,
-    /// Box–Muller's second value, kept as its two uniforms `(u1, u2)` and
-    /// computed only when it is used: a draw whose value does not matter
-    /// (a lognormal of median 0) then costs no logarithm nor sine.
-    spare_normal: Option<(f64, f64)>,
+    /// Box–Muller's second value, for the next call.
+    spare_normal: Option<Spare>,
+}
+
+/// Box–Muller's second value: computed with the first, or, after a draw
+/// whose value did not matter (a lognormal of median 0), kept as its two
+/// uniforms and computed only if it is used. Either way the same bits.
+#[derive(Clone, Copy)]
+enum Spare {
+    Value(f64),
+    Uniforms(f64, f64),
 }
 
 impl Stream {
@@ -110,14 +117,18 @@ impl Stream {
 
     /// Standard normal (Box–Muller; the second value is kept for the next call).
     pub fn standard_normal(&mut self) -> f64 {
-        if let Some((u1, u2)) = self.spare_normal.take() {
-            let (r, theta) = box_muller(u1, u2);
-            return r * libm::sin(theta);
+        match self.spare_normal.take() {
+            Some(Spare::Value(z)) => return z,
+            Some(Spare::Uniforms(u1, u2)) => {
+                let (r, theta) = box_muller(u1, u2);
+                return r * libm::sin(theta);
+            }
+            None => {}
         }
         let u1 = self.unit_open_low();
         let u2 = self.unit();
-        self.spare_normal = Some((u1, u2));
         let (r, theta) = box_muller(u1, u2);
+        self.spare_normal = Some(Spare::Value(r * libm::sin(theta)));
         r * libm::cos(theta)
     }
 
@@ -127,7 +138,7 @@ impl Stream {
         if self.spare_normal.take().is_none() {
             let u1 = self.unit_open_low();
             let u2 = self.unit();
-            self.spare_normal = Some((u1, u2));
+            self.spare_normal = Some(Spare::Uniforms(u1, u2));
         }
     }
 
