@@ -81,6 +81,21 @@ impl Machine {
         self.may_place = false;
     }
 
+    /// True when an event due at once waits at its place (cheap: the model
+    /// asks before [`Machine::due_now`] or [`Machine::settle_and_end_own_burst`]).
+    #[inline]
+    pub fn has_placed(&self) -> bool {
+        !self.placed.is_empty()
+    }
+
+    /// Ends placing until the next [`Machine::begin_handler`], when no
+    /// event is placed ([`Machine::has_placed`] is false).
+    #[inline]
+    pub fn end_handler(&mut self) {
+        debug_assert!(self.placed.is_empty());
+        self.placing = false;
+    }
+
     /// Called at the end of a handler, after [`Machine::settle`]: the
     /// placed event that comes first, if no queued event comes before it
     /// and `go_on` (the model is not finished): the model handles it now,

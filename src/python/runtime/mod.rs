@@ -729,13 +729,21 @@ impl Model for Runtime {
 
     fn handle(&mut self, now: Nanos, event: Event, q: &mut EventQueue<Event>) {
         self.machine.begin_handler();
-        self.handle_one(now, event, q);
-        // The dispatches and burst ends this event made due at once (a
-        // zero-length burst, a free switch), each handled here when no
-        // queued event comes before it: the same events in the same order
-        // as through the queue, without queueing them.
-        while let Some(e) = self.machine.due_now(q, !self.finished()) {
-            self.handle_one(now, Event::Machine(e), q);
+        let mut event = event;
+        loop {
+            self.handle_one(now, event, q);
+            // The dispatches and burst ends this event made due at once (a
+            // zero-length burst, a free switch), each handled here when no
+            // queued event comes before it: the same events in the same
+            // order as through the queue, without queueing them.
+            if !self.machine.has_placed() {
+                self.machine.end_handler();
+                return;
+            }
+            match self.machine.due_now(q, !self.finished()) {
+                Some(e) => event = Event::Machine(e),
+                None => return,
+            }
         }
     }
 

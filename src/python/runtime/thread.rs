@@ -254,7 +254,8 @@ impl Runtime {
             // next event anyway goes on here: the machine settles as at the
             // handler's end, and the recorder has nothing to see between.
             let go_on = more
-                || (self.recorder_idle(now)
+                || (self.machine.has_placed()
+                    && self.recorder_idle(now)
                     && self
                         .machine
                         .settle_and_end_own_burst(now, tid, q, !self.finished()));
