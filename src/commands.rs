@@ -371,6 +371,7 @@ pub fn render(args: &RunArgs) -> Result<(RunReport, Files), Failure> {
         jobs,
         events,
         stale_events: runs.iter().map(|r| r.output.stale_events).sum(),
+        events_in_place: runs.iter().map(|r| r.output.events_in_place).sum(),
         simulated_s,
         tasks_completed,
         wall_time_s: wall,

@@ -18,6 +18,10 @@ pub struct RunOutput {
     pub events: u64,
     /// Of `events`, those that changed nothing (what they were for had changed).
     pub stale_events: u64,
+    /// Events due at once handled at their place in the event order
+    /// without being queued (a zero-length burst, a free switch): not in
+    /// `events`.
+    pub events_in_place: u64,
     /// End of the statistics window.
     pub end: Nanos,
     /// CPU accounting totals at the end.
@@ -57,6 +61,10 @@ pub struct RunOptions {
     /// ([`RunError::EventLimit`], [`RunError::WallLimit`]); one that does
     /// not is unchanged.
     pub budget: Budget,
+    /// Queue every event, including the dispatches and burst ends due at
+    /// once that a run otherwise handles in the handler that caused them:
+    /// the same results with more events (for tests of that equivalence).
+    pub queue_every_event: bool,
 }
 
 /// Why a run produced no output.
@@ -120,6 +128,9 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
     if let Some((start, end)) = options.trace_window {
         runtime.record_timeline(start, end);
     }
+    if options.queue_every_event {
+        runtime.queue_every_event();
+    }
     let mut queue: EventQueue<Event> = EventQueue::new();
     runtime.start(&mut queue);
     let stop = engine::run(
@@ -135,6 +146,7 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
     }
     let end = runtime.end_time();
     let events = queue.events_handled();
+    let events_in_place = queue.taken();
     let stale_events = runtime.stale_events();
     let workloads = runtime.results(end, events);
     let timeline = runtime.take_timeline(end);
@@ -150,6 +162,7 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
         workloads,
         events,
         stale_events,
+        events_in_place,
         end,
         accounting: runtime.accounting(accounted_at),
         gil_log: runtime.gil_log().map(<[_]>::to_vec),

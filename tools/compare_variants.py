@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Runs scenarios with two gilsim binaries under several `--set` variants
-(fewer and more cores, a 1 ms switch interval and time slice, another seed)
+(fewer and more cores, a 1 ms switch interval and time slice, another seed,
+free switches, wake-ups and messages)
 and reports whether their results.csv agree, ignoring the `events` column.
 A wider net than tools/compare_outputs.sh for a change that must move only
 event counts: the variants make exact ties (a burst that ends on a slice
@@ -25,6 +26,22 @@ VARIANTS = [
     ["--set", "python.switch_interval=1ms"],
     ["--set", "machine.os_timeslice=1ms"],
     ["--set", "seed=7"],
+    # Free switches, wake-ups and messages: dispatches and bursts of zero
+    # length, events due at the instant that causes them.
+    [
+        "--set", "machine.context_switch=0ns",
+        "--set", "machine.wakeup_latency=0ns",
+        "--set", "machine.wakeup_latency_polling=0ns",
+        "--set", "python.release_overhead=0ns",
+        "--set", "python.pickle_message=0ns",
+        "--set", "python.pipe_syscall=0ns",
+        "--set", "python.submit=0ns",
+    ],
+    [
+        "--set", "machine.context_switch=0ns",
+        "--set", "python.release_overhead=0ns",
+        "--set", "machine.cores=1",
+    ],
 ]
 
 

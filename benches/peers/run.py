@@ -127,7 +127,7 @@ def run_gilsim(binary, scenario, work, tag, sets=()):
     # Rates and counts that newer manifests carry (top level or under "speed").
     flat = {**manifest, **(manifest.get("speed") or {})}
     extra = {k: v for k, v in flat.items()
-             if ("per_" in k or k == "stale_events") and isinstance(v, (int, float))}
+             if ("per_" in k or k in ("stale_events", "events_in_place")) and isinstance(v, (int, float))}
     return {
         "wall_s": wall,
         "cpu_s": cpu,

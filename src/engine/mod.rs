@@ -10,7 +10,7 @@ pub mod random;
 pub mod time;
 pub mod units;
 
-pub use queue::{EventQueue, Timer};
+pub use queue::{EventQueue, Place, Timer};
 pub use random::Stream;
 pub use time::Nanos;
 

@@ -47,6 +47,16 @@ pub struct Timer {
     generation: u32,
 }
 
+/// A place in the event order taken at the current time, for an event due
+/// at once that the model may handle itself, in the handler that caused
+/// it, when nothing comes before it ([`EventQueue::place`]). Valid only
+/// until the clock moves: the handler ends by taking or queueing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Place {
+    time: Nanos,
+    seq: u64,
+}
+
 /// A future-event list. `E` is the model's event type; the queue knows nothing of it.
 pub struct EventQueue<E> {
     heap: BinaryHeap<Reverse<Key>>,
@@ -55,6 +65,8 @@ pub struct EventQueue<E> {
     next_seq: u64,
     now: Nanos,
     popped: u64,
+    /// Places taken by the model without queueing their event.
+    taken: u64,
     cancelled: u64,
     /// The key of the event handled last.
     last: Key,
@@ -78,6 +90,7 @@ impl<E> EventQueue<E> {
             next_seq: 0,
             now: 0,
             popped: 0,
+            taken: 0,
             cancelled: 0,
             last: Key {
                 time: 0,
@@ -136,6 +149,58 @@ impl<E> EventQueue<E> {
         (time, born, 0) < (self.last.time, self.last.born, self.last.seq)
     }
 
+    /// Takes the place in the event order of an event due now, as
+    /// [`EventQueue::schedule_at`]`(now, ..)` would, without queueing it.
+    /// The model then either handles the event itself when
+    /// [`EventQueue::is_next`] says nothing comes first
+    /// ([`EventQueue::take`]), or queues it there
+    /// ([`EventQueue::schedule_placed`]): either way the events run in the
+    /// order they would have run had it been queued, and a handled place
+    /// saves a push and a pop.
+    #[inline]
+    pub fn place(&mut self) -> Place {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        Place {
+            time: self.now,
+            seq,
+        }
+    }
+
+    /// True when no pending event comes before the event at `place`.
+    #[inline]
+    pub fn is_next(&mut self, place: Place) -> bool {
+        debug_assert_eq!(place.time, self.now, "a place outlived its instant");
+        self.drop_dead_top();
+        self.heap
+            .peek()
+            .is_none_or(|k| (k.0.time, k.0.born, k.0.seq) > (place.time, place.time, place.seq))
+    }
+
+    /// Records the event at `place` as handled by the model (it must be
+    /// [`EventQueue::is_next`]): it is the last handled, as if popped.
+    #[inline]
+    pub fn take(&mut self, place: Place) {
+        debug_assert!(self.is_next(place));
+        self.last = Key {
+            time: place.time,
+            born: place.time,
+            seq: place.seq,
+            slot: 0,
+        };
+        self.taken += 1;
+    }
+
+    /// Queues `event` at `place`, as a timer.
+    #[inline]
+    pub fn schedule_placed(&mut self, place: Place, event: E) -> Timer {
+        let slot = self.push_key(place.time, place.time, place.seq, event);
+        Timer {
+            slot,
+            generation: self.slots[slot as usize].generation,
+        }
+    }
+
     /// Withdraws the timer's event if it is still pending; returns whether it was.
     #[inline]
     pub fn cancel(&mut self, timer: Timer) -> bool {
@@ -181,6 +246,12 @@ impl<E> EventQueue<E> {
     /// Number of events handled so far.
     pub fn events_handled(&self) -> u64 {
         self.popped
+    }
+
+    /// Number of events the model handled at their place without queueing
+    /// them ([`EventQueue::take`]); not in [`EventQueue::events_handled`].
+    pub fn taken(&self) -> u64 {
+        self.taken
     }
 
     /// Number of timers cancelled before they were due.
@@ -319,6 +390,31 @@ mod tests {
         // The last handled was born at 3: an event due at 10 born at 1 came before it.
         assert!(q.has_passed(10, 1));
         assert!(!q.has_passed(10, 4));
+    }
+
+    #[test]
+    fn a_place_is_next_only_when_nothing_queued_comes_first() {
+        let mut q = EventQueue::new();
+        q.schedule_at(4, "earlier");
+        q.schedule_at(4, "before the place");
+        assert_eq!(q.pop(), Some((4, "earlier")));
+        let p = q.place();
+        q.schedule_at(4, "after the place");
+        assert!(
+            !q.is_next(p),
+            "an event queued before the place is due first"
+        );
+        q.schedule_placed(p, "placed");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, vec!["before the place", "placed", "after the place"]);
+        // Taken: handled as if popped, not counted as a queued event.
+        let p = q.place();
+        q.schedule_at(4, "later");
+        assert!(q.is_next(p));
+        q.take(p);
+        assert!(q.has_passed(4, 3) && !q.has_passed(5, 0));
+        assert_eq!((q.events_handled(), q.taken()), (4, 1));
+        assert_eq!(q.pop(), Some((4, "later")));
     }
 
     #[derive(Debug, Clone)]

@@ -42,7 +42,17 @@ pub fn replication_seed(seed: u64, r: u32) -> u64 {
 /// One named random stream.
 pub struct Stream {
     rng: ChaCha8Rng,
-    spare_normal: Option<f64>,
+    /// Box–Muller's second value, for the next call.
+    spare_normal: Option<Spare>,
+}
+
+/// Box–Muller's second value: computed with the first, or, after a draw
+/// whose value did not matter (a lognormal of median 0), kept as its two
+/// uniforms and computed only if it is used. Either way the same bits.
+#[derive(Clone, Copy)]
+enum Spare {
+    Value(f64),
+    Uniforms(f64, f64),
 }
 
 impl Stream {
@@ -107,15 +117,29 @@ impl Stream {
 
     /// Standard normal (Box–Muller; the second value is kept for the next call).
     pub fn standard_normal(&mut self) -> f64 {
-        if let Some(z) = self.spare_normal.take() {
-            return z;
+        match self.spare_normal.take() {
+            Some(Spare::Value(z)) => return z,
+            Some(Spare::Uniforms(u1, u2)) => {
+                let (r, theta) = box_muller(u1, u2);
+                return r * libm::sin(theta);
+            }
+            None => {}
         }
         let u1 = self.unit_open_low();
         let u2 = self.unit();
-        let r = (-2.0 * libm::log(u1)).sqrt();
-        let theta = 2.0 * std::f64::consts::PI * u2;
-        self.spare_normal = Some(r * libm::sin(theta));
+        let (r, theta) = box_muller(u1, u2);
+        self.spare_normal = Some(Spare::Value(r * libm::sin(theta)));
         r * libm::cos(theta)
+    }
+
+    /// Moves the stream past one standard normal without computing it:
+    /// afterwards the stream is where [`Stream::standard_normal`] leaves it.
+    fn skip_standard_normal(&mut self) {
+        if self.spare_normal.take().is_none() {
+            let u1 = self.unit_open_low();
+            let u2 = self.unit();
+            self.spare_normal = Some(Spare::Uniforms(u1, u2));
+        }
     }
 
     /// Normal with `mean` and `sd`, truncated at 0 by resampling (never clamped).
@@ -134,10 +158,23 @@ impl Stream {
         0.0
     }
 
-    /// Lognormal: `median * exp(sigma * z)`.
+    /// Lognormal: `median * exp(sigma * z)`. A median of 0 draws its
+    /// normal all the same (the stream moves as for any median) and is 0.
     pub fn lognormal(&mut self, median: f64, sigma: f64) -> f64 {
+        if median == 0.0 {
+            self.skip_standard_normal();
+            return 0.0;
+        }
         median * libm::exp(sigma * self.standard_normal())
     }
+}
+
+/// Box–Muller's radius and angle from two uniforms.
+fn box_muller(u1: f64, u2: f64) -> (f64, f64) {
+    (
+        (-2.0 * libm::log(u1)).sqrt(),
+        2.0 * std::f64::consts::PI * u2,
+    )
 }
 
 // ----- durations: constants or draws ---------------------------------
@@ -238,6 +275,29 @@ fn round_ns(x: f64) -> Nanos {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lognormal_of_median_zero_moves_the_stream_as_any_other() {
+        // Odd and even counts of earlier draws: the skipped normal is the
+        // first of a Box–Muller pair, then the second.
+        for before in 0..2 {
+            let mut skipped = Stream::new(3, "ln");
+            let mut drawn = Stream::new(3, "ln");
+            for _ in 0..before {
+                assert_eq!(skipped.lognormal(5.0, 0.3), drawn.lognormal(5.0, 0.3));
+            }
+            assert_eq!(skipped.lognormal(0.0, 0.3), 0.0);
+            let z = drawn.standard_normal();
+            assert!(z.is_finite());
+            let after: Vec<u64> = (0..3)
+                .map(|_| skipped.lognormal(7.0, 0.5).to_bits())
+                .collect();
+            let want: Vec<u64> = (0..3)
+                .map(|_| drawn.lognormal(7.0, 0.5).to_bits())
+                .collect();
+            assert_eq!(after, want);
+        }
+    }
 
     #[test]
     fn same_name_same_draws_and_names_are_independent() {

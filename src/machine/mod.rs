@@ -21,12 +21,13 @@
 //! about one I/O call per switch interval at 5 ms, 1 ms and 0.1 ms).
 
 pub mod config;
+mod in_place;
 pub use config::MachineConfig;
 
 use std::collections::BTreeSet;
 
 use crate::engine::time::Nanos;
-use crate::engine::{EventQueue, Stream, Timer};
+use crate::engine::{EventQueue, Place, Stream, Timer};
 
 /// Index of an OS thread in the machine.
 pub type ThreadId = usize;
@@ -78,13 +79,23 @@ struct OsThread {
     last_core: Option<usize>,
 }
 
+/// A core's pending dispatch or burst end.
+#[derive(Debug, Clone, Copy)]
+enum CoreTimer {
+    /// In the event queue.
+    Queued(Timer),
+    /// Due at once, at its place in the event order; the model handles it
+    /// in the same handler or queues it ([`Machine::due_now`]).
+    Placed(Place, MachineEvent),
+}
+
 #[derive(Debug, Clone)]
 struct Core {
     current: Option<ThreadId>,
     /// Bumped whenever the core's pending dispatch or burst event becomes stale.
     epoch: u64,
     /// The core's pending dispatch or burst end, cancelled when it becomes stale.
-    timer: Option<Timer>,
+    timer: Option<CoreTimer>,
     /// When the running thread was put on the core: its slices end at
     /// `slice_start + k × os_timeslice`.
     slice_start: Nanos,
@@ -135,6 +146,15 @@ pub struct Machine {
     /// (Linux's `need_resched`: acted on by [`Machine::settle`], after the
     /// model's handler, never inside it).
     resched: Vec<usize>,
+    /// True inside a model's handler: a dispatch or burst end due at once
+    /// is placed rather than queued ([`Machine::begin_handler`]).
+    placing: bool,
+    /// False when every event is queued ([`Machine::queue_every_event`]).
+    may_place: bool,
+    /// Cores whose timer is [`CoreTimer::Placed`].
+    placed: Vec<usize>,
+    /// Events handled at their place since the handler began.
+    in_place: u32,
 }
 
 impl Machine {
@@ -167,6 +187,10 @@ impl Machine {
             slice_timer: None,
             slices_dirty: false,
             resched: Vec::new(),
+            placing: false,
+            may_place: true,
+            placed: Vec::new(),
+            in_place: 0,
         }
     }
 
@@ -331,13 +355,23 @@ impl Machine {
         q: &mut EventQueue<E>,
     ) {
         self.cancel_core_timer(core, q);
-        self.cores[core].timer = Some(q.schedule_timer(at, event.into()));
+        let timer = if self.placing && at == q.now() {
+            self.placed.push(core);
+            CoreTimer::Placed(q.place(), event)
+        } else {
+            CoreTimer::Queued(q.schedule_timer(at, event.into()))
+        };
+        self.cores[core].timer = Some(timer);
     }
 
     #[inline]
     fn cancel_core_timer<E>(&mut self, core: usize, q: &mut EventQueue<E>) {
-        if let Some(t) = self.cores[core].timer.take() {
-            q.cancel(t);
+        match self.cores[core].timer.take() {
+            Some(CoreTimer::Queued(t)) => {
+                q.cancel(t);
+            }
+            Some(CoreTimer::Placed(..)) => self.placed.retain(|&c| c != core),
+            None => {}
         }
     }
 
@@ -738,7 +772,7 @@ impl Machine {
             // Acted on after the handler and after any event already due
             // now: at the handler's end (settle) when none is, else as an
             // event queued behind them.
-            if q.peek_time() == Some(now) {
+            if q.peek_time() == Some(now) || !self.placed.is_empty() {
                 q.schedule_at(now, MachineEvent::Resched { core }.into());
             } else {
                 self.resched.push(core);

@@ -33,6 +33,10 @@ pub struct Manifest {
     /// Of `events`, those that found what they were for already changed (a
     /// burst cut short, a timeout after its wait ended) and did nothing.
     pub stale_events: u64,
+    /// Events due at once (a zero-length burst, a free context switch)
+    /// handled at their place in the event order without being queued:
+    /// the same run, not counted in `events`.
+    pub events_in_place: u64,
     /// Simulated time, summed over all runs, in seconds.
     pub simulated_s: f64,
     /// Tasks completed, over all runs and workloads.

@@ -617,6 +617,12 @@ impl Runtime {
         self.too_large.get_or_insert(why);
     }
 
+    /// Queues every event, even the dispatches and burst ends due at once
+    /// (`RunOptions::queue_every_event`).
+    pub fn queue_every_event(&mut self) {
+        self.machine.queue_every_event();
+    }
+
     /// Keeps the run going after the last task, until no event is left.
     pub fn set_draining(&mut self) {
         self.draining = true;
@@ -722,6 +728,33 @@ impl Model for Runtime {
     type Event = Event;
 
     fn handle(&mut self, now: Nanos, event: Event, q: &mut EventQueue<Event>) {
+        self.machine.begin_handler();
+        let mut event = event;
+        loop {
+            self.handle_one(now, event, q);
+            // The dispatches and burst ends this event made due at once (a
+            // zero-length burst, a free switch), each handled here when no
+            // queued event comes before it: the same events in the same
+            // order as through the queue, without queueing them.
+            if !self.machine.has_placed() {
+                self.machine.end_handler();
+                return;
+            }
+            match self.machine.due_now(q, !self.finished()) {
+                Some(e) => event = Event::Machine(e),
+                None => return,
+            }
+        }
+    }
+
+    fn finished(&self) -> bool {
+        (!self.draining && self.duration.is_none() && self.all_done()) || self.too_large.is_some()
+    }
+}
+
+impl Runtime {
+    /// Handles one event, then lets the machine settle (see [`Model::handle`]).
+    fn handle_one(&mut self, now: Nanos, event: Event, q: &mut EventQueue<Event>) {
         if self.recorder.is_some() {
             self.record_before(now);
         }
@@ -779,9 +812,5 @@ impl Model for Runtime {
         if self.recorder.is_some() {
             self.record_after(now, proceeded);
         }
-    }
-
-    fn finished(&self) -> bool {
-        (!self.draining && self.duration.is_none() && self.all_done()) || self.too_large.is_some()
     }
 }

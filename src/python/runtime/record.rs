@@ -445,6 +445,16 @@ impl Runtime {
         self.recorder = Some(rec);
     }
 
+    /// True when [`Runtime::record_before`] and [`Runtime::record_after`]
+    /// at `now` do nothing: no recorder, or outside its window.
+    pub(super) fn recorder_idle(&self, now: Nanos) -> bool {
+        self.recorder.as_ref().is_none_or(|rec| match rec.phase {
+            Phase::Before => now < rec.start,
+            Phase::Recording => false,
+            Phase::Done => true,
+        })
+    }
+
     /// After handling an event at `now` that handed control to `proceeded`:
     /// brings every lane that may have changed up to date.
     pub(super) fn record_after(&mut self, now: Nanos, proceeded: Option<ThreadId>) {

@@ -250,7 +250,16 @@ impl Runtime {
                 }
                 Next::Run => self.run(now, tid, q),
             };
-            if !more {
+            // A zero-length burst that ends this handler and would be the
+            // next event anyway goes on here: the machine settles as at the
+            // handler's end, and the recorder has nothing to see between.
+            let go_on = more
+                || (self.machine.has_placed()
+                    && self.recorder_idle(now)
+                    && self
+                        .machine
+                        .settle_and_end_own_burst(now, tid, q, !self.finished()));
+            if !go_on {
                 return;
             }
         }

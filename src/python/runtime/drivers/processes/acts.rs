@@ -228,24 +228,20 @@ impl Runtime {
                 true
             }
             Act::Tasks => {
-                self.models.agents[tid].plan.pop_front();
+                let mut plan = std::mem::take(&mut self.models.agents[tid].plan);
+                plan.pop_front();
                 let per_task = self.threads[tid].role == Role::ProcTask;
-                let mut acts = self.result_acts(w, per_task);
+                // In front of the rest of the plan: each task's program, then the result's acts.
+                self.push_result_acts(w, per_task, &mut plan);
                 let result = self.pool(w).run.result_bytes;
-                let tasks = self.models.agents[tid]
-                    .msg
-                    .as_ref()
-                    .map_or(Vec::new(), |m| m.tasks.clone());
                 if let Some(m) = self.models.agents[tid].msg.as_mut() {
-                    m.bytes = result.saturating_mul(tasks.len() as u64);
-                }
-                for (i, &task) in tasks.iter().enumerate() {
-                    acts.insert(i, Act::Program(task));
+                    m.bytes = result.saturating_mul(m.tasks.len() as u64);
+                    for &task in m.tasks.iter().rev() {
+                        plan.push_front(Act::Program(task));
+                    }
                 }
                 self.models.agents[tid].ran = 0;
-                for a in acts.into_iter().rev() {
-                    self.models.agents[tid].plan.push_front(a);
-                }
+                self.models.agents[tid].plan = plan;
                 true
             }
             Act::Complete => {
@@ -328,10 +324,12 @@ impl Runtime {
                 } else {
                     pool.processes < pool.workers
                 };
-                let acts = self.submit_acts(w, i, spawn);
-                for a in acts.into_iter().rev() {
-                    self.models.agents[tid].plan.push_front(a);
-                }
+                // Appended, then turned to the front of what the plan held.
+                let mut plan = std::mem::take(&mut self.models.agents[tid].plan);
+                let held = plan.len();
+                self.submit_acts(w, i, spawn, &mut plan);
+                plan.rotate_right(plan.len() - held);
+                self.models.agents[tid].plan = plan;
                 true
             }
             Act::Switch => {

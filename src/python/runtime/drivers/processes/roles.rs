@@ -69,7 +69,7 @@ impl Runtime {
             };
             for i in 0..items {
                 // Nothing is idle while the batch is submitted.
-                plan.extend(self.submit_acts(w, i, i < u64::from(pool.workers)));
+                self.submit_acts(w, i, i < u64::from(pool.workers), &mut plan);
             }
         } else {
             return plan;
@@ -78,45 +78,44 @@ impl Runtime {
         plan
     }
 
-    /// The main thread's acts for the `i`-th `apply_async` or `submit`.
-    /// `spawn`: whether this submit starts a worker (none idle, fewer than `workers`).
+    /// Appends to `plan` the main thread's acts for the `i`-th
+    /// `apply_async` or `submit`. `spawn`: whether this submit starts a
+    /// worker (none idle, fewer than `workers`).
     pub(in crate::python::runtime) fn submit_acts(
         &self,
         w: usize,
         i: u64,
         spawn: bool,
-    ) -> Vec<Act> {
+        plan: &mut VecDeque<Act>,
+    ) {
         let pool = self.pool(w);
-        let mut acts = vec![Act::Held(Cost::Submit)];
+        plan.push_back(Act::Held(Cost::Submit));
         if pool.sub {
             // ThreadPoolExecutor.submit: resolve_task pickles (fn, args,
             // kwargs) in the caller; _adjust_thread_count starts a worker
             // while none is idle and fewer than max_workers exist.
-            acts.extend([Act::Held(Cost::PickleArgs), Act::Enqueue]);
+            plan.extend([Act::Held(Cost::PickleArgs), Act::Enqueue]);
             if spawn {
-                acts.push(Act::StartThread(Role::SubWorker));
+                plan.push_back(Act::StartThread(Role::SubWorker));
             }
-            return acts;
+            return;
         }
-        acts.push(Act::Enqueue);
+        plan.push_back(Act::Enqueue);
         if pool.run.api == ProcessApi::Executor {
-            let mut starts = VecDeque::new();
             let fork = pool.run.start_method == StartMethod::Fork;
             if !fork && spawn {
-                self.start_acts(w, None, &mut starts);
+                self.start_acts(w, None, plan);
             }
             if i == 0 {
                 if fork {
                     for _ in 0..pool.workers {
-                        self.start_acts(w, None, &mut starts);
+                        self.start_acts(w, None, plan);
                     }
                 }
-                starts.push_back(Act::StartThread(Role::Manager));
-                starts.push_back(Act::StartThread(Role::Feeder));
+                plan.push_back(Act::StartThread(Role::Manager));
+                plan.push_back(Act::StartThread(Role::Feeder));
             }
-            acts.extend(starts);
         }
-        acts
     }
 
     /// The parent's acts to start one process (a pool worker, or the child of `task`).
@@ -153,58 +152,58 @@ impl Runtime {
             self.models.agents[tid].plan.extend(acts);
             return;
         }
+        // Pushed into the agent's own plan, whose room is kept between loops.
+        let mut plan = std::mem::take(&mut self.models.agents[tid].plan);
+        let t = &self.threads[tid];
         let pool = self.pool(t.workload);
         let executor = pool.run.api == ProcessApi::Executor;
         let shm = pool.run.transfer == Transfer::SharedMemory;
-        let receive = |ch: usize| {
-            let mut v = vec![
+        let receive = |ch: usize, plan: &mut VecDeque<Act>| {
+            plan.extend([
                 Act::Recv(ch),
                 Act::Nogil(Cost::Read),
                 Act::Held(Cost::Unpickle),
-            ];
+            ]);
             if shm {
-                v.push(Act::Held(Cost::ShmAttach));
+                plan.push_back(Act::Held(Cost::ShmAttach));
             }
-            v
         };
         if pool.forever && matches!(t.role, Role::ProcWorker | Role::SubWorker) {
             if t.interp == 0 && t.role == Role::SubWorker {
-                self.models.agents[tid].plan.push_back(Act::Switch);
+                plan.push_back(Act::Switch);
             }
-            self.models.agents[tid].plan.push_back(Act::Iterate);
+            plan.push_back(Act::Iterate);
+            self.models.agents[tid].plan = plan;
             return;
         }
-        let acts: Vec<Act> = match t.role {
+        match t.role {
             Role::TaskHandler | Role::Feeder => {
-                let mut v = vec![Act::Recv(pool.taskq)];
+                plan.push_back(Act::Recv(pool.taskq));
                 if shm {
-                    v.push(Act::Held(Cost::ShmCreate));
+                    plan.push_back(Act::Held(Cost::ShmCreate));
                 }
-                v.extend([
+                plan.extend([
                     Act::Held(Cost::Pickle),
                     Act::Nogil(Cost::Write),
                     Act::Send(pool.inq),
                 ]);
-                v
             }
             Role::ProcMain if pool.rate => {
-                vec![Act::Recv(pool.subq), Act::Discard, Act::SubmitNext]
+                plan.extend([Act::Recv(pool.subq), Act::Discard, Act::SubmitNext]);
             }
             Role::ResultHandler | Role::ProcMain => {
-                let mut v = receive(pool.outq);
-                v.push(Act::Complete);
-                v
+                receive(pool.outq, &mut plan);
+                plan.push_back(Act::Complete);
             }
             Role::Manager => {
-                let mut v = vec![Act::Fill];
-                v.extend(receive(pool.outq));
-                v.push(Act::Complete);
-                v
+                plan.push_back(Act::Fill);
+                receive(pool.outq, &mut plan);
+                plan.push_back(Act::Complete);
             }
             Role::ProcWorker if pool.stage => {
                 // Queue.get / Connection.recv (Lib/multiprocessing/queues.py):
                 // recv_bytes under `_rlock`, `_sem.release()`, then loads.
-                vec![
+                plan.extend([
                     Act::Lock(Op::LockAcquire(pool.rlock)),
                     Act::Recv(pool.inq),
                     Act::Nogil(Cost::Read),
@@ -212,82 +211,89 @@ impl Runtime {
                     Act::Lock(Op::LockRelease(pool.rlock)),
                     Act::Held(Cost::Unpickle),
                     Act::StageTask,
-                ]
+                ]);
             }
             Role::ProcWorker => {
-                let mut v = vec![
+                plan.extend([
                     Act::Lock(Op::LockAcquire(pool.rlock)),
                     Act::Recv(pool.inq),
                     Act::Nogil(Cost::Read),
-                ];
+                ]);
                 if executor {
                     // Queue.get releases its `_sem` inside `with self._rlock`.
-                    v.push(Act::Credit);
+                    plan.push_back(Act::Credit);
                 }
-                v.extend([
+                plan.extend([
                     Act::Lock(Op::LockRelease(pool.rlock)),
                     Act::Held(Cost::Unpickle),
                 ]);
                 if shm {
-                    v.push(Act::Held(Cost::ShmAttach));
+                    plan.push_back(Act::Held(Cost::ShmAttach));
                 }
-                v.push(Act::Tasks);
-                v
+                plan.push_back(Act::Tasks);
             }
-            Role::SubWorker => vec![
+            Role::SubWorker => plan.extend([
                 Act::Recv(pool.taskq),
                 Act::Switch,
                 Act::Held(Cost::Unpickle),
                 Act::Tasks,
-            ],
-            Role::ForkServer => vec![
+            ]),
+            Role::ForkServer => plan.extend([
                 Act::Recv(pool.fork_requests),
                 Act::Held(Cost::Fork),
                 Act::ForkChild,
                 Act::Send(pool.fork_replies),
-            ],
+            ]),
             Role::ProcTask | Role::Worker | Role::PerTask | Role::Forever | Role::StageFeeder => {
-                vec![Act::Exit]
+                plan.push_back(Act::Exit);
             }
             Role::Loop | Role::Executor => unreachable!("asyncio threads refill in runtime/aio.rs"),
-        };
-        self.models.agents[tid].plan.extend(acts);
+        }
+        self.models.agents[tid].plan = plan;
     }
 
-    /// The acts a worker does after running a chunk: pickle and send its results.
-    pub(in crate::python::runtime) fn result_acts(&self, w: usize, per_task: bool) -> Vec<Act> {
+    /// Puts in front of `plan` the acts a worker does after running a
+    /// chunk: pickle and send its results.
+    pub(in crate::python::runtime) fn push_result_acts(
+        &self,
+        w: usize,
+        per_task: bool,
+        plan: &mut VecDeque<Act>,
+    ) {
         let pool = self.pool(w);
-        if pool.sub {
-            // _run_pickled_func puts the pickled result on the results
-            // queue; back in the main interpreter, run() unpickles it.
-            return vec![
-                Act::Held(Cost::Pickle),
-                Act::Switch,
-                Act::Held(Cost::Unpickle),
-                Act::Complete,
-            ];
-        }
-        let mut acts = if pool.run.transfer == Transfer::SharedMemory {
-            vec![Act::Held(Cost::ShmCreate)]
+        // _run_pickled_func puts the pickled result on the results queue;
+        // back in the main interpreter, run() unpickles it.
+        let sub = [
+            Act::Held(Cost::Pickle),
+            Act::Switch,
+            Act::Held(Cost::Unpickle),
+            Act::Complete,
+        ];
+        let child = [
+            Act::Held(Cost::Pickle),
+            Act::Nogil(Cost::Write),
+            Act::Send(pool.outq),
+            Act::Exit,
+        ];
+        let worker = [
+            Act::Held(Cost::Pickle),
+            Act::Lock(Op::LockAcquire(pool.wlock)),
+            Act::Nogil(Cost::Write),
+            Act::Send(pool.outq),
+            Act::Lock(Op::LockRelease(pool.wlock)),
+        ];
+        let acts: &[Act] = if pool.sub {
+            &sub
+        } else if per_task {
+            &child
         } else {
-            Vec::new()
+            &worker
         };
-        acts.extend(if per_task {
-            vec![
-                Act::Held(Cost::Pickle),
-                Act::Nogil(Cost::Write),
-                Act::Send(pool.outq),
-                Act::Exit,
-            ]
-        } else {
-            vec![
-                Act::Held(Cost::Pickle),
-                Act::Lock(Op::LockAcquire(pool.wlock)),
-                Act::Nogil(Cost::Write),
-                Act::Send(pool.outq),
-                Act::Lock(Op::LockRelease(pool.wlock)),
-            ]
-        });
-        acts
+        for &a in acts.iter().rev() {
+            plan.push_front(a);
+        }
+        if !pool.sub && pool.run.transfer == Transfer::SharedMemory {
+            plan.push_front(Act::Held(Cost::ShmCreate));
+        }
     }
 }
