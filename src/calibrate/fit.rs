@@ -119,6 +119,15 @@ impl IoLoop {
         }
     }
 
+    /// One iteration of the convoy probe alone (ns), from a measurement
+    /// lookup: on one core if measured, else on the `cores` probed.
+    pub fn convoy_alone_ns(cores: u32, get: impl Fn(&str) -> Option<f64>) -> Option<f64> {
+        get("convoy.1core.alone")
+            .or_else(|| get(&format!("convoy.{cores}core.alone")))
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .map(|rate| 1e9 / rate)
+    }
+
     /// The convoy probe's own loop: `costs.py`'s loop as
     /// [`IoLoop::from_measurements`] splits it, plus the Python the convoy
     /// probe's loop runs around the call that `costs.py`'s does not (its

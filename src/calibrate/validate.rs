@@ -211,14 +211,9 @@ pub fn validate(args: &ValidateArgs) -> Result<ValidateReport, Failure> {
     let sha_mb_s = need("sha256_mb_s")?;
     let (io_python_ns, io_call_ns) = (need("io_python_ns")?, need("io_call_ns")?);
     // The convoy probe's loop alone, as calibrate's fits used it.
-    let convoy_alone_ns = [
-        "convoy.1core.alone".to_string(),
-        format!("convoy.{}core.alone", profile.machine.cores_used.max(1)),
-    ]
-    .iter()
-    .find_map(|k| profile.measurements.get(k).map(|m| m.median))
-    .filter(|r| r.is_finite() && *r > 0.0)
-    .map(|rate| 1e9 / rate);
+    let convoy_alone_ns = IoLoop::convoy_alone_ns(profile.machine.cores_used.max(1), |k| {
+        profile.measurements.get(k).map(|m| m.median)
+    });
     let pinned: Option<Vec<u32>> = match profile.machine.cores_list.as_str() {
         "all" => None,
         list => Some(probes::parse_cpu_list(list).map_err(Failure::Usage)?),

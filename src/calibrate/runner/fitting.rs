@@ -113,9 +113,7 @@ pub(super) fn fit_all(
         (Some(p), Some(c)) => IoLoop::of_convoy_probe(
             p,
             c,
-            get("convoy.1core.alone")
-                .or_else(|| get(&format!("convoy.{main_count}core.alone")))
-                .map(|rate| 1e9 / rate),
+            IoLoop::convoy_alone_ns(main_count, get),
             &python.release_overhead,
         ),
         _ => return Err(Failure::Run("costs.py gave no I/O loop measurement".into())),
