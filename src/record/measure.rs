@@ -73,6 +73,9 @@ pub struct Recording {
     pub items_held_bytes: u64,
     /// The unrecorded warm-up call's wall time, ns.
     pub warmup_ns: u64,
+    /// The wall time of all calls in each clean pass, ns, in pass order
+    /// (each call's steps use its median pass).
+    pub clean_pass_totals_ns: Vec<u64>,
     /// `dumps` and `loads` of `None`, ns: what every message pays whatever its size.
     pub tiny_pickling: (u64, u64),
     /// The knocker's tick spacing with the GIL free, ns.
@@ -221,6 +224,11 @@ impl Recording {
             cores: u32::try_from(uint(map, "cores")?.clamp(1, 4096)).unwrap_or(1),
             items_held_bytes: uint(map, "items_held_bytes").unwrap_or(0),
             warmup_ns: uint(map, "warmup_ns").unwrap_or(0),
+            clean_pass_totals_ns: map
+                .get("clean_pass_totals_ns")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_u64).collect())
+                .unwrap_or_default(),
             knock_period_ns: uint(map, "knock_period_ns")?.max(1),
             retake_intervals_ns: map
                 .get("retake_intervals_ns")

@@ -311,6 +311,17 @@ pub fn text(r: &RecordReport, workload: &str) -> String {
         writer::bytes(s.result_bytes),
         s.overhead
     ));
+    if !r.recording.clean_pass_totals_ns.is_empty() {
+        t.push_str(&format!(
+            "clean passes: {} s (each call's steps use its median pass)\n",
+            r.recording
+                .clean_pass_totals_ns
+                .iter()
+                .map(|ns| format!("{:.3}", *ns as f64 / 1e9))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     t.push_str(&format!("wrote {}\n", r.out.display()));
     if !r.check.is_empty() {
         t.push_str(&format!(

@@ -8,7 +8,8 @@ inflates another's figures):
 
 1. clean: wall time (perf_counter_ns), thread CPU (thread_time_ns) and,
    on Linux, the time blocked: wall - CPU - the time runnable but not
-   running (schedstat);
+   running (schedstat); three clean passes (before, between and after the
+   instrumented ones), each call's median kept;
 2. profiled: sys.setprofile c_call/c_return times of every C call of 50 us
    or more made directly by the function's Python code, with the thread CPU
    it used, and a helper thread ("knocker") that wakes every 0.5 ms and
@@ -326,19 +327,16 @@ def knock_period():
     return gaps[len(gaps) // 2] if gaps else int(KNOCK_S * 1e9)
 
 
-def record():
-    import platform
-    import tracemalloc
-    global items
-    items, held = build_items()
-    n = len(items)
-    warm = time.perf_counter_ns()
-    call(items[0], 0)
-    warm = time.perf_counter_ns() - warm
-    # 1. clean
-    clean = []
+def clean_pass(items):
+    """Each call's (wall, thread CPU, blocked), ns, with no instrument.
+
+    record() makes three such passes, one before, one between and one after
+    the instrumented passes, and keeps for each call the pass with its
+    median wall time: a burst of load from other processes (seconds long on
+    a shared host) then moves one pass, not the steps."""
     now = time.perf_counter_ns
     cpu = time.thread_time_ns
+    out = []
     for i, item in enumerate(items):
         d0 = run_delay()
         t0 = now()
@@ -348,11 +346,28 @@ def record():
         c1 = cpu()
         d1 = run_delay()
         blocked = None if d0 is None or d1 is None else max(0, (t1 - t0) - (c1 - c0) - (d1 - d0))
-        clean.append((t1 - t0, c1 - c0, blocked))
+        out.append((t1 - t0, c1 - c0, blocked))
+    return out
+
+
+def record():
+    import platform
+    import tracemalloc
+    global items
+    items, held = build_items()
+    n = len(items)
+    warm = time.perf_counter_ns()
+    call(items[0], 0)
+    warm = time.perf_counter_ns() - warm
+    # 1. clean, three times spread over the recording (see clean_pass)
+    passes = [clean_pass(items)]
     # 2. profiled, with the knocker
     period = knock_period()
     profiled, ticks, counts = profiled_pass(items)
+    passes.append(clean_pass(items))
     contended = [contended_pass(items, i) for i in RETAKE_INTERVALS_S]
+    passes.append(clean_pass(items))
+    clean = [sorted(calls, key=lambda c: c[0])[len(calls) // 2] for calls in zip(*passes)]
     # 3. sizes and memory
     sizes = []
     for i, item in enumerate(items):
@@ -388,6 +403,7 @@ def record():
         "items": n,
         "items_held_bytes": held,
         "warmup_ns": warm,
+        "clean_pass_totals_ns": [sum(c[0] for c in p) for p in passes],
         "knock_period_ns": period,
         "retake_intervals_ns": [int(i * 1e9) for i in RETAKE_INTERVALS_S],
         "tiny_pickle": pickling(None),
