@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::random::Dist;
 use crate::engine::time::Nanos;
+use crate::machine::KernelScheduler;
 use crate::python::params::{self, Estimate, ParamSet};
 use crate::scenario::{ProfileLoadError, ProfileParams};
 
@@ -191,6 +192,9 @@ pub struct MachineInfo {
     pub cpuidle_driver: String,
     /// Kernel release (`/proc/sys/kernel/osrelease`).
     pub kernel: String,
+    /// The kernel's `CONFIG_HZ`, when its configuration is readable.
+    #[serde(default)]
+    pub hz: Option<u32>,
     /// `/proc/loadavg` before and after the probes: other work on the
     /// machine competes with the probes for cores (a busy host hides the
     /// convoy). Empty when unknown.
@@ -347,11 +351,23 @@ pub fn estimates(parameters: &BTreeMap<String, Parameter>) -> ParamSet {
 
 /// The profile loader of a scenario's `[python] profile = "path"`: the
 /// profile's measured and fitted values and the Python it was measured with.
+impl Profile {
+    /// The scheduler of the kernel the profile was measured on.
+    pub fn kernel_scheduler(&self) -> Option<KernelScheduler> {
+        KernelScheduler::of_linux(
+            &self.machine.kernel,
+            self.machine.cores_online,
+            self.machine.hz,
+        )
+    }
+}
+
 pub fn load_for_scenario(path: &Path) -> Result<ProfileParams, ProfileLoadError> {
     match Profile::load(path) {
         Ok(profile) => Ok(ProfileParams {
             python_version: profile.python.version_short.clone(),
             values: profile.params(),
+            kernel: profile.kernel_scheduler(),
         }),
         Err(e @ ProfileError::Read { .. }) => Err(ProfileLoadError::Unreadable(e.to_string())),
         Err(e @ ProfileError::Parse { .. }) => Err(ProfileLoadError::Invalid(e.to_string())),

@@ -30,7 +30,7 @@ use super::probes::{self, ProbeDir, ProbeError};
 use super::profile::{MachineInfo, Parameter, Profile, PythonInfo};
 use crate::engine::time::US;
 use crate::failure::Failure;
-use crate::machine::MachineConfig;
+use crate::machine::{KernelScheduler, MachineConfig};
 use crate::python::{Build, PyVersion, PythonConfig};
 use crate::scenario::builder::step;
 
@@ -234,7 +234,10 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
             "this is a free-threaded build: the convoy and hand-off probes see no GIL".to_string(),
         );
     }
-    let machine = MachineConfig::default();
+    let mut machine = MachineConfig::default();
+    if let Some(k) = KernelScheduler::of_linux(&kernel_release(), online, kernel_hz()) {
+        k.apply(&mut machine);
+    }
     let mut python = PythonConfig::defaults(version, build);
     let mut parameters: BTreeMap<String, Parameter> = BTreeMap::new();
     measured::record_defaults(&mut parameters, &machine, &python);
@@ -276,7 +279,8 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
             cpu_model: cpu_model(),
             cpuidle_driver: read_trimmed("/sys/devices/system/cpu/cpuidle/current_driver")
                 .unwrap_or_else(|| "unknown".into()),
-            kernel: read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_else(|| "unknown".into()),
+            kernel: kernel_release(),
+            hz: kernel_hz(),
             load_average: match (load_before, load_average()) {
                 (Some(a), Some(b)) => format!("before {a:.2}, after {b:.2}"),
                 _ => String::new(),
@@ -293,6 +297,29 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         path: args.out.clone(),
         notes,
     })
+}
+
+fn kernel_release() -> String {
+    read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_else(|| "unknown".into())
+}
+
+/// `CONFIG_HZ` from `/boot/config-<release>` or `/proc/config.gz` (through `zcat`).
+fn kernel_hz() -> Option<u32> {
+    let release = kernel_release();
+    let text = std::fs::read_to_string(format!("/boot/config-{release}"))
+        .ok()
+        .or_else(|| {
+            let out = std::process::Command::new("zcat")
+                .arg("/proc/config.gz")
+                .output()
+                .ok()?;
+            out.status
+                .success()
+                .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        })?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("CONFIG_HZ="))
+        .and_then(|v| v.trim().parse().ok())
 }
 
 /// The `Pool.map` probe of `procs.py` as a simulated workload: 2 forked

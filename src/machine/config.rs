@@ -3,11 +3,83 @@
 use crate::engine::random::Dist;
 use crate::engine::time::{MS, Nanos, US};
 
+/// Which of Linux's fair-class schedulers picks the threads (`machine.scheduler`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheduler {
+    /// CFS (Linux before 6.6): virtual runtime, `os_timeslice`, `wakeup_granularity`.
+    Cfs,
+    /// EEVDF (Linux 6.6 and later): eligibility, virtual deadlines one
+    /// `base_slice` apart, a picked thread protected until its deadline
+    /// (`RUN_TO_PARITY`), checked at each scheduler `tick` and wake-up.
+    Eevdf,
+}
+
+impl Scheduler {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheduler::Cfs => "cfs",
+            Scheduler::Eevdf => "eevdf",
+        }
+    }
+}
+
+/// The scheduler a Linux kernel runs, as a calibration profile records it
+/// (the kernel release, the online CPUs and `CONFIG_HZ`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KernelScheduler {
+    /// EEVDF from Linux 6.6 on, CFS before.
+    pub scheduler: Scheduler,
+    /// `sched_base_slice` for the online CPUs (`sched_update_scaling`).
+    pub base_slice: Nanos,
+    /// `1 / CONFIG_HZ` (4 ms when the kernel's configuration is unknown).
+    pub tick: Nanos,
+}
+
+impl KernelScheduler {
+    /// The scheduler of kernel `release` (`6.18.44-generic`) on `cpus`
+    /// online CPUs with `CONFIG_HZ = hz`; `None` if the release does not
+    /// parse.
+    pub fn of_linux(release: &str, cpus: u32, hz: Option<u32>) -> Option<KernelScheduler> {
+        let mut parts = release.split(|c: char| !c.is_ascii_digit());
+        let major: u32 = parts.next()?.parse().ok()?;
+        let minor: u32 = parts.next()?.parse().ok()?;
+        let scheduler = if (major, minor) >= (6, 6) {
+            Scheduler::Eevdf
+        } else {
+            Scheduler::Cfs
+        };
+        let cpus = cpus.clamp(1, 8);
+        Some(KernelScheduler {
+            scheduler,
+            base_slice: 750 * US * u64::from(1 + cpus.ilog2()),
+            tick: hz
+                .filter(|&h| (10..=10_000).contains(&h))
+                .map_or(4 * MS, |h| 1_000_000_000 / u64::from(h)),
+        })
+    }
+
+    /// Sets `m`'s scheduler, slice and tick.
+    pub fn apply(&self, m: &mut MachineConfig) {
+        m.scheduler = self.scheduler;
+        m.base_slice = self.base_slice;
+        m.tick = self.tick;
+    }
+}
+
 /// The cores and the OS scheduler's parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MachineConfig {
     /// Number of identical cores.
     pub cores: u32,
+    /// The fair-class scheduler.
+    pub scheduler: Scheduler,
+    /// EEVDF's `sched_base_slice`: the virtual time between a thread's
+    /// deadlines; 0 is Linux's default for the core count (0.75 ms × (1 +
+    /// log2 of the cores, at most 8)).
+    pub base_slice: Nanos,
+    /// The scheduler tick (`1 / CONFIG_HZ`): when EEVDF sees that a slice is over.
+    pub tick: Nanos,
     /// A running thread is preempted at the end of this slice if another is waiting.
     pub os_timeslice: Nanos,
     /// A waking thread preempts only if its virtual runtime is lower by more than this.
@@ -28,10 +100,25 @@ pub struct MachineConfig {
     pub timer_slack: Dist,
 }
 
+impl MachineConfig {
+    /// EEVDF's slice: `base_slice`, or Linux's default for the core count
+    /// (`sched_update_scaling` in `kernel/sched/fair.c`, logarithmic scaling).
+    pub fn eevdf_slice(&self) -> Nanos {
+        if self.base_slice > 0 {
+            return self.base_slice;
+        }
+        let cpus = self.cores.clamp(1, 8);
+        750 * US * u64::from(1 + cpus.ilog2())
+    }
+}
+
 impl Default for MachineConfig {
     fn default() -> Self {
         MachineConfig {
             cores: 1,
+            scheduler: Scheduler::Cfs,
+            base_slice: 0,
+            tick: 4 * MS,
             os_timeslice: 3 * MS,
             wakeup_granularity: MS,
             sleeper_credit: 3 * MS,

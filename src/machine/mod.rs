@@ -21,8 +21,9 @@
 //! about one I/O call per switch interval at 5 ms, 1 ms and 0.1 ms).
 
 pub mod config;
+mod eevdf;
 mod in_place;
-pub use config::MachineConfig;
+pub use config::{KernelScheduler, MachineConfig, Scheduler};
 
 use std::collections::BTreeSet;
 
@@ -74,6 +75,14 @@ pub enum SchedState {
 struct OsThread {
     state: SchedState,
     vruntime: u64,
+    /// EEVDF's virtual deadline.
+    deadline: u64,
+    /// EEVDF: protected from preemption until its virtual runtime reaches this.
+    vprot: u64,
+    /// EEVDF: the lag kept while blocked.
+    vlag: i64,
+    /// Its insertion sequence in the run queue, while queued.
+    queue_seq: u64,
     /// CPU still to run in the current burst, when one is set.
     burst: Option<Nanos>,
     last_core: Option<usize>,
@@ -125,6 +134,8 @@ pub struct Machine {
     cores: Vec<Core>,
     threads: Vec<OsThread>,
     run_queue: BTreeSet<(u64, u64, ThreadId)>,
+    /// The sum of the queued threads' virtual runtimes (EEVDF's average).
+    queued_vruntime: u128,
     queue_seq: u64,
     min_vruntime: u64,
     rng: Stream,
@@ -177,6 +188,7 @@ impl Machine {
             cores,
             threads: Vec::new(),
             run_queue: BTreeSet::new(),
+            queued_vruntime: 0,
             queue_seq: 0,
             min_vruntime: 0,
             rng: Stream::new(seed, "machine/scheduler"),
@@ -209,6 +221,10 @@ impl Machine {
         self.threads.push(OsThread {
             state: SchedState::Blocked,
             vruntime: self.min_vruntime,
+            deadline: self.min_vruntime + self.config.eevdf_slice() / 2,
+            vprot: 0,
+            vlag: 0,
+            queue_seq: 0,
             burst: None,
             last_core: None,
         });
@@ -223,6 +239,10 @@ impl Machine {
         self.threads[tid] = OsThread {
             state: SchedState::Blocked,
             vruntime: self.min_vruntime,
+            deadline: self.min_vruntime + self.config.eevdf_slice() / 2,
+            vprot: 0,
+            vlag: 0,
+            queue_seq: 0,
             burst: None,
             last_core: None,
         };
@@ -311,14 +331,16 @@ impl Machine {
             } else {
                 self.config.wakeup_latency.sample(&mut self.rng)
             };
-            // A thread that slept keeps no credit beyond the granularity.
-            self.place_sleeper(now, tid);
+            self.place_waking(now, tid);
             self.assign(now, core, tid, latency, false, q);
             return;
         }
-        self.place_sleeper(now, tid);
+        self.place_waking(now, tid);
         self.enqueue(tid);
-        self.check_wakeup_preemption(now, tid, q);
+        match self.config.scheduler {
+            Scheduler::Cfs => self.check_wakeup_preemption(now, tid, q),
+            Scheduler::Eevdf => self.eevdf_wakeup_check(now, tid, q),
+        }
     }
 
     /// Sets the running thread's burst to `cpu` nanoseconds of core time.
@@ -411,6 +433,9 @@ impl Machine {
         tid: ThreadId,
         q: &mut EventQueue<E>,
     ) {
+        if self.config.scheduler == Scheduler::Eevdf {
+            self.eevdf_keep_lag(now, tid);
+        }
         self.leave_core(now, tid, SchedState::Blocked, q);
     }
 
@@ -479,7 +504,16 @@ impl Machine {
                 self.slice_armed = None;
                 self.slice_timer = None;
                 self.slices_dirty = true;
-                self.preempt_if_behind(now, core, 0, q);
+                match self.config.scheduler {
+                    Scheduler::Cfs => {
+                        self.preempt_if_behind(now, core, 0, q);
+                    }
+                    Scheduler::Eevdf => {
+                        if self.eevdf_update_curr(now, core) {
+                            self.eevdf_resched(now, core, q);
+                        }
+                    }
+                }
                 None
             }
         }
@@ -493,6 +527,10 @@ impl Machine {
         core: usize,
         q: &mut EventQueue<E>,
     ) {
+        if self.config.scheduler == Scheduler::Eevdf {
+            self.eevdf_resched(now, core, q);
+            return;
+        }
         let Some(tid) = self.cores[core].current else {
             return;
         };
@@ -591,7 +629,11 @@ impl Machine {
             let epoch = self.slice_epoch;
             // Where a slice event renewed at every boundary would stand: scheduled
             // one slice earlier, by the previous boundary's event or the dispatch.
-            let born = at - self.config.os_timeslice.max(1);
+            let period = match self.config.scheduler {
+                Scheduler::Cfs => self.config.os_timeslice,
+                Scheduler::Eevdf => self.config.tick,
+            };
+            let born = at - period.max(1);
             let event = MachineEvent::SliceEnd { core, epoch }.into();
             self.slice_timer = Some(q.schedule_timer_as_if(at, born, event));
         }
@@ -601,6 +643,12 @@ impl Machine {
     /// queue is not empty; the lowest core among equal times.
     fn first_slice_preemption<E>(&self, now: Nanos, q: &EventQueue<E>) -> Option<(usize, Nanos)> {
         let &(head, _, _) = self.run_queue.first()?;
+        if self.config.scheduler == Scheduler::Eevdf {
+            return (0..self.cores.len())
+                .filter_map(|core| Some((self.eevdf_next_tick(now, core)?, core)))
+                .min()
+                .map(|(at, core)| (core, at));
+        }
         let slice = self.config.os_timeslice.max(1);
         (0..self.cores.len())
             .filter_map(|core| {
@@ -668,8 +716,12 @@ impl Machine {
         core: usize,
         q: &mut EventQueue<E>,
     ) {
-        if let Some(&(v, seq, next)) = self.run_queue.first() {
-            self.run_queue.remove(&(v, seq, next));
+        let next = match self.config.scheduler {
+            Scheduler::Cfs => self.run_queue.first().map(|&(_, _, tid)| tid),
+            Scheduler::Eevdf => self.eevdf_pick(now, None, false),
+        };
+        if let Some(next) = next {
+            self.dequeue(next);
             self.slices_dirty = true;
             let cost = self.config.context_switch.sample(&mut self.rng);
             self.counters.switch_time = self.counters.switch_time.saturating_add(cost);
@@ -694,6 +746,7 @@ impl Machine {
         q: &mut EventQueue<E>,
     ) {
         self.set_state(tid, SchedState::Dispatching(core));
+        self.threads[tid].vprot = self.threads[tid].deadline;
         let c = &mut self.cores[core];
         c.current = Some(tid);
         c.epoch += 1;
@@ -744,12 +797,33 @@ impl Machine {
         t.vruntime = t.vruntime.max(floor);
     }
 
+    /// Where a waking thread's virtual runtime starts (CFS: `place_sleeper`; EEVDF: its lag).
+    fn place_waking(&mut self, now: Nanos, tid: ThreadId) {
+        match self.config.scheduler {
+            // A thread that slept keeps no credit beyond the granularity.
+            Scheduler::Cfs => self.place_sleeper(now, tid),
+            Scheduler::Eevdf => self.eevdf_place(now, tid),
+        }
+    }
+
     fn enqueue(&mut self, tid: ThreadId) {
         self.slices_dirty = true;
         self.set_state(tid, SchedState::Runnable);
-        self.run_queue
-            .insert((self.threads[tid].vruntime, self.queue_seq, tid));
+        let v = self.threads[tid].vruntime;
+        self.run_queue.insert((v, self.queue_seq, tid));
+        self.queued_vruntime += u128::from(v);
+        self.threads[tid].queue_seq = self.queue_seq;
         self.queue_seq += 1;
+    }
+
+    fn dequeue(&mut self, tid: ThreadId) {
+        let v = self.threads[tid].vruntime;
+        if self
+            .run_queue
+            .remove(&(v, self.threads[tid].queue_seq, tid))
+        {
+            self.queued_vruntime -= u128::from(v);
+        }
     }
 
     /// A waking thread preempts the running thread with the largest virtual
@@ -769,14 +843,23 @@ impl Machine {
                 .vruntime
                 .saturating_add(self.config.wakeup_granularity)
         {
-            // Acted on after the handler and after any event already due
-            // now: at the handler's end (settle) when none is, else as an
-            // event queued behind them.
-            if q.peek_time() == Some(now) || !self.placed.is_empty() {
-                q.schedule_at(now, MachineEvent::Resched { core }.into());
-            } else {
-                self.resched.push(core);
-            }
+            self.request_resched(now, core, q);
+        }
+    }
+
+    /// Linux's `resched_curr`: acted on after the handler and after any
+    /// event already due now: at the handler's end (settle) when none is,
+    /// else as an event queued behind them.
+    fn request_resched<E: From<MachineEvent>>(
+        &mut self,
+        now: Nanos,
+        core: usize,
+        q: &mut EventQueue<E>,
+    ) {
+        if q.peek_time() == Some(now) || !self.placed.is_empty() {
+            q.schedule_at(now, MachineEvent::Resched { core }.into());
+        } else {
+            self.resched.push(core);
         }
     }
 

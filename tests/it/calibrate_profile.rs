@@ -112,6 +112,7 @@ fn sample_profile() -> Profile {
             cpu_model: "Test CPU".into(),
             cpuidle_driver: "haltpoll".into(),
             kernel: "6.1".into(),
+            hz: None,
             load_average: "before 0.10, after 0.90".into(),
         },
         parameters,

@@ -49,6 +49,7 @@ mod law_condition;
 mod law_conservation;
 mod law_convoy;
 mod law_cpu_bound;
+mod law_eevdf;
 mod law_event_flag;
 mod law_event_herd;
 mod law_events_on_change;

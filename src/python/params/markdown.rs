@@ -140,7 +140,7 @@ fn calibration(p: &Param) -> String {
 /// The default, per Python version when versions differ.
 fn default(p: &Param) -> String {
     match p.access {
-        Access::Setting(show) => show(&PythonConfig::default()),
+        Access::Setting(show) => show(&MachineConfig::default(), &PythonConfig::default()),
         Access::Machine(_) => {
             let m = MachineConfig::default();
             p.value(&m, &PythonConfig::default())

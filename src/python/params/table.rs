@@ -2,6 +2,7 @@
 //! scenario's messages list them.
 
 use super::{Access, Calibration, Group, Kind, Param, Sigma, Slot};
+use crate::machine::Scheduler;
 use crate::python::config::{Build, Handoff};
 
 /// How the convoy-fitted parameters are obtained.
@@ -19,6 +20,46 @@ pub const TABLE: &[Param] = &[
         calibration: Calibration::NotCalibrated,
         cpu_work: false,
         access: Access::Machine(|m| Slot::Count(&mut m.cores)),
+    },
+    Param {
+        key: "machine.scheduler",
+        group: Group::Machine,
+        kind: Kind::Setting {
+            values: "\"cfs\" (Linux before 6.6) or \"eevdf\" (Linux 6.6 and later)",
+        },
+        doc: "The OS's fair-class scheduler: CFS (`os_timeslice`, `wakeup_granularity`, `sleeper_credit`) or EEVDF (`base_slice`, `tick`).",
+        origin: "CFS; a calibration profile sets it from the kernel release it was measured on",
+        calibration: Calibration::NotCalibrated,
+        cpu_work: false,
+        access: Access::Setting(|m, _| {
+            match m.scheduler {
+                Scheduler::Cfs => "cfs",
+                Scheduler::Eevdf => "eevdf",
+            }
+            .to_string()
+        }),
+    },
+    Param {
+        key: "machine.base_slice",
+        group: Group::Machine,
+        kind: Kind::Duration,
+        doc: "EEVDF's `sched_base_slice`: a thread put on a core runs until it has used this much since its deadline was set, unless it blocks; 0 is Linux's default for the core count (0.75 ms × (1 + log2 of the cores, at most 8)).",
+        origin: "Linux's default (`kernel/sched/fair.c`); a calibration profile sets it from the online CPUs it was measured on",
+        calibration: Calibration::NotCalibrated,
+        cpu_work: false,
+        access: Access::Machine(|m| Slot::Nanos(&mut m.base_slice)),
+    },
+    Param {
+        key: "machine.tick",
+        group: Group::Machine,
+        kind: Kind::PositiveDuration {
+            zero: "expected a positive duration (1 / CONFIG_HZ)",
+        },
+        doc: "The scheduler tick, `1 / CONFIG_HZ`: when EEVDF notices that a running thread's slice is over (besides wake-ups onto its core).",
+        origin: "CONFIG_HZ=250 (Debian's and Ubuntu's generic kernels); a calibration profile sets it from the kernel's configuration when readable",
+        calibration: Calibration::NotCalibrated,
+        cpu_work: false,
+        access: Access::Machine(|m| Slot::Nanos(&mut m.tick)),
     },
     Param {
         key: "machine.os_timeslice",
@@ -120,7 +161,7 @@ pub const TABLE: &[Param] = &[
         origin: "-",
         calibration: Calibration::NotCalibrated,
         cpu_work: false,
-        access: Access::Setting(|p| p.version.to_string()),
+        access: Access::Setting(|_, p| p.version.to_string()),
     },
     Param {
         key: "python.build",
@@ -132,7 +173,7 @@ pub const TABLE: &[Param] = &[
         origin: "-",
         calibration: Calibration::NotCalibrated,
         cpu_work: false,
-        access: Access::Setting(|p| {
+        access: Access::Setting(|_, p| {
             match p.build {
                 Build::Gil => "gil",
                 Build::FreeThreaded => "free-threaded",
@@ -162,7 +203,7 @@ pub const TABLE: &[Param] = &[
         origin: "-",
         calibration: Calibration::NotCalibrated,
         cpu_work: false,
-        access: Access::Setting(|p| p.profile.clone()),
+        access: Access::Setting(|_, p| p.profile.clone()),
     },
     Param {
         key: "python.gil",
@@ -174,7 +215,7 @@ pub const TABLE: &[Param] = &[
         origin: "-",
         calibration: Calibration::NotCalibrated,
         cpu_work: false,
-        access: Access::Setting(|p| u8::from(p.gil_enabled).to_string()),
+        access: Access::Setting(|_, p| u8::from(p.gil_enabled).to_string()),
     },
     Param {
         key: "python.gil_handoff",
@@ -186,7 +227,7 @@ pub const TABLE: &[Param] = &[
         origin: "-",
         calibration: Calibration::NotCalibrated,
         cpu_work: false,
-        access: Access::Setting(|p| {
+        access: Access::Setting(|_, p| {
             match p.gil_handoff {
                 Handoff::Fifo => "fifo",
                 Handoff::Random => "random",

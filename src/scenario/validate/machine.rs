@@ -2,11 +2,12 @@
 
 use super::Validator;
 use super::profile::ProfileParams;
-use crate::machine::MachineConfig;
+use crate::machine::{MachineConfig, Scheduler};
 use crate::python::params::{self, Section};
+use crate::scenario::diagnostic::Diag;
 use crate::scenario::document::Entry;
 use crate::scenario::param;
-use crate::scenario::typed::{as_table, join};
+use crate::scenario::typed::{as_str, as_table, join};
 
 impl Validator<'_> {
     /// The machine: the defaults, then the profile's values, then the
@@ -19,6 +20,9 @@ impl Validator<'_> {
     ) -> MachineConfig {
         let mut m = MachineConfig::default();
         if let Some((_, profile)) = profile {
+            if let Some(k) = &profile.kernel {
+                k.apply(&mut m);
+            }
             profile.values.apply_machine(&mut m);
         }
         let Some(entry) = entry else {
@@ -35,6 +39,22 @@ impl Validator<'_> {
         );
         for e in &table.entries {
             let k = join("machine", &e.key);
+            if e.key == "scheduler" {
+                let scheduler = as_str(&e.value, &k).and_then(|text| match text {
+                    "cfs" => Ok(Scheduler::Cfs),
+                    "eevdf" => Ok(Scheduler::Eevdf),
+                    other => Err(Diag::new(
+                        format!("unknown scheduler \"{other}\""),
+                        &e.value.span,
+                        "expected \"cfs\" or \"eevdf\"",
+                    )
+                    .key(k.as_str())),
+                });
+                if let Some(s) = self.ok(scheduler) {
+                    m.scheduler = s;
+                }
+                continue;
+            }
             // Every other key was refused by `known_keys`.
             if let Some(param) = params::find_in(Section::Machine, &e.key)
                 && let Some(slot) = param.machine_slot(&mut m)

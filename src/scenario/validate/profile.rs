@@ -9,6 +9,7 @@
 use std::path::Path;
 
 use super::Validator;
+use crate::machine::KernelScheduler;
 use crate::python::params::ParamSet;
 use crate::scenario::diagnostic::Diag;
 use crate::scenario::document::{Entry, Value};
@@ -23,6 +24,8 @@ pub struct ProfileParams {
     /// The measured and fitted values, by parameter key; the scenario's
     /// own keys override them.
     pub values: ParamSet,
+    /// The scheduler of the kernel it was measured on, when known.
+    pub kernel: Option<KernelScheduler>,
 }
 
 /// Why a profile cannot be used; the text is shown under the scenario's
