@@ -15,7 +15,10 @@
 //! `V - vruntime` (clamped to `max(2 × slice, tick)`, `update_entity_lag`);
 //! woken, it is placed that far from the new `V`, scaled by `(n + 1) / n`
 //! (`place_entity`, `PLACE_LAG`). A negative lag is not carried further
-//! than `V` catching up with the thread (`DELAY_DEQUEUE` with `DELAY_ZERO`).
+//! than `V` catching up with the thread: a thread that blocks ineligible
+//! stays in the average until `V` reaches it (`DELAY_DEQUEUE`), then
+//! leaves with no lag (`DELAY_ZERO`), or is requeued as it was if it wakes
+//! before.
 
 use super::{Machine, MachineEvent, SchedState, ThreadId};
 use crate::engine::EventQueue;
@@ -25,8 +28,8 @@ impl Machine {
     /// `avg_vruntime`: the mean virtual runtime of the queued and running
     /// threads at `now` (the last one computed when there are none).
     pub(super) fn avg_vruntime(&mut self, now: Nanos) -> u64 {
-        let mut sum = self.queued_vruntime;
-        let mut n = self.run_queue.len() as u128;
+        let mut sum = self.queued_vruntime + self.delayed_vruntime;
+        let mut n = (self.run_queue.len() + self.delayed.len()) as u128;
         for core in 0..self.cores.len() {
             if let Some(v) = self.running_vruntime(core, now) {
                 sum += u128::from(v);
@@ -39,7 +42,7 @@ impl Machine {
         self.min_vruntime
     }
 
-    /// Threads queued and running.
+    /// Threads queued, delayed and running.
     fn entities(&self) -> u64 {
         let running = (0..self.cores.len())
             .filter(|&c| {
@@ -48,7 +51,7 @@ impl Machine {
                     .is_some_and(|t| matches!(self.threads[t].state, SchedState::Running(_)))
             })
             .count();
-        (self.run_queue.len() + running) as u64
+        (self.run_queue.len() + self.delayed.len() + running) as u64
     }
 
     /// `place_entity` for a thread that wakes: its virtual runtime from the
@@ -56,12 +59,21 @@ impl Machine {
     pub(super) fn eevdf_place(&mut self, now: Nanos, tid: ThreadId) {
         let v_avg = self.avg_vruntime(now);
         let slice = self.config.eevdf_slice();
-        let n = self.entities();
-        let t = &mut self.threads[tid];
-        if t.vlag < 0 && v_avg < t.vruntime {
-            // Still a delayed dequeue: requeued as it was.
+        if let Some(seq) = self.threads[tid].delayed.take() {
+            // `requeue_delayed_entity`: as it was while behind `V`, else at
+            // `V` with a fresh deadline (`DELAY_ZERO`).
+            let t = &mut self.threads[tid];
+            self.delayed.remove(&(t.vruntime, seq, tid));
+            self.delayed_vruntime -= u128::from(t.vruntime);
+            t.vlag = 0;
+            if v_avg >= t.vruntime {
+                t.vruntime = v_avg;
+                t.deadline = v_avg.saturating_add(slice);
+            }
             return;
         }
+        let n = self.entities();
+        let t = &mut self.threads[tid];
         let lag = t.vlag.max(0) as u64;
         let lag = if n > 0 {
             u64::try_from(u128::from(lag) * u128::from(n + 1) / u128::from(n)).unwrap_or(u64::MAX)
@@ -73,13 +85,40 @@ impl Machine {
         t.vlag = 0;
     }
 
-    /// `update_entity_lag` for the running thread about to block.
+    /// `update_entity_lag` for the running thread about to block; one
+    /// that is not eligible stays in the average (`DELAY_DEQUEUE`).
     pub(super) fn eevdf_keep_lag(&mut self, now: Nanos, tid: ThreadId) {
         let v_avg = self.avg_vruntime(now);
         let limit = (2 * self.config.eevdf_slice()).max(self.config.tick) as i64;
         let t = &mut self.threads[tid];
         let lag = i128::from(v_avg) - i128::from(t.vruntime);
         t.vlag = lag.clamp(-i128::from(limit), i128::from(limit)) as i64;
+        if t.vlag < 0 {
+            let v = t.vruntime;
+            t.delayed = Some(self.queue_seq);
+            self.delayed.insert((v, self.queue_seq, tid));
+            self.delayed_vruntime += u128::from(v);
+            self.queue_seq += 1;
+        }
+    }
+
+    /// Ends the delayed dequeues that `V` has reached: such a thread is
+    /// picked (it has an early deadline) and leaves with a lag of 0
+    /// (`DELAY_ZERO`).
+    fn finish_delayed(&mut self, now: Nanos) {
+        loop {
+            let v_avg = self.avg_vruntime(now);
+            let Some(&(v, seq, tid)) = self.delayed.first() else {
+                return;
+            };
+            if v > v_avg {
+                return;
+            }
+            self.delayed.remove(&(v, seq, tid));
+            self.delayed_vruntime -= u128::from(v);
+            self.threads[tid].delayed = None;
+            self.threads[tid].vlag = 0;
+        }
     }
 
     /// `__pick_eevdf` over the run queue and, if given, the thread running
@@ -94,6 +133,7 @@ impl Machine {
         core: Option<usize>,
         protect: bool,
     ) -> Option<ThreadId> {
+        self.finish_delayed(now);
         let v_avg = self.avg_vruntime(now);
         let running =
             core.and_then(|c| Some((self.running_vruntime(c, now)?, self.cores[c].current?)));

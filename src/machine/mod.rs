@@ -83,6 +83,9 @@ struct OsThread {
     vlag: i64,
     /// Its insertion sequence in the run queue, while queued.
     queue_seq: u64,
+    /// EEVDF: blocked but still counted in the average (a delayed dequeue),
+    /// under this sequence in [`Machine::delayed`].
+    delayed: Option<u64>,
     /// CPU still to run in the current burst, when one is set.
     burst: Option<Nanos>,
     last_core: Option<usize>,
@@ -136,6 +139,11 @@ pub struct Machine {
     run_queue: BTreeSet<(u64, u64, ThreadId)>,
     /// The sum of the queued threads' virtual runtimes (EEVDF's average).
     queued_vruntime: u128,
+    /// EEVDF: threads that blocked while ineligible, kept in the average
+    /// until it reaches them (`DELAY_DEQUEUE`), by (vruntime, sequence).
+    delayed: BTreeSet<(u64, u64, ThreadId)>,
+    /// The sum of the delayed threads' virtual runtimes.
+    delayed_vruntime: u128,
     queue_seq: u64,
     min_vruntime: u64,
     rng: Stream,
@@ -189,6 +197,8 @@ impl Machine {
             threads: Vec::new(),
             run_queue: BTreeSet::new(),
             queued_vruntime: 0,
+            delayed: BTreeSet::new(),
+            delayed_vruntime: 0,
             queue_seq: 0,
             min_vruntime: 0,
             rng: Stream::new(seed, "machine/scheduler"),
@@ -225,6 +235,7 @@ impl Machine {
             vprot: 0,
             vlag: 0,
             queue_seq: 0,
+            delayed: None,
             burst: None,
             last_core: None,
         });
@@ -243,6 +254,7 @@ impl Machine {
             vprot: 0,
             vlag: 0,
             queue_seq: 0,
+            delayed: None,
             burst: None,
             last_core: None,
         };
