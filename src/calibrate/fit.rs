@@ -56,7 +56,7 @@ mod scenarios;
 
 pub use scenarios::{
     PoolMap, asyncio_scenario, beside_scenario, convoy_scenario, float_list_memory,
-    handoff_scenario, pool_map_scenario, sleep_scenario,
+    handoff_scenario, pool_map_scenario, sleep_scenario, start_join_scenario,
 };
 
 /// How hard a fit searches: `--quick` uses [`Effort::QUICK`].

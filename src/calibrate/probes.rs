@@ -20,6 +20,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("convoy.py", include_str!("probes/convoy.py")),
     ("workload.py", include_str!("probes/workload.py")),
     ("procs.py", include_str!("probes/procs.py")),
+    ("startjoin.py", include_str!("probes/startjoin.py")),
     ("aio.py", include_str!("probes/aio.py")),
     ("noise.py", include_str!("probes/noise.py")),
     ("server.py", include_str!("probes/server.py")),

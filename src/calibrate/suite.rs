@@ -13,6 +13,7 @@ use crate::machine::MachineConfig;
 use crate::python::PythonConfig;
 use crate::scenario::Scenario;
 use crate::scenario::builder::{ScenarioBuilder, StepSpec, WorkloadBuilder, step};
+use crate::workload::StartMethod;
 
 /// Seeds of the simulated distribution of a race-dominated workload.
 pub const SPREAD_SEEDS: std::ops::RangeInclusive<u64> = 1..=8;
@@ -51,6 +52,13 @@ pub(super) enum Sim {
     },
     /// A `multiprocessing.Pool.map`: makespan.
     ProcessMap(fit::PoolMap),
+    /// A loop of `Process(target=noop).start(); join()` with `method`: the
+    /// first iteration's time (`first`) or the median of the others, ms.
+    StartJoin {
+        method: StartMethod,
+        first: bool,
+        call_ns: Nanos,
+    },
     /// An asyncio fan-out (coroutine count and steps per workload): makespan.
     Asyncio(Vec<(u32, Vec<StepSpec>)>),
     /// A server in a deployment shape under open-loop load: served rate
@@ -97,6 +105,18 @@ impl Sim {
                 fit::asyncio_scenario(machine, python, cores.unwrap_or(profile_cores), workloads)
                     .map_or(f64::NAN, |s| fit::simulated_last_end(&s))
             }
+            Sim::StartJoin {
+                method,
+                first,
+                call_ns,
+            } => start_join_ms(
+                machine,
+                python,
+                cores.unwrap_or(profile_cores),
+                *method,
+                *first,
+                *call_ns,
+            ),
             Sim::Server {
                 run,
                 costs,
@@ -163,9 +183,11 @@ impl Sim {
 
     pub(super) fn cores(&self, profile_cores: u32) -> u32 {
         match self {
-            Sim::Pool { .. } | Sim::ProcessMap(_) | Sim::Asyncio(_) | Sim::Server { .. } => {
-                profile_cores
-            }
+            Sim::Pool { .. }
+            | Sim::ProcessMap(_)
+            | Sim::StartJoin { .. }
+            | Sim::Asyncio(_)
+            | Sim::Server { .. } => profile_cores,
             Sim::Convoy { count, .. } => *count,
             Sim::Beside { cores, .. } => *cores,
         }
@@ -478,6 +500,34 @@ fn contention(
             },
         });
     }
+    // A start + join loop per start method; the forkserver's first start
+    // also starts the server.
+    let methods: &[(StartMethod, &str, bool)] = if quick {
+        &[(StartMethod::Fork, "fork", false)]
+    } else {
+        &[
+            (StartMethod::Fork, "fork", false),
+            (StartMethod::Spawn, "spawn", false),
+            (StartMethod::Forkserver, "forkserver-first", true),
+            (StartMethod::Forkserver, "forkserver", false),
+        ]
+    };
+    for &(method, name, first) in methods {
+        let iterations = if method == StartMethod::Spawn { 12 } else { 40 };
+        cases.push(Case {
+            workload: format!("start-join-{name}"),
+            metric: "start_join_ms",
+            probe: "startjoin.py",
+            options: json!({"method": method.name(), "tasks": iterations, "cores": pinned}),
+            field: if first { "first_ms" } else { "median_ms" },
+            higher: false,
+            sim: Sim::StartJoin {
+                method,
+                first,
+                call_ns: loop_ns.round().max(1.0) as Nanos,
+            },
+        });
+    }
     let tasks = if quick { 2_000u32 } else { 10_000 };
     for chunksize in [1u32, 100] {
         cases.push(Case {
@@ -499,5 +549,33 @@ fn contention(
                 memory_bytes: fit::float_list_memory(9),
             }),
         });
+    }
+}
+
+/// [`Sim::StartJoin`]: the simulated loop's first iteration (its latency's
+/// maximum: the forkserver's also starts the server) or its median, in ms.
+fn start_join_ms(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    cores: u32,
+    method: StartMethod,
+    first: bool,
+    call_ns: Nanos,
+) -> f64 {
+    let length = if method == StartMethod::Spawn {
+        3_000
+    } else {
+        1_000
+    } * MS;
+    let Some(s) = fit::start_join_scenario(machine, python, cores, method, call_ns, length) else {
+        return f64::NAN;
+    };
+    match crate::simulation::run(&s, s.seed, crate::simulation::RunOptions::default()) {
+        Ok(o) => o
+            .workloads
+            .first()
+            .and_then(|w| w.latency_ms)
+            .map_or(f64::NAN, |l| if first { l[4] } else { l[1] }),
+        Err(_) => f64::NAN,
     }
 }

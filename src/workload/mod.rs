@@ -327,7 +327,7 @@ impl Model {
     /// `repeat = "forever"` with `workers = "per-task"`.
     pub fn repeat_per_task(&self) -> Support {
         match self {
-            Model::Processes(_) | Model::Shape(_) => Support::NotBuilt,
+            Model::Shape(_) => Support::NotBuilt,
             _ => Support::Yes,
         }
     }

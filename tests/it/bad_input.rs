@@ -1699,16 +1699,16 @@ fn refused_process_features() {
             .replace("tasks = 10", arrival)
             .replace("name = \"t\"\n", "name = \"t\"\nduration = \"1s\"\n")
     };
-    let e = fails(&format!(
-        "{}workers = \"per-task\"\n",
-        open_loop("repeat = \"forever\"")
-    ));
-    assert_error(
-        &e,
-        6,
-        1,
-        Some("workload.jobs.repeat"),
-        "`repeat` workloads on processes per task are not built yet",
+    assert!(
+        parse(
+            &format!(
+                "{}workers = \"per-task\"\n",
+                open_loop("repeat = \"forever\"")
+            ),
+            &[]
+        )
+        .is_ok(),
+        "a start + join loop: forever on per-task processes"
     );
     assert!(
         parse(&open_loop("rate = \"10/s\""), &[]).is_ok(),

@@ -5,6 +5,7 @@
 use crate::common::*;
 
 use gilsim::engine::time::MS;
+use gilsim::scenario::builder::Value;
 use gilsim::workload::StartMethod;
 
 /// 40 tasks of 2 ms of Python on 4 cores, on a pool of 4 processes or one
@@ -79,4 +80,48 @@ fn the_default_start_method_follows_the_version() {
         "3.14 uses the forkserver"
     );
     assert_ne!(s.workloads[0].model, fork.workloads[0].model);
+}
+
+/// `repeat = "forever"` on `workers = "per-task"`: `p = Process(...);
+/// p.start(); p.join()` in a loop, one child at a time. Each iteration
+/// costs the parent's start, the child's start-up, its task and its result
+/// message, so the loop runs at most `1 / (start_parent + start_child)` a
+/// second and never has two children at once.
+#[test]
+fn a_start_join_loop_runs_one_child_at_a_time() {
+    for (method, parent_ms, child_ms) in [
+        (StartMethod::Fork, 0.8, 2.5),
+        (StartMethod::Spawn, 0.76, 30.0),
+    ] {
+        let jobs = WorkloadBuilder::new("loop")
+            .forever()
+            .steps(vec![step::cpu(MS)])
+            .per_task_processes()
+            .start_method(method);
+        let name = method.name();
+        let ns = |ms: f64| Value::duration((ms * 1e6) as u64);
+        let s = build(
+            ScenarioBuilder::new("start-join")
+                .seed(2)
+                .cores(4)
+                .duration(2_000 * MS)
+                .python(&format!("{name}_start_parent"), ns(parent_ms))
+                .python(&format!("{name}_start"), ns(child_ms))
+                .workload(jobs),
+        );
+        let o = simulate(&s);
+        let w = &o.workloads[0];
+        let per_iteration_ms = 1_000.0 / w.throughput_per_s;
+        let floor = parent_ms + child_ms + 1.0;
+        assert!(
+            per_iteration_ms >= floor && per_iteration_ms < floor * 1.15,
+            "{name}: {per_iteration_ms:.2} ms per start + join, floor {floor:.2} ms"
+        );
+        // One child at a time: the cores are mostly idle.
+        assert!(
+            w.cpu_utilization < 0.5,
+            "{name}: utilization {:.2}",
+            w.cpu_utilization
+        );
+    }
 }

@@ -214,3 +214,32 @@ pub fn asyncio_scenario(
     s.python = python.clone();
     Some(s)
 }
+
+/// `startjoin.py` as a scenario: one `multiprocessing.Process` at a time
+/// with `method`, started and joined in a loop for `length`, its target a
+/// call of about `call_ns`.
+pub fn start_join_scenario(
+    machine: &MachineConfig,
+    python: &PythonConfig,
+    cores: u32,
+    method: StartMethod,
+    call_ns: Nanos,
+    length: Nanos,
+) -> Option<Scenario> {
+    let w = WorkloadBuilder::new("start-join")
+        .forever()
+        .steps(vec![step::cpu(call_ns.max(1))])
+        .per_task_processes()
+        .start_method(method);
+    let mut s = ScenarioBuilder::new("validate-start-join")
+        .path("calibration.toml")
+        .seed(1)
+        .duration(length)
+        .workload(w)
+        .build()
+        .ok()?;
+    s.machine = machine.clone();
+    s.machine.cores = cores.max(1);
+    s.python = python.clone();
+    Some(s)
+}

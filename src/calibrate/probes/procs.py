@@ -34,8 +34,11 @@
 - rt_<size>_ns: send_bytes(size) + recv_bytes() of a 1-byte reply to a
   forked echo process (a round trip with two wake-ups), for each size.
 - start_<method>_parent_ns, start_<method>_total_ns: Process(target=noop)
-  .start() alone, and start() + join(), per start method;
-  forkserver_first_ns: the first forkserver start (the server's start included).
+  .start() alone, and start() + join(), per start method, medians after
+  the first iteration, measured by startjoin.py in a fresh interpreter (a
+  small program: fork_ns_per_mib adds the parent's memory, and a spawn or
+  forkserver child imports the main module again); forkserver_first_ns:
+  the first forkserver start (the server's start included).
 - submit_ns: ProcessPoolExecutor(2).submit(noop) in the parent, per call
   (the manager thread's wake-up included), workers already started.
 - map_<chunksize>_s: multiprocessing.Pool(2, fork).map(noop, range(tasks),
@@ -51,6 +54,7 @@
 """
 import concurrent.futures
 import gc
+import json
 import multiprocessing as mp
 import multiprocessing.pool  # noqa: F401 (see map_<chunksize>_s)
 import os
@@ -67,7 +71,6 @@ pinned, pin_error = pin(opts.get("cores"))
 scale = float(opts.get("scale", 1.0))
 floats = int(opts.get("floats", 100000))
 sizes = [int(s) for s in opts.get("sizes", [16, 65536, 1 << 20])]
-starts = int(opts.get("starts", 3))
 tasks = int(opts.get("tasks", 2000))
 big_chunk = int(opts.get("big_chunk", 16))
 ns = time.perf_counter_ns
@@ -283,25 +286,14 @@ def round_trips(out):
 
 
 def process_starts(out):
-    methods = [m for m in ("fork", "spawn", "forkserver") if m in mp.get_all_start_methods()]
-    for method in methods:
-        ctx = mp.get_context(method)
-        if method == "forkserver":
-            t = ns()
-            p = ctx.Process(target=noop)
-            p.start()
-            p.join()
-            out["forkserver_first_ns"] = ns() - t
-        parent, total = [], []
-        for _ in range(starts):
-            p = ctx.Process(target=noop)
-            t = ns()
-            p.start()
-            parent.append(ns() - t)
-            p.join()
-            total.append(ns() - t)
-        out["start_%s_parent_ns" % method] = median(parent)
-        out["start_%s_total_ns" % method] = median(total)
+    """startjoin.py in a fresh interpreter: a program that starts processes
+    one after another is a small parent (a fork's cost grows with the
+    parent's memory, fork_ns_per_mib), and a spawn or forkserver child
+    imports the main module again, which here would be this probe."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    cmd = [sys.executable, os.path.join(here, "startjoin.py"), json.dumps(dict(opts, calibrate=True))]
+    r = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    out.update(json.loads(r.stdout.strip().splitlines()[-1]))
 
 
 def submits(out):

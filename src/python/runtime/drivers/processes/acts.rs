@@ -301,6 +301,12 @@ impl Runtime {
                     let mut acts = VecDeque::new();
                     let queued = match self.workloads[w].queue.pop_front() {
                         Some(queued) => queued,
+                        None if self.pool(w).forever => {
+                            // The loop's next iteration arrives as the last one ends.
+                            self.workloads[w].arrived += 1;
+                            self.add_task_memory(w);
+                            self.new_task(now).picked_at(now)
+                        }
                         None => self.new_task(now),
                     };
                     let task = Task {

@@ -16,6 +16,12 @@ impl Runtime {
         let pool = self.pool(w);
         let n = self.workloads[w].queue.len();
         let mut plan = VecDeque::new();
+        if pool.per_task && pool.forever {
+            // `p = Process(...); p.start(); p.join()` in a loop: one child
+            // at a time (refilled as a result reader that starts the next).
+            plan.push_back(Act::SubmitNext);
+            return plan;
+        }
         if pool.forever || pool.stage {
             for _ in 0..pool.workers {
                 if pool.sub {
@@ -187,6 +193,10 @@ impl Runtime {
                     Act::Nogil(Cost::Write),
                     Act::Send(pool.inq),
                 ]);
+            }
+            Role::ProcMain if pool.per_task && pool.forever => {
+                receive(pool.outq, &mut plan);
+                plan.extend([Act::Complete, Act::SubmitNext]);
             }
             Role::ProcMain if pool.rate => {
                 plan.extend([Act::Recv(pool.subq), Act::Discard, Act::SubmitNext]);
