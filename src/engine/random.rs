@@ -274,15 +274,16 @@ impl From<Nanos> for Dist {
 /// `x` rounded to the nearest nanosecond, halves away from zero (as
 /// `f64::round`), 0 for a negative or NaN `x`, saturated at `u64::MAX`.
 /// Below 2^53 it rounds with integer conversions, exact there (the
-/// fraction `x - trunc(x)` is exact), instead of a call to `round`.
+/// fraction `x - trunc(x)` is exact), instead of a call to `round`; the
+/// half is added without a branch (a fraction's side of 0.5 is a coin
+/// toss that a branch mispredicts).
 pub fn round_ns(x: f64) -> Nanos {
     const EXACT: f64 = (1u64 << 53) as f64;
     if x <= 0.0 || x.is_nan() {
         0
     } else if x < EXACT {
         let whole = x as i64;
-        let n = whole as Nanos;
-        if x - whole as f64 >= 0.5 { n + 1 } else { n }
+        whole as Nanos + Nanos::from(x - whole as f64 >= 0.5)
     } else if x >= u64::MAX as f64 {
         u64::MAX
     } else {
