@@ -177,6 +177,24 @@ impl<E> EventQueue<E> {
             .is_none_or(|k| (k.0.time, k.0.born, k.0.seq) > (place.time, place.time, place.seq))
     }
 
+    /// Takes the next place in the event order and records its event as
+    /// handled, as [`EventQueue::place`] then [`EventQueue::take`] would,
+    /// when no pending event comes before it; otherwise changes nothing
+    /// and returns false.
+    #[inline]
+    pub fn take_place_if_next(&mut self) -> bool {
+        let place = Place {
+            time: self.now,
+            seq: self.next_seq,
+        };
+        if !self.is_next(place) {
+            return false;
+        }
+        self.next_seq += 1;
+        self.take(place);
+        true
+    }
+
     /// Records the event at `place` as handled by the model (it must be
     /// [`EventQueue::is_next`]): it is the last handled, as if popped.
     #[inline]

@@ -128,8 +128,11 @@ impl Stream {
         let u1 = self.unit_open_low();
         let u2 = self.unit();
         let (r, theta) = box_muller(u1, u2);
-        self.spare_normal = Some(Spare::Value(r * libm::sin(theta)));
-        r * libm::cos(theta)
+        // One argument reduction for both: libm's `sincos` runs `sin`'s
+        // and `cos`'s kernels on the same reduced angle, the same bits.
+        let (sin, cos) = libm::sincos(theta);
+        self.spare_normal = Some(Spare::Value(r * sin));
+        r * cos
     }
 
     /// Moves the stream past one standard normal without computing it:
@@ -158,12 +161,13 @@ impl Stream {
         0.0
     }
 
-    /// Lognormal: `median * exp(sigma * z)`. A median of 0 draws its
-    /// normal all the same (the stream moves as for any median) and is 0.
+    /// Lognormal: `median * exp(sigma * z)`. A median or a sigma of 0
+    /// draws its normal all the same (the stream moves as for any other)
+    /// and is the median: `z` is finite, so `exp(0 * z)` is exactly 1.
     pub fn lognormal(&mut self, median: f64, sigma: f64) -> f64 {
-        if median == 0.0 {
+        if median == 0.0 || sigma == 0.0 {
             self.skip_standard_normal();
-            return 0.0;
+            return median;
         }
         median * libm::exp(sigma * self.standard_normal())
     }
@@ -199,6 +203,11 @@ impl Dist {
     pub fn sample(&self, rng: &mut Stream) -> Nanos {
         match *self {
             Dist::Const(v) => v,
+            // `-0 * ln(u)` rounds to 0: the draw moves the stream, no logarithm.
+            Dist::Exp { mean: 0 } => {
+                rng.next_u64();
+                0
+            }
             Dist::Exp { mean } => round_ns(rng.exp(mean as f64)),
             Dist::Uniform { lo, hi } => round_ns(rng.uniform(lo as f64, hi as f64)),
             Dist::Normal { mean, sd } => round_ns(rng.normal_truncated(mean as f64, sd as f64)),
@@ -262,13 +271,23 @@ impl From<Nanos> for Dist {
     }
 }
 
-fn round_ns(x: f64) -> Nanos {
+/// `x` rounded to the nearest nanosecond, halves away from zero (as
+/// `f64::round`), 0 for a negative or NaN `x`, saturated at `u64::MAX`.
+/// Below 2^53 it rounds with integer conversions, exact there (the
+/// fraction `x - trunc(x)` is exact), instead of a call to `round`; the
+/// half is added without a branch (a fraction's side of 0.5 is a coin
+/// toss that a branch mispredicts).
+pub fn round_ns(x: f64) -> Nanos {
+    const EXACT: f64 = (1u64 << 53) as f64;
     if x <= 0.0 || x.is_nan() {
         0
+    } else if x < EXACT {
+        let whole = x as i64;
+        whole as Nanos + Nanos::from(x - whole as f64 >= 0.5)
     } else if x >= u64::MAX as f64 {
         u64::MAX
     } else {
-        x.round() as Nanos
+        x as Nanos
     }
 }
 
@@ -296,6 +315,83 @@ mod tests {
                 .map(|_| drawn.lognormal(7.0, 0.5).to_bits())
                 .collect();
             assert_eq!(after, want);
+        }
+    }
+
+    #[test]
+    fn sincos_gives_the_bits_of_sin_and_cos() {
+        let mut s = Stream::new(11, "angles");
+        let tiny = (0..64).map(|k| 2f64.powi(-60 + k / 2) * (1.0 + f64::from(k % 2) / 3.0));
+        let steps = (0..4096).map(|k| f64::from(k) * std::f64::consts::FRAC_PI_4 / 512.0);
+        let drawn = (0..200_000).map(|_| 2.0 * std::f64::consts::PI * s.unit());
+        for theta in tiny.chain(steps).chain(drawn).collect::<Vec<_>>() {
+            let (sin, cos) = libm::sincos(theta);
+            assert_eq!(sin.to_bits(), libm::sin(theta).to_bits(), "sin {theta}");
+            assert_eq!(cos.to_bits(), libm::cos(theta).to_bits(), "cos {theta}");
+        }
+    }
+
+    #[test]
+    fn round_ns_rounds_as_f64_round() {
+        let reference = |x: f64| {
+            if x <= 0.0 || x.is_nan() {
+                0
+            } else if x >= u64::MAX as f64 {
+                u64::MAX
+            } else {
+                x.round() as Nanos
+            }
+        };
+        let exact = (1u64 << 53) as f64;
+        let mut edges = vec![
+            0.0,
+            -0.0,
+            -1.5,
+            f64::NAN,
+            f64::INFINITY,
+            0.5,
+            0.49999999999999994,
+            1.5,
+            2.5,
+            exact - 0.5,
+            exact - 1.0,
+            exact,
+            exact + 2.0,
+            1e19,
+            u64::MAX as f64,
+        ];
+        edges.extend([1.0, 3.0, 1e6, 4.5e15].iter().flat_map(|&x: &f64| {
+            let up = f64::from_bits(x.to_bits() + 1);
+            let down = f64::from_bits(x.to_bits() - 1);
+            [
+                x,
+                up,
+                down,
+                x + 0.5,
+                f64::from_bits((x + 0.5).to_bits() - 1),
+            ]
+        }));
+        let mut s = Stream::new(5, "round");
+        edges.extend((0..100_000).map(|k| s.unit() * 10f64.powi(k % 18)));
+        for x in edges {
+            assert_eq!(round_ns(x), reference(x), "{x:e}");
+        }
+    }
+
+    #[test]
+    fn skipped_draws_give_the_bits_of_drawn_ones() {
+        let mut skipped = Stream::new(9, "skip");
+        let mut drawn = Stream::new(9, "skip");
+        for k in 0..1000u64 {
+            let median = (k % 7 * 1000) as f64;
+            let full = median * libm::exp(0.0 * drawn.standard_normal());
+            assert_eq!(skipped.lognormal(median, 0.0).to_bits(), full.to_bits());
+            let exp = round_ns(drawn.exp(0.0));
+            assert_eq!(Dist::Exp { mean: 0 }.sample(&mut skipped), exp);
+            assert_eq!(
+                skipped.lognormal(median + 1.0, 0.4).to_bits(),
+                drawn.lognormal(median + 1.0, 0.4).to_bits()
+            );
         }
     }
 

@@ -75,6 +75,43 @@ impl Machine {
         true
     }
 
+    /// Gives running thread `tid` a zero-length burst that is the last
+    /// thing it does before the model would ask
+    /// [`Machine::settle_and_end_own_burst`], and ends it at once when that
+    /// would: nothing else placed (its place would come first), no core to
+    /// reschedule (settling only re-arms the slice timer, which places
+    /// nothing), and no queued event before its place. Then the burst is
+    /// never placed, and the answer is true: the model goes on with the
+    /// thread. Otherwise the burst runs as [`Machine::run_burst`] runs it,
+    /// at the same place in the event order, and the answer is false.
+    pub fn zero_burst_at_once<E: From<MachineEvent>>(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        q: &mut EventQueue<E>,
+        go_on: bool,
+    ) -> bool {
+        if let SchedState::Running(core) = self.threads[tid].state
+            && go_on
+            && self.placing
+            && self.placed.is_empty()
+            && self.resched.is_empty()
+            && self.cores[core].timer.is_none()
+            && self.in_place < IN_PLACE_MAX
+        {
+            self.account(now, core);
+            self.settle(now, q);
+            if q.take_place_if_next() {
+                self.cores[core].epoch += 1;
+                self.threads[tid].burst = None;
+                self.in_place += 1;
+                return true;
+            }
+        }
+        self.run_burst(now, tid, 0, q);
+        false
+    }
+
     /// Queues every event from now on, even those due at once (the same
     /// run, with more events).
     pub fn queue_every_event(&mut self) {

@@ -19,7 +19,7 @@
 //! operations and for the acts of the plans of process and loop threads.
 
 use crate::engine::EventQueue;
-use crate::engine::random::Dist;
+use crate::engine::random::{Dist, round_ns};
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::python::program::Op;
@@ -354,7 +354,7 @@ impl Runtime {
         if scale == 1.0 {
             d
         } else {
-            (d as f64 * scale).round() as Nanos
+            round_ns(d as f64 * scale)
         }
     }
 

@@ -175,6 +175,30 @@ impl Runtime {
         self.machine.run_burst(now, tid, cpu, q);
     }
 
+    /// [`Runtime::burst`] for a burst that is the last thing the thread
+    /// does before [`Runtime::proceed`] looks for a zero-length burst to go
+    /// on after: one of zero length ends at once where that look would end
+    /// it (`Machine::zero_burst_at_once`), without being placed. Returns
+    /// true when it ended (the thread goes on, as `proceed`'s `more`).
+    pub(super) fn last_burst(
+        &mut self,
+        now: Nanos,
+        tid: ThreadId,
+        cpu: Nanos,
+        kind: BurstKind,
+        next: Next,
+        q: &mut EventQueue<Event>,
+    ) -> bool {
+        if cpu != 0 || !self.recorder_idle(now) {
+            self.burst(now, tid, cpu, kind, next, q);
+            return false;
+        }
+        self.threads[tid].burst = kind;
+        self.threads[tid].next = next;
+        let go_on = !self.finished();
+        self.machine.zero_burst_at_once(now, tid, q, go_on)
+    }
+
     #[inline]
     pub(super) fn overhead(&mut self, tid: ThreadId, dist: Dist) -> Nanos {
         let w = self.threads[tid].workload;
@@ -198,8 +222,7 @@ impl Runtime {
                 }
                 Next::ReturnCost => {
                     let d = self.overhead(tid, self.python.release_overhead);
-                    self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
-                    false
+                    self.last_burst(now, tid, d, BurstKind::Other, Next::Run, q)
                 }
                 Next::StepDone => {
                     self.advance(tid);

@@ -25,6 +25,7 @@ pub(super) mod stages;
 pub(super) mod threads;
 
 use crate::engine::EventQueue;
+use crate::engine::random::round_ns;
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::python::sync::SyncKind;
@@ -182,7 +183,7 @@ impl Runtime {
             Arrival::Batch(n) => n,
             Arrival::Rate(per_s) => {
                 let gap = self.workloads[w].arrivals_rng.exp(1e9 / per_s);
-                let at = now.saturating_add(gap.round() as Nanos);
+                let at = now.saturating_add(round_ns(gap));
                 if self.duration.is_none_or(|d| at <= d) {
                     q.schedule_at(at, Event::Arrival { workload: w });
                 }

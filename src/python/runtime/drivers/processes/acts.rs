@@ -42,15 +42,14 @@ impl Runtime {
             }
             Act::Held(cost) => {
                 let d = self.cost(tid, cost);
-                self.burst(
+                self.last_burst(
                     now,
                     tid,
                     d,
                     crate::python::runtime::BurstKind::Other,
                     Next::StepDone,
                     q,
-                );
-                false
+                )
             }
             Act::Nogil(cost) => {
                 let d = self.cost(tid, cost);

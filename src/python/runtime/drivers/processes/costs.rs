@@ -2,7 +2,7 @@
 //! unpickling, pipe transfers, shared memory blocks and process start-ups,
 //! each a draw from the workload's `workload/NAME/ipc` stream.
 
-use crate::engine::random::Dist;
+use crate::engine::random::{Dist, round_ns};
 use crate::engine::time::Nanos;
 use crate::machine::ThreadId;
 use crate::workload::{StartMethod, Transfer};
@@ -70,7 +70,7 @@ impl Runtime {
             run.args_bytes
         };
         let lognormal = |median: f64| Dist::LogNormal {
-            median: libm::round(median) as Nanos,
+            median: round_ns(median),
             sigma: p.ipc_sigma,
         };
         let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
@@ -137,7 +137,7 @@ impl Runtime {
         }
         let d = dist
             .sample(&mut self.workloads[w].ipc_rng)
-            .saturating_add(fork_extra.round() as Nanos);
+            .saturating_add(round_ns(fork_extra));
         self.overhead_cpu = self.overhead_cpu.saturating_add(d);
         if !matches!(
             cost,
@@ -177,7 +177,7 @@ pub(in crate::python::runtime) fn message_dist(
     bytes: u64,
 ) -> Dist {
     let lognormal = |median: f64| Dist::LogNormal {
-        median: libm::round(median) as Nanos,
+        median: round_ns(median),
         sigma: p.ipc_sigma,
     };
     let b = bytes as f64;
