@@ -3,7 +3,8 @@
 //!
 //! - `probe.py` (embedded, run with the user's interpreter like the
 //!   calibration probes): imports the module, builds the items, calls the
-//!   function on each, one after another, in four passes (clean timings;
+//!   function on each, one after another, in four kinds of pass (clean
+//!   timings, three times, each call's median kept;
 //!   the C calls with `sys.setprofile` and a helper thread that shows
 //!   whether the GIL was free; the same beside a thread that always wants
 //!   the GIL, which counts how often a call takes it back; pickled sizes
