@@ -493,3 +493,73 @@ fn a_slower_cpu_scales_every_cpu_cost_and_no_os_latency() {
     assert_eq!(slow.switch_interval_us, p.switch_interval_us);
     assert_eq!(p.cpu_scaled(1.0), p);
 }
+
+/// A profile selects the scheduler of the kernel it was measured on:
+/// EEVDF from Linux 6.6 with its slice for the online CPUs and the tick of
+/// its `CONFIG_HZ`, CFS before; a scenario's own key still wins; the
+/// calibration summary says which and prints a probability as a number.
+#[test]
+fn a_profile_sets_the_scheduler_of_its_kernel() {
+    use gilsim::calibrate::runner::{CalibrateReport, summary};
+    use gilsim::machine::Scheduler;
+    let dir = temp_dir("gilsim-profile-sched");
+    let old = dir.path().join("old.toml");
+    sample_profile().write(&old).unwrap();
+    let s = parse_str(
+        &scenario_text(&quoted(&old), "", ""),
+        Path::new("s.toml"),
+        &[],
+    )
+    .expect("parses");
+    assert_eq!(s.machine.scheduler, Scheduler::Cfs, "kernel 6.1");
+
+    let mut new = sample_profile();
+    new.machine.kernel = "6.18.44-fc-v1300".into();
+    new.machine.hz = Some(1000);
+    new.parameters.insert(
+        "python.gil_requester_wins".to_string(),
+        Parameter {
+            source: Source::Fitted,
+            how: "race".into(),
+            spread: "-".into(),
+            value: Value::Number { value: 0.7 },
+        },
+    );
+    let path = dir.path().join("new.toml");
+    new.write(&path).unwrap();
+    let s = parse_str(
+        &scenario_text(&quoted(&path), "", ""),
+        Path::new("s.toml"),
+        &[],
+    )
+    .expect("parses");
+    assert_eq!(s.machine.scheduler, Scheduler::Eevdf);
+    assert_eq!(s.machine.base_slice, 1_500_000, "2 CPUs online");
+    assert_eq!(s.machine.tick, 1_000_000, "CONFIG_HZ=1000");
+    let s = parse_str(
+        &scenario_text(&quoted(&path), "", "scheduler = \"cfs\""),
+        Path::new("s.toml"),
+        &[],
+    )
+    .expect("parses");
+    assert_eq!(
+        s.machine.scheduler,
+        Scheduler::Cfs,
+        "the scenario's key wins"
+    );
+
+    let text = summary(&CalibrateReport {
+        profile: new,
+        path: path.clone(),
+        notes: Vec::new(),
+    });
+    assert!(
+        text.contains("scheduler: EEVDF (base slice 1.50 ms, tick 1 ms)"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("python.gil_requester_wins"))
+        .expect("the share's line");
+    assert!(line.ends_with("0.700"), "{line}");
+}

@@ -2,6 +2,7 @@
 
 use super::super::profile::Value;
 use super::CalibrateReport;
+use crate::python::params::{self, Kind};
 
 /// A number with about four significant digits.
 fn short(v: f64) -> String {
@@ -31,6 +32,19 @@ pub fn summary(r: &CalibrateReport) -> String {
         p.machine.cpuidle_driver,
         p.machine.kernel
     );
+    if let Some(k) = p.kernel_scheduler() {
+        out.push_str(&format!(
+            "scheduler: {} (base slice {:.2} ms, tick {:.0} ms{}), set by this profile\n\n",
+            k.scheduler.name().to_uppercase(),
+            k.base_slice as f64 / 1e6,
+            k.tick as f64 / 1e6,
+            if p.machine.hz.is_some() {
+                ""
+            } else {
+                ": CONFIG_HZ unknown, 250 Hz assumed"
+            }
+        ));
+    }
     out.push_str(&format!(
         "{:<32} {:<9} {}\n",
         "parameter", "source", "value"
@@ -47,7 +61,11 @@ pub fn summary(r: &CalibrateReport) -> String {
                 mean_ns as f64 / 1e3,
                 sd_ns as f64 / 1e3
             ),
-            Value::Number { value } => format!("{value:.3} ns/B"),
+            Value::Number { value } => match params::find(k).map(|q| q.kind) {
+                Some(Kind::NsPer { per }) => format!("{value:.3} ns/{per}"),
+                Some(Kind::Factor) => format!("x{value:.3}"),
+                _ => format!("{value:.3}"),
+            },
         };
         out.push_str(&format!("{k:<32} {:<9} {v}\n", param.source.to_string()));
     }
