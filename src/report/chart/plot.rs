@@ -11,7 +11,7 @@ use super::axis::Scale;
 use super::backend::{ChartError, draw_err};
 use super::layout::layout;
 use super::spec::LineChart;
-use super::style::{INK, MUTED, fit_text, text, text_width};
+use super::style::{INK, MUTED, fit_text, fit_title, text, text_width};
 use super::{legend, series};
 
 /// Draw `chart` on `root`: title, axes and grid, the series, the legend.
@@ -27,7 +27,7 @@ where
 
     // Title.
     let title_style = text(24.0, INK).pos(Pos::new(HPos::Center, VPos::Top));
-    let title = fit_text(root, &chart.title, &title_style, w - 40);
+    let title = fit_title(root, &chart.title, &title_style, w - 40);
     root.draw_text(&title, &title_style, (w as i32 / 2, 12))
         .map_err(draw_err)?;
     let body = root.margin(44, 8, 8, 16);

@@ -44,6 +44,29 @@ pub(crate) fn fit_text<DB: DrawingBackend>(
     String::new()
 }
 
+/// A title cut to fit in `max` pixels that keeps its last parenthesised
+/// part (what a chart holds fixed, `(key = value)`), cutting the words
+/// before it instead; [`fit_text`] when even that part does not fit.
+pub(crate) fn fit_title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    s: &str,
+    style: &TextStyle,
+    max: u32,
+) -> String {
+    if text_width(area, s, style) <= max {
+        return s.to_string();
+    }
+    if let Some(i) = s.rfind(" (").filter(|_| s.ends_with(')')) {
+        let (head, tail) = s.split_at(i);
+        let room = max.saturating_sub(text_width(area, tail, style));
+        let head = fit_text(area, head, style, room);
+        if !head.is_empty() && head != "…" {
+            return head + tail;
+        }
+    }
+    fit_text(area, s, style, max)
+}
+
 /// Dark grey for text and axes.
 pub(crate) const INK: RGBColor = RGBColor(40, 40, 40);
 /// Grey for secondary text.

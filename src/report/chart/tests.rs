@@ -302,3 +302,17 @@ fn examples() {
     write("gilsim-chart-categorical.png", &cat);
     write("gilsim-chart-empty.png", &chart(vec![]));
 }
+
+/// A title too wide for the chart keeps its held keys, `(key = value)`,
+/// and loses words before them instead.
+#[test]
+fn a_cut_title_keeps_what_the_chart_holds_fixed() {
+    let mut c = three_series();
+    c.title = format!(
+        "{} (workload.cpu.run.workers = 1)",
+        "A very long title about a thread that sleeps beside CPU-bound threads ".repeat(3)
+    );
+    let svg = render_svg(&c).expect("renders");
+    assert!(svg.contains("(workload.cpu.run.workers = 1)"), "{svg}");
+    assert!(svg.contains("…"), "the title is cut");
+}
