@@ -14,6 +14,14 @@ use crate::workload::{ProcessApi, StartMethod};
 
 /// The scenario of `b` (`calibration.toml`), with `machine` and `python`
 /// in place of its defaults, on `cores` cores at `interval_us`.
+/// `s` with the profile's machine and interpreter, on `cores` cores.
+fn on(mut s: Scenario, machine: &MachineConfig, python: &PythonConfig, cores: u32) -> Scenario {
+    s.machine = machine.clone();
+    s.machine.cores = cores.max(1);
+    s.python = python.clone();
+    s
+}
+
 fn build(
     b: ScenarioBuilder,
     machine: &MachineConfig,
@@ -26,9 +34,7 @@ fn build(
         // The scenario is built here from numbers only: it always validates.
         Err(e) => unreachable!("generated calibration scenario does not parse: {e}"),
     };
-    s.machine = machine.clone();
-    s.machine.cores = cores.max(1);
-    s.python = python.clone();
+    s = on(s, machine, python, cores);
     s.python.switch_interval_us = interval_us.max(1);
     s
 }
@@ -177,16 +183,13 @@ pub fn pool_map_scenario(
     if m.memory_bytes > 0 {
         pool = pool.memory(m.memory_bytes);
     }
-    let mut s = ScenarioBuilder::new("calibrate-pool-map")
+    let s = ScenarioBuilder::new("calibrate-pool-map")
         .path("calibration.toml")
         .seed(1)
         .workload(pool)
         .build()
         .ok()?;
-    s.machine = machine.clone();
-    s.machine.cores = cores.max(1);
-    s.python = python.clone();
-    Some(s)
+    Some(on(s, machine, python, cores))
 }
 
 /// An asyncio fan-out on one event loop: per workload, `tasks` coroutines
@@ -208,11 +211,8 @@ pub fn asyncio_scenario(
                 .asyncio(),
         );
     }
-    let mut s = b.build().ok()?;
-    s.machine = machine.clone();
-    s.machine.cores = cores.max(1);
-    s.python = python.clone();
-    Some(s)
+    let s = b.build().ok()?;
+    Some(on(s, machine, python, cores))
 }
 
 /// `startjoin.py` as a scenario: one `multiprocessing.Process` at a time
@@ -231,15 +231,12 @@ pub fn start_join_scenario(
         .steps(vec![step::cpu(call_ns.max(1))])
         .per_task_processes()
         .start_method(method);
-    let mut s = ScenarioBuilder::new("validate-start-join")
+    let s = ScenarioBuilder::new("validate-start-join")
         .path("calibration.toml")
         .seed(1)
         .duration(length)
         .workload(w)
         .build()
         .ok()?;
-    s.machine = machine.clone();
-    s.machine.cores = cores.max(1);
-    s.python = python.clone();
-    Some(s)
+    Some(on(s, machine, python, cores))
 }
