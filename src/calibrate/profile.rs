@@ -195,6 +195,10 @@ pub struct MachineInfo {
     /// The kernel's `CONFIG_HZ`, when its configuration is readable.
     #[serde(default)]
     pub hz: Option<u32>,
+    /// The slice the kernel gave the calibrating process (`se.slice` in
+    /// `/proc/self/sched`, EEVDF's `sched_base_slice`), when it reports one.
+    #[serde(default)]
+    pub base_slice_ns: Option<u64>,
     /// `/proc/loadavg` before and after the probes: other work on the
     /// machine competes with the probes for cores (a busy host hides the
     /// convoy). Empty when unknown.
@@ -358,6 +362,7 @@ impl Profile {
             &self.machine.kernel,
             self.machine.cores_online,
             self.machine.hz,
+            self.machine.base_slice_ns,
         )
     }
 }

@@ -235,7 +235,9 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
         );
     }
     let mut machine = MachineConfig::default();
-    if let Some(k) = KernelScheduler::of_linux(&kernel_release(), online, kernel_hz()) {
+    if let Some(k) =
+        KernelScheduler::of_linux(&kernel_release(), online, kernel_hz(), kernel_slice())
+    {
         k.apply(&mut machine);
     }
     let mut python = PythonConfig::defaults(version, build);
@@ -281,6 +283,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<CalibrateReport, Failure> {
                 .unwrap_or_else(|| "unknown".into()),
             kernel: kernel_release(),
             hz: kernel_hz(),
+            base_slice_ns: kernel_slice(),
             load_average: match (load_before, load_average()) {
                 (Some(a), Some(b)) => format!("before {a:.2}, after {b:.2}"),
                 _ => String::new(),
@@ -319,6 +322,16 @@ fn kernel_hz() -> Option<u32> {
         })?;
     text.lines()
         .find_map(|l| l.strip_prefix("CONFIG_HZ="))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// The slice EEVDF gives this process (`se.slice` in `/proc/self/sched`,
+/// Linux 6.6 and later), in nanoseconds.
+fn kernel_slice() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/sched").ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("se.slice"))
+        .and_then(|rest| rest.trim_start().strip_prefix(':'))
         .and_then(|v| v.trim().parse().ok())
 }
 

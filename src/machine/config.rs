@@ -30,7 +30,8 @@ impl Scheduler {
 pub struct KernelScheduler {
     /// EEVDF from Linux 6.6 on, CFS before.
     pub scheduler: Scheduler,
-    /// `sched_base_slice` for the online CPUs (`sched_update_scaling`).
+    /// `sched_base_slice` for the online CPUs (`sched_update_scaling`), or
+    /// as the kernel reported it (`se.slice` in `/proc/self/sched`).
     pub base_slice: Nanos,
     /// `1 / CONFIG_HZ` (4 ms when the kernel's configuration is unknown).
     pub tick: Nanos,
@@ -39,8 +40,17 @@ pub struct KernelScheduler {
 impl KernelScheduler {
     /// The scheduler of kernel `release` (`6.18.44-generic`) on `cpus`
     /// online CPUs with `CONFIG_HZ = hz`; `None` if the release does not
-    /// parse.
-    pub fn of_linux(release: &str, cpus: u32, hz: Option<u32>) -> Option<KernelScheduler> {
+    /// parse. `slice`, the slice the kernel reported for a task, replaces
+    /// the default computed from the release and the CPUs: 0.75 ms ×
+    /// (1 + log2 of the CPUs, at most 8), 0.70 ms from Linux 6.15 (commit
+    /// 2ae891b82695, "sched: Reduce the default slice to avoid tasks
+    /// getting an extra tick", which stable series took too).
+    pub fn of_linux(
+        release: &str,
+        cpus: u32,
+        hz: Option<u32>,
+        slice: Option<Nanos>,
+    ) -> Option<KernelScheduler> {
         let mut parts = release.split(|c: char| !c.is_ascii_digit());
         let major: u32 = parts.next()?.parse().ok()?;
         let minor: u32 = parts.next()?.parse().ok()?;
@@ -50,9 +60,16 @@ impl KernelScheduler {
             Scheduler::Cfs
         };
         let cpus = cpus.clamp(1, 8);
+        let normalized = if (major, minor) >= (6, 15) {
+            700 * US
+        } else {
+            750 * US
+        };
         Some(KernelScheduler {
             scheduler,
-            base_slice: 750 * US * u64::from(1 + cpus.ilog2()),
+            base_slice: slice
+                .filter(|&s| s > 0)
+                .unwrap_or(normalized * u64::from(1 + cpus.ilog2())),
             tick: hz
                 .filter(|&h| (10..=10_000).contains(&h))
                 .map_or(4 * MS, |h| 1_000_000_000 / u64::from(h)),
@@ -75,8 +92,8 @@ pub struct MachineConfig {
     /// The fair-class scheduler.
     pub scheduler: Scheduler,
     /// EEVDF's `sched_base_slice`: the virtual time between a thread's
-    /// deadlines; 0 is Linux's default for the core count (0.75 ms × (1 +
-    /// log2 of the cores, at most 8)).
+    /// deadlines; 0 is Linux's default for the core count (0.70 ms × (1 +
+    /// log2 of the cores, at most 8), since Linux 6.15).
     pub base_slice: Nanos,
     /// The scheduler tick (`1 / CONFIG_HZ`): when EEVDF sees that a slice is over.
     pub tick: Nanos,
@@ -108,7 +125,7 @@ impl MachineConfig {
             return self.base_slice;
         }
         let cpus = self.cores.clamp(1, 8);
-        750 * US * u64::from(1 + cpus.ilog2())
+        700 * US * u64::from(1 + cpus.ilog2())
     }
 }
 

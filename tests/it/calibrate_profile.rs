@@ -113,6 +113,7 @@ fn sample_profile() -> Profile {
             cpuidle_driver: "haltpoll".into(),
             kernel: "6.1".into(),
             hz: None,
+            base_slice_ns: None,
             load_average: "before 0.10, after 0.90".into(),
         },
         parameters,
@@ -516,6 +517,7 @@ fn a_profile_sets_the_scheduler_of_its_kernel() {
     let mut new = sample_profile();
     new.machine.kernel = "6.18.44-fc-v1300".into();
     new.machine.hz = Some(1000);
+    new.machine.base_slice_ns = Some(1_600_000);
     new.parameters.insert(
         "python.gil_requester_wins".to_string(),
         Parameter {
@@ -534,7 +536,10 @@ fn a_profile_sets_the_scheduler_of_its_kernel() {
     )
     .expect("parses");
     assert_eq!(s.machine.scheduler, Scheduler::Eevdf);
-    assert_eq!(s.machine.base_slice, 1_500_000, "2 CPUs online");
+    assert_eq!(
+        s.machine.base_slice, 1_600_000,
+        "the slice the kernel reported"
+    );
     assert_eq!(s.machine.tick, 1_000_000, "CONFIG_HZ=1000");
     let s = parse_str(
         &scenario_text(&quoted(&path), "", "scheduler = \"cfs\""),
@@ -554,7 +559,7 @@ fn a_profile_sets_the_scheduler_of_its_kernel() {
         notes: Vec::new(),
     });
     assert!(
-        text.contains("scheduler: EEVDF (base slice 1.50 ms, tick 1 ms)"),
+        text.contains("scheduler: EEVDF (base slice 1.60 ms, tick 1 ms)"),
         "{text}"
     );
     let line = text

@@ -110,18 +110,22 @@ fn a_sleeper_beside_cpu_threads_on_one_core_waits_for_their_slices() {
 
 #[test]
 fn a_profile_sets_the_scheduler_from_the_kernel_release() {
-    let k = KernelScheduler::of_linux("6.18.44-fc-v1300", 2, Some(250)).expect("parses");
+    // 0.70 ms × (1 + log2 2) from Linux 6.15 on (this machine's `se.slice`).
+    let k = KernelScheduler::of_linux("6.18.44-fc-v1300", 2, Some(250), None).expect("parses");
     assert_eq!(k.scheduler, gilsim::machine::Scheduler::Eevdf);
-    assert_eq!(k.base_slice, 1_500_000);
+    assert_eq!(k.base_slice, 1_400_000);
     assert_eq!(k.tick, 4_000_000);
-    let k = KernelScheduler::of_linux("6.5.0-1-generic", 64, Some(1000)).expect("parses");
+    let k = KernelScheduler::of_linux("6.5.0-1-generic", 64, Some(1000), None).expect("parses");
     assert_eq!(k.scheduler, gilsim::machine::Scheduler::Cfs);
     assert_eq!(k.base_slice, 3_000_000);
     assert_eq!(k.tick, 1_000_000);
-    let k = KernelScheduler::of_linux("6.6", 1, None).expect("parses");
+    let k = KernelScheduler::of_linux("6.6", 1, None, None).expect("parses");
     assert_eq!(k.scheduler, gilsim::machine::Scheduler::Eevdf);
     assert_eq!((k.base_slice, k.tick), (750_000, 4_000_000));
-    assert_eq!(KernelScheduler::of_linux("unknown", 2, None), None);
+    // The slice the kernel reported wins over the computed default.
+    let k = KernelScheduler::of_linux("6.12.3", 4, None, Some(2_250_000)).expect("parses");
+    assert_eq!(k.base_slice, 2_250_000);
+    assert_eq!(KernelScheduler::of_linux("unknown", 2, None, None), None);
 }
 
 #[test]
