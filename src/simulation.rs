@@ -22,6 +22,9 @@ pub struct RunOutput {
     /// without being queued (a zero-length burst, a free switch): not in
     /// `events`.
     pub events_in_place: u64,
+    /// GIL releases and retakes of threads alone in their interpreter,
+    /// made without steps of their own ([`RunOptions::keep_gil_steps`]).
+    pub gil_steps_elided: u64,
     /// End of the statistics window.
     pub end: Nanos,
     /// CPU accounting totals at the end.
@@ -65,6 +68,10 @@ pub struct RunOptions {
     /// once that a run otherwise handles in the handler that caused them:
     /// the same results with more events (for tests of that equivalence).
     pub queue_every_event: bool,
+    /// Release and retake the GIL of a thread alone in its interpreter in
+    /// steps of their own, as for any thread: the same results (for tests
+    /// of that equivalence).
+    pub keep_gil_steps: bool,
 }
 
 /// Why a run produced no output.
@@ -131,6 +138,9 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
     if options.queue_every_event {
         runtime.queue_every_event();
     }
+    if options.keep_gil_steps {
+        runtime.keep_gil_steps();
+    }
     let mut queue: EventQueue<Event> = EventQueue::new();
     runtime.start(&mut queue);
     let stop = engine::run(
@@ -163,6 +173,7 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
         events,
         stale_events,
         events_in_place,
+        gil_steps_elided: runtime.gil_steps_elided(),
         end,
         accounting: runtime.accounting(accounted_at),
         gil_log: runtime.gil_log().map(<[_]>::to_vec),

@@ -53,6 +53,7 @@ mod law_eevdf;
 mod law_event_flag;
 mod law_event_herd;
 mod law_events_on_change;
+mod law_gil_alone;
 mod law_gil_requester_race;
 mod law_overload;
 mod law_pipeline_flow;

@@ -342,6 +342,8 @@ struct Snapshot {
 /// One interpreter: its GIL and the GIL's counters at the end of the warm-up.
 struct Interp {
     gil: Gil,
+    /// Live threads in this interpreter now ([`Runtime::alone`]).
+    threads: u32,
     snapshot_held: Nanos,
     snapshot_switches: u64,
 }
@@ -350,6 +352,7 @@ impl Interp {
     fn new(gil: Gil) -> Self {
         Interp {
             gil,
+            threads: 0,
             snapshot_held: 0,
             snapshot_switches: 0,
         }
@@ -424,6 +427,12 @@ pub struct Runtime {
     models: drivers::ModelState,
     /// Why the run stopped growing past [`crate::workload::limits`], if it did.
     too_large: Option<String>,
+    /// False when a thread alone in its interpreter releases and retakes
+    /// its GIL in steps of their own, as any other ([`Runtime::alone`]).
+    elide_alone_gil: bool,
+    /// GIL releases and retakes of threads alone in their interpreter
+    /// made without steps of their own.
+    gil_elided: u64,
 }
 
 impl Runtime {
@@ -553,6 +562,8 @@ impl Runtime {
             live_coros: 0,
             models: drivers::ModelState::default(),
             too_large: None,
+            elide_alone_gil: true,
+            gil_elided: 0,
         };
         runtime.events_new(scenario);
         runtime.aio_new(scenario.machine.cores, seed);
@@ -621,6 +632,31 @@ impl Runtime {
     /// (`RunOptions::queue_every_event`).
     pub fn queue_every_event(&mut self) {
         self.machine.queue_every_event();
+    }
+
+    /// Releases and retakes the GIL of a thread alone in its interpreter in
+    /// steps of their own, as for any thread (`RunOptions::keep_gil_steps`).
+    pub fn keep_gil_steps(&mut self) {
+        self.elide_alone_gil = false;
+    }
+
+    /// GIL releases and retakes made without steps of their own, by
+    /// threads alone in their interpreter.
+    pub fn gil_steps_elided(&self) -> u64 {
+        self.gil_elided
+    }
+
+    /// True when `tid` is the only live thread of its interpreter (and the
+    /// elision is on). Invariant: then no other thread of that interpreter
+    /// can wait on its GIL's `cond` or `switch_cond`, so releasing the GIL
+    /// around a call and taking it back signals no one, finds no drop
+    /// request and counts no switch (docs/MODEL.md, "The GIL of a thread
+    /// alone"): the runtime makes them without steps of their own, at the
+    /// same simulated times, with the same CPU costs, and the GIL's state
+    /// (holder, held time, log) moves as it would.
+    #[inline]
+    fn alone(&self, tid: ThreadId) -> bool {
+        self.elide_alone_gil && self.interps[self.threads[tid].interp].threads == 1
     }
 
     /// Keeps the run going after the last task, until no event is left.

@@ -86,6 +86,7 @@ impl Runtime {
             }
         };
         self.workloads[w].threads += 1;
+        self.interps[interp].threads += 1;
         self.live_threads += 1;
         if self.live_threads > crate::workload::limits::MAX_THREADS {
             self.stop_too_large(format!(
@@ -304,6 +305,7 @@ impl Runtime {
         let w = self.threads[tid].workload;
         self.threads[tid].alive = false;
         self.workloads[w].threads -= 1;
+        self.interps[self.threads[tid].interp].threads -= 1;
         self.live_threads -= 1;
         self.update_rss();
         self.machine.exit(now, tid, q);
