@@ -168,13 +168,11 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> bool {
         match call {
-            Call::Nogil(d) => {
-                self.burst(now, tid, d, BurstKind::Other, Next::CallDone, q);
-                false
-            }
+            // The call's burst is the thread's last act before it goes on
+            // (every caller returns this answer to Runtime::proceed).
+            Call::Nogil(d) => self.last_burst(now, tid, d, BurstKind::Other, Next::CallDone, q),
             Call::NogilAside(d) => {
-                self.burst(now, tid, d, BurstKind::Other, Next::AsideDone, q);
-                false
+                self.last_burst(now, tid, d, BurstKind::Other, Next::AsideDone, q)
             }
             Call::Io(d) | Call::Sleep(d) => {
                 let late = if matches!(call, Call::Sleep(_)) {

@@ -208,6 +208,13 @@ impl Runtime {
         d
     }
 
+    /// Back from a GIL-releasing call: its return cost (`release_overhead`),
+    /// then the thread runs (taking the GIL first).
+    fn return_cost(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
+        let d = self.overhead(tid, self.python.release_overhead);
+        self.last_burst(now, tid, d, BurstKind::Other, Next::Run, q)
+    }
+
     /// Runs the thread's pending action and every zero-time action after it.
     pub(super) fn proceed(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) {
         loop {
@@ -221,10 +228,7 @@ impl Runtime {
                     self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
                     false
                 }
-                Next::ReturnCost => {
-                    let d = self.overhead(tid, self.python.release_overhead);
-                    self.last_burst(now, tid, d, BurstKind::Other, Next::Run, q)
-                }
+                Next::ReturnCost => self.return_cost(now, tid, q),
                 Next::StepDone => {
                     self.advance(tid);
                     true
@@ -234,14 +238,11 @@ impl Runtime {
                     self.advance(tid);
                     true
                 }
-                Next::AsideDone => {
-                    self.threads[tid].next = Next::ReturnCost;
-                    true
-                }
+                // Back from the call: its return cost in the same step.
+                Next::AsideDone => self.return_cost(now, tid, q),
                 Next::CallDone => {
                     self.advance(tid);
-                    self.threads[tid].next = Next::ReturnCost;
-                    true
+                    self.return_cost(now, tid, q)
                 }
                 Next::GilRecheck { timed_out } => {
                     // take_gil's loop, after COND_TIMED_WAIT returned.
