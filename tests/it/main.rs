@@ -55,6 +55,7 @@ mod law_event_herd;
 mod law_events_on_change;
 mod law_gil_alone;
 mod law_gil_requester_race;
+mod law_one_thread;
 mod law_overload;
 mod law_pipeline_flow;
 mod law_pipeline_mp_queues;

@@ -170,6 +170,14 @@ impl Runtime {
         match call {
             // The call's burst is the thread's last act before it goes on
             // (every caller returns this answer to Runtime::proceed).
+            Call::Nogil(d) if self.one_burst_call(now, d) => {
+                // The return cost drawn at the call's start: one burst for both.
+                let r = self.overhead(tid, self.python.release_overhead);
+                self.returns_merged += 1;
+                let d = d.saturating_add(r);
+                self.burst(now, tid, d, BurstKind::Other, Next::ReturnDone, q);
+                false
+            }
             Call::Nogil(d) => self.last_burst(now, tid, d, BurstKind::Other, Next::CallDone, q),
             Call::NogilAside(d) => {
                 self.last_burst(now, tid, d, BurstKind::Other, Next::AsideDone, q)

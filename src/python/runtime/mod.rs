@@ -118,6 +118,9 @@ enum Next {
     AsideDone,
     /// Back from a GIL-releasing call: pay its return cost, then run.
     ReturnCost,
+    /// A GIL-releasing call's burst with its return cost in it is complete
+    /// ([`Runtime::one_burst_call`]): the program moves past the call, then runs.
+    ReturnDone,
     /// Woken from the GIL's condition variable (signalled or timed out).
     GilRecheck { timed_out: bool },
     /// Woken from `switch_cond` after a drop that had to wait for the switch.
@@ -433,6 +436,11 @@ pub struct Runtime {
     /// GIL releases and retakes of threads alone in their interpreter
     /// made without steps of their own.
     gil_elided: u64,
+    /// False when a call's return cost is a burst of its own even in a
+    /// program of one thread ([`Runtime::one_burst_call`]).
+    merge_returns: bool,
+    /// Calls whose return cost ran in the call's burst.
+    returns_merged: u64,
 }
 
 impl Runtime {
@@ -564,6 +572,8 @@ impl Runtime {
             too_large: None,
             elide_alone_gil: true,
             gil_elided: 0,
+            merge_returns: true,
+            returns_merged: 0,
         };
         runtime.events_new(scenario);
         runtime.aio_new(scenario.machine.cores, seed);
@@ -644,6 +654,43 @@ impl Runtime {
     /// threads alone in their interpreter.
     pub fn gil_steps_elided(&self) -> u64 {
         self.gil_elided
+    }
+
+    /// Runs a call's return cost in a burst of its own after the call's,
+    /// also in a program of one thread (`RunOptions::keep_return_bursts`).
+    pub fn keep_return_bursts(&mut self) {
+        self.merge_returns = false;
+    }
+
+    /// Calls whose return cost ran in the call's burst.
+    pub fn returns_merged(&self) -> u64 {
+        self.returns_merged
+    }
+
+    /// True when a GIL-releasing call of `d` > 0 ns made at `now` and its
+    /// return cost can be one burst (docs/MODEL.md, "A program of one
+    /// thread"): the program has one workload and one live thread, and the
+    /// workload starts no thread on an event (an event loop or a sequential
+    /// program: only that thread can start another), so no other thread
+    /// can run, wait or draw from its streams between the call's end and
+    /// the return cost's start, and no other event can
+    /// depend on the return cost's draw being made at the call's end
+    /// rather than its start; and the call's end is an event the run would
+    /// handle (before its horizon, not past its last task), so the return
+    /// cost is drawn in both cases. A timeline shows the call's step until
+    /// the burst ends.
+    #[inline]
+    fn one_burst_call(&self, now: Nanos, d: Nanos) -> bool {
+        self.merge_returns
+            && d > 0
+            && self.live_threads == 1
+            && self.workloads.len() == 1
+            && matches!(
+                self.workloads[0].driver,
+                Driver::Asyncio | Driver::Sequential
+            )
+            && !self.finished()
+            && self.duration.is_none_or(|h| now.saturating_add(d) <= h)
     }
 
     /// True when `tid` is the only live thread of its interpreter (and the

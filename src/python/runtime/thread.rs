@@ -229,6 +229,10 @@ impl Runtime {
                     false
                 }
                 Next::ReturnCost => self.return_cost(now, tid, q),
+                Next::ReturnDone => {
+                    self.advance(tid);
+                    true
+                }
                 Next::StepDone => {
                     self.advance(tid);
                     true
