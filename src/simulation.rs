@@ -22,6 +22,12 @@ pub struct RunOutput {
     /// without being queued (a zero-length burst, a free switch): not in
     /// `events`.
     pub events_in_place: u64,
+    /// GIL releases and retakes of threads alone in their interpreter,
+    /// made without steps of their own ([`RunOptions::keep_gil_steps`]).
+    pub gil_steps_elided: u64,
+    /// GIL-releasing calls whose return cost ran in the call's own burst,
+    /// in a program of one thread ([`RunOptions::keep_return_bursts`]).
+    pub returns_merged: u64,
     /// End of the statistics window.
     pub end: Nanos,
     /// CPU accounting totals at the end.
@@ -65,6 +71,14 @@ pub struct RunOptions {
     /// once that a run otherwise handles in the handler that caused them:
     /// the same results with more events (for tests of that equivalence).
     pub queue_every_event: bool,
+    /// Release and retake the GIL of a thread alone in its interpreter in
+    /// steps of their own, as for any thread: the same results (for tests
+    /// of that equivalence).
+    pub keep_gil_steps: bool,
+    /// Run a call's return cost in a burst of its own also in a program of
+    /// one thread: the same results with more events (for tests of that
+    /// equivalence).
+    pub keep_return_bursts: bool,
 }
 
 /// Why a run produced no output.
@@ -131,6 +145,12 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
     if options.queue_every_event {
         runtime.queue_every_event();
     }
+    if options.keep_gil_steps {
+        runtime.keep_gil_steps();
+    }
+    if options.keep_return_bursts {
+        runtime.keep_return_bursts();
+    }
     let mut queue: EventQueue<Event> = EventQueue::new();
     runtime.start(&mut queue);
     let stop = engine::run(
@@ -163,6 +183,8 @@ pub fn run(scenario: &Scenario, seed: u64, options: RunOptions) -> Result<RunOut
         events,
         stale_events,
         events_in_place,
+        gil_steps_elided: runtime.gil_steps_elided(),
+        returns_merged: runtime.returns_merged(),
         end,
         accounting: runtime.accounting(accounted_at),
         gil_log: runtime.gil_log().map(<[_]>::to_vec),

@@ -216,6 +216,42 @@ impl Gil {
         }
     }
 
+    /// `drop_gil` before a call by the only live thread of its interpreter
+    /// (docs/MODEL.md, "The GIL of a thread alone"): no thread of the
+    /// interpreter waits on `cond` or `switch_cond`, so nothing is signalled,
+    /// no drop request is pending and the dropper never waits for a switch.
+    /// The held time and the log move as [`Gil::drop`] moves them.
+    pub fn drop_alone(&mut self, now: Nanos, tid: ThreadId) {
+        debug_assert!(
+            self.cond_waiters.is_empty() && self.switch_waiters.is_empty() && !self.drop_request,
+            "thread {tid} is not alone with its GIL: waiters {:?}, switch waiters {:?}, drop request {}",
+            self.cond_waiters,
+            self.switch_waiters,
+            self.drop_request
+        );
+        let dropped = self.drop(now, tid, false, None);
+        debug_assert_eq!(
+            dropped,
+            Dropped {
+                signalled: None,
+                must_wait_for_switch: false
+            }
+        );
+    }
+
+    /// `take_gil` by the only live thread of its interpreter: the GIL is
+    /// free and no forced dropper waits on `switch_cond` (asserted in debug
+    /// builds). Counts a switch when another thread held it last, as
+    /// [`Gil::acquire`] does.
+    pub fn take_alone(&mut self, now: Nanos, tid: ThreadId) {
+        let dropper = self.acquire(now, tid);
+        debug_assert!(
+            dropper.is_none() && self.cond_waiters.is_empty(),
+            "thread {tid} is not alone with its GIL: {dropper:?} waits for the switch, waiters {:?}",
+            self.cond_waiters
+        );
+    }
+
     /// `COND_SIGNAL(gil->cond)`: wakes one waiter, chosen by the hand-off policy.
     fn signal(&mut self) -> Option<ThreadId> {
         if self.cond_waiters.is_empty() {

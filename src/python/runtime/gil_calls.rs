@@ -48,6 +48,20 @@ impl Runtime {
         false
     }
 
+    /// `take_gil` by a thread alone in its interpreter ([`Runtime::alone`]):
+    /// the GIL is free, and the thread goes on in the same step.
+    pub(super) fn take_alone(&mut self, now: Nanos, tid: ThreadId) {
+        let i = self.threads[tid].interp;
+        self.interps[i].gil.take_alone(now, tid);
+        self.gil_elided += 1;
+        let t = &mut self.threads[tid];
+        t.holds_gil = true;
+        if let Some(since) = t.gil_wait_since.take() {
+            let w = t.workload;
+            self.workloads[w].gil_wait_ns += u128::from(overlap(since, now, self.warmup));
+        }
+    }
+
     /// `SET_GIL_DROP_REQUEST`: the holder notices at its next check point,
     /// within `check_latency` of CPU for a `cpu` step, at the end otherwise.
     pub(super) fn request_drop(
@@ -110,6 +124,15 @@ impl Runtime {
             };
         }
         let i = self.threads[tid].interp;
+        if let Some(call) = call
+            && self.alone(tid)
+        {
+            // Nothing to signal and no switch to wait for (Runtime::alone).
+            self.interps[i].gil.drop_alone(now, tid);
+            self.threads[tid].holds_gil = false;
+            self.gil_elided += 1;
+            return self.start_call(now, tid, call, q);
+        }
         let first = self.interps[i]
             .gil
             .racing_requester(tid)
@@ -145,13 +168,19 @@ impl Runtime {
         q: &mut EventQueue<Event>,
     ) -> bool {
         match call {
-            Call::Nogil(d) => {
-                self.burst(now, tid, d, BurstKind::Other, Next::CallDone, q);
+            // The call's burst is the thread's last act before it goes on
+            // (every caller returns this answer to Runtime::proceed).
+            Call::Nogil(d) if self.one_burst_call(now, d) => {
+                // The return cost drawn at the call's start: one burst for both.
+                let r = self.overhead(tid, self.python.release_overhead);
+                self.returns_merged += 1;
+                let d = d.saturating_add(r);
+                self.burst(now, tid, d, BurstKind::Other, Next::ReturnDone, q);
                 false
             }
+            Call::Nogil(d) => self.last_burst(now, tid, d, BurstKind::Other, Next::CallDone, q),
             Call::NogilAside(d) => {
-                self.burst(now, tid, d, BurstKind::Other, Next::AsideDone, q);
-                false
+                self.last_burst(now, tid, d, BurstKind::Other, Next::AsideDone, q)
             }
             Call::Io(d) | Call::Sleep(d) => {
                 let late = if matches!(call, Call::Sleep(_)) {
@@ -196,6 +225,8 @@ impl Runtime {
             Call::Woken(s) => self.woken_call(now, tid, s, q),
             Call::Poll(timeout) => self.start_poll(now, tid, timeout, q),
             Call::Switch(interp) => {
+                self.interps[self.threads[tid].interp].threads -= 1;
+                self.interps[interp].threads += 1;
                 self.threads[tid].interp = interp;
                 self.advance(tid);
                 self.threads[tid].next = Next::Run;

@@ -56,7 +56,15 @@ impl Runtime {
     pub(super) fn run(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
         if self.python.gil_enabled {
             if !self.threads[tid].holds_gil {
-                return self.take_gil(now, tid, q);
+                if self.alone(tid) {
+                    // take_gil on a GIL no one else can hold or wait for.
+                    self.take_alone(now, tid);
+                } else if !self.take_gil(now, tid, q) {
+                    return false;
+                }
+                // Taken at once: the thread goes on in this step, as the
+                // step after the take would (the take cleared any drop
+                // request, so no check point answers one).
             }
             let i = self.threads[tid].interp;
             if self.interps[i].gil.drop_requested() && self.at_check_point(tid) {

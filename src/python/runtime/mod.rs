@@ -118,6 +118,9 @@ enum Next {
     AsideDone,
     /// Back from a GIL-releasing call: pay its return cost, then run.
     ReturnCost,
+    /// A GIL-releasing call's burst with its return cost in it is complete
+    /// ([`Runtime::one_burst_call`]): the program moves past the call, then runs.
+    ReturnDone,
     /// Woken from the GIL's condition variable (signalled or timed out).
     GilRecheck { timed_out: bool },
     /// Woken from `switch_cond` after a drop that had to wait for the switch.
@@ -342,6 +345,8 @@ struct Snapshot {
 /// One interpreter: its GIL and the GIL's counters at the end of the warm-up.
 struct Interp {
     gil: Gil,
+    /// Live threads in this interpreter now ([`Runtime::alone`]).
+    threads: u32,
     snapshot_held: Nanos,
     snapshot_switches: u64,
 }
@@ -350,6 +355,7 @@ impl Interp {
     fn new(gil: Gil) -> Self {
         Interp {
             gil,
+            threads: 0,
             snapshot_held: 0,
             snapshot_switches: 0,
         }
@@ -424,6 +430,17 @@ pub struct Runtime {
     models: drivers::ModelState,
     /// Why the run stopped growing past [`crate::workload::limits`], if it did.
     too_large: Option<String>,
+    /// False when a thread alone in its interpreter releases and retakes
+    /// its GIL in steps of their own, as any other ([`Runtime::alone`]).
+    elide_alone_gil: bool,
+    /// GIL releases and retakes of threads alone in their interpreter
+    /// made without steps of their own.
+    gil_elided: u64,
+    /// False when a call's return cost is a burst of its own even in a
+    /// program of one thread ([`Runtime::one_burst_call`]).
+    merge_returns: bool,
+    /// Calls whose return cost ran in the call's burst.
+    returns_merged: u64,
 }
 
 impl Runtime {
@@ -553,6 +570,10 @@ impl Runtime {
             live_coros: 0,
             models: drivers::ModelState::default(),
             too_large: None,
+            elide_alone_gil: true,
+            gil_elided: 0,
+            merge_returns: true,
+            returns_merged: 0,
         };
         runtime.events_new(scenario);
         runtime.aio_new(scenario.machine.cores, seed);
@@ -621,6 +642,68 @@ impl Runtime {
     /// (`RunOptions::queue_every_event`).
     pub fn queue_every_event(&mut self) {
         self.machine.queue_every_event();
+    }
+
+    /// Releases and retakes the GIL of a thread alone in its interpreter in
+    /// steps of their own, as for any thread (`RunOptions::keep_gil_steps`).
+    pub fn keep_gil_steps(&mut self) {
+        self.elide_alone_gil = false;
+    }
+
+    /// GIL releases and retakes made without steps of their own, by
+    /// threads alone in their interpreter.
+    pub fn gil_steps_elided(&self) -> u64 {
+        self.gil_elided
+    }
+
+    /// Runs a call's return cost in a burst of its own after the call's,
+    /// also in a program of one thread (`RunOptions::keep_return_bursts`).
+    pub fn keep_return_bursts(&mut self) {
+        self.merge_returns = false;
+    }
+
+    /// Calls whose return cost ran in the call's burst.
+    pub fn returns_merged(&self) -> u64 {
+        self.returns_merged
+    }
+
+    /// True when a GIL-releasing call of `d` > 0 ns made at `now` and its
+    /// return cost can be one burst (docs/MODEL.md, "A program of one
+    /// thread"): the program has one workload and one live thread, and the
+    /// workload starts no thread on an event (an event loop or a sequential
+    /// program: only that thread can start another), so no other thread
+    /// can run, wait or draw from its streams between the call's end and
+    /// the return cost's start, and no other event can
+    /// depend on the return cost's draw being made at the call's end
+    /// rather than its start; and the call's end is an event the run would
+    /// handle (before its horizon, not past its last task), so the return
+    /// cost is drawn in both cases. A timeline shows the call's step until
+    /// the burst ends.
+    #[inline]
+    fn one_burst_call(&self, now: Nanos, d: Nanos) -> bool {
+        self.merge_returns
+            && d > 0
+            && self.live_threads == 1
+            && self.workloads.len() == 1
+            && matches!(
+                self.workloads[0].driver,
+                Driver::Asyncio | Driver::Sequential
+            )
+            && !self.finished()
+            && self.duration.is_none_or(|h| now.saturating_add(d) <= h)
+    }
+
+    /// True when `tid` is the only live thread of its interpreter (and the
+    /// elision is on). Invariant: then no other thread of that interpreter
+    /// can wait on its GIL's `cond` or `switch_cond`, so releasing the GIL
+    /// around a call and taking it back signals no one, finds no drop
+    /// request and counts no switch (docs/MODEL.md, "The GIL of a thread
+    /// alone"): the runtime makes them without steps of their own, at the
+    /// same simulated times, with the same CPU costs, and the GIL's state
+    /// (holder, held time, log) moves as it would.
+    #[inline]
+    fn alone(&self, tid: ThreadId) -> bool {
+        self.elide_alone_gil && self.interps[self.threads[tid].interp].threads == 1
     }
 
     /// Keeps the run going after the last task, until no event is left.

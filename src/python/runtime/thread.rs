@@ -86,6 +86,7 @@ impl Runtime {
             }
         };
         self.workloads[w].threads += 1;
+        self.interps[interp].threads += 1;
         self.live_threads += 1;
         if self.live_threads > crate::workload::limits::MAX_THREADS {
             self.stop_too_large(format!(
@@ -207,6 +208,13 @@ impl Runtime {
         d
     }
 
+    /// Back from a GIL-releasing call: its return cost (`release_overhead`),
+    /// then the thread runs (taking the GIL first).
+    fn return_cost(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) -> bool {
+        let d = self.overhead(tid, self.python.release_overhead);
+        self.last_burst(now, tid, d, BurstKind::Other, Next::Run, q)
+    }
+
     /// Runs the thread's pending action and every zero-time action after it.
     pub(super) fn proceed(&mut self, now: Nanos, tid: ThreadId, q: &mut EventQueue<Event>) {
         loop {
@@ -220,9 +228,10 @@ impl Runtime {
                     self.burst(now, tid, d, BurstKind::Other, Next::Run, q);
                     false
                 }
-                Next::ReturnCost => {
-                    let d = self.overhead(tid, self.python.release_overhead);
-                    self.last_burst(now, tid, d, BurstKind::Other, Next::Run, q)
+                Next::ReturnCost => self.return_cost(now, tid, q),
+                Next::ReturnDone => {
+                    self.advance(tid);
+                    true
                 }
                 Next::StepDone => {
                     self.advance(tid);
@@ -233,14 +242,11 @@ impl Runtime {
                     self.advance(tid);
                     true
                 }
-                Next::AsideDone => {
-                    self.threads[tid].next = Next::ReturnCost;
-                    true
-                }
+                // Back from the call: its return cost in the same step.
+                Next::AsideDone => self.return_cost(now, tid, q),
                 Next::CallDone => {
                     self.advance(tid);
-                    self.threads[tid].next = Next::ReturnCost;
-                    true
+                    self.return_cost(now, tid, q)
                 }
                 Next::GilRecheck { timed_out } => {
                     // take_gil's loop, after COND_TIMED_WAIT returned.
@@ -304,6 +310,7 @@ impl Runtime {
         let w = self.threads[tid].workload;
         self.threads[tid].alive = false;
         self.workloads[w].threads -= 1;
+        self.interps[self.threads[tid].interp].threads -= 1;
         self.live_threads -= 1;
         self.update_rss();
         self.machine.exit(now, tid, q);

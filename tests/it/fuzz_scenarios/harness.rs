@@ -70,6 +70,8 @@ pub fn exercise(text: &str) -> Outcome {
             record_loop: i == 1,
             trace_window: (i == 1).then_some((0, 20_000_000)),
             queue_every_event: false,
+            keep_gil_steps: false,
+            keep_return_bursts: false,
         };
         match run(&p.scenario, p.scenario.seed, options) {
             Ok(output) => {
